@@ -1,0 +1,1 @@
+"""fanflow: cluster glue shared by the services (config, routing, gRPC plumbing, CLI)."""

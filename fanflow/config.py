@@ -1,0 +1,111 @@
+"""Cluster configuration: who owns which shards, where each service listens.
+
+One `ClusterConfig` describes the whole cluster; every process loads the same
+one (from a TOML/JSON file named by --config or FANFLOW_CONFIG, plus FANFLOW_*
+environment overrides) and picks its own part by name.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class HistoryHost(BaseModel):
+    name: str
+    address: str  # host:port it listens on and others dial
+    shards: list[int] = Field(default_factory=list)  # empty = all shards (single history)
+
+
+class MatchingHost(BaseModel):
+    name: str
+    address: str
+
+
+class ClusterConfig(BaseModel):
+    cluster_name: str = "fanflow"
+    data_dir: Path = Path(".fanflow")
+    history_shard_count: int = Field(16, ge=1, le=4096)
+    task_queue_partitions: int = Field(4, ge=1, le=64)
+    frontend_address: str = "127.0.0.1:7233"
+    history_hosts: list[HistoryHost] = Field(default_factory=list)
+    matching_hosts: list[MatchingHost] = Field(default_factory=list)
+    default_namespace: str = "default"
+
+    # Timing knobs (seconds).
+    poll_timeout: float = Field(20.0, gt=0)  # a long poll returns empty after this
+    workflow_task_timeout: float = Field(10.0, gt=0)
+    sticky_schedule_to_start_timeout: float = Field(5.0, gt=0)
+    default_activity_start_to_close_timeout: float = Field(300.0, gt=0)
+
+    # SQLite durability: FULL fsyncs the WAL on every commit, so an acknowledged
+    # write survives a power cut, not only a process crash.
+    sqlite_synchronous: str = "FULL"
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> "ClusterConfig":
+        owned: dict[int, str] = {}
+        for host in self.history_hosts:
+            for shard in self.shards_of(host):
+                if not 0 <= shard < self.history_shard_count:
+                    raise ValueError(f"history host {host.name!r} lists shard {shard}, outside 0..{self.history_shard_count - 1}")
+                if shard in owned:
+                    raise ValueError(f"shard {shard} is listed by both {owned[shard]!r} and {host.name!r}")
+                owned[shard] = host.name
+        if self.history_hosts and len(owned) != self.history_shard_count:
+            missing = sorted(set(range(self.history_shard_count)) - owned.keys())
+            raise ValueError(f"no history host owns shards {missing[:10]}")
+        return self
+
+    def shards_of(self, host: HistoryHost) -> list[int]:
+        if host.shards:
+            return list(host.shards)
+        if len(self.history_hosts) == 1:
+            return list(range(self.history_shard_count))
+        return []
+
+    def history_host(self, name: str) -> HistoryHost:
+        for host in self.history_hosts:
+            if host.name == name:
+                return host
+        raise KeyError(f"no history host named {name!r} in the cluster config")
+
+    def matching_host(self, name: str) -> MatchingHost:
+        for host in self.matching_hosts:
+            if host.name == name:
+                return host
+        raise KeyError(f"no matching host named {name!r} in the cluster config")
+
+    def shard_owner(self, shard_id: int) -> HistoryHost:
+        for host in self.history_hosts:
+            if shard_id in self.shards_of(host):
+                return host
+        raise KeyError(f"no history host owns shard {shard_id}")
+
+    @classmethod
+    def embedded(cls, data_dir: Path | str, frontend_address: str = "127.0.0.1:0", **overrides) -> "ClusterConfig":
+        """All services in one process; internal ports are picked at start-up."""
+        return cls(
+            data_dir=Path(data_dir),
+            frontend_address=frontend_address,
+            history_hosts=[HistoryHost(name="history-0", address="127.0.0.1:0")],
+            matching_hosts=[MatchingHost(name="matching-0", address="127.0.0.1:0")],
+            **overrides,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> "ClusterConfig":
+        """Read a TOML or JSON file (or FANFLOW_CONFIG), then apply FANFLOW_* overrides."""
+        path = path or os.environ.get("FANFLOW_CONFIG")
+        data: dict = {}
+        if path:
+            text = Path(path).read_text()
+            data = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+        for field in ("cluster_name", "data_dir", "history_shard_count", "task_queue_partitions", "frontend_address", "poll_timeout"):
+            env = os.environ.get(f"FANFLOW_{field.upper()}")
+            if env is not None:
+                data[field] = env
+        return cls.model_validate(data)

@@ -1,0 +1,106 @@
+"""gRPC plumbing shared by every service: servers with reflection + health,
+channels with sane limits, and one place that maps errors to status codes."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from fanflow.errors import FanflowError
+
+log = structlog.get_logger("fanflow.grpc")
+
+# History pages and poll responses carry many payloads of up to 2 MB each.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.enable_retries", 1),
+]
+
+SERVER_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.so_reuseport", 0),
+]
+
+
+def insecure_channel(address: str) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+
+
+class RunningServer:
+    """A started grpc.aio server plus its health servicer and the port it bound."""
+
+    def __init__(self, server: grpc.aio.Server, port: int, health_servicer: health.aio.HealthServicer, host: str):
+        self.server = server
+        self.port = port
+        self.health = health_servicer
+        self.address = f"{host}:{port}"
+
+    async def stop(self, grace: float | None = 1.0) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+
+
+async def start_server(
+    address: str,
+    registrations: Iterable[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
+) -> RunningServer:
+    """Start a server on `address` ("host:0" picks a free port).
+
+    registrations: (add_XServicer_to_server, servicer, full service name).
+    Reflection and grpc.health.v1 are always added, so grpcurl can list,
+    describe and call everything.
+    """
+    server = grpc.aio.server(options=SERVER_OPTIONS)
+    health_servicer = health.aio.HealthServicer()
+    names = [reflection.SERVICE_NAME, health.SERVICE_NAME]
+    for add, servicer, name in registrations:
+        add(servicer, server)
+        names.append(name)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(names, server)
+    host = address.rsplit(":", 1)[0]
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"could not bind {address}")
+    await server.start()
+    await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    for _, _, name in registrations:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return RunningServer(server, port, health_servicer, host)
+
+
+def rpc_method(fn):
+    """Turn FanflowError (ours) and AioRpcError (from a service we called) into
+    a status for our caller with the message intact; anything else is INTERNAL."""
+
+    @functools.wraps(fn)
+    async def wrapper(self, request, context: grpc.aio.ServicerContext):
+        try:
+            return await fn(self, request, context)
+        except FanflowError as exc:
+            await context.abort(exc.code, exc.message)
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            if code == grpc.StatusCode.CANCELLED:
+                code = grpc.StatusCode.UNAVAILABLE
+            await context.abort(code, exc.details() or str(code))
+        except (grpc.aio.AbortError, grpc.aio.UsageError):
+            raise
+        except Exception as exc:  # a bug: say so, keep serving
+            log.exception("rpc failed", method=fn.__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+
+    return wrapper

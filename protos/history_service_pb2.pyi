@@ -1,0 +1,118 @@
+from protos import admin_service_pb2 as _admin_service_pb2
+from protos import internal_pb2 as _internal_pb2
+from protos import common_pb2 as _common_pb2
+from protos import workflow_service_pb2 as _workflow_service_pb2
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class StartWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.StartWorkflowExecutionRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.StartWorkflowExecutionRequest, _Mapping]] = ...) -> None: ...
+
+class GetWorkflowResultRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.GetWorkflowResultRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetWorkflowResultRequest, _Mapping]] = ...) -> None: ...
+
+class DescribeWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.DescribeWorkflowExecutionRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.DescribeWorkflowExecutionRequest, _Mapping]] = ...) -> None: ...
+
+class GetWorkflowExecutionHistoryRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.GetWorkflowExecutionHistoryRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetWorkflowExecutionHistoryRequest, _Mapping]] = ...) -> None: ...
+
+class ListWorkflowExecutionsRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.ListWorkflowExecutionsRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.ListWorkflowExecutionsRequest, _Mapping]] = ...) -> None: ...
+
+class TerminateWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.TerminateWorkflowExecutionRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.TerminateWorkflowExecutionRequest, _Mapping]] = ...) -> None: ...
+
+class SignalWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.SignalWorkflowExecutionRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.SignalWorkflowExecutionRequest, _Mapping]] = ...) -> None: ...
+
+class RespondWorkflowTaskCompletedRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RespondWorkflowTaskCompletedRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondWorkflowTaskCompletedRequest, _Mapping]] = ...) -> None: ...
+
+class RespondWorkflowTaskFailedRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RespondWorkflowTaskFailedRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondWorkflowTaskFailedRequest, _Mapping]] = ...) -> None: ...
+
+class RespondActivityTaskCompletedRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RespondActivityTaskCompletedRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondActivityTaskCompletedRequest, _Mapping]] = ...) -> None: ...
+
+class RespondActivityTaskFailedRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RespondActivityTaskFailedRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondActivityTaskFailedRequest, _Mapping]] = ...) -> None: ...
+
+class RecordActivityTaskHeartbeatRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RecordActivityTaskHeartbeatRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RecordActivityTaskHeartbeatRequest, _Mapping]] = ...) -> None: ...
+
+class RecordTaskStartedRequest(_message.Message):
+    __slots__ = ("task", "identity", "partition", "polled_task_queue")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    POLLED_TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    task: _internal_pb2.TaskInfo
+    identity: str
+    partition: int
+    polled_task_queue: _common_pb2.TaskQueue
+    def __init__(self, task: _Optional[_Union[_internal_pb2.TaskInfo, _Mapping]] = ..., identity: _Optional[str] = ..., partition: _Optional[int] = ..., polled_task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ...) -> None: ...
