@@ -1,0 +1,354 @@
+"""Pure request checks of the frontend: no I/O, no clock, no global state.
+
+Every check raises `fanflow.errors.InvalidArgument` with a message that names the
+field, what is wrong with it and what is allowed, so a client knows what to fix.
+Checks that the namespace is *registered* need the cache and live in
+`frontend.namespaces`; everything here can be decided from the request alone.
+
+The per-request validators (`validate_*`) return the payloads that are allowed
+but large (above `settings.warn_payload_bytes`) as `[(field path, size)]`, so
+the caller can log them; they also normalise the request in place where the
+API gives a default (task queue kind UNSPECIFIED → NORMAL).
+"""
+from __future__ import annotations
+
+import re
+
+from google.protobuf import duration_pb2
+from google.protobuf.message import DecodeError, Message
+
+from fanflow import routing
+from fanflow.errors import InvalidArgument
+from frontend.settings import FrontendSettings
+from protos import admin_service_pb2, common_pb2, internal_pb2, workflow_service_pb2
+
+DEFAULT_SETTINGS = FrontendSettings()
+
+NAMESPACE_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
+
+LargePayloads = list[tuple[str, int]]
+
+_PAYLOAD = common_pb2.Payload.DESCRIPTOR
+_MAX_DURATION_SECONDS = 315_576_000_000  # protobuf Duration's own limit (10,000 years)
+
+
+def show(value: str, limit: int = 80) -> str:
+    """repr() of a user-supplied string, shortened so a message stays readable."""
+    if len(value) > limit:
+        return repr(value[:limit]) + f"... ({len(value)} characters)"
+    return repr(value)
+
+
+def _mib(n: int) -> str:
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    if n % 1024 == 0:
+        return f"{n // 1024} KiB"
+    return f"{n} bytes"
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def check_string(field: str, value: str, *, required: bool, limit: int) -> str:
+    if required and not value:
+        raise InvalidArgument(f"{field} is required and must not be empty")
+    if len(value) > limit:
+        raise InvalidArgument(f"{field} is {len(value):,} characters long; the limit is {limit:,} characters")
+    return value
+
+
+def check_id(field: str, value: str, settings: FrontendSettings = DEFAULT_SETTINGS, *, required: bool = True) -> str:
+    """An identifier: workflow id, workflow type, task queue, signal name, run id, identity..."""
+    return check_string(field, value, required=required, limit=settings.max_id_length)
+
+
+def check_namespace(namespace: str, settings: FrontendSettings = DEFAULT_SETTINGS) -> str:
+    if not namespace:
+        raise InvalidArgument(
+            "namespace is required and must not be empty (register one with AdminService/RegisterNamespace)"
+        )
+    return check_id("namespace", namespace, settings)
+
+
+def check_namespace_name(name: str, settings: FrontendSettings = DEFAULT_SETTINGS) -> str:
+    """The rule for a new namespace's name: 1..64 characters of [A-Za-z0-9._-]."""
+    limit = settings.max_namespace_length
+    if not name:
+        raise InvalidArgument(f"name is required: 1 to {limit} characters of letters, digits, '.', '_' or '-'")
+    if len(name) > limit:
+        raise InvalidArgument(f"name is {len(name):,} characters long; a namespace name may have at most {limit}")
+    if not NAMESPACE_NAME_RE.fullmatch(name):
+        bad = sorted({c for c in name if not NAMESPACE_NAME_RE.fullmatch(c)})
+        raise InvalidArgument(
+            f"name {show(name)} contains {''.join(bad)!r}; a namespace name may only use letters, digits, '.', '_' and '-'"
+        )
+    return name
+
+
+def check_enum(field: str, value: int, enum_type, *, allow_unspecified: bool = True) -> int:
+    """proto3 enums are open: any int32 arrives. Accept only the declared values."""
+    descriptor = enum_type.DESCRIPTOR
+    names = [v.name for v in descriptor.values if v.number != 0]
+    if value not in descriptor.values_by_number:
+        raise InvalidArgument(f"{field} has unknown value {value}; use one of {', '.join(names)}")
+    if value == 0 and not allow_unspecified:
+        raise InvalidArgument(f"{field} is required; use one of {', '.join(names)}")
+    return value
+
+
+def check_task_queue(
+    field: str,
+    task_queue: common_pb2.TaskQueue,
+    settings: FrontendSettings = DEFAULT_SETTINGS,
+    *,
+    allow_sticky: bool = True,
+) -> common_pb2.TaskQueue:
+    """Name required and bounded, kind known; UNSPECIFIED is rewritten to NORMAL in place."""
+    check_id(f"{field}.name", task_queue.name, settings)
+    check_enum(f"{field}.kind", task_queue.kind, common_pb2.TaskQueueKind)
+    if task_queue.kind == common_pb2.TASK_QUEUE_KIND_UNSPECIFIED:
+        task_queue.kind = common_pb2.TASK_QUEUE_KIND_NORMAL
+    if task_queue.kind == common_pb2.TASK_QUEUE_KIND_STICKY and not allow_sticky:
+        raise InvalidArgument(
+            f"{field}.kind is TASK_QUEUE_KIND_STICKY; sticky queues belong to one worker's cache, use a NORMAL task queue here"
+        )
+    return task_queue
+
+
+def check_duration(field: str, value: duration_pb2.Duration) -> float:
+    """A non-negative, well-formed Duration; returns it in seconds."""
+    if value.seconds < 0 or value.nanos < 0:
+        raise InvalidArgument(f"{field} is negative ({value.seconds}s {value.nanos}ns); it must be zero or positive")
+    if value.nanos >= 1_000_000_000 or value.seconds > _MAX_DURATION_SECONDS:
+        raise InvalidArgument(f"{field} is not a valid duration ({value.seconds}s {value.nanos}ns)")
+    return value.seconds + value.nanos / 1e9
+
+
+def check_page_size(field: str, value: int, maximum: int, default_note: str) -> int:
+    if not 0 <= value <= maximum:
+        raise InvalidArgument(f"{field} is {value}; it must be between 0 and {maximum:,} (0 = {default_note})")
+    return value
+
+
+def check_payload(field: str, payload: common_pb2.Payload, settings: FrontendSettings = DEFAULT_SETTINGS) -> int:
+    """Size of one Payload as serialized; raises when above the limit."""
+    size = payload.ByteSize()
+    limit = settings.max_payload_bytes
+    if size > limit:
+        raise InvalidArgument(
+            f"{field} is {size:,} bytes; a single payload may be at most {limit:,} bytes ({_mib(limit)}). "
+            "Pass large data by reference (e.g. a blob-store key) instead"
+        )
+    return size
+
+
+def check_payloads(message: Message, settings: FrontendSettings = DEFAULT_SETTINGS, path: str = "") -> LargePayloads:
+    """Walk every set field of `message` (commands, failures and their causes
+    included) and check each Payload. Returns the large-but-allowed ones."""
+    large: LargePayloads = []
+    _walk_payloads(message, path, settings, large)
+    return large
+
+
+def _walk_payloads(message: Message, path: str, settings: FrontendSettings, large: LargePayloads) -> None:
+    if message.DESCRIPTOR is _PAYLOAD:
+        size = check_payload(path or "payload", message, settings)
+        if size > settings.warn_payload_bytes:
+            large.append((path or "payload", size))
+        return
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        name = f"{path}.{field.name}" if path else field.name
+        if field.is_repeated:
+            if field.message_type.GetOptions().map_entry:
+                continue  # no maps carry payloads in this API
+            for i, item in enumerate(value):
+                _walk_payloads(item, f"{name}[{i}]", settings, large)
+        else:
+            _walk_payloads(value, name, settings, large)
+
+
+def check_execution(
+    field: str,
+    execution: common_pb2.WorkflowExecution,
+    settings: FrontendSettings = DEFAULT_SETTINGS,
+) -> None:
+    check_id(f"{field}.workflow_id", execution.workflow_id, settings)
+    check_id(f"{field}.run_id", execution.run_id, settings, required=False)
+
+
+# ---------------------------------------------------------------- task tokens
+
+_TASK_TYPE_NAMES = {
+    common_pb2.TASK_TYPE_WORKFLOW: "workflow task",
+    common_pb2.TASK_TYPE_ACTIVITY: "activity task",
+}
+
+
+def parse_task_token(
+    raw: bytes,
+    *,
+    namespace: str,
+    expected_type: int,
+    shard_count: int,
+) -> internal_pb2.TaskToken:
+    """Decode a task token and check it could have been issued by history for
+    this call: ids present, shard in range and owning the workflow, same
+    namespace as the request, right task type. Raises "malformed task token: ..."."""
+
+    def bad(why: str) -> InvalidArgument:
+        return InvalidArgument(f"malformed task token: {why}; pass the task_token exactly as the poll response gave it")
+
+    if not raw:
+        raise bad("task_token is empty")
+    token = internal_pb2.TaskToken()
+    try:
+        token.ParseFromString(raw)
+    except (DecodeError, ValueError) as exc:
+        raise bad(f"it does not decode ({exc})") from None
+    if not token.namespace or not token.workflow_id or not token.run_id:
+        missing = [n for n in ("namespace", "workflow_id", "run_id") if not getattr(token, n)]
+        raise bad(f"it has no {', '.join(missing)}")
+    if token.scheduled_event_id <= 0:
+        raise bad(f"scheduled_event_id is {token.scheduled_event_id}")
+    if token.task_type != expected_type:
+        got = _TASK_TYPE_NAMES.get(token.task_type, f"task type {token.task_type}")
+        raise bad(f"it is for a {got}, but this call completes a {_TASK_TYPE_NAMES[expected_type]}")
+    if expected_type == common_pb2.TASK_TYPE_WORKFLOW and token.started_event_id <= 0:
+        raise bad(f"started_event_id is {token.started_event_id}")
+    if token.namespace != namespace:
+        raise bad(f"it was issued in namespace {show(token.namespace)}, not {show(namespace)}")
+    if not 0 <= token.shard_id < shard_count:
+        raise bad(f"shard_id {token.shard_id} is outside 0..{shard_count - 1}")
+    if routing.shard_for(token.namespace, token.workflow_id, shard_count) != token.shard_id:
+        raise bad(f"shard_id {token.shard_id} does not own workflow {show(token.workflow_id)}")
+    return token
+
+
+# ---------------------------------------------------------------- WorkflowService requests
+
+
+def validate_start_workflow(
+    req: workflow_service_pb2.StartWorkflowExecutionRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> LargePayloads:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("workflow_type.name", req.workflow_type.name, settings)
+    check_task_queue("task_queue", req.task_queue, settings, allow_sticky=False)
+    check_duration("workflow_execution_timeout", req.workflow_execution_timeout)
+    check_duration("workflow_run_timeout", req.workflow_run_timeout)
+    check_duration("workflow_task_timeout", req.workflow_task_timeout)
+    check_id("identity", req.identity, settings, required=False)
+    check_id("request_id", req.request_id, settings, required=False)
+    check_enum("workflow_id_reuse_policy", req.workflow_id_reuse_policy, workflow_service_pb2.WorkflowIdReusePolicy)
+    return check_payloads(req.input, settings, "input") if req.HasField("input") else []
+
+
+def validate_get_workflow_result(
+    req: workflow_service_pb2.GetWorkflowResultRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> float:
+    """Returns the requested wait in seconds (not yet capped)."""
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    return check_duration("wait_timeout", req.wait_timeout)
+
+
+def validate_describe_workflow(
+    req: workflow_service_pb2.DescribeWorkflowExecutionRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> None:
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+
+
+def validate_get_history(
+    req: workflow_service_pb2.GetWorkflowExecutionHistoryRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> None:
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    check_page_size("maximum_page_size", req.maximum_page_size, settings.max_history_page_size, "the server default")
+
+
+def validate_list_workflows(
+    req: workflow_service_pb2.ListWorkflowExecutionsRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> int:
+    """Returns the effective page size. The page token is checked by `frontend.listing`."""
+    check_namespace(req.namespace, settings)
+    check_page_size("page_size", req.page_size, settings.max_list_page_size, f"{settings.default_list_page_size}")
+    check_enum("status_filter", req.status_filter, common_pb2.WorkflowExecutionStatus)
+    check_id("workflow_type_filter", req.workflow_type_filter, settings, required=False)
+    return req.page_size or settings.default_list_page_size
+
+
+def validate_terminate_workflow(
+    req: workflow_service_pb2.TerminateWorkflowExecutionRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> None:
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    check_string("reason", req.reason, required=False, limit=settings.max_text_length)
+    check_id("identity", req.identity, settings, required=False)
+
+
+def validate_signal_workflow(
+    req: workflow_service_pb2.SignalWorkflowExecutionRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> LargePayloads:
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    check_id("signal_name", req.signal_name, settings)
+    check_id("identity", req.identity, settings, required=False)
+    return check_payloads(req.input, settings, "input") if req.HasField("input") else []
+
+
+def validate_poll(
+    req: workflow_service_pb2.PollWorkflowTaskQueueRequest | workflow_service_pb2.PollActivityTaskQueueRequest,
+    settings: FrontendSettings = DEFAULT_SETTINGS,
+) -> None:
+    check_namespace(req.namespace, settings)
+    check_task_queue("task_queue", req.task_queue, settings)
+    check_id("identity", req.identity, settings, required=False)
+
+
+def validate_respond(
+    req,
+    expected_type: int,
+    shard_count: int,
+    settings: FrontendSettings = DEFAULT_SETTINGS,
+) -> tuple[internal_pb2.TaskToken, LargePayloads]:
+    """Any Respond*/RecordActivityTaskHeartbeat request: namespace, identity,
+    task token, payloads anywhere in the request (commands, failures, details)."""
+    check_namespace(req.namespace, settings)
+    check_id("identity", req.identity, settings, required=False)
+    token = parse_task_token(req.task_token, namespace=req.namespace, expected_type=expected_type, shard_count=shard_count)
+    if isinstance(req, workflow_service_pb2.RespondWorkflowTaskCompletedRequest) and req.HasField("sticky_attributes"):
+        sticky = req.sticky_attributes
+        if sticky.worker_task_queue.name or sticky.worker_task_queue.kind:
+            check_task_queue("sticky_attributes.worker_task_queue", sticky.worker_task_queue, settings)
+        check_duration("sticky_attributes.schedule_to_start_timeout", sticky.schedule_to_start_timeout)
+    if isinstance(req, workflow_service_pb2.RespondWorkflowTaskFailedRequest):
+        check_enum("cause", req.cause, common_pb2.WorkflowTaskFailedCause)
+    return token, check_payloads(req, settings)
+
+
+# ---------------------------------------------------------------- AdminService requests
+
+
+def validate_register_namespace(
+    req: admin_service_pb2.RegisterNamespaceRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> None:
+    check_namespace_name(req.name, settings)
+    check_string("description", req.description, required=False, limit=settings.max_description_length)
+
+
+def validate_describe_task_queue(
+    req: admin_service_pb2.DescribeTaskQueueRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> None:
+    check_namespace(req.namespace, settings)
+    check_task_queue("task_queue", req.task_queue, settings)
+    check_enum("task_type", req.task_type, common_pb2.TaskType, allow_unspecified=False)
+
+
+def check_shard_id(shard_id: int, shard_count: int) -> int:
+    if not 0 <= shard_id < shard_count:
+        raise InvalidArgument(f"shard_id is {shard_id}; this cluster has shards 0..{shard_count - 1}")
+    return shard_id

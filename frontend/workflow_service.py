@@ -1,0 +1,289 @@
+"""The public WorkflowService: validate every request, then route it.
+
+Workflow-scoped calls go to the history shard that owns the workflow
+(`shard_for(namespace, workflow_id)`); completions and heartbeats to the shard
+named in their task token; polls to a matching partition (round-robin);
+ListWorkflowExecutions to every shard, merged here.
+"""
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import structlog
+
+from fanflow import timeutil
+from fanflow.clients import HistoryClient, MatchingClient
+from fanflow.config import ClusterConfig
+from fanflow.errors import Unavailable
+from fanflow.grpcutil import rpc_method
+from frontend import listing, validation
+from frontend.namespaces import NamespaceCache
+from frontend.settings import FrontendSettings
+from frontend.upstream import UpstreamError, deadline, upstream
+from protos import (
+    common_pb2,
+    history_service_pb2,
+    matching_service_pb2,
+    workflow_service_pb2,
+    workflow_service_pb2_grpc,
+)
+
+log = structlog.get_logger("fanflow.frontend")
+
+# How much of our caller's remaining deadline GetWorkflowResult leaves for the
+# answer to travel back, so a wait that times out answers RUNNING in time.
+_RESULT_REPLY_MARGIN = 0.5
+
+
+class Router:
+    """Finds the stub (and a human-readable name for errors) for a shard or partition."""
+
+    def __init__(self, config: ClusterConfig, history: HistoryClient, matching: MatchingClient):
+        self.config = config
+        self.history = history
+        self.matching = matching
+
+    def history_stub(self, shard: int):
+        try:
+            host = self.config.shard_owner(shard)
+        except KeyError:
+            raise Unavailable(f"no history host owns shard {shard}; check history_hosts in the cluster config") from None
+        return self.history.stub(shard), f"history shard {shard} ({host.name} at {host.address})"
+
+    def matching_stub(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int):
+        if not self.config.matching_hosts:
+            raise Unavailable("the cluster config lists no matching hosts")
+        host = self.matching.owner(namespace, task_queue, task_type, partition)
+        target = f"matching partition {partition} of task queue {task_queue.name!r} ({host.name} at {host.address})"
+        return self.matching.stub(namespace, task_queue, task_type, partition), target
+
+
+def log_large_payloads(method: str, namespace: str, large: validation.LargePayloads, settings: FrontendSettings) -> None:
+    for field, size in large:
+        log.warning(
+            "large payload",
+            method=method,
+            namespace=namespace,
+            field=field,
+            size=size,
+            warn_above=settings.warn_payload_bytes,
+            limit=settings.max_payload_bytes,
+        )
+
+
+class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
+    def __init__(
+        self,
+        config: ClusterConfig,
+        history: HistoryClient,
+        matching: MatchingClient,
+        namespaces: NamespaceCache,
+        settings: FrontendSettings | None = None,
+    ):
+        self.config = config
+        self.history = history
+        self.matching = matching
+        self.namespaces = namespaces
+        self.settings = settings or FrontendSettings()
+        self.router = Router(config, history, matching)
+
+    # ------------------------------------------------------------ helpers
+
+    async def _to_shard(self, method: str, wrapper, shard: int, request, context, timeout: float | None = None):
+        stub, target = self.router.history_stub(shard)
+        log.debug("route", method=method, shard=shard)
+        with upstream(target):
+            return await getattr(stub, method)(
+                wrapper(shard_id=shard, request=request),
+                timeout=deadline(context, self.settings.rpc_timeout if timeout is None else timeout),
+            )
+
+    async def _to_workflow_shard(self, method: str, wrapper, request, context, timeout: float | None = None):
+        shard = self.history.shard_for(request.namespace, request.execution.workflow_id)
+        return await self._to_shard(method, wrapper, shard, request, context, timeout)
+
+    # ------------------------------------------------------------ workflow lifecycle
+
+    @rpc_method
+    async def StartWorkflowExecution(self, request, context):
+        large = validation.validate_start_workflow(request, self.settings)
+        await self.namespaces.require(request.namespace)
+        log_large_payloads("StartWorkflowExecution", request.namespace, large, self.settings)
+        shard = self.history.shard_for(request.namespace, request.workflow_id)
+        response = await self._to_shard(
+            "StartWorkflowExecution", history_service_pb2.StartWorkflowExecutionRequest, shard, request, context
+        )
+        response.shard_id = shard
+        return response
+
+    @rpc_method
+    async def GetWorkflowResult(self, request, context):
+        wait = validation.validate_get_workflow_result(request, self.settings)
+        await self.namespaces.require(request.namespace)
+        wait = min(wait, self.settings.max_result_wait)
+        remaining = context.time_remaining()
+        if remaining is not None:
+            # Let history give up (and answer RUNNING) before our caller does.
+            wait = max(0.0, min(wait, remaining - _RESULT_REPLY_MARGIN))
+        request.wait_timeout.CopyFrom(timeutil.duration(wait))
+        return await self._to_workflow_shard(
+            "GetWorkflowResult",
+            history_service_pb2.GetWorkflowResultRequest,
+            request,
+            context,
+            timeout=wait + self.settings.result_deadline_margin,
+        )
+
+    @rpc_method
+    async def DescribeWorkflowExecution(self, request, context):
+        validation.validate_describe_workflow(request, self.settings)
+        await self.namespaces.require(request.namespace)
+        return await self._to_workflow_shard(
+            "DescribeWorkflowExecution", history_service_pb2.DescribeWorkflowExecutionRequest, request, context
+        )
+
+    @rpc_method
+    async def GetWorkflowExecutionHistory(self, request, context):
+        validation.validate_get_history(request, self.settings)
+        await self.namespaces.require(request.namespace)
+        return await self._to_workflow_shard(
+            "GetWorkflowExecutionHistory", history_service_pb2.GetWorkflowExecutionHistoryRequest, request, context
+        )
+
+    @rpc_method
+    async def ListWorkflowExecutions(self, request, context):
+        page_size = validation.validate_list_workflows(request, self.settings)
+        listing.decode_page_token(request)  # reject a bad token before any I/O
+        await self.namespaces.require(request.namespace)
+
+        async def fetch(shard_request: history_service_pb2.ListWorkflowExecutionsRequest):
+            stub, target = self.router.history_stub(shard_request.shard_id)
+            with upstream(target):
+                return await stub.ListWorkflowExecutions(
+                    shard_request, timeout=deadline(context, self.settings.rpc_timeout)
+                )
+
+        return await listing.list_across_shards(fetch, self.config.history_shard_count, request, page_size)
+
+    @rpc_method
+    async def TerminateWorkflowExecution(self, request, context):
+        validation.validate_terminate_workflow(request, self.settings)
+        await self.namespaces.require(request.namespace)
+        return await self._to_workflow_shard(
+            "TerminateWorkflowExecution", history_service_pb2.TerminateWorkflowExecutionRequest, request, context
+        )
+
+    @rpc_method
+    async def SignalWorkflowExecution(self, request, context):
+        large = validation.validate_signal_workflow(request, self.settings)
+        await self.namespaces.require(request.namespace)
+        log_large_payloads("SignalWorkflowExecution", request.namespace, large, self.settings)
+        return await self._to_workflow_shard(
+            "SignalWorkflowExecution", history_service_pb2.SignalWorkflowExecutionRequest, request, context
+        )
+
+    # ------------------------------------------------------------ workers: polls
+
+    async def _poll(self, method: str, wrapper, empty_response, task_type: int, request, context):
+        validation.validate_poll(request, self.settings)
+        await self.namespaces.require(request.namespace)
+        partition = self.matching.pick_poll_partition(request.task_queue)
+        stub, target = self.router.matching_stub(request.namespace, request.task_queue, task_type, partition)
+        timeout = deadline(context, self.config.poll_timeout + self.settings.poll_deadline_margin)
+        try:
+            return await getattr(stub, method)(wrapper(partition=partition, request=request), timeout=timeout)
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                # Matching should have answered empty by poll_timeout; treat it as "no task".
+                log.info("poll deadline passed; answering empty", method=method, target=target)
+                await asyncio.sleep(self.settings.poll_error_backoff)
+                return empty_response()
+            if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
+                log.warning("matching unreachable", method=method, target=target, error=exc.details())
+                await asyncio.sleep(self.settings.poll_error_backoff)  # keep retrying workers from spinning
+                raise UpstreamError(grpc.StatusCode.UNAVAILABLE, f"{target}: {exc.details() or code.name}") from exc
+            raise
+
+    @rpc_method
+    async def PollWorkflowTaskQueue(self, request, context):
+        return await self._poll(
+            "PollWorkflowTaskQueue",
+            matching_service_pb2.PollWorkflowTaskQueueRequest,
+            workflow_service_pb2.PollWorkflowTaskQueueResponse,
+            common_pb2.TASK_TYPE_WORKFLOW,
+            request,
+            context,
+        )
+
+    @rpc_method
+    async def PollActivityTaskQueue(self, request, context):
+        return await self._poll(
+            "PollActivityTaskQueue",
+            matching_service_pb2.PollActivityTaskQueueRequest,
+            workflow_service_pb2.PollActivityTaskQueueResponse,
+            common_pb2.TASK_TYPE_ACTIVITY,
+            request,
+            context,
+        )
+
+    # ------------------------------------------------------------ workers: completions
+
+    async def _respond(self, method: str, wrapper, task_type: int, request, context):
+        token, large = validation.validate_respond(
+            request, task_type, self.config.history_shard_count, self.settings
+        )
+        await self.namespaces.require(request.namespace)
+        log_large_payloads(method, request.namespace, large, self.settings)
+        return await self._to_shard(method, wrapper, token.shard_id, request, context)
+
+    @rpc_method
+    async def RespondWorkflowTaskCompleted(self, request, context):
+        return await self._respond(
+            "RespondWorkflowTaskCompleted",
+            history_service_pb2.RespondWorkflowTaskCompletedRequest,
+            common_pb2.TASK_TYPE_WORKFLOW,
+            request,
+            context,
+        )
+
+    @rpc_method
+    async def RespondWorkflowTaskFailed(self, request, context):
+        return await self._respond(
+            "RespondWorkflowTaskFailed",
+            history_service_pb2.RespondWorkflowTaskFailedRequest,
+            common_pb2.TASK_TYPE_WORKFLOW,
+            request,
+            context,
+        )
+
+    @rpc_method
+    async def RespondActivityTaskCompleted(self, request, context):
+        return await self._respond(
+            "RespondActivityTaskCompleted",
+            history_service_pb2.RespondActivityTaskCompletedRequest,
+            common_pb2.TASK_TYPE_ACTIVITY,
+            request,
+            context,
+        )
+
+    @rpc_method
+    async def RespondActivityTaskFailed(self, request, context):
+        return await self._respond(
+            "RespondActivityTaskFailed",
+            history_service_pb2.RespondActivityTaskFailedRequest,
+            common_pb2.TASK_TYPE_ACTIVITY,
+            request,
+            context,
+        )
+
+    @rpc_method
+    async def RecordActivityTaskHeartbeat(self, request, context):
+        return await self._respond(
+            "RecordActivityTaskHeartbeat",
+            history_service_pb2.RecordActivityTaskHeartbeatRequest,
+            common_pb2.TASK_TYPE_ACTIVITY,
+            request,
+            context,
+        )
