@@ -1,0 +1,163 @@
+"""gRPC HistoryService: routes each request to the shard it names.
+
+A process serves only the shards the cluster config gives it; a request for
+another shard is UNAVAILABLE (the caller's routing is stale or wrong).
+"""
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from fanflow.clients import MatchingClient
+from fanflow.config import ClusterConfig
+from fanflow.errors import InvalidArgument, NotFound, Unavailable
+from fanflow.grpcutil import rpc_method
+from history.mutable_state import Limits
+from history.shard import Shard
+from protos import (
+    admin_service_pb2,
+    history_service_pb2_grpc,
+    internal_pb2,
+    workflow_service_pb2,
+)
+
+log = structlog.get_logger("fanflow.history")
+
+NAMESPACE_SHARD = 0  # namespaces are stored in shard 0's database
+
+
+def limits_from_config(config: ClusterConfig) -> Limits:
+    return Limits(
+        workflow_task_timeout=config.workflow_task_timeout,
+        sticky_schedule_to_start_timeout=config.sticky_schedule_to_start_timeout,
+        default_activity_start_to_close_timeout=config.default_activity_start_to_close_timeout,
+    )
+
+
+class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
+    SERVICE_NAME = "fanflow.internal.v1.HistoryService"
+
+    def __init__(self, config: ClusterConfig, host_name: str, matching: MatchingClient, limits: Limits | None = None):
+        self.config = config
+        self.host_name = host_name
+        self.matching = matching
+        self.limits = limits or limits_from_config(config)
+        self.shards: dict[int, Shard] = {}
+
+    async def start(self) -> None:
+        host = self.config.history_host(self.host_name)
+        data_dir = self.config.data_dir
+        for shard_id in self.config.shards_of(host):
+            shard = Shard(shard_id, data_dir, self.host_name, self.matching, self.limits, self.config.sqlite_synchronous)
+            await shard.start()
+            self.shards[shard_id] = shard
+        if NAMESPACE_SHARD in self.shards:
+            names = {ns.name for ns in await self.shards[NAMESPACE_SHARD].list_namespaces()}
+            if self.config.default_namespace not in names:
+                await self.shards[NAMESPACE_SHARD].register_namespace(self.config.default_namespace, "created at first start")
+        log.info("history started", host=self.host_name, shards=sorted(self.shards))
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(shard.stop() for shard in self.shards.values()), return_exceptions=True)
+        self.shards.clear()
+
+    def shard(self, shard_id: int) -> Shard:
+        shard = self.shards.get(shard_id)
+        if shard is None:
+            if not 0 <= shard_id < self.config.history_shard_count:
+                raise InvalidArgument(f"shard {shard_id} does not exist (shards are 0..{self.config.history_shard_count - 1})")
+            raise Unavailable(f"shard {shard_id} is not owned by history host {self.host_name!r}")
+        if shard.store.lost:
+            raise Unavailable(f"shard {shard_id} ownership was lost by {self.host_name!r}: another history process owns it")
+        return shard
+
+    def _token_shard(self, request) -> tuple[Shard, internal_pb2.TaskToken]:
+        token = internal_pb2.TaskToken.FromString(request.request.task_token)
+        return self.shard(request.shard_id), token
+
+    # ---------------------------------------------------------- workflows
+    @rpc_method
+    async def StartWorkflowExecution(self, request, context):
+        shard = self.shard(request.shard_id)
+        run_id = await shard.start_workflow(request.request)
+        return workflow_service_pb2.StartWorkflowExecutionResponse(run_id=run_id, shard_id=request.shard_id)
+
+    @rpc_method
+    async def GetWorkflowResult(self, request, context):
+        return await self.shard(request.shard_id).get_result(request.request)
+
+    @rpc_method
+    async def DescribeWorkflowExecution(self, request, context):
+        return await self.shard(request.shard_id).describe(request.request)
+
+    @rpc_method
+    async def GetWorkflowExecutionHistory(self, request, context):
+        return await self.shard(request.shard_id).get_history(request.request)
+
+    @rpc_method
+    async def ListWorkflowExecutions(self, request, context):
+        return await self.shard(request.shard_id).list_executions(request.request)
+
+    @rpc_method
+    async def TerminateWorkflowExecution(self, request, context):
+        await self.shard(request.shard_id).terminate(request.request)
+        return workflow_service_pb2.TerminateWorkflowExecutionResponse()
+
+    @rpc_method
+    async def SignalWorkflowExecution(self, request, context):
+        await self.shard(request.shard_id).signal(request.request)
+        return workflow_service_pb2.SignalWorkflowExecutionResponse()
+
+    # -------------------------------------------------------------- tasks
+    @rpc_method
+    async def RecordWorkflowTaskStarted(self, request, context):
+        return await self.shard(request.task.shard_id).record_workflow_task_started(request.task, request.identity, request.partition)
+
+    @rpc_method
+    async def RecordActivityTaskStarted(self, request, context):
+        return await self.shard(request.task.shard_id).record_activity_task_started(request.task, request.identity, request.partition)
+
+    @rpc_method
+    async def RespondWorkflowTaskCompleted(self, request, context):
+        shard, token = self._token_shard(request)
+        await shard.complete_workflow_task(token, request.request)
+        return workflow_service_pb2.RespondWorkflowTaskCompletedResponse()
+
+    @rpc_method
+    async def RespondWorkflowTaskFailed(self, request, context):
+        shard, token = self._token_shard(request)
+        await shard.fail_workflow_task(token, request.request)
+        return workflow_service_pb2.RespondWorkflowTaskFailedResponse()
+
+    @rpc_method
+    async def RespondActivityTaskCompleted(self, request, context):
+        shard, token = self._token_shard(request)
+        await shard.complete_activity(token, request.request)
+        return workflow_service_pb2.RespondActivityTaskCompletedResponse()
+
+    @rpc_method
+    async def RespondActivityTaskFailed(self, request, context):
+        shard, token = self._token_shard(request)
+        await shard.fail_activity(token, request.request)
+        return workflow_service_pb2.RespondActivityTaskFailedResponse()
+
+    @rpc_method
+    async def RecordActivityTaskHeartbeat(self, request, context):
+        shard, token = self._token_shard(request)
+        await shard.heartbeat(token, request.request)
+        return workflow_service_pb2.RecordActivityTaskHeartbeatResponse()
+
+    # -------------------------------------------------------------- admin
+    @rpc_method
+    async def DescribeShard(self, request, context):
+        return await self.shard(request.shard_id).describe_shard()
+
+    @rpc_method
+    async def RegisterNamespace(self, request, context):
+        info = await self.shard(NAMESPACE_SHARD).register_namespace(request.name, request.description)
+        return admin_service_pb2.RegisterNamespaceResponse(namespace=info)
+
+    @rpc_method
+    async def ListNamespaces(self, request, context):
+        return admin_service_pb2.ListNamespacesResponse(namespaces=await self.shard(NAMESPACE_SHARD).list_namespaces())

@@ -1,0 +1,668 @@
+"""One history shard: the runs it owns, in memory and in its SQLite file.
+
+Every state change follows one path (`_update`): lock the workflow, load its
+run, apply a RunState operation, commit the resulting Mutation in one
+transaction (events + mutable state + outbox + timers), and only then answer.
+Two background loops move the durable side effects on: the outbox pump hands
+tasks to matching (deleting a row only once matching acknowledged it), and the
+timer loop fires due timers (deleting the timer row in the transaction that
+applies it, so each fires exactly once).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+import structlog
+
+from fanflow.clients import MatchingClient
+from fanflow.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from history.mutable_state import Limits, Mutation, RunState
+from history.store import Op, ShardStore
+from protos import (
+    admin_service_pb2,
+    common_pb2,
+    internal_pb2,
+    persistence_pb2,
+    workflow_service_pb2,
+)
+
+log = structlog.get_logger("fanflow.history.shard")
+
+Key = tuple[str, str, str]  # namespace, workflow id, run id
+RUNNING = common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING
+CACHE_RUNS = 4096
+OUTBOX_CONCURRENCY = 64
+
+
+class KeyedLocks:
+    """One asyncio.Lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
+
+    async def __call__(self, key):
+        return _Held(self, key)
+
+
+class _Held:
+    def __init__(self, owner: KeyedLocks, key) -> None:
+        self.owner, self.key = owner, key
+
+    async def __aenter__(self):
+        lock, users = self.owner._locks.get(self.key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self.owner._locks[self.key] = (lock, users + 1)
+        self.lock = lock
+        await lock.acquire()
+
+    async def __aexit__(self, *exc):
+        self.lock.release()
+        lock, users = self.owner._locks[self.key]
+        if users <= 1:
+            del self.owner._locks[self.key]
+        else:
+            self.owner._locks[self.key] = (lock, users - 1)
+
+
+class Shard:
+    def __init__(self, shard_id: int, data_dir: Path, owner: str, matching: MatchingClient, limits: Limits, synchronous: str = "FULL"):
+        self.shard_id = shard_id
+        self.owner = owner
+        self.matching = matching
+        self.limits = limits
+        self.store = ShardStore(data_dir / f"history-shard-{shard_id}.db", shard_id, owner, synchronous)
+        self._runs: OrderedDict[Key, RunState] = OrderedDict()
+        self._locks = KeyedLocks()
+        self._waiters: dict[Key, list[asyncio.Future]] = {}
+        self._outbox_wakeup = asyncio.Event()
+        self._timer_wakeup = asyncio.Event()
+        self._next_timer_ns: int | None = None
+        self._acked_outbox: list[int] = []
+        self._tasks: list[asyncio.Task] = []
+        self.outbox_sent = 0
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        await self.store.open()
+        self._tasks = [
+            asyncio.create_task(self._outbox_loop(), name=f"shard-{self.shard_id}-outbox"),
+            asyncio.create_task(self._outbox_delete_loop(), name=f"shard-{self.shard_id}-outbox-delete"),
+            asyncio.create_task(self._timer_loop(), name=f"shard-{self.shard_id}-timers"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self._flush_outbox_deletes()
+        for futures in self._waiters.values():
+            for fut in futures:
+                if not fut.done():
+                    fut.cancel()
+        await self.store.close()
+
+    # -------------------------------------------------------------- loading
+    async def _load(self, key: Key) -> RunState | None:
+        run = self._runs.get(key)
+        if run is not None:
+            self._runs.move_to_end(key)
+            return run
+        row = await self.store.fetchone(
+            "SELECT state FROM executions WHERE namespace=? AND workflow_id=? AND run_id=?", key
+        )
+        if row is None:
+            return None
+        state = persistence_pb2.ExecutionState.FromString(row[0])
+        activities: dict[int, persistence_pb2.ActivityInfo] = {}
+        if state.status == RUNNING:
+            for (data,) in await self.store.fetchall(
+                "SELECT data FROM activities WHERE namespace=? AND workflow_id=? AND run_id=?", key
+            ):
+                info = persistence_pb2.ActivityInfo.FromString(data)
+                activities[info.scheduled_event_id] = info
+        run = RunState(state, activities, self.shard_id, self.limits)
+        self._cache(run)
+        return run
+
+    def _cache(self, run: RunState) -> None:
+        self._runs[run.key] = run
+        self._runs.move_to_end(run.key)
+        while len(self._runs) > CACHE_RUNS:
+            self._runs.popitem(last=False)
+
+    async def _current(self, namespace: str, workflow_id: str) -> tuple[str, int, str] | None:
+        return await self.store.fetchone(
+            "SELECT run_id, status, request_id FROM current_executions WHERE namespace=? AND workflow_id=?",
+            (namespace, workflow_id),
+        )
+
+    async def _resolve(self, namespace: str, execution: common_pb2.WorkflowExecution) -> Key:
+        if execution.run_id:
+            return (namespace, execution.workflow_id, execution.run_id)
+        current = await self._current(namespace, execution.workflow_id)
+        if current is None:
+            raise NotFound(f"workflow {execution.workflow_id!r} not found in namespace {namespace!r}")
+        return (namespace, execution.workflow_id, current[0])
+
+    async def _require(self, key: Key) -> RunState:
+        run = await self._load(key)
+        if run is None:
+            raise NotFound(f"workflow {key[1]!r} run {key[2]!r} not found in namespace {key[0]!r}")
+        return run
+
+    # -------------------------------------------------------------- writing
+    async def _update(self, namespace: str, execution: common_pb2.WorkflowExecution, fn: Callable[[RunState, int], Any], extra_ops: list[Op] | None = None, missing_ok: bool = False):
+        """Lock the workflow, apply fn(run, now), commit what it changed."""
+        async with await self._locks((namespace, execution.workflow_id)):
+            key = await self._resolve(namespace, execution)
+            run = await self._load(key)
+            if run is None:
+                if missing_ok:
+                    if extra_ops:
+                        await self.store.write(extra_ops)
+                    return None
+                raise NotFound(f"workflow {key[1]!r} run {key[2]!r} not found in namespace {key[0]!r}")
+            now = time.time_ns()
+            try:
+                result = fn(run, now)
+                if run.running and (reason := run.over_history_limit()):
+                    log.warning("history limit reached, failing run", workflow_id=key[1], run_id=key[2], reason=reason)
+                    run.terminate_for_limit(reason, now)
+            except Exception:
+                self._runs.pop(key, None)  # in-memory state may be half-changed: reload
+                raise
+            await self._commit(run, run.take_mutation(), extra_ops or [])
+            return result
+
+    async def _commit(self, run: RunState, mutation: Mutation, extra_ops: list[Op]) -> None:
+        ops = list(extra_ops)
+        runs = [run, *mutation.new_runs]
+        new_mutations = [(r, r.take_mutation()) for r in mutation.new_runs]
+        for r, m in [(run, mutation), *new_mutations]:
+            ops.extend(self._ops_for(r, m))
+        if mutation.current_changed or any(m.current_changed for _, m in new_mutations):
+            current = runs[-1].state
+            ops.append(
+                Op(
+                    "INSERT OR REPLACE INTO current_executions (namespace, workflow_id, run_id, status, request_id) VALUES (?,?,?,?,?)",
+                    (current.namespace, current.workflow_id, current.run_id, current.status, current.request_id),
+                )
+            )
+        try:
+            await self.store.write(ops)
+        except Exception:
+            for r in runs:
+                self._runs.pop(r.key, None)
+            raise
+        for r in runs:
+            self._cache(r)
+        all_mutations = [mutation, *(m for _, m in new_mutations)]
+        if any(m.outbox for m in all_mutations):
+            self._outbox_wakeup.set()
+        earliest = min((fire_at for m in all_mutations for fire_at, _ in m.timers), default=None)
+        if earliest is not None and (self._next_timer_ns is None or earliest < self._next_timer_ns):
+            self._timer_wakeup.set()
+        if mutation.closed:
+            self._notify_waiters(run.key)
+
+    @staticmethod
+    def _ops_for(run: RunState, m: Mutation) -> list[Op]:
+        s = run.state
+        ns, wf, rid = run.key
+        ops = [
+            Op(
+                "INSERT OR REPLACE INTO executions (namespace, workflow_id, run_id, workflow_type, status, start_time_ns, close_time_ns, state) VALUES (?,?,?,?,?,?,?,?)",
+                (ns, wf, rid, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString()),
+            )
+        ]
+        if m.events:
+            ops.append(Op("INSERT INTO events (namespace, workflow_id, run_id, event_id, data) VALUES (?,?,?,?,?)", [(ns, wf, rid, e.event_id, e.SerializeToString()) for e in m.events], many=True))
+        if m.activity_upserts:
+            ops.append(Op("INSERT OR REPLACE INTO activities (namespace, workflow_id, run_id, scheduled_event_id, data) VALUES (?,?,?,?,?)", [(ns, wf, rid, i, a.SerializeToString()) for i, a in m.activity_upserts.items()], many=True))
+        if m.activity_deletes:
+            ops.append(Op("DELETE FROM activities WHERE namespace=? AND workflow_id=? AND run_id=? AND scheduled_event_id=?", [(ns, wf, rid, i) for i in m.activity_deletes], many=True))
+        if m.timers:
+            ops.append(Op("INSERT INTO timers (fire_at_ns, data) VALUES (?,?)", [(at, t.SerializeToString()) for at, t in m.timers], many=True))
+        if m.outbox:
+            ops.append(Op("INSERT INTO outbox (data) VALUES (?)", [(t.SerializeToString(),) for t in m.outbox], many=True))
+        return ops
+
+    # ------------------------------------------------------ workflow start
+    async def start_workflow(self, request: workflow_service_pb2.StartWorkflowExecutionRequest) -> str:
+        async with await self._locks((request.namespace, request.workflow_id)):
+            current = await self._current(request.namespace, request.workflow_id)
+            now = time.time_ns()
+            previous: RunState | None = None
+            if current is not None:
+                run_id, status, request_id = current
+                if status == RUNNING:
+                    if request.request_id and request.request_id == request_id:
+                        return run_id  # a retried start: same answer
+                    if request.workflow_id_reuse_policy != workflow_service_pb2.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING:
+                        raise AlreadyExists(
+                            f"workflow {request.workflow_id!r} is already running (run {run_id}); wait for it, "
+                            "terminate it, or start with workflow_id_reuse_policy TERMINATE_IF_RUNNING"
+                        )
+                    previous = await self._require((request.namespace, request.workflow_id, run_id))
+                    previous.terminate("terminated by a new start with TERMINATE_IF_RUNNING", request.identity, now)
+                elif request.workflow_id_reuse_policy == workflow_service_pb2.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE:
+                    raise AlreadyExists(f"workflow id {request.workflow_id!r} was used before (run {run_id}) and the reuse policy is REJECT_DUPLICATE")
+                elif request.workflow_id_reuse_policy == workflow_service_pb2.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY and status in (
+                    common_pb2.WORKFLOW_EXECUTION_STATUS_COMPLETED,
+                    common_pb2.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
+                ):
+                    raise AlreadyExists(f"workflow id {request.workflow_id!r} already completed (run {run_id}) and the reuse policy is ALLOW_DUPLICATE_FAILED_ONLY")
+            run = RunState.start(shard_id=self.shard_id, limits=self.limits, request=request, now=now)
+            if previous is not None:
+                previous.mutation.new_runs.append(run)
+                await self._commit(previous, previous.take_mutation(), [])
+            else:
+                await self._commit(run, run.take_mutation(), [])
+            log.debug("workflow started", workflow_id=request.workflow_id, run_id=run.state.run_id, shard=self.shard_id)
+            return run.state.run_id
+
+    # ------------------------------------------------------- task dispatch
+    async def record_workflow_task_started(self, task: internal_pb2.TaskInfo, identity: str, partition: int) -> workflow_service_pb2.PollWorkflowTaskQueueResponse:
+        execution = common_pb2.WorkflowExecution(workflow_id=task.workflow_id, run_id=task.run_id)
+
+        def start(run: RunState, now: int):
+            started, previous = run.record_workflow_task_started(task.scheduled_event_id, identity, now)
+            wft = run.state.workflow_task
+            return workflow_service_pb2.PollWorkflowTaskQueueResponse(
+                task_token=run.task_token(common_pb2.TASK_TYPE_WORKFLOW, task.scheduled_event_id, started),
+                workflow_execution=execution,
+                workflow_type=common_pb2.WorkflowType(name=run.state.workflow_type),
+                previous_started_event_id=previous,
+                started_event_id=started,
+                attempt=wft.attempt,
+                scheduled_time=wft.scheduled_time,
+                started_time=wft.started_time,
+                task_queue=wft.task_queue,
+                partition=partition,
+            )
+
+        response = await self._update(task.namespace, execution, start)
+        key = (task.namespace, task.workflow_id, task.run_id)
+        response.history.events.extend(await self.read_events(key, response.previous_started_event_id + 1, response.started_event_id))
+        return response
+
+    async def record_activity_task_started(self, task: internal_pb2.TaskInfo, identity: str, partition: int) -> workflow_service_pb2.PollActivityTaskQueueResponse:
+        execution = common_pb2.WorkflowExecution(workflow_id=task.workflow_id, run_id=task.run_id)
+        holder: dict[str, Any] = {}
+
+        def start(run: RunState, now: int):
+            info = run.record_activity_task_started(task.scheduled_event_id, task.attempt, identity, now)
+            holder["workflow_type"] = run.state.workflow_type
+            holder["token"] = run.task_token(common_pb2.TASK_TYPE_ACTIVITY, task.scheduled_event_id, attempt=task.attempt)
+            snapshot = persistence_pb2.ActivityInfo()
+            snapshot.CopyFrom(info)
+            return snapshot
+
+        info = await self._update(task.namespace, execution, start)
+        scheduled = await self.read_event((task.namespace, task.workflow_id, task.run_id), task.scheduled_event_id)
+        return workflow_service_pb2.PollActivityTaskQueueResponse(
+            task_token=holder["token"],
+            workflow_execution=execution,
+            workflow_type=common_pb2.WorkflowType(name=holder["workflow_type"]),
+            activity_id=info.activity_id,
+            activity_type=common_pb2.ActivityType(name=info.activity_type),
+            input=scheduled.activity_task_scheduled.input,
+            attempt=info.attempt,
+            heartbeat_details=info.heartbeat_details,
+            scheduled_time=info.scheduled_time,
+            started_time=info.started_time,
+            start_to_close_timeout=info.start_to_close_timeout,
+            heartbeat_timeout=info.heartbeat_timeout,
+            schedule_to_close_timeout=info.schedule_to_close_timeout,
+            partition=partition,
+            task_queue=info.task_queue,
+        )
+
+    # ----------------------------------------------------------- responses
+    async def complete_workflow_task(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondWorkflowTaskCompletedRequest) -> None:
+        sticky = request.sticky_attributes if request.HasField("sticky_attributes") else None
+        try:
+            await self._update(
+                token.namespace,
+                _execution(token),
+                lambda run, now: run.complete_workflow_task(token, list(request.commands), sticky, request.identity, now),
+            )
+        except (InvalidArgument, FailedPrecondition) as exc:
+            # Commands history cannot apply: fail the task (recorded in history,
+            # retried with backoff) and tell the worker why.
+            cause = (
+                common_pb2.WORKFLOW_TASK_FAILED_CAUSE_PENDING_ACTIVITIES_LIMIT_EXCEEDED
+                if isinstance(exc, FailedPrecondition)
+                else common_pb2.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMMAND
+            )
+            failure = common_pb2.Failure(message=exc.message, type=type(exc).__name__, source="server")
+            await self._update(token.namespace, _execution(token), lambda run, now: run.fail_workflow_task(token, cause, failure, request.identity, now))
+            raise
+
+    async def fail_workflow_task(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondWorkflowTaskFailedRequest) -> None:
+        log.warning(
+            "workflow task failed",
+            workflow_id=token.workflow_id,
+            cause=common_pb2.WorkflowTaskFailedCause.Name(request.cause),
+            message=request.failure.message[:500],
+        )
+        await self._update(
+            token.namespace, _execution(token), lambda run, now: run.fail_workflow_task(token, request.cause, request.failure, request.identity, now)
+        )
+
+    async def complete_activity(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondActivityTaskCompletedRequest) -> None:
+        await self._update(token.namespace, _execution(token), lambda run, now: run.complete_activity(token, request.result, request.identity, now))
+
+    async def fail_activity(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondActivityTaskFailedRequest) -> None:
+        details = request.last_heartbeat_details if request.HasField("last_heartbeat_details") else None
+        await self._update(token.namespace, _execution(token), lambda run, now: run.fail_activity(token, request.failure, details, request.identity, now))
+
+    async def heartbeat(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RecordActivityTaskHeartbeatRequest) -> None:
+        await self._update(token.namespace, _execution(token), lambda run, now: run.heartbeat(token, request.details, now))
+
+    async def terminate(self, request: workflow_service_pb2.TerminateWorkflowExecutionRequest) -> None:
+        await self._update(request.namespace, request.execution, lambda run, now: run.terminate(request.reason, request.identity, now))
+
+    async def signal(self, request: workflow_service_pb2.SignalWorkflowExecutionRequest) -> None:
+        await self._update(request.namespace, request.execution, lambda run, now: run.signal(request.signal_name, request.input, request.identity, now))
+
+    # ---------------------------------------------------------------- reads
+    async def read_events(self, key: Key, first: int, last: int | None = None, limit: int | None = None) -> list[common_pb2.HistoryEvent]:
+        sql = "SELECT data FROM events WHERE namespace=? AND workflow_id=? AND run_id=? AND event_id>=?"
+        params: list[Any] = [*key, first]
+        if last is not None:
+            sql += " AND event_id<=?"
+            params.append(last)
+        sql += " ORDER BY event_id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [common_pb2.HistoryEvent.FromString(data) for (data,) in await self.store.fetchall(sql, params)]
+
+    async def read_event(self, key: Key, event_id: int) -> common_pb2.HistoryEvent:
+        events = await self.read_events(key, event_id, event_id)
+        if not events:
+            raise NotFound(f"event {event_id} of workflow {key[1]!r} run {key[2]!r} not found")
+        return events[0]
+
+    async def get_history(self, request: workflow_service_pb2.GetWorkflowExecutionHistoryRequest) -> workflow_service_pb2.GetWorkflowExecutionHistoryResponse:
+        key = await self._resolve(request.namespace, request.execution)
+        await self._require(key)
+        first = 1
+        if request.next_page_token:
+            try:
+                first = int(json.loads(request.next_page_token)["next_event_id"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InvalidArgument(f"next_page_token is not one this server issued: {exc}") from None
+        size = request.maximum_page_size or 1000
+        events = await self.read_events(key, first, limit=size + 1)
+        token = b""
+        if len(events) > size:
+            events = events[:size]
+            token = json.dumps({"next_event_id": events[-1].event_id + 1}).encode()
+        return workflow_service_pb2.GetWorkflowExecutionHistoryResponse(history=common_pb2.History(events=events), next_page_token=token)
+
+    def execution_info(self, run: RunState) -> workflow_service_pb2.WorkflowExecutionInfo:
+        s = run.state
+        return workflow_service_pb2.WorkflowExecutionInfo(
+            execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id),
+            type=common_pb2.WorkflowType(name=s.workflow_type),
+            task_queue=s.task_queue,
+            status=s.status,
+            start_time=s.start_time,
+            close_time=s.close_time,
+            history_length=s.next_event_id - 1,
+            history_size_bytes=s.history_size_bytes,
+            shard_id=self.shard_id,
+            first_run_id=s.first_run_id,
+            pending_activity_count=len(run.activities),
+        )
+
+    async def describe(self, request: workflow_service_pb2.DescribeWorkflowExecutionRequest) -> workflow_service_pb2.DescribeWorkflowExecutionResponse:
+        run = await self._require(await self._resolve(request.namespace, request.execution))
+        pending = [
+            workflow_service_pb2.PendingActivityInfo(
+                activity_id=a.activity_id,
+                activity_type=common_pb2.ActivityType(name=a.activity_type),
+                scheduled_event_id=a.scheduled_event_id,
+                started=a.started,
+                attempt=a.attempt,
+                last_worker_identity=a.started_identity,
+                last_failure=a.last_failure,
+            )
+            for a in list(run.activities.values())[:100]
+        ]
+        return workflow_service_pb2.DescribeWorkflowExecutionResponse(info=self.execution_info(run), pending_activities=pending)
+
+    async def get_result(self, request: workflow_service_pb2.GetWorkflowResultRequest) -> workflow_service_pb2.GetWorkflowResultResponse:
+        deadline = time.monotonic() + request.wait_timeout.ToNanoseconds() / 1e9
+        execution = request.execution
+        while True:
+            key = await self._resolve(request.namespace, execution)
+            run = await self._require(key)
+            s = run.state
+            if s.status == common_pb2.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW and request.follow_runs:
+                execution = common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.continued_as_new_run_id)
+                continue
+            if s.status != RUNNING:
+                return await self._closed_result(run)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return workflow_service_pb2.GetWorkflowResultResponse(status=RUNNING, execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id))
+            fut = asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(key, []).append(fut)
+            try:
+                await asyncio.wait_for(fut, remaining)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                waiters = self._waiters.get(key)
+                if waiters and fut in waiters:
+                    waiters.remove(fut)
+                    if not waiters:
+                        del self._waiters[key]
+            execution = common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id)
+
+    async def _closed_result(self, run: RunState) -> workflow_service_pb2.GetWorkflowResultResponse:
+        s = run.state
+        response = workflow_service_pb2.GetWorkflowResultResponse(
+            status=s.status, execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id)
+        )
+        event = await self.read_event(run.key, s.close_event_id)
+        which = event.WhichOneof("attributes")
+        if which == "workflow_execution_completed":
+            response.result.CopyFrom(event.workflow_execution_completed.result)
+        elif which == "workflow_execution_failed":
+            response.failure.CopyFrom(event.workflow_execution_failed.failure)
+        elif which == "workflow_execution_terminated":
+            response.termination_reason = event.workflow_execution_terminated.reason
+            response.failure.CopyFrom(common_pb2.Failure(message=f"terminated: {event.workflow_execution_terminated.reason}", type="Terminated", source="server"))
+        elif which == "workflow_execution_timed_out":
+            response.failure.CopyFrom(common_pb2.Failure(message="workflow run timed out", type="TimeoutError", source="server"))
+        return response
+
+    def _notify_waiters(self, key: Key) -> None:
+        for fut in self._waiters.pop(key, []):
+            if not fut.done():
+                fut.set_result(None)
+
+    async def list_executions(self, request: workflow_service_pb2.ListWorkflowExecutionsRequest) -> workflow_service_pb2.ListWorkflowExecutionsResponse:
+        size = request.page_size or 100
+        sql = "SELECT state FROM executions WHERE namespace=?"
+        params: list[Any] = [request.namespace]
+        if request.next_page_token:
+            try:
+                before = json.loads(request.next_page_token)["before"]
+                start_ns, wf, rid = int(before[0]), str(before[1]), str(before[2])
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                raise InvalidArgument(f"next_page_token is not one this server issued: {exc}") from None
+            sql += " AND (start_time_ns, workflow_id, run_id) < (?,?,?)"
+            params += [start_ns, wf, rid]
+        if request.status_filter:
+            sql += " AND status=?"
+            params.append(request.status_filter)
+        if request.workflow_type_filter:
+            sql += " AND workflow_type=?"
+            params.append(request.workflow_type_filter)
+        sql += " ORDER BY start_time_ns DESC, workflow_id DESC, run_id DESC LIMIT ?"
+        params.append(size)
+        rows = await self.store.fetchall(sql, params)
+        infos = []
+        for (data,) in rows:
+            state = persistence_pb2.ExecutionState.FromString(data)
+            cached = self._runs.get((state.namespace, state.workflow_id, state.run_id))
+            run = cached or RunState(state, {}, self.shard_id, self.limits)
+            infos.append(self.execution_info(run))
+        token = b""
+        if len(rows) == size:
+            last = infos[-1]
+            token = json.dumps({"before": [last.start_time.ToNanoseconds(), last.execution.workflow_id, last.execution.run_id]}).encode()
+        return workflow_service_pb2.ListWorkflowExecutionsResponse(executions=infos, next_page_token=token)
+
+    async def describe_shard(self) -> admin_service_pb2.DescribeShardResponse:
+        counts = dict(await self.store.fetchall("SELECT status = ?, COUNT(*) FROM executions GROUP BY status = ?", (RUNNING, RUNNING)))
+        events = (await self.store.fetchone("SELECT COUNT(*) FROM events"))[0]
+        outbox = (await self.store.fetchone("SELECT COUNT(*) FROM outbox"))[0]
+        timers = (await self.store.fetchone("SELECT COUNT(*) FROM timers"))[0]
+        return admin_service_pb2.DescribeShardResponse(
+            shard_id=self.shard_id,
+            owner=self.owner,
+            range_id=self.store.range_id,
+            running_workflows=counts.get(1, 0),
+            closed_workflows=counts.get(0, 0),
+            events=events,
+            outbox_depth=outbox,
+            pending_timers=timers,
+            db_path=str(self.store.path),
+        )
+
+    # ----------------------------------------------------------- namespaces
+    async def register_namespace(self, name: str, description: str) -> admin_service_pb2.NamespaceInfo:
+        existing = await self.store.fetchone("SELECT name FROM namespaces WHERE name=?", (name,))
+        if existing:
+            raise AlreadyExists(f"namespace {name!r} is already registered")
+        now = time.time_ns()
+        try:
+            await self.store.write([Op("INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)", (name, description, now))])
+        except Exception as exc:
+            if "UNIQUE" in str(exc):
+                raise AlreadyExists(f"namespace {name!r} is already registered") from None
+            raise
+        return _namespace_info(name, description, now)
+
+    async def list_namespaces(self) -> list[admin_service_pb2.NamespaceInfo]:
+        rows = await self.store.fetchall("SELECT name, description, created_ns FROM namespaces ORDER BY name")
+        return [_namespace_info(*row) for row in rows]
+
+    # --------------------------------------------------------------- outbox
+    async def _outbox_loop(self) -> None:
+        """Hand every outbox row to matching; a row stays until matching acked it."""
+        cursor = 0
+        slots = asyncio.Semaphore(OUTBOX_CONCURRENCY)
+        while True:
+            self._outbox_wakeup.clear()
+            rows = await self.store.fetchall("SELECT id, data FROM outbox WHERE id>? ORDER BY id LIMIT 512", (cursor,))
+            if not rows:
+                try:
+                    await asyncio.wait_for(self._outbox_wakeup.wait(), 1.0)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            cursor = rows[-1][0]
+            for row_id, data in rows:
+                await slots.acquire()
+                task = asyncio.create_task(self._deliver(row_id, internal_pb2.TaskInfo.FromString(data)))
+                task.add_done_callback(lambda _t: slots.release())
+
+    async def _deliver(self, row_id: int, task: internal_pb2.TaskInfo) -> None:
+        delay = 0.05
+        while True:
+            try:
+                partition = self.matching.pick_add_partition(task.task_queue)
+                await self.matching.add_task(task, partition, timeout=30.0)
+                self._acked_outbox.append(row_id)
+                self.outbox_sent += 1
+                return
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                    # Matching will never accept it; retrying forever would block the shard.
+                    log.error("matching rejected task, dropping", error=exc.details(), workflow_id=task.workflow_id)
+                    self._acked_outbox.append(row_id)
+                    return
+                log.debug("matching unavailable, will retry", code=str(exc.code()), workflow_id=task.workflow_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox delivery failed, will retry", error=str(exc))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _outbox_delete_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            await self._flush_outbox_deletes()
+
+    async def _flush_outbox_deletes(self) -> None:
+        if not self._acked_outbox or self.store.lost:
+            return
+        ids, self._acked_outbox = self._acked_outbox, []
+        try:
+            await self.store.write([Op("DELETE FROM outbox WHERE id=?", [(i,) for i in ids], many=True)])
+        except Exception as exc:
+            # Harmless: a re-sent task is rejected by RecordTaskStarted as stale.
+            log.warning("outbox delete failed", error=str(exc))
+
+    # --------------------------------------------------------------- timers
+    async def _timer_loop(self) -> None:
+        while True:
+            self._timer_wakeup.clear()
+            now = time.time_ns()
+            rows = await self.store.fetchall("SELECT id, data FROM timers WHERE fire_at_ns<=? ORDER BY fire_at_ns LIMIT 256", (now,))
+            if rows:
+                await asyncio.gather(*(self._fire(row_id, persistence_pb2.TimerTask.FromString(data)) for row_id, data in rows))
+                continue
+            row = await self.store.fetchone("SELECT MIN(fire_at_ns) FROM timers")
+            self._next_timer_ns = row[0] if row and row[0] is not None else None
+            wait = 1.0 if self._next_timer_ns is None else min(1.0, max(0.0, (self._next_timer_ns - time.time_ns()) / 1e9))
+            try:
+                await asyncio.wait_for(self._timer_wakeup.wait(), wait)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _fire(self, row_id: int, task: persistence_pb2.TimerTask) -> None:
+        delete = [Op("DELETE FROM timers WHERE id=?", (row_id,))]
+        try:
+            await self._update(
+                task.namespace,
+                common_pb2.WorkflowExecution(workflow_id=task.workflow_id, run_id=task.run_id),
+                lambda run, now: run.fire_timer(task, now),
+                extra_ops=delete,
+                missing_ok=True,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("timer failed, will retry", error=str(exc), kind=task.kind, workflow_id=task.workflow_id)
+            await asyncio.sleep(0.5)
+
+
+def _execution(token: internal_pb2.TaskToken) -> common_pb2.WorkflowExecution:
+    return common_pb2.WorkflowExecution(workflow_id=token.workflow_id, run_id=token.run_id)
+
+
+def _namespace_info(name: str, description: str, created_ns: int) -> admin_service_pb2.NamespaceInfo:
+    info = admin_service_pb2.NamespaceInfo(name=name, description=description)
+    info.created_time.FromNanoseconds(created_ns)
+    return info
