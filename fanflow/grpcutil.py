@@ -40,24 +40,33 @@ def insecure_channel(address: str) -> grpc.aio.Channel:
 
 
 class RunningServer:
-    """A started grpc.aio server plus its health servicer and the port it bound."""
+    """A grpc.aio server bound to a port (known before it starts serving),
+    with its health servicer."""
 
-    def __init__(self, server: grpc.aio.Server, port: int, health_servicer: health.aio.HealthServicer, host: str):
+    def __init__(self, server: grpc.aio.Server, port: int, health_servicer: health.aio.HealthServicer, host: str, service_names: list[str]):
         self.server = server
         self.port = port
         self.health = health_servicer
         self.address = f"{host}:{port}"
+        self.service_names = service_names
+
+    async def start(self) -> "RunningServer":
+        await self.server.start()
+        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        for name in self.service_names:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        return self
 
     async def stop(self, grace: float | None = 1.0) -> None:
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
 
 
-async def start_server(
+def bind_server(
     address: str,
     registrations: Iterable[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
 ) -> RunningServer:
-    """Start a server on `address` ("host:0" picks a free port).
+    """Bind `address` ("host:0" picks a free port) without serving yet.
 
     registrations: (add_XServicer_to_server, servicer, full service name).
     Reflection and grpc.health.v1 are always added, so grpcurl can list,
@@ -65,21 +74,25 @@ async def start_server(
     """
     server = grpc.aio.server(options=SERVER_OPTIONS)
     health_servicer = health.aio.HealthServicer()
-    names = [reflection.SERVICE_NAME, health.SERVICE_NAME]
+    names = []
     for add, servicer, name in registrations:
         add(servicer, server)
         names.append(name)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(names, server)
+    reflection.enable_server_reflection([*names, reflection.SERVICE_NAME, health.SERVICE_NAME], server)
     host = address.rsplit(":", 1)[0]
     port = server.add_insecure_port(address)
     if port == 0:
-        raise OSError(f"could not bind {address}")
-    await server.start()
-    await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    for _, _, name in registrations:
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server, port, health_servicer, host)
+        raise OSError(f"could not bind {address}: is the port in use?")
+    return RunningServer(server, port, health_servicer, host, names)
+
+
+async def start_server(
+    address: str,
+    registrations: Iterable[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
+) -> RunningServer:
+    """bind_server + start."""
+    return await bind_server(address, registrations).start()
 
 
 def rpc_method(fn):
