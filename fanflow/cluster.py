@@ -1,0 +1,114 @@
+"""Running the services: all in one process (embedded / `fanflow dev`) or one
+role per process (`fanflow frontend|history|matching`), from one ClusterConfig.
+
+Start order: bind every server first (so ports picked by "host:0" are known and
+written into the config), then open the services' storage, then serve.
+"""
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from fanflow.clients import HistoryClient, MatchingClient
+from fanflow.config import ClusterConfig
+from fanflow.grpcutil import RunningServer, bind_server
+from frontend import Frontend
+from history.service import HistoryServicer
+from matching import MatchingServicer
+from protos import history_service_pb2_grpc, matching_service_pb2_grpc
+
+log = structlog.get_logger("fanflow.cluster")
+
+HISTORY_SERVICE_NAME = "fanflow.internal.v1.HistoryService"
+MATCHING_SERVICE_NAME = "fanflow.internal.v1.MatchingService"
+
+
+class ClusterProcess:
+    """The services this process runs. `roles` is any of frontend/history/matching;
+    `history_name` / `matching_name` pick this process's entry in the config."""
+
+    def __init__(self, config: ClusterConfig, roles: set[str], history_name: str | None = None, matching_name: str | None = None):
+        self.config = config
+        self.roles = roles
+        self.history_name = history_name or (config.history_hosts[0].name if config.history_hosts else None)
+        self.matching_name = matching_name or (config.matching_hosts[0].name if config.matching_hosts else None)
+        self.history_client = HistoryClient(config)
+        self.matching_client = MatchingClient(config)
+        self.history: HistoryServicer | None = None
+        self.matching: MatchingServicer | None = None
+        self.frontend: Frontend | None = None
+        self.servers: dict[str, RunningServer] = {}
+
+    @property
+    def frontend_address(self) -> str:
+        return self.servers["frontend"].address if "frontend" in self.servers else self.config.frontend_address
+
+    async def start(self) -> "ClusterProcess":
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        if "history" in self.roles:
+            host = self.config.history_host(self.history_name)
+            self.history = HistoryServicer(self.config, host.name, self.matching_client)
+            self.servers["history"] = bind_server(
+                host.address, [(history_service_pb2_grpc.add_HistoryServiceServicer_to_server, self.history, HISTORY_SERVICE_NAME)]
+            )
+            host.address = self.servers["history"].address
+        if "matching" in self.roles:
+            host = self.config.matching_host(self.matching_name)
+            self.matching = MatchingServicer(self.config, host.name, self.history_client)
+            self.servers["matching"] = bind_server(
+                host.address, [(matching_service_pb2_grpc.add_MatchingServiceServicer_to_server, self.matching, MATCHING_SERVICE_NAME)]
+            )
+            host.address = self.servers["matching"].address
+        if "frontend" in self.roles:
+            self.frontend = Frontend(self.config, self.history_client, self.matching_client)
+            self.servers["frontend"] = bind_server(self.config.frontend_address, self.frontend.registrations())
+            self.config.frontend_address = self.servers["frontend"].address
+        if self.history:
+            await self.history.start()
+        if self.matching:
+            await self.matching.start()
+        for server in self.servers.values():
+            await server.start()
+        log.info("services started", **{role: server.address for role, server in self.servers.items()}, data_dir=str(self.config.data_dir))
+        return self
+
+    async def stop(self) -> None:
+        for server in self.servers.values():
+            await server.stop(grace=0.5)
+        if self.frontend:
+            await self.frontend.close()
+        if self.matching:
+            await self.matching.stop()
+        if self.history:
+            await self.history.stop()
+        await self.history_client.close()
+        await self.matching_client.close()
+
+    async def __aenter__(self) -> "ClusterProcess":
+        return await self.start()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+
+def embedded(config: ClusterConfig) -> ClusterProcess:
+    return ClusterProcess(config, {"frontend", "history", "matching"})
+
+
+async def serve_until_signalled(process: ClusterProcess, on_started: Callable[[ClusterProcess], Awaitable[None] | None] | None = None) -> None:
+    """Run until SIGINT/SIGTERM, then stop gracefully (matters as PID 1 in a container)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await process.start()
+    if on_started:
+        result = on_started(process)
+        if asyncio.iscoroutine(result):
+            await result
+    await stop.wait()
+    log.info("shutting down")
+    await process.stop()
