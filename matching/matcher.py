@@ -1,0 +1,252 @@
+"""Matching proper: hand tasks to long polls, durably park the rest.
+
+AddTask: a waiting poll gets the task directly (sync match) and AddTask waits
+for that poll's RecordTaskStarted: started -> ack as sync matched, stale ->
+ack and drop, anything else (poll gone, history down) -> persist, then ack.
+
+Poll: scan the polled partition's backlog, then the queue's other partitions
+held here, then wait for a sync match or a "backlog grew" wake-up, until the
+poll timeout. A backlog task is deleted only once history started it or called
+it stale; on any other failure it goes back to memory (with backoff) and stays
+in the DB, so no path loses a task.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import grpc
+import structlog
+
+from fanflow.clients import HistoryClient
+from fanflow.errors import Unavailable
+from matching.backlog import Backlog
+from matching.keys import PartitionKey, QueueKey
+from matching.partition import (
+    CLOSE,
+    FAILED,
+    RECHECK,
+    STALE,
+    STARTED,
+    BacklogTask,
+    Offer,
+    TaskQueue,
+    backoff,
+)
+from protos import common_pb2, history_service_pb2, internal_pb2
+
+log = structlog.get_logger("fanflow.matching")
+
+# Upper bound for one RecordTaskStarted call; a poll's client normally gives up
+# sooner, which cancels the call.
+HISTORY_CALL_TIMEOUT = 10.0
+
+# History answers these for a task that is no longer pending: drop it.
+_STALE_CODES = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION)
+
+
+class _NotStarted(Exception):
+    """History did not start the task; `code` is its gRPC status, if it answered."""
+
+    def __init__(self, code: grpc.StatusCode | None, reason: str):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+    @property
+    def stale(self) -> bool:
+        return self.code in _STALE_CODES
+
+
+class Matcher:
+    def __init__(self, backlog: Backlog, history: HistoryClient, poll_timeout: float, batch_size: int):
+        self._backlog = backlog
+        self._history = history
+        self._poll_timeout = poll_timeout
+        self._batch_size = batch_size
+        self._queues: dict[QueueKey, TaskQueue] = {}
+        self._closing = False
+
+    def queue(self, key: QueueKey) -> TaskQueue:
+        q = self._queues.get(key)
+        if q is None:
+            q = self._queues[key] = TaskQueue(key, self._backlog, self._batch_size)
+        return q
+
+    def existing_queue(self, key: QueueKey) -> TaskQueue | None:
+        return self._queues.get(key)
+
+    def on_committed(self, gained: Counter[PartitionKey]) -> None:
+        """Backlog callback after a commit: wake polls to read the new rows."""
+        per_queue: Counter[QueueKey] = Counter()
+        for key, count in gained.items():
+            self.queue(key.queue).partition(key.partition).note_committed()
+            per_queue[key.queue] += count
+        for queue_key, count in per_queue.items():
+            self._queues[queue_key].wake(count)
+
+    def close(self) -> None:
+        self._closing = True
+        for q in self._queues.values():
+            q.close()
+
+    # -- AddTask -------------------------------------------------------------
+
+    async def add_task(self, info: internal_pb2.TaskInfo, partition: int) -> bool:
+        """Returns True if a poll started the task, False once it is stored (or stale)."""
+        if self._closing:
+            raise Unavailable("matching is stopping; retry the AddTask")
+        key = QueueKey(info.namespace, info.task_queue.name, info.task_type)
+        q = self.queue(key)
+        part = q.partition(partition)
+        part.tasks_added += 1
+        waiter = q.pop_waiter()
+        if waiter is not None:
+            offer = Offer(info, partition, asyncio.get_running_loop().create_future())
+            waiter.future.set_result(offer)
+            outcome = await offer.outcome
+            if outcome == STARTED:
+                return True
+            if outcome == STALE:
+                log.debug("stale task dropped on sync match", queue=key.describe(), workflow_id=info.workflow_id, scheduled_event_id=info.scheduled_event_id)
+                return False
+            # FAILED: the poll went away or history did not answer; keep the task.
+        await self._backlog.insert(part.key, info)
+        return False
+
+    # -- polls ---------------------------------------------------------------
+
+    async def poll(self, task_type: int, partition: int, request):
+        """The response history gave for the task this poll got, or None on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._poll_timeout
+        q = self.queue(QueueKey(request.namespace, request.task_queue.name, task_type))
+        q.partition(partition)
+        q.note_poller(request.identity)
+        while not self._closing and loop.time() < deadline:
+            version = q.version
+            task = await self._take_backlog(q, partition)
+            if task is not None:
+                response = await self._dispatch_backlog(q, task, task_type, request)
+                if response is not None:
+                    return response
+                continue
+            if q.version != version:
+                continue  # something landed while we were reading: look again
+            now = loop.time()
+            wake_at = deadline
+            next_ready = q.next_ready()
+            if next_ready is not None:
+                wake_at = min(wake_at, next_ready)
+            signal = await self._wait(q, partition, request.identity, max(wake_at - now, 0.0))
+            if signal is None or signal is RECHECK:
+                continue
+            if signal is CLOSE:
+                break
+            response = await self._dispatch_offer(q, signal, task_type, request)
+            if response is not None:
+                return response
+        return None
+
+    async def _take_backlog(self, q: TaskQueue, partition: int) -> BacklogTask | None:
+        loop = asyncio.get_running_loop()
+        for part in q.scan_order(partition):
+            try:
+                await part.fill(loop.time())
+            except Unavailable:
+                if self._closing:
+                    return None
+                raise
+            task = part.take(loop.time())
+            if task is not None:
+                return task
+        return None
+
+    async def _wait(self, q: TaskQueue, partition: int, identity: str, timeout: float):
+        waiter = q.add_waiter(partition, identity)
+        try:
+            await asyncio.wait([waiter.future], timeout=timeout)
+        except asyncio.CancelledError:
+            q.remove_waiter(waiter)
+            if waiter.future.done():
+                signal = waiter.future.result()
+                if isinstance(signal, Offer):
+                    signal.settle(FAILED)  # AddTask will persist it
+                elif signal is RECHECK:
+                    q.wake()  # pass the wake-up on to a poll that is still there
+            else:
+                waiter.future.cancel()
+            raise
+        q.remove_waiter(waiter)
+        if not waiter.future.done():
+            waiter.future.cancel()
+            return None
+        return waiter.future.result()
+
+    async def _dispatch_offer(self, q: TaskQueue, offer: Offer, task_type: int, request):
+        try:
+            response = await self._record_started(task_type, offer.info, offer.partition, request)
+        except asyncio.CancelledError:
+            offer.settle(FAILED)
+            raise
+        except _NotStarted as exc:
+            # Only NOT_FOUND drops a sync-matched task; anything else is stored and
+            # retried from the backlog (where FAILED_PRECONDITION does drop it).
+            stale = exc.code == grpc.StatusCode.NOT_FOUND
+            offer.settle(STALE if stale else FAILED)
+            if not stale:
+                log.warning("sync match failed, task goes to the backlog", queue=q.key.describe(), reason=exc.reason)
+            return None
+        offer.settle(STARTED)
+        part = q.partition(offer.partition)
+        part.sync_matched += 1
+        part.tasks_dispatched += 1
+        return response
+
+    async def _dispatch_backlog(self, q: TaskQueue, task: BacklogTask, task_type: int, request):
+        part = q.partition(task.partition)
+        try:
+            response = await self._record_started(task_type, task.info, task.partition, request)
+        except asyncio.CancelledError:
+            # The poll is gone; the task was never handed out.
+            part.put_back(task)
+            q.wake()
+            raise
+        except _NotStarted as exc:
+            if exc.stale:
+                log.debug("stale backlog task dropped", queue=q.key.describe(), task_id=task.id, reason=exc.reason)
+                self._backlog.delete_later(task.id)
+            else:
+                task.failures += 1
+                delay = backoff(task.failures)
+                task.not_before = asyncio.get_running_loop().time() + delay
+                log.warning("history did not start backlog task, will retry", queue=q.key.describe(), task_id=task.id,
+                            failures=task.failures, retry_in=delay, reason=exc.reason)
+                part.put_back(task)
+                q.wake()
+            return None
+        self._backlog.delete_later(task.id)
+        part.tasks_dispatched += 1
+        return response
+
+    async def _record_started(self, task_type: int, info: internal_pb2.TaskInfo, partition: int, request):
+        req = history_service_pb2.RecordTaskStartedRequest(
+            task=info, identity=request.identity, partition=partition, polled_task_queue=request.task_queue
+        )
+        try:
+            stub = self._history.stub(info.shard_id)
+            if task_type == common_pb2.TASK_TYPE_WORKFLOW:
+                response = await stub.RecordWorkflowTaskStarted(req, timeout=HISTORY_CALL_TIMEOUT)
+            else:
+                response = await stub.RecordActivityTaskStarted(req, timeout=HISTORY_CALL_TIMEOUT)
+        except grpc.aio.AioRpcError as exc:
+            raise _NotStarted(exc.code(), f"{exc.code().name}: {exc.details()}") from exc
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # e.g. no history host for the shard in the config
+            raise _NotStarted(None, f"{type(exc).__name__}: {exc}") from exc
+        if not response.task_token:
+            # An empty token would read as "poll timed out" to the worker and lose the task.
+            raise _NotStarted(None, "history returned a response without a task token")
+        response.partition = partition
+        return response

@@ -1,0 +1,226 @@
+"""In-memory state of task queues: per-partition backlog buffers and waiting polls.
+
+A `Partition` holds a bounded window of its backlog rows (read from SQLite by
+id, in batches, as the window drains) and its counters. A `TaskQueue` groups the
+partitions of one (namespace, name, task type) held by this process with the
+polls waiting on it: a poll of any partition may be served by any of them.
+
+Nothing here awaits except `Partition.fill`, so every check-then-act below is
+atomic on the event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+import structlog
+
+from matching.backlog import Backlog
+from matching.keys import PartitionKey, QueueKey
+from protos import internal_pb2
+
+log = structlog.get_logger("fanflow.matching")
+
+# A backlog task history could not start (UNAVAILABLE etc.) waits this long
+# before it is offered again, doubling per failure up to the maximum.
+RETRY_BACKOFF_INITIAL = 0.2
+RETRY_BACKOFF_MAX = 5.0
+
+RECENT_POLLER_WINDOW = 300.0  # seconds an identity stays in DescribeTaskQueue
+RECENT_POLLER_MAX = 64
+
+
+@dataclass(eq=False, slots=True)
+class BacklogTask:
+    id: int
+    info: internal_pb2.TaskInfo
+    partition: int
+    failures: int = 0
+    not_before: float = 0.0  # loop time
+
+
+class Signal:
+    """What a waiting poll is woken with, besides an Offer."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+RECHECK = Signal("recheck")  # the backlog gained tasks: scan it again
+CLOSE = Signal("close")  # the process is stopping: return empty
+
+
+STARTED, STALE, FAILED = "started", "stale", "failed"
+
+
+@dataclass(eq=False, slots=True)
+class Offer:
+    """A task handed from AddTask straight to a waiting poll (sync match).
+
+    The poll settles `outcome` after calling history; AddTask waits for it to
+    decide between acking, dropping and persisting.
+    """
+
+    info: internal_pb2.TaskInfo
+    partition: int
+    outcome: asyncio.Future
+
+    def settle(self, outcome: str) -> None:
+        if not self.outcome.done():
+            self.outcome.set_result(outcome)
+
+
+@dataclass(eq=False, slots=True)
+class Waiter:
+    id: int
+    partition: int
+    identity: str
+    future: asyncio.Future  # -> Offer | Signal
+
+
+class Partition:
+    def __init__(self, key: PartitionKey, backlog: Backlog, batch_size: int):
+        self.key = key
+        self._backlog = backlog
+        self._batch_size = batch_size
+        # Read another batch only while the window is below this, so memory
+        # stays bounded even when many tasks sit backed off in the window.
+        self._window_cap = 2 * batch_size
+        self.buffer: deque[BacklogTask] = deque()
+        self.read_level = 0  # highest row id read into memory
+        self.maybe_more = True  # the DB may hold rows above read_level
+        self._commit_gen = 0
+        self._fill_lock = asyncio.Lock()
+        self.tasks_added = 0
+        self.tasks_dispatched = 0
+        self.sync_matched = 0
+
+    def note_committed(self) -> None:
+        self.maybe_more = True
+        self._commit_gen += 1
+
+    def _has_ready(self, now: float) -> bool:
+        return any(task.not_before <= now for task in self.buffer)
+
+    async def fill(self, now: float) -> None:
+        """Read the next batch of rows if nothing in memory is ready to go."""
+        if not self.maybe_more or len(self.buffer) >= self._window_cap or self._has_ready(now):
+            return
+        async with self._fill_lock:  # two polls must never read the same rows
+            if not self.maybe_more or len(self.buffer) >= self._window_cap or self._has_ready(now):
+                return
+            gen = self._commit_gen
+            rows = await self._backlog.read(self.key, self.read_level, self._batch_size)
+            for task_id, data in rows:
+                self.read_level = max(self.read_level, task_id)
+                info = internal_pb2.TaskInfo()
+                try:
+                    info.ParseFromString(data)
+                except Exception:
+                    log.error("dropping unreadable backlog row", task_id=task_id, queue=self.key.queue.describe(), partition=self.key.partition)
+                    self._backlog.delete_later(task_id)
+                    continue
+                self.buffer.append(BacklogTask(task_id, info, self.key.partition))
+            # A commit during the read may have landed above what we saw.
+            if len(rows) < self._batch_size and gen == self._commit_gen:
+                self.maybe_more = False
+
+    def take(self, now: float) -> BacklogTask | None:
+        """Remove and return the oldest task that is not backing off."""
+        for index, task in enumerate(self.buffer):
+            if task.not_before <= now:
+                del self.buffer[index]
+                return task
+        return None
+
+    def put_back(self, task: BacklogTask) -> None:
+        self.buffer.appendleft(task)
+
+    def next_ready(self) -> float | None:
+        return min((task.not_before for task in self.buffer), default=None)
+
+
+class TaskQueue:
+    def __init__(self, key: QueueKey, backlog: Backlog, batch_size: int):
+        self.key = key
+        self._backlog = backlog
+        self._batch_size = batch_size
+        self.partitions: dict[int, Partition] = {}
+        self._waiters: dict[int, Waiter] = {}  # insertion order = FIFO
+        self._waiter_ids = itertools.count()
+        # Bumped whenever the backlog may have gained a ready task; a poll that
+        # saw it change during its scan scans again instead of sleeping.
+        self.version = 0
+        self._identities: OrderedDict[str, float] = OrderedDict()
+
+    def partition(self, index: int) -> Partition:
+        part = self.partitions.get(index)
+        if part is None:
+            part = self.partitions[index] = Partition(PartitionKey(self.key, index), self._backlog, self._batch_size)
+        return part
+
+    def scan_order(self, preferred: int) -> list[Partition]:
+        """The polled partition first, then the others this process holds."""
+        first = [self.partitions[preferred]] if preferred in self.partitions else []
+        return first + [self.partitions[p] for p in sorted(self.partitions) if p != preferred]
+
+    def next_ready(self) -> float | None:
+        times = [t for t in (part.next_ready() for part in self.partitions.values()) if t is not None]
+        return min(times, default=None)
+
+    # -- waiting polls -----------------------------------------------------
+
+    def add_waiter(self, partition: int, identity: str) -> Waiter:
+        waiter = Waiter(next(self._waiter_ids), partition, identity, asyncio.get_running_loop().create_future())
+        self._waiters[waiter.id] = waiter
+        return waiter
+
+    def remove_waiter(self, waiter: Waiter) -> None:
+        self._waiters.pop(waiter.id, None)
+
+    def pop_waiter(self) -> Waiter | None:
+        while self._waiters:
+            waiter = self._waiters.pop(next(iter(self._waiters)))
+            if not waiter.future.done():
+                return waiter
+        return None
+
+    def wake(self, count: int = 1) -> None:
+        """Tell up to `count` waiting polls to scan the backlog again."""
+        self.version += 1
+        for _ in range(count):
+            waiter = self.pop_waiter()
+            if waiter is None:
+                return
+            waiter.future.set_result(RECHECK)
+
+    def close(self) -> None:
+        while (waiter := self.pop_waiter()) is not None:
+            waiter.future.set_result(CLOSE)
+
+    def waiting(self, partition: int) -> int:
+        return sum(1 for w in self._waiters.values() if w.partition == partition and not w.future.done())
+
+    # -- poller identities -------------------------------------------------
+
+    def note_poller(self, identity: str) -> None:
+        if not identity:
+            return
+        self._identities.pop(identity, None)
+        self._identities[identity] = time.monotonic()
+        while len(self._identities) > RECENT_POLLER_MAX:
+            self._identities.popitem(last=False)
+
+    def recent_pollers(self) -> list[str]:
+        cutoff = time.monotonic() - RECENT_POLLER_WINDOW
+        return [identity for identity, seen in reversed(self._identities.items()) if seen >= cutoff]
+
+
+def backoff(failures: int) -> float:
+    return min(RETRY_BACKOFF_INITIAL * (2 ** max(failures - 1, 0)), RETRY_BACKOFF_MAX)

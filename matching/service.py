@@ -1,0 +1,173 @@
+"""gRPC MatchingService: validates requests and hands them to the Matcher.
+
+The process serves whatever partition it is asked for (callers route by
+`routing.matching_owner_index`); only DescribeTaskQueue filters by ownership,
+so that the frontend can merge the answers of all matching processes.
+"""
+from __future__ import annotations
+
+import structlog
+
+from fanflow import routing
+from fanflow.clients import HistoryClient
+from fanflow.config import ClusterConfig
+from fanflow.errors import InvalidArgument, Unavailable
+from fanflow.grpcutil import rpc_method
+from matching.backlog import Backlog
+from matching.keys import PartitionKey, QueueKey
+from matching.matcher import Matcher
+from protos import (
+    admin_service_pb2,
+    common_pb2,
+    matching_service_pb2,
+    matching_service_pb2_grpc,
+    workflow_service_pb2,
+)
+
+log = structlog.get_logger("fanflow.matching")
+
+DEFAULT_READ_BATCH = 1000
+MAX_NAME_LENGTH = 1000
+_TASK_TYPES = (common_pb2.TASK_TYPE_WORKFLOW, common_pb2.TASK_TYPE_ACTIVITY)
+
+
+class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
+    def __init__(self, config: ClusterConfig, host_name: str, history: HistoryClient, *, read_batch_size: int = DEFAULT_READ_BATCH):
+        if read_batch_size < 1:
+            raise ValueError("read_batch_size must be at least 1")
+        self.config = config
+        self.host_name = host_name
+        self.history = history
+        self.db_path = config.data_dir / f"matching-{host_name}.db"
+        self._backlog = Backlog(self.db_path, config.sqlite_synchronous, on_committed=self._on_committed)
+        self._matcher = Matcher(self._backlog, history, config.poll_timeout, read_batch_size)
+        self._started = False
+        self._stopped = False
+
+    def _on_committed(self, gained) -> None:
+        self._matcher.on_committed(gained)
+
+    async def start(self) -> None:
+        if self.config.matching_hosts and self.host_name not in {h.name for h in self.config.matching_hosts}:
+            log.warning("host name not in cluster config; DescribeTaskQueue will report nothing as owned", host=self.host_name)
+        await self._backlog.open()
+        # Partitions with stored tasks are known from the start, so polls of a
+        # sibling partition can find them before anyone polls their own partition.
+        keys = await self._backlog.partitions()
+        for key in keys:
+            self._matcher.queue(key.queue).partition(key.partition)
+        self._started = True
+        log.info("matching started", host=self.host_name, db=str(self.db_path), partitions_with_backlog=len(keys))
+
+    async def stop(self) -> None:
+        if not self._started or self._stopped:
+            return
+        self._stopped = True
+        self._matcher.close()  # waiting polls return empty now
+        await self._backlog.close()
+        log.info("matching stopped", host=self.host_name)
+
+    # -- RPCs ----------------------------------------------------------------
+
+    @rpc_method
+    async def AddTask(self, request: matching_service_pb2.AddTaskRequest, context) -> matching_service_pb2.AddTaskResponse:
+        self._check_running()
+        task = request.task
+        if not request.HasField("task"):
+            raise InvalidArgument("AddTask: task is required")
+        self._check_queue("AddTask", task.namespace, task.task_queue)
+        if task.task_type not in _TASK_TYPES:
+            raise InvalidArgument(f"AddTask: task.task_type must be TASK_TYPE_WORKFLOW or TASK_TYPE_ACTIVITY, got {task.task_type}")
+        if not task.workflow_id or not task.run_id:
+            raise InvalidArgument("AddTask: task.workflow_id and task.run_id are required")
+        if not 0 <= task.shard_id < self.config.history_shard_count:
+            raise InvalidArgument(
+                f"AddTask: task.shard_id {task.shard_id} is outside 0..{self.config.history_shard_count - 1} (history_shard_count)"
+            )
+        self._check_partition("AddTask", request.partition, task.task_queue)
+        sync_matched = await self._matcher.add_task(task, request.partition)
+        return matching_service_pb2.AddTaskResponse(sync_matched=sync_matched)
+
+    @rpc_method
+    async def PollWorkflowTaskQueue(self, request: matching_service_pb2.PollWorkflowTaskQueueRequest, context):
+        return await self._poll("PollWorkflowTaskQueue", common_pb2.TASK_TYPE_WORKFLOW, request,
+                                workflow_service_pb2.PollWorkflowTaskQueueResponse)
+
+    @rpc_method
+    async def PollActivityTaskQueue(self, request: matching_service_pb2.PollActivityTaskQueueRequest, context):
+        return await self._poll("PollActivityTaskQueue", common_pb2.TASK_TYPE_ACTIVITY, request,
+                                workflow_service_pb2.PollActivityTaskQueueResponse)
+
+    async def _poll(self, method: str, task_type: int, request, empty_response):
+        self._check_running()
+        poll = request.request
+        self._check_queue(method, poll.namespace, poll.task_queue)
+        self._check_partition(method, request.partition, poll.task_queue)
+        response = await self._matcher.poll(task_type, request.partition, poll)
+        return response if response is not None else empty_response()
+
+    @rpc_method
+    async def DescribeTaskQueue(self, request: matching_service_pb2.DescribeTaskQueueRequest, context):
+        self._check_running()
+        inner = request.request
+        self._check_queue("DescribeTaskQueue", inner.namespace, inner.task_queue)
+        if inner.task_type not in _TASK_TYPES:
+            raise InvalidArgument("DescribeTaskQueue: task_type must be TASK_TYPE_WORKFLOW or TASK_TYPE_ACTIVITY")
+        count = routing.partition_count_for(inner.task_queue, self.config.task_queue_partitions)
+        partitions = list(request.partitions) or list(range(count))
+        for p in partitions:
+            self._check_partition("DescribeTaskQueue", p, inner.task_queue)
+        key = QueueKey(inner.namespace, inner.task_queue.name, inner.task_type)
+        q = self._matcher.existing_queue(key)
+        await self._backlog.flush()  # so lazily deleted tasks do not count
+        response = admin_service_pb2.DescribeTaskQueueResponse()
+        for p in sorted(set(partitions)):
+            if not self._owns(key, p):
+                continue
+            part = q.partitions.get(p) if q is not None else None
+            response.partitions.append(
+                admin_service_pb2.TaskQueuePartitionInfo(
+                    partition=p,
+                    owner=self.host_name,
+                    backlog=await self._backlog.count(PartitionKey(key, p)),
+                    pollers=q.waiting(p) if q is not None else 0,
+                    tasks_added=part.tasks_added if part else 0,
+                    tasks_dispatched=part.tasks_dispatched if part else 0,
+                    sync_matched=part.sync_matched if part else 0,
+                )
+            )
+        if q is not None:
+            response.recent_poller_identities.extend(q.recent_pollers())
+        return response
+
+    # -- helpers -------------------------------------------------------------
+
+    def _check_running(self) -> None:
+        if not self._started:
+            raise Unavailable(f"matching {self.host_name!r} is not started yet")
+        if self._stopped:
+            raise Unavailable(f"matching {self.host_name!r} is stopping")
+
+    @staticmethod
+    def _check_queue(method: str, namespace: str, task_queue: common_pb2.TaskQueue) -> None:
+        if not namespace:
+            raise InvalidArgument(f"{method}: namespace is required")
+        if not task_queue.name:
+            raise InvalidArgument(f"{method}: task_queue.name is required (name the task queue)")
+        if len(task_queue.name) > MAX_NAME_LENGTH:
+            raise InvalidArgument(f"{method}: task_queue.name is longer than {MAX_NAME_LENGTH} characters")
+
+    def _check_partition(self, method: str, partition: int, task_queue: common_pb2.TaskQueue) -> None:
+        count = routing.partition_count_for(task_queue, self.config.task_queue_partitions)
+        if not 0 <= partition < count:
+            kind = "sticky" if task_queue.kind == common_pb2.TASK_QUEUE_KIND_STICKY else "normal"
+            raise InvalidArgument(
+                f"{method}: partition {partition} is out of range for {kind} task queue {task_queue.name!r}: use 0..{count - 1}"
+            )
+
+    def _owns(self, key: QueueKey, partition: int) -> bool:
+        hosts = self.config.matching_hosts
+        if not hosts:
+            return True
+        index = routing.matching_owner_index(key.namespace, key.name, key.task_type, partition, len(hosts))
+        return hosts[index].name == self.host_name
