@@ -1,0 +1,57 @@
+"""fanflow's Python SDK.
+
+    import worker_sdk as workflows
+
+    @workflows.activity()
+    async def process_item(item: str) -> dict: ...
+
+    @workflows.workflow.define(name="concurrency_workflow")
+    class ConcurrencyWorkflow:
+        @workflows.workflow.entrypoint
+        async def run(self, params: Input) -> list[dict]: ...
+
+``workflows.activity`` is the (callable) ``worker_sdk.activity`` module: calling it is the
+decorator, ``workflows.activity.heartbeat()`` / ``.info()`` are the in-activity hooks.
+``workflows.workflow`` is the ``worker_sdk.workflow`` module.
+"""
+from . import activity, converter, workflow
+from .activity import ActivityContext, ActivityInfo, RetryPolicy
+from .exceptions import (
+    ActivityError,
+    ApplicationError,
+    ContinueAsNewError,
+    FailureError,
+    NonDeterminismError,
+    StaleWorkflowInstanceError,
+    UnknownActivityTypeError,
+    UnknownWorkflowTypeError,
+    WorkflowAlreadyStartedError,
+    WorkflowFailureError,
+    WorkflowNotFoundError,
+)
+
+__all__ = [
+    "activity",
+    "workflow",
+    "converter",
+    "RetryPolicy",
+    "ActivityContext",
+    "ActivityInfo",
+    "ApplicationError",
+    "ActivityError",
+    "FailureError",
+    "WorkflowFailureError",
+    "NonDeterminismError",
+    "StaleWorkflowInstanceError",
+    "ContinueAsNewError",
+    "UnknownActivityTypeError",
+    "UnknownWorkflowTypeError",
+    "WorkflowNotFoundError",
+    "WorkflowAlreadyStartedError",
+]
+
+# --- Added by other modules (client / worker / executors), keep below this line: ---
+# from .client import Client, execute_workflow
+# from .worker import Worker
+# from .executors import execute_activities_in_parallel, GetItemFromIndexParams
+# from .events import record_event

@@ -1,0 +1,630 @@
+"""``WorkflowInstance``: one workflow run's code, driven by history events.
+
+    inst = WorkflowInstance(definition, workflow_id=..., run_id=..., task_queue=...)
+    commands = inst.activate(events)      # first call: the full history from event 1
+    commands = inst.activate(new_events)  # later calls: only the events after those seen
+
+Both calls go through the same code, so replaying a full history into a fresh instance
+produces exactly the commands an incremental (cached) instance produced.
+
+Algorithm (DESIGN.md, "The worker's replay loop"): events are applied in order.
+
+* WorkflowExecutionStarted creates the main task (decode input, construct the class, await
+  the entrypoint); it runs at the first activation.
+* Activity / timer results resolve the future of the activity (by scheduled_event_id) or
+  timer (by timer_id); signals are stored in ``signals``.
+* A WorkflowTaskStarted that history closed with WorkflowTaskCompleted, or that is the last
+  event (the task being worked on), is an *activation*: the loop runs until every task is
+  blocked. One closed with WorkflowTaskFailed / TimedOut is skipped (it produced nothing).
+* Command events (ActivityTaskScheduled, TimerStarted, TimerCanceled, MarkerRecorded,
+  WorkflowExecutionCompleted / Failed / ContinuedAsNew) are matched in order against the
+  commands earlier activations produced; any disagreement raises ``NonDeterminismError``.
+* The commands of the last activation are returned.
+
+What fails what (as in Temporal's Python SDK):
+
+* the entrypoint returns → CompleteWorkflowExecution;
+* it raises a ``FailureError`` (``ApplicationError``, ``ActivityError``, ...) or is cancelled →
+  FailWorkflowExecution; invalid workflow input also fails the workflow (retrying the task
+  cannot fix the input);
+* ``workflow.continue_as_new`` → ContinueAsNewWorkflowExecution;
+* any other exception (``NameError``, ``KeyError``, a ``ValidationError`` decoding an activity
+  result, ``NonDeterminismError``, a forbidden event-loop call ...) is a bug: ``activate``
+  re-raises it, the worker fails the workflow *task*, and it is retried (after a fix it
+  goes through). After ``activate`` raised, the instance is unusable
+  (``StaleWorkflowInstanceError``): evict it.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import hashlib
+import random as _random_module
+import uuid
+from typing import TYPE_CHECKING, Any, Sequence
+
+from fanflow import timeutil
+from protos import common_pb2
+
+from . import converter
+from ._loop import WorkflowEventLoop
+from .exceptions import (
+    ApplicationError,
+    ContinueAsNewError,
+    FailureError,
+    NonDeterminismError,
+    StaleWorkflowInstanceError,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .activity import ActivityDefinition
+    from .workflow import WorkflowDefinition, WorkflowInfo
+
+E = common_pb2.EventType
+CT = common_pb2.CommandType
+
+_WT_CLOSING = {
+    E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: "workflow_task_completed",
+    E.EVENT_TYPE_WORKFLOW_TASK_FAILED: "workflow_task_failed",
+    E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT: "workflow_task_timed_out",
+}
+
+# History event written for each command type.
+_COMMAND_EVENT = {
+    E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+    E.EVENT_TYPE_TIMER_STARTED: CT.COMMAND_TYPE_START_TIMER,
+    E.EVENT_TYPE_TIMER_CANCELED: CT.COMMAND_TYPE_CANCEL_TIMER,
+    E.EVENT_TYPE_MARKER_RECORDED: CT.COMMAND_TYPE_RECORD_MARKER,
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+}
+
+
+def _camel(enum_name: str, prefix: str) -> str:
+    return "".join(w.capitalize() for w in enum_name[len(prefix) :].split("_"))
+
+
+def event_type_name(t: int) -> str:
+    try:
+        return _camel(E.Name(t), "EVENT_TYPE_")
+    except ValueError:
+        return f"EventType({t})"
+
+
+def command_type_name(t: int) -> str:
+    try:
+        return _camel(CT.Name(t), "COMMAND_TYPE_")
+    except ValueError:
+        return f"CommandType({t})"
+
+
+def describe_command(cmd: common_pb2.Command) -> str:
+    t = cmd.command_type
+    name = command_type_name(t)
+    if t == CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
+        a = cmd.schedule_activity_task
+        return f"{name}(activity_type={a.activity_type.name!r}, activity_id={a.activity_id!r})"
+    if t == CT.COMMAND_TYPE_START_TIMER:
+        return f"{name}(timer_id={cmd.start_timer.timer_id!r}, seconds={timeutil.seconds(cmd.start_timer.start_to_fire_timeout):g})"
+    if t == CT.COMMAND_TYPE_CANCEL_TIMER:
+        return f"{name}(timer_id={cmd.cancel_timer.timer_id!r})"
+    if t == CT.COMMAND_TYPE_RECORD_MARKER:
+        return f"{name}(marker_name={cmd.record_marker.marker_name!r})"
+    if t == CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+        return f"{name}(failure={converter.describe_failure(cmd.fail_workflow_execution.failure)!r})"
+    if t == CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
+        return f"{name}(workflow_type={cmd.continue_as_new_workflow_execution.workflow_type.name!r})"
+    return name
+
+
+def describe_event(ev: common_pb2.HistoryEvent) -> str:
+    t = ev.event_type
+    name = event_type_name(t)
+    if t == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        a = ev.activity_task_scheduled
+        return f"{name}(activity_type={a.activity_type.name!r}, activity_id={a.activity_id!r})"
+    if t == E.EVENT_TYPE_TIMER_STARTED:
+        return f"{name}(timer_id={ev.timer_started.timer_id!r})"
+    if t == E.EVENT_TYPE_TIMER_CANCELED:
+        return f"{name}(timer_id={ev.timer_canceled.timer_id!r})"
+    if t == E.EVENT_TYPE_MARKER_RECORDED:
+        return f"{name}(marker_name={ev.marker_recorded.marker_name!r})"
+    if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+        return f"{name}(workflow_type={ev.workflow_execution_continued_as_new.workflow_type.name!r})"
+    return name
+
+
+def _command_key(cmd: common_pb2.Command) -> tuple:
+    t = cmd.command_type
+    if t == CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
+        a = cmd.schedule_activity_task
+        return (t, a.activity_type.name, a.activity_id)
+    if t == CT.COMMAND_TYPE_START_TIMER:
+        return (t, cmd.start_timer.timer_id)
+    if t == CT.COMMAND_TYPE_CANCEL_TIMER:
+        return (t, cmd.cancel_timer.timer_id)
+    if t == CT.COMMAND_TYPE_RECORD_MARKER:
+        return (t, cmd.record_marker.marker_name)
+    return (t,)
+
+
+def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
+    t = ev.event_type
+    ct = _COMMAND_EVENT[t]
+    if t == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        a = ev.activity_task_scheduled
+        return (ct, a.activity_type.name, a.activity_id)
+    if t == E.EVENT_TYPE_TIMER_STARTED:
+        return (ct, ev.timer_started.timer_id)
+    if t == E.EVENT_TYPE_TIMER_CANCELED:
+        return (ct, ev.timer_canceled.timer_id)
+    if t == E.EVENT_TYPE_MARKER_RECORDED:
+        return (ct, ev.marker_recorded.marker_name)
+    return (ct,)
+
+
+@dataclasses.dataclass(slots=True)
+class _PendingCommand:
+    command: common_pb2.Command
+    started_event_id: int  # the WorkflowTaskStarted of the activation that produced it
+
+
+@dataclasses.dataclass(slots=True)
+class _ActivityState:
+    activity_id: str
+    defn: "ActivityDefinition"
+    future: asyncio.Future
+    scheduled_event_id: int = 0
+
+
+@dataclasses.dataclass(slots=True)
+class _TimerState:
+    timer_id: str
+    future: asyncio.Future
+    fired: bool = False
+    canceled: bool = False
+
+
+class WorkflowInstance:
+    """One run of a workflow, fed with history events (see the module docstring)."""
+
+    def __init__(
+        self,
+        definition: "WorkflowDefinition",
+        *,
+        workflow_id: str,
+        run_id: str,
+        task_queue: str = "",
+        namespace: str = "default",
+    ) -> None:
+        self.definition = definition
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        self.task_queue = task_queue
+        self.namespace = namespace
+        self.attempt = 1
+        self.continued_run_id = ""
+        self.first_execution_run_id = ""
+        self.start_time: float | None = None
+        #: ``(signal_name, input payload)`` of every WorkflowExecutionSignaled seen, in order.
+        self.signals: list[tuple[str, common_pb2.Payload]] = []
+        #: The object of the workflow class (created at the first activation).
+        self.workflow_object: Any = None
+
+        self._loop = WorkflowEventLoop(self)
+        seed = int.from_bytes(hashlib.sha256(f"fanflow:{run_id}".encode()).digest()[:8], "big")
+        self.random = _random_module.Random(seed)
+
+        self._last_event_id = 0
+        self._last_started_id = 0  # last WorkflowTaskStarted seen
+        self._unconfirmed_started_id = 0  # activation returned to the caller, not yet closed by history
+        self._pending: collections.deque[_PendingCommand] = collections.deque()
+        self._new_commands: list[common_pb2.Command] | None = None
+        self._activity_seq = 0
+        self._timer_seq = 0
+        self._unechoed_activities: dict[str, _ActivityState] = {}
+        self._activities: dict[int, _ActivityState] = {}  # by scheduled event id
+        self._timers: dict[str, _TimerState] = {}
+        self._main_task: asyncio.Task | None = None
+        self._closed = False
+        self._broken: str | None = None
+        self.now_seconds = 0.0
+        self.is_replaying = False
+        self._history_length = 0
+        self._history_size_bytes = 0
+        self._suggest_continue_as_new = False
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def is_completed(self) -> bool:
+        """True once a close command (complete / fail / continue-as-new) was produced."""
+        return self._closed
+
+    @property
+    def last_event_id(self) -> int:
+        return self._last_event_id
+
+    def info(self) -> "WorkflowInfo":
+        from .workflow import WorkflowInfo
+        import datetime
+
+        return WorkflowInfo(
+            workflow_id=self.workflow_id,
+            run_id=self.run_id,
+            workflow_type=self.definition.name,
+            task_queue=self.task_queue,
+            namespace=self.namespace,
+            attempt=self.attempt,
+            history_length=self._history_length,
+            history_size_bytes=self._history_size_bytes,
+            continued_run_id=self.continued_run_id,
+            first_execution_run_id=self.first_execution_run_id,
+            start_time=(
+                datetime.datetime.fromtimestamp(self.start_time, datetime.timezone.utc)
+                if self.start_time is not None
+                else None
+            ),
+            suggest_continue_as_new=self._suggest_continue_as_new,
+        )
+
+    def activate(self, events: Sequence[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
+        """Apply ``events`` and return the commands of the workflow task being worked on.
+
+        ``events`` continue right after the last event already applied (the first call: the
+        full history from event 1) and end with the WorkflowTaskStarted of the current task.
+
+        Raises ``NonDeterminismError`` when the code disagrees with history, re-raises a
+        bug in workflow code (fail the workflow task), ``StaleWorkflowInstanceError`` when
+        this cached instance cannot take these events (evict it and replay the full
+        history), ``ValueError`` for malformed input.
+        """
+        if self._broken is not None:
+            raise StaleWorkflowInstanceError(
+                f"workflow instance {self.workflow_id}/{self.run_id} cannot be reused: {self._broken}"
+            )
+        events = list(events)
+        self._validate_batch(events)
+        try:
+            return self._apply(events)
+        except BaseException as exc:
+            self._broken = f"an earlier activate() raised {type(exc).__name__}: {exc}"
+            raise
+
+    def close(self) -> None:
+        """Drop everything (the worker evicted this instance). Pending tasks are not run."""
+        self._broken = self._broken or "the instance was closed"
+        self._loop.close()
+
+    # -------------------------------------------------- event application
+
+    def _prefix(self) -> str:
+        return f"workflow {self.definition.name!r} (workflow_id={self.workflow_id}, run_id={self.run_id}): "
+
+    def _validate_batch(self, events: list[common_pb2.HistoryEvent]) -> None:
+        if not events:
+            raise ValueError("activate() needs at least one event (ending with WorkflowTaskStarted)")
+        first = events[0].event_id
+        expected = self._last_event_id + 1
+        if first != expected:
+            if self._last_event_id == 0:
+                raise ValueError(f"a new workflow instance needs the full history from event 1, got event {first} first")
+            raise StaleWorkflowInstanceError(
+                f"{self._prefix()}events must continue at event {expected}, got event {first}; "
+                "replay the full history into a new instance"
+            )
+        for offset, ev in enumerate(events):
+            if ev.event_id != first + offset:
+                raise ValueError(f"event ids must be consecutive: event {ev.event_id} follows event {first + offset - 1}")
+        if events[-1].event_type != E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            raise ValueError(
+                f"the last event must be the WorkflowTaskStarted of the task being worked on, "
+                f"got {event_type_name(events[-1].event_type)} (event {events[-1].event_id})"
+            )
+        if self._last_event_id == 0 and events[0].event_type != E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            raise ValueError(f"event 1 must be WorkflowExecutionStarted, got {event_type_name(events[0].event_type)}")
+
+    def _apply(self, events: list[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
+        # One pass to learn how each workflow task of the batch was closed (O(n)).
+        closed_by: dict[int, int] = {}
+        last_started = self._last_started_id
+        for ev in events:
+            t = ev.event_type
+            if t == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                last_started = ev.event_id
+            elif t in _WT_CLOSING:
+                sid = getattr(ev, _WT_CLOSING[t]).started_event_id or last_started
+                closed_by[sid] = t
+
+        result: list[common_pb2.Command] = []
+        last_index = len(events) - 1
+        for i, ev in enumerate(events):
+            self._last_event_id = ev.event_id
+            t = ev.event_type
+            if t == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                self._last_started_id = ev.event_id
+                if i == last_index:
+                    result = self._activation(ev, replaying=False)
+                    self._unconfirmed_started_id = ev.event_id
+                else:
+                    closing = closed_by.get(ev.event_id)
+                    if closing == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                        self._activation(ev, replaying=True)
+                    elif closing is None:
+                        raise ValueError(
+                            f"WorkflowTaskStarted event {ev.event_id} is not the last event but no "
+                            "WorkflowTaskCompleted/Failed/TimedOut closes it"
+                        )
+                    # Failed / timed out: that attempt produced nothing; skip it.
+            elif t in _WT_CLOSING:
+                sid = getattr(ev, _WT_CLOSING[t]).started_event_id or self._last_started_id
+                if sid == self._unconfirmed_started_id:
+                    self._unconfirmed_started_id = 0
+                    if t != E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                        raise StaleWorkflowInstanceError(
+                            f"{self._prefix()}the workflow task started at event {sid} that this instance ran "
+                            f"was closed by {event_type_name(t)} (event {ev.event_id}); "
+                            "replay the full history into a new instance"
+                        )
+            elif t in _COMMAND_EVENT:
+                self._match_command_event(ev)
+            else:
+                self._apply_event(ev)
+        return result
+
+    def _apply_event(self, ev: common_pb2.HistoryEvent) -> None:
+        t = ev.event_type
+        if t == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            a = ev.activity_task_completed
+            st = self._activity_for(ev, a.scheduled_event_id)
+            if not st.future.done():
+                st.future.set_result(a.result)
+        elif t == E.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+            a = ev.activity_task_failed
+            st = self._activity_for(ev, a.scheduled_event_id)
+            if not st.future.done():
+                st.future.set_exception(
+                    converter.exception_from_failure(
+                        a.failure,
+                        activity_type=st.defn.name,
+                        activity_id=st.activity_id,
+                        scheduled_event_id=st.scheduled_event_id,
+                        retry_state=a.retry_state,
+                    )
+                )
+        elif t == E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+            a = ev.activity_task_timed_out
+            st = self._activity_for(ev, a.scheduled_event_id)
+            failure = common_pb2.Failure()
+            if a.HasField("failure"):
+                failure.CopyFrom(a.failure)
+            else:
+                kind = common_pb2.TimeoutType.Name(a.timeout_type).removeprefix("TIMEOUT_TYPE_")
+                failure.message = f"activity timed out ({kind})"
+                failure.type = "TimeoutError"
+                failure.source = "server"
+            if not st.future.done():
+                st.future.set_exception(
+                    converter.exception_from_failure(
+                        failure,
+                        activity_type=st.defn.name,
+                        activity_id=st.activity_id,
+                        scheduled_event_id=st.scheduled_event_id,
+                        retry_state=a.retry_state,
+                        timeout_type=a.timeout_type,
+                    )
+                )
+        elif t == E.EVENT_TYPE_TIMER_FIRED:
+            timer_id = ev.timer_fired.timer_id
+            timer = self._timers.pop(timer_id, None)
+            if timer is not None and timer.canceled:
+                return  # fired while the code was cancelling it: the cancel wins
+            if timer is None:
+                raise NonDeterminismError(
+                    f"{self._prefix()}history event {ev.event_id} is TimerFired(timer_id={timer_id!r}) "
+                    "but the workflow code has no such timer"
+                )
+            timer.fired = True
+            if not timer.future.done():
+                timer.future.set_result(None)
+        elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            self._start(ev)
+        elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            s = ev.workflow_execution_signaled
+            self.signals.append((s.signal_name, s.input))
+        # WorkflowTaskScheduled, ActivityTaskStarted, Terminated, TimedOut: nothing to do.
+
+    def _activity_for(self, ev: common_pb2.HistoryEvent, scheduled_event_id: int) -> _ActivityState:
+        st = self._activities.pop(scheduled_event_id, None)
+        if st is None:
+            raise NonDeterminismError(
+                f"{self._prefix()}history event {ev.event_id} is {event_type_name(ev.event_type)} for the activity "
+                f"scheduled at event {scheduled_event_id}, which the workflow code did not schedule"
+            )
+        return st
+
+    def _start(self, ev: common_pb2.HistoryEvent) -> None:
+        if self._main_task is not None:
+            raise ValueError(f"a second WorkflowExecutionStarted (event {ev.event_id})")
+        a = ev.workflow_execution_started
+        if a.workflow_type.name and a.workflow_type.name != self.definition.name:
+            raise ValueError(
+                f"history is for workflow type {a.workflow_type.name!r}, the instance runs {self.definition.name!r}"
+            )
+        if a.task_queue.name and not self.task_queue:
+            self.task_queue = a.task_queue.name
+        self.attempt = a.attempt or 1
+        self.continued_run_id = a.continued_execution_run_id
+        self.first_execution_run_id = a.first_execution_run_id or self.run_id
+        self.start_time = timeutil.ts_to_seconds(ev.event_time) if ev.HasField("event_time") else None
+        self._main_task = self._loop.create_task(self._main(a.input), name=f"workflow:{self.definition.name}")
+
+    async def _main(self, payload: common_pb2.Payload) -> Any:
+        defn = self.definition
+        try:
+            args, kwargs = defn.decode_input(payload)
+        except Exception as exc:
+            raise ApplicationError(
+                f"invalid input for workflow {defn.name!r}: {exc}", type="InvalidWorkflowInput", non_retryable=True
+            ) from exc
+        self.workflow_object = defn.cls()
+        return await getattr(self.workflow_object, defn.run_name)(*args, **kwargs)
+
+    # ------------------------------------------------------- activations
+
+    def _activation(self, ev: common_pb2.HistoryEvent, *, replaying: bool) -> list[common_pb2.Command]:
+        if self._pending:
+            p = self._pending[0]
+            raise NonDeterminismError(
+                f"{self._prefix()}the workflow code produced {describe_command(p.command)} in the workflow task "
+                f"started at event {p.started_event_id}, but history has no matching event (reached the "
+                f"workflow task started at event {ev.event_id}); the code now produces more commands than history recorded"
+            )
+        a = ev.workflow_task_started
+        if ev.HasField("event_time"):
+            self.now_seconds = timeutil.ts_to_seconds(ev.event_time)
+            self._loop.set_time(self.now_seconds)
+        self._history_length = ev.event_id
+        self._history_size_bytes = a.history_size_bytes
+        self._suggest_continue_as_new = a.suggest_continue_as_new
+        self.is_replaying = replaying
+        if self._closed:
+            return []
+        self._new_commands = []
+        try:
+            self._loop.run_until_idle()
+            self._check_main_task()
+            commands = self._new_commands
+        finally:
+            self._new_commands = None
+        self._pending.extend(_PendingCommand(c, ev.event_id) for c in commands)
+        return commands
+
+    def _check_main_task(self) -> None:
+        task = self._main_task
+        if task is None or not task.done():
+            return
+        if task.cancelled():
+            failure = common_pb2.Failure(message="the workflow's main task was cancelled", type="CancelledError", source="workflow")
+            self._close(CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, fail_workflow_execution=common_pb2.FailWorkflowExecutionCommandAttributes(failure=failure))
+            return
+        exc = task.exception()
+        if exc is None:
+            result = converter.to_payload(task.result())
+            self._close(
+                CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+                complete_workflow_execution=common_pb2.CompleteWorkflowExecutionCommandAttributes(result=result),
+            )
+        elif isinstance(exc, ContinueAsNewError):
+            self._close(
+                CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+                continue_as_new_workflow_execution=common_pb2.ContinueAsNewWorkflowExecutionCommandAttributes(
+                    workflow_type=common_pb2.WorkflowType(name=exc.workflow_type),
+                    task_queue=common_pb2.TaskQueue(name=exc.task_queue),
+                    input=exc.input,
+                ),
+            )
+        elif isinstance(exc, (FailureError, asyncio.CancelledError)):
+            failure = converter.failure_from_exception(exc, source="workflow")
+            self._close(
+                CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+                fail_workflow_execution=common_pb2.FailWorkflowExecutionCommandAttributes(failure=failure),
+            )
+        else:
+            # A bug in workflow code: fail the workflow task, not the workflow.
+            raise exc
+
+    def _close(self, command_type: int, **attrs: Any) -> None:
+        self._add_command(common_pb2.Command(command_type=command_type, **attrs))
+        self._closed = True
+
+    def _add_command(self, cmd: common_pb2.Command) -> None:
+        if self._new_commands is None:
+            raise RuntimeError("workflow commands can only be produced while the workflow code runs")
+        if self._closed:
+            raise RuntimeError(f"the workflow already produced its close command; cannot add {describe_command(cmd)}")
+        self._new_commands.append(cmd)
+
+    # ----------------------------------------------------------- matching
+
+    def _match_command_event(self, ev: common_pb2.HistoryEvent) -> None:
+        if not self._pending:
+            raise NonDeterminismError(
+                f"{self._prefix()}history event {ev.event_id} is {describe_event(ev)} but the workflow code produced "
+                "no command for it (the code now produces fewer commands than history recorded)"
+            )
+        p = self._pending.popleft()
+        if _command_key(p.command) != _event_key(ev):
+            raise NonDeterminismError(
+                f"{self._prefix()}history event {ev.event_id} is {describe_event(ev)} but the workflow code produced "
+                f"{describe_command(p.command)} at that point (in the workflow task started at event {p.started_event_id})"
+            )
+        if ev.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            st = self._unechoed_activities.pop(ev.activity_task_scheduled.activity_id)
+            st.scheduled_event_id = ev.event_id
+            self._activities[ev.event_id] = st
+        elif ev.event_type == E.EVENT_TYPE_TIMER_CANCELED:
+            self._timers.pop(ev.timer_canceled.timer_id, None)
+
+    # ------------------------------------------------- called by user code
+
+    async def execute_activity(self, defn: "ActivityDefinition", args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+        """Schedule ``defn`` with these arguments and wait for its decoded result."""
+        payload = converter.encode_args(defn.signature, args, kwargs)
+        self._activity_seq += 1
+        activity_id = str(self._activity_seq)
+        attrs = common_pb2.ScheduleActivityTaskCommandAttributes(
+            activity_id=activity_id,
+            activity_type=common_pb2.ActivityType(name=defn.name),
+            input=payload,
+        )
+        defn.options.apply_to(attrs)
+        future = self._loop.create_future()
+        self._add_command(common_pb2.Command(command_type=CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, schedule_activity_task=attrs))
+        self._unechoed_activities[activity_id] = _ActivityState(activity_id, defn, future)
+        result = await future
+        return converter.from_payload(result, defn.return_type)
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        self._timer_seq += 1
+        timer_id = str(self._timer_seq)
+        timer = _TimerState(timer_id, self._loop.create_future())
+        self._add_command(
+            common_pb2.Command(
+                command_type=CT.COMMAND_TYPE_START_TIMER,
+                start_timer=common_pb2.StartTimerCommandAttributes(
+                    timer_id=timer_id, start_to_fire_timeout=timeutil.duration(seconds)
+                ),
+            )
+        )
+        self._timers[timer_id] = timer
+        try:
+            await timer.future
+        except asyncio.CancelledError:
+            if not timer.fired and not timer.canceled:
+                timer.canceled = True  # kept until TimerFired/TimerCanceled: it may have fired meanwhile
+                self._add_command(
+                    common_pb2.Command(
+                        command_type=CT.COMMAND_TYPE_CANCEL_TIMER,
+                        cancel_timer=common_pb2.CancelTimerCommandAttributes(timer_id=timer_id),
+                    )
+                )
+            raise
+
+    def record_marker(self, name: str, details: Any = None) -> None:
+        self._add_command(
+            common_pb2.Command(
+                command_type=CT.COMMAND_TYPE_RECORD_MARKER,
+                record_marker=common_pb2.RecordMarkerCommandAttributes(
+                    marker_name=name, details=converter.to_payload(details)
+                ),
+            )
+        )
+
+    def uuid4(self) -> uuid.UUID:
+        return uuid.UUID(int=self.random.getrandbits(128), version=4)
