@@ -182,8 +182,8 @@ def check_execution(
 # ---------------------------------------------------------------- task tokens
 
 _TASK_TYPE_NAMES = {
-    common_pb2.TASK_TYPE_WORKFLOW: "workflow task",
-    common_pb2.TASK_TYPE_ACTIVITY: "activity task",
+    common_pb2.TASK_TYPE_WORKFLOW: "a workflow task",
+    common_pb2.TASK_TYPE_ACTIVITY: "an activity task",
 }
 
 
@@ -215,7 +215,7 @@ def parse_task_token(
         raise bad(f"scheduled_event_id is {token.scheduled_event_id}")
     if token.task_type != expected_type:
         got = _TASK_TYPE_NAMES.get(token.task_type, f"task type {token.task_type}")
-        raise bad(f"it is for a {got}, but this call completes a {_TASK_TYPE_NAMES[expected_type]}")
+        raise bad(f"it is for {got}, but this call is for {_TASK_TYPE_NAMES[expected_type]}")
     if expected_type == common_pb2.TASK_TYPE_WORKFLOW and token.started_event_id <= 0:
         raise bad(f"started_event_id is {token.started_event_id}")
     if token.namespace != namespace:
