@@ -1,0 +1,206 @@
+"""The client: start workflows and read their results, over the frontend's gRPC API.
+
+Calls that fail because the cluster is restarting (UNAVAILABLE) are retried with
+backoff; starts are safe to retry because each carries a request id.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import uuid
+from typing import Any
+
+import grpc
+import structlog
+
+from fanflow.grpcutil import insecure_channel
+from fanflow.timeutil import duration
+from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
+from worker_sdk import converter
+from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
+
+log = structlog.get_logger("fanflow.sdk.client")
+
+DEFAULT_ADDRESS = "127.0.0.1:7233"
+DEFAULT_NAMESPACE = "default"
+DEFAULT_TASK_QUEUE = "default"
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
+_NO_PARAMS = object()
+
+
+def default_identity() -> str:
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def _definition(workflow: Any):
+    from worker_sdk import workflow as wf
+
+    if isinstance(workflow, str):
+        return None
+    return wf.get_definition(workflow)
+
+
+class Client:
+    def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0):
+        self.channel = channel
+        self.namespace = namespace
+        self.identity = identity or default_identity()
+        self.service = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
+        self.metadata = (("authorization", f"Bearer {api_key}"),) if api_key else None
+        self.retry_timeout = retry_timeout
+
+    @classmethod
+    async def connect(cls, address: str = DEFAULT_ADDRESS, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0) -> "Client":
+        return cls(insecure_channel(address), namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout)
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+    async def call(self, method: str, request, *, timeout: float | None = 30.0, retry: bool = True):
+        """Call a WorkflowService method, retrying while the cluster is unavailable."""
+        rpc = getattr(self.service, method)
+        delay = 0.1
+        deadline = asyncio.get_running_loop().time() + self.retry_timeout
+        while True:
+            try:
+                return await rpc(request, timeout=timeout, metadata=self.metadata)
+            except grpc.aio.AioRpcError as exc:
+                if not retry or exc.code() not in RETRYABLE or asyncio.get_running_loop().time() + delay > deadline:
+                    raise
+                log.debug("frontend unavailable, retrying", method=method, error=exc.details())
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 3.0)
+
+    # ------------------------------------------------------------ workflows
+    async def start_workflow(
+        self,
+        workflow: Any,
+        params: Any = _NO_PARAMS,
+        *,
+        args: tuple = (),
+        id: str | None = None,
+        task_queue: str = DEFAULT_TASK_QUEUE,
+        run_timeout: float | None = None,
+        execution_timeout: float | None = None,
+        id_reuse_policy: int = ws.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED,
+    ) -> "WorkflowHandle":
+        """Start `workflow` (a @workflow.define class, or a type name) and return its handle.
+
+        `params` is the entrypoint's single argument (the seed's style); `args`
+        passes several positional arguments instead.
+        """
+        definition = _definition(workflow)
+        type_name = definition.name if definition else str(workflow)
+        call_args = args if params is _NO_PARAMS else (params, *args)
+        payload = definition.encode_input(*call_args) if definition else converter.encode_args(None, call_args, {})
+        workflow_id = id or f"{type_name}-{uuid.uuid4()}"
+        request = ws.StartWorkflowExecutionRequest(
+            namespace=self.namespace,
+            workflow_id=workflow_id,
+            workflow_type=common_pb2.WorkflowType(name=type_name),
+            task_queue=common_pb2.TaskQueue(name=task_queue),
+            input=payload,
+            identity=self.identity,
+            request_id=str(uuid.uuid4()),
+            workflow_id_reuse_policy=id_reuse_policy,
+        )
+        if run_timeout:
+            request.workflow_run_timeout.CopyFrom(duration(run_timeout))
+        if execution_timeout:
+            request.workflow_execution_timeout.CopyFrom(duration(execution_timeout))
+        try:
+            response = await self.call("StartWorkflowExecution", request)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.ALREADY_EXISTS:
+                raise WorkflowAlreadyStartedError(exc.details()) from None
+            raise
+        return WorkflowHandle(self, workflow_id, response.run_id, definition)
+
+    async def execute_workflow(self, workflow: Any, params: Any = _NO_PARAMS, **kwargs) -> Any:
+        handle = await self.start_workflow(workflow, params, **kwargs)
+        return await handle.result()
+
+    def get_workflow_handle(self, workflow_id: str, run_id: str = "", workflow: Any = None) -> "WorkflowHandle":
+        return WorkflowHandle(self, workflow_id, run_id, _definition(workflow) if workflow else None)
+
+    async def list_workflows(self, page_size: int = 100, status: int = 0) -> list[ws.WorkflowExecutionInfo]:
+        out, token = [], b""
+        while True:
+            response = await self.call("ListWorkflowExecutions", ws.ListWorkflowExecutionsRequest(namespace=self.namespace, page_size=page_size, next_page_token=token, status_filter=status))
+            out.extend(response.executions)
+            token = response.next_page_token
+            if not token:
+                return out
+
+
+class WorkflowHandle:
+    def __init__(self, client: Client, workflow_id: str, run_id: str, definition=None):
+        self.client = client
+        self.workflow_id = workflow_id
+        self.run_id = run_id  # the first run; result() follows continue-as-new
+        self.definition = definition
+
+    @property
+    def execution(self) -> common_pb2.WorkflowExecution:
+        return common_pb2.WorkflowExecution(workflow_id=self.workflow_id, run_id=self.run_id)
+
+    async def result(self, timeout: float | None = None, *, poll_interval: float = 30.0) -> Any:
+        """Wait for the workflow (following continue-as-new) and return its decoded result."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            wait = poll_interval if deadline is None else max(0.0, min(poll_interval, deadline - loop.time()))
+            request = ws.GetWorkflowResultRequest(namespace=self.client.namespace, execution=self.execution, wait_timeout=duration(wait), follow_runs=True)
+            try:
+                response = await self.client.call("GetWorkflowResult", request, timeout=wait + 30.0)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.NOT_FOUND:
+                    raise WorkflowNotFoundError(exc.details()) from None
+                if exc.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
+                    raise
+                continue
+            status = response.status
+            if status == common_pb2.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+                if self.definition is not None:
+                    return self.definition.decode_result(response.result)
+                return converter.from_payload(response.result)
+            if status != common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING:
+                raise WorkflowFailureError(
+                    f"workflow {self.workflow_id} {common_pb2.WorkflowExecutionStatus.Name(status).removeprefix('WORKFLOW_EXECUTION_STATUS_').lower()}: "
+                    f"{converter.describe_failure(response.failure)}",
+                    failure=response.failure,
+                )
+            if deadline is not None and loop.time() >= deadline:
+                raise TimeoutError(f"workflow {self.workflow_id} still running after {timeout} s")
+
+    async def describe(self) -> ws.DescribeWorkflowExecutionResponse:
+        return await self.client.call("DescribeWorkflowExecution", ws.DescribeWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest()))
+
+    async def history(self, run_id: str | None = None) -> list[common_pb2.HistoryEvent]:
+        """Every event of one run (default: the first run of this handle)."""
+        execution = common_pb2.WorkflowExecution(workflow_id=self.workflow_id, run_id=self.run_id if run_id is None else run_id)
+        events, token = [], b""
+        while True:
+            response = await self.client.call(
+                "GetWorkflowExecutionHistory",
+                ws.GetWorkflowExecutionHistoryRequest(namespace=self.client.namespace, execution=execution, maximum_page_size=1000, next_page_token=token),
+            )
+            events.extend(response.history.events)
+            token = response.next_page_token
+            if not token:
+                return events
+
+    async def terminate(self, reason: str = "") -> None:
+        await self.client.call("TerminateWorkflowExecution", ws.TerminateWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), reason=reason, identity=self.client.identity))
+
+    async def signal(self, name: str, arg: Any = None) -> None:
+        await self.client.call(
+            "SignalWorkflowExecution",
+            ws.SignalWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), signal_name=name, input=converter.to_payload(arg), identity=self.client.identity),
+        )
+
+    def _latest(self) -> common_pb2.WorkflowExecution:
+        # An empty run id addresses the current run (after continue-as-new).
+        return common_pb2.WorkflowExecution(workflow_id=self.workflow_id)
