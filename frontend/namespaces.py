@@ -63,7 +63,8 @@ class NamespaceCache:
         info = self._by_name.get(name)
         if info is not None:
             return info
-        if self._clock() - self._last_attempt >= self._miss_refresh_interval:
+        # A refresh in flight may be about to bring it: wait for that one too.
+        if self._lock.locked() or self._clock() - self._last_attempt >= self._miss_refresh_interval:
             with contextlib.suppress(Unavailable):  # reported below via _last_error
                 await self.refresh(min_age=self._miss_refresh_interval)
             info = self._by_name.get(name)
