@@ -1,0 +1,171 @@
+"""`fanflow` command line.
+
+    fanflow dev [--data-dir DIR] [--port 7233]      all services in one process
+    fanflow frontend|history|matching --config F [--name N]   one service
+    fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q]
+    fanflow workflow list|describe|history|result|terminate [ID]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from google.protobuf import json_format
+
+from fanflow.logging import configure_logging
+
+
+def _cmd_dev(args) -> int:
+    from fanflow.cluster import embedded, serve_until_signalled
+    from fanflow.config import ClusterConfig
+
+    config = ClusterConfig.embedded(
+        Path(args.data_dir), frontend_address=f"{args.ip}:{args.port}", history_shard_count=args.shards, task_queue_partitions=args.partitions
+    )
+
+    def started(process) -> None:
+        print(f"fanflow dev cluster serving on {process.frontend_address} (data in {config.data_dir}, "
+              f"{config.history_shard_count} shards, {config.task_queue_partitions} partitions per task queue); "
+              "auth is off in dev mode", flush=True)
+
+    asyncio.run(serve_until_signalled(embedded(config), started))
+    return 0
+
+
+def _cmd_service(args) -> int:
+    from fanflow.cluster import ClusterProcess, serve_until_signalled
+    from fanflow.config import ClusterConfig
+
+    config = ClusterConfig.load(args.config)
+    name = args.name or os.environ.get("FANFLOW_NAME")
+    process = ClusterProcess(
+        config,
+        {args.command},
+        history_name=name if args.command == "history" else None,
+        matching_name=name if args.command == "matching" else None,
+    )
+    asyncio.run(serve_until_signalled(process, lambda p: print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}", flush=True)))
+    return 0
+
+
+def _cmd_worker(args) -> int:
+    from worker_sdk.client import Client
+    from worker_sdk.worker import Worker
+
+    sys.path.insert(0, os.getcwd())
+    for module in args.modules:
+        importlib.import_module(module)  # registers its @workflow.define / @activity
+
+    async def run() -> None:
+        import signal
+
+        client = await Client.connect(args.address, namespace=args.namespace)
+        worker = Worker(client, task_queue=args.task_queue, max_concurrent_activities=args.max_concurrent_activities, max_cached_workflows=args.max_cached_workflows)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.start()
+        print(f"worker {worker.identity} polling {args.task_queue!r} on {args.address}: workflows {sorted(worker.workflows)}, {len(worker.activities)} activities", flush=True)
+        await stop.wait()
+        await worker.shutdown()
+        await client.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def _print(message) -> None:
+    print(json.dumps(json_format.MessageToDict(message), indent=2))
+
+
+def _cmd_workflow(args) -> int:
+    from worker_sdk.client import Client
+
+    async def run() -> int:
+        client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
+        try:
+            if args.action == "list":
+                for info in await client.list_workflows():
+                    print(f"{info.execution.workflow_id}  {info.execution.run_id}  {info.type.name}  "
+                          f"{_status(info.status)}  events={info.history_length}  shard={info.shard_id}")
+                return 0
+            if not args.workflow_id:
+                print("give a workflow id", file=sys.stderr)
+                return 2
+            handle = client.get_workflow_handle(args.workflow_id)
+            if args.action == "describe":
+                _print(await handle.describe())
+            elif args.action == "history":
+                for event in await handle.history(run_id=""):
+                    print(json.dumps(json_format.MessageToDict(event)))
+            elif args.action == "result":
+                print(json.dumps(await handle.result(timeout=args.timeout), default=str))
+            elif args.action == "terminate":
+                await handle.terminate(args.reason)
+                print(f"terminated {args.workflow_id}")
+            return 0
+        finally:
+            await client.close()
+
+    return asyncio.run(run())
+
+
+def _status(status: int) -> str:
+    from protos import common_pb2
+
+    return common_pb2.WorkflowExecutionStatus.Name(status).removeprefix("WORKFLOW_EXECUTION_STATUS_").lower()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fanflow", description="fanflow: a durable workflow engine for large fan-outs")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO (default), WARNING, ERROR")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="run frontend, history and matching in one process")
+    dev.add_argument("--data-dir", default=os.environ.get("FANFLOW_DATA_DIR", ".fanflow"), help="folder for the SQLite files (default .fanflow)")
+    dev.add_argument("--ip", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=7233)
+    dev.add_argument("--shards", type=int, default=16)
+    dev.add_argument("--partitions", type=int, default=4)
+    dev.set_defaults(func=_cmd_dev)
+
+    for role in ("frontend", "history", "matching"):
+        p = sub.add_parser(role, help=f"run one {role} process from a cluster config")
+        p.add_argument("--config", default=os.environ.get("FANFLOW_CONFIG"), help="cluster config file (TOML or JSON); or FANFLOW_CONFIG")
+        p.add_argument("--name", default=None, help="this process's entry in the config (history/matching); or FANFLOW_NAME")
+        p.set_defaults(func=_cmd_service)
+
+    worker = sub.add_parser("worker", help="run a worker for the workflows and activities defined in MODULE(s)")
+    worker.add_argument("modules", nargs="+", help="importable module(s) that define workflows/activities")
+    worker.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
+    worker.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
+    worker.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"))
+    worker.add_argument("--max-concurrent-activities", type=int, default=100)
+    worker.add_argument("--max-cached-workflows", type=int, default=1000, help="0 turns the cache off (full replay every task)")
+    worker.set_defaults(func=_cmd_worker)
+
+    wf = sub.add_parser("workflow", help="inspect or control workflows")
+    wf.add_argument("action", choices=["list", "describe", "history", "result", "terminate"])
+    wf.add_argument("workflow_id", nargs="?")
+    wf.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
+    wf.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
+    wf.add_argument("--timeout", type=float, default=None)
+    wf.add_argument("--reason", default="terminated from the command line")
+    wf.set_defaults(func=_cmd_workflow)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
