@@ -115,8 +115,13 @@ class WorkflowEventLoop(asyncio.AbstractEventLoop):
 
     def create_task(self, coro: Any, *, name: str | None = None, context: contextvars.Context | None = None) -> asyncio.Task[Any]:
         if context is None:
-            return tasks.Task(coro, loop=self, name=name)
-        return tasks.Task(coro, loop=self, name=name, context=context)
+            task = tasks.Task(coro, loop=self, name=name)
+        else:
+            task = tasks.Task(coro, loop=self, name=name, context=context)
+        # Tasks still blocked when an instance is evicted are expected: no "destroyed but
+        # pending" warnings.
+        task._log_destroy_pending = False
+        return task
 
     # -------------------------------------------------------------- state
 
@@ -156,7 +161,9 @@ class WorkflowEventLoop(asyncio.AbstractEventLoop):
     def default_exception_handler(self, context: dict[str, Any]) -> None:
         message = context.get("message") or "unhandled exception in workflow event loop"
         exc = context.get("exception")
-        log.warning("%s", message, exc_info=exc if isinstance(exc, BaseException) else None)
+        inst = self.instance
+        where = f" (workflow {inst.definition.name!r}, workflow_id={inst.workflow_id})" if inst is not None else ""
+        log.warning("%s%s", message, where, exc_info=exc if isinstance(exc, BaseException) else None)
 
     def call_exception_handler(self, context: dict[str, Any]) -> None:
         # A callback (not a task) raising is an SDK bug: surface it from run_until_idle.
