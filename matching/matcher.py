@@ -13,6 +13,7 @@ in the DB, so no path loses a task.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
 import grpc
@@ -85,6 +86,17 @@ class Matcher:
         for queue_key, count in per_queue.items():
             self._queues[queue_key].wake(count)
 
+    def evict_idle(self, idle_for: float) -> int:
+        """Forget queues nobody used for `idle_for` seconds (e.g. sticky queues of
+        workers that are gone). Their counters restart at zero if they come back."""
+        cutoff = time.monotonic() - idle_for
+        idle = [key for key, q in self._queues.items() if q.idle_since(cutoff)]
+        for key in idle:
+            del self._queues[key]
+        if idle:
+            log.debug("evicted idle task queues", count=len(idle))
+        return len(idle)
+
     def close(self) -> None:
         self._closing = True
         for q in self._queues.values():
@@ -98,6 +110,14 @@ class Matcher:
             raise Unavailable("matching is stopping; retry the AddTask")
         key = QueueKey(info.namespace, info.task_queue.name, info.task_type)
         q = self.queue(key)
+        q.enter()
+        try:
+            return await self._add_task(q, info, partition)
+        finally:
+            q.leave()
+
+    async def _add_task(self, q: TaskQueue, info: internal_pb2.TaskInfo, partition: int) -> bool:
+        key = q.key
         part = q.partition(partition)
         part.tasks_added += 1
         waiter = q.pop_waiter()
@@ -118,9 +138,16 @@ class Matcher:
 
     async def poll(self, task_type: int, partition: int, request):
         """The response history gave for the task this poll got, or None on timeout."""
+        q = self.queue(QueueKey(request.namespace, request.task_queue.name, task_type))
+        q.enter()
+        try:
+            return await self._poll(q, task_type, partition, request)
+        finally:
+            q.leave()
+
+    async def _poll(self, q: TaskQueue, task_type: int, partition: int, request):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._poll_timeout
-        q = self.queue(QueueKey(request.namespace, request.task_queue.name, task_type))
         q.partition(partition)
         q.note_poller(request.identity)
         while not self._closing and loop.time() < deadline:
@@ -133,6 +160,8 @@ class Matcher:
                 continue
             if q.version != version:
                 continue  # something landed while we were reading: look again
+            if self._closing:
+                break  # close() woke the waiters while we were reading
             now = loop.time()
             wake_at = deadline
             next_ready = q.next_ready()

@@ -158,6 +158,27 @@ class TaskQueue:
         # saw it change during its scan scans again instead of sleeping.
         self.version = 0
         self._identities: OrderedDict[str, float] = OrderedDict()
+        # Polls/adds running on this queue right now; a queue is only evicted at 0,
+        # so a task a poll holds can never be put back into an orphaned partition.
+        self.active = 0
+        self.last_used = time.monotonic()
+
+    def enter(self) -> None:
+        self.active += 1
+        self.last_used = time.monotonic()
+
+    def leave(self) -> None:
+        self.active -= 1
+        self.last_used = time.monotonic()
+
+    def idle_since(self, cutoff: float) -> bool:
+        """Nothing running, waiting or buffered, and the DB is known to hold nothing unread."""
+        return (
+            self.active == 0
+            and not self._waiters
+            and self.last_used < cutoff
+            and all(not part.buffer and not part.maybe_more for part in self.partitions.values())
+        )
 
     def partition(self, index: int) -> Partition:
         part = self.partitions.get(index)

@@ -6,6 +6,8 @@ so that the frontend can merge the answers of all matching processes.
 """
 from __future__ import annotations
 
+import asyncio
+
 import structlog
 
 from fanflow import routing
@@ -27,6 +29,8 @@ from protos import (
 log = structlog.get_logger("fanflow.matching")
 
 DEFAULT_READ_BATCH = 1000
+EVICT_EVERY = 60.0  # seconds between sweeps for idle task queues
+EVICT_IDLE_FOR = 600.0
 MAX_NAME_LENGTH = 1000
 _TASK_TYPES = (common_pb2.TASK_TYPE_WORKFLOW, common_pb2.TASK_TYPE_ACTIVITY)
 
@@ -43,6 +47,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         self._matcher = Matcher(self._backlog, history, config.poll_timeout, read_batch_size)
         self._started = False
         self._stopped = False
+        self._evictor: asyncio.Task | None = None
 
     def _on_committed(self, gained) -> None:
         self._matcher.on_committed(gained)
@@ -56,6 +61,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         keys = await self._backlog.partitions()
         for key in keys:
             self._matcher.queue(key.queue).partition(key.partition)
+        self._evictor = asyncio.create_task(self._evict_loop(), name=f"matching-evictor:{self.host_name}")
         self._started = True
         log.info("matching started", host=self.host_name, db=str(self.db_path), partitions_with_backlog=len(keys))
 
@@ -63,9 +69,19 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         if not self._started or self._stopped:
             return
         self._stopped = True
+        if self._evictor is not None:
+            self._evictor.cancel()
         self._matcher.close()  # waiting polls return empty now
         await self._backlog.close()
         log.info("matching stopped", host=self.host_name)
+
+    async def _evict_loop(self) -> None:
+        while True:
+            await asyncio.sleep(EVICT_EVERY)
+            try:
+                self._matcher.evict_idle(EVICT_IDLE_FOR)
+            except Exception:  # never let housekeeping take the service down
+                log.exception("evicting idle task queues failed")
 
     # -- RPCs ----------------------------------------------------------------
 

@@ -531,3 +531,20 @@ async def test_group_commit_acks_only_committed_rows(tmp_path):
 def test_bad_synchronous_setting_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="sqlite_synchronous"):
         Backlog(tmp_path / "x.db", "FULL; DROP TABLE tasks")
+
+
+async def test_idle_queues_are_evicted_but_busy_ones_kept(matching, history):
+    matcher = matching.servicer._matcher
+    sticky = common_pb2.TaskQueue(name="gone-worker-sticky", kind=common_pb2.TASK_QUEUE_KIND_STICKY)
+    await matching.poll(queue=sticky)  # times out: the queue is known to be empty
+    assert await matching.add("wf-kept") is False  # backlog on the normal queue: never evicted
+    poll = matching.poll(partition=1, task_type=ACT)  # waiting: never evicted
+    await pollers_waiting(matching, 1, partition=1, task_type=ACT)
+
+    assert matcher.evict_idle(idle_for=3600) == 0
+    assert matcher.evict_idle(idle_for=0) == 1
+    assert matcher.existing_queue(QueueKey(NS, sticky.name, WF)) is None
+    assert matcher.existing_queue(QueueKey(NS, TQ, WF)) is not None
+    assert token_of(await matching.poll()).workflow_id == "wf-kept"
+    assert await matching.add("wf-act", partition=1, task_type=ACT) is True
+    await poll
