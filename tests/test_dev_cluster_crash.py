@@ -1,0 +1,63 @@
+"""A `fanflow dev` process is SIGKILLed mid-run and started again on the same
+data folder: the workflow completes, no activity result is lost or doubled."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import worker_sdk as workflows
+from conftest import free_port, wait_for_port
+from protos import common_pb2 as E
+from worker_sdk import Client, Worker
+
+
+@workflows.activity()
+async def slow_double(i: int) -> int:
+    await asyncio.sleep(0.05)
+    return 2 * i
+
+
+@workflows.workflow.define(name="crash_fan_out")
+class CrashFanOut:
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> list[int]:
+        return list(await asyncio.gather(*[slow_double(i) for i in range(n)]))
+
+
+async def test_killed_dev_cluster_resumes(tmp_path, processes):
+    port = free_port()
+    data = tmp_path / "data"
+    args = ("dev", "--port", str(port), "--data-dir", str(data))
+    dev = processes.fanflow(*args, name="dev")
+    wait_for_port(port, proc=dev)
+    client = await Client.connect(f"127.0.0.1:{port}")
+    worker = await Worker(client, task_queue="crash", workflows=[CrashFanOut], activities=[slow_double], max_concurrent_activities=10).start()
+    try:
+        handle = await client.start_workflow(CrashFanOut, 300, task_queue="crash")
+        for _ in range(400):
+            if worker.activities_completed >= 60:
+                break
+            await asyncio.sleep(0.05)
+        assert 60 <= worker.activities_completed < 300, "kill must land mid-run"
+        processes.kill(dev)  # SIGKILL: no shutdown, no flush
+        done_before = worker.activities_completed
+        await asyncio.sleep(0.5)
+        dev = processes.fanflow(*args, name="dev-restarted")
+        wait_for_port(port, proc=dev)
+        result = await handle.result(timeout=180)
+    finally:
+        await worker.shutdown()
+        await client.close()
+    assert result == [2 * i for i in range(300)]
+    events = await _history(port, handle.workflow_id)
+    completed = Counter(e.activity_task_completed.scheduled_event_id for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+    assert len(completed) == 300 and set(completed.values()) == {1}, "each activity result recorded exactly once"
+    assert done_before >= 60
+
+
+async def _history(port: int, workflow_id: str):
+    client = await Client.connect(f"127.0.0.1:{port}")
+    try:
+        return await client.get_workflow_handle(workflow_id).history(run_id="")
+    finally:
+        await client.close()
