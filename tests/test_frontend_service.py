@@ -75,7 +75,8 @@ for _method in history_service_pb2.DESCRIPTOR.services_by_name["HistoryService"]
 
 
 class FakeMatching(matching_service_pb2_grpc.MatchingServiceServicer):
-    def __init__(self):
+    def __init__(self, name: str = "matching-0"):
+        self.name = name
         self.calls: list[tuple[str, object]] = []
 
     async def PollWorkflowTaskQueue(self, request, context):
@@ -90,8 +91,8 @@ class FakeMatching(matching_service_pb2_grpc.MatchingServiceServicer):
     async def DescribeTaskQueue(self, request, context):
         self.calls.append(("DescribeTaskQueue", request))
         return admin_service_pb2.DescribeTaskQueueResponse(
-            partitions=[admin_service_pb2.TaskQueuePartitionInfo(partition=p, owner="matching-0", backlog=10 * p) for p in request.partitions],
-            recent_poller_identities=["worker-1"],
+            partitions=[admin_service_pb2.TaskQueuePartitionInfo(partition=p, owner=self.name, backlog=10 * p) for p in request.partitions],
+            recent_poller_identities=[f"worker-of-{self.name}", "worker-1"],
         )
 
 
@@ -102,12 +103,13 @@ def dead_address() -> str:
 
 
 class Cluster:
-    def __init__(self, history_address: str, matching_address: str, **settings):
+    def __init__(self, history_address: str, matching_address: str | list[str], partitions: int = PARTITIONS, **settings):
+        addresses = [matching_address] if isinstance(matching_address, str) else matching_address
         self.config = ClusterConfig(
             history_shard_count=SHARDS,
-            task_queue_partitions=PARTITIONS,
+            task_queue_partitions=partitions,
             history_hosts=[HistoryHost(name="history-0", address=history_address)],
-            matching_hosts=[MatchingHost(name="matching-0", address=matching_address)],
+            matching_hosts=[MatchingHost(name=f"matching-{i}", address=a) for i, a in enumerate(addresses)],
             frontend_address="127.0.0.1:0",
             poll_timeout=0.2,
         )
@@ -406,6 +408,52 @@ async def test_describe_task_queue(cluster):
     assert cluster.fake_matching.calls == []
     resp = await cluster.admin.DescribeTaskQueue(admin_service_pb2.DescribeTaskQueueRequest(**base, task_type=common_pb2.TASK_TYPE_ACTIVITY), timeout=5)
     assert [(p.partition, p.owner, p.backlog) for p in resp.partitions] == [(0, "matching-0", 0), (1, "matching-0", 10)]
-    assert list(resp.recent_poller_identities) == ["worker-1"]
+    assert list(resp.recent_poller_identities) == ["worker-of-matching-0", "worker-1"]
     [(_, req)] = cluster.fake_matching.calls  # one owner: one call for both partitions
     assert list(req.partitions) == [0, 1]
+
+
+async def test_describe_task_queue_asks_each_owner_for_its_partitions(doubles):
+    history, _ = doubles
+    fakes = [FakeMatching("matching-0"), FakeMatching("matching-1")]
+    servers = [
+        await grpcutil.start_server("127.0.0.1:0", [(matching_service_pb2_grpc.add_MatchingServiceServicer_to_server, f, "fanflow.internal.v1.MatchingService")])
+        for f in fakes
+    ]
+    c = await Cluster(history.address, [s.address for s in servers], partitions=8).start()
+    try:
+        task_queue = tq("spread")
+        resp = await c.admin.DescribeTaskQueue(
+            admin_service_pb2.DescribeTaskQueueRequest(namespace=NS, task_queue=task_queue, task_type=common_pb2.TASK_TYPE_WORKFLOW), timeout=5
+        )
+        owner_of = {p: routing.matching_owner_index(NS, "spread", common_pb2.TASK_TYPE_WORKFLOW, p, 2) for p in range(8)}
+        assert [(p.partition, p.owner) for p in resp.partitions] == [(p, f"matching-{owner_of[p]}") for p in range(8)]
+        for i, fake in enumerate(fakes):
+            asked = [list(r.partitions) for _, r in fake.calls]
+            expected = [p for p in range(8) if owner_of[p] == i]
+            assert asked == ([expected] if expected else [])
+        assert "worker-1" in resp.recent_poller_identities and len(resp.recent_poller_identities) == len(set(resp.recent_poller_identities))
+    finally:
+        await c.stop()
+        for server in servers:
+            await server.stop(None)
+
+
+async def test_large_payload_is_logged_then_routed(cluster, monkeypatch):
+    from frontend import workflow_service
+
+    warnings = []
+
+    class Recorder:
+        def warning(self, event, **kw):
+            warnings.append((event, kw))
+
+        def debug(self, *a, **kw):
+            pass
+
+    monkeypatch.setattr(workflow_service, "log", Recorder())
+    req = ws.SignalWorkflowExecutionRequest(namespace=NS, execution=ex(), signal_name="s", input=common_pb2.Payload(data=b"x" * (600 * 1024)))
+    await expect_error(cluster.wf.SignalWorkflowExecution(req, timeout=5), grpc.StatusCode.UNIMPLEMENTED)
+    [(event, kw)] = warnings
+    assert event == "large payload" and kw["field"] == "input" and kw["size"] > 512 * 1024 and kw["method"] == "SignalWorkflowExecution"
+    assert [n for n, _ in cluster.fake_history.calls] == ["SignalWorkflowExecution"]
