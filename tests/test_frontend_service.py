@@ -23,7 +23,6 @@ from protos import (
     history_service_pb2,
     history_service_pb2_grpc,
     internal_pb2,
-    matching_service_pb2,
     matching_service_pb2_grpc,
     workflow_service_pb2 as ws,
     workflow_service_pb2_grpc,
