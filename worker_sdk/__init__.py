@@ -51,7 +51,10 @@ __all__ = [
 ]
 
 # --- Added by other modules (client / worker / executors), keep below this line: ---
-# from .client import Client, execute_workflow
-# from .worker import Worker
+from .client import Client, WorkflowHandle  # noqa: E402
+from .embedded import configure, execute_workflow  # noqa: E402
+from .worker import Worker  # noqa: E402
+
+__all__ += ["Client", "WorkflowHandle", "Worker", "configure", "execute_workflow"]
 # from .executors import execute_activities_in_parallel, GetItemFromIndexParams
 # from .events import record_event
