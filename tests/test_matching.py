@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 import time
 from collections.abc import Callable
@@ -46,6 +47,8 @@ class FakeHistory(history_service_pb2_grpc.HistoryServiceServicer):
         self.stale: set[str] = set()  # workflow ids answered NOT_FOUND
         self.unavailable: set[str] = set()  # workflow ids answered UNAVAILABLE
         self.delay: dict[str, float] = {}  # workflow id -> seconds to sleep first
+        self.succeeded: set[str] = set()  # workflow ids whose start was recorded
+        self.chaos: random.Random | None = None  # random delays and UNAVAILABLEs
 
     async def RecordWorkflowTaskStarted(self, request, context):
         return await self._record("workflow", request, context, workflow_service_pb2.PollWorkflowTaskQueueResponse)
@@ -58,6 +61,10 @@ class FakeHistory(history_service_pb2_grpc.HistoryServiceServicer):
         wf = request.task.workflow_id
         if wf in self.delay:
             await asyncio.sleep(self.delay[wf])
+        if self.chaos is not None:
+            await asyncio.sleep(self.chaos.random() * 0.02)
+            if self.chaos.random() < 0.2:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "chaos")
         if wf in self.stale:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"task of {wf} is no longer pending")
         if wf in self.unavailable:
@@ -67,11 +74,13 @@ class FakeHistory(history_service_pb2_grpc.HistoryServiceServicer):
             namespace=task.namespace, workflow_id=wf, run_id=task.run_id,
             scheduled_event_id=task.scheduled_event_id, task_type=task.task_type, shard_id=task.shard_id,
         )
-        return response_type(
+        response = response_type(
             task_token=token.SerializeToString(),
             workflow_execution=common_pb2.WorkflowExecution(workflow_id=wf, run_id=task.run_id),
             task_queue=request.polled_task_queue,
         )
+        self.succeeded.add(wf)
+        return response
 
     def started(self) -> list[str]:
         return [req.task.workflow_id for _, req in self.calls]
@@ -548,3 +557,51 @@ async def test_idle_queues_are_evicted_but_busy_ones_kept(matching, history):
     assert token_of(await matching.poll()).workflow_id == "wf-kept"
     assert await matching.add("wf-act", partition=1, task_type=ACT) is True
     await poll
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_chaos_no_acked_task_is_lost(config, history, seed):
+    """Random history failures and delays, polls cancelled at random moments and a
+    restart in the middle: every acked task still gets started by history."""
+    config = config.model_copy(update={"poll_timeout": 0.3})
+    rng = random.Random(seed)
+    history.chaos = random.Random(seed + 100)
+    acked: set[str] = set()
+    m = await Matching(config).start()
+
+    async def adder(start: int, count: int):
+        for i in range(start, start + count):
+            wf = f"wf-{i}"
+            try:
+                await m.add(wf, partition=rng.randrange(4))
+                acked.add(wf)
+            except grpc.aio.AioRpcError:
+                pass  # not acked: history would retry it
+            await asyncio.sleep(rng.random() * 0.005)
+
+    async def poller(n: int):
+        for _ in range(n):
+            call = m.poll(partition=rng.randrange(4), identity=f"p{rng.randrange(5)}")
+            if rng.random() < 0.3:
+                await asyncio.sleep(rng.random() * 0.03)
+                call.cancel()
+            try:
+                await call
+            except (asyncio.CancelledError, grpc.aio.AioRpcError):
+                pass
+
+    await asyncio.gather(adder(0, 40), adder(100, 40), *(poller(15) for _ in range(6)))
+    await m.stop()  # some tasks are still in the backlog, some mid-retry
+
+    history.chaos = None
+    m = await Matching(config).start()
+    try:
+        await adder(200, 10)
+        while (await m.poll(partition=rng.randrange(4))).task_token:
+            pass  # drain, duplicates included
+        assert acked - history.succeeded == set(), "acked tasks were lost"
+        assert len(acked) >= 80
+        described = await m.describe()
+        assert sum(p.backlog for p in described.partitions) == 0
+    finally:
+        await m.stop()
