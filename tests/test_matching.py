@@ -14,7 +14,7 @@ from fanflow import routing
 from fanflow.clients import HistoryClient
 from fanflow.config import ClusterConfig, HistoryHost, MatchingHost
 from fanflow.grpcutil import insecure_channel, start_server
-from matching.service import MatchingServicer  # not `from matching`: see report (stale editable install)
+from matching.service import MatchingServicer
 from matching.backlog import Backlog
 from matching.keys import PartitionKey, QueueKey
 from protos import (
