@@ -76,12 +76,12 @@ class ClusterProcess:
         return self
 
     async def stop(self) -> None:
+        if self.matching:
+            await self.matching.stop()  # waiting long polls answer empty instead of being cut
         for server in self.servers.values():
             await server.stop(grace=0.5)
         if self.frontend:
             await self.frontend.close()
-        if self.matching:
-            await self.matching.stop()
         if self.history:
             await self.history.stop()
         await self.history_client.close()
