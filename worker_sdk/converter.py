@@ -25,9 +25,8 @@ import traceback
 import typing
 from typing import Any, Callable
 
-import pydantic
 from pydantic import TypeAdapter
-from pydantic_core import to_jsonable_python
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from protos import common_pb2
 
@@ -72,7 +71,7 @@ def _adapter(type_hint: Any) -> TypeAdapter[Any]:
 def to_json_bytes(value: Any) -> bytes:
     try:
         return _ANY_ADAPTER.dump_json(value)
-    except pydantic.PydanticSerializationError as exc:
+    except PydanticSerializationError as exc:
         raise TypeError(f"cannot convert a value of type {type(value).__name__} to a JSON payload: {exc}") from exc
 
 
@@ -154,9 +153,20 @@ def type_hints_of(fn: Callable[..., Any]) -> dict[str, Any]:
     try:
         hints = typing.get_type_hints(fn, include_extras=True)
     except Exception:
+        # Resolve what can be resolved, one annotation at a time.
         hints = {}
+        globalns = getattr(fn, "__globals__", {})
         for name, ann in getattr(fn, "__annotations__", {}).items():
-            hints[name] = Any if isinstance(ann, str) else ann
+            for _ in range(3):  # a quoted annotation under `from __future__ import annotations` is a string twice
+                if not isinstance(ann, str):
+                    break
+                try:
+                    ann = eval(ann, globalns, {})  # noqa: S307 - annotations of the user's own code
+                except Exception:
+                    ann = Any
+            if isinstance(ann, str):
+                ann = Any
+            hints[name] = ann
     try:
         _HINT_CACHE[fn] = hints
     except TypeError:
