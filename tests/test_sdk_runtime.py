@@ -608,3 +608,56 @@ def test_malformed_batches_are_refused():
         new_instance(WallClockWorkflow).activate(history.events[:2])
     with pytest.raises(ValueError, match="from event 1"):
         new_instance(WallClockWorkflow).activate(history.events[1:])
+
+
+@workflows.workflow.define(name="t_batches")
+class BatchesWorkflow:
+    """Processes items until history suggests continue-as-new, then continues with the rest."""
+
+    @workflows.workflow.entrypoint
+    async def run(self, items: list[str], done: int = 0) -> int:
+        while items:
+            outcome = await asyncio.gather(process_item(items[0]), flaky(-1), return_exceptions=True)
+            assert isinstance(outcome[1], workflows.ActivityError)
+            items, done = items[1:], done + 1
+            if items and workflows.workflow.info().is_continue_as_new_suggested():
+                workflows.workflow.continue_as_new(items, done)
+        return done
+
+
+async def test_continue_as_new_suggested_flag_and_return_exceptions():
+    defn = workflows.workflow.get_definition(BatchesWorkflow)
+    history = FakeHistory(defn.name, defn.encode_input(["a", "b", "c"]))
+    inst = new_instance(BatchesWorkflow)
+    seen = 0
+    for task in range(10):
+        commands = inst.activate(history.events[seen:])
+        seen = len(history.events)
+        history.complete_task(commands)
+        if history.close_event is not None:
+            break
+        for sid in list(history.pending_activities):
+            await history.run_activity(sid)
+        history.start_task(suggest_continue_as_new=task >= 1)
+    assert task == 2
+    can = history.close_event.workflow_execution_continued_as_new
+    assert converter.from_payload(can.input) == {"items": ["c"], "done": 2}
+    assert inst.info().history_length == history.started_id
+
+
+@workflows.workflow.define(name="t_sync_activity")
+class SyncActivityWorkflow:
+    @workflows.workflow.entrypoint
+    async def run(self) -> int:
+        return await sync_double(21)
+
+
+@workflows.activity()
+def sync_double(x: int) -> int:
+    return x * 2
+
+
+async def test_sync_activity_is_scheduled_from_a_workflow():
+    run = await drive(SyncActivityWorkflow)
+    assert run.result() == 42
+    assert run.commands[0][0].schedule_activity_task.activity_type.name == "sync_double"

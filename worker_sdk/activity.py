@@ -25,7 +25,7 @@ import functools
 import inspect
 import sys
 import types
-from typing import Any, Awaitable, Callable, Iterator, TypeVar, overload
+from typing import Any, Callable, Iterator, TypeVar, overload
 
 from fanflow import timeutil
 from protos import common_pb2
