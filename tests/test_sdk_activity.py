@@ -85,10 +85,11 @@ def test_options_fill_the_schedule_command():
     rp = attrs.retry_policy
     assert rp.initial_interval.nanos == 500_000_000 and rp.maximum_interval.seconds == 50
     assert rp.maximum_attempts == 4 and list(rp.non_retryable_error_types) == ["KeyError"]
-    # Defaults: a start-to-close timeout and Temporal's retry policy.
+    # Defaults: no timeouts (history's defaults apply) and Temporal's retry policy.
     attrs = common_pb2.ScheduleActivityTaskCommandAttributes()
     workflows.activity.get_activity("count_words").options.apply_to(attrs)
-    assert attrs.start_to_close_timeout.seconds == 600 and not attrs.HasField("schedule_to_close_timeout")
+    assert not attrs.HasField("start_to_close_timeout") and not attrs.HasField("schedule_to_close_timeout")
+    assert attrs.retry_policy.maximum_interval.seconds == 100
     assert not attrs.task_queue.name
 
 

@@ -53,7 +53,7 @@ async def test_seed_example_gathers_four_items_in_order():
     assert {c.schedule_activity_task.activity_type.name for c in first} == {"process_item"}
     assert converter.from_payload(first[0].schedule_activity_task.input) == {"item": "alpha"}
     opts = first[0].schedule_activity_task
-    assert opts.start_to_close_timeout.seconds == 600  # the default
+    assert not opts.HasField("start_to_close_timeout")  # history applies its default
     assert opts.retry_policy.initial_interval.seconds == 1
     assert opts.retry_policy.backoff_coefficient == 2.0
     assert opts.retry_policy.maximum_interval.seconds == 100

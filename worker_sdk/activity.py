@@ -47,14 +47,9 @@ __all__ = [
     "info",
     "heartbeat",
     "in_activity",
-    "DEFAULT_START_TO_CLOSE_TIMEOUT",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: Used when an activity sets neither start_to_close nor schedule_to_close timeout
-#: (the server needs one of them to detect a lost activity).
-DEFAULT_START_TO_CLOSE_TIMEOUT = datetime.timedelta(minutes=10)
 
 Seconds = float | int | datetime.timedelta
 
@@ -150,12 +145,13 @@ class ActivityOptions:
     task_queue: str | None = None
 
     def apply_to(self, attrs: common_pb2.ScheduleActivityTaskCommandAttributes) -> None:
-        """Fill the timeouts, retry policy and task queue of a ScheduleActivityTask command."""
-        stc = self.start_to_close_timeout
-        if stc is None and self.schedule_to_close_timeout is None:
-            stc = DEFAULT_START_TO_CLOSE_TIMEOUT
-        if stc is not None:
-            attrs.start_to_close_timeout.CopyFrom(_duration(stc))
+        """Fill the timeouts, retry policy and task queue of a ScheduleActivityTask command.
+
+        Unset timeouts stay unset: history applies its defaults (a start-to-close timeout
+        of ``schedule_to_close`` or the cluster's default activity timeout). An unset retry
+        policy is sent as Temporal's default policy, explicitly."""
+        if self.start_to_close_timeout is not None:
+            attrs.start_to_close_timeout.CopyFrom(_duration(self.start_to_close_timeout))
         if self.schedule_to_close_timeout is not None:
             attrs.schedule_to_close_timeout.CopyFrom(_duration(self.schedule_to_close_timeout))
         if self.schedule_to_start_timeout is not None:
