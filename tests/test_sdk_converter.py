@@ -189,3 +189,25 @@ def test_exception_hierarchy():
     assert issubclass(workflows.ActivityError, workflows.FailureError)
     assert not issubclass(workflows.NonDeterminismError, workflows.FailureError)
     assert not issubclass(workflows.ContinueAsNewError, Exception)
+
+
+def test_encode_args_without_a_signature():
+    def one(params: Point) -> None: ...
+
+    def two(a: int, b: Point) -> None: ...
+
+    assert converter.decode_args(one, converter.encode_args(None, (Point(x=1),), {})) == ([Point(x=1)], {})
+    assert converter.decode_args(two, converter.encode_args(None, (1, {"x": 2}), {})) == ([1, Point(x=2)], {})
+    assert converter.decode_args(two, converter.encode_args(None, (), {"a": 1, "b": {"x": 2}})) == ([1, Point(x=2)], {})
+    with pytest.raises(TypeError):
+        converter.encode_args(None, (1,), {"b": 2})
+    with pytest.raises(TypeError, match="cannot decode"):
+        converter.decode_args(two, converter.to_payload([1, 2, 3]))
+
+
+def test_workflow_failure_error_forms():
+    f = common_pb2.Failure(message="nope", type="ValueError")
+    by_failure = workflows.WorkflowFailureError(f, workflow_id="w")
+    assert "ValueError: nope" in str(by_failure) and by_failure.failure is f
+    by_message = workflows.WorkflowFailureError("workflow w failed: ValueError: nope", failure=f)
+    assert str(by_message) == "workflow w failed: ValueError: nope" and by_message.cause.type == "ValueError"

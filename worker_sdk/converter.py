@@ -175,8 +175,19 @@ def type_hints_of(fn: Callable[..., Any]) -> dict[str, Any]:
 
 
 def encode_args(fn_or_signature: Any, args: tuple | list = (), kwargs: dict | None = None) -> common_pb2.Payload:
-    """Encode a call's arguments as a JSON object keyed by parameter name."""
+    """Encode a call's arguments as a JSON object keyed by parameter name.
+
+    Without a signature (``fn_or_signature=None``: e.g. a workflow known only by its type
+    name): keyword arguments become the object, a single positional argument is encoded
+    bare, several positional ones as a JSON array (``decode_args`` accepts both forms).
+    """
     kwargs = kwargs or {}
+    if fn_or_signature is None:
+        if args and kwargs:
+            raise TypeError("without a signature, pass either positional or keyword arguments, not both")
+        if not args:
+            return to_payload(dict(kwargs))
+        return to_payload(args[0] if len(args) == 1 else list(args))
     sig = fn_or_signature if isinstance(fn_or_signature, inspect.Signature) else signature_of(fn_or_signature)
     try:
         bound = sig.bind(*args, **kwargs)
@@ -201,9 +212,15 @@ def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> t
     if isinstance(raw, dict) and not set(raw) <= names and _has_var_keyword(params):
         pass  # unknown keys go to **kwargs below
     elif not isinstance(raw, dict) or not set(raw) <= names:
-        # Not keyed by parameter name: accept it as the only parameter's value.
+        # Not keyed by parameter name: accept it as the only parameter's value, or a
+        # JSON array as positional arguments (encode_args(None, ...) of several values).
         if len(plain) == 1 and len(params) == 1:
             raw = {plain[0].name: raw}
+        elif isinstance(raw, list) and len(params) > 1:
+            try:
+                raw = dict(signature_of(fn).bind(*raw).arguments)
+            except TypeError as exc:
+                raise TypeError(f"cannot decode arguments for {getattr(fn, '__qualname__', fn)}{sig}: {exc}") from None
         else:
             unknown = sorted(set(raw) - names) if isinstance(raw, dict) else None
             what = f"unexpected argument(s) {unknown}" if unknown else "the payload is not a JSON object"

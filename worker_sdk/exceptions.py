@@ -100,18 +100,34 @@ class ActivityError(FailureError):
 
 class WorkflowFailureError(FailureError):
     """Client side: the workflow run failed. The message includes the cause chain;
-    ``cause`` is the rebuilt exception, ``failure`` the proto."""
+    ``cause`` is the rebuilt exception, ``failure`` the proto.
+
+    ``WorkflowFailureError(failure, workflow_id=..., run_id=...)`` builds the message;
+    ``WorkflowFailureError("message", failure=failure)`` uses the given one.
+    """
 
     def __init__(
         self,
-        failure: "common_pb2.Failure",
+        failure_or_message: "common_pb2.Failure | str | None" = None,
+        /,
         *,
+        failure: "common_pb2.Failure | None" = None,
         workflow_id: str | None = None,
         run_id: str | None = None,
         message: str | None = None,
     ):
+        from protos import common_pb2
+
         from .converter import describe_failure, exception_from_failure
 
+        if isinstance(failure_or_message, str):  # WorkflowFailureError("message", failure=...)
+            message = failure_or_message
+        elif failure_or_message is not None:
+            if failure is not None:
+                raise TypeError("failure given twice")
+            failure = failure_or_message
+        if failure is None:
+            failure = common_pb2.Failure(message=message or "workflow failed")
         if message is None:
             who = f"Workflow {workflow_id!r}" if workflow_id else "Workflow"
             if run_id:
