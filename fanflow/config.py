@@ -25,6 +25,17 @@ class MatchingHost(BaseModel):
     address: str
 
 
+class HistoryLimits(BaseModel):
+    """Temporal's defaults (see shared notes); each can be lowered or raised."""
+
+    max_pending_activities: int = Field(2000, ge=1)
+    suggest_continue_as_new_events: int = Field(4096, ge=1)
+    suggest_continue_as_new_bytes: int = Field(4 * 1024 * 1024, ge=1)
+    history_count_warn: int = Field(10_240, ge=1)
+    history_count_error: int = Field(51_200, ge=1)
+    history_size_error: int = Field(50 * 1024 * 1024, ge=1)
+
+
 class ClusterConfig(BaseModel):
     cluster_name: str = "fanflow"
     data_dir: Path = Path(".fanflow")
@@ -44,6 +55,8 @@ class ClusterConfig(BaseModel):
     # SQLite durability: FULL fsyncs the WAL on every commit, so an acknowledged
     # write survives a power cut, not only a process crash.
     sqlite_synchronous: str = "FULL"
+
+    limits: HistoryLimits = Field(default_factory=HistoryLimits)
 
     @model_validator(mode="after")
     def _check_shards(self) -> "ClusterConfig":

@@ -33,6 +33,7 @@ class Limits:
     max_pending_activities: int = 2000
     suggest_continue_as_new_events: int = 4096
     suggest_continue_as_new_bytes: int = 4 * 1024 * 1024
+    history_count_warn: int = 10_240
     history_count_error: int = 51_200
     history_size_error: int = 50 * 1024 * 1024
     max_workflow_task_retry_backoff: float = 600.0

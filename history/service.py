@@ -11,12 +11,15 @@ import structlog
 
 from fanflow.clients import MatchingClient
 from fanflow.config import ClusterConfig
-from fanflow.errors import InvalidArgument, NotFound, Unavailable
+from google.protobuf.message import DecodeError
+
+from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from history.mutable_state import Limits
 from history.shard import Shard
 from protos import (
     admin_service_pb2,
+    history_service_pb2,
     history_service_pb2_grpc,
     internal_pb2,
     workflow_service_pb2,
@@ -32,6 +35,7 @@ def limits_from_config(config: ClusterConfig) -> Limits:
         workflow_task_timeout=config.workflow_task_timeout,
         sticky_schedule_to_start_timeout=config.sticky_schedule_to_start_timeout,
         default_activity_start_to_close_timeout=config.default_activity_start_to_close_timeout,
+        **config.limits.model_dump(),
     )
 
 
@@ -73,8 +77,15 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         return shard
 
     def _token_shard(self, request) -> tuple[Shard, internal_pb2.TaskToken]:
-        token = internal_pb2.TaskToken.FromString(request.request.task_token)
-        return self.shard(request.shard_id), token
+        try:
+            token = internal_pb2.TaskToken.FromString(request.request.task_token)
+        except DecodeError:
+            raise InvalidArgument("task_token is not a token this cluster issued (not a TaskToken message)") from None
+        if token.shard_id != request.shard_id:
+            raise InvalidArgument(f"task token is for shard {token.shard_id}, the request was routed to shard {request.shard_id}")
+        shard = self.shard(request.shard_id)
+        shard.verify_token(token)
+        return shard, token
 
     # ---------------------------------------------------------- workflows
     @rpc_method
@@ -155,8 +166,22 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     @rpc_method
     async def RegisterNamespace(self, request, context):
-        info = await self.shard(NAMESPACE_SHARD).register_namespace(request.name, request.description)
-        return admin_service_pb2.RegisterNamespaceResponse(namespace=info)
+        shard = self.shard(NAMESPACE_SHARD)
+        info = await shard.register_namespace(request.name, request.description)
+        key, _ = await shard.create_api_key(request.name, "first key, created with the namespace")
+        return admin_service_pb2.RegisterNamespaceResponse(namespace=info, api_key=key)
+
+    @rpc_method
+    async def CreateApiKey(self, request, context):
+        key, key_id = await self.shard(NAMESPACE_SHARD).create_api_key(request.namespace, request.description)
+        return admin_service_pb2.CreateApiKeyResponse(api_key=key, key_id=key_id)
+
+    @rpc_method
+    async def ListApiKeys(self, request, context):
+        keys = await self.shard(NAMESPACE_SHARD).list_api_keys()
+        return history_service_pb2.ListApiKeysResponse(
+            keys=[history_service_pb2.ApiKeyEntry(key_sha256=h, namespace=ns, key_id=kid) for h, ns, kid in keys]
+        )
 
     @rpc_method
     async def ListNamespaces(self, request, context):

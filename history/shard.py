@@ -11,7 +11,9 @@ applies it, so each fires exactly once).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,6 +25,7 @@ import structlog
 
 from fanflow.clients import MatchingClient
 from fanflow.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from history import tokens
 from history.mutable_state import Limits, Mutation, RunState
 from history.store import Op, ShardStore
 from protos import (
@@ -175,8 +178,15 @@ class Shard:
                     return None
                 raise NotFound(f"workflow {key[1]!r} run {key[2]!r} not found in namespace {key[0]!r}")
             now = time.time_ns()
+            events_before = run.state.next_event_id - 1
             try:
                 result = fn(run, now)
+                events_after = run.state.next_event_id - 1
+                if events_before < self.limits.history_count_warn <= events_after:
+                    log.warning(
+                        "workflow history is long; continue-as-new is overdue",
+                        workflow_id=key[1], run_id=key[2], events=events_after, error_at=self.limits.history_count_error,
+                    )
                 if run.running and (reason := run.over_history_limit()):
                     log.warning("history limit reached, failing run", workflow_id=key[1], run_id=key[2], reason=reason)
                     run.terminate_for_limit(reason, now)
@@ -294,6 +304,7 @@ class Shard:
             )
 
         response = await self._update(task.namespace, execution, start)
+        response.task_token = tokens.sign(self.store.token_key, response.task_token)
         key = (task.namespace, task.workflow_id, task.run_id)
         response.history.events.extend(await self.read_events(key, response.previous_started_event_id + 1, response.started_event_id))
         return response
@@ -313,7 +324,7 @@ class Shard:
         info = await self._update(task.namespace, execution, start)
         scheduled = await self.read_event((task.namespace, task.workflow_id, task.run_id), task.scheduled_event_id)
         return workflow_service_pb2.PollActivityTaskQueueResponse(
-            task_token=holder["token"],
+            task_token=tokens.sign(self.store.token_key, holder["token"]),
             workflow_execution=execution,
             workflow_type=common_pb2.WorkflowType(name=holder["workflow_type"]),
             activity_id=info.activity_id,
@@ -331,6 +342,13 @@ class Shard:
         )
 
     # ----------------------------------------------------------- responses
+    def verify_token(self, token: internal_pb2.TaskToken) -> None:
+        if not tokens.verify(self.store.token_key, token):
+            raise InvalidArgument(
+                "task token signature is invalid: it was not issued by this cluster for this task (forged or altered); "
+                "pass back the task_token exactly as the poll returned it"
+            )
+
     async def complete_workflow_task(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondWorkflowTaskCompletedRequest) -> None:
         sticky = request.sticky_attributes if request.HasField("sticky_attributes") else None
         try:
@@ -561,6 +579,21 @@ class Shard:
                 raise AlreadyExists(f"namespace {name!r} is already registered") from None
             raise
         return _namespace_info(name, description, now)
+
+    async def create_api_key(self, namespace: str, description: str) -> tuple[str, str]:
+        """A new random key for `namespace`; only its SHA-256 is stored."""
+        if await self.store.fetchone("SELECT name FROM namespaces WHERE name=?", (namespace,)) is None:
+            raise NotFound(f"namespace {namespace!r} is not registered; register it first")
+        key = "ffk_" + secrets.token_urlsafe(32)
+        key_id = key[4:12]
+        await self.store.write(
+            [Op("INSERT INTO api_keys (key_sha256, namespace, key_id, description, created_ns) VALUES (?,?,?,?,?)",
+                (hashlib.sha256(key.encode()).hexdigest(), namespace, key_id, description, time.time_ns()))]
+        )
+        return key, key_id
+
+    async def list_api_keys(self) -> list[tuple[str, str, str]]:
+        return [tuple(r) for r in await self.store.fetchall("SELECT key_sha256, namespace, key_id FROM api_keys ORDER BY created_ns")]
 
     async def list_namespaces(self) -> list[admin_service_pb2.NamespaceInfo]:
         rows = await self.store.fetchall("SELECT name, description, created_ns FROM namespaces ORDER BY name")

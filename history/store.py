@@ -14,6 +14,7 @@ shard since, the write fails with ShardOwnershipLost and nothing is written.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -69,6 +70,17 @@ CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS shard_secrets (
+  shard_id INTEGER PRIMARY KEY,
+  token_key BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+  key_sha256 TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_ns INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS namespaces (
   name TEXT PRIMARY KEY,
   description TEXT NOT NULL,
@@ -93,6 +105,7 @@ class ShardStore:
         self.owner = owner
         self.synchronous = synchronous
         self.range_id = 0
+        self.token_key = b""  # signs task tokens; lives with the shard, so survives restarts
         self.lost = False
         self._conn: aiosqlite.Connection | None = None
         self._queue: asyncio.Queue[tuple[list[Op], asyncio.Future]] = asyncio.Queue()
@@ -112,9 +125,13 @@ class ShardStore:
         self._writer = asyncio.create_task(self._write_loop(), name=f"shard-{self.shard_id}-writer")
 
     async def _acquire(self) -> None:
-        def acquire(conn: sqlite3.Connection) -> int:
+        def acquire(conn: sqlite3.Connection) -> tuple[int, bytes]:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                conn.execute(
+                    "INSERT OR IGNORE INTO shard_secrets (shard_id, token_key) VALUES (?, ?)", (self.shard_id, secrets.token_bytes(32))
+                )
+                token_key = conn.execute("SELECT token_key FROM shard_secrets WHERE shard_id=?", (self.shard_id,)).fetchone()[0]
                 row = conn.execute("SELECT range_id FROM shard WHERE shard_id=?", (self.shard_id,)).fetchone()
                 range_id = (row[0] if row else 0) + 1
                 conn.execute(
@@ -123,12 +140,12 @@ class ShardStore:
                     (self.shard_id, range_id, self.owner, time.time()),
                 )
                 conn.execute("COMMIT")
-                return range_id
+                return range_id, token_key
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
 
-        self.range_id = await self._run(acquire)
+        self.range_id, self.token_key = await self._run(acquire)
         log.info("shard acquired", shard=self.shard_id, range_id=self.range_id, owner=self.owner)
 
     async def close(self) -> None:

@@ -29,10 +29,28 @@ class RegisterNamespaceRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
 
 class RegisterNamespaceResponse(_message.Message):
-    __slots__ = ("namespace",)
+    __slots__ = ("namespace", "api_key")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
     namespace: NamespaceInfo
-    def __init__(self, namespace: _Optional[_Union[NamespaceInfo, _Mapping]] = ...) -> None: ...
+    api_key: str
+    def __init__(self, namespace: _Optional[_Union[NamespaceInfo, _Mapping]] = ..., api_key: _Optional[str] = ...) -> None: ...
+
+class CreateApiKeyRequest(_message.Message):
+    __slots__ = ("namespace", "description")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    description: str
+    def __init__(self, namespace: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class CreateApiKeyResponse(_message.Message):
+    __slots__ = ("api_key", "key_id")
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    api_key: str
+    key_id: str
+    def __init__(self, api_key: _Optional[str] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class ListNamespacesRequest(_message.Message):
     __slots__ = ()

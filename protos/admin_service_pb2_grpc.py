@@ -69,6 +69,11 @@ class AdminServiceStub:
                 request_serializer=protos_dot_admin__service__pb2.DescribeTaskQueueRequest.SerializeToString,
                 response_deserializer=protos_dot_admin__service__pb2.DescribeTaskQueueResponse.FromString,
                 _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/fanflow.v1.AdminService/CreateApiKey',
+                request_serializer=protos_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=protos_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -116,6 +121,13 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiKey(self, request, context):
+        """A new API key for a namespace; the key itself is shown only in this answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -153,6 +165,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DescribeTaskQueue,
                     request_deserializer=protos_dot_admin__service__pb2.DescribeTaskQueueRequest.FromString,
                     response_serializer=protos_dot_admin__service__pb2.DescribeTaskQueueResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=protos_dot_admin__service__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=protos_dot_admin__service__pb2.CreateApiKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -344,6 +361,33 @@ class AdminService:
             '/fanflow.v1.AdminService/DescribeTaskQueue',
             protos_dot_admin__service__pb2.DescribeTaskQueueRequest.SerializeToString,
             protos_dot_admin__service__pb2.DescribeTaskQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.AdminService/CreateApiKey',
+            protos_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
+            protos_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

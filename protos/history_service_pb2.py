@@ -28,39 +28,45 @@ from protos import common_pb2 as protos_dot_common__pb2
 from protos import workflow_service_pb2 as protos_dot_workflow__service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/history_service.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1aprotos/admin_service.proto\x1a\x15protos/internal.proto\x1a\x13protos/common.proto\x1a\x1dprotos/workflow_service.proto\"m\n\x1dStartWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"c\n\x18GetWorkflowResultRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x35\n\x07request\x18\x02 \x01(\x0b\x32$.fanflow.v1.GetWorkflowResultRequest\"s\n DescribeWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.DescribeWorkflowExecutionRequest\"w\n\"GetWorkflowExecutionHistoryRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.GetWorkflowExecutionHistoryRequest\"m\n\x1dListWorkflowExecutionsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.ListWorkflowExecutionsRequest\"u\n!TerminateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12>\n\x07request\x18\x02 \x01(\x0b\x32-.fanflow.v1.TerminateWorkflowExecutionRequest\"o\n\x1eSignalWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.SignalWorkflowExecutionRequest\"y\n#RespondWorkflowTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondWorkflowTaskCompletedRequest\"s\n RespondWorkflowTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondWorkflowTaskFailedRequest\"y\n#RespondActivityTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondActivityTaskCompletedRequest\"s\n RespondActivityTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondActivityTaskFailedRequest\"w\n\"RecordActivityTaskHeartbeatRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RecordActivityTaskHeartbeatRequest\"\x9e\x01\n\x18RecordTaskStartedRequest\x12+\n\x04task\x18\x01 \x01(\x0b\x32\x1d.fanflow.internal.v1.TaskInfo\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x30\n\x11polled_task_queue\x18\x04 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue2\xac\x10\n\x0eHistoryService\x12x\n\x16StartWorkflowExecution\x12\x32.fanflow.internal.v1.StartWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12i\n\x11GetWorkflowResult\x12-.fanflow.internal.v1.GetWorkflowResultRequest\x1a%.fanflow.v1.GetWorkflowResultResponse\x12\x81\x01\n\x19\x44\x65scribeWorkflowExecution\x12\x35.fanflow.internal.v1.DescribeWorkflowExecutionRequest\x1a-.fanflow.v1.DescribeWorkflowExecutionResponse\x12\x87\x01\n\x1bGetWorkflowExecutionHistory\x12\x37.fanflow.internal.v1.GetWorkflowExecutionHistoryRequest\x1a/.fanflow.v1.GetWorkflowExecutionHistoryResponse\x12x\n\x16ListWorkflowExecutions\x12\x32.fanflow.internal.v1.ListWorkflowExecutionsRequest\x1a*.fanflow.v1.ListWorkflowExecutionsResponse\x12\x84\x01\n\x1aTerminateWorkflowExecution\x12\x36.fanflow.internal.v1.TerminateWorkflowExecutionRequest\x1a..fanflow.v1.TerminateWorkflowExecutionResponse\x12{\n\x17SignalWorkflowExecution\x12\x33.fanflow.internal.v1.SignalWorkflowExecutionRequest\x1a+.fanflow.v1.SignalWorkflowExecutionResponse\x12u\n\x19RecordWorkflowTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollWorkflowTaskQueueResponse\x12u\n\x19RecordActivityTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollActivityTaskQueueResponse\x12\x8a\x01\n\x1cRespondWorkflowTaskCompleted\x12\x38.fanflow.internal.v1.RespondWorkflowTaskCompletedRequest\x1a\x30.fanflow.v1.RespondWorkflowTaskCompletedResponse\x12\x81\x01\n\x19RespondWorkflowTaskFailed\x12\x35.fanflow.internal.v1.RespondWorkflowTaskFailedRequest\x1a-.fanflow.v1.RespondWorkflowTaskFailedResponse\x12\x8a\x01\n\x1cRespondActivityTaskCompleted\x12\x38.fanflow.internal.v1.RespondActivityTaskCompletedRequest\x1a\x30.fanflow.v1.RespondActivityTaskCompletedResponse\x12\x81\x01\n\x19RespondActivityTaskFailed\x12\x35.fanflow.internal.v1.RespondActivityTaskFailedRequest\x1a-.fanflow.v1.RespondActivityTaskFailedResponse\x12\x87\x01\n\x1bRecordActivityTaskHeartbeat\x12\x37.fanflow.internal.v1.RecordActivityTaskHeartbeatRequest\x1a/.fanflow.v1.RecordActivityTaskHeartbeatResponse\x12T\n\rDescribeShard\x12 .fanflow.v1.DescribeShardRequest\x1a!.fanflow.v1.DescribeShardResponse\x12`\n\x11RegisterNamespace\x12$.fanflow.v1.RegisterNamespaceRequest\x1a%.fanflow.v1.RegisterNamespaceResponse\x12W\n\x0eListNamespaces\x12!.fanflow.v1.ListNamespacesRequest\x1a\".fanflow.v1.ListNamespacesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/history_service.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1aprotos/admin_service.proto\x1a\x15protos/internal.proto\x1a\x13protos/common.proto\x1a\x1dprotos/workflow_service.proto\"\x14\n\x12ListApiKeysRequest\"D\n\x0b\x41piKeyEntry\x12\x12\n\nkey_sha256\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"E\n\x13ListApiKeysResponse\x12.\n\x04keys\x18\x01 \x03(\x0b\x32 .fanflow.internal.v1.ApiKeyEntry\"m\n\x1dStartWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"c\n\x18GetWorkflowResultRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x35\n\x07request\x18\x02 \x01(\x0b\x32$.fanflow.v1.GetWorkflowResultRequest\"s\n DescribeWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.DescribeWorkflowExecutionRequest\"w\n\"GetWorkflowExecutionHistoryRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.GetWorkflowExecutionHistoryRequest\"m\n\x1dListWorkflowExecutionsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.ListWorkflowExecutionsRequest\"u\n!TerminateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12>\n\x07request\x18\x02 \x01(\x0b\x32-.fanflow.v1.TerminateWorkflowExecutionRequest\"o\n\x1eSignalWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.SignalWorkflowExecutionRequest\"y\n#RespondWorkflowTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondWorkflowTaskCompletedRequest\"s\n RespondWorkflowTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondWorkflowTaskFailedRequest\"y\n#RespondActivityTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondActivityTaskCompletedRequest\"s\n RespondActivityTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondActivityTaskFailedRequest\"w\n\"RecordActivityTaskHeartbeatRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RecordActivityTaskHeartbeatRequest\"\x9e\x01\n\x18RecordTaskStartedRequest\x12+\n\x04task\x18\x01 \x01(\x0b\x32\x1d.fanflow.internal.v1.TaskInfo\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x30\n\x11polled_task_queue\x18\x04 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue2\xe1\x11\n\x0eHistoryService\x12x\n\x16StartWorkflowExecution\x12\x32.fanflow.internal.v1.StartWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12i\n\x11GetWorkflowResult\x12-.fanflow.internal.v1.GetWorkflowResultRequest\x1a%.fanflow.v1.GetWorkflowResultResponse\x12\x81\x01\n\x19\x44\x65scribeWorkflowExecution\x12\x35.fanflow.internal.v1.DescribeWorkflowExecutionRequest\x1a-.fanflow.v1.DescribeWorkflowExecutionResponse\x12\x87\x01\n\x1bGetWorkflowExecutionHistory\x12\x37.fanflow.internal.v1.GetWorkflowExecutionHistoryRequest\x1a/.fanflow.v1.GetWorkflowExecutionHistoryResponse\x12x\n\x16ListWorkflowExecutions\x12\x32.fanflow.internal.v1.ListWorkflowExecutionsRequest\x1a*.fanflow.v1.ListWorkflowExecutionsResponse\x12\x84\x01\n\x1aTerminateWorkflowExecution\x12\x36.fanflow.internal.v1.TerminateWorkflowExecutionRequest\x1a..fanflow.v1.TerminateWorkflowExecutionResponse\x12{\n\x17SignalWorkflowExecution\x12\x33.fanflow.internal.v1.SignalWorkflowExecutionRequest\x1a+.fanflow.v1.SignalWorkflowExecutionResponse\x12u\n\x19RecordWorkflowTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollWorkflowTaskQueueResponse\x12u\n\x19RecordActivityTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollActivityTaskQueueResponse\x12\x8a\x01\n\x1cRespondWorkflowTaskCompleted\x12\x38.fanflow.internal.v1.RespondWorkflowTaskCompletedRequest\x1a\x30.fanflow.v1.RespondWorkflowTaskCompletedResponse\x12\x81\x01\n\x19RespondWorkflowTaskFailed\x12\x35.fanflow.internal.v1.RespondWorkflowTaskFailedRequest\x1a-.fanflow.v1.RespondWorkflowTaskFailedResponse\x12\x8a\x01\n\x1cRespondActivityTaskCompleted\x12\x38.fanflow.internal.v1.RespondActivityTaskCompletedRequest\x1a\x30.fanflow.v1.RespondActivityTaskCompletedResponse\x12\x81\x01\n\x19RespondActivityTaskFailed\x12\x35.fanflow.internal.v1.RespondActivityTaskFailedRequest\x1a-.fanflow.v1.RespondActivityTaskFailedResponse\x12\x87\x01\n\x1bRecordActivityTaskHeartbeat\x12\x37.fanflow.internal.v1.RecordActivityTaskHeartbeatRequest\x1a/.fanflow.v1.RecordActivityTaskHeartbeatResponse\x12T\n\rDescribeShard\x12 .fanflow.v1.DescribeShardRequest\x1a!.fanflow.v1.DescribeShardResponse\x12`\n\x11RegisterNamespace\x12$.fanflow.v1.RegisterNamespaceRequest\x1a%.fanflow.v1.RegisterNamespaceResponse\x12W\n\x0eListNamespaces\x12!.fanflow.v1.ListNamespacesRequest\x1a\".fanflow.v1.ListNamespacesResponse\x12Q\n\x0c\x43reateApiKey\x12\x1f.fanflow.v1.CreateApiKeyRequest\x1a .fanflow.v1.CreateApiKeyResponse\x12`\n\x0bListApiKeys\x12\'.fanflow.internal.v1.ListApiKeysRequest\x1a(.fanflow.internal.v1.ListApiKeysResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.history_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_start=156
-  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_end=265
-  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_start=267
-  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_end=366
-  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_start=368
-  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_end=483
-  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_start=485
-  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_end=604
-  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_start=606
-  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_end=715
-  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_start=717
-  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_end=834
-  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_start=836
-  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_end=947
-  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_start=949
-  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_end=1070
-  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_start=1072
-  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_end=1187
-  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_start=1189
-  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_end=1310
-  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_start=1312
-  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_end=1427
-  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_start=1429
-  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_end=1548
-  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_start=1551
-  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_end=1709
-  _globals['_HISTORYSERVICE']._serialized_start=1712
-  _globals['_HISTORYSERVICE']._serialized_end=3804
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=156
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=176
+  _globals['_APIKEYENTRY']._serialized_start=178
+  _globals['_APIKEYENTRY']._serialized_end=246
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=248
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=317
+  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_start=319
+  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_end=428
+  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_start=430
+  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_end=529
+  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_start=531
+  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_end=646
+  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_start=648
+  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_end=767
+  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_start=769
+  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_end=878
+  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_start=880
+  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_end=997
+  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_start=999
+  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_end=1110
+  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_start=1112
+  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_end=1233
+  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_start=1235
+  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_end=1350
+  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_start=1352
+  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_end=1473
+  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_start=1475
+  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_end=1590
+  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_start=1592
+  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_end=1711
+  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_start=1714
+  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_end=1872
+  _globals['_HISTORYSERVICE']._serialized_start=1875
+  _globals['_HISTORYSERVICE']._serialized_end=4148
 # @@protoc_insertion_point(module_scope)

@@ -2,12 +2,33 @@ from protos import admin_service_pb2 as _admin_service_pb2
 from protos import internal_pb2 as _internal_pb2
 from protos import common_pb2 as _common_pb2
 from protos import workflow_service_pb2 as _workflow_service_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class ListApiKeysRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ApiKeyEntry(_message.Message):
+    __slots__ = ("key_sha256", "namespace", "key_id")
+    KEY_SHA256_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    key_sha256: str
+    namespace: str
+    key_id: str
+    def __init__(self, key_sha256: _Optional[str] = ..., namespace: _Optional[str] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class ListApiKeysResponse(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[ApiKeyEntry]
+    def __init__(self, keys: _Optional[_Iterable[_Union[ApiKeyEntry, _Mapping]]] = ...) -> None: ...
 
 class StartWorkflowExecutionRequest(_message.Message):
     __slots__ = ("shard_id", "request")

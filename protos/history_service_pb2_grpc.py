@@ -121,6 +121,16 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_admin__service__pb2.ListNamespacesRequest.SerializeToString,
                 response_deserializer=protos_dot_admin__service__pb2.ListNamespacesResponse.FromString,
                 _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/CreateApiKey',
+                request_serializer=protos_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=protos_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/ListApiKeys',
+                request_serializer=protos_dot_history__service__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=protos_dot_history__service__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
 
 
 class HistoryServiceServicer:
@@ -231,6 +241,19 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Hashes only: the frontend checks presented keys against these.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HistoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -318,6 +341,16 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.ListNamespaces,
                     request_deserializer=protos_dot_admin__service__pb2.ListNamespacesRequest.FromString,
                     response_serializer=protos_dot_admin__service__pb2.ListNamespacesResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=protos_dot_admin__service__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=protos_dot_admin__service__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=protos_dot_history__service__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=protos_dot_history__service__pb2.ListApiKeysResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -779,6 +812,60 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/ListNamespaces',
             protos_dot_admin__service__pb2.ListNamespacesRequest.SerializeToString,
             protos_dot_admin__service__pb2.ListNamespacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/CreateApiKey',
+            protos_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
+            protos_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/ListApiKeys',
+            protos_dot_history__service__pb2.ListApiKeysRequest.SerializeToString,
+            protos_dot_history__service__pb2.ListApiKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class TaskToken(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "run_id", "scheduled_event_id", "started_event_id", "attempt", "task_type", "shard_id")
+    __slots__ = ("namespace", "workflow_id", "run_id", "scheduled_event_id", "started_event_id", "attempt", "task_type", "shard_id", "mac")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,7 @@ class TaskToken(_message.Message):
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     TASK_TYPE_FIELD_NUMBER: _ClassVar[int]
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    MAC_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
     run_id: str
@@ -27,7 +28,8 @@ class TaskToken(_message.Message):
     attempt: int
     task_type: _common_pb2.TaskType
     shard_id: int
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., task_type: _Optional[_Union[_common_pb2.TaskType, str]] = ..., shard_id: _Optional[int] = ...) -> None: ...
+    mac: bytes
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., task_type: _Optional[_Union[_common_pb2.TaskType, str]] = ..., shard_id: _Optional[int] = ..., mac: _Optional[bytes] = ...) -> None: ...
 
 class TaskInfo(_message.Message):
     __slots__ = ("namespace", "workflow_id", "run_id", "scheduled_event_id", "attempt", "shard_id", "task_type", "task_queue", "created_time")

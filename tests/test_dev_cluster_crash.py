@@ -11,7 +11,9 @@ from protos import common_pb2 as E
 from worker_sdk import Client, Worker
 
 
-@workflows.activity()
+# A task whose start history recorded just before the kill never reached the
+# worker: only its start-to-close timeout brings it back (as in Temporal).
+@workflows.activity(start_to_close_timeout=3)
 async def slow_double(i: int) -> int:
     await asyncio.sleep(0.05)
     return 2 * i
@@ -44,7 +46,7 @@ async def test_killed_dev_cluster_resumes(tmp_path, processes):
         await asyncio.sleep(0.5)
         dev = processes.fanflow(*args, name="dev-restarted")
         wait_for_port(port, proc=dev)
-        result = await handle.result(timeout=180)
+        result = await handle.result(timeout=120)
     finally:
         await worker.shutdown()
         await client.close()
