@@ -56,5 +56,7 @@ from .embedded import configure, execute_workflow  # noqa: E402
 from .worker import Worker  # noqa: E402
 
 __all__ += ["Client", "WorkflowHandle", "Worker", "configure", "execute_workflow"]
-# from .executors import execute_activities_in_parallel, GetItemFromIndexParams
+from .executors import GetItemFromIndexParams, execute_activities_in_parallel  # noqa: E402
+
+__all__ += ["execute_activities_in_parallel", "GetItemFromIndexParams"]
 # from .events import record_event

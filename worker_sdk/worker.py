@@ -28,6 +28,7 @@ from worker_sdk import activity as activity_module
 from worker_sdk import converter
 from worker_sdk import workflow as workflow_module
 from worker_sdk._instance import WorkflowInstance
+from worker_sdk.executors import bind_offset_group
 from worker_sdk.client import DEFAULT_TASK_QUEUE, Client
 from worker_sdk.exceptions import (
     ApplicationError,
@@ -69,6 +70,7 @@ class Worker:
         self.workflows = {d.name: d for d in defs}
         acts = activity_module.all_activities().values() if activities is None else [activity_module.get_definition(a) for a in activities]
         self.activities = {d.name: d for d in acts}
+        bind_offset_group(self.activities)  # the Offset executor's group activity runs wherever user activities run
         self.max_concurrent_activities = max_concurrent_activities
         self.max_cached_workflows = max_cached_workflows
         self.workflow_pollers = workflow_pollers

@@ -1,0 +1,545 @@
+"""Concurrency patterns: ``execute_activities_in_parallel`` (the seed's "Concurrency
+patterns" page) and ``GetItemFromIndexParams``.
+
+    results = await workflows.execute_activities_in_parallel(
+        activity=process_item, items=[{"item_id": 1, "value": "a"}, ...], max_concurrent_scheduled_tasks=100
+    )
+
+Three patterns, exactly one per call:
+
+* **List** (``items``): a sliding window over the items; at most
+  ``max_concurrent_scheduled_tasks`` activity executions are pending at any moment (the next
+  one is scheduled only when one finishes).
+* **Chain** (``get_item_from_prev_item_activity``): the fetch activity runs sequentially
+  (``None`` first, then each result, until it returns ``None``); each fetched item is
+  dispatched for processing at once while fetching continues.
+* **Offset** (``get_item_from_index_activity`` + ``n_items``): indices are cut into groups
+  of ``max_concurrent_executions_per_worker``; each group is ONE execution of the internal
+  activity ``fanflow.offset_group`` which, on the worker, calls the user's fetch and
+  processing functions directly for each index of its range (concurrently) and heartbeats
+  the finished indices with their results, so a retried group only runs the items not done
+  yet. At most ``max_concurrent_scheduled_tasks`` groups are pending at once.
+
+Items: for an activity with one parameter the item *is* that parameter's value; otherwise an
+item is a mapping keyed by parameter name (keys the activity does not accept are ignored,
+unless it takes ``**kwargs``). ``extra_params`` entries are added to an item's arguments
+when the activity accepts those names (an item's own keys win). Every List item is checked
+against the activity's type hints before anything is scheduled.
+
+Called outside a workflow (plain ``asyncio``), the same code runs the functions directly,
+which is handy in unit tests.
+
+All progress of one call lives in one ``ExecutorState`` (cursor, in-flight units, results):
+that is what continue-as-new / durable progress would checkpoint (not implemented yet).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import datetime
+import functools
+import inspect
+from collections.abc import Mapping
+from typing import Any, Awaitable, Callable, Dict, List, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from . import activity as activity_module
+from . import converter
+from ._loop import current_instance
+from .activity import ActivityContext, ActivityDefinition, ActivityOptions
+from .exceptions import ApplicationError
+
+__all__ = [
+    "execute_activities_in_parallel",
+    "GetItemFromIndexParams",
+    "ExecutorState",
+    "DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS",
+    "DEFAULT_MAX_CONCURRENT_EXECUTIONS_PER_WORKER",
+    "OFFSET_GROUP_ACTIVITY",
+]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS = 100
+DEFAULT_MAX_CONCURRENT_EXECUTIONS_PER_WORKER = 100
+#: Registered name of the internal activity that runs one Offset group.
+OFFSET_GROUP_ACTIVITY = "fanflow.offset_group"
+
+_PATTERN_ERROR = "Must specify one execution pattern: items, get_item_from_prev_item_activity, or get_item_from_index_activity"
+
+
+class GetItemFromIndexParams(BaseModel):
+    """What the Offset pattern's fetch activity receives for each index."""
+
+    idx: int
+    extra_params: dict[str, Any] | None = None
+
+
+# ------------------------------------------------------------------ state
+
+
+@dataclasses.dataclass
+class ExecutorState:
+    """Everything one ``execute_activities_in_parallel`` call knows about its progress.
+
+    ``cursor`` is the next unit to start (an item for List / Chain, a group for Offset);
+    ``in_flight`` the units started and not finished; ``results`` the finished units' results
+    by unit index. ``total`` is ``None`` for Chain until the fetch activity returned ``None``.
+    """
+
+    pattern: str
+    total: int | None
+    cursor: int = 0
+    in_flight: set[int] = dataclasses.field(default_factory=set)
+    results: dict[int, Any] = dataclasses.field(default_factory=dict)
+    peak_in_flight: int = 0
+    failed: bool = False
+
+    def start(self) -> int:
+        unit = self.cursor
+        self.cursor += 1
+        self.in_flight.add(unit)
+        self.peak_in_flight = max(self.peak_in_flight, len(self.in_flight))
+        return unit
+
+    def finish(self, unit: int, result: Any) -> None:
+        self.in_flight.discard(unit)
+        self.results[unit] = result
+
+
+# ------------------------------------------------------------ validation
+
+
+def _activity_param(value: Any, name: str) -> ActivityDefinition:
+    message = f"'{name}' must be an activity, please decorate it with @workflows.activity"
+    if isinstance(value, ActivityDefinition):
+        return value
+    if value is None or isinstance(value, str) or not callable(value):
+        raise ValueError(message)
+    try:
+        return activity_module.get_definition(value)
+    except ValueError:
+        raise ValueError(message) from None
+
+
+def _positive_int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"'{name}' must be an integer, got {value!r}")
+    if value < minimum:
+        kind = "a positive integer" if minimum == 1 else "a non-negative integer"
+        raise ValueError(f"'{name}' must be {kind}, got {value}")
+    return value
+
+
+def _type_name(hint: Any) -> str:
+    if hint is Any or hint is inspect.Parameter.empty:
+        return "Any"
+    if isinstance(hint, type) and not getattr(hint, "__args__", None):
+        return hint.__name__
+    return str(hint).replace("typing.", "")
+
+
+@functools.lru_cache(maxsize=512)
+def _adapter_cached(hint: Any) -> TypeAdapter:
+    return TypeAdapter(hint)
+
+
+def _adapter(hint: Any) -> TypeAdapter:
+    if hint is inspect.Parameter.empty:
+        hint = Any
+    try:
+        return _adapter_cached(hint)
+    except TypeError:  # unhashable hint
+        return TypeAdapter(hint)
+
+
+@dataclasses.dataclass(frozen=True)
+class _CallShape:
+    """How items map onto one activity's parameters."""
+
+    defn: ActivityDefinition
+    params: tuple[inspect.Parameter, ...]  # plain (not * / **) parameters
+    var_keyword: inspect.Parameter | None
+
+    @classmethod
+    def of(cls, defn: ActivityDefinition) -> "_CallShape":
+        params = tuple(
+            p for p in defn.signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        )
+        var_kw = next((p for p in defn.signature.parameters.values() if p.kind is p.VAR_KEYWORD), None)
+        return cls(defn, params, var_kw)
+
+    @property
+    def single(self) -> bool:
+        return len(self.params) == 1
+
+    def hint(self, name: str) -> Any:
+        return self.defn.type_hints.get(name, Any)
+
+    def raw_kwargs(self, item: Any, extra_params: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
+        """The activity's keyword arguments for ``item`` (not validated yet)."""
+        names = {p.name for p in self.params}
+        accepts = (lambda k: True) if self.var_keyword is not None else (lambda k: k in names)
+        if self.single:
+            kwargs = {self.params[0].name: item}
+        elif not self.params and self.var_keyword is None:
+            raise ValueError(f"{where}: activity {self.defn.name!r} takes no parameters, so it cannot process items")
+        else:
+            if isinstance(item, BaseModel):
+                item = item.model_dump()
+            if not isinstance(item, Mapping):
+                expected = ", ".join(f"{p.name}: {_type_name(self.hint(p.name))}" for p in self.params)
+                raise ValueError(
+                    f"{where} must be a dict keyed by the parameters of activity {self.defn.name!r} "
+                    f"({expected}), got {type(item).__name__}: {item!r}"
+                )
+            kwargs = {k: v for k, v in item.items() if isinstance(k, str) and accepts(k)}
+        for key, value in (extra_params or {}).items():
+            if accepts(key) and key not in kwargs:
+                kwargs[key] = value
+        return kwargs
+
+    def validate(self, kwargs: dict[str, Any], where: str) -> dict[str, Any]:
+        """Check ``kwargs`` against the type hints; returns the validated (converted) values."""
+        out: dict[str, Any] = {}
+        for p in self.params:
+            if p.name not in kwargs:
+                if p.default is p.empty:
+                    raise ValueError(
+                        f"{where} has no value for parameter {p.name!r} of activity {self.defn.name!r} "
+                        f"(expected type {_type_name(self.hint(p.name))})"
+                    )
+                continue
+            out[p.name] = self._check(p.name, self.hint(p.name), kwargs[p.name], where)
+        if self.var_keyword is not None:
+            hint = self.hint(self.var_keyword.name)
+            for k, v in kwargs.items():
+                if k not in out and all(k != p.name for p in self.params):
+                    out[k] = self._check(k, hint, v, where)
+        return out
+
+    def _check(self, name: str, hint: Any, value: Any, where: str) -> Any:
+        try:
+            return _adapter(hint).validate_python(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+            raise ValueError(
+                f"{where} is invalid for activity {self.defn.name!r}: parameter {name!r} expects type "
+                f"{_type_name(hint)}, got {value!r} ({first})"
+            ) from None
+
+
+# ------------------------------------------------------------ running
+
+
+async def _call_directly(defn: ActivityDefinition, kwargs: dict[str, Any]) -> Any:
+    """Run the activity's function here (worker side, or outside a workflow)."""
+    if defn.is_async:
+        return await defn.fn(**kwargs)
+    ctx = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(ctx.run, defn.fn, **kwargs))
+
+
+async def _run_activity(defn: ActivityDefinition, kwargs: dict[str, Any]) -> Any:
+    """Inside a workflow: schedule it and await its decoded result. Elsewhere: call it."""
+    instance = current_instance()
+    if instance is not None:
+        return await instance.execute_activity(defn, (), kwargs)
+    return await _call_directly(defn, kwargs)
+
+
+def _as_result(results: dict[int, Any], n: int, defn: ActivityDefinition) -> None | list:
+    ordered = [results[i] for i in range(n)]
+    if defn.return_type is None or defn.return_type is type(None):
+        return None
+    if ordered and all(r is None for r in ordered):
+        return None
+    return ordered
+
+
+async def _sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[int], Awaitable[Any]]) -> None:
+    """Run units ``0 .. state.total-1`` with at most ``cap`` in flight (lanes pull the next
+    unit when theirs finishes; deterministic: lanes run in FIFO order on the workflow loop)."""
+    assert state.total is not None
+
+    async def lane() -> None:
+        while not state.failed and state.cursor < state.total:  # type: ignore[operator]
+            unit = state.start()
+            try:
+                result = await run_unit(unit)
+            except BaseException:
+                state.failed = True
+                raise
+            state.finish(unit, result)
+
+    lanes = [asyncio.ensure_future(lane()) for _ in range(min(cap, state.total))]
+    await _gather_or_cancel(lanes)
+
+
+async def _gather_or_cancel(tasks: list[asyncio.Future]) -> list[Any]:
+    """``gather``, but the first failure cancels the others (no further work is started)."""
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for t in tasks:
+            if not t.done():
+                t.cancel()
+        raise
+
+
+# --------------------------------------------------------------- List
+
+
+async def _run_list(defn: ActivityDefinition, items: list[Any], cap: int, extra_params: dict[str, Any] | None) -> None | list:
+    shape = _CallShape.of(defn)
+    calls: list[dict[str, Any]] = []
+    for i, item in enumerate(items):  # all checked before anything runs
+        where = f"item at index {i}"
+        raw = shape.raw_kwargs(item, extra_params, where)
+        shape.validate(raw, where)
+        calls.append(raw)
+    state = ExecutorState("list", total=len(items))
+
+    async def run(i: int) -> Any:
+        return await _run_activity(defn, calls[i])
+
+    await _sliding_window(state, cap, run)
+    return _as_result(state.results, len(items), defn)
+
+
+# -------------------------------------------------------------- Chain
+
+
+async def _run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_params: dict[str, Any] | None) -> None | list:
+    shape = _CallShape.of(defn)
+    fetch_shape = _CallShape.of(fetch)
+    if not fetch_shape.params:
+        raise ValueError(f"'get_item_from_prev_item_activity' ({fetch.name!r}) must take the previous item as its parameter")
+    prev_name = fetch_shape.params[0].name
+    state = ExecutorState("chain", total=None)
+    tasks: list[asyncio.Future] = []
+
+    async def process(i: int, kwargs: dict[str, Any]) -> None:
+        try:
+            result = await _run_activity(defn, kwargs)
+        except BaseException:
+            state.failed = True
+            raise
+        state.finish(i, result)
+
+    try:
+        prev: Any = None
+        while not state.failed:
+            fetch_kwargs = {prev_name: prev}
+            if extra_params is not None and any(p.name == "extra_params" for p in fetch_shape.params[1:]):
+                fetch_kwargs["extra_params"] = extra_params
+            item = await _run_activity(fetch, fetch_kwargs)
+            if item is None:
+                break
+            i = state.start()
+            where = f"item at index {i} (from {fetch.name!r})"
+            raw = shape.raw_kwargs(item, extra_params, where)
+            shape.validate(raw, where)
+            tasks.append(asyncio.ensure_future(process(i, raw)))
+            prev = item
+        state.total = state.cursor
+        await _gather_or_cancel(tasks)
+    except BaseException:
+        for t in tasks:
+            if not t.done():
+                t.cancel()
+        raise
+    return _as_result(state.results, state.total, defn)
+
+
+# ------------------------------------------------------------- Offset
+
+
+class _OffsetGroupSpec(BaseModel):
+    fetch: str
+    process: str
+    start: int
+    end: int
+    extra_params: dict[str, Any] | None = None
+
+
+@activity_module.activity(name=OFFSET_GROUP_ACTIVITY)
+async def offset_group(spec: _OffsetGroupSpec) -> list[Any]:
+    """One Offset group: fetch + process each index of ``[start, end)`` concurrently.
+
+    Finished indices and their (JSON) results are heartbeated as
+    ``{"start": s, "end": e, "done": {"<idx>": result}}``; a retried attempt skips them. When
+    items fail, the others' results are kept (heartbeat) and the attempt fails with the first
+    failure. This registered version finds the user's activities in the global registry; a
+    ``Worker`` runs a copy bound to its own activities first (``bind_offset_group``)."""
+    return await _offset_group(spec, activity_module.get_activity)
+
+
+def bind_offset_group(activities: dict[str, ActivityDefinition]) -> None:
+    """Put a group activity that resolves names in ``activities`` first (then the global
+    registry) into ``activities`` (a worker's name -> definition map); no-op when empty."""
+    if not activities:
+        return
+
+    def lookup(name: str) -> ActivityDefinition:
+        defn = activities.get(name)
+        return defn if defn is not None else activity_module.get_activity(name)
+
+    async def offset_group(spec: _OffsetGroupSpec) -> list[Any]:
+        return await _offset_group(spec, lookup)
+
+    activities[OFFSET_GROUP_ACTIVITY] = dataclasses.replace(_OFFSET_GROUP_DEFN, fn=offset_group)
+
+
+async def _offset_group(spec: _OffsetGroupSpec, lookup: Callable[[str], ActivityDefinition]) -> list[Any]:
+    fetch = lookup(spec.fetch)
+    process = lookup(spec.process)
+    fetch_shape, shape = _CallShape.of(fetch), _CallShape.of(process)
+    parent = ActivityContext.current()
+    info = activity_module.info()
+
+    done: dict[int, Any] = {}
+    details = info.heartbeat_details
+    if info.attempt > 1 and isinstance(details, dict) and isinstance(details.get("done"), dict):
+        for key, value in details["done"].items():
+            try:
+                idx = int(key)
+            except ValueError:
+                continue
+            if spec.start <= idx < spec.end:
+                done[idx] = value
+
+    def record() -> None:
+        activity_module.heartbeat({"start": spec.start, "end": spec.end, "done": {str(k): v for k, v in sorted(done.items())}})
+
+    async def one(idx: int) -> None:
+        # The user's functions run with their own context: their heartbeats must not
+        # overwrite the group's progress record.
+        child_info = dataclasses.replace(info, heartbeat_details=None)
+        ctx = ActivityContext(info=dataclasses.replace(child_info, activity_type=fetch.name), heartbeat=None)
+        if parent is not None:
+            ctx.cancel_requested = parent.cancel_requested
+        where = f"item at index {idx} (from {fetch.name!r})"
+        with ctx.activate():
+            fetch_raw = fetch_shape.raw_kwargs({"idx": idx, "extra_params": spec.extra_params}, None, f"index {idx}")
+            if fetch_shape.single:
+                fetch_raw = {fetch_shape.params[0].name: GetItemFromIndexParams(idx=idx, extra_params=spec.extra_params)}
+            item = await _call_directly(fetch, fetch_shape.validate(fetch_raw, f"index {idx}"))
+        try:
+            kwargs = shape.validate(shape.raw_kwargs(converter.to_jsonable(item), spec.extra_params, where), where)
+        except ValueError as exc:
+            raise ApplicationError(str(exc), type="InvalidItem", non_retryable=True) from None
+        with ActivityContext(info=dataclasses.replace(child_info, activity_type=process.name), heartbeat=None).activate():
+            result = await _call_directly(process, kwargs)
+        done[idx] = converter.to_jsonable(result)
+        record()
+
+    todo = [i for i in range(spec.start, spec.end) if i not in done]
+    outcomes = await asyncio.gather(*(one(i) for i in todo), return_exceptions=True)
+    failures = [(i, exc) for i, exc in zip(todo, outcomes) if isinstance(exc, BaseException)]
+    if failures:
+        record()
+        idx, exc = failures[0]
+        if isinstance(exc, asyncio.CancelledError):
+            raise exc
+        kind = exc.type if isinstance(exc, ApplicationError) and exc.type else type(exc).__name__
+        raise ApplicationError(
+            f"{len(failures)} of {spec.end - spec.start} items of offset group [{spec.start}, {spec.end}) failed; "
+            f"first: item at index {idx}: {kind}: {exc}",
+            type=kind,
+            non_retryable=bool(getattr(exc, "non_retryable", False)),
+        ) from exc
+    return [done[i] for i in range(spec.start, spec.end)]
+
+
+_OFFSET_GROUP_DEFN: ActivityDefinition = offset_group.__fanflow_activity__  # type: ignore[attr-defined]
+
+
+def _group_definition(fetch: ActivityDefinition, process: ActivityDefinition) -> ActivityDefinition:
+    """The group activity with options derived from the user's two activities: the
+    processing activity's retry policy and task queue; a start-to-close timeout long enough
+    for one fetch then one process (items of a group run concurrently) when both set one."""
+    def budget(o: ActivityOptions) -> datetime.timedelta | None:
+        return o.start_to_close_timeout or o.schedule_to_close_timeout
+
+    fetch_budget, process_budget = budget(fetch.options), budget(process.options)
+    options = ActivityOptions(
+        # Unset (history's default) unless both activities say how long they may take.
+        start_to_close_timeout=fetch_budget + process_budget if fetch_budget and process_budget else None,
+        retry_policy=process.options.retry_policy or fetch.options.retry_policy,
+        task_queue=process.options.task_queue or fetch.options.task_queue,
+    )
+    return dataclasses.replace(_OFFSET_GROUP_DEFN, options=options)
+
+
+async def _run_offset(
+    defn: ActivityDefinition,
+    fetch: ActivityDefinition,
+    n_items: int,
+    group_size: int,
+    cap: int,
+    extra_params: dict[str, Any] | None,
+) -> None | list:
+    group_defn = _group_definition(fetch, defn)
+    result_adapter = _adapter(defn.return_type)
+    n_groups = -(-n_items // group_size)
+    state = ExecutorState("offset", total=n_groups)
+
+    async def run(g: int) -> list[Any]:
+        start, end = g * group_size, min(n_items, (g + 1) * group_size)
+        spec = _OffsetGroupSpec(fetch=fetch.name, process=defn.name, start=start, end=end, extra_params=extra_params)
+        values = await _run_activity(group_defn, {"spec": spec})
+        return [result_adapter.validate_python(v) for v in values]
+
+    await _sliding_window(state, cap, run)
+    results = {g * group_size + k: v for g, values in state.results.items() for k, v in enumerate(values)}
+    return _as_result(results, n_items, defn)
+
+
+# ------------------------------------------------------------- entry
+
+
+async def execute_activities_in_parallel(
+    activity: Callable[[T], Awaitable[U]],
+    *,
+    # List Executor
+    items: List[T] | None = None,
+    max_concurrent_scheduled_tasks: int = DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS,
+    # Chain Executor
+    get_item_from_prev_item_activity: Callable[[T | None], Awaitable[T | None]] | None = None,
+    # Offset Pagination Executor
+    get_item_from_index_activity: Callable[[GetItemFromIndexParams], Awaitable[T]] | None = None,
+    n_items: int | None = None,
+    max_concurrent_executions_per_worker: int = DEFAULT_MAX_CONCURRENT_EXECUTIONS_PER_WORKER,
+    # Common
+    extra_params: Dict[str, Any] | None = None,
+) -> None | List[U]:
+    """Run ``activity`` over many items (see the module docstring); results in item order,
+    ``None`` when the activity returns ``None``. Raises ``ValueError`` for an undecorated
+    activity, not exactly one pattern, bad numbers, or an item that does not fit the
+    activity's parameters (naming the item's index and the expected type)."""
+    defn = _activity_param(activity, "activity")
+    patterns = [p for p in (items, get_item_from_prev_item_activity, get_item_from_index_activity) if p is not None]
+    if len(patterns) != 1:
+        raise ValueError(_PATTERN_ERROR)
+    cap = _positive_int(max_concurrent_scheduled_tasks, "max_concurrent_scheduled_tasks", 1)
+    group_size = _positive_int(max_concurrent_executions_per_worker, "max_concurrent_executions_per_worker", 1)
+    if extra_params is not None and not isinstance(extra_params, Mapping):
+        raise ValueError(f"'extra_params' must be a dict, got {type(extra_params).__name__}")
+    extra = dict(extra_params) if extra_params is not None else None
+
+    if items is not None:
+        if isinstance(items, (str, bytes, Mapping)) or not hasattr(items, "__iter__"):
+            raise ValueError(f"'items' must be a list, got {type(items).__name__}")
+        return await _run_list(defn, list(items), cap, extra)
+    if get_item_from_prev_item_activity is not None:
+        fetch = _activity_param(get_item_from_prev_item_activity, "get_item_from_prev_item_activity")
+        return await _run_chain(defn, fetch, extra)
+    fetch = _activity_param(get_item_from_index_activity, "get_item_from_index_activity")
+    if n_items is None:
+        raise ValueError("'n_items' is required with get_item_from_index_activity (the total number of items)")
+    n = _positive_int(n_items, "n_items", 0)
+    return await _run_offset(defn, fetch, n, group_size, cap, extra)
