@@ -284,3 +284,30 @@ async def test_runs_directly_outside_a_workflow():
     assert got == [f"{i}:v{i}" for i in range(5)]
     with pytest.raises(ValueError, match="^Must specify one execution pattern"):
         await workflows.execute_activities_in_parallel(one_param)
+
+
+# ------------------------------------------------ replay determinism
+@workflows.workflow.define(name="exec_all_patterns")
+class AllPatterns:
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> list:
+        return [
+            await workflows.execute_activities_in_parallel(one_param, items=list(range(n)), max_concurrent_scheduled_tasks=4),
+            await workflows.execute_activities_in_parallel(one_param, get_item_from_prev_item_activity=fetch_next),
+            await workflows.execute_activities_in_parallel(
+                two_params, get_item_from_index_activity=fetch_by_index, n_items=n, max_concurrent_executions_per_worker=4, max_concurrent_scheduled_tasks=2
+            ),
+        ]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+async def test_cache_off_full_replay_gives_the_same_commands(client):
+    """Every workflow task replays the whole history (no sticky cache): no non-determinism,
+    and dropping an instance mid-run (its lanes suspended) raises nothing."""
+    async with Worker(client, task_queue="exec-replay", workflows=[AllPatterns], activities=[one_param, fetch_next, two_params, fetch_by_index], max_cached_workflows=0):
+        handle = await client.start_workflow(AllPatterns, 30, task_queue="exec-replay")
+        result = await handle.result(timeout=60)
+    assert result == [[2 * i for i in range(30)], [0, 2, 4, 6, 8], [f"{i}:v{i}" for i in range(30)]]
+    events = await handle.history()
+    assert not [e for e in events if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_FAILED]
+    assert scheduled_types(events) == {"one_param": 35, "fetch_next": 6, "fanflow.offset_group": 8}

@@ -283,7 +283,7 @@ async def _gather_or_cancel(tasks: list[asyncio.Future]) -> list[Any]:
     """``gather``, but the first failure cancels the others (no further work is started)."""
     try:
         return await asyncio.gather(*tasks)
-    except BaseException:
+    except (Exception, asyncio.CancelledError):  # not GeneratorExit: an evicted instance is being dropped
         for t in tasks:
             if not t.done():
                 t.cancel()
@@ -347,7 +347,7 @@ async def _run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_
             prev = item
         state.total = state.cursor
         await _gather_or_cancel(tasks)
-    except BaseException:
+    except (Exception, asyncio.CancelledError):  # not GeneratorExit (see _gather_or_cancel)
         for t in tasks:
             if not t.done():
                 t.cancel()
