@@ -2,7 +2,8 @@
 
     fanflow dev [--data-dir DIR] [--port 7233]      all services in one process
     fanflow frontend|history|matching --config F [--name N]   one service
-    fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q]
+    fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
+    fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
     fanflow workflow list|describe|history|result|terminate [ID]
 """
 from __future__ import annotations
@@ -27,11 +28,22 @@ def _cmd_dev(args) -> int:
     config = ClusterConfig.embedded(
         Path(args.data_dir), frontend_address=f"{args.ip}:{args.port}", history_shard_count=args.shards, task_queue_partitions=args.partitions
     )
+    auth_note = "auth is off in dev mode (--auth turns it on)"
+    if args.auth:
+        import secrets
+
+        keys = [k.strip() for k in os.environ.get("FANFLOW_ADMIN_API_KEYS", "").split(",") if k.strip()]
+        if not keys:
+            keys = [secrets.token_urlsafe(24)]
+            print(f"admin API key (set FANFLOW_ADMIN_API_KEYS to choose one): {keys[0]}", flush=True)
+        config.auth_enabled, config.admin_api_keys = True, keys
+        auth_note = "auth is on: send 'authorization: Bearer <key>'"
+    config.tls_cert_file, config.tls_key_file = args.tls_cert or "", args.tls_key or ""
 
     def started(process) -> None:
         print(f"fanflow dev cluster serving on {process.frontend_address} (data in {config.data_dir}, "
               f"{config.history_shard_count} shards, {config.task_queue_partitions} partitions per task queue); "
-              "auth is off in dev mode", flush=True)
+              f"{auth_note}", flush=True)
 
     asyncio.run(serve_until_signalled(embedded(config), started))
     return 0
@@ -48,6 +60,7 @@ def _cmd_service(args) -> int:
         {args.command},
         history_name=name if args.command == "history" else None,
         matching_name=name if args.command == "matching" else None,
+        listen=args.listen or None,
     )
     asyncio.run(serve_until_signalled(process, lambda p: print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}", flush=True)))
     return 0
@@ -72,11 +85,65 @@ def _cmd_worker(args) -> int:
             loop.add_signal_handler(sig, stop.set)
         await worker.start()
         print(f"worker {worker.identity} polling {args.task_queue!r} on {args.address}: workflows {sorted(worker.workflows)}, {len(worker.activities)} activities", flush=True)
+        beat = asyncio.create_task(_health_beat(args.address, Path(args.health_file))) if args.health_file else None
         await stop.wait()
+        if beat is not None:
+            beat.cancel()
         await worker.shutdown()
         await client.close()
 
     asyncio.run(run())
+    return 0
+
+
+HEALTH_BEAT_EVERY = 5.0  # seconds between a worker's checks of its frontend
+
+
+async def _health_beat(address: str, path: Path) -> None:
+    """Touch `path` whenever the frontend this worker polls answers SERVING, so
+    `fanflow health --file` (the container's health check) sees a live worker."""
+    while True:
+        if await _check_health(address, "", timeout=3.0) is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        await asyncio.sleep(HEALTH_BEAT_EVERY)
+
+
+async def _check_health(address: str, service: str, timeout: float) -> str | None:
+    """None when `address` answers SERVING for `service`, else what went wrong."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    async with grpc.aio.insecure_channel(address) as channel:
+        try:
+            response = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
+        except grpc.aio.AioRpcError as exc:
+            return f"{exc.code().name}: {exc.details()}"
+    if response.status != health_pb2.HealthCheckResponse.SERVING:
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+    return None
+
+
+def _cmd_health(args) -> int:
+    import time
+
+    if args.file:
+        try:
+            age = time.time() - Path(args.file).stat().st_mtime
+        except FileNotFoundError:
+            print(f"unhealthy: {args.file} does not exist (the worker has not reached its frontend yet)", file=sys.stderr)
+            return 1
+        if age > args.max_age:
+            print(f"unhealthy: {args.file} is {age:.0f} s old (more than {args.max_age:.0f} s)", file=sys.stderr)
+            return 1
+        return 0
+    if not args.address:
+        print("give an ADDRESS or --file", file=sys.stderr)
+        return 2
+    problem = asyncio.run(_check_health(args.address, args.service, args.timeout))
+    if problem is not None:
+        print(f"unhealthy: {args.address} {args.service or '(server)'}: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -133,12 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=7233)
     dev.add_argument("--shards", type=int, default=16)
     dev.add_argument("--partitions", type=int, default=4)
+    dev.add_argument("--auth", action="store_true", help="require API keys (admin keys from FANFLOW_ADMIN_API_KEYS, else one is made up and printed)")
+    dev.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve the frontend over TLS")
+    dev.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
     dev.set_defaults(func=_cmd_dev)
 
     for role in ("frontend", "history", "matching"):
         p = sub.add_parser(role, help=f"run one {role} process from a cluster config")
         p.add_argument("--config", default=os.environ.get("FANFLOW_CONFIG"), help="cluster config file (TOML or JSON); or FANFLOW_CONFIG")
         p.add_argument("--name", default=None, help="this process's entry in the config (history/matching); or FANFLOW_NAME")
+        p.add_argument("--listen", default=os.environ.get("FANFLOW_LISTEN"),
+                       help="bind this address instead of the config's (e.g. 0.0.0.0:7234 in a container); or FANFLOW_LISTEN")
         p.set_defaults(func=_cmd_service)
 
     worker = sub.add_parser("worker", help="run a worker for the workflows and activities defined in MODULE(s)")
@@ -148,7 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"))
     worker.add_argument("--max-concurrent-activities", type=int, default=100)
     worker.add_argument("--max-cached-workflows", type=int, default=1000, help="0 turns the cache off (full replay every task)")
+    worker.add_argument("--health-file", default=os.environ.get("FANFLOW_WORKER_HEALTH_FILE"),
+                        help="touch this file every few seconds while the frontend answers (for `fanflow health --file`)")
     worker.set_defaults(func=_cmd_worker)
+
+    health = sub.add_parser("health", help="exit 0 if a service answers grpc.health.v1 SERVING (or a worker's health file is fresh)")
+    health.add_argument("address", nargs="?", help="host:port of a frontend, history or matching process")
+    health.add_argument("--service", default="", help="service name to check (default: the whole server)")
+    health.add_argument("--timeout", type=float, default=3.0)
+    health.add_argument("--file", default=None, help="a worker's --health-file: healthy if touched within --max-age seconds")
+    health.add_argument("--max-age", type=float, default=30.0)
+    health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="inspect or control workflows")
     wf.add_argument("action", choices=["list", "describe", "history", "result", "terminate"])

@@ -12,6 +12,7 @@ import random
 import grpc
 
 from fanflow import routing
+from fanflow.auth import internal_client_interceptors
 from fanflow.config import ClusterConfig
 from fanflow.grpcutil import insecure_channel
 from protos import (
@@ -23,13 +24,17 @@ from protos import (
 
 
 class _ChannelPool:
-    def __init__(self) -> None:
+    """Channels by address; each call carries the cluster's internal secret."""
+
+    def __init__(self, config: ClusterConfig) -> None:
+        self._config = config
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     def get(self, address: str) -> grpc.aio.Channel:
         channel = self._channels.get(address)
         if channel is None:
-            channel = self._channels[address] = insecure_channel(address)
+            interceptors = internal_client_interceptors(self._config.internal_secret)
+            channel = self._channels[address] = insecure_channel(address, interceptors)
         return channel
 
     async def close(self) -> None:
@@ -41,7 +46,7 @@ class _ChannelPool:
 class HistoryClient:
     def __init__(self, config: ClusterConfig):
         self.config = config
-        self._pool = _ChannelPool()
+        self._pool = _ChannelPool(config)
 
     def shard_for(self, namespace: str, workflow_id: str) -> int:
         return routing.shard_for(namespace, workflow_id, self.config.history_shard_count)
@@ -60,7 +65,7 @@ class HistoryClient:
 class MatchingClient:
     def __init__(self, config: ClusterConfig):
         self.config = config
-        self._pool = _ChannelPool()
+        self._pool = _ChannelPool(config)
         self._poll_cursor = itertools.count(random.randrange(1 << 16))
 
     def partitions(self, task_queue: common_pb2.TaskQueue) -> int:

@@ -7,18 +7,21 @@ written into the config), then open the services' storage, then serve.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 
 import structlog
 
+from fanflow.auth import ApiKeyCache, FrontendGuard, InternalSecretServerInterceptor
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.grpcutil import RunningServer, bind_server
 from frontend import Frontend
 from history.service import HistoryServicer
 from matching import MatchingServicer
-from protos import history_service_pb2_grpc, matching_service_pb2_grpc
+from protos import history_service_pb2, history_service_pb2_grpc, matching_service_pb2_grpc
 
 log = structlog.get_logger("fanflow.cluster")
 
@@ -28,11 +31,21 @@ MATCHING_SERVICE_NAME = "fanflow.internal.v1.MatchingService"
 
 class ClusterProcess:
     """The services this process runs. `roles` is any of frontend/history/matching;
-    `history_name` / `matching_name` pick this process's entry in the config."""
+    `history_name` / `matching_name` pick this process's entry in the config.
 
-    def __init__(self, config: ClusterConfig, roles: set[str], history_name: str | None = None, matching_name: str | None = None):
+    `listen` (one role only) is the address to bind instead of the one in the
+    config, e.g. "0.0.0.0:7234" in a container whose config address is
+    "history-a:7234": others keep dialling the config address."""
+
+    def __init__(self, config: ClusterConfig, roles: set[str], history_name: str | None = None, matching_name: str | None = None,
+                 listen: str | None = None):
+        if listen and len(roles) != 1:
+            raise ValueError("listen= overrides the bind address of a single-role process only")
+        if roles >= {"frontend", "history", "matching"} and not config.internal_secret:
+            config.internal_secret = secrets.token_urlsafe(24)  # all in one process: nobody else needs it
         self.config = config
         self.roles = roles
+        self.listen = listen
         self.history_name = history_name or (config.history_hosts[0].name if config.history_hosts else None)
         self.matching_name = matching_name or (config.matching_hosts[0].name if config.matching_hosts else None)
         self.history_client = HistoryClient(config)
@@ -42,30 +55,58 @@ class ClusterProcess:
         self.frontend: Frontend | None = None
         self.servers: dict[str, RunningServer] = {}
 
+    def _security(self, role: str) -> dict:
+        """Interceptors (and TLS) for a role's server; see fanflow/auth.py."""
+        config = self.config
+        if role != "frontend":
+            if not config.internal_secret:
+                log.warning("no internal_secret configured: internal services accept unauthenticated calls", role=role)
+                return {}
+            return {"interceptors": [InternalSecretServerInterceptor(config.internal_secret)]}
+        api_keys = ApiKeyCache(self._fetch_api_keys, miss_interval=0.25) if config.auth_enabled else None
+        if self.frontend is not None:
+            self.frontend.admin_service.api_keys = api_keys
+        guard = FrontendGuard(auth_enabled=config.auth_enabled, admin_keys=config.admin_api_keys, api_keys=api_keys)
+        tls = None
+        if config.tls_cert_file and config.tls_key_file:
+            tls = (Path(config.tls_cert_file).read_bytes(), Path(config.tls_key_file).read_bytes())
+        log.info("frontend security", auth="on" if config.auth_enabled else "off", tls="on" if tls else "off")
+        return {"interceptors": [guard], "tls": tls}
+
+    async def _fetch_api_keys(self) -> dict[str, str]:
+        response = await self.history_client.stub(0).ListApiKeys(history_service_pb2.ListApiKeysRequest(), timeout=10.0)
+        return {entry.key_sha256: entry.namespace for entry in response.keys}
+
     @property
     def frontend_address(self) -> str:
         return self.servers["frontend"].address if "frontend" in self.servers else self.config.frontend_address
 
     async def start(self) -> "ClusterProcess":
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.roles & {"history", "matching"}:  # a frontend stores nothing
+            self.config.data_dir.mkdir(parents=True, exist_ok=True)
         if "history" in self.roles:
             host = self.config.history_host(self.history_name)
             self.history = HistoryServicer(self.config, host.name, self.matching_client)
             self.servers["history"] = bind_server(
-                host.address, [(history_service_pb2_grpc.add_HistoryServiceServicer_to_server, self.history, HISTORY_SERVICE_NAME)]
+                self.listen or host.address, [(history_service_pb2_grpc.add_HistoryServiceServicer_to_server, self.history, HISTORY_SERVICE_NAME)],
+                **self._security("history"),
             )
-            host.address = self.servers["history"].address
+            if not self.listen:
+                host.address = self.servers["history"].address
         if "matching" in self.roles:
             host = self.config.matching_host(self.matching_name)
             self.matching = MatchingServicer(self.config, host.name, self.history_client)
             self.servers["matching"] = bind_server(
-                host.address, [(matching_service_pb2_grpc.add_MatchingServiceServicer_to_server, self.matching, MATCHING_SERVICE_NAME)]
+                self.listen or host.address, [(matching_service_pb2_grpc.add_MatchingServiceServicer_to_server, self.matching, MATCHING_SERVICE_NAME)],
+                **self._security("matching"),
             )
-            host.address = self.servers["matching"].address
+            if not self.listen:
+                host.address = self.servers["matching"].address
         if "frontend" in self.roles:
             self.frontend = Frontend(self.config, self.history_client, self.matching_client)
-            self.servers["frontend"] = bind_server(self.config.frontend_address, self.frontend.registrations())
-            self.config.frontend_address = self.servers["frontend"].address
+            self.servers["frontend"] = bind_server(self.listen or self.config.frontend_address, self.frontend.registrations(), **self._security("frontend"))
+            if not self.listen:
+                self.config.frontend_address = self.servers["frontend"].address
         if self.history:
             await self.history.start()
         if self.matching:

@@ -58,6 +58,16 @@ class ClusterConfig(BaseModel):
 
     limits: HistoryLimits = Field(default_factory=HistoryLimits)
 
+    # Security. Internal services (history, matching) accept only calls that
+    # carry internal_secret (empty: unauthenticated, with a warning; the
+    # embedded cluster makes one up). With auth_enabled the frontend requires
+    # an API key on every call: a namespace's key, or an admin key.
+    internal_secret: str = ""
+    auth_enabled: bool = False
+    admin_api_keys: list[str] = Field(default_factory=list)
+    tls_cert_file: str = ""  # PEM; both set = the frontend serves TLS
+    tls_key_file: str = ""
+
     @model_validator(mode="after")
     def _check_shards(self) -> "ClusterConfig":
         owned: dict[int, str] = {}
@@ -117,8 +127,13 @@ class ClusterConfig(BaseModel):
         if path:
             text = Path(path).read_text()
             data = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
-        for field in ("cluster_name", "data_dir", "history_shard_count", "task_queue_partitions", "frontend_address", "poll_timeout"):
+        for field in (
+            "cluster_name", "data_dir", "history_shard_count", "task_queue_partitions", "frontend_address", "poll_timeout",
+            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file",
+        ):
             env = os.environ.get(f"FANFLOW_{field.upper()}")
             if env is not None:
                 data[field] = env
+        if os.environ.get("FANFLOW_ADMIN_API_KEYS"):
+            data["admin_api_keys"] = [k.strip() for k in os.environ["FANFLOW_ADMIN_API_KEYS"].split(",") if k.strip()]
         return cls.model_validate(data)

@@ -35,8 +35,13 @@ SERVER_OPTIONS = [
 ]
 
 
-def insecure_channel(address: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+def insecure_channel(address: str, interceptors: list | None = None) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=interceptors or None)
+
+
+def secure_channel(address: str, root_certificates: bytes | None = None, interceptors: list | None = None) -> grpc.aio.Channel:
+    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+    return grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS, interceptors=interceptors or None)
 
 
 class RunningServer:
@@ -65,6 +70,8 @@ class RunningServer:
 def bind_server(
     address: str,
     registrations: Iterable[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
+    interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
+    tls: tuple[bytes, bytes] | None = None,
 ) -> RunningServer:
     """Bind `address` ("host:0" picks a free port) without serving yet.
 
@@ -72,7 +79,7 @@ def bind_server(
     Reflection and grpc.health.v1 are always added, so grpcurl can list,
     describe and call everything.
     """
-    server = grpc.aio.server(options=SERVER_OPTIONS)
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=list(interceptors) or None)
     health_servicer = health.aio.HealthServicer()
     names = []
     for add, servicer, name in registrations:
@@ -81,7 +88,10 @@ def bind_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*names, reflection.SERVICE_NAME, health.SERVICE_NAME], server)
     host = address.rsplit(":", 1)[0]
-    port = server.add_insecure_port(address)
+    if tls is not None:  # (certificate chain PEM, private key PEM)
+        port = server.add_secure_port(address, grpc.ssl_server_credentials([(tls[1], tls[0])]))
+    else:
+        port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"could not bind {address}: is the port in use?")
     return RunningServer(server, port, health_servicer, host, names)

@@ -66,6 +66,7 @@ class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
         self.matching = matching
         self.namespaces = namespaces
         self.settings = settings or FrontendSettings()
+        self.api_keys = None  # fanflow.auth.ApiKeyCache when auth is on: learns new keys at once
         self.router = Router(config, history, matching)
 
     # ------------------------------------------------------------ namespaces
@@ -80,7 +81,21 @@ class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
             name=request.name, description=request.description
         )
         self.namespaces.put(info)
+        if self.api_keys is not None and response.api_key:
+            self.api_keys.add(response.api_key, request.name)
         log.info("namespace registered", namespace=request.name)
+        return response
+
+    @rpc_method
+    async def CreateApiKey(self, request, context):
+        validation.validate_create_api_key(request, self.settings)
+        await self.namespaces.require(request.namespace)
+        stub, target = self.router.history_stub(NAMESPACE_SHARD)
+        with upstream(target):
+            response = await stub.CreateApiKey(request, timeout=deadline(context, self.settings.rpc_timeout))
+        if self.api_keys is not None:
+            self.api_keys.add(response.api_key, request.namespace)
+        log.info("API key created", namespace=request.namespace, key_id=response.key_id)
         return response
 
     @rpc_method

@@ -340,6 +340,13 @@ def validate_register_namespace(
     check_string("description", req.description, required=False, limit=settings.max_description_length)
 
 
+def validate_create_api_key(
+    req: admin_service_pb2.CreateApiKeyRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> None:
+    check_namespace(req.namespace, settings)
+    check_string("description", req.description, required=False, limit=settings.max_description_length)
+
+
 def validate_describe_task_queue(
     req: admin_service_pb2.DescribeTaskQueueRequest, settings: FrontendSettings = DEFAULT_SETTINGS
 ) -> None:

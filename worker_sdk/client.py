@@ -10,12 +10,13 @@ import os
 import random
 import socket
 import uuid
+from pathlib import Path
 from typing import Any
 
 import grpc
 import structlog
 
-from fanflow.grpcutil import insecure_channel
+from fanflow.grpcutil import insecure_channel, secure_channel
 from fanflow.timeutil import duration
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
 from worker_sdk import converter
@@ -52,8 +53,22 @@ class Client:
         self.retry_timeout = retry_timeout
 
     @classmethod
-    async def connect(cls, address: str = DEFAULT_ADDRESS, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0) -> "Client":
-        return cls(insecure_channel(address), namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout)
+    async def connect(
+        cls,
+        address: str = DEFAULT_ADDRESS,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        identity: str | None = None,
+        api_key: str | None = None,
+        tls_ca_file: str | None = None,
+        retry_timeout: float = 120.0,
+    ) -> "Client":
+        """api_key: sent as `authorization: Bearer KEY` (default FANFLOW_API_KEY).
+        tls_ca_file: PEM of the CA that signed the frontend's certificate (default
+        FANFLOW_TLS_CA_FILE); set it to talk TLS."""
+        ca_file = tls_ca_file or os.environ.get("FANFLOW_TLS_CA_FILE")
+        channel = secure_channel(address, Path(ca_file).read_bytes()) if ca_file else insecure_channel(address)
+        return cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout)
 
     async def close(self) -> None:
         await self.channel.close()
