@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -90,6 +91,11 @@ async def with_extra(n: int, batch_id: str = "") -> str:
     return f"{n}@{batch_id}"
 
 
+@workflows.activity()
+async def anything(x: Any) -> Any:
+    return x
+
+
 async def not_an_activity(n: int) -> int:
     return n
 
@@ -120,6 +126,7 @@ CASES = {
     "missing_key": dict(activity=two_params, items=[{"item_id": 0, "value": "a"}, {"item_id": 1}]),
     "not_a_dict": dict(activity=two_params, items=[{"item_id": 0, "value": "a"}, 5]),
     "single_bad": dict(activity=one_param, items=[1, 2, 3, 4, [5]]),
+    "not_json": dict(activity=anything, items=[1, object()]),
 }
 
 
@@ -152,7 +159,7 @@ class Shapes:
 
 
 async def test_errors_and_validation(client):
-    activities = [two_params, one_param, returns_none, with_extra, fetch_by_index, fetch_next]
+    activities = [two_params, one_param, returns_none, with_extra, fetch_by_index, fetch_next, anything]
     async with Worker(client, task_queue="exec-errors", workflows=[Errors, Shapes], activities=activities):
         names = list(CASES)
         handles = [await client.start_workflow(Errors, name, task_queue="exec-errors") for name in names]
@@ -171,6 +178,7 @@ async def test_errors_and_validation(client):
     assert "index 1" in messages["missing_key"] and "'value'" in messages["missing_key"] and "str" in messages["missing_key"]
     assert "index 1" in messages["not_a_dict"] and "dict" in messages["not_a_dict"]
     assert "index 4" in messages["single_bad"] and "int" in messages["single_bad"]
+    assert "index 1" in messages["not_json"] and "JSON" in messages["not_json"]
     assert shapes == {
         "single": [2, 4, 6],
         "none": None,
@@ -311,3 +319,28 @@ async def test_cache_off_full_replay_gives_the_same_commands(client):
     events = await handle.history()
     assert not [e for e in events if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_FAILED]
     assert scheduled_types(events) == {"one_param": 35, "fetch_next": 6, "fanflow.offset_group": 8}
+
+
+# ------------------------------------------------ a failing List item
+@workflows.activity()
+async def fails_at_ten(n: int) -> int:
+    if n == 10:
+        raise workflows.ApplicationError(f"item {n} is broken", type="Broken", non_retryable=True)
+    return n
+
+
+@workflows.workflow.define(name="exec_list_failure")
+class ListFailure:
+    @workflows.workflow.entrypoint
+    async def run(self) -> list[int]:
+        return await workflows.execute_activities_in_parallel(fails_at_ten, items=list(range(100)), max_concurrent_scheduled_tasks=5)
+
+
+async def test_list_failure_fails_the_workflow_and_stops_scheduling(client):
+    async with Worker(client, task_queue="exec-fail", workflows=[ListFailure], activities=[fails_at_ten]):
+        handle = await client.start_workflow(ListFailure, task_queue="exec-fail")
+        with pytest.raises(workflows.WorkflowFailureError, match="item 10 is broken"):
+            await handle.result(timeout=30)
+    events = await handle.history()
+    assert scheduled_types(events)["fails_at_ten"] <= 10 + 5  # nothing scheduled after the failure was seen
+    assert max_outstanding(events) <= 5

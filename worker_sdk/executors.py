@@ -300,6 +300,10 @@ async def _run_list(defn: ActivityDefinition, items: list[Any], cap: int, extra_
         where = f"item at index {i}"
         raw = shape.raw_kwargs(item, extra_params, where)
         shape.validate(raw, where)
+        try:
+            converter.to_json_bytes(raw)
+        except TypeError as exc:
+            raise ValueError(f"{where} cannot be sent to activity {defn.name!r}: {exc}") from None
         calls.append(raw)
     state = ExecutorState("list", total=len(items))
 
