@@ -329,14 +329,14 @@ class WorkflowInstance:
     def _apply(self, events: list[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
         # One pass to learn how each workflow task of the batch was closed (O(n)).
         closed_by: dict[int, int] = {}
-        last_started = self._last_started_id
         for ev in events:
             t = ev.event_type
-            if t == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-                last_started = ev.event_id
-            elif t in _WT_CLOSING:
-                sid = getattr(ev, _WT_CLOSING[t]).started_event_id or last_started
-                closed_by[sid] = t
+            if t in _WT_CLOSING:
+                # A task that timed out before it started (sticky schedule-to-start)
+                # has started_event_id 0: it closes no activation.
+                sid = getattr(ev, _WT_CLOSING[t]).started_event_id
+                if sid:
+                    closed_by[sid] = t
 
         result: list[common_pb2.Command] = []
         last_index = len(events) - 1
@@ -359,8 +359,8 @@ class WorkflowInstance:
                         )
                     # Failed / timed out: that attempt produced nothing; skip it.
             elif t in _WT_CLOSING:
-                sid = getattr(ev, _WT_CLOSING[t]).started_event_id or self._last_started_id
-                if sid == self._unconfirmed_started_id:
+                sid = getattr(ev, _WT_CLOSING[t]).started_event_id
+                if sid and sid == self._unconfirmed_started_id:
                     self._unconfirmed_started_id = 0
                     if t != E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
                         raise StaleWorkflowInstanceError(

@@ -1,0 +1,73 @@
+"""Faults lose nothing: processes are SIGKILLed and work still completes,
+exactly once. Real `fanflow dev` and `fanflow worker` processes."""
+from __future__ import annotations
+
+import asyncio
+
+from conftest import ROOT, free_port, wait_for_port
+from protos import common_pb2 as E
+from worker_sdk import Client
+
+
+async def _wait_for(predicate, timeout: float, what: str) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_worker_killed_mid_activity_completes_on_another_worker(tmp_path, processes):
+    port = free_port()
+    dev = processes.fanflow("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"), name="dev")
+    wait_for_port(port, proc=dev)
+    env = {"FAULT_MARKS_DIR": str(tmp_path), "SLOW_STEP_SECONDS": "30"}
+    worker_args = ("worker", "fault_workflows", "--address", f"127.0.0.1:{port}", "--task-queue", "faults")
+    first = processes.fanflow(*worker_args, name="worker-1", env=env, cwd=ROOT / "tests")
+    client = await Client.connect(f"127.0.0.1:{port}")
+    try:
+        handle = await client.start_workflow("fault_one_slow_step", args=(7,), task_queue="faults")
+        await _wait_for(lambda: list(tmp_path.glob(f"started-{first.pid}-1")), 30, "the first worker to start the activity")
+        processes.kill(first)  # SIGKILL mid-activity
+        second = processes.fanflow(*worker_args, name="worker-2", env={**env, "SLOW_STEP_SECONDS": "0.1"}, cwd=ROOT / "tests")
+        result = await handle.result(timeout=60)
+        assert result == {"x": 7, "pid": second.pid, "attempt": 2}  # retried by history after start-to-close (3 s)
+        events = await handle.history()
+        started = [e for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED]
+        assert len(started) == 1 and started[0].activity_task_started.attempt == 2
+        assert started[0].activity_task_started.last_failure.type == "TimeoutError"
+    finally:
+        await client.close()
+
+
+async def test_durable_timers_fire_once_after_a_restart(tmp_path, processes):
+    port = free_port()
+    args = ("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"))
+    dev = processes.fanflow(*args, name="dev")
+    wait_for_port(port, proc=dev)
+    env = {"FAULT_MARKS_DIR": str(tmp_path)}
+    processes.fanflow("worker", "fault_workflows", "--address", f"127.0.0.1:{port}", "--task-queue", "timers", name="worker", env=env, cwd=ROOT / "tests")
+    client = await Client.connect(f"127.0.0.1:{port}")
+    try:
+        handles = [await client.start_workflow("fault_sleeper", args=(3.0,), id=f"sleeper-{i}", task_queue="timers") for i in range(5)]
+        for handle in handles:  # each timer is set (durably) before the crash
+            await _wait_for_event(handle, E.EVENT_TYPE_TIMER_STARTED)
+        processes.kill(dev)
+        await asyncio.sleep(4)  # the timers fall due while nothing runs
+        dev = processes.fanflow(*args, name="dev-restarted")
+        wait_for_port(port, proc=dev)
+        assert await asyncio.gather(*(h.result(timeout=60) for h in handles)) == [f"sleeper-{i}" for i in range(5)]
+        for i, handle in enumerate(handles):
+            events = await handle.history()
+            assert [e.event_type for e in events].count(E.EVENT_TYPE_TIMER_FIRED) == 1
+            assert len(list(tmp_path.glob(f"fired-sleeper-{i}-*"))) == 1
+    finally:
+        await client.close()
+
+
+async def _wait_for_event(handle, event_type: int, timeout: float = 30) -> None:
+    for _ in range(int(timeout / 0.1)):
+        if any(e.event_type == event_type for e in await handle.history()):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {event_type} in history after {timeout} s")
