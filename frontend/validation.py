@@ -359,3 +359,39 @@ def check_shard_id(shard_id: int, shard_count: int) -> int:
     if not 0 <= shard_id < shard_count:
         raise InvalidArgument(f"shard_id is {shard_id}; this cluster has shards 0..{shard_count - 1}")
     return shard_id
+
+
+MAX_PARALLEL_RESULTS_PER_CALL = 10_000
+
+
+def validate_parallel_key(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    if hasattr(req, "executor_id"):
+        check_id("executor_id", req.executor_id, settings)
+
+
+def validate_put_parallel_results(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> LargePayloads:
+    validate_parallel_key(req, settings)
+    if len(req.results) > MAX_PARALLEL_RESULTS_PER_CALL:
+        raise InvalidArgument(f"{len(req.results):,} results in one call; send at most {MAX_PARALLEL_RESULTS_PER_CALL:,} per call")
+    if req.failed_attempts < 0:
+        raise InvalidArgument("failed_attempts must not be negative")
+    for i, result in enumerate(req.results):
+        if result.index < 0:
+            raise InvalidArgument(f"results[{i}].index is {result.index}; item indexes start at 0")
+    return check_payloads(req, settings)
+
+
+def validate_get_parallel_results(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    validate_parallel_key(req, settings)
+    if req.start_index < 0:
+        raise InvalidArgument("start_index must not be negative")
+    if not 0 <= req.limit <= MAX_PARALLEL_RESULTS_PER_CALL:
+        raise InvalidArgument(f"limit is {req.limit}; it must be between 0 (default 1,000) and {MAX_PARALLEL_RESULTS_PER_CALL:,}")
+
+
+def validate_get_workflow_progress(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    validate_parallel_key(req, settings)
+    if not 0 <= req.max_events <= 10_000:
+        raise InvalidArgument(f"max_events is {req.max_events}; it must be between 0 (default 100) and 10,000")

@@ -2,7 +2,8 @@
 
 Workflow-scoped calls go to the history shard that owns the workflow
 (`shard_for(namespace, workflow_id)`); completions and heartbeats to the shard
-named in their task token; polls to a matching partition (round-robin);
+named in their task token; polls to a matching partition (balanced over the
+matching processes that hold the queue's partitions, see `_poll`);
 ListWorkflowExecutions to every shard, merged here.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import grpc
 import structlog
 
 from fanflow import timeutil
-from fanflow.clients import HistoryClient, MatchingClient
+from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import Unavailable
 from fanflow.grpcutil import rpc_method
@@ -186,25 +187,59 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     # ------------------------------------------------------------ workers: polls
 
     async def _poll(self, method: str, wrapper, empty_response, task_type: int, request, context):
+        """Forward a long poll to matching.
+
+        A matching process serves only the partitions it holds, so when the
+        queue's partitions are spread over several processes the poll waits on
+        one of them for at most `poll_slice` seconds and then moves on to the
+        process with the fewest waiting polls, until `poll_timeout`: a task on a
+        process that had no poller waiting is picked up within about a slice.
+        Matching is told how long to wait (POLL_WAIT_METADATA) and answers empty
+        by then; our call deadline adds `poll_deadline_margin` so that a task it
+        found at the last moment still reaches the worker.
+        """
         validation.validate_poll(request, self.settings)
         await self.namespaces.require(request.namespace)
-        partition = self.matching.pick_poll_partition(request.task_queue)
-        stub, target = self.router.matching_stub(request.namespace, request.task_queue, task_type, partition)
-        timeout = deadline(context, self.config.poll_timeout + self.settings.poll_deadline_margin)
-        try:
-            return await getattr(stub, method)(wrapper(partition=partition, request=request), timeout=timeout)
-        except grpc.aio.AioRpcError as exc:
-            code = exc.code()
-            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                # Matching should have answered empty by poll_timeout; treat it as "no task".
-                log.info("poll deadline passed; answering empty", method=method, target=target)
-                await asyncio.sleep(self.settings.poll_error_backoff)
-                return empty_response()
-            if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
-                log.warning("matching unreachable", method=method, target=target, error=exc.details())
-                await asyncio.sleep(self.settings.poll_error_backoff)  # keep retrying workers from spinning
-                raise UpstreamError(grpc.StatusCode.UNAVAILABLE, f"{target}: {exc.details() or code.name}") from exc
-            raise
+        if not self.config.matching_hosts:
+            raise Unavailable("the cluster config lists no matching hosts")
+        loop = asyncio.get_running_loop()
+        budget = self.config.poll_timeout
+        remaining = context.time_remaining() if context is not None else None
+        if remaining is not None:
+            budget = min(budget, max(0.0, remaining - self.settings.poll_deadline_margin))
+        end = loop.time() + budget
+        queue, namespace = request.task_queue, request.namespace
+        spread = len(self.matching.partitions_by_host(namespace, queue, task_type)) > 1
+        while True:
+            partition = self.matching.choose_poll_partition(namespace, queue, task_type)
+            stub, target = self.router.matching_stub(namespace, queue, task_type, partition)
+            wait = max(0.0, end - loop.time())
+            if spread:
+                wait = min(wait, self.settings.poll_slice)
+            began = loop.time()
+            try:
+                with self.matching.polling(namespace, queue, task_type, partition):
+                    response = await getattr(stub, method)(
+                        wrapper(partition=partition, request=request),
+                        timeout=deadline(context, wait + self.settings.poll_deadline_margin),
+                        metadata=((POLL_WAIT_METADATA, f"{wait:.3f}"),),
+                    )
+            except grpc.aio.AioRpcError as exc:
+                code = exc.code()
+                if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                    # Matching should have answered empty by then; treat it as "no task".
+                    log.info("poll deadline passed; answering empty", method=method, target=target)
+                    await asyncio.sleep(self.settings.poll_error_backoff)
+                    return empty_response()
+                if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
+                    log.warning("matching unreachable", method=method, target=target, error=exc.details())
+                    await asyncio.sleep(self.settings.poll_error_backoff)  # keep retrying workers from spinning
+                    raise UpstreamError(grpc.StatusCode.UNAVAILABLE, f"{target}: {exc.details() or code.name}") from exc
+                raise
+            if response.task_token or not spread or loop.time() >= end:
+                return response
+            if loop.time() - began < wait / 2:
+                return response  # answered empty early (matching stopping?): let the worker poll again
 
     @rpc_method
     async def PollWorkflowTaskQueue(self, request, context):
@@ -287,3 +322,26 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
             request,
             context,
         )
+
+    # ------------------------------------------------------------ parallel executors
+
+    async def _to_id_shard(self, method: str, wrapper, request, context):
+        await self.namespaces.require(request.namespace)
+        shard = self.history.shard_for(request.namespace, request.workflow_id)
+        return await self._to_shard(method, wrapper, shard, request, context)
+
+    @rpc_method
+    async def PutParallelResults(self, request, context):
+        large = validation.validate_put_parallel_results(request, self.settings)
+        log_large_payloads("PutParallelResults", request.namespace, large, self.settings)
+        return await self._to_id_shard("PutParallelResults", history_service_pb2.PutParallelResultsRequest, request, context)
+
+    @rpc_method
+    async def GetParallelResults(self, request, context):
+        validation.validate_get_parallel_results(request, self.settings)
+        return await self._to_id_shard("GetParallelResults", history_service_pb2.GetParallelResultsRequest, request, context)
+
+    @rpc_method
+    async def GetWorkflowProgress(self, request, context):
+        validation.validate_get_workflow_progress(request, self.settings)
+        return await self._to_id_shard("GetWorkflowProgress", history_service_pb2.GetWorkflowProgressRequest, request, context)

@@ -47,6 +47,7 @@ class Mutation:
     timers: list[tuple[int, persistence_pb2.TimerTask]] = field(default_factory=list)
     outbox: list[internal_pb2.TaskInfo] = field(default_factory=list)
     new_runs: list["RunState"] = field(default_factory=list)  # continue-as-new
+    markers: list[common_pb2.MarkerRecordedEventAttributes] = field(default_factory=list)  # fanflow.* side effects
     closed: bool = False
     current_changed: bool = False  # current_executions row must be (re)written
 
@@ -390,7 +391,7 @@ class RunState:
             del self.state.timers[timer.timer_id]
         elif kind == common_pb2.COMMAND_TYPE_RECORD_MARKER:
             attrs = command.record_marker
-            self.add_event(
+            event = self.add_event(
                 common_pb2.EVENT_TYPE_MARKER_RECORDED,
                 "marker_recorded",
                 common_pb2.MarkerRecordedEventAttributes(
@@ -398,6 +399,8 @@ class RunState:
                 ),
                 now,
             )
+            if attrs.marker_name.startswith("fanflow."):
+                self.mutation.markers.append(event.marker_recorded)
         elif kind == common_pb2.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
             event = self.add_event(
                 common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,

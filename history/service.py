@@ -159,6 +159,20 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         await shard.heartbeat(token, request.request)
         return workflow_service_pb2.RecordActivityTaskHeartbeatResponse()
 
+    # ------------------------------------------------- parallel executors
+    @rpc_method
+    async def PutParallelResults(self, request, context):
+        stored = await self.shard(request.shard_id).put_parallel_results(request.request)
+        return workflow_service_pb2.PutParallelResultsResponse(stored=stored)
+
+    @rpc_method
+    async def GetParallelResults(self, request, context):
+        return await self.shard(request.shard_id).get_parallel_results(request.request)
+
+    @rpc_method
+    async def GetWorkflowProgress(self, request, context):
+        return await self.shard(request.shard_id).get_progress(request.request)
+
     # -------------------------------------------------------------- admin
     @rpc_method
     async def DescribeShard(self, request, context):

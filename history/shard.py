@@ -247,6 +247,8 @@ class Shard:
             ops.append(Op("INSERT INTO timers (fire_at_ns, data) VALUES (?,?)", [(at, t.SerializeToString()) for at, t in m.timers], many=True))
         if m.outbox:
             ops.append(Op("INSERT INTO outbox (data) VALUES (?)", [(t.SerializeToString(),) for t in m.outbox], many=True))
+        for marker in m.markers:
+            ops.extend(_marker_ops(run, marker))
         return ops
 
     # ------------------------------------------------------ workflow start
@@ -566,6 +568,80 @@ class Shard:
             db_path=str(self.store.path),
         )
 
+    # ------------------------------------------------- parallel executors
+    async def put_parallel_results(self, request: workflow_service_pb2.PutParallelResultsRequest) -> int:
+        key = (request.namespace, request.workflow_id, request.executor_id)
+        ops = []
+        if request.results:
+            ops.append(Op(
+                "INSERT OR REPLACE INTO executor_results (namespace, workflow_id, executor_id, item_index, data) VALUES (?,?,?,?,?)",
+                [(*key, r.index, r.payload.SerializeToString()) for r in request.results],
+                many=True,
+            ))
+        if request.failed_attempts:
+            ops.append(Op(
+                "UPDATE executor_progress SET failed = failed + ?, updated_ns = ? WHERE namespace=? AND workflow_id=? AND executor_id=?",
+                (request.failed_attempts, time.time_ns(), *key),
+            ))
+        if ops:
+            await self.store.write(ops)
+        return len(request.results)
+
+    async def get_parallel_results(self, request: workflow_service_pb2.GetParallelResultsRequest) -> workflow_service_pb2.GetParallelResultsResponse:
+        rows = await self.store.fetchall(
+            "SELECT item_index, data FROM executor_results WHERE namespace=? AND workflow_id=? AND executor_id=? AND item_index>=? "
+            "ORDER BY item_index LIMIT ?",
+            (request.namespace, request.workflow_id, request.executor_id, request.start_index, request.limit or 1000),
+        )
+        return workflow_service_pb2.GetParallelResultsResponse(
+            results=[workflow_service_pb2.IndexedPayload(index=i, payload=common_pb2.Payload.FromString(d)) for i, d in rows]
+        )
+
+    async def get_progress(self, request: workflow_service_pb2.GetWorkflowProgressRequest) -> workflow_service_pb2.GetWorkflowProgressResponse:
+        ns, wf = request.namespace, request.workflow_id
+        run = await self._require(await self._resolve(ns, common_pb2.WorkflowExecution(workflow_id=wf)))
+        first_run = run.state.first_run_id
+        runs = sum(
+            1 for (data,) in await self.store.fetchall("SELECT state FROM executions WHERE namespace=? AND workflow_id=?", (ns, wf))
+            if persistence_pb2.ExecutionState.FromString(data).first_run_id == first_run
+        )
+        rows = await self.store.fetchall(
+            "SELECT executor_id, pattern, total, failed, started_ns, updated_ns FROM executor_progress "
+            "WHERE namespace=? AND workflow_id=? AND executor_id LIKE ? ORDER BY started_ns",
+            (ns, wf, first_run + "/%"),
+        )
+        now = time.time_ns()
+        executors = []
+        for i, (executor_id, pattern, total, failed, started_ns, updated_ns) in enumerate(rows):
+            done = (await self.store.fetchone(
+                "SELECT COUNT(*) FROM executor_results WHERE namespace=? AND workflow_id=? AND executor_id=?", (ns, wf, executor_id)
+            ))[0]
+            finished = total and done >= total
+            latest = i == len(rows) - 1
+            in_flight = len(run.activities) if (latest and run.running and not finished) else 0
+            end_ns = updated_ns if finished else now
+            elapsed = max((end_ns - started_ns) / 1e9, 1e-9)
+            rate = done / elapsed
+            eta = (total - done) / rate if (total and rate > 0) else (0.0 if finished else -1.0)
+            progress = workflow_service_pb2.ParallelProgress(
+                executor_id=executor_id, pattern=pattern, total=total, done=done, failed=failed, in_flight=in_flight,
+                items_per_second=rate, eta_seconds=eta,
+            )
+            progress.started_time.FromNanoseconds(started_ns)
+            progress.updated_time.FromNanoseconds(updated_ns)
+            executors.append(progress)
+        events = []
+        for name, details, time_ns, run_id in await self.store.fetchall(
+            "SELECT name, details, time_ns, run_id FROM workflow_events WHERE namespace=? AND workflow_id=? ORDER BY id DESC LIMIT ?",
+            (ns, wf, request.max_events or 100),
+        ):
+            event = workflow_service_pb2.RecordedEvent(name=name, details=common_pb2.Payload.FromString(details), run_id=run_id)
+            event.time.FromNanoseconds(time_ns)
+            events.append(event)
+        return workflow_service_pb2.GetWorkflowProgressResponse(
+            executors=executors, events=events, status=run.state.status, current_run_id=run.state.run_id, runs=runs
+        )
+
     # ----------------------------------------------------------- namespaces
     async def register_namespace(self, name: str, description: str) -> admin_service_pb2.NamespaceInfo:
         existing = await self.store.fetchone("SELECT name FROM namespaces WHERE name=?", (name,))
@@ -689,6 +765,29 @@ class Shard:
         except Exception as exc:
             log.warning("timer failed, will retry", error=str(exc), kind=task.kind, workflow_id=task.workflow_id)
             await asyncio.sleep(0.5)
+
+
+def _marker_ops(run: RunState, marker: common_pb2.MarkerRecordedEventAttributes) -> list[Op]:
+    """Side effects of the SDK's own markers, written with the marker's event."""
+    ns, wf, rid = run.key
+    now = time.time_ns()
+    try:
+        details = json.loads(marker.details.data or b"null")
+        if marker.marker_name == "fanflow.executor":
+            return [Op(
+                "INSERT INTO executor_progress (namespace, workflow_id, executor_id, pattern, total, started_ns, updated_ns) VALUES (?,?,?,?,?,?,?) "
+                "ON CONFLICT DO UPDATE SET total=excluded.total, updated_ns=excluded.updated_ns",
+                (ns, wf, str(details["executor_id"]), str(details.get("pattern", "")), int(details.get("total") or 0), now, now),
+            )]
+        if marker.marker_name == "fanflow.event":
+            payload = common_pb2.Payload(data=json.dumps(details.get("details")).encode(), encoding="json/plain")
+            return [Op(
+                "INSERT INTO workflow_events (namespace, workflow_id, run_id, name, details, time_ns) VALUES (?,?,?,?,?,?)",
+                (ns, wf, rid, str(details["name"]), payload.SerializeToString(), now),
+            )]
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring malformed fanflow marker", marker=marker.marker_name, error=str(exc))
+    return []
 
 
 def _execution(token: internal_pb2.TaskToken) -> common_pb2.WorkflowExecution:

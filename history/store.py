@@ -81,6 +81,23 @@ CREATE TABLE IF NOT EXISTS api_keys (
   description TEXT NOT NULL,
   created_ns INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS executor_results (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, executor_id TEXT NOT NULL,
+  item_index INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, executor_id, item_index)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS executor_progress (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, executor_id TEXT NOT NULL,
+  pattern TEXT NOT NULL, total INTEGER NOT NULL, failed INTEGER NOT NULL DEFAULT 0,
+  started_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, executor_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS workflow_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  name TEXT NOT NULL, details BLOB NOT NULL, time_ns INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflow_events_by_workflow ON workflow_events (namespace, workflow_id, id);
 CREATE TABLE IF NOT EXISTS namespaces (
   name TEXT PRIMARY KEY,
   description TEXT NOT NULL,

@@ -126,6 +126,30 @@ class RecordActivityTaskHeartbeatRequest(_message.Message):
     request: _workflow_service_pb2.RecordActivityTaskHeartbeatRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RecordActivityTaskHeartbeatRequest, _Mapping]] = ...) -> None: ...
 
+class PutParallelResultsRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.PutParallelResultsRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.PutParallelResultsRequest, _Mapping]] = ...) -> None: ...
+
+class GetParallelResultsRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.GetParallelResultsRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetParallelResultsRequest, _Mapping]] = ...) -> None: ...
+
+class GetWorkflowProgressRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.GetWorkflowProgressRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetWorkflowProgressRequest, _Mapping]] = ...) -> None: ...
+
 class RecordTaskStartedRequest(_message.Message):
     __slots__ = ("task", "identity", "partition", "polled_task_queue")
     TASK_FIELD_NUMBER: _ClassVar[int]

@@ -106,6 +106,21 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.FromString,
                 _registered_method=True)
+        self.PutParallelResults = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/PutParallelResults',
+                request_serializer=protos_dot_history__service__pb2.PutParallelResultsRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PutParallelResultsResponse.FromString,
+                _registered_method=True)
+        self.GetParallelResults = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/GetParallelResults',
+                request_serializer=protos_dot_history__service__pb2.GetParallelResultsRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetParallelResultsResponse.FromString,
+                _registered_method=True)
+        self.GetWorkflowProgress = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/GetWorkflowProgress',
+                request_serializer=protos_dot_history__service__pb2.GetWorkflowProgressRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.FromString,
+                _registered_method=True)
         self.DescribeShard = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/DescribeShard',
                 request_serializer=protos_dot_admin__service__pb2.DescribeShardRequest.SerializeToString,
@@ -222,6 +237,24 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutParallelResults(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetParallelResults(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWorkflowProgress(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DescribeShard(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -326,6 +359,21 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.RecordActivityTaskHeartbeat,
                     request_deserializer=protos_dot_history__service__pb2.RecordActivityTaskHeartbeatRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.SerializeToString,
+            ),
+            'PutParallelResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutParallelResults,
+                    request_deserializer=protos_dot_history__service__pb2.PutParallelResultsRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PutParallelResultsResponse.SerializeToString,
+            ),
+            'GetParallelResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParallelResults,
+                    request_deserializer=protos_dot_history__service__pb2.GetParallelResultsRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetParallelResultsResponse.SerializeToString,
+            ),
+            'GetWorkflowProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWorkflowProgress,
+                    request_deserializer=protos_dot_history__service__pb2.GetWorkflowProgressRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.SerializeToString,
             ),
             'DescribeShard': grpc.unary_unary_rpc_method_handler(
                     servicer.DescribeShard,
@@ -731,6 +779,87 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/RecordActivityTaskHeartbeat',
             protos_dot_history__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutParallelResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/PutParallelResults',
+            protos_dot_history__service__pb2.PutParallelResultsRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PutParallelResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetParallelResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/GetParallelResults',
+            protos_dot_history__service__pb2.GetParallelResultsRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetParallelResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWorkflowProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/GetWorkflowProgress',
+            protos_dot_history__service__pb2.GetWorkflowProgressRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,

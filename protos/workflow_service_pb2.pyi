@@ -396,3 +396,111 @@ class RecordActivityTaskHeartbeatResponse(_message.Message):
     CANCEL_REQUESTED_FIELD_NUMBER: _ClassVar[int]
     cancel_requested: bool
     def __init__(self, cancel_requested: _Optional[bool] = ...) -> None: ...
+
+class IndexedPayload(_message.Message):
+    __slots__ = ("index", "payload")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    payload: _common_pb2.Payload
+    def __init__(self, index: _Optional[int] = ..., payload: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ...) -> None: ...
+
+class PutParallelResultsRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "executor_id", "results", "failed_attempts")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    FAILED_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    executor_id: str
+    results: _containers.RepeatedCompositeFieldContainer[IndexedPayload]
+    failed_attempts: int
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[IndexedPayload, _Mapping]]] = ..., failed_attempts: _Optional[int] = ...) -> None: ...
+
+class PutParallelResultsResponse(_message.Message):
+    __slots__ = ("stored",)
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    stored: int
+    def __init__(self, stored: _Optional[int] = ...) -> None: ...
+
+class GetParallelResultsRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "executor_id", "start_index", "limit")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    START_INDEX_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    executor_id: str
+    start_index: int
+    limit: int
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., start_index: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class GetParallelResultsResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[IndexedPayload]
+    def __init__(self, results: _Optional[_Iterable[_Union[IndexedPayload, _Mapping]]] = ...) -> None: ...
+
+class ParallelProgress(_message.Message):
+    __slots__ = ("executor_id", "pattern", "total", "done", "failed", "in_flight", "items_per_second", "eta_seconds", "started_time", "updated_time")
+    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PATTERN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    ETA_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_TIME_FIELD_NUMBER: _ClassVar[int]
+    executor_id: str
+    pattern: str
+    total: int
+    done: int
+    failed: int
+    in_flight: int
+    items_per_second: float
+    eta_seconds: float
+    started_time: _timestamp_pb2.Timestamp
+    updated_time: _timestamp_pb2.Timestamp
+    def __init__(self, executor_id: _Optional[str] = ..., pattern: _Optional[str] = ..., total: _Optional[int] = ..., done: _Optional[int] = ..., failed: _Optional[int] = ..., in_flight: _Optional[int] = ..., items_per_second: _Optional[float] = ..., eta_seconds: _Optional[float] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RecordedEvent(_message.Message):
+    __slots__ = ("name", "details", "time", "run_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    details: _common_pb2.Payload
+    time: _timestamp_pb2.Timestamp
+    run_id: str
+    def __init__(self, name: _Optional[str] = ..., details: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., run_id: _Optional[str] = ...) -> None: ...
+
+class GetWorkflowProgressRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "max_events")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    max_events: int
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., max_events: _Optional[int] = ...) -> None: ...
+
+class GetWorkflowProgressResponse(_message.Message):
+    __slots__ = ("executors", "events", "status", "current_run_id", "runs")
+    EXECUTORS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    executors: _containers.RepeatedCompositeFieldContainer[ParallelProgress]
+    events: _containers.RepeatedCompositeFieldContainer[RecordedEvent]
+    status: _common_pb2.WorkflowExecutionStatus
+    current_run_id: str
+    runs: int
+    def __init__(self, executors: _Optional[_Iterable[_Union[ParallelProgress, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., current_run_id: _Optional[str] = ..., runs: _Optional[int] = ...) -> None: ...

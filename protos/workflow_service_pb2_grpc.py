@@ -104,6 +104,21 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.FromString,
                 _registered_method=True)
+        self.PutParallelResults = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/PutParallelResults',
+                request_serializer=protos_dot_workflow__service__pb2.PutParallelResultsRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PutParallelResultsResponse.FromString,
+                _registered_method=True)
+        self.GetParallelResults = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/GetParallelResults',
+                request_serializer=protos_dot_workflow__service__pb2.GetParallelResultsRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetParallelResultsResponse.FromString,
+                _registered_method=True)
+        self.GetWorkflowProgress = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/GetWorkflowProgress',
+                request_serializer=protos_dot_workflow__service__pb2.GetWorkflowProgressRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.FromString,
+                _registered_method=True)
 
 
 class WorkflowServiceServicer:
@@ -196,6 +211,28 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutParallelResults(self, request, context):
+        """Parallel executors keep item results beside history, not in it (by index;
+        a retried write of the same index replaces it), and report progress.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetParallelResults(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWorkflowProgress(self, request, context):
+        """Progress of every parallel executor of a workflow (across continue-as-new
+        runs) and the events it recorded with record_event.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkflowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -268,6 +305,21 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.RecordActivityTaskHeartbeat,
                     request_deserializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.SerializeToString,
+            ),
+            'PutParallelResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutParallelResults,
+                    request_deserializer=protos_dot_workflow__service__pb2.PutParallelResultsRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PutParallelResultsResponse.SerializeToString,
+            ),
+            'GetParallelResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParallelResults,
+                    request_deserializer=protos_dot_workflow__service__pb2.GetParallelResultsRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetParallelResultsResponse.SerializeToString,
+            ),
+            'GetWorkflowProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWorkflowProgress,
+                    request_deserializer=protos_dot_workflow__service__pb2.GetWorkflowProgressRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -648,6 +700,87 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/RecordActivityTaskHeartbeat',
             protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutParallelResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/PutParallelResults',
+            protos_dot_workflow__service__pb2.PutParallelResultsRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PutParallelResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetParallelResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/GetParallelResults',
+            protos_dot_workflow__service__pb2.GetParallelResultsRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetParallelResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWorkflowProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/GetWorkflowProgress',
+            protos_dot_workflow__service__pb2.GetWorkflowProgressRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,

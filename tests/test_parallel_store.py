@@ -1,0 +1,61 @@
+"""Executor results beside history (by index, idempotent) and the progress API,
+through the real frontend and history."""
+from __future__ import annotations
+
+import json
+
+import grpc
+import pytest
+
+from fanflow.grpcutil import insecure_channel
+from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
+
+NS = "default"
+TQ = common_pb2.TaskQueue(name="store-tq")
+
+
+def payload(value) -> common_pb2.Payload:
+    return common_pb2.Payload(data=json.dumps(value).encode(), encoding="json/plain")
+
+
+def marker(name: str, details) -> common_pb2.Command:
+    return common_pb2.Command(command_type=common_pb2.COMMAND_TYPE_RECORD_MARKER, record_marker=common_pb2.RecordMarkerCommandAttributes(marker_name=name, details=payload(details)))
+
+
+async def test_results_store_and_progress(embedded_cluster):
+    async with insecure_channel(embedded_cluster.frontend_address) as channel:
+        stub = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
+        run = await stub.StartWorkflowExecution(ws.StartWorkflowExecutionRequest(namespace=NS, workflow_id="p", workflow_type=common_pb2.WorkflowType(name="P"), task_queue=TQ))
+        executor_id = f"{run.run_id}/1"
+        task = await stub.PollWorkflowTaskQueue(ws.PollWorkflowTaskQueueRequest(namespace=NS, task_queue=TQ))
+        await stub.RespondWorkflowTaskCompleted(ws.RespondWorkflowTaskCompletedRequest(namespace=NS, task_token=task.task_token, commands=[
+            marker("fanflow.executor", {"executor_id": executor_id, "total": 10, "pattern": "list"}),
+            marker("fanflow.event", {"name": "batch-started", "details": {"batch": 1}}),
+        ]))
+        put = ws.PutParallelResultsRequest(namespace=NS, workflow_id="p", executor_id=executor_id, failed_attempts=2,
+                                           results=[ws.IndexedPayload(index=i, payload=payload(i * 10)) for i in range(5)])
+        assert (await stub.PutParallelResults(put)).stored == 5
+        # a retried write of the same indexes replaces, never duplicates
+        await stub.PutParallelResults(ws.PutParallelResultsRequest(namespace=NS, workflow_id="p", executor_id=executor_id,
+                                                                   results=[ws.IndexedPayload(index=i, payload=payload(i * 10)) for i in (2, 3, 4, 5)]))
+        page = await stub.GetParallelResults(ws.GetParallelResultsRequest(namespace=NS, workflow_id="p", executor_id=executor_id, start_index=1, limit=3))
+        assert [(r.index, json.loads(r.payload.data)) for r in page.results] == [(1, 10), (2, 20), (3, 30)]
+        progress = await stub.GetWorkflowProgress(ws.GetWorkflowProgressRequest(namespace=NS, workflow_id="p"))
+        assert progress.runs == 1 and progress.current_run_id == run.run_id
+        (executor,) = progress.executors
+        assert (executor.executor_id, executor.pattern, executor.total, executor.done, executor.failed) == (executor_id, "list", 10, 6, 2)
+        assert executor.items_per_second > 0 and executor.eta_seconds > 0
+        (event,) = progress.events
+        assert event.name == "batch-started" and json.loads(event.details.data) == {"batch": 1}
+        # bad input is refused clearly
+        for bad, word in [
+            (ws.PutParallelResultsRequest(namespace=NS, workflow_id="p", executor_id=""), "executor_id"),
+            (ws.PutParallelResultsRequest(namespace=NS, workflow_id="p", executor_id="e", results=[ws.IndexedPayload(index=-1)]), "index"),
+            (ws.PutParallelResultsRequest(namespace=NS, workflow_id="p", executor_id="e", results=[ws.IndexedPayload(index=0, payload=common_pb2.Payload(data=b"x" * (2 << 20)))]), "2,097,152"),
+        ]:
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.PutParallelResults(bad)
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and word in err.value.details()
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.GetWorkflowProgress(ws.GetWorkflowProgressRequest(namespace=NS, workflow_id="nobody"))
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
