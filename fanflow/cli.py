@@ -173,6 +173,10 @@ def _cmd_workflow(args) -> int:
                     print(json.dumps(json_format.MessageToDict(event)))
             elif args.action == "result":
                 print(json.dumps(await handle.result(timeout=args.timeout), default=str))
+            elif args.action == "progress":
+                from fanflow.progress_view import watch_progress
+
+                return await watch_progress(handle, once=args.once)
             elif args.action == "terminate":
                 await handle.terminate(args.reason)
                 print(f"terminated {args.workflow_id}")
@@ -233,12 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="inspect or control workflows")
-    wf.add_argument("action", choices=["list", "describe", "history", "result", "terminate"])
+    wf.add_argument("action", choices=["list", "describe", "history", "result", "progress", "terminate"])
     wf.add_argument("workflow_id", nargs="?")
     wf.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
     wf.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
     wf.add_argument("--timeout", type=float, default=None)
     wf.add_argument("--reason", default="terminated from the command line")
+    wf.add_argument("--once", action="store_true", help="progress: print one snapshot instead of a live bar")
     wf.set_defaults(func=_cmd_workflow)
     return parser
 

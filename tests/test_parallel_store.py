@@ -59,3 +59,42 @@ async def test_results_store_and_progress(embedded_cluster):
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.GetWorkflowProgress(ws.GetWorkflowProgressRequest(namespace=NS, workflow_id="nobody"))
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import worker_sdk as workflows  # noqa: E402
+from conftest import ROOT  # noqa: E402
+from worker_sdk import Worker  # noqa: E402
+
+
+@workflows.activity()
+async def store_noop(x: int) -> int:
+    return x
+
+
+@workflows.workflow.define(name="store_events")
+class WithEvents:
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> int:
+        workflows.record_event("phase", {"name": "start", "n": n})
+        total = sum(await __import__("asyncio").gather(*[store_noop(i) for i in range(n)]))
+        workflows.record_event("phase", {"name": "done", "total": total})
+        return total
+
+
+async def test_record_event_and_progress_command(embedded_cluster, client):
+    async with Worker(client, task_queue="store-events", workflows=[WithEvents], activities=[store_noop]):
+        handle = await client.start_workflow(WithEvents, 5, id="with-events", task_queue="store-events")
+        assert await handle.result(timeout=30) == 10
+    progress = await handle.progress()
+    assert [json.loads(e.details.data) for e in progress.events] == [{"name": "done", "total": 10}, {"name": "start", "n": 5}]
+    # the cluster lives in this event loop: run the command without blocking it
+    proc = await __import__("asyncio").create_subprocess_exec(
+        sys.executable, "-m", "fanflow.cli", "workflow", "progress", "with-events", "--once", "--address", embedded_cluster.frontend_address,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    stdout, stderr = await proc.communicate()
+    assert proc.returncode == 0, stderr.decode()
+    assert "completed" in stdout.decode() and '"total": 10' in stdout.decode()

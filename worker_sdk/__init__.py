@@ -59,4 +59,6 @@ __all__ += ["Client", "WorkflowHandle", "Worker", "configure", "execute_workflow
 from .executors import GetItemFromIndexParams, execute_activities_in_parallel  # noqa: E402
 
 __all__ += ["execute_activities_in_parallel", "GetItemFromIndexParams"]
-# from .events import record_event
+from .workflow import record_event  # noqa: E402
+
+__all__ += ["record_event"]

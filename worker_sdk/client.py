@@ -207,6 +207,13 @@ class WorkflowHandle:
             if not token:
                 return events
 
+    async def progress(self, max_events: int = 100) -> ws.GetWorkflowProgressResponse:
+        """Progress of this workflow's parallel executors (across continue-as-new
+        runs) and the events it recorded with record_event, newest first."""
+        return await self.client.call(
+            "GetWorkflowProgress", ws.GetWorkflowProgressRequest(namespace=self.client.namespace, workflow_id=self.workflow_id, max_events=max_events)
+        )
+
     async def terminate(self, reason: str = "") -> None:
         await self.client.call("TerminateWorkflowExecution", ws.TerminateWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), reason=reason, identity=self.client.identity))
 

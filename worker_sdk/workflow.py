@@ -261,3 +261,11 @@ def continue_as_new(*args: Any, **kwargs: Any) -> NoReturn:
 def record_marker(name: str, details: Any = None) -> None:
     """Record a marker event (RecordMarker command) with JSON-able ``details``."""
     _instance("record_marker()").record_marker(name, details)
+
+
+def record_event(name: str, details: Any = None) -> None:
+    """Record a custom event, durable with the workflow's history and readable
+    with the progress API (`Client.progress`, `fanflow workflow progress ID`)."""
+    if not isinstance(name, str) or not name:
+        raise ValueError("record_event needs a non-empty name")
+    _instance("record_event()").record_marker("fanflow.event", {"name": name, "details": details})
