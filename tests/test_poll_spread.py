@@ -1,0 +1,168 @@
+"""Polls with a task queue's partitions on two matching processes.
+
+A matching process serves only the partitions it holds. The frontend balances
+waiting polls over the processes and moves a poll to another process after
+`poll_slice`, so a task that lands on a process with no poller waiting is
+picked up within about a slice, not after the 30 s poll timeout.
+(Services run in this process, one ClusterProcess per role, each with its own
+gRPC server: the same code paths as separate processes.)
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import grpc
+import pytest
+
+import worker_sdk as workflows
+from fanflow import routing
+from fanflow.cluster import ClusterProcess
+from fanflow.config import ClusterConfig, HistoryHost, MatchingHost
+from protos import admin_service_pb2 as A
+from protos import admin_service_pb2_grpc, workflow_service_pb2_grpc
+from protos import common_pb2 as C
+from protos import workflow_service_pb2 as ws
+from worker_sdk import Client, Worker, converter
+
+PARTITIONS = 4
+POLL_TIMEOUT = 30.0
+SLICE = 0.5
+
+
+def split_queue_name() -> str:
+    """A queue whose activity partitions both matching processes hold."""
+    for i in range(1000):
+        name = f"spread-{i}"
+        owners = [routing.matching_owner_index("default", name, C.TASK_TYPE_ACTIVITY, p, 2) for p in range(PARTITIONS)]
+        if sorted(owners) == [0, 0, 1, 1]:
+            return name
+    raise AssertionError("no queue name splits 2/2")
+
+
+QUEUE = split_queue_name()
+
+
+@workflows.activity()
+async def spread_echo(x: int) -> int:
+    return x
+
+
+@workflows.workflow.define(name="spread_one_activity")
+class OneActivity:
+    @workflows.workflow.entrypoint
+    async def run(self, x: int) -> int:
+        return await spread_echo(x)
+
+
+@pytest.fixture
+async def cluster(tmp_path, monkeypatch):
+    monkeypatch.setenv("FANFLOW_FRONTEND_POLL_SLICE", str(SLICE))
+    config = ClusterConfig(
+        data_dir=tmp_path / "data",
+        history_shard_count=2,
+        task_queue_partitions=PARTITIONS,
+        frontend_address="127.0.0.1:0",
+        history_hosts=[HistoryHost(name="history-0", address="127.0.0.1:0")],
+        matching_hosts=[MatchingHost(name="matching-a", address="127.0.0.1:0"), MatchingHost(name="matching-b", address="127.0.0.1:0")],
+        poll_timeout=POLL_TIMEOUT,
+    )
+    # One config object: each process fills in the port it bound before the next starts.
+    processes = [
+        ClusterProcess(config, {"history"}),
+        ClusterProcess(config, {"matching"}, matching_name="matching-a"),
+        ClusterProcess(config, {"matching"}, matching_name="matching-b"),
+        ClusterProcess(config, {"frontend"}),
+    ]
+    for process in processes:
+        await process.start()
+    yield processes
+    for process in reversed(processes):
+        await process.stop()
+
+
+async def pollers_by_owner(admin) -> dict[str, int]:
+    queue = await admin.DescribeTaskQueue(
+        A.DescribeTaskQueueRequest(namespace="default", task_queue=C.TaskQueue(name=QUEUE), task_type=C.TASK_TYPE_ACTIVITY)
+    )
+    counts: dict[str, int] = {}
+    for part in queue.partitions:
+        counts[part.owner] = counts.get(part.owner, 0) + part.pollers
+    return counts
+
+
+async def wait_for(predicate, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.05)
+
+
+async def test_task_on_the_process_without_pollers_is_found(cluster):
+    history, _, _, frontend = cluster
+    address = frontend.frontend_address
+    channel = grpc.aio.insecure_channel(address)
+    service = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
+    admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+    client = await Client.connect(address)
+    worker = await Worker(client, task_queue=QUEUE, workflows=[OneActivity], activities=[], activity_pollers=0).start()
+    try:
+        # One activity poller; it waits on one matching process...
+        poll = asyncio.ensure_future(service.PollActivityTaskQueue(
+            ws.PollActivityTaskQueueRequest(namespace="default", task_queue=C.TaskQueue(name=QUEUE), identity="lone-poller")
+        ))
+        counts = await wait_for(lambda: _one_waiting(admin))
+        busy = next(owner for owner, n in counts.items() if n)
+        idle_index = 1 if busy == "matching-a" else 0
+        # ...and the activity task goes to a partition of the other one.
+        other = [p for p in range(PARTITIONS) if routing.matching_owner_index("default", QUEUE, C.TASK_TYPE_ACTIVITY, p, 2) == idle_index]
+        history.matching_client.pick_add_partition = lambda task_queue: other[0]  # history's AddTask calls
+        began = time.monotonic()
+        handle = await client.start_workflow(OneActivity, 7, task_queue=QUEUE)
+        task = await asyncio.wait_for(poll, POLL_TIMEOUT)
+        waited = time.monotonic() - began
+        assert task.task_token and task.activity_type.name == "spread_echo"
+        assert task.partition == other[0]
+        assert waited < SLICE * 2 + 2.0, f"the task waited {waited:.1f} s for a poller (poll timeout {POLL_TIMEOUT} s)"
+        await service.RespondActivityTaskCompleted(ws.RespondActivityTaskCompletedRequest(
+            namespace="default", task_token=task.task_token, result=converter.to_payload(7), identity="lone-poller"))
+        assert await handle.result(timeout=10) == 7
+    finally:
+        await worker.shutdown()
+        await client.close()
+        await channel.close()
+
+
+async def _one_waiting(admin):
+    counts = await pollers_by_owner(admin)
+    return counts if sum(counts.values()) == 1 else None
+
+
+async def test_waiting_polls_are_balanced_over_matching_processes(cluster):
+    frontend = cluster[3]
+    channel = grpc.aio.insecure_channel(frontend.frontend_address)
+    service = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
+    admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+    polls = [
+        asyncio.ensure_future(service.PollActivityTaskQueue(
+            ws.PollActivityTaskQueueRequest(namespace="default", task_queue=C.TaskQueue(name=QUEUE), identity=f"p{i}"), timeout=POLL_TIMEOUT + 10))
+        for i in range(4)
+    ]
+    try:
+        async def four_waiting():
+            counts = await pollers_by_owner(admin)
+            return counts if sum(counts.values()) == 4 else None
+
+        # Polls move every slice; whenever all four wait, each process has two.
+        for _ in range(3):
+            assert await wait_for(four_waiting) == {"matching-a": 2, "matching-b": 2}
+            await asyncio.sleep(SLICE / 2)
+    finally:
+        for p in polls:
+            p.cancel()
+        await asyncio.gather(*polls, return_exceptions=True)
+        await channel.close()
