@@ -208,7 +208,7 @@ async def counted(n: int) -> int:
     RUNNING["calls"] += 1
     RUNNING["peak"] = max(RUNNING["peak"], RUNNING["now"])
     try:
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0.03)
     finally:
         RUNNING["now"] -= 1
     return n + 1
@@ -224,13 +224,13 @@ class Capped:
     @workflows.workflow.entrypoint
     async def run(self, mode: str) -> list[int]:
         if mode == "list":
-            return await workflows.execute_activities_in_parallel(counted, items=list(range(1000)), max_concurrent_scheduled_tasks=7)
+            return await workflows.execute_activities_in_parallel(counted, items=list(range(1000)), max_concurrent_scheduled_tasks=20)
         return await workflows.execute_activities_in_parallel(
             counted, get_item_from_index_activity=index_item, n_items=1000, max_concurrent_executions_per_worker=10, max_concurrent_scheduled_tasks=3
         )
 
 
-@pytest.mark.parametrize("mode,cap,activity_type,item_cap", [("list", 7, "counted", 7), ("offset", 3, "fanflow.offset_group", 30)])
+@pytest.mark.parametrize("mode,cap,activity_type,item_cap", [("list", 20, "counted", 20), ("offset", 3, "fanflow.offset_group", 30)])
 async def test_cap_on_pending_activities(client, mode, cap, activity_type, item_cap):
     RUNNING.update(now=0, peak=0, calls=0)
     async with Worker(client, task_queue=f"exec-cap-{mode}", workflows=[Capped], activities=[counted, index_item]) as worker:
@@ -240,6 +240,7 @@ async def test_cap_on_pending_activities(client, mode, cap, activity_type, item_
     assert 1 < RUNNING["peak"] <= item_cap, RUNNING  # measured in the activity itself
     assert 1 < worker.peak_running_activities <= cap  # activity executions on the worker
     events = await handle.history()
+    print(f"{mode}: peak in activity {RUNNING['peak']}, on worker {worker.peak_running_activities}, in history {max_outstanding(events)} (cap {cap})")
     assert 1 < max_outstanding(events) <= cap
     assert scheduled_types(events) == {activity_type: 1000 if mode == "list" else 100}
 
