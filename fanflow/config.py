@@ -136,4 +136,13 @@ class ClusterConfig(BaseModel):
                 data[field] = env
         if os.environ.get("FANFLOW_ADMIN_API_KEYS"):
             data["admin_api_keys"] = [k.strip() for k in os.environ["FANFLOW_ADMIN_API_KEYS"].split(",") if k.strip()]
+        # The layout can come from the environment alone, as JSON lists, e.g.
+        # FANFLOW_HISTORY_HOSTS='[{"name":"h1","address":"h1:7234","shards":[0,1]}, ...]'.
+        for field in ("history_hosts", "matching_hosts"):
+            env = os.environ.get(f"FANFLOW_{field.upper()}")
+            if env:
+                try:
+                    data[field] = json.loads(env)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"FANFLOW_{field.upper()} is not a JSON list of hosts: {exc}") from None
         return cls.model_validate(data)

@@ -1,0 +1,44 @@
+"""ClusterConfig.load: the cluster layout from a file, the environment, or both."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fanflow.config import ClusterConfig
+
+HISTORY = [{"name": "h1", "address": "h1:7234", "shards": [0, 1]}, {"name": "h2", "address": "h2:7234", "shards": [2, 3]}]
+MATCHING = [{"name": "m1", "address": "m1:7235"}, {"name": "m2", "address": "m2:7235"}]
+
+
+def test_layout_from_environment_alone(monkeypatch):
+    monkeypatch.delenv("FANFLOW_CONFIG", raising=False)
+    monkeypatch.setenv("FANFLOW_HISTORY_SHARD_COUNT", "4")
+    monkeypatch.setenv("FANFLOW_HISTORY_HOSTS", json.dumps(HISTORY))
+    monkeypatch.setenv("FANFLOW_MATCHING_HOSTS", json.dumps(MATCHING))
+    monkeypatch.setenv("FANFLOW_FRONTEND_ADDRESS", "fe:7233")
+    config = ClusterConfig.load()
+    assert [config.shard_owner(s).name for s in range(4)] == ["h1", "h1", "h2", "h2"]
+    assert [h.address for h in config.matching_hosts] == ["m1:7235", "m2:7235"]
+    assert config.frontend_address == "fe:7233"
+
+
+def test_environment_overrides_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "cluster.json"
+    path.write_text(json.dumps({"history_shard_count": 4, "history_hosts": HISTORY, "matching_hosts": MATCHING, "data_dir": "/x"}))
+    monkeypatch.setenv("FANFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FANFLOW_MATCHING_HOSTS", json.dumps(MATCHING[:1]))
+    config = ClusterConfig.load(path)
+    assert config.data_dir == tmp_path / "data"
+    assert [h.name for h in config.matching_hosts] == ["m1"] and len(config.history_hosts) == 2
+
+
+def test_bad_layout_in_environment_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("FANFLOW_CONFIG", raising=False)
+    monkeypatch.setenv("FANFLOW_HISTORY_HOSTS", "h1:7234")
+    with pytest.raises(ValueError, match="FANFLOW_HISTORY_HOSTS is not a JSON list"):
+        ClusterConfig.load()
+    monkeypatch.setenv("FANFLOW_HISTORY_SHARD_COUNT", "4")
+    monkeypatch.setenv("FANFLOW_HISTORY_HOSTS", json.dumps(HISTORY[:1]))  # shards 2, 3 owned by nobody
+    with pytest.raises(ValueError, match="no history host owns shards"):
+        ClusterConfig.load()
