@@ -180,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--workdir", default=None, help="where data and logs go (default: a temp dir)")
     args = parser.parse_args(argv)
+    from fanflow.logging import configure_logging
+
+    configure_logging(os.environ.get("FANFLOW_LOG_LEVEL", "WARNING"))
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="fanflow-soak-"))
     print(f"soak: {args.rounds} rounds of {args.items} items, seed {args.seed}, data and logs in {workdir}", flush=True)
     totals = asyncio.run(soak(args.rounds, args.items, args.seed, workdir))
