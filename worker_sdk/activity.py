@@ -288,7 +288,28 @@ def activity(
                 result = await result
             return result
 
+        def with_options(**overrides: Any) -> Callable[..., Any]:
+            """This activity with options changed at one call site:
+            ``await process_item.with_options(start_to_close_timeout=5)(item)``."""
+            allowed = {f.name for f in dataclasses.fields(ActivityOptions)}
+            unknown = sorted(set(overrides) - allowed)
+            if unknown:
+                raise TypeError(f"unknown activity option(s) {unknown}; known: {sorted(allowed)}")
+            changed = {k: (_td(v, k) if k.endswith("_timeout") else v) for k, v in overrides.items()}
+            if changed.get("retry_policy") is not None and not isinstance(changed["retry_policy"], RetryPolicy):
+                raise TypeError("retry_policy must be a worker_sdk.RetryPolicy")
+            call_defn = dataclasses.replace(defn, options=dataclasses.replace(defn.options, **changed))
+
+            async def call(*args: Any, **kwargs: Any) -> Any:
+                instance = current_instance()
+                if instance is not None:
+                    return await instance.execute_activity(call_defn, args, kwargs)
+                return await wrapper(*args, **kwargs)
+
+            return call
+
         wrapper.__fanflow_activity__ = defn  # type: ignore[attr-defined]
+        wrapper.with_options = with_options  # type: ignore[attr-defined]
         _REGISTRY[defn.name] = defn
         return wrapper  # type: ignore[return-value]
 
@@ -372,6 +393,9 @@ class ActivityContext:
     info: ActivityInfo
     heartbeat: Callable[[Any], None] | None = None
     cancel_requested: bool = False
+    #: The worker's ``Client`` (set by the worker; the executors' internal activities use it
+    #: to store and read item results beside history). ``None`` outside a worker.
+    client: Any = None
 
     @contextlib.contextmanager
     def activate(self) -> Iterator["ActivityContext"]:
