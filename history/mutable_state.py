@@ -175,6 +175,7 @@ class RunState:
         run_id: str | None = None,
         first_run_id: str = "",
         continued_from: str = "",
+        sdk_state: common_pb2.Payload | None = None,
     ) -> "RunState":
         run_id = run_id or str(uuid.uuid4())
         task_queue = common_pb2.TaskQueue(name=request.task_queue.name, kind=common_pb2.TASK_QUEUE_KIND_NORMAL)
@@ -208,6 +209,7 @@ class RunState:
                 first_execution_run_id=state.first_run_id,
                 identity=request.identity,
                 attempt=1,
+                sdk_state=sdk_state,
             ),
             now,
         )
@@ -450,6 +452,7 @@ class RunState:
                 heartbeat_timeout=attrs.heartbeat_timeout,
                 retry_policy=attrs.retry_policy,
                 workflow_task_completed_event_id=wft_completed_id,
+                result_sink=attrs.result_sink if attrs.HasField("result_sink") else None,
             ),
             now,
         )
@@ -522,6 +525,7 @@ class RunState:
             run_id=new_run_id,
             first_run_id=self.state.first_run_id,
             continued_from=self.state.run_id,
+            sdk_state=attrs.sdk_state if attrs.HasField("sdk_state") else None,
         )
         self.mutation.new_runs.append(new_run)
 

@@ -341,6 +341,7 @@ class Shard:
             schedule_to_close_timeout=info.schedule_to_close_timeout,
             partition=partition,
             task_queue=info.task_queue,
+            result_sink=scheduled.activity_task_scheduled.result_sink if scheduled.activity_task_scheduled.HasField("result_sink") else None,
         )
 
     # ----------------------------------------------------------- responses

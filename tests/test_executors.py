@@ -43,6 +43,21 @@ def max_outstanding(events, activity_type: str | None = None) -> int:
     return peak
 
 
+async def run_histories(handle) -> list[list]:
+    """The history of every run of the workflow (following continue-as-new)."""
+    runs, run_id = [], handle.run_id
+    while run_id:
+        events = await handle.history(run_id)
+        runs.append(events)
+        last = events[-1]
+        run_id = last.workflow_execution_continued_as_new.new_execution_run_id if last.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW else ""
+    return runs
+
+
+async def all_events(handle) -> list:
+    return [e for run in await run_histories(handle) for e in run]
+
+
 def scheduled_types(events) -> Counter:
     return Counter(e.activity_task_scheduled.activity_type.name for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
 
@@ -56,18 +71,18 @@ async def test_seed_examples_thousand_items(client):
                       activities=[seed.process_item, seed.get_next_item, seed.get_item_by_index]) as worker:
         assert "fanflow.offset_group" in worker.activities
         handles = [await client.start_workflow(w, task_queue="exec-seed") for w in (seed.ListExample, seed.ChainExample, seed.OffsetExample)]
-        results = await asyncio.gather(*(h.result(timeout=60) for h in handles))
+        results = await asyncio.gather(*(h.result(timeout=150) for h in handles))
     for r in results:
         assert r == seed.EXPECTED
-    list_events, chain_events, offset_events = [await h.history() for h in handles]
-    assert scheduled_types(list_events) == {"process_item": 1000}
+    list_events, chain_events, offset_events = [await all_events(h) for h in handles]
+    assert scheduled_types(list_events) == {"process_item": 1000, "fanflow.read_results": 1}
     assert max_outstanding(list_events) <= 100
-    assert scheduled_types(chain_events) == {"get_next_item": 1001, "process_item": 1000}
+    assert scheduled_types(chain_events) == {"get_next_item": 1001, "process_item": 1000, "fanflow.read_results": 1}
     # Chain: processing overlaps fetching (some process_item scheduled before the last fetch)
     sched = [e.activity_task_scheduled.activity_type.name for e in chain_events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
     assert sched.index("process_item") < len(sched) - 1000
     # Offset: 1,000 items in groups of 50 = 20 group activity executions, nothing else
-    assert scheduled_types(offset_events) == {"fanflow.offset_group": 20}
+    assert scheduled_types(offset_events) == {"fanflow.offset_group": 20, "fanflow.read_results": 1}
 
 
 # ------------------------------------------------------------ 2. errors
@@ -242,7 +257,7 @@ async def test_cap_on_pending_activities(client, mode, cap, activity_type, item_
     events = await handle.history()
     print(f"{mode}: peak in activity {RUNNING['peak']}, on worker {worker.peak_running_activities}, in history {max_outstanding(events)} (cap {cap})")
     assert 1 < max_outstanding(events) <= cap
-    assert scheduled_types(events) == {activity_type: 1000 if mode == "list" else 100}
+    assert scheduled_types(events) == {activity_type: 1000 if mode == "list" else 100, "fanflow.read_results": 1}
 
 
 # ------------------------------------------- 4. retried Offset group
@@ -280,7 +295,7 @@ async def test_retried_offset_group_only_reruns_failed_items(client):
     assert all(CALLS[i] == 1 for i in range(40) if i != 13), CALLS
     assert worker.activities_failed == 2  # the group [10, 20) failed twice, then succeeded
     events = await handle.history()
-    assert scheduled_types(events) == {"fanflow.offset_group": 4}  # retries write no events
+    assert scheduled_types(events) == {"fanflow.offset_group": 4, "fanflow.read_results": 1}  # retries write no events
     assert not [e for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_FAILED]
 
 
@@ -319,7 +334,7 @@ async def test_cache_off_full_replay_gives_the_same_commands(client):
     assert result == [[2 * i for i in range(30)], [0, 2, 4, 6, 8], [f"{i}:v{i}" for i in range(30)]]
     events = await handle.history()
     assert not [e for e in events if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_FAILED]
-    assert scheduled_types(events) == {"one_param": 35, "fetch_next": 6, "fanflow.offset_group": 8}
+    assert scheduled_types(events) == {"one_param": 35, "fetch_next": 6, "fanflow.offset_group": 8, "fanflow.read_results": 3}
 
 
 # ------------------------------------------------ a failing List item

@@ -235,6 +235,17 @@ class WorkflowInstance:
         self._history_length = 0
         self._history_size_bytes = 0
         self._suggest_continue_as_new = False
+        #: The run's input payload (what executors continue as new with).
+        self.input_payload = common_pb2.Payload()
+        #: SDK state carried over from the previous run (``sdk_state`` of WorkflowExecutionStarted),
+        #: decoded: ``{executor_id: checkpoint}``.
+        self.sdk_state: dict[str, Any] = {}
+        #: Per-run bookkeeping of ``execute_activities_in_parallel`` (see executors.py).
+        self.executor_seq = 0
+        self.executor_checkpoints: dict[str, Any] = {}
+        self.continue_as_new_requested = False
+        self.active_executors = 0
+        self.executor_runs: dict[int, Any] = {}
 
     # ------------------------------------------------------------ public
 
@@ -459,6 +470,10 @@ class WorkflowInstance:
         self.continued_run_id = a.continued_execution_run_id
         self.first_execution_run_id = a.first_execution_run_id or self.run_id
         self.start_time = timeutil.ts_to_seconds(ev.event_time) if ev.HasField("event_time") else None
+        self.input_payload = a.input
+        if a.HasField("sdk_state") and a.sdk_state.data:
+            state = converter.from_payload(a.sdk_state)
+            self.sdk_state = state if isinstance(state, dict) else {}
         self._main_task = self._loop.create_task(self._main(a.input), name=f"workflow:{self.definition.name}")
 
     async def _main(self, payload: common_pb2.Payload) -> Any:
@@ -518,14 +533,15 @@ class WorkflowInstance:
                 complete_workflow_execution=common_pb2.CompleteWorkflowExecutionCommandAttributes(result=result),
             )
         elif isinstance(exc, ContinueAsNewError):
-            self._close(
-                CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
-                continue_as_new_workflow_execution=common_pb2.ContinueAsNewWorkflowExecutionCommandAttributes(
-                    workflow_type=common_pb2.WorkflowType(name=exc.workflow_type),
-                    task_queue=common_pb2.TaskQueue(name=exc.task_queue),
-                    input=exc.input,
-                ),
+            attrs = common_pb2.ContinueAsNewWorkflowExecutionCommandAttributes(
+                workflow_type=common_pb2.WorkflowType(name=exc.workflow_type),
+                task_queue=common_pb2.TaskQueue(name=exc.task_queue),
+                input=exc.input,
             )
+            sdk_state = getattr(exc, "sdk_state", None)
+            if sdk_state is not None:
+                attrs.sdk_state.CopyFrom(sdk_state)
+            self._close(CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, continue_as_new_workflow_execution=attrs)
         elif isinstance(exc, (FailureError, asyncio.CancelledError)):
             failure = converter.failure_from_exception(exc, source="workflow")
             self._close(
@@ -570,8 +586,19 @@ class WorkflowInstance:
 
     # ------------------------------------------------- called by user code
 
-    async def execute_activity(self, defn: "ActivityDefinition", args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-        """Schedule ``defn`` with these arguments and wait for its decoded result."""
+    async def execute_activity(
+        self,
+        defn: "ActivityDefinition",
+        args: Sequence[Any],
+        kwargs: dict[str, Any],
+        *,
+        result_sink: tuple[str, int] | None = None,
+        task_queue: str | None = None,
+    ) -> Any:
+        """Schedule ``defn`` with these arguments and wait for its decoded result.
+
+        With ``result_sink=(executor_id, index)`` the worker stores the result beside history
+        (PutParallelResults) and completes with an empty result: this returns ``None``."""
         payload = converter.encode_args(defn.signature, args, kwargs)
         self._activity_seq += 1
         activity_id = str(self._activity_seq)
@@ -581,10 +608,16 @@ class WorkflowInstance:
             input=payload,
         )
         defn.options.apply_to(attrs)
+        if task_queue and not attrs.task_queue.name:
+            attrs.task_queue.name = task_queue
+        if result_sink is not None:
+            attrs.result_sink.executor_id, attrs.result_sink.index = result_sink
         future = self._loop.create_future()
         self._add_command(common_pb2.Command(command_type=CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, schedule_activity_task=attrs))
         self._unechoed_activities[activity_id] = _ActivityState(activity_id, defn, future)
         result = await future
+        if result_sink is not None:
+            return None
         return converter.from_payload(result, defn.return_type)
 
     async def sleep(self, seconds: float) -> None:

@@ -29,8 +29,27 @@ against the activity's type hints before anything is scheduled.
 Called outside a workflow (plain ``asyncio``), the same code runs the functions directly,
 which is handy in unit tests.
 
-All progress of one call lives in one ``ExecutorState`` (cursor, in-flight units, results):
-that is what continue-as-new / durable progress would checkpoint (not implemented yet).
+Inside a workflow (DESIGN.md, "Parallel executors at scale"):
+
+* **Executor id** ``<first run id>/<n>`` (``n`` counts executor calls in the run's code path,
+  the same in every run of a continue-as-new chain); each run records a ``fanflow.executor``
+  marker ``{"executor_id", "total", "pattern"}`` (progress API).
+* **Results by reference**: List / Chain items are scheduled with a ``result_sink``
+  ``(executor id, item index)``: the worker stores the result with ``PutParallelResults`` and
+  completes with an empty result. Offset groups store their items' results themselves and a
+  retried group skips the indexes already stored. When every item is done the executor reads
+  the results back in pages (< 1.5 MB each) with the internal activity
+  ``fanflow.read_results``, decoding them with the activity's return type.
+* **Automatic continue-as-new**: when history suggests it (or the executors' own budget,
+  ``EVENT_BUDGET`` events / ``BYTES_BUDGET`` bytes, is spent) the executor stops scheduling,
+  drains what is in flight (so ``max_concurrent_scheduled_tasks`` holds across runs) and
+  continues as new with the run's *original* input plus ``sdk_state``
+  ``{executor id: {"cursor": k, "done": bool, ...}}``. The next run re-runs the workflow code:
+  a finished executor returns its results from the store, the interrupted one resumes at its
+  cursor. The signal is ``ExecutorContinueAsNew`` (a ``BaseException``). Call executors from
+  the workflow's main flow (directly or through ``asyncio.gather``), not from a detached task.
+
+All progress of one call lives in one ``ExecutorState`` (cursor, in-flight units, results).
 """
 from __future__ import annotations
 
@@ -40,8 +59,9 @@ import dataclasses
 import datetime
 import functools
 import inspect
+import json
 from collections.abc import Mapping
-from typing import Any, Awaitable, Callable, Dict, List, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, NoReturn, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -49,7 +69,9 @@ from . import activity as activity_module
 from . import converter
 from ._loop import current_instance
 from .activity import ActivityContext, ActivityDefinition, ActivityOptions
-from .exceptions import ApplicationError
+from .exceptions import ApplicationError, ContinueAsNewError
+from protos import common_pb2
+from protos import workflow_service_pb2 as ws
 
 __all__ = [
     "execute_activities_in_parallel",
@@ -58,6 +80,8 @@ __all__ = [
     "DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS",
     "DEFAULT_MAX_CONCURRENT_EXECUTIONS_PER_WORKER",
     "OFFSET_GROUP_ACTIVITY",
+    "READ_RESULTS_ACTIVITY",
+    "ExecutorContinueAsNew",
 ]
 
 T = TypeVar("T")
@@ -67,6 +91,15 @@ DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS = 100
 DEFAULT_MAX_CONCURRENT_EXECUTIONS_PER_WORKER = 100
 #: Registered name of the internal activity that runs one Offset group.
 OFFSET_GROUP_ACTIVITY = "fanflow.offset_group"
+#: Registered name of the internal activity that reads one page of stored results.
+READ_RESULTS_ACTIVITY = "fanflow.read_results"
+EXECUTOR_MARKER = "fanflow.executor"
+#: The executors' own history budget per run (history's suggestion comes first at its
+#: defaults; this protects the 51,200-event / 50 MiB limits when the suggestion is raised).
+EVENT_BUDGET = 20_000
+BYTES_BUDGET = 20 * 1024 * 1024
+#: Maximum bytes of results in one page returned by ``fanflow.read_results``.
+PAGE_BYTES = 1_400_000
 
 _PATTERN_ERROR = "Must specify one execution pattern: items, get_item_from_prev_item_activity, or get_item_from_index_activity"
 
@@ -108,6 +141,208 @@ class ExecutorState:
     def finish(self, unit: int, result: Any) -> None:
         self.in_flight.discard(unit)
         self.results[unit] = result
+
+
+# ------------------------------------------------- continue-as-new / run
+
+
+class ExecutorContinueAsNew(ContinueAsNewError):
+    """Raised by an executor to continue the workflow as new with its checkpoints
+    (``sdk_state``). A ``BaseException``: user code's ``except Exception`` does not swallow it."""
+
+    def __init__(self, input: common_pb2.Payload, *, workflow_type: str, task_queue: str, sdk_state: common_pb2.Payload):
+        super().__init__(input, workflow_type=workflow_type, task_queue=task_queue)
+        self.sdk_state = sdk_state
+
+
+class _Run:
+    """One executor call inside a workflow run: its id, its checkpoint from the previous run,
+    when to stop this run, and the way out (continue as new) or the end (read results)."""
+
+    def __init__(self, instance: Any, pattern: str, defn: ActivityDefinition) -> None:
+        self.instance = instance
+        n = instance.executor_seq
+        instance.executor_seq += 1
+        self.executor_id = f"{instance.first_execution_run_id or instance.run_id}/{n}"
+        checkpoint = instance.sdk_state.get(self.executor_id)
+        self.checkpoint: dict[str, Any] = checkpoint if isinstance(checkpoint, dict) else {}
+        self.pattern = pattern
+        self.defn = defn
+        self.task_queue = defn.options.task_queue
+        self.finished_in_run = 0
+        self._active = True
+        instance.active_executors += 1
+        instance.executor_runs[n] = self
+
+    def marker(self, total: int) -> None:
+        self.instance.record_marker(EXECUTOR_MARKER, {"executor_id": self.executor_id, "total": total, "pattern": self.pattern})
+
+    def check_total(self, total: int) -> None:
+        known = self.checkpoint.get("total")
+        if known is not None and known != total:
+            raise ApplicationError(
+                f"executor {self.executor_id} ({self.pattern}) had {known} items in the previous run and now has {total}: "
+                "the items must be the same in every run of a continue-as-new chain (compute them from the workflow input)",
+                type="ExecutorItemsChanged",
+                non_retryable=True,
+            )
+
+    def should_stop(self) -> bool:
+        """Stop scheduling in this run? (history suggests continue-as-new, or the executors'
+        own budget is spent; at least one unit must have finished in this run, so every run
+        makes progress)."""
+        inst = self.instance
+        if inst.continue_as_new_requested:
+            return True
+        if self.finished_in_run < 1:
+            return False
+        if inst._suggest_continue_as_new or inst._history_length >= EVENT_BUDGET or inst._history_size_bytes >= BYTES_BUDGET:
+            inst.continue_as_new_requested = True
+            return True
+        return False
+
+    def leave(self) -> None:
+        if self._active:
+            self._active = False
+            inst = self.instance
+            inst.active_executors -= 1
+            idle = getattr(inst, "_executors_idle", None)
+            if inst.active_executors == 0 and idle is not None:
+                idle.set()
+
+    async def continue_as_new(self, checkpoint: dict[str, Any]) -> NoReturn:
+        """Checkpoint, wait until every executor of the run drained, continue as new."""
+        inst = self.instance
+        inst.continue_as_new_requested = True
+        inst.executor_checkpoints[self.executor_id] = {**checkpoint, "pattern": self.pattern, "done": False}
+        self.leave()
+        if inst.active_executors > 0:
+            idle = getattr(inst, "_executors_idle", None)
+            if idle is None:
+                idle = inst._executors_idle = asyncio.Event()
+            await idle.wait()
+        raise ExecutorContinueAsNew(
+            inst.input_payload,
+            workflow_type=inst.definition.name,
+            task_queue=inst.task_queue,
+            sdk_state=converter.to_payload(inst.executor_checkpoints),
+        )
+
+    async def finish(self, total: int) -> None | list:
+        """All ``total`` items are done: remember it for later runs, read the results back."""
+        self.instance.executor_checkpoints[self.executor_id] = {"cursor": total, "total": total, "done": True, "pattern": self.pattern}
+        self.leave()
+        rtype = self.defn.return_type
+        if rtype is None or rtype is type(None):
+            return None
+        adapter = _adapter(rtype)
+        values: list[Any] = []
+        start = 0
+        while start < total:
+            page = await self.instance.execute_activity(
+                _READ_RESULTS_DEFN, (), {"spec": _ReadSpec(executor_id=self.executor_id, start=start, end=total)}, task_queue=self.task_queue
+            )
+            got = page.get("values") or []
+            values.extend(adapter.validate_python(v) for v in got)
+            start = max(int(page.get("next", start)), start + len(got))
+            if not got:
+                raise ApplicationError(f"executor {self.executor_id}: no stored result for item {start}", type="MissingResult", non_retryable=True)
+        if values and all(v is None for v in values):
+            return None
+        return values
+
+
+def _new_run(pattern: str, defn: ActivityDefinition) -> _Run | None:
+    instance = current_instance()
+    return _Run(instance, pattern, defn) if instance is not None else None
+
+
+class _ReadSpec(BaseModel):
+    executor_id: str
+    start: int
+    end: int
+
+
+@activity_module.activity(name=READ_RESULTS_ACTIVITY)
+async def read_results(spec: _ReadSpec) -> dict:
+    """One page of stored results ``{"next": index after the page, "values": [JSON, ...]}``,
+    at most ``PAGE_BYTES`` of results (at least one)."""
+    ctx = ActivityContext.current()
+    client = ctx.client if ctx is not None else None
+    if client is None:
+        raise ApplicationError(f"{READ_RESULTS_ACTIVITY} runs on a worker (it needs the worker's client)", non_retryable=True)
+    values: list[Any] = []
+    size = 0
+    nxt = spec.start
+    while nxt < spec.end:
+        resp = await client.call(
+            "GetParallelResults",
+            ws.GetParallelResultsRequest(
+                namespace=client.namespace, workflow_id=ctx.info.workflow_id, executor_id=spec.executor_id,
+                start_index=nxt, limit=min(1000, spec.end - nxt),
+            ),
+        )
+        if not resp.results or resp.results[0].index != nxt:
+            raise ApplicationError(f"executor {spec.executor_id}: no stored result for item {nxt}", type="MissingResult", non_retryable=True)
+        for r in resp.results:
+            if r.index != nxt or nxt >= spec.end:
+                break
+            data = r.payload.data or b"null"
+            if values and size + len(data) > PAGE_BYTES:
+                return {"next": nxt, "values": values}
+            values.append(json.loads(data))
+            size += len(data) + 1
+            nxt += 1
+    return {"next": nxt, "values": values}
+
+
+_READ_RESULTS_DEFN: ActivityDefinition = read_results.__fanflow_activity__  # type: ignore[attr-defined]
+
+
+class _ResultWriter:
+    """Stores an Offset group's item results beside history in batches (one call in flight)."""
+
+    def __init__(self, client: Any, workflow_id: str, executor_id: str) -> None:
+        self.client, self.workflow_id, self.executor_id = client, workflow_id, executor_id
+        self.pending: list[ws.IndexedPayload] = []
+        self.failed = 0
+        self._task: asyncio.Task | None = None
+
+    def add(self, index: int, value: Any) -> None:
+        self.pending.append(ws.IndexedPayload(index=index, payload=converter.to_payload(value)))
+        self._kick()
+
+    def add_failed(self, n: int) -> None:
+        self.failed += n
+
+    def _kick(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        while self.pending or self.failed:
+            batch, self.pending = self.pending, []
+            failed, self.failed = self.failed, 0
+            await self.client.call(
+                "PutParallelResults",
+                ws.PutParallelResultsRequest(
+                    namespace=self.client.namespace, workflow_id=self.workflow_id, executor_id=self.executor_id,
+                    results=batch, failed_attempts=failed,
+                ),
+            )
+
+    async def close(self) -> None:
+        if self._task is not None:
+            await self._task
+        await self._drain()
+
+
+async def _stored_indexes(client: Any, workflow_id: str, executor_id: str, start: int, end: int) -> set[int]:
+    resp = await client.call(
+        "GetParallelResults",
+        ws.GetParallelResultsRequest(namespace=client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=start, limit=end - start),
+    )
+    return {r.index for r in resp.results if start <= r.index < end}
 
 
 # ------------------------------------------------------------ validation
@@ -243,11 +478,12 @@ async def _call_directly(defn: ActivityDefinition, kwargs: dict[str, Any]) -> An
     return await asyncio.get_running_loop().run_in_executor(None, functools.partial(ctx.run, defn.fn, **kwargs))
 
 
-async def _run_activity(defn: ActivityDefinition, kwargs: dict[str, Any]) -> Any:
-    """Inside a workflow: schedule it and await its decoded result. Elsewhere: call it."""
+async def _run_activity(defn: ActivityDefinition, kwargs: dict[str, Any], sink: tuple[str, int] | None = None) -> Any:
+    """Inside a workflow: schedule it and await its decoded result (``None`` with a result
+    sink: the result is stored beside history). Elsewhere: call it."""
     instance = current_instance()
     if instance is not None:
-        return await instance.execute_activity(defn, (), kwargs)
+        return await instance.execute_activity(defn, (), kwargs, result_sink=sink)
     return await _call_directly(defn, kwargs)
 
 
@@ -260,13 +496,15 @@ def _as_result(results: dict[int, Any], n: int, defn: ActivityDefinition) -> Non
     return ordered
 
 
-async def _sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[int], Awaitable[Any]]) -> None:
-    """Run units ``0 .. state.total-1`` with at most ``cap`` in flight (lanes pull the next
-    unit when theirs finishes; deterministic: lanes run in FIFO order on the workflow loop)."""
+async def _sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[int], Awaitable[Any]], run: _Run | None = None) -> None:
+    """Run units ``state.cursor .. state.total-1`` with at most ``cap`` in flight (lanes pull
+    the next unit when theirs finishes; deterministic: lanes run in FIFO order on the
+    workflow loop). With ``run``, lanes stop taking units when the run should continue as
+    new; the call returns once the units in flight finished (``state.cursor < total``)."""
     assert state.total is not None
 
     async def lane() -> None:
-        while not state.failed and state.cursor < state.total:  # type: ignore[operator]
+        while not state.failed and state.cursor < state.total and not (run is not None and run.should_stop()):  # type: ignore[operator]
             unit = state.start()
             try:
                 result = await run_unit(unit)
@@ -274,8 +512,10 @@ async def _sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[in
                 state.failed = True
                 raise
             state.finish(unit, result)
+            if run is not None:
+                run.finished_in_run += 1
 
-    lanes = [asyncio.ensure_future(lane()) for _ in range(min(cap, state.total))]
+    lanes = [asyncio.ensure_future(lane()) for _ in range(min(cap, state.total - state.cursor))]
     await _gather_or_cancel(lanes)
 
 
@@ -295,23 +535,38 @@ async def _gather_or_cancel(tasks: list[asyncio.Future]) -> list[Any]:
 
 async def _run_list(defn: ActivityDefinition, items: list[Any], cap: int, extra_params: dict[str, Any] | None) -> None | list:
     shape = _CallShape.of(defn)
+    run = _new_run("list", defn)
+    total = len(items)
+    if run is not None:
+        run.check_total(total)
+        run.marker(total)
+        if run.checkpoint.get("done"):
+            return await run.finish(total)
     calls: list[dict[str, Any]] = []
-    for i, item in enumerate(items):  # all checked before anything runs
-        where = f"item at index {i}"
-        raw = shape.raw_kwargs(item, extra_params, where)
-        shape.validate(raw, where)
-        try:
-            converter.to_json_bytes(raw)
-        except TypeError as exc:
-            raise ValueError(f"{where} cannot be sent to activity {defn.name!r}: {exc}") from None
-        calls.append(raw)
-    state = ExecutorState("list", total=len(items))
+    if run is None or not run.checkpoint:
+        for i, item in enumerate(items):  # all checked before anything runs (first run)
+            where = f"item at index {i}"
+            raw = shape.raw_kwargs(item, extra_params, where)
+            shape.validate(raw, where)
+            try:
+                converter.to_json_bytes(raw)
+            except TypeError as exc:
+                raise ValueError(f"{where} cannot be sent to activity {defn.name!r}: {exc}") from None
+            calls.append(raw)
+    state = ExecutorState("list", total=total, cursor=int(run.checkpoint.get("cursor", 0)) if run is not None else 0)
 
-    async def run(i: int) -> Any:
-        return await _run_activity(defn, calls[i])
+    async def unit(i: int) -> Any:
+        raw = calls[i] if calls else shape.raw_kwargs(items[i], extra_params, f"item at index {i}")
+        if run is None:
+            return await _run_activity(defn, raw)
+        return await _run_activity(defn, raw, sink=(run.executor_id, i))
 
-    await _sliding_window(state, cap, run)
-    return _as_result(state.results, len(items), defn)
+    await _sliding_window(state, cap, unit, run)
+    if run is None:
+        return _as_result(state.results, total, defn)
+    if state.cursor < total:
+        await run.continue_as_new({"cursor": state.cursor, "total": total})
+    return await run.finish(total)
 
 
 # -------------------------------------------------------------- Chain
@@ -323,20 +578,34 @@ async def _run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_
     if not fetch_shape.params:
         raise ValueError(f"'get_item_from_prev_item_activity' ({fetch.name!r}) must take the previous item as its parameter")
     prev_name = fetch_shape.params[0].name
+    run = _new_run("chain", defn)
+    prev: Any = None
     state = ExecutorState("chain", total=None)
+    if run is not None:
+        if run.checkpoint.get("done"):
+            run.marker(int(run.checkpoint["total"]))
+            return await run.finish(int(run.checkpoint["total"]))
+        run.marker(0)
+        state.cursor = int(run.checkpoint.get("cursor", 0))
+        prev = run.checkpoint.get("prev")
     tasks: list[asyncio.Future] = []
+    stopped = False
 
     async def process(i: int, kwargs: dict[str, Any]) -> None:
         try:
-            result = await _run_activity(defn, kwargs)
+            result = await _run_activity(defn, kwargs, sink=(run.executor_id, i) if run is not None else None)
         except BaseException:
             state.failed = True
             raise
         state.finish(i, result)
+        if run is not None:
+            run.finished_in_run += 1
 
     try:
-        prev: Any = None
         while not state.failed:
+            if run is not None and run.should_stop():
+                stopped = True
+                break
             fetch_kwargs = {prev_name: prev}
             if extra_params is not None and any(p.name == "extra_params" for p in fetch_shape.params[1:]):
                 fetch_kwargs["extra_params"] = extra_params
@@ -349,14 +618,20 @@ async def _run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_
             shape.validate(raw, where)
             tasks.append(asyncio.ensure_future(process(i, raw)))
             prev = item
-        state.total = state.cursor
+        if not stopped:
+            state.total = state.cursor
         await _gather_or_cancel(tasks)
     except (Exception, asyncio.CancelledError):  # not GeneratorExit (see _gather_or_cancel)
         for t in tasks:
             if not t.done():
                 t.cancel()
         raise
-    return _as_result(state.results, state.total, defn)
+    if run is None:
+        return _as_result(state.results, state.total, defn)
+    if stopped:
+        await run.continue_as_new({"cursor": state.cursor, "prev": converter.to_jsonable(prev)})
+    run.marker(state.cursor)
+    return await run.finish(state.cursor)
 
 
 # ------------------------------------------------------------- Offset
@@ -368,13 +643,19 @@ class _OffsetGroupSpec(BaseModel):
     start: int
     end: int
     extra_params: dict[str, Any] | None = None
+    #: Inside a workflow: results go beside history under this executor id (not in the
+    #: group's result, not in heartbeats).
+    executor_id: str | None = None
 
 
 @activity_module.activity(name=OFFSET_GROUP_ACTIVITY)
 async def offset_group(spec: _OffsetGroupSpec) -> list[Any]:
     """One Offset group: fetch + process each index of ``[start, end)`` concurrently.
 
-    Finished indices and their (JSON) results are heartbeated as
+    With ``spec.executor_id`` (inside a workflow) each item's result is stored beside history
+    (``PutParallelResults``, batched) as soon as it is done, a retried attempt skips the indexes
+    already stored, heartbeats only say how many are done (liveness) and the group returns
+    ``[]``. Without (outside a workflow): finished indices and their (JSON) results are heartbeated as
     ``{"start": s, "end": e, "done": {"<idx>": result}}``; a retried attempt skips them. When
     items fail, the others' results are kept (heartbeat) and the attempt fails with the first
     failure. This registered version finds the user's activities in the global registry; a
@@ -392,6 +673,8 @@ def bind_offset_group(activities: dict[str, ActivityDefinition]) -> None:
         defn = activities.get(name)
         return defn if defn is not None else activity_module.get_activity(name)
 
+    activities.setdefault(READ_RESULTS_ACTIVITY, _READ_RESULTS_DEFN)
+
     async def offset_group(spec: _OffsetGroupSpec) -> list[Any]:
         return await _offset_group(spec, lookup)
 
@@ -406,8 +689,14 @@ async def _offset_group(spec: _OffsetGroupSpec, lookup: Callable[[str], Activity
     info = activity_module.info()
 
     done: dict[int, Any] = {}
+    client = parent.client if parent is not None else None
+    writer: _ResultWriter | None = None
+    if spec.executor_id and client is not None:
+        writer = _ResultWriter(client, info.workflow_id, spec.executor_id)
+        for idx in await _stored_indexes(client, info.workflow_id, spec.executor_id, spec.start, spec.end):
+            done[idx] = None
     details = info.heartbeat_details
-    if info.attempt > 1 and isinstance(details, dict) and isinstance(details.get("done"), dict):
+    if writer is None and info.attempt > 1 and isinstance(details, dict) and isinstance(details.get("done"), dict):
         for key, value in details["done"].items():
             try:
                 idx = int(key)
@@ -417,6 +706,9 @@ async def _offset_group(spec: _OffsetGroupSpec, lookup: Callable[[str], Activity
                 done[idx] = value
 
     def record() -> None:
+        if writer is not None:
+            activity_module.heartbeat({"start": spec.start, "end": spec.end, "done": len(done)})
+            return
         activity_module.heartbeat({"start": spec.start, "end": spec.end, "done": {str(k): v for k, v in sorted(done.items())}})
 
     async def one(idx: int) -> None:
@@ -438,12 +730,19 @@ async def _offset_group(spec: _OffsetGroupSpec, lookup: Callable[[str], Activity
             raise ApplicationError(str(exc), type="InvalidItem", non_retryable=True) from None
         with ActivityContext(info=dataclasses.replace(child_info, activity_type=process.name), heartbeat=None).activate():
             result = await _call_directly(process, kwargs)
-        done[idx] = converter.to_jsonable(result)
+        if writer is not None:
+            writer.add(idx, result)
+            done[idx] = None
+        else:
+            done[idx] = converter.to_jsonable(result)
         record()
 
     todo = [i for i in range(spec.start, spec.end) if i not in done]
     outcomes = await asyncio.gather(*(one(i) for i in todo), return_exceptions=True)
     failures = [(i, exc) for i, exc in zip(todo, outcomes) if isinstance(exc, BaseException)]
+    if writer is not None:
+        writer.add_failed(len(failures))
+        await writer.close()  # what finished is stored even when others failed
     if failures:
         record()
         idx, exc = failures[0]
@@ -456,6 +755,8 @@ async def _offset_group(spec: _OffsetGroupSpec, lookup: Callable[[str], Activity
             type=kind,
             non_retryable=bool(getattr(exc, "non_retryable", False)),
         ) from exc
+    if writer is not None:
+        return []
     return [done[i] for i in range(spec.start, spec.end)]
 
 
@@ -490,17 +791,33 @@ async def _run_offset(
     group_defn = _group_definition(fetch, defn)
     result_adapter = _adapter(defn.return_type)
     n_groups = -(-n_items // group_size)
+    run = _new_run("offset", defn)
     state = ExecutorState("offset", total=n_groups)
+    if run is not None:
+        run.check_total(n_items)
+        run.marker(n_items)
+        if run.checkpoint.get("done"):
+            return await run.finish(n_items)
+        if run.checkpoint and run.checkpoint.get("group_size") != group_size:
+            raise ApplicationError(f"executor {run.executor_id}: the group size changed between runs", type="ExecutorItemsChanged", non_retryable=True)
+        state.cursor = int(run.checkpoint.get("cursor", 0))
 
-    async def run(g: int) -> list[Any]:
+    async def unit(g: int) -> list[Any]:
         start, end = g * group_size, min(n_items, (g + 1) * group_size)
-        spec = _OffsetGroupSpec(fetch=fetch.name, process=defn.name, start=start, end=end, extra_params=extra_params)
+        spec = _OffsetGroupSpec(
+            fetch=fetch.name, process=defn.name, start=start, end=end, extra_params=extra_params,
+            executor_id=run.executor_id if run is not None else None,
+        )
         values = await _run_activity(group_defn, {"spec": spec})
         return [result_adapter.validate_python(v) for v in values]
 
-    await _sliding_window(state, cap, run)
-    results = {g * group_size + k: v for g, values in state.results.items() for k, v in enumerate(values)}
-    return _as_result(results, n_items, defn)
+    await _sliding_window(state, cap, unit, run)
+    if run is None:
+        results = {g * group_size + k: v for g, values in state.results.items() for k, v in enumerate(values)}
+        return _as_result(results, n_items, defn)
+    if state.cursor < n_groups:
+        await run.continue_as_new({"cursor": state.cursor, "total": n_items, "group_size": group_size})
+    return await run.finish(n_items)
 
 
 # ------------------------------------------------------------- entry
@@ -529,6 +846,31 @@ async def execute_activities_in_parallel(
     patterns = [p for p in (items, get_item_from_prev_item_activity, get_item_from_index_activity) if p is not None]
     if len(patterns) != 1:
         raise ValueError(_PATTERN_ERROR)
+    instance = current_instance()
+    if instance is None:
+        return await _dispatch(defn, items, get_item_from_prev_item_activity, get_item_from_index_activity, n_items,
+                               max_concurrent_scheduled_tasks, max_concurrent_executions_per_worker, extra_params)
+    seq = instance.executor_seq
+    try:
+        return await _dispatch(defn, items, get_item_from_prev_item_activity, get_item_from_index_activity, n_items,
+                               max_concurrent_scheduled_tasks, max_concurrent_executions_per_worker, extra_params)
+    finally:
+        # a call that failed (or was dropped) no longer counts as draining-to-be-awaited
+        run = instance.executor_runs.pop(seq, None)
+        if run is not None:
+            run.leave()
+
+
+async def _dispatch(
+    defn: ActivityDefinition,
+    items: Any,
+    get_item_from_prev_item_activity: Any,
+    get_item_from_index_activity: Any,
+    n_items: Any,
+    max_concurrent_scheduled_tasks: Any,
+    max_concurrent_executions_per_worker: Any,
+    extra_params: Any,
+) -> None | list:
     cap = _positive_int(max_concurrent_scheduled_tasks, "max_concurrent_scheduled_tasks", 1)
     group_size = _positive_int(max_concurrent_executions_per_worker, "max_concurrent_executions_per_worker", 1)
     if extra_params is not None and not isinstance(extra_params, Mapping):

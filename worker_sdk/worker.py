@@ -272,11 +272,14 @@ class Worker:
         namespace = self.client.namespace
         definition = self.activities.get(task.activity_type.name)
         heartbeats = _Heartbeater(self.client, task.task_token, self.identity)
+        sink = task.result_sink if task.HasField("result_sink") and task.result_sink.executor_id else None
         try:
             if definition is None:
                 raise ApplicationError(f"activity type {task.activity_type.name!r} is not registered on worker {self.identity} (known: {sorted(self.activities)})", type="ActivityNotRegistered")
             args, kwargs = definition.decode_input(task.input)
-            context = activity_module.ActivityContext(info=activity_module.ActivityInfo.from_poll_response(task, namespace=namespace), heartbeat=heartbeats.record)
+            context = activity_module.ActivityContext(
+                info=activity_module.ActivityInfo.from_poll_response(task, namespace=namespace), heartbeat=heartbeats.record, client=self.client
+            )
             with context.activate():
                 if definition.is_async:
                     result = await definition.fn(*args, **kwargs)
@@ -291,6 +294,11 @@ class Worker:
                     type="PayloadTooLarge",
                     non_retryable=True,
                 )
+            if sink is not None:
+                # Results by reference: stored beside history (idempotent per index), the
+                # activity completes with an empty result.
+                await self._store_result(task, sink, payload)
+                payload = common_pb2.Payload()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
@@ -300,11 +308,35 @@ class Worker:
             request = ws.RespondActivityTaskFailedRequest(namespace=namespace, task_token=task.task_token, failure=failure, identity=self.identity)
             if heartbeats.last_details is not None:
                 request.last_heartbeat_details.CopyFrom(heartbeats.last_details)
+            if sink is not None:
+                await self._count_failed_attempt(task, sink)
             await self._respond("RespondActivityTaskFailed", request)
             return
         heartbeats.stop()
         self.activities_completed += 1
         await self._respond("RespondActivityTaskCompleted", ws.RespondActivityTaskCompletedRequest(namespace=namespace, task_token=task.task_token, result=payload, identity=self.identity))
+
+    async def _store_result(self, task: ws.PollActivityTaskQueueResponse, sink: common_pb2.ResultSink, payload: common_pb2.Payload) -> None:
+        await self.client.call(
+            "PutParallelResults",
+            ws.PutParallelResultsRequest(
+                namespace=self.client.namespace,
+                workflow_id=task.workflow_execution.workflow_id,
+                executor_id=sink.executor_id,
+                results=[ws.IndexedPayload(index=sink.index, payload=payload)],
+            ),
+        )
+
+    async def _count_failed_attempt(self, task: ws.PollActivityTaskQueueResponse, sink: common_pb2.ResultSink) -> None:
+        try:
+            await self.client.call(
+                "PutParallelResults",
+                ws.PutParallelResultsRequest(
+                    namespace=self.client.namespace, workflow_id=task.workflow_execution.workflow_id, executor_id=sink.executor_id, failed_attempts=1
+                ),
+            )
+        except grpc.aio.AioRpcError as exc:  # progress only: never fail the report for it
+            log.debug("could not count a failed item attempt", error=exc.details())
 
     async def _respond(self, method: str, request) -> None:
         try:
