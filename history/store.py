@@ -4,7 +4,8 @@ Every write of the shard goes through `ShardStore.write`: writes queued while a
 transaction is in flight are committed together in the next one (group commit),
 each in its own savepoint so one bad write cannot sink the others. A write is
 acknowledged only after COMMIT returned, and the WAL is fsynced on commit
-(synchronous=FULL by default), so an acknowledged write survives a crash.
+(synchronous=NORMAL by default in WAL mode), so an acknowledged write survives a
+crash or SIGKILL of the process; FULL (configurable) also survives power loss.
 
 Fencing: opening the store takes the shard by incrementing its range id; each
 transaction first checks that the range id is still ours (inside BEGIN
