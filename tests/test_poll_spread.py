@@ -166,3 +166,27 @@ async def test_waiting_polls_are_balanced_over_matching_processes(cluster):
             p.cancel()
         await asyncio.gather(*polls, return_exceptions=True)
         await channel.close()
+
+
+async def test_matching_waits_only_as_long_as_asked(cluster):
+    """fanflow-poll-wait metadata, and the caller's deadline, bound a poll's wait."""
+    from fanflow.clients import POLL_WAIT_METADATA
+    from protos import matching_service_pb2, matching_service_pb2_grpc
+
+    matching = cluster[1]
+    channel = grpc.aio.insecure_channel(matching.servers["matching"].address)
+    stub = matching_service_pb2_grpc.MatchingServiceStub(channel)
+    request = matching_service_pb2.PollActivityTaskQueueRequest(
+        partition=0, request=ws.PollActivityTaskQueueRequest(namespace="default", task_queue=C.TaskQueue(name="bounded"), identity="w"))
+    try:
+        began = time.monotonic()
+        response = await stub.PollActivityTaskQueue(request, metadata=((POLL_WAIT_METADATA, "0.3"),), timeout=POLL_TIMEOUT + 5)
+        assert response.task_token == b"" and 0.25 <= time.monotonic() - began < 2.0
+        began = time.monotonic()
+        response = await stub.PollActivityTaskQueue(request, timeout=2.5)  # answers ~1 s before the deadline, not cut
+        assert response.task_token == b"" and 1.2 <= time.monotonic() - began < 2.4
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await stub.PollActivityTaskQueue(request, metadata=((POLL_WAIT_METADATA, "soon"),), timeout=5)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and POLL_WAIT_METADATA in error.value.details()
+    finally:
+        await channel.close()
