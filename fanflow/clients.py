@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import grpc
 
-from fanflow import routing
+from fanflow import local_rpc, routing
 from fanflow.auth import internal_client_interceptors
 from fanflow.config import ClusterConfig
 from fanflow.grpcutil import insecure_channel
@@ -39,6 +39,7 @@ class _ChannelPool:
     def __init__(self, config: ClusterConfig) -> None:
         self._config = config
         self._channels: dict[str, grpc.aio.Channel] = {}
+        self._stubs: dict[tuple, object] = {}
 
     def get(self, address: str) -> grpc.aio.Channel:
         channel = self._channels.get(address)
@@ -47,7 +48,19 @@ class _ChannelPool:
             channel = self._channels[address] = insecure_channel(address, interceptors)
         return channel
 
+    def stub(self, address: str, stub_class):
+        """A stub for `address` (cached: building one costs a callable per method);
+        a direct in-process stub when that service lives in this process."""
+        key = (address, stub_class)
+        stub = self._stubs.get(key)
+        if stub is None:
+            servicer = local_rpc.local_servicer(address)
+            stub = local_rpc.LocalStub(servicer) if servicer is not None else stub_class(self.get(address))
+            self._stubs[key] = stub
+        return stub
+
     async def close(self) -> None:
+        self._stubs.clear()
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
@@ -63,10 +76,10 @@ class HistoryClient:
 
     def stub(self, shard_id: int) -> history_service_pb2_grpc.HistoryServiceStub:
         host = self.config.shard_owner(shard_id)
-        return history_service_pb2_grpc.HistoryServiceStub(self._pool.get(host.address))
+        return self._pool.stub(host.address, history_service_pb2_grpc.HistoryServiceStub)
 
     def stub_for_host(self, address: str) -> history_service_pb2_grpc.HistoryServiceStub:
-        return history_service_pb2_grpc.HistoryServiceStub(self._pool.get(address))
+        return self._pool.stub(address, history_service_pb2_grpc.HistoryServiceStub)
 
     async def close(self) -> None:
         await self._pool.close()
@@ -93,10 +106,10 @@ class MatchingClient:
 
     def stub(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int):
         host = self.owner(namespace, task_queue, task_type, partition)
-        return matching_service_pb2_grpc.MatchingServiceStub(self._pool.get(host.address))
+        return self._pool.stub(host.address, matching_service_pb2_grpc.MatchingServiceStub)
 
     def stub_for_host(self, address: str) -> matching_service_pb2_grpc.MatchingServiceStub:
-        return matching_service_pb2_grpc.MatchingServiceStub(self._pool.get(address))
+        return self._pool.stub(address, matching_service_pb2_grpc.MatchingServiceStub)
 
     def pick_add_partition(self, task_queue: common_pb2.TaskQueue) -> int:
         """Writes spread at random so every partition carries load."""

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from fanflow import local_rpc
 from fanflow.auth import ApiKeyCache, FrontendGuard, InternalSecretServerInterceptor
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
@@ -107,6 +108,11 @@ class ClusterProcess:
             self.servers["frontend"] = bind_server(self.listen or self.config.frontend_address, self.frontend.registrations(), **self._security("frontend"))
             if not self.listen:
                 self.config.frontend_address = self.servers["frontend"].address
+        # Services in this process call each other directly (fanflow/local_rpc.py).
+        if self.history:
+            local_rpc.register(self.config.history_host(self.history_name).address, self.history)
+        if self.matching:
+            local_rpc.register(self.config.matching_host(self.matching_name).address, self.matching)
         if self.history:
             await self.history.start()
         if self.matching:
@@ -117,6 +123,10 @@ class ClusterProcess:
         return self
 
     async def stop(self) -> None:
+        if self.history:
+            local_rpc.unregister(self.config.history_host(self.history_name).address)
+        if self.matching:
+            local_rpc.unregister(self.config.matching_host(self.matching_name).address)
         if self.matching:
             await self.matching.stop()  # waiting long polls answer empty instead of being cut
         for server in self.servers.values():

@@ -448,11 +448,16 @@ class Shard:
             history_size_bytes=s.history_size_bytes,
             shard_id=self.shard_id,
             first_run_id=s.first_run_id,
-            pending_activity_count=len(run.activities),
+            pending_activity_count=s.pending_activity_count,
         )
 
     async def describe(self, request: workflow_service_pb2.DescribeWorkflowExecutionRequest) -> workflow_service_pb2.DescribeWorkflowExecutionResponse:
-        run = await self._require(await self._resolve(request.namespace, request.execution))
+        # Under the workflow's lock: never show state whose commit is still in flight.
+        async with await self._locks((request.namespace, request.execution.workflow_id)):
+            run = await self._require(await self._resolve(request.namespace, request.execution))
+            return self._describe(run)
+
+    def _describe(self, run: RunState) -> workflow_service_pb2.DescribeWorkflowExecutionResponse:
         pending = [
             workflow_service_pb2.PendingActivityInfo(
                 activity_id=a.activity_id,
@@ -471,19 +476,23 @@ class Shard:
         deadline = time.monotonic() + request.wait_timeout.ToNanoseconds() / 1e9
         execution = request.execution
         while True:
-            key = await self._resolve(request.namespace, execution)
-            run = await self._require(key)
-            s = run.state
-            if s.status == common_pb2.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW and request.follow_runs:
-                execution = common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.continued_as_new_run_id)
-                continue
-            if s.status != RUNNING:
-                return await self._closed_result(run)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return workflow_service_pb2.GetWorkflowResultResponse(status=RUNNING, execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id))
-            fut = asyncio.get_running_loop().create_future()
-            self._waiters.setdefault(key, []).append(fut)
+            # Under the workflow's lock: an update in progress changes the cached state before
+            # its events are committed (the close event would not be readable yet).
+            async with await self._locks((request.namespace, execution.workflow_id)):
+                key = await self._resolve(request.namespace, execution)
+                run = await self._require(key)
+                s = run.state
+                closed = s.status != RUNNING
+                if s.status == common_pb2.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW and request.follow_runs:
+                    execution = common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.continued_as_new_run_id)
+                    continue
+                if closed:
+                    return await self._closed_result(run)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return workflow_service_pb2.GetWorkflowResultResponse(status=RUNNING, execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id))
+                fut = asyncio.get_running_loop().create_future()
+                self._waiters.setdefault(key, []).append(fut)  # registered before the lock is released: no close is missed
             try:
                 await asyncio.wait_for(fut, remaining)
             except asyncio.TimeoutError:
@@ -543,9 +552,8 @@ class Shard:
         infos = []
         for (data,) in rows:
             state = persistence_pb2.ExecutionState.FromString(data)
-            cached = self._runs.get((state.namespace, state.workflow_id, state.run_id))
-            run = cached or RunState(state, {}, self.shard_id, self.limits)
-            infos.append(self.execution_info(run))
+            # committed rows only: the cache may hold an update still being committed
+            infos.append(self.execution_info(RunState(state, {}, self.shard_id, self.limits)))
         token = b""
         if len(rows) == size:
             last = infos[-1]
@@ -600,8 +608,10 @@ class Shard:
 
     async def get_progress(self, request: workflow_service_pb2.GetWorkflowProgressRequest) -> workflow_service_pb2.GetWorkflowProgressResponse:
         ns, wf = request.namespace, request.workflow_id
-        run = await self._require(await self._resolve(ns, common_pb2.WorkflowExecution(workflow_id=wf)))
-        first_run = run.state.first_run_id
+        async with await self._locks((ns, wf)):  # a consistent, committed snapshot of the current run
+            run = await self._require(await self._resolve(ns, common_pb2.WorkflowExecution(workflow_id=wf)))
+            first_run, running, current_run_id, status = run.state.first_run_id, run.running, run.state.run_id, run.state.status
+            pending_now = len(run.activities)
         runs = sum(
             1 for (data,) in await self.store.fetchall("SELECT state FROM executions WHERE namespace=? AND workflow_id=?", (ns, wf))
             if persistence_pb2.ExecutionState.FromString(data).first_run_id == first_run
@@ -619,7 +629,7 @@ class Shard:
             ))[0]
             finished = total and done >= total
             latest = i == len(rows) - 1
-            in_flight = len(run.activities) if (latest and run.running and not finished) else 0
+            in_flight = pending_now if (latest and running and not finished) else 0
             end_ns = updated_ns if finished else now
             elapsed = max((end_ns - started_ns) / 1e9, 1e-9)
             rate = done / elapsed
@@ -640,7 +650,7 @@ class Shard:
             event.time.FromNanoseconds(time_ns)
             events.append(event)
         return workflow_service_pb2.GetWorkflowProgressResponse(
-            executors=executors, events=events, status=run.state.status, current_run_id=run.state.run_id, runs=runs
+            executors=executors, events=events, status=status, current_run_id=current_run_id, runs=runs
         )
 
     # ----------------------------------------------------------- namespaces
