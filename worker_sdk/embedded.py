@@ -59,10 +59,10 @@ class _EmbeddedSession:
         from fanflow.config import ClusterConfig
         from worker_sdk.worker import Worker
 
-        if not os.environ.get("FANFLOW_LOG_LEVEL"):
-            from fanflow.logging import configure_logging
+        from fanflow.logging import configure_logging
 
-            configure_logging("WARNING")  # a script's output is its own, not the cluster's
+        # A script's output is its own, not the cluster's: warnings only unless asked.
+        configure_logging(os.environ.get("FANFLOW_LOG_LEVEL") or "WARNING")
         data_dir = Path(_settings.get("data_dir") or os.environ.get("FANFLOW_DATA_DIR") or ".fanflow")
         self.cluster = await embedded(ClusterConfig.embedded(data_dir)).start()
         self.client = await Client.connect(self.cluster.frontend_address, namespace=_settings.get("namespace", DEFAULT_NAMESPACE))
