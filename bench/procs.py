@@ -104,12 +104,14 @@ class Server:
         self._log.close()
 
 
-def start_fanflow(workdir: Path) -> Server:
-    """`fanflow dev` in its own process: 16 shards, 4 partitions, SQLite (WAL,
-    synchronous=FULL as configured) under workdir/fanflow-data."""
+def start_fanflow(workdir: Path, synchronous: str = "FULL") -> Server:
+    """`fanflow dev` in its own process: 16 shards, 4 partitions, SQLite in WAL mode under
+    workdir/fanflow-data with PRAGMA synchronous=`synchronous` (see bench/devserver.py)."""
     port = free_port()
-    args = [sys.executable, "-m", "fanflow.cli", "--log-level", "WARNING", "dev", "--port", str(port), "--data-dir", str(workdir / "fanflow-data")]
-    return Server("fanflow-dev", args, port, workdir).wait_ready()
+    args = [sys.executable, "-m", "bench.devserver", synchronous, "--log-level", "WARNING", "dev", "--port", str(port), "--data-dir", str(workdir / "fanflow-data")]
+    root = str(Path(__file__).resolve().parent.parent)  # so `bench.devserver` imports from the temp cwd
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    return Server("fanflow-dev", args, port, workdir, env).wait_ready()
 
 
 def temporal_binary() -> str | None:

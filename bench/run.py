@@ -34,7 +34,7 @@ SIZES = {
     "quick": {"fan_out": 300, "workflows": 50, "items": 2_000, "gather": 10_000},
 }
 TEMPORAL_CAN_BATCH = {"full": 2_000, "quick": 500}
-TIME_LIMIT = {"full": 1200.0, "quick": 120.0}  # per (system, workload)
+TIME_LIMIT = {"full": 3600.0, "quick": 120.0}  # per (system, workload)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -42,6 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes, a smoke run (~1 min)")
     p.add_argument("--only", choices=["fanflow", "temporal"], help="run one system only")
     p.add_argument("--workloads", default="1,2,3,4", help="comma-separated subset of 1,2,3,4 (default all)")
+    p.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL"], default="FULL", type=str.upper,
+                   help="fanflow's SQLite PRAGMA synchronous (default FULL: survives power loss; NORMAL: survives process crashes)")
     p.add_argument("--size", metavar="K=V,...", default="", help="override sizes: fan_out, workflows, items, gather (e.g. fan_out=20,workflows=5)")
     p.add_argument("--profile", metavar="DIR", help="record py-spy profiles of the server and the driver into DIR")
     p.add_argument("--output", metavar="FILE", help="JSON results file (default bench/results/<time>.json)")
@@ -78,10 +80,10 @@ def side(system: str):
     return module
 
 
-async def measure(system: str, workload: int, size: dict, mode: str, workdir: Path, profile_dir: Path | None) -> dict:
+async def measure(system: str, workload: int, size: dict, mode: str, workdir: Path, profile_dir: Path | None, synchronous: str = "FULL") -> dict:
     """Fresh server, warm-up, then the workload; CPU of server and driver, server peak RSS."""
     module = side(system)
-    server = procs.start_fanflow(workdir) if system == "fanflow" else procs.start_temporal(workdir)
+    server = procs.start_fanflow(workdir, synchronous) if system == "fanflow" else procs.start_temporal(workdir)
     recorders = []
     try:
         await module.warmup(server.address)
@@ -94,6 +96,7 @@ async def measure(system: str, workload: int, size: dict, mode: str, workdir: Pa
                 Recorder(os.getpid(), profile_dir / f"{system}-w{workload}-driver.txt"),
             ]
             await asyncio.sleep(0.5)  # let py-spy attach
+        load0 = os.getloadavg()[0]
         server_cpu0, driver_cpu0, wall0 = server.cpu_seconds(), procs.self_cpu_seconds(), time.perf_counter()
         if workload == 1:
             job = module.fan_out(server.address, size["fan_out"])
@@ -113,6 +116,8 @@ async def measure(system: str, workload: int, size: dict, mode: str, workdir: Pa
             server_cpu_s=server.cpu_seconds() - server_cpu0,
             driver_cpu_s=procs.self_cpu_seconds() - driver_cpu0,
             server_peak_rss_mib=server.peak_rss_mib(),
+            loadavg_1min_before=load0,
+            loadavg_1min_after=os.getloadavg()[0],
         )
         result["server_cpu_share"] = result["server_cpu_s"] / max(1e-9, result["server_cpu_s"] + result["driver_cpu_s"])
         if recorders:
@@ -159,6 +164,10 @@ def table(results: dict) -> str:
             continue
         f, t = get("fanflow", w, key), get("temporal", w, key)
         r = ratio(f, t)
+        if f is None and get("fanflow", w, "error"):
+            f = f"failed after {get('fanflow', w, 'items_done'):,} items ({get('fanflow', w, 'items_per_s_until_failure'):.0f}/s until then)"
+            rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, f, fmt(t, unit), "—"))
+            continue
         rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, fmt(f, unit), fmt(t, unit), "—" if r is None else f"{r:.2f}×"))
     if "4" in results.get("ceiling", {}):
         c = results["ceiling"]["4"]
@@ -174,7 +183,7 @@ def table(results: dict) -> str:
         out.append(render(res_rows))
     skipped = [f"{system} workload {w}: {r}" for system in ("fanflow", "temporal") for w, r in results.get(system, {}).items() if isinstance(r, str)]
     if skipped:
-        out.append("skipped: " + "; ".join(skipped))
+        out.append("not measured: " + "; ".join(skipped))
     return "\n\n".join(out)
 
 
@@ -216,7 +225,8 @@ async def run(args) -> dict:
         "sizes": size,
         "settings": {
             "window": 100, "max_concurrent_activities": 100, "worker_processes": 1, "temporal_continue_as_new_every": TEMPORAL_CAN_BATCH[mode],
-            "fanflow": "fanflow dev (16 shards, 4 partitions, SQLite WAL synchronous=FULL), own process",
+            "fanflow": f"fanflow dev (16 shards, 4 partitions, SQLite WAL synchronous={args.sqlite_synchronous}), own process",
+            "fanflow_sqlite_synchronous": args.sqlite_synchronous,
             "temporal": "temporal server start-dev --db-filename (SQLite), own process; temporalio sandboxed workflow runner",
         },
         "versions": versions(),
@@ -245,13 +255,16 @@ async def run(args) -> dict:
                 sub = workdir / f"{system}-w{w}"
                 sub.mkdir()
                 try:
-                    r = await measure(system, w, size, mode, sub, profile_dir)
+                    r = await measure(system, w, size, mode, sub, profile_dir, args.sqlite_synchronous)
                 except Exception as exc:  # noqa: BLE001 - report and go on with the others
                     print(f"[bench]   FAILED: {type(exc).__name__}: {exc} (logs in {sub})", flush=True)
                     results[system][str(w)] = f"failed: {type(exc).__name__}: {exc}"
                     args.keep_data = True
                     continue
                 results[system][str(w)] = r
+                if "error" in r:
+                    print(f"[bench]   FAILED after {r['items_done']:,} items in {r['seconds']:.1f}s: {r['error']}", flush=True)
+                    continue
                 main_metric = next(k for k in ("activities_per_s", "workflows_per_s", "items_per_s") if k in r)
                 print(f"[bench]   {main_metric}={r[main_metric]:.1f}  wall={r['wall_s']:.1f}s  server CPU={r['server_cpu_s']:.1f}s  driver CPU={r['driver_cpu_s']:.1f}s  peak RSS={r['server_peak_rss_mib']:.0f} MiB", flush=True)
     finally:
