@@ -693,8 +693,9 @@ async def _offset_group(spec: _OffsetGroupSpec, lookup: Callable[[str], Activity
     writer: _ResultWriter | None = None
     if spec.executor_id and client is not None:
         writer = _ResultWriter(client, info.workflow_id, spec.executor_id)
-        for idx in await _stored_indexes(client, info.workflow_id, spec.executor_id, spec.start, spec.end):
-            done[idx] = None
+        if info.attempt > 1:  # a retry: skip the items an earlier attempt stored
+            for idx in await _stored_indexes(client, info.workflow_id, spec.executor_id, spec.start, spec.end):
+                done[idx] = None
     details = info.heartbeat_details
     if writer is None and info.attempt > 1 and isinstance(details, dict) and isinstance(details.get("done"), dict):
         for key, value in details["done"].items():
