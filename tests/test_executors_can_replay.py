@@ -49,3 +49,51 @@ async def test_chain_continues_as_new_and_resumes(low_limit_client):
     assert scheduled_types(events)["next_n"] == 401  # no item fetched twice across runs
     [ex] = (await handle.progress()).executors
     assert (ex.pattern, ex.total, ex.done) == ("chain", 400, 400)
+
+
+# ------------------- a run whose suggestion comes from results read back
+@workflows.activity()
+async def big(n: int) -> str:
+    return "x" * 3000 + str(n)
+
+
+@workflows.activity()
+async def small(n: int) -> int:
+    CALLS[("small", n)] += 1
+    return n
+
+
+@workflows.workflow.define(name="can_replay_big_then_small")
+class BigThenSmall:
+    @workflows.workflow.entrypoint
+    async def run(self) -> list[int]:
+        a = await workflows.execute_activities_in_parallel(big, items=list(range(100)), max_concurrent_scheduled_tasks=10)
+        b = await workflows.execute_activities_in_parallel(small, items=list(range(600)), max_concurrent_scheduled_tasks=10)
+        return [len(a), sum(len(x) for x in a), len(b), sum(b)]
+
+
+async def test_read_back_results_do_not_starve_later_runs(tmp_path):
+    """The first executor's 300 KB of results are read back in every later run, past history's
+    (lowered) size suggestion on their own: the second executor still makes real progress per
+    run instead of one window per run."""
+    from fanflow.cluster import embedded
+    from fanflow.config import ClusterConfig, HistoryLimits
+    from worker_sdk import Client
+
+    limits = HistoryLimits(suggest_continue_as_new_events=1000, suggest_continue_as_new_bytes=200_000)
+    cluster = await embedded(ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0, limits=limits)).start()
+    client = await Client.connect(cluster.frontend_address)
+    reset()
+    try:
+        async with Worker(client, task_queue="can-big", workflows=[BigThenSmall], activities=[big, small]):
+            handle = await client.start_workflow(BigThenSmall, task_queue="can-big")
+            assert await handle.result(timeout=60) == [100, sum(3000 + len(str(n)) for n in range(100)), 600, sum(range(600))]
+        runs = await run_histories(handle)
+    finally:
+        await client.close()
+        await cluster.stop()
+    assert set(CALLS.values()) == {1} and len(CALLS) == 600
+    per_run = [scheduled_types(r).get("small", 0) for r in runs]
+    print(f"small items per run: {per_run}")
+    assert 2 <= len(runs) <= 5, per_run
+    assert max(per_run) >= 300, per_run  # not one window (10) per run after the first

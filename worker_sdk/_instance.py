@@ -246,6 +246,7 @@ class WorkflowInstance:
         self.continue_as_new_requested = False
         self.active_executors = 0
         self.executor_runs: dict[int, Any] = {}
+        self.executor_work_base: tuple[int, int] | None = None
 
     # ------------------------------------------------------------ public
 

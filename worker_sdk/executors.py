@@ -170,6 +170,10 @@ class _Run:
         self.defn = defn
         self.task_queue = defn.options.task_queue
         self.finished_in_run = 0
+        # History when the run's first executor with work left began (what precedes it —
+        # user code, finished executors' results read back — is redone by every run).
+        if instance.executor_work_base is None and not self.checkpoint.get("done"):
+            instance.executor_work_base = (instance._history_length, instance._history_size_bytes)
         self._active = True
         instance.active_executors += 1
         instance.executor_runs[n] = self
@@ -188,15 +192,21 @@ class _Run:
             )
 
     def should_stop(self) -> bool:
-        """Stop scheduling in this run? (history suggests continue-as-new, or the executors'
-        own budget is spent; at least one unit must have finished in this run, so every run
-        makes progress)."""
+        """Stop scheduling in this run? When the executors' own budget is spent, or history
+        suggests continue-as-new and the executors wrote at least as much history in this run
+        as there was before them (a run whose suggestion comes from what every run redoes —
+        e.g. results of finished executors read back — still makes real progress). At least
+        one unit must have finished in this run."""
         inst = self.instance
         if inst.continue_as_new_requested:
             return True
         if self.finished_in_run < 1:
             return False
-        if inst._suggest_continue_as_new or inst._history_length >= EVENT_BUDGET or inst._history_size_bytes >= BYTES_BUDGET:
+        events, size = inst._history_length, inst._history_size_bytes
+        over_budget = events >= EVENT_BUDGET or size >= BYTES_BUDGET
+        base_events, base_bytes = inst.executor_work_base or (0, 0)
+        suggested = inst._suggest_continue_as_new and events - base_events >= base_events and size - base_bytes >= base_bytes
+        if over_budget or suggested:
             inst.continue_as_new_requested = True
             return True
         return False
