@@ -122,3 +122,36 @@ async def test_ids_namespaces_and_reuse_policy(client):
             await client.start_workflow(TooManyActivities, 3, id="fixed-id", task_queue="limits-ids", id_reuse_policy=ws.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
         again = await client.start_workflow(TooManyActivities, 4, id="fixed-id", task_queue="limits-ids")
         assert again.run_id != handle.run_id and await again.result(timeout=30) == 6
+
+
+@workflows.activity()
+async def limits_fetch(params: workflows.GetItemFromIndexParams) -> int:
+    return params.idx
+
+
+@workflows.activity()
+async def limits_double(i: int) -> int:
+    return 2 * i
+
+
+@workflows.workflow.define(name="limits_offset_100k")
+class Offset100k:
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> int:
+        results = await workflows.execute_activities_in_parallel(
+            limits_double, get_item_from_index_activity=limits_fetch, n_items=n,
+            max_concurrent_executions_per_worker=100, max_concurrent_scheduled_tasks=50,
+        )
+        return sum(results)
+
+
+async def test_offset_executor_on_100000_items_stays_far_below_the_limit(client):
+    """At the real defaults; the List executor's continue-as-new is covered at
+    lowered thresholds in tests/test_executors_scale.py."""
+    async with Worker(client, task_queue="limits-100k", workflows=[Offset100k], activities=[limits_fetch, limits_double]):
+        handle = await client.start_workflow(Offset100k, 100_000, task_queue="limits-100k")
+        assert await handle.result(timeout=300) == 2 * sum(range(100_000))
+    progress = await handle.progress()
+    assert [(e.total, e.done) for e in progress.executors] == [(100_000, 100_000)]
+    lengths = [run.history_length for run in await client.list_workflows() if run.execution.workflow_id == handle.workflow_id]
+    assert lengths and max(lengths) < 51_200 // 4, lengths
