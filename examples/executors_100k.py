@@ -81,9 +81,13 @@ async def history_lengths(handle) -> list[int]:
 
 
 async def main(n_offset: int, n_list: int) -> None:
+    import os
+
     from fanflow.cluster import embedded
     from fanflow.config import ClusterConfig
+    from fanflow.logging import configure_logging
 
+    configure_logging(os.environ.get("FANFLOW_LOG_LEVEL") or "WARNING")  # the example's output, not the cluster's
     cluster = await embedded(ClusterConfig.embedded(".fanflow")).start()
     client = await workflows.Client.connect(cluster.frontend_address)
     try:
