@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import random
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
 
@@ -31,6 +32,7 @@ from protos import (
 POLL_WAIT_METADATA = "fanflow-poll-wait"
 
 _MAX_TRACKED_QUEUES = 10_000  # poll cursors kept for this many task queues (LRU)
+POLL_FAILURE_PENALTY = 5.0  # seconds a matching process whose poll failed gets no new polls (if others can take them)
 
 
 class _ChannelPool:
@@ -94,6 +96,7 @@ class MatchingClient:
         # address), and a rotation cursor per queue key: see choose_poll_partition.
         self._in_flight: Counter[tuple] = Counter()
         self._cursors: OrderedDict[tuple, int] = OrderedDict()
+        self._down_until: dict[str, float] = {}  # host address -> monotonic time its polls failed until
 
     def partitions(self, task_queue: common_pb2.TaskQueue) -> int:
         return routing.partition_count_for(task_queue, self.config.task_queue_partitions)
@@ -146,10 +149,23 @@ class MatchingClient:
         self._cursors[key] = cursor
         while len(self._cursors) > _MAX_TRACKED_QUEUES:
             self._cursors.popitem(last=False)
-        fewest = min(self._in_flight[(key, address)] for address in hosts)
-        candidates = [address for address in hosts if self._in_flight[(key, address)] == fewest]
+        # A process whose polls just failed (down, restarting) has no waiting polls
+        # and would look like the emptiest: leave it out while others answer.
+        now = time.monotonic()
+        live = [address for address in hosts if self._down_until.get(address, 0.0) <= now] or list(hosts)
+        fewest = min(self._in_flight[(key, address)] for address in live)
+        candidates = [address for address in live if self._in_flight[(key, address)] == fewest]
         partitions = hosts[candidates[cursor % len(candidates)]]
         return partitions[(cursor // len(candidates)) % len(partitions)]
+
+    def poll_failed(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int) -> bool:
+        """Note that a poll to the owner of `partition` failed (unreachable); True if
+        another process holding partitions of this queue is still thought live."""
+        address = self.owner(namespace, task_queue, task_type, partition).address
+        now = time.monotonic()
+        self._down_until[address] = now + POLL_FAILURE_PENALTY
+        hosts = self.partitions_by_host(namespace, task_queue, task_type)
+        return any(self._down_until.get(other, 0.0) <= now for other in hosts if other != address)
 
     @contextlib.contextmanager
     def polling(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int) -> Iterator[None]:

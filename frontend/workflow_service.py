@@ -194,6 +194,8 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         one of them for at most `poll_slice` seconds and then moves on to the
         process with the fewest waiting polls, until `poll_timeout`: a task on a
         process that had no poller waiting is picked up within about a slice.
+        A process that cannot be reached gets no polls for a few seconds while
+        another one holding partitions of the queue can take them.
         Matching is told how long to wait (POLL_WAIT_METADATA) and answers empty
         by then; our call deadline adds `poll_deadline_margin` so that a task it
         found at the last moment still reaches the worker.
@@ -233,6 +235,9 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
                     return empty_response()
                 if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
                     log.warning("matching unreachable", method=method, target=target, error=exc.details())
+                    others_live = self.matching.poll_failed(namespace, queue, task_type, partition)
+                    if spread and others_live and loop.time() < end:
+                        continue  # poll another matching process holding partitions of this queue
                     await asyncio.sleep(self.settings.poll_error_backoff)  # keep retrying workers from spinning
                     raise UpstreamError(grpc.StatusCode.UNAVAILABLE, f"{target}: {exc.details() or code.name}") from exc
                 raise

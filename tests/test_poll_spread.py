@@ -31,11 +31,13 @@ SLICE = 0.5
 
 
 def split_queue_name() -> str:
-    """A queue whose activity partitions both matching processes hold."""
+    """A queue whose partitions both matching processes hold, two each, for both task types."""
     for i in range(1000):
         name = f"spread-{i}"
-        owners = [routing.matching_owner_index("default", name, C.TASK_TYPE_ACTIVITY, p, 2) for p in range(PARTITIONS)]
-        if sorted(owners) == [0, 0, 1, 1]:
+        if all(
+            sorted(routing.matching_owner_index("default", name, t, p, 2) for p in range(PARTITIONS)) == [0, 0, 1, 1]
+            for t in (C.TASK_TYPE_WORKFLOW, C.TASK_TYPE_ACTIVITY)
+        ):
             return name
     raise AssertionError("no queue name splits 2/2")
 
@@ -189,4 +191,44 @@ async def test_matching_waits_only_as_long_as_asked(cluster):
             await stub.PollActivityTaskQueue(request, metadata=((POLL_WAIT_METADATA, "soon"),), timeout=5)
         assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and POLL_WAIT_METADATA in error.value.details()
     finally:
+        await channel.close()
+
+
+async def test_polls_avoid_a_matching_process_that_is_down(cluster):
+    """With matching-b down, polls neither fail nor pile up on it (it looks the
+    emptiest): they go to matching-a, which still serves its partitions."""
+    history, _, matching_b, frontend = cluster
+    await matching_b.stop()
+    cluster.remove(matching_b)  # stopped already
+    address = frontend.frontend_address
+    channel = grpc.aio.insecure_channel(address)
+    service = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
+    client = await Client.connect(address)
+    worker = await Worker(client, task_queue=QUEUE, workflows=[OneActivity], activities=[], activity_pollers=0).start()
+    request = ws.PollActivityTaskQueueRequest(namespace="default", task_queue=C.TaskQueue(name=QUEUE), identity="survivor")
+    try:
+        for _ in range(4):  # a 6.5 s deadline leaves 1.5 s of waiting (5 s margin)
+            response = await service.PollActivityTaskQueue(request, timeout=6.5)
+            assert response.task_token == b""
+        # History adds tasks to matching-a's partitions only (AddTask to b would fail and be retried).
+        on_a = {t: [p for p in range(PARTITIONS) if routing.matching_owner_index("default", QUEUE, t, p, 2) == 0]
+                for t in (C.TASK_TYPE_WORKFLOW, C.TASK_TYPE_ACTIVITY)}
+        add_task = history.matching_client.add_task
+
+        async def add_to_a(task, partition, timeout=None):
+            if task.task_queue.kind == C.TASK_QUEUE_KIND_STICKY:
+                return await add_task(task, partition, timeout)
+            return await add_task(task, on_a[task.task_type][0], timeout)
+
+        history.matching_client.add_task = add_to_a
+        handle = await client.start_workflow(OneActivity, 5, task_queue=QUEUE)
+        began = time.monotonic()
+        task = await service.PollActivityTaskQueue(request, timeout=15)
+        assert task.task_token and task.partition == on_a[C.TASK_TYPE_ACTIVITY][0] and time.monotonic() - began < 5
+        await service.RespondActivityTaskCompleted(ws.RespondActivityTaskCompletedRequest(
+            namespace="default", task_token=task.task_token, result=converter.to_payload(5), identity="survivor"))
+        assert await handle.result(timeout=10) == 5
+    finally:
+        await worker.shutdown()
+        await client.close()
         await channel.close()
