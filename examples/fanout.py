@@ -32,6 +32,21 @@ class FanOutWorkflow:
         return list(await asyncio.gather(*[square(i) for i in range(n)]))
 
 
+@workflows.activity(start_to_close_timeout=30)
+async def square_item(i: int) -> int:
+    return i * i
+
+
+@workflows.workflow.define(name="fanout_list_workflow")
+class FanOutListWorkflow:
+    """The same fan-out through the List executor: continues as new by itself,
+    results stored beside history."""
+
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> list[int]:
+        return await workflows.execute_activities_in_parallel(square_item, items=list(range(n)), max_concurrent_scheduled_tasks=100)
+
+
 def expected(n: int) -> list[int]:
     return [i * i for i in range(n)]
 

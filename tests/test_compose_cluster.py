@@ -3,7 +3,7 @@ defines, started as a local process with the same command and environment
 (tests/compose_local.py), makes a working cluster of 1 frontend, 2 history,
 2 matching and 2 worker processes.
 
-The fan-out (2,000 activities, asyncio.gather, examples/fanout.py imported by
+The fan-out (10,000 items through the List executor, continuing as new, examples/fanout.py imported by
 both worker processes) completes with every result right, and the admin API
 shows the work spread: workflows on shards of both history processes, activity
 tasks dispatched by partitions of both matching processes, activities started
@@ -34,10 +34,10 @@ from protos import common_pb2 as C
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from examples.fanout import TASK_QUEUE, FanOutWorkflow, expected  # noqa: E402
+from examples.fanout import TASK_QUEUE, FanOutListWorkflow, FanOutWorkflow, expected  # noqa: E402
 from worker_sdk import Client  # noqa: E402
 
-FAN_OUT = 2000
+FAN_OUT = 10_000  # items through the List executor
 
 
 def compose_binary() -> list[str] | None:
@@ -120,9 +120,9 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
     channel = grpc.aio.insecure_channel(frontend)
     admin = admin_service_pb2_grpc.AdminServiceStub(channel)
     try:
-        big = await client.start_workflow(FanOutWorkflow, FAN_OUT, task_queue=TASK_QUEUE, id="fanout-2000")
+        big = await client.start_workflow(FanOutListWorkflow, FAN_OUT, task_queue=TASK_QUEUE, id="fanout-list")
         small = [await client.start_workflow(FanOutWorkflow, 20, task_queue=TASK_QUEUE, id=i) for i in _ids_on_both_history_hosts(config, 4)]
-        result = await big.result(timeout=120)
+        result = await big.result(timeout=600)
         assert result == expected(FAN_OUT)
         for handle in small:
             assert await handle.result(timeout=60) == expected(20)
@@ -131,7 +131,7 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         shards = (await admin.ListShards(A.ListShardsRequest())).shards
         used = Counter(s.owner for s in shards if s.running_workflows + s.closed_workflows)
         assert set(used) == {"history-a", "history-b"}, used
-        big_shard = routing.shard_for("default", "fanout-2000", config.history_shard_count)
+        big_shard = routing.shard_for("default", "fanout-list", config.history_shard_count)
         described = await admin.DescribeShard(A.DescribeShardRequest(shard_id=big_shard))
         assert described.owner == config.shard_owner(big_shard).name and described.closed_workflows >= 1
 
@@ -146,11 +146,14 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         assert sum(dispatched.values()) >= FAN_OUT + 4 * 20
 
         # Activities run by both worker processes (identity = "pid@host:...").
-        events = await big.history(run_id="")
-        identities = Counter(
-            e.activity_task_started.identity for e in events if e.event_type == C.EVENT_TYPE_ACTIVITY_TASK_STARTED
-        )
-        assert sum(identities.values()) == FAN_OUT
+        runs = [r.execution.run_id for r in await client.list_workflows(page_size=1000) if r.execution.workflow_id == "fanout-list"]
+        assert len(runs) > 1, "10,000 items continue as new"
+        identities = Counter()
+        for run_id in runs:
+            for e in await big.history(run_id=run_id):
+                if e.event_type == C.EVENT_TYPE_ACTIVITY_TASK_STARTED and e.activity_task_started.identity:
+                    identities[e.activity_task_started.identity] += 1
+        assert sum(identities.values()) >= FAN_OUT
         pids = {int(identity.split("@", 1)[0]) for identity in identities}
         workers = {cluster.services[name].proc.pid for name in ("worker-1", "worker-2")}
         assert pids == workers, (identities, workers)
