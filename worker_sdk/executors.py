@@ -99,7 +99,7 @@ EXECUTOR_MARKER = "fanflow.executor"
 EVENT_BUDGET = 20_000
 BYTES_BUDGET = 20 * 1024 * 1024
 #: Maximum bytes of results in one page returned by ``fanflow.read_results``.
-PAGE_BYTES = 1_400_000
+PAGE_BYTES = 500_000  # below the frontend's 512 KiB warning: our own read-back is not a "large payload"
 
 _PATTERN_ERROR = "Must specify one execution pattern: items, get_item_from_prev_item_activity, or get_item_from_index_activity"
 
