@@ -3,7 +3,7 @@
 - `InternalSecretServerInterceptor` guards history and matching: every call must
   carry the cluster's internal secret (`x-fanflow-internal` metadata), which the
   services' own clients add (`InternalSecretClientInterceptor`). Health checks
-  stay open so orchestrators can probe.
+  and reflection stay open so orchestrators can probe and grpcurl can list.
 - `FrontendGuard` wraps every public method of the frontend: it turns bytes that
   are not a valid protobuf message into INVALID_ARGUMENT (instead of gRPC's
   INTERNAL), and, when auth is on, checks `authorization: Bearer KEY`:
@@ -25,7 +25,9 @@ from google.protobuf.message import DecodeError
 log = structlog.get_logger("fanflow.auth")
 
 INTERNAL_METADATA_KEY = "x-fanflow-internal"
-OPEN_SERVICES = ("/grpc.health.v1.Health/",)
+# Health (for orchestrators) and reflection (it only describes the API) stay open;
+# every call that reads or changes state needs the secret.
+OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/", "/grpc.reflection.v1.ServerReflection/")
 ADMIN_SERVICE_PREFIX = "/fanflow.v1.AdminService/"
 
 

@@ -3,7 +3,9 @@ namespace isolation, the internal secret on history/matching, signed task
 tokens, and TLS on the frontend."""
 from __future__ import annotations
 
+import asyncio
 import subprocess
+import sys
 
 import grpc
 import pytest
@@ -143,6 +145,18 @@ async def test_internal_services_need_the_secret(secured):
         assert ok is not None
         health = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
         assert health.status == health_pb2.HealthCheckResponse.SERVING  # probes stay open
+    # reflection stays open too: grpcurl can list an internal service without the secret
+    listed = await asyncio.create_subprocess_exec(
+        sys.executable, "-c",
+        "import sys, grpc; from grpc_reflection.v1alpha import reflection_pb2 as r, reflection_pb2_grpc as g;"
+        "ch = grpc.insecure_channel(sys.argv[1]);"
+        "resp = next(g.ServerReflectionStub(ch).ServerReflectionInfo(iter([r.ServerReflectionRequest(list_services='')])));"
+        "print(' '.join(s.name for s in resp.list_services_response.service))",
+        history_address, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await listed.communicate()
+    assert listed.returncode == 0, err.decode()
+    assert "fanflow.internal.v1.HistoryService" in out.decode()
     async with insecure_channel(process.servers["matching"].address) as channel:
         from protos import matching_service_pb2, matching_service_pb2_grpc
 
