@@ -45,12 +45,13 @@ OUTBOX_CONCURRENCY = 64
 
 
 class KeyedLocks:
-    """One asyncio.Lock per key, dropped when nobody holds or waits for it."""
+    """One asyncio.Lock per key, dropped when nobody holds or waits for it:
+    `async with locks.hold(key): ...`."""
 
     def __init__(self) -> None:
         self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
 
-    async def __call__(self, key):
+    def hold(self, key) -> "_Held":
         return _Held(self, key)
 
 
@@ -168,7 +169,7 @@ class Shard:
     # -------------------------------------------------------------- writing
     async def _update(self, namespace: str, execution: common_pb2.WorkflowExecution, fn: Callable[[RunState, int], Any], extra_ops: list[Op] | None = None, missing_ok: bool = False):
         """Lock the workflow, apply fn(run, now), commit what it changed."""
-        async with await self._locks((namespace, execution.workflow_id)):
+        async with self._locks.hold((namespace, execution.workflow_id)):
             key = await self._resolve(namespace, execution)
             run = await self._load(key)
             if run is None:
@@ -253,7 +254,7 @@ class Shard:
 
     # ------------------------------------------------------ workflow start
     async def start_workflow(self, request: workflow_service_pb2.StartWorkflowExecutionRequest) -> str:
-        async with await self._locks((request.namespace, request.workflow_id)):
+        async with self._locks.hold((request.namespace, request.workflow_id)):
             current = await self._current(request.namespace, request.workflow_id)
             now = time.time_ns()
             previous: RunState | None = None
@@ -313,22 +314,20 @@ class Shard:
 
     async def record_activity_task_started(self, task: internal_pb2.TaskInfo, identity: str, partition: int) -> workflow_service_pb2.PollActivityTaskQueueResponse:
         execution = common_pb2.WorkflowExecution(workflow_id=task.workflow_id, run_id=task.run_id)
-        holder: dict[str, Any] = {}
 
         def start(run: RunState, now: int):
             info = run.record_activity_task_started(task.scheduled_event_id, task.attempt, identity, now)
-            holder["workflow_type"] = run.state.workflow_type
-            holder["token"] = run.task_token(common_pb2.TASK_TYPE_ACTIVITY, task.scheduled_event_id, attempt=task.attempt)
             snapshot = persistence_pb2.ActivityInfo()
-            snapshot.CopyFrom(info)
-            return snapshot
+            snapshot.CopyFrom(info)  # the cached one changes with later updates
+            token = run.task_token(common_pb2.TASK_TYPE_ACTIVITY, task.scheduled_event_id, attempt=task.attempt)
+            return snapshot, run.state.workflow_type, token
 
-        info = await self._update(task.namespace, execution, start)
+        info, workflow_type, token = await self._update(task.namespace, execution, start)
         scheduled = await self.read_event((task.namespace, task.workflow_id, task.run_id), task.scheduled_event_id)
         return workflow_service_pb2.PollActivityTaskQueueResponse(
-            task_token=tokens.sign(self.store.token_key, holder["token"]),
+            task_token=tokens.sign(self.store.token_key, token),
             workflow_execution=execution,
-            workflow_type=common_pb2.WorkflowType(name=holder["workflow_type"]),
+            workflow_type=common_pb2.WorkflowType(name=workflow_type),
             activity_id=info.activity_id,
             activity_type=common_pb2.ActivityType(name=info.activity_type),
             input=scheduled.activity_task_scheduled.input,
@@ -453,7 +452,7 @@ class Shard:
 
     async def describe(self, request: workflow_service_pb2.DescribeWorkflowExecutionRequest) -> workflow_service_pb2.DescribeWorkflowExecutionResponse:
         # Under the workflow's lock: never show state whose commit is still in flight.
-        async with await self._locks((request.namespace, request.execution.workflow_id)):
+        async with self._locks.hold((request.namespace, request.execution.workflow_id)):
             run = await self._require(await self._resolve(request.namespace, request.execution))
             return self._describe(run)
 
@@ -478,7 +477,7 @@ class Shard:
         while True:
             # Under the workflow's lock: an update in progress changes the cached state before
             # its events are committed (the close event would not be readable yet).
-            async with await self._locks((request.namespace, execution.workflow_id)):
+            async with self._locks.hold((request.namespace, execution.workflow_id)):
                 key = await self._resolve(request.namespace, execution)
                 run = await self._require(key)
                 s = run.state
@@ -608,7 +607,7 @@ class Shard:
 
     async def get_progress(self, request: workflow_service_pb2.GetWorkflowProgressRequest) -> workflow_service_pb2.GetWorkflowProgressResponse:
         ns, wf = request.namespace, request.workflow_id
-        async with await self._locks((ns, wf)):  # a consistent, committed snapshot of the current run
+        async with self._locks.hold((ns, wf)):  # a consistent, committed snapshot of the current run
             run = await self._require(await self._resolve(ns, common_pb2.WorkflowExecution(workflow_id=wf)))
             first_run, running, current_run_id, status = run.state.first_run_id, run.running, run.state.run_id, run.state.status
             pending_now = len(run.activities)

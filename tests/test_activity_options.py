@@ -6,7 +6,7 @@ import pytest
 
 import worker_sdk as workflows
 from protos import common_pb2 as E
-from worker_sdk import RetryPolicy, Worker, WorkflowFailureError
+from worker_sdk import RetryPolicy, Worker
 
 CALLS: dict[str, int] = {}
 

@@ -11,7 +11,6 @@ by both workers (ActivityTaskStarted.identity). Every process stops cleanly on
 SIGTERM, as PID 1 in a container must."""
 from __future__ import annotations
 
-import asyncio
 import json
 import shlex
 import shutil

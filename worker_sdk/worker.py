@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import traceback
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -384,7 +383,3 @@ class _Heartbeater:
         self._stopped = True
         if self._task is not None:
             self._task.cancel()
-
-
-def format_exception(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(exc))
