@@ -52,6 +52,14 @@ class Mutation:
     current_changed: bool = False  # current_executions row must be (re)written
 
 
+@dataclass
+class WorkflowTaskOutcome:
+    """What a workflow-task completion hands straight back to the worker."""
+
+    eager_activities: list[tuple[persistence_pb2.ActivityInfo, common_pb2.ActivityTaskScheduledEventAttributes]] = field(default_factory=list)
+    new_task: tuple[int, int] | None = None  # (started_event_id, previous_started_event_id) of the returned next task
+
+
 def ts(ns: int):
     from google.protobuf import timestamp_pb2
 
@@ -220,8 +228,9 @@ class RunState:
         return run
 
     # ------------------------------------------------------- workflow tasks
-    def schedule_workflow_task(self, now: int, attempt: int = 1, allow_sticky: bool = True) -> None:
-        """Schedule a workflow task unless one is already pending."""
+    def schedule_workflow_task(self, now: int, attempt: int = 1, allow_sticky: bool = True, dispatch: bool = True) -> None:
+        """Schedule a workflow task unless one is already pending. dispatch=False: the
+        caller starts it at once (no outbox task, no schedule-to-start timer)."""
         if self.state.workflow_task.scheduled_event_id or not self.running:
             return
         sticky = allow_sticky and bool(self.state.sticky_task_queue.name)
@@ -239,6 +248,8 @@ class RunState:
                 scheduled_event_id=event.event_id, attempt=attempt, task_queue=queue, scheduled_time=ts(now)
             )
         )
+        if not dispatch:
+            return
         self.add_task(WORKFLOW_TASK, queue, event.event_id, attempt, now)
         if sticky:
             # If the sticky worker does not pick it up quickly, fall back to the normal queue.
@@ -302,7 +313,11 @@ class RunState:
         sticky: workflow_service_pb2.StickyExecutionAttributes | None,
         identity: str,
         now: int,
-    ) -> None:
+        return_new_task: bool = False,
+    ) -> WorkflowTaskOutcome:
+        """Apply the commands. Activities the worker asked to run eagerly are recorded as
+        started for it; with return_new_task (sticky workers only) a next task needed for
+        events that arrived meanwhile is started at once for the same worker."""
         self._check_workflow_task_token(token)
         self._validate_commands(commands)
         wft = self.state.workflow_task
@@ -326,12 +341,17 @@ class RunState:
             self.state.sticky_schedule_to_start_timeout.CopyFrom(sticky.schedule_to_start_timeout)
         else:
             self.state.ClearField("sticky_task_queue")
+        outcome = WorkflowTaskOutcome()
         for command in commands:
-            self._apply_command(command, completed.event_id, now)
+            self._apply_command(command, completed.event_id, now, identity, outcome)
             if not self.running:
                 break
         if self.running and new_events_arrived:
-            self.schedule_workflow_task(now)
+            inline = return_new_task and bool(self.state.sticky_task_queue.name)
+            self.schedule_workflow_task(now, dispatch=not inline)
+            if inline:
+                outcome.new_task = self.record_workflow_task_started(self.state.workflow_task.scheduled_event_id, identity, now)
+        return outcome
 
     def _validate_commands(self, commands: list[common_pb2.Command]) -> None:
         new_activities = sum(1 for c in commands if c.command_type == common_pb2.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK)
@@ -355,10 +375,10 @@ class RunState:
             if command.WhichOneof("attributes") is None:
                 raise InvalidArgument(f"command {i} has no attributes")
 
-    def _apply_command(self, command: common_pb2.Command, wft_completed_id: int, now: int) -> None:
+    def _apply_command(self, command: common_pb2.Command, wft_completed_id: int, now: int, identity: str = "", outcome: WorkflowTaskOutcome | None = None) -> None:
         kind = command.command_type
         if kind == common_pb2.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
-            self._schedule_activity(command.schedule_activity_task, wft_completed_id, now)
+            self._schedule_activity(command.schedule_activity_task, wft_completed_id, now, identity, outcome)
         elif kind == common_pb2.COMMAND_TYPE_START_TIMER:
             attrs = command.start_timer
             if attrs.timer_id in self.state.timers:
@@ -428,7 +448,14 @@ class RunState:
         else:
             raise InvalidArgument(f"unknown command type {kind}")
 
-    def _schedule_activity(self, attrs: common_pb2.ScheduleActivityTaskCommandAttributes, wft_completed_id: int, now: int) -> None:
+    def _schedule_activity(
+        self,
+        attrs: common_pb2.ScheduleActivityTaskCommandAttributes,
+        wft_completed_id: int,
+        now: int,
+        identity: str = "",
+        outcome: WorkflowTaskOutcome | None = None,
+    ) -> None:
         if not attrs.activity_type.name:
             raise InvalidArgument("ScheduleActivityTask needs an activity type name")
         task_queue = common_pb2.TaskQueue(
@@ -471,11 +498,15 @@ class RunState:
             retry_policy=attrs.retry_policy,
         )
         self._put_activity(info)
-        self.add_task(ACTIVITY_TASK, task_queue, event.event_id, 1, now)
+        if outcome is not None and attrs.request_eager_execution and task_queue.name == self.state.task_queue.name:
+            # Eager: the completing worker runs it; started now, no matching, no schedule-to-start.
+            outcome.eager_activities.append((self.record_activity_task_started(event.event_id, 1, identity, now), event.activity_task_scheduled))
+        else:
+            self.add_task(ACTIVITY_TASK, task_queue, event.event_id, 1, now)
+            if info.schedule_to_start_timeout.ToNanoseconds():
+                self.add_timer(now + info.schedule_to_start_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START, event.event_id, 1)
         if info.schedule_to_close_timeout.ToNanoseconds():
             self.add_timer(now + info.schedule_to_close_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_CLOSE, event.event_id, 1)
-        if info.schedule_to_start_timeout.ToNanoseconds():
-            self.add_timer(now + info.schedule_to_start_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START, event.event_id, 1)
 
     def _put_activity(self, info: persistence_pb2.ActivityInfo) -> None:
         self.activities[info.scheduled_event_id] = info

@@ -132,8 +132,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def RespondWorkflowTaskCompleted(self, request, context):
         shard, token = self._token_shard(request)
-        await shard.complete_workflow_task(token, request.request)
-        return workflow_service_pb2.RespondWorkflowTaskCompletedResponse()
+        return await shard.complete_workflow_task(token, request.request)
 
     @rpc_method
     async def RespondWorkflowTaskFailed(self, request, context):

@@ -292,23 +292,30 @@ class Shard:
 
         def start(run: RunState, now: int):
             started, previous = run.record_workflow_task_started(task.scheduled_event_id, identity, now)
-            wft = run.state.workflow_task
-            return workflow_service_pb2.PollWorkflowTaskQueueResponse(
-                task_token=run.task_token(common_pb2.TASK_TYPE_WORKFLOW, task.scheduled_event_id, started),
-                workflow_execution=execution,
-                workflow_type=common_pb2.WorkflowType(name=run.state.workflow_type),
-                previous_started_event_id=previous,
-                started_event_id=started,
-                attempt=wft.attempt,
-                scheduled_time=wft.scheduled_time,
-                started_time=wft.started_time,
-                task_queue=wft.task_queue,
-                partition=partition,
-            )
+            return self._workflow_task_response(run, started, previous, partition)
 
         response = await self._update(task.namespace, execution, start)
-        response.task_token = tokens.sign(self.store.token_key, response.task_token)
-        key = (task.namespace, task.workflow_id, task.run_id)
+        return await self._with_new_events(task.namespace, response)
+
+    def _workflow_task_response(self, run: RunState, started: int, previous: int, partition: int = 0) -> workflow_service_pb2.PollWorkflowTaskQueueResponse:
+        """A started workflow task for the worker (its history is added after the commit)."""
+        s = run.state
+        wft = s.workflow_task
+        return workflow_service_pb2.PollWorkflowTaskQueueResponse(
+            task_token=tokens.sign(self.store.token_key, run.task_token(common_pb2.TASK_TYPE_WORKFLOW, wft.scheduled_event_id, started)),
+            workflow_execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id),
+            workflow_type=common_pb2.WorkflowType(name=s.workflow_type),
+            previous_started_event_id=previous,
+            started_event_id=started,
+            attempt=wft.attempt,
+            scheduled_time=wft.scheduled_time,
+            started_time=wft.started_time,
+            task_queue=wft.task_queue,
+            partition=partition,
+        )
+
+    async def _with_new_events(self, namespace: str, response: workflow_service_pb2.PollWorkflowTaskQueueResponse) -> workflow_service_pb2.PollWorkflowTaskQueueResponse:
+        key = (namespace, response.workflow_execution.workflow_id, response.workflow_execution.run_id)
         response.history.events.extend(await self.read_events(key, response.previous_started_event_id + 1, response.started_event_id))
         return response
 
@@ -317,20 +324,26 @@ class Shard:
 
         def start(run: RunState, now: int):
             info = run.record_activity_task_started(task.scheduled_event_id, task.attempt, identity, now)
-            snapshot = persistence_pb2.ActivityInfo()
-            snapshot.CopyFrom(info)  # the cached one changes with later updates
-            token = run.task_token(common_pb2.TASK_TYPE_ACTIVITY, task.scheduled_event_id, attempt=task.attempt)
-            return snapshot, run.state.workflow_type, token
+            return self._activity_task_response(run, info, partition)
 
-        info, workflow_type, token = await self._update(task.namespace, execution, start)
-        scheduled = await self.read_event((task.namespace, task.workflow_id, task.run_id), task.scheduled_event_id)
-        return workflow_service_pb2.PollActivityTaskQueueResponse(
+        response = await self._update(task.namespace, execution, start)
+        # the input lives in the scheduled event (run state keeps no payloads)
+        scheduled = (await self.read_event((task.namespace, task.workflow_id, task.run_id), task.scheduled_event_id)).activity_task_scheduled
+        _add_scheduled_input(response, scheduled)
+        return response
+
+    def _activity_task_response(
+        self, run: RunState, info: persistence_pb2.ActivityInfo, partition: int = 0, scheduled: common_pb2.ActivityTaskScheduledEventAttributes | None = None
+    ) -> workflow_service_pb2.PollActivityTaskQueueResponse:
+        """A started activity task for the worker; built under the workflow's lock (info changes later)."""
+        s = run.state
+        token = run.task_token(common_pb2.TASK_TYPE_ACTIVITY, info.scheduled_event_id, attempt=info.attempt)
+        response = workflow_service_pb2.PollActivityTaskQueueResponse(
             task_token=tokens.sign(self.store.token_key, token),
-            workflow_execution=execution,
-            workflow_type=common_pb2.WorkflowType(name=workflow_type),
+            workflow_execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id),
+            workflow_type=common_pb2.WorkflowType(name=s.workflow_type),
             activity_id=info.activity_id,
             activity_type=common_pb2.ActivityType(name=info.activity_type),
-            input=scheduled.activity_task_scheduled.input,
             attempt=info.attempt,
             heartbeat_details=info.heartbeat_details,
             scheduled_time=info.scheduled_time,
@@ -340,8 +353,10 @@ class Shard:
             schedule_to_close_timeout=info.schedule_to_close_timeout,
             partition=partition,
             task_queue=info.task_queue,
-            result_sink=scheduled.activity_task_scheduled.result_sink if scheduled.activity_task_scheduled.HasField("result_sink") else None,
         )
+        if scheduled is not None:
+            _add_scheduled_input(response, scheduled)
+        return response
 
     # ----------------------------------------------------------- responses
     def verify_token(self, token: internal_pb2.TaskToken) -> None:
@@ -351,14 +366,20 @@ class Shard:
                 "pass back the task_token exactly as the poll returned it"
             )
 
-    async def complete_workflow_task(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondWorkflowTaskCompletedRequest) -> None:
+    async def complete_workflow_task(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondWorkflowTaskCompletedRequest) -> workflow_service_pb2.RespondWorkflowTaskCompletedResponse:
         sticky = request.sticky_attributes if request.HasField("sticky_attributes") else None
-        try:
-            await self._update(
-                token.namespace,
-                _execution(token),
-                lambda run, now: run.complete_workflow_task(token, list(request.commands), sticky, request.identity, now),
+
+        def complete(run: RunState, now: int) -> workflow_service_pb2.RespondWorkflowTaskCompletedResponse:
+            outcome = run.complete_workflow_task(token, list(request.commands), sticky, request.identity, now, request.return_new_workflow_task)
+            response = workflow_service_pb2.RespondWorkflowTaskCompletedResponse(
+                activity_tasks=[self._activity_task_response(run, info, scheduled=scheduled) for info, scheduled in outcome.eager_activities]
             )
+            if outcome.new_task is not None:
+                response.workflow_task.CopyFrom(self._workflow_task_response(run, *outcome.new_task))
+            return response
+
+        try:
+            response = await self._update(token.namespace, _execution(token), complete)
         except (InvalidArgument, FailedPrecondition) as exc:
             # Commands history cannot apply: fail the task (recorded in history,
             # retried with backoff) and tell the worker why.
@@ -370,6 +391,9 @@ class Shard:
             failure = common_pb2.Failure(message=exc.message, type=type(exc).__name__, source="server")
             await self._update(token.namespace, _execution(token), lambda run, now: run.fail_workflow_task(token, cause, failure, request.identity, now))
             raise
+        if response.HasField("workflow_task"):
+            await self._with_new_events(token.namespace, response.workflow_task)
+        return response
 
     async def fail_workflow_task(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondWorkflowTaskFailedRequest) -> None:
         log.warning(
@@ -798,6 +822,12 @@ def _marker_ops(run: RunState, marker: common_pb2.MarkerRecordedEventAttributes)
     except (ValueError, KeyError, TypeError) as exc:
         log.warning("ignoring malformed fanflow marker", marker=marker.marker_name, error=str(exc))
     return []
+
+
+def _add_scheduled_input(response: workflow_service_pb2.PollActivityTaskQueueResponse, scheduled: common_pb2.ActivityTaskScheduledEventAttributes) -> None:
+    response.input.CopyFrom(scheduled.input)
+    if scheduled.HasField("result_sink"):
+        response.result_sink.CopyFrom(scheduled.result_sink)
 
 
 def _execution(token: internal_pb2.TaskToken) -> common_pb2.WorkflowExecution:

@@ -59,9 +59,16 @@ class Worker:
         activity_pollers: int = 4,
         sticky_schedule_to_start_timeout: float = 5.0,
         identity: str | None = None,
+        disable_eager_activity_execution: bool = False,
     ):
         """workflows / activities: what this worker runs; None = everything registered
-        with @workflow.define / @activity in this process."""
+        with @workflow.define / @activity in this process.
+
+        Eager activities: when this worker completes a workflow task that schedules
+        activities it can run (same task queue, registered here) and it has free slots,
+        history starts them for it and returns them in its reply, skipping matching.
+        Activities beyond the free slots go through matching to any worker.
+        disable_eager_activity_execution=True sends every activity through matching."""
         self.client = client
         self.task_queue = task_queue
         self.identity = identity or f"{client.identity}:{uuid.uuid4().hex[:8]}"
@@ -75,6 +82,7 @@ class Worker:
         self.workflow_pollers = workflow_pollers
         self.activity_pollers = activity_pollers
         self.sticky_timeout = sticky_schedule_to_start_timeout
+        self.eager_activities = not disable_eager_activity_execution
         self.sticky_queue = common_pb2.TaskQueue(name=f"{task_queue}/sticky/{self.identity}", kind=common_pb2.TASK_QUEUE_KIND_STICKY)
         self._cache: OrderedDict[str, WorkflowInstance] = OrderedDict()
         self._run_locks: dict[str, asyncio.Lock] = {}
@@ -165,12 +173,15 @@ class Worker:
         lock = self._run_locks.setdefault(run_id, asyncio.Lock())
         async with lock:
             try:
-                await self._process_workflow_task(task)
+                next_task: ws.PollWorkflowTaskQueueResponse | None = task
+                while next_task is not None:  # history may hand back this run's next task at once
+                    next_task = await self._process_workflow_task(next_task)
             finally:
                 if not lock._waiters:  # type: ignore[attr-defined]
                     self._run_locks.pop(run_id, None)
 
-    async def _process_workflow_task(self, task: ws.PollWorkflowTaskQueueResponse) -> None:
+    async def _process_workflow_task(self, task: ws.PollWorkflowTaskQueueResponse) -> ws.PollWorkflowTaskQueueResponse | None:
+        """Run one workflow task; returns the run's next task when history started it for us."""
         run_id = task.workflow_execution.run_id
         definition = self.workflows.get(task.workflow_type.name)
         if definition is None:
@@ -179,7 +190,7 @@ class Worker:
                 common_pb2.WORKFLOW_TASK_FAILED_CAUSE_UNKNOWN_WORKFLOW_TYPE,
                 f"workflow type {task.workflow_type.name!r} is not registered on worker {self.identity} (known: {sorted(self.workflows)})",
             )
-            return
+            return None
         instance = self._cache.pop(run_id, None)
         events = list(task.history.events)
         try:
@@ -199,23 +210,30 @@ class Worker:
         except NonDeterminismError as exc:
             instance and instance.close()
             await self._fail_workflow_task(task, common_pb2.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, str(exc), exc)
-            return
+            return None
         except Exception as exc:
             instance and instance.close()
             await self._fail_workflow_task(task, common_pb2.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, f"{type(exc).__name__}: {exc}", exc)
-            return
-        request = ws.RespondWorkflowTaskCompletedRequest(namespace=self.client.namespace, task_token=task.task_token, commands=commands, identity=self.identity)
+            return None
         closing = any(c.command_type in CLOSING_COMMANDS for c in commands)
         sticky = self.max_cached_workflows > 0 and not closing
+        reserved = await self._reserve_eager_activities(commands)
+        request = ws.RespondWorkflowTaskCompletedRequest(
+            namespace=self.client.namespace, task_token=task.task_token, commands=commands, identity=self.identity, return_new_workflow_task=sticky
+        )
         if sticky:
             request.sticky_attributes.CopyFrom(ws.StickyExecutionAttributes(worker_task_queue=self.sticky_queue, schedule_to_start_timeout=duration(self.sticky_timeout)))
         try:
-            await self.client.call("RespondWorkflowTaskCompleted", request)
+            response = await self.client.call("RespondWorkflowTaskCompleted", request)
             self.workflow_tasks_completed += 1
         except grpc.aio.AioRpcError as exc:
             log.warning("workflow task completion rejected", workflow_id=task.workflow_execution.workflow_id, code=str(exc.code()), error=exc.details())
+            self._release_activity_slots(reserved)
             instance.close()
-            return
+            return None
+        for activity_task in response.activity_tasks[:reserved]:
+            self._spawn(self._run_activity(activity_task))
+        self._release_activity_slots(reserved - min(reserved, len(response.activity_tasks)))
         if sticky:
             self._cache[run_id] = instance
             while len(self._cache) > self.max_cached_workflows:
@@ -223,6 +241,31 @@ class Worker:
                 evicted.close()
         else:
             instance.close()
+        return response.workflow_task if response.HasField("workflow_task") else None
+
+    async def _reserve_eager_activities(self, commands: list[common_pb2.Command]) -> int:
+        """Ask history to hand us, in its reply, the activities we can start right away:
+        ours to run (same task queue, registered here) and within our free slots. Each one
+        holds a slot from now on; the caller releases the ones history did not grant."""
+        reserved = 0
+        if self._stopping or not self.eager_activities:
+            return 0
+        for command in commands:
+            if command.command_type != common_pb2.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
+                continue
+            attrs = command.schedule_activity_task
+            if attrs.task_queue.name not in ("", self.task_queue) or attrs.activity_type.name not in self.activities:
+                continue
+            if self._activity_slots.locked():
+                break
+            await self._activity_slots.acquire()  # free: returns at once
+            attrs.request_eager_execution = True
+            reserved += 1
+        return reserved
+
+    def _release_activity_slots(self, count: int) -> None:
+        for _ in range(count):
+            self._activity_slots.release()
 
     async def _full_history(self, task: ws.PollWorkflowTaskQueueResponse) -> list[common_pb2.HistoryEvent]:
         handle = self.client.get_workflow_handle(task.workflow_execution.workflow_id, task.workflow_execution.run_id)
