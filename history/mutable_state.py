@@ -93,6 +93,10 @@ class RunState:
         self.shard_id = shard_id
         self.limits = limits
         self.mutation = Mutation()
+        # Committed events the next workflow task will carry (ids >= tail_from), kept so a
+        # sticky task needs no read of the events table. None: unknown (loaded from disk).
+        self.tail: list[common_pb2.HistoryEvent] | None = None
+        self.tail_from = 0
 
     # ------------------------------------------------------------- helpers
     @property
@@ -106,6 +110,23 @@ class RunState:
     def take_mutation(self) -> Mutation:
         mutation, self.mutation = self.mutation, Mutation()
         return mutation
+
+    def committed(self, events: list[common_pb2.HistoryEvent]) -> None:
+        """Events of a mutation are durable: keep those a sticky worker has not seen."""
+        if self.tail is None:
+            return
+        self.tail.extend(events)
+        seen = self.state.last_completed_wft_started_event_id
+        if seen >= self.tail_from:
+            self.tail = [e for e in self.tail if e.event_id > seen]
+            self.tail_from = seen + 1
+
+    def events_between(self, previous_started: int, started: int) -> list[common_pb2.HistoryEvent] | None:
+        """Events (previous_started, started], committed or in the pending mutation, if all
+        of them are in memory; None means read them from the events table."""
+        if self.tail is None or previous_started + 1 < self.tail_from:
+            return None
+        return [e for e in (*self.tail, *self.mutation.events) if previous_started < e.event_id <= started]
 
     def add_event(self, event_type: int, attr_field: str, attrs, now: int) -> common_pb2.HistoryEvent:
         event = common_pb2.HistoryEvent(event_id=self.state.next_event_id, event_time=ts(now), event_type=event_type)
@@ -203,6 +224,7 @@ class RunState:
             workflow_run_timeout=request.workflow_run_timeout,
         )
         run = cls(state, {}, shard_id, limits)
+        run.tail, run.tail_from = [], 1
         run.add_event(
             common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
             "workflow_execution_started",
@@ -743,32 +765,57 @@ class RunState:
         self._put_activity(info)
 
     # --------------------------------------------------------------- timers
-    def fire_timer(self, task: persistence_pb2.TimerTask, now: int) -> None:
-        """Apply a due timer; stale timers (target moved on) do nothing."""
+    def timer_is_live(self, task: persistence_pb2.TimerTask) -> bool:
+        """Would firing this timer change anything? Most never do (the activity or
+        workflow task finished first); the shard just deletes those rows."""
         if not self.running:
-            return
+            return False
         kind = task.kind
         wft = self.state.workflow_task
         if kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_START_TO_CLOSE:
-            if wft.scheduled_event_id == task.event_id and wft.started_event_id and wft.attempt == task.attempt:
-                self._workflow_task_timed_out(common_pb2.TIMEOUT_TYPE_START_TO_CLOSE, now)
-        elif kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_SCHEDULE_TO_START:
-            if wft.scheduled_event_id == task.event_id and not wft.started_event_id:
-                self._workflow_task_timed_out(common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_START, now)
-        elif kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_RETRY:
-            if not wft.scheduled_event_id:
-                self.schedule_workflow_task(now, attempt=task.attempt, allow_sticky=False)
-        elif kind == K.TIMER_TASK_KIND_USER_TIMER:
+            return wft.scheduled_event_id == task.event_id and bool(wft.started_event_id) and wft.attempt == task.attempt
+        if kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_SCHEDULE_TO_START:
+            return wft.scheduled_event_id == task.event_id and not wft.started_event_id
+        if kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_RETRY:
+            return not wft.scheduled_event_id
+        if kind == K.TIMER_TASK_KIND_USER_TIMER:
             timer = self.state.timers.get(task.timer_id)
-            if timer is not None and timer.started_event_id == task.event_id:
-                self.add_event(
-                    common_pb2.EVENT_TYPE_TIMER_FIRED,
-                    "timer_fired",
-                    common_pb2.TimerFiredEventAttributes(timer_id=task.timer_id, started_event_id=task.event_id),
-                    now,
-                )
-                del self.state.timers[task.timer_id]
-                self._new_events_need_workflow_task(now)
+            return timer is not None and timer.started_event_id == task.event_id
+        if kind == K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT:
+            return True
+        info = self.activities.get(task.event_id)
+        if info is None:
+            return False
+        if kind == K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_CLOSE:
+            return True
+        if info.attempt != task.attempt:
+            return False
+        if kind in (K.TIMER_TASK_KIND_ACTIVITY_RETRY, K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START):
+            return not info.started
+        if kind in (K.TIMER_TASK_KIND_ACTIVITY_START_TO_CLOSE, K.TIMER_TASK_KIND_ACTIVITY_HEARTBEAT):
+            return info.started
+        return False
+
+    def fire_timer(self, task: persistence_pb2.TimerTask, now: int) -> None:
+        """Apply a due timer; stale timers (target moved on) do nothing."""
+        if not self.timer_is_live(task):
+            return
+        kind = task.kind
+        if kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_START_TO_CLOSE:
+            self._workflow_task_timed_out(common_pb2.TIMEOUT_TYPE_START_TO_CLOSE, now)
+        elif kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_SCHEDULE_TO_START:
+            self._workflow_task_timed_out(common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_START, now)
+        elif kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_RETRY:
+            self.schedule_workflow_task(now, attempt=task.attempt, allow_sticky=False)
+        elif kind == K.TIMER_TASK_KIND_USER_TIMER:
+            self.add_event(
+                common_pb2.EVENT_TYPE_TIMER_FIRED,
+                "timer_fired",
+                common_pb2.TimerFiredEventAttributes(timer_id=task.timer_id, started_event_id=task.event_id),
+                now,
+            )
+            del self.state.timers[task.timer_id]
+            self._new_events_need_workflow_task(now)
         elif kind == K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT:
             event = self.add_event(
                 common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
@@ -781,29 +828,19 @@ class RunState:
             self._fire_activity_timer(task, now)
 
     def _fire_activity_timer(self, task: persistence_pb2.TimerTask, now: int) -> None:
-        info = self.activities.get(task.event_id)
-        if info is None:
-            return
+        info = self.activities[task.event_id]
         kind = task.kind
         if kind == K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_CLOSE:
             self._attempt_failed(info, _timeout_failure("schedule-to-close", info), common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, now)
-            return
-        if info.attempt != task.attempt:
-            return
-        if kind == K.TIMER_TASK_KIND_ACTIVITY_RETRY:
-            if not info.started:
-                self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now)
-                if info.schedule_to_start_timeout.ToNanoseconds():
-                    self.add_timer(now + info.schedule_to_start_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START, info.scheduled_event_id, info.attempt)
+        elif kind == K.TIMER_TASK_KIND_ACTIVITY_RETRY:
+            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now)
+            if info.schedule_to_start_timeout.ToNanoseconds():
+                self.add_timer(now + info.schedule_to_start_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START, info.scheduled_event_id, info.attempt)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START:
-            if not info.started:
-                self._attempt_failed(info, _timeout_failure("schedule-to-start", info), common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_START, now)
+            self._attempt_failed(info, _timeout_failure("schedule-to-start", info), common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_START, now)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_START_TO_CLOSE:
-            if info.started:
-                self._attempt_failed(info, _timeout_failure("start-to-close", info), common_pb2.TIMEOUT_TYPE_START_TO_CLOSE, now)
+            self._attempt_failed(info, _timeout_failure("start-to-close", info), common_pb2.TIMEOUT_TYPE_START_TO_CLOSE, now)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_HEARTBEAT:
-            if not info.started:
-                return
             last = info.last_heartbeat_time if info.HasField("last_heartbeat_time") else info.started_time
             due = last.ToNanoseconds() + info.heartbeat_timeout.ToNanoseconds()
             if due <= now:

@@ -90,12 +90,19 @@ class Shard:
         self._timer_wakeup = asyncio.Event()
         self._next_timer_ns: int | None = None
         self._acked_outbox: list[int] = []
+        # Outbox rows committed by this process, handed to the pump in memory (no re-read);
+        # rows below _outbox_recover_below were written before we took the shard.
+        self._outbox_next_id = 1
+        self._outbox_recover_below = 1
+        self._outbox_ready: list[tuple[int, internal_pb2.TaskInfo]] = []
         self._tasks: list[asyncio.Task] = []
         self.outbox_sent = 0
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.store.open()
+        row = await self.store.fetchone("SELECT COALESCE(MAX(id), 0) FROM outbox")
+        self._outbox_next_id = self._outbox_recover_below = row[0] + 1
         self._tasks = [
             asyncio.create_task(self._outbox_loop(), name=f"shard-{self.shard_id}-outbox"),
             asyncio.create_task(self._outbox_delete_loop(), name=f"shard-{self.shard_id}-outbox-delete"),
@@ -201,8 +208,9 @@ class Shard:
         ops = list(extra_ops)
         runs = [run, *mutation.new_runs]
         new_mutations = [(r, r.take_mutation()) for r in mutation.new_runs]
+        outbox: list[tuple[int, internal_pb2.TaskInfo]] = []
         for r, m in [(run, mutation), *new_mutations]:
-            ops.extend(self._ops_for(r, m))
+            ops.extend(self._ops_for(r, m, outbox))
         if mutation.current_changed or any(m.current_changed for _, m in new_mutations):
             current = runs[-1].state
             ops.append(
@@ -217,10 +225,12 @@ class Shard:
             for r in runs:
                 self._runs.pop(r.key, None)
             raise
-        for r in runs:
+        for r, m in [(run, mutation), *new_mutations]:
+            r.committed(m.events)
             self._cache(r)
         all_mutations = [mutation, *(m for _, m in new_mutations)]
-        if any(m.outbox for m in all_mutations):
+        if outbox:
+            self._outbox_ready.extend(outbox)
             self._outbox_wakeup.set()
         earliest = min((fire_at for m in all_mutations for fire_at, _ in m.timers), default=None)
         if earliest is not None and (self._next_timer_ns is None or earliest < self._next_timer_ns):
@@ -228,8 +238,9 @@ class Shard:
         if mutation.closed:
             self._notify_waiters(run.key)
 
-    @staticmethod
-    def _ops_for(run: RunState, m: Mutation) -> list[Op]:
+    def _ops_for(self, run: RunState, m: Mutation, outbox: list[tuple[int, internal_pb2.TaskInfo]]) -> list[Op]:
+        """The SQL of one run's mutation; its outbox rows get their ids here (appended to
+        `outbox`, handed to the pump once committed)."""
         s = run.state
         ns, wf, rid = run.key
         ops = [
@@ -247,7 +258,10 @@ class Shard:
         if m.timers:
             ops.append(Op("INSERT INTO timers (fire_at_ns, data) VALUES (?,?)", [(at, t.SerializeToString()) for at, t in m.timers], many=True))
         if m.outbox:
-            ops.append(Op("INSERT INTO outbox (data) VALUES (?)", [(t.SerializeToString(),) for t in m.outbox], many=True))
+            first = self._outbox_next_id
+            self._outbox_next_id += len(m.outbox)
+            outbox.extend(zip(range(first, self._outbox_next_id), m.outbox))
+            ops.append(Op("INSERT INTO outbox (id, data) VALUES (?,?)", [(i, t.SerializeToString()) for i, t in zip(range(first, self._outbox_next_id), m.outbox)], many=True))
         for marker in m.markers:
             ops.extend(_marker_ops(run, marker))
         return ops
@@ -298,10 +312,11 @@ class Shard:
         return await self._with_new_events(task.namespace, response)
 
     def _workflow_task_response(self, run: RunState, started: int, previous: int, partition: int = 0) -> workflow_service_pb2.PollWorkflowTaskQueueResponse:
-        """A started workflow task for the worker (its history is added after the commit)."""
+        """A started workflow task for the worker, with its new events when they are all
+        in memory (else _with_new_events reads them after the commit)."""
         s = run.state
         wft = s.workflow_task
-        return workflow_service_pb2.PollWorkflowTaskQueueResponse(
+        response = workflow_service_pb2.PollWorkflowTaskQueueResponse(
             task_token=tokens.sign(self.store.token_key, run.task_token(common_pb2.TASK_TYPE_WORKFLOW, wft.scheduled_event_id, started)),
             workflow_execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id),
             workflow_type=common_pb2.WorkflowType(name=s.workflow_type),
@@ -313,10 +328,15 @@ class Shard:
             task_queue=wft.task_queue,
             partition=partition,
         )
+        events = run.events_between(previous, started)
+        if events is not None:
+            response.history.events.extend(events)
+        return response
 
     async def _with_new_events(self, namespace: str, response: workflow_service_pb2.PollWorkflowTaskQueueResponse) -> workflow_service_pb2.PollWorkflowTaskQueueResponse:
-        key = (namespace, response.workflow_execution.workflow_id, response.workflow_execution.run_id)
-        response.history.events.extend(await self.read_events(key, response.previous_started_event_id + 1, response.started_event_id))
+        if not response.history.events:  # not all in memory: read them
+            key = (namespace, response.workflow_execution.workflow_id, response.workflow_execution.run_id)
+            response.history.events.extend(await self.read_events(key, response.previous_started_event_id + 1, response.started_event_id))
         return response
 
     async def record_activity_task_started(self, task: internal_pb2.TaskInfo, identity: str, partition: int) -> workflow_service_pb2.PollActivityTaskQueueResponse:
@@ -711,23 +731,33 @@ class Shard:
 
     # --------------------------------------------------------------- outbox
     async def _outbox_loop(self) -> None:
-        """Hand every outbox row to matching; a row stays until matching acked it."""
-        cursor = 0
+        """Hand every outbox row to matching; a row stays until matching acked it. Rows
+        left by an earlier owner are read back once; ours arrive in memory after commit."""
         slots = asyncio.Semaphore(OUTBOX_CONCURRENCY)
+
+        async def dispatch(row_id: int, task: internal_pb2.TaskInfo) -> None:
+            await slots.acquire()
+            delivery = asyncio.create_task(self._deliver(row_id, task))
+            delivery.add_done_callback(lambda _t: slots.release())
+
+        cursor = 0
         while True:
-            self._outbox_wakeup.clear()
-            rows = await self.store.fetchall("SELECT id, data FROM outbox WHERE id>? ORDER BY id LIMIT 512", (cursor,))
+            rows = await self.store.fetchall(
+                "SELECT id, data FROM outbox WHERE id>? AND id<? ORDER BY id LIMIT 512", (cursor, self._outbox_recover_below)
+            )
             if not rows:
-                try:
-                    await asyncio.wait_for(self._outbox_wakeup.wait(), 1.0)
-                except asyncio.TimeoutError:
-                    pass
-                continue
+                break
             cursor = rows[-1][0]
             for row_id, data in rows:
-                await slots.acquire()
-                task = asyncio.create_task(self._deliver(row_id, internal_pb2.TaskInfo.FromString(data)))
-                task.add_done_callback(lambda _t: slots.release())
+                await dispatch(row_id, internal_pb2.TaskInfo.FromString(data))
+        while True:
+            self._outbox_wakeup.clear()
+            if not self._outbox_ready:
+                await self._outbox_wakeup.wait()
+                continue
+            ready, self._outbox_ready = self._outbox_ready, []
+            for row_id, task in ready:
+                await dispatch(row_id, task)
 
     async def _deliver(self, row_id: int, task: internal_pb2.TaskInfo) -> None:
         delay = 0.05
@@ -774,7 +804,14 @@ class Shard:
             now = time.time_ns()
             rows = await self.store.fetchall("SELECT id, data FROM timers WHERE fire_at_ns<=? ORDER BY fire_at_ns LIMIT 256", (now,))
             if rows:
-                await asyncio.gather(*(self._fire(row_id, persistence_pb2.TimerTask.FromString(data)) for row_id, data in rows))
+                fired = await asyncio.gather(*(self._fire(row_id, persistence_pb2.TimerTask.FromString(data)) for row_id, data in rows))
+                dead = [(row_id,) for (row_id, _), done in zip(rows, fired) if done == "dead"]
+                if dead:
+                    try:
+                        await self.store.write([Op("DELETE FROM timers WHERE id=?", dead, many=True)])
+                    except Exception as exc:  # retried on the next pass
+                        log.warning("could not delete stale timers", error=str(exc))
+                        await asyncio.sleep(0.5)
                 continue
             row = await self.store.fetchone("SELECT MIN(fire_at_ns) FROM timers")
             self._next_timer_ns = row[0] if row and row[0] is not None else None
@@ -784,7 +821,14 @@ class Shard:
             except asyncio.TimeoutError:
                 pass
 
-    async def _fire(self, row_id: int, task: persistence_pb2.TimerTask) -> None:
+    async def _fire(self, row_id: int, task: persistence_pb2.TimerTask) -> str:
+        """Apply one due timer. Most are stale (the activity or task finished first):
+        those are only reported "dead", for the caller to delete in one batch."""
+        key = (task.namespace, task.workflow_id, task.run_id)
+        async with self._locks.hold(key[:2]):
+            run = await self._load(key)
+            if run is None or not run.timer_is_live(task):
+                return "dead"
         delete = [Op("DELETE FROM timers WHERE id=?", (row_id,))]
         try:
             await self._update(
@@ -794,11 +838,13 @@ class Shard:
                 extra_ops=delete,
                 missing_ok=True,
             )
+            return "fired"
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("timer failed, will retry", error=str(exc), kind=task.kind, workflow_id=task.workflow_id)
             await asyncio.sleep(0.5)
+            return "failed"
 
 
 def _marker_ops(run: RunState, marker: common_pb2.MarkerRecordedEventAttributes) -> list[Op]:

@@ -134,7 +134,9 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         described = await admin.DescribeShard(A.DescribeShardRequest(shard_id=big_shard))
         assert described.owner == config.shard_owner(big_shard).name and described.closed_workflows >= 1
 
-        # Activity tasks served by partitions on both matching processes.
+        # Activity tasks served by partitions on both matching processes. Most activities are
+        # eager (started in the workflow task's reply, no matching); those beyond the sticky
+        # worker's free slots go through matching to either worker.
         queue = await admin.DescribeTaskQueue(
             A.DescribeTaskQueueRequest(namespace="default", task_queue=C.TaskQueue(name=TASK_QUEUE), task_type=C.TASK_TYPE_ACTIVITY)
         )
@@ -142,7 +144,6 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         for part in queue.partitions:
             dispatched[part.owner] += part.tasks_dispatched
         assert set(dispatched) == {"matching-a", "matching-b"} and all(dispatched.values()), dispatched
-        assert sum(dispatched.values()) >= FAN_OUT + 4 * 20
 
         # Activities run by both worker processes (identity = "pid@host:...").
         runs = [r.execution.run_id for r in await client.list_workflows(page_size=1000) if r.execution.workflow_id == "fanout-list"]
