@@ -76,7 +76,8 @@ class LocalStub:
             try:
                 if timeout is None:
                     return await handler(request, context)
-                return await asyncio.wait_for(handler(request, context), timeout)
+                async with asyncio.timeout(timeout):  # no extra task, unlike wait_for on 3.11
+                    return await handler(request, context)
             except LocalAbort as exc:
                 raise _error(exc.code, exc.details) from None
             except asyncio.TimeoutError:

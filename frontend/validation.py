@@ -327,6 +327,8 @@ def validate_respond(
         check_duration("sticky_attributes.schedule_to_start_timeout", sticky.schedule_to_start_timeout)
     if isinstance(req, workflow_service_pb2.RespondWorkflowTaskFailedRequest):
         check_enum("cause", req.cause, common_pb2.WorkflowTaskFailedCause)
+    if isinstance(req, workflow_service_pb2.RespondActivityTaskCompletedRequest):
+        check_id("sticky_task_queue", req.sticky_task_queue, settings, required=False)
     return token, check_payloads(req, settings)
 
 

@@ -48,6 +48,7 @@ class Mutation:
     outbox: list[internal_pb2.TaskInfo] = field(default_factory=list)
     new_runs: list["RunState"] = field(default_factory=list)  # continue-as-new
     markers: list[common_pb2.MarkerRecordedEventAttributes] = field(default_factory=list)  # fanflow.* side effects
+    executor_results: list[tuple[str, int, common_pb2.Payload]] = field(default_factory=list)  # (executor id, index, result)
     closed: bool = False
     current_changed: bool = False  # current_executions row must be (re)written
 
@@ -518,6 +519,7 @@ class RunState:
             start_to_close_timeout=start_to_close,
             heartbeat_timeout=attrs.heartbeat_timeout,
             retry_policy=attrs.retry_policy,
+            result_sink=attrs.result_sink if attrs.HasField("result_sink") else None,
         )
         self._put_activity(info)
         if outcome is not None and attrs.request_eager_execution and task_queue.name == self.state.task_queue.name:
@@ -680,9 +682,15 @@ class RunState:
         )
         return event.event_id
 
-    def complete_activity(self, token: internal_pb2.TaskToken, result: common_pb2.Payload, identity: str, now: int) -> None:
+    def complete_activity(self, token: internal_pb2.TaskToken, result: common_pb2.Payload, identity: str, now: int, sticky_task_queue: str = "") -> tuple[int, int] | None:
+        """Record the result. An executor item's result goes beside history (the event keeps
+        an empty one). If the run now needs a workflow task and its sticky queue is the
+        completing worker's, start the task for that worker: returns (started, previous)."""
         info = self._activity_for_token(token)
         started_id = self._write_activity_started(info, now)
+        if info.HasField("result_sink") and info.result_sink.executor_id:
+            self.mutation.executor_results.append((info.result_sink.executor_id, info.result_sink.index, result))
+            result = common_pb2.Payload()
         self.add_event(
             common_pb2.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
             "activity_task_completed",
@@ -692,7 +700,12 @@ class RunState:
             now,
         )
         self._drop_activity(info.scheduled_event_id)
+        wft = self.state.workflow_task
+        if sticky_task_queue and not wft.scheduled_event_id and self.state.sticky_task_queue.name == sticky_task_queue:
+            self.schedule_workflow_task(now, dispatch=False)
+            return self.record_workflow_task_started(self.state.workflow_task.scheduled_event_id, identity, now)
         self._new_events_need_workflow_task(now)
+        return None
 
     def fail_activity(
         self,

@@ -143,8 +143,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def RespondActivityTaskCompleted(self, request, context):
         shard, token = self._token_shard(request)
-        await shard.complete_activity(token, request.request)
-        return workflow_service_pb2.RespondActivityTaskCompletedResponse()
+        return await shard.complete_activity(token, request.request)
 
     @rpc_method
     async def RespondActivityTaskFailed(self, request, context):

@@ -42,6 +42,8 @@ Key = tuple[str, str, str]  # namespace, workflow id, run id
 RUNNING = common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING
 CACHE_RUNS = 4096
 OUTBOX_CONCURRENCY = 64
+TIMER_PAGE = 256
+TIMER_PASS_INTERVAL = 0.05  # timers fire within ~50 ms of due; passes over due timers batch up
 
 
 class KeyedLocks:
@@ -264,6 +266,12 @@ class Shard:
             ops.append(Op("INSERT INTO outbox (id, data) VALUES (?,?)", [(i, t.SerializeToString()) for i, t in zip(range(first, self._outbox_next_id), m.outbox)], many=True))
         for marker in m.markers:
             ops.extend(_marker_ops(run, marker))
+        if m.executor_results:
+            ops.append(Op(
+                "INSERT OR REPLACE INTO executor_results (namespace, workflow_id, executor_id, item_index, data) VALUES (?,?,?,?,?)",
+                [(ns, wf, executor_id, index, payload.SerializeToString()) for executor_id, index, payload in m.executor_results],
+                many=True,
+            ))
         return ops
 
     # ------------------------------------------------------ workflow start
@@ -426,8 +434,18 @@ class Shard:
             token.namespace, _execution(token), lambda run, now: run.fail_workflow_task(token, request.cause, request.failure, request.identity, now)
         )
 
-    async def complete_activity(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondActivityTaskCompletedRequest) -> None:
-        await self._update(token.namespace, _execution(token), lambda run, now: run.complete_activity(token, request.result, request.identity, now))
+    async def complete_activity(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondActivityTaskCompletedRequest) -> workflow_service_pb2.RespondActivityTaskCompletedResponse:
+        def complete(run: RunState, now: int) -> workflow_service_pb2.RespondActivityTaskCompletedResponse:
+            new_task = run.complete_activity(token, request.result, request.identity, now, request.sticky_task_queue)
+            response = workflow_service_pb2.RespondActivityTaskCompletedResponse()
+            if new_task is not None:
+                response.workflow_task.CopyFrom(self._workflow_task_response(run, *new_task))
+            return response
+
+        response = await self._update(token.namespace, _execution(token), complete)
+        if response.HasField("workflow_task"):
+            await self._with_new_events(token.namespace, response.workflow_task)
+        return response
 
     async def fail_activity(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondActivityTaskFailedRequest) -> None:
         details = request.last_heartbeat_details if request.HasField("last_heartbeat_details") else None
@@ -802,7 +820,7 @@ class Shard:
         while True:
             self._timer_wakeup.clear()
             now = time.time_ns()
-            rows = await self.store.fetchall("SELECT id, data FROM timers WHERE fire_at_ns<=? ORDER BY fire_at_ns LIMIT 256", (now,))
+            rows = await self.store.fetchall("SELECT id, data FROM timers WHERE fire_at_ns<=? ORDER BY fire_at_ns LIMIT ?", (now, TIMER_PAGE))
             if rows:
                 fired = await asyncio.gather(*(self._fire(row_id, persistence_pb2.TimerTask.FromString(data)) for row_id, data in rows))
                 dead = [(row_id,) for (row_id, _), done in zip(rows, fired) if done == "dead"]
@@ -812,6 +830,8 @@ class Shard:
                     except Exception as exc:  # retried on the next pass
                         log.warning("could not delete stale timers", error=str(exc))
                         await asyncio.sleep(0.5)
+                if len(rows) < TIMER_PAGE:
+                    await asyncio.sleep(TIMER_PASS_INTERVAL)  # let due timers gather: one pass per interval
                 continue
             row = await self.store.fetchone("SELECT MIN(fire_at_ns) FROM timers")
             self._next_timer_ns = row[0] if row and row[0] is not None else None

@@ -358,5 +358,13 @@ async def test_list_failure_fails_the_workflow_and_stops_scheduling(client):
         with pytest.raises(workflows.WorkflowFailureError, match="item 10 is broken"):
             await handle.result(timeout=30)
     events = await handle.history()
-    assert scheduled_types(events)["fails_at_ten"] <= 10 + 5  # nothing scheduled after the failure was seen
+    # nothing is scheduled once the workflow has seen the failure: the first workflow task
+    # started after the failed event schedules nothing (and closes the run)
+    failed_at = next(e.event_id for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_FAILED)
+    seen_at = next(
+        e.event_id for e in events
+        if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and e.workflow_task_completed.started_event_id > failed_at
+    )
+    assert not [e for e in events if e.event_id > seen_at and e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
+    assert scheduled_types(events)["fails_at_ten"] < 100
     assert max_outstanding(events) <= 5

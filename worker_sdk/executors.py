@@ -524,6 +524,9 @@ async def _sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[in
             state.finish(unit, result)
             if run is not None:
                 run.finished_in_run += 1
+            # Let every result of this workflow task land before taking the next unit: a
+            # failure that history recorded after other completions still stops us first.
+            await asyncio.sleep(0)
 
     lanes = [asyncio.ensure_future(lane()) for _ in range(min(cap, state.total - state.cursor))]
     await _gather_or_cancel(lanes)

@@ -336,11 +336,6 @@ class Worker:
                     type="PayloadTooLarge",
                     non_retryable=True,
                 )
-            if sink is not None:
-                # Results by reference: stored beside history (idempotent per index), the
-                # activity completes with an empty result.
-                await self._store_result(task, sink, payload)
-                payload = common_pb2.Payload()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
@@ -356,18 +351,14 @@ class Worker:
             return
         heartbeats.stop()
         self.activities_completed += 1
-        await self._respond("RespondActivityTaskCompleted", ws.RespondActivityTaskCompletedRequest(namespace=namespace, task_token=task.task_token, result=payload, identity=self.identity))
-
-    async def _store_result(self, task: ws.PollActivityTaskQueueResponse, sink: common_pb2.ResultSink, payload: common_pb2.Payload) -> None:
-        await self.client.call(
-            "PutParallelResults",
-            ws.PutParallelResultsRequest(
-                namespace=self.client.namespace,
-                workflow_id=task.workflow_execution.workflow_id,
-                executor_id=sink.executor_id,
-                results=[ws.IndexedPayload(index=sink.index, payload=payload)],
-            ),
-        )
+        # An executor item's result (result_sink) is stored beside history by history itself,
+        # in the transaction that records the completion.
+        request = ws.RespondActivityTaskCompletedRequest(namespace=namespace, task_token=task.task_token, result=payload, identity=self.identity)
+        if task.workflow_execution.run_id in self._cache:
+            request.sticky_task_queue = self.sticky_queue.name  # the run's next task can come straight back
+        response = await self._respond("RespondActivityTaskCompleted", request)
+        if response is not None and response.HasField("workflow_task"):
+            self._spawn(self._handle_workflow_task(response.workflow_task))
 
     async def _count_failed_attempt(self, task: ws.PollActivityTaskQueueResponse, sink: common_pb2.ResultSink) -> None:
         try:
@@ -380,12 +371,13 @@ class Worker:
         except grpc.aio.AioRpcError as exc:  # progress only: never fail the report for it
             log.debug("could not count a failed item attempt", error=exc.details())
 
-    async def _respond(self, method: str, request) -> None:
+    async def _respond(self, method: str, request):
         try:
-            await self.client.call(method, request)
+            return await self.client.call(method, request)
         except grpc.aio.AioRpcError as exc:
             # NOT_FOUND: the attempt timed out or was already answered; history has moved on.
             log.warning("activity response rejected", method=method, code=str(exc.code()), error=exc.details())
+            return None
 
 
 class _Heartbeater:
