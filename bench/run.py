@@ -41,13 +41,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes, a smoke run (~1 min)")
     p.add_argument("--only", choices=["fanflow", "temporal"], help="run one system only")
     p.add_argument("--workloads", default="1,2,3,4", help="comma-separated subset of 1,2,3,4 (default all)")
-    p.add_argument("--sqlite-synchronous", choices=["FULL", "NORMAL"], default="FULL", type=str.upper,
-                   help="fanflow's SQLite PRAGMA synchronous (default FULL: survives power loss; NORMAL: survives process crashes)")
+    p.add_argument("--sqlite-synchronous", default="NORMAL,FULL", type=_modes, metavar="NORMAL,FULL",
+                   help="fanflow's SQLite PRAGMA synchronous, one run per mode (default both). NORMAL, fanflow's default: "
+                        "acknowledged writes survive a crash or SIGKILL of any process. FULL: they also survive power loss "
+                        "(an fsync per commit, as the Temporal dev server does)")
     p.add_argument("--size", metavar="K=V,...", default="", help="override sizes: fan_out, workflows, items, gather (e.g. fan_out=20,workflows=5)")
     p.add_argument("--profile", metavar="DIR", help="record py-spy profiles of the server and the driver into DIR")
     p.add_argument("--output", metavar="FILE", help="JSON results file (default bench/results/<time>.json)")
     p.add_argument("--keep-data", action="store_true", help="keep the temp dir with the SQLite files and server logs")
     return p.parse_args(argv)
+
+
+def _modes(value: str) -> list[str]:
+    modes = [m.strip().upper() for m in value.split(",") if m.strip()]
+    if not modes or not set(modes) <= {"NORMAL", "FULL"} or len(set(modes)) != len(modes):
+        raise argparse.ArgumentTypeError(f"expected NORMAL, FULL or NORMAL,FULL; got {value!r}")
+    return modes
+
+
+def fanflow_key(mode: str, modes: list[str]) -> str:
+    """results["fanflow"] is the first mode's run; others are results["fanflow_full"] etc."""
+    return "fanflow" if mode == modes[0] else f"fanflow_{mode.lower()}"
 
 
 def versions() -> dict:
@@ -79,7 +93,7 @@ def side(system: str):
     return module
 
 
-async def measure(system: str, workload: int, size: dict, mode: str, workdir: Path, profile_dir: Path | None, synchronous: str = "FULL") -> dict:
+async def measure(system: str, workload: int, size: dict, mode: str, workdir: Path, profile_dir: Path | None, synchronous: str = "NORMAL", label: str | None = None) -> dict:
     """Fresh server, warm-up, then the workload; CPU of server and driver, server peak RSS."""
     module = side(system)
     server = procs.start_fanflow(workdir, synchronous) if system == "fanflow" else procs.start_temporal(workdir)
@@ -91,8 +105,8 @@ async def measure(system: str, workload: int, size: dict, mode: str, workdir: Pa
 
             profile_dir.mkdir(parents=True, exist_ok=True)
             recorders = [
-                Recorder(server.pid, profile_dir / f"{system}-w{workload}-server.txt"),
-                Recorder(os.getpid(), profile_dir / f"{system}-w{workload}-driver.txt"),
+                Recorder(server.pid, profile_dir / f"{label or system}-w{workload}-server.txt"),
+                Recorder(os.getpid(), profile_dir / f"{label or system}-w{workload}-driver.txt"),
             ]
             await asyncio.sleep(0.5)  # let py-spy attach
         load0 = os.getloadavg()[0]
@@ -150,7 +164,9 @@ def table(results: dict) -> str:
         r = results.get(system, {}).get(str(w))
         return r.get(key) if isinstance(r, dict) else None
 
-    rows = [("workload", "metric", "fanflow", "Temporal", "fanflow/Temporal")]
+    modes = results.get("settings", {}).get("fanflow_sqlite_synchronous") or ["NORMAL"]
+    variants = [(fanflow_key(m, modes), m) for m in modes]
+    rows = [("workload", "metric", "fanflow SQLite", "fanflow", "Temporal", "fanflow/Temporal")]
     specs = [
         (1, "activities/s", "activities_per_s", ""),
         (2, "workflows/s", "workflows_per_s", ""),
@@ -159,28 +175,30 @@ def table(results: dict) -> str:
         (3, "items/s", "items_per_s", ""),
     ]
     for w, label, key, unit in specs:
-        if str(w) not in results.get("fanflow", {}) and str(w) not in results.get("temporal", {}):
-            continue
-        f, t = get("fanflow", w, key), get("temporal", w, key)
-        r = ratio(f, t)
-        if f is None and get("fanflow", w, "error"):
-            f = f"failed after {get('fanflow', w, 'items_done'):,} items ({get('fanflow', w, 'items_per_s_until_failure'):.0f}/s until then)"
-            rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, f, fmt(t, unit), "—"))
-            continue
-        rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, fmt(f, unit), fmt(t, unit), "—" if r is None else f"{r:.2f}×"))
+        for system, mode in variants:
+            if str(w) not in results.get(system, {}) and str(w) not in results.get("temporal", {}):
+                continue
+            f, t = get(system, w, key), get("temporal", w, key)
+            r = ratio(f, t)
+            if f is None and get(system, w, "error"):
+                f = f"failed after {get(system, w, 'items_done'):,} items ({get(system, w, 'items_per_s_until_failure'):.0f}/s until then)"
+                rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, mode, f, fmt(t, unit), "—"))
+                continue
+            rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, mode, fmt(f, unit), fmt(t, unit), "—" if r is None else f"{r:.2f}×"))
     if "4" in results.get("ceiling", {}):
         c = results["ceiling"]["4"]
-        rows.append((f"4 {WORKLOAD_NAMES[4]}", "calls/s", fmt(c["calls_per_s"]), "", "no durability"))
+        rows.append((f"4 {WORKLOAD_NAMES[4]}", "calls/s", "", fmt(c["calls_per_s"]), "", "no durability"))
     out = [render(rows)]
     res_rows = [("workload", "system", "wall s", "server CPU s", "driver CPU s", "server CPU share", "server peak RSS")]
+    systems = [(system, f"fanflow {mode}") for system, mode in variants] + [("temporal", "temporal")]
     for w in (1, 2, 3):
-        for system in ("fanflow", "temporal"):
+        for system, name in systems:
             r = results.get(system, {}).get(str(w))
             if isinstance(r, dict):
-                res_rows.append((str(w), system, fmt(r["wall_s"]), fmt(r["server_cpu_s"]), fmt(r["driver_cpu_s"]), f"{100 * r['server_cpu_share']:.0f}%", fmt(r["server_peak_rss_mib"], " MiB")))
+                res_rows.append((str(w), name, fmt(r["wall_s"]), fmt(r["server_cpu_s"]), fmt(r["driver_cpu_s"]), f"{100 * r['server_cpu_share']:.0f}%", fmt(r["server_peak_rss_mib"], " MiB")))
     if len(res_rows) > 1:
         out.append(render(res_rows))
-    skipped = [f"{system} workload {w}: {r}" for system in ("fanflow", "temporal") for w, r in results.get(system, {}).items() if isinstance(r, str)]
+    skipped = [f"{system} workload {w}: {r}" for system, _ in systems for w, r in results.get(system, {}).items() if isinstance(r, str)]
     if skipped:
         out.append("not measured: " + "; ".join(skipped))
     return "\n\n".join(out)
@@ -210,7 +228,11 @@ async def run(args) -> dict:
     workloads = sorted({int(w) for w in args.workloads.split(",") if w.strip()})
     if not set(workloads) <= {1, 2, 3, 4}:
         raise SystemExit(f"--workloads: pick from 1,2,3,4 (got {args.workloads})")
+    modes = args.sqlite_synchronous
     systems = [args.only] if args.only else ["fanflow", "temporal"]
+    runs = [(fanflow_key(m, modes), m) for m in modes] if "fanflow" in systems else []
+    if "temporal" in systems:
+        runs.append(("temporal", None))
     if "temporal" in systems:
         try:
             import temporalio  # noqa: F401
@@ -224,11 +246,12 @@ async def run(args) -> dict:
         "sizes": size,
         "settings": {
             "window": 100, "max_concurrent_activities": 100, "worker_processes": 1, "temporal_continue_as_new_every": TEMPORAL_CAN_BATCH[mode],
-            "fanflow": f"fanflow dev (16 shards, 4 partitions, SQLite WAL synchronous={args.sqlite_synchronous}), own process",
-            "fanflow_sqlite_synchronous": args.sqlite_synchronous,
+            "fanflow": f"fanflow dev (16 shards, 4 partitions, SQLite WAL, synchronous={'/'.join(modes)}), own process",
+            "fanflow_sqlite_synchronous": modes,
             "temporal": "temporal server start-dev --db-filename (SQLite), own process; temporalio sandboxed workflow runner",
         },
         "versions": versions(),
+        **{key: {} for key, _ in runs},
         "fanflow": {},
         "temporal": {},
         "ceiling": {},
@@ -241,20 +264,22 @@ async def run(args) -> dict:
                 print(f"[bench] workload 4 (asyncio.gather, n={size['gather']:,})", flush=True)
                 results["ceiling"]["4"] = await ceiling.gather(size["gather"])
                 continue
-            for system in systems:
-                if w == 3 and system == "fanflow":
+            for system, synchronous in runs:
+                kind = "temporal" if system == "temporal" else "fanflow"
+                name = system if synchronous is None else f"fanflow (SQLite {synchronous})"
+                if w == 3 and kind == "fanflow":
                     from bench.fanflow_side import executor_available
 
                     ok, reason = executor_available()
                     if not ok:
                         print(f"[bench] skipping fanflow workload 3: {reason}", flush=True)
-                        results["fanflow"]["3"] = f"skipped: {reason}"
+                        results[system]["3"] = f"skipped: {reason}"
                         continue
-                print(f"[bench] {system} workload {w} ({WORKLOAD_NAMES[w]})", flush=True)
+                print(f"[bench] {name} workload {w} ({WORKLOAD_NAMES[w]})", flush=True)
                 sub = workdir / f"{system}-w{w}"
                 sub.mkdir()
                 try:
-                    r = await measure(system, w, size, mode, sub, profile_dir, args.sqlite_synchronous)
+                    r = await measure(kind, w, size, mode, sub, profile_dir, synchronous or "NORMAL", label=system)
                 except Exception as exc:  # noqa: BLE001 - report and go on with the others
                     print(f"[bench]   FAILED: {type(exc).__name__}: {exc} (logs in {sub})", flush=True)
                     results[system][str(w)] = f"failed: {type(exc).__name__}: {exc}"
@@ -297,5 +322,5 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"\nresults: {out}")
-    failed = [k for s in ("fanflow", "temporal") for k, v in results[s].items() if isinstance(v, str) and v.startswith("failed")]
+    failed = [k for s, v0 in results.items() if s.startswith("fanflow") or s == "temporal" for k, v in v0.items() if isinstance(v, str) and v.startswith("failed")]
     return 1 if failed else 0

@@ -78,7 +78,13 @@ def _cmd_worker(args) -> int:
         import signal
 
         client = await Client.connect(args.address, namespace=args.namespace)
-        worker = Worker(client, task_queue=args.task_queue, max_concurrent_activities=args.max_concurrent_activities, max_cached_workflows=args.max_cached_workflows)
+        worker = Worker(
+            client,
+            task_queue=args.task_queue,
+            max_concurrent_activities=args.max_concurrent_activities,
+            max_cached_workflows=args.max_cached_workflows,
+            disable_eager_activity_execution=args.disable_eager_activities,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -224,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"))
     worker.add_argument("--max-concurrent-activities", type=int, default=100)
     worker.add_argument("--max-cached-workflows", type=int, default=1000, help="0 turns the cache off (full replay every task)")
+    worker.add_argument("--disable-eager-activities", action="store_true",
+                        help="send every activity through matching instead of taking those it has free slots for in the workflow task's reply")
     worker.add_argument("--health-file", default=os.environ.get("FANFLOW_WORKER_HEALTH_FILE"),
                         help="touch this file every few seconds while the frontend answers (for `fanflow health --file`)")
     worker.set_defaults(func=_cmd_worker)

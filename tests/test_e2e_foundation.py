@@ -197,3 +197,40 @@ async def test_workflows_spread_over_shards_and_partitions(embedded_cluster, cli
         dispatched = {p.partition: p.tasks_dispatched for p in queue.partitions}
         assert sum(dispatched.values()) == 400
         assert sum(1 for c in dispatched.values() if c) >= 2, dispatched
+
+
+@workflows.workflow.define(name="e2e_sequence")
+class Sequence:
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> int:
+        total = 0
+        for i in range(n):
+            total += await square(i)
+        return total
+
+
+async def test_eager_activities_and_returned_workflow_tasks_skip_matching(embedded_cluster, client):
+    """A worker with free slots gets its workflow's activities in the reply to the workflow
+    task, and the workflow's next task in the reply to the activity completion: after the
+    first workflow task, nothing of these runs goes through matching."""
+    async with Worker(client, task_queue="eager", workflows=[Small, Sequence], activities=[square]) as worker:
+        assert await client.execute_workflow(Sequence, 5, id="eager-seq", task_queue="eager") == 30
+        assert await client.execute_workflow(Small, 20, id="eager-small", task_queue="eager") == sum(i * i for i in range(20))
+    from fanflow.grpcutil import insecure_channel
+
+    async with insecure_channel(embedded_cluster.frontend_address) as channel:
+        admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+
+        async def dispatched(queue: str, task_type: int) -> int:
+            described = await admin.DescribeTaskQueue(
+                admin_service_pb2.DescribeTaskQueueRequest(namespace="default", task_queue=common_pb2.TaskQueue(name=queue), task_type=task_type)
+            )
+            return sum(p.tasks_dispatched for p in described.partitions)
+
+        assert await dispatched("eager", common_pb2.TASK_TYPE_ACTIVITY) == 0
+        assert await dispatched("eager", common_pb2.TASK_TYPE_WORKFLOW) == 2  # each run's first task
+    events = await client.get_workflow_handle("eager-seq").history()
+    types = [e.event_type for e in events]
+    assert types.count(common_pb2.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) == 5
+    assert types.count(common_pb2.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 6
+    assert {e.activity_task_started.identity for e in events if e.event_type == common_pb2.EVENT_TYPE_ACTIVITY_TASK_STARTED} == {worker.identity}
