@@ -8,6 +8,7 @@ from collections import Counter
 import worker_sdk as workflows
 from conftest import free_port, wait_for_port
 from protos import common_pb2 as E
+from protos import internal_pb2
 from worker_sdk import Client, Worker
 
 
@@ -34,6 +35,16 @@ async def test_killed_dev_cluster_resumes(tmp_path, processes):
     wait_for_port(port, proc=dev)
     client = await Client.connect(f"127.0.0.1:{port}")
     worker = await Worker(client, task_queue="crash", workflows=[CrashFanOut], activities=[slow_double], max_concurrent_activities=10).start()
+    acknowledged: list[bytes] = []  # task tokens of completions the cluster answered OK
+    respond = worker._respond
+
+    async def tracking_respond(method, request):
+        response = await respond(method, request)
+        if response is not None and method == "RespondActivityTaskCompleted":
+            acknowledged.append(request.task_token)
+        return response
+
+    worker._respond = tracking_respond
     try:
         handle = await client.start_workflow(CrashFanOut, 300, task_queue="crash")
         for _ in range(400):
@@ -43,6 +54,7 @@ async def test_killed_dev_cluster_resumes(tmp_path, processes):
         assert 60 <= worker.activities_completed < 300, "kill must land mid-run"
         processes.kill(dev)  # SIGKILL: no shutdown, no flush
         done_before = worker.activities_completed
+        acknowledged_before_kill = list(acknowledged)
         await asyncio.sleep(0.5)
         dev = processes.fanflow(*args, name="dev-restarted")
         wait_for_port(port, proc=dev)
@@ -55,6 +67,13 @@ async def test_killed_dev_cluster_resumes(tmp_path, processes):
     completed = Counter(e.activity_task_completed.scheduled_event_id for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
     assert len(completed) == 300 and set(completed.values()) == {1}, "each activity result recorded exactly once"
     assert done_before >= 60
+    # Every completion acknowledged before the kill survived it, as that very attempt's result.
+    started_attempt = {e.event_id: e.activity_task_started.attempt for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED}
+    completed_by = {e.activity_task_completed.scheduled_event_id: started_attempt[e.activity_task_completed.started_event_id] for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED}
+    assert len(acknowledged_before_kill) >= 50
+    for raw in acknowledged_before_kill:
+        token = internal_pb2.TaskToken.FromString(raw)
+        assert completed_by.get(token.scheduled_event_id) == token.attempt, (token.scheduled_event_id, token.attempt)
 
 
 async def _history(port: int, workflow_id: str):
