@@ -219,7 +219,8 @@ class Worker:
         sticky = self.max_cached_workflows > 0 and not closing
         reserved = await self._reserve_eager_activities(commands)
         request = ws.RespondWorkflowTaskCompletedRequest(
-            namespace=self.client.namespace, task_token=task.task_token, commands=commands, identity=self.identity, return_new_workflow_task=sticky
+            namespace=self.client.namespace, task_token=task.task_token, commands=commands, identity=self.identity,
+            return_new_workflow_task=sticky and not self._stopping,
         )
         if sticky:
             request.sticky_attributes.CopyFrom(ws.StickyExecutionAttributes(worker_task_queue=self.sticky_queue, schedule_to_start_timeout=duration(self.sticky_timeout)))
@@ -354,7 +355,7 @@ class Worker:
         # An executor item's result (result_sink) is stored beside history by history itself,
         # in the transaction that records the completion.
         request = ws.RespondActivityTaskCompletedRequest(namespace=namespace, task_token=task.task_token, result=payload, identity=self.identity)
-        if task.workflow_execution.run_id in self._cache:
+        if task.workflow_execution.run_id in self._cache and not self._stopping:
             request.sticky_task_queue = self.sticky_queue.name  # the run's next task can come straight back
         response = await self._respond("RespondActivityTaskCompleted", request)
         if response is not None and response.HasField("workflow_task"):
