@@ -40,9 +40,12 @@ import asyncio
 import collections
 import dataclasses
 import hashlib
+import inspect
 import random as _random_module
 import uuid
 from typing import TYPE_CHECKING, Any, Sequence
+
+import structlog
 
 from fanflow import timeutil
 from protos import common_pb2
@@ -56,6 +59,8 @@ from .exceptions import (
     NonDeterminismError,
     StaleWorkflowInstanceError,
 )
+
+log = structlog.get_logger("fanflow.sdk.workflow")
 
 if TYPE_CHECKING:  # pragma: no cover
     from .activity import ActivityDefinition
@@ -210,6 +215,10 @@ class WorkflowInstance:
         self.start_time: float | None = None
         #: ``(signal_name, input payload)`` of every WorkflowExecutionSignaled seen, in order.
         self.signals: list[tuple[str, common_pb2.Payload]] = []
+        #: Names of signals that arrived with no ``@workflow.signal`` handler (dropped, as in Temporal).
+        self.unhandled_signals: list[str] = []
+        self._conditions: list[tuple[Any, asyncio.Future]] = []  # wait_condition waiters
+        self._handler_error: BaseException | None = None  # raised by an async signal handler
         #: The object of the workflow class (created at the first activation).
         self.workflow_object: Any = None
 
@@ -446,6 +455,8 @@ class WorkflowInstance:
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             s = ev.workflow_execution_signaled
             self.signals.append((s.signal_name, s.input))
+            # Runs in the next activation, after what earlier events woke (history order).
+            self._loop.call_soon(self._deliver_signal, s.signal_name, s.input)
         # WorkflowTaskScheduled, ActivityTaskStarted, Terminated, TimedOut: nothing to do.
 
     def _activity_for(self, ev: common_pb2.HistoryEvent, scheduled_event_id: int) -> _ActivityState:
@@ -488,6 +499,85 @@ class WorkflowInstance:
         self.workflow_object = defn.cls()
         return await getattr(self.workflow_object, defn.run_name)(*args, **kwargs)
 
+    # ----------------------------------------------------------- signals
+
+    def _deliver_signal(self, name: str, payload: common_pb2.Payload) -> None:
+        method = self.definition.signals.get(name)
+        if method is None or self.workflow_object is None or self._closed:
+            self.unhandled_signals.append(name)
+            if not self.is_replaying:
+                log.warning("signal has no handler in this workflow; dropped", signal=name, workflow_id=self.workflow_id, known=sorted(self.definition.signals))
+            return
+        handler = getattr(self.workflow_object, method)
+        params = [p for p in inspect.signature(handler).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        args: list[Any] = []
+        if params:
+            hint = converter.type_hints_of(handler).get(params[0].name, Any)
+            args.append(converter.from_payload(payload, hint))
+        if inspect.iscoroutinefunction(handler):
+            self._loop.create_task(self._run_async_handler(handler, args), name=f"signal:{name}")
+        else:
+            handler(*args)
+
+    async def _run_async_handler(self, handler: Any, args: list[Any]) -> None:
+        try:
+            await handler(*args)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the activation
+            if self._handler_error is None:
+                self._handler_error = exc
+
+    async def wait_condition(self, condition: Any, timeout: float | None) -> None:
+        if condition():
+            return
+        fut = self._loop.create_future()
+        self._conditions.append((condition, fut))
+        if timeout is None:
+            await fut
+            return
+        timer = self._loop.create_task(self.sleep(timeout))
+        try:
+            await asyncio.wait([fut, timer], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not timer.done():
+                timer.cancel()
+        if not fut.done():
+            fut.cancel()
+            raise asyncio.TimeoutError(f"condition not met within {timeout} s")
+        fut.result()
+
+    def _fire_conditions(self) -> bool:
+        """Resolve the waiters whose condition holds now; True if any did."""
+        fired = False
+        waiting = []
+        for condition, fut in self._conditions:
+            if fut.done():
+                continue
+            try:
+                met = condition()
+            except Exception as exc:  # noqa: BLE001 - delivered to the waiter
+                fut.set_exception(exc)
+                fired = True
+                continue
+            if met:
+                fut.set_result(None)
+                fired = True
+            else:
+                waiting.append((condition, fut))
+        self._conditions = waiting
+        return fired
+
+    def _check_handler_error(self) -> None:
+        exc, self._handler_error = self._handler_error, None
+        if exc is None or self._closed:
+            return
+        if isinstance(exc, FailureError):
+            failure = converter.failure_from_exception(exc, source="workflow")
+            self._close(CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, fail_workflow_execution=common_pb2.FailWorkflowExecutionCommandAttributes(failure=failure))
+            return
+        raise exc  # a bug in the handler: fail the workflow task (retried after a fix)
+
     # ------------------------------------------------------- activations
 
     def _activation(self, ev: common_pb2.HistoryEvent, *, replaying: bool) -> list[common_pb2.Command]:
@@ -511,6 +601,9 @@ class WorkflowInstance:
         self._new_commands = []
         try:
             self._loop.run_until_idle()
+            while self._fire_conditions():  # a condition that became true wakes its waiter
+                self._loop.run_until_idle()
+            self._check_handler_error()
             self._check_main_task()
             commands = self._new_commands
         finally:
@@ -520,7 +613,7 @@ class WorkflowInstance:
 
     def _check_main_task(self) -> None:
         task = self._main_task
-        if task is None or not task.done():
+        if task is None or not task.done() or self._closed:
             return
         if task.cancelled():
             failure = common_pb2.Failure(message="the workflow's main task was cancelled", type="CancelledError", source="workflow")

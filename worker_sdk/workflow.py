@@ -72,6 +72,7 @@ class WorkflowDefinition:
     run_name: str
     signature: inspect.Signature
     type_hints: dict[str, Any]
+    signals: dict[str, str] = dataclasses.field(default_factory=dict)  # signal name -> handler method name
 
     @property
     def param_types(self) -> dict[str, Any]:
@@ -107,6 +108,35 @@ def entrypoint(fn: Any = None) -> Any:
     return fn
 
 
+def signal(fn: Any = None, *, name: str | None = None) -> Any:
+    """Mark a workflow method as the handler of a signal (``@workflow.signal`` or
+    ``@workflow.signal(name="approve")``; the default name is the method's name). The handler
+    takes no argument or one (the value ``handle.signal(name, value)`` sent, decoded with its
+    type hint); it may be ``async`` (it then runs as a task of the workflow, so it can await
+    activities). Signals are applied in the order history recorded them, on every replay."""
+    if fn is None:
+        return lambda f: signal(f, name=name)
+    if not callable(fn):
+        raise TypeError(f"@workflow.signal decorates a method, not {fn!r}")
+    params = [p for p in list(inspect.signature(fn).parameters.values())[1:] if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if sum(1 for p in params if p.default is p.empty) > 1:
+        raise TypeError(f"signal handler {fn.__qualname__} takes at most one argument (the signal's value)")
+    if name is not None and (not isinstance(name, str) or not name):
+        raise TypeError("workflow.signal(name=...) must be a non-empty string")
+    fn.__fanflow_signal__ = name or fn.__name__
+    return fn
+
+
+async def wait_condition(condition: Callable[[], bool], timeout: float | datetime.timedelta | None = None) -> None:
+    """Wait until ``condition()`` is true (checked whenever the workflow is idle within a
+    workflow task, e.g. after a signal handler ran). With ``timeout``, a durable timer bounds
+    the wait and ``asyncio.TimeoutError`` is raised when it fires first."""
+    inst = _instance("wait_condition()")
+    if isinstance(timeout, datetime.timedelta):
+        timeout = timeout.total_seconds()
+    await inst.wait_condition(condition, timeout)
+
+
 def define(name: Any = None) -> Any:
     """Class decorator registering a workflow (``@workflow.define(name=...)``; bare
     ``@workflow.define`` works too). The class needs exactly one ``@workflow.entrypoint``
@@ -130,6 +160,15 @@ def define(name: Any = None) -> Any:
                 f"workflow class {cls.__qualname__} must have exactly one @workflow.entrypoint method, found {names or 'none'}"
             )
         run_name, run_fn = found[0]
+        signals: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                signal_name = getattr(value, "__fanflow_signal__", None)
+                if signal_name is not None:
+                    signals = {k: v for k, v in signals.items() if v != attr}
+                    if signal_name in signals and signals[signal_name] != attr:
+                        raise ValueError(f"workflow class {cls.__qualname__}: signal {signal_name!r} has two handlers ({signals[signal_name]}, {attr})")
+                    signals[signal_name] = attr
         defn = WorkflowDefinition(
             name=name or cls.__name__,
             cls=cls,
@@ -137,6 +176,7 @@ def define(name: Any = None) -> Any:
             run_name=run_name,
             signature=converter.signature_of(run_fn),
             type_hints=converter.type_hints_of(run_fn),
+            signals=signals,
         )
         cls.__fanflow_workflow__ = defn  # type: ignore[attr-defined]
         _REGISTRY[defn.name] = defn
