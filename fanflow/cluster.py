@@ -96,7 +96,7 @@ class ClusterProcess:
                 host.address = self.servers["history"].address
         if "matching" in self.roles:
             host = self.config.matching_host(self.matching_name)
-            self.matching = MatchingServicer(self.config, host.name, self.history_client)
+            self.matching = MatchingServicer(self.config, host.name, self.history_client, matching=self.matching_client)
             self.servers["matching"] = bind_server(
                 self.listen or host.address, [(matching_service_pb2_grpc.add_MatchingServiceServicer_to_server, self.matching, MATCHING_SERVICE_NAME)],
                 **self._security("matching"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
 import structlog
 
 from fanflow import routing
-from fanflow.clients import POLL_WAIT_METADATA, HistoryClient
+from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
@@ -21,6 +22,7 @@ from matching.matcher import Matcher
 from protos import (
     admin_service_pb2,
     common_pb2,
+    internal_pb2,
     matching_service_pb2,
     matching_service_pb2_grpc,
     workflow_service_pb2,
@@ -39,12 +41,25 @@ _TASK_TYPES = (common_pb2.TASK_TYPE_WORKFLOW, common_pb2.TASK_TYPE_ACTIVITY)
 
 
 class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
-    def __init__(self, config: ClusterConfig, host_name: str, history: HistoryClient, *, read_batch_size: int = DEFAULT_READ_BATCH):
+    def __init__(
+        self,
+        config: ClusterConfig,
+        host_name: str,
+        history: HistoryClient,
+        *,
+        read_batch_size: int = DEFAULT_READ_BATCH,
+        matching: MatchingClient | None = None,
+    ):
+        """matching: how to reach the other matching processes, for handing over the backlog of
+        partitions this process no longer owns (after the cluster's matching hosts changed)."""
         if read_batch_size < 1:
             raise ValueError("read_batch_size must be at least 1")
         self.config = config
         self.host_name = host_name
         self.history = history
+        self.matching = matching
+        self._handovers: list[asyncio.Task] = []
+        self.handed_over = 0  # tasks moved to their partition's new owner (observability)
         self.db_path = config.data_dir / f"matching-{host_name}.db"
         self._backlog = Backlog(self.db_path, config.sqlite_synchronous, on_committed=self._on_committed)
         self._matcher = Matcher(self._backlog, history, config.poll_timeout, read_batch_size)
@@ -62,8 +77,15 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         # Partitions with stored tasks are known from the start, so polls of a
         # sibling partition can find them before anyone polls their own partition.
         keys = await self._backlog.partitions()
+        foreign = [key for key in keys if not self._owns(key.queue, key.partition)]
         for key in keys:
-            self._matcher.queue(key.queue).partition(key.partition)
+            if key not in foreign:
+                self._matcher.queue(key.queue).partition(key.partition)
+        if foreign:
+            if self.matching is None:
+                log.warning("backlog of partitions owned elsewhere stays here (no matching client to hand it over)", partitions=len(foreign))
+            else:
+                self._handovers = [asyncio.create_task(self._hand_over(key), name=f"matching-handover:{key.queue.describe()}/{key.partition}") for key in foreign]
         self._evictor = asyncio.create_task(self._evict_loop(), name=f"matching-evictor:{self.host_name}")
         self._started = True
         log.info("matching started", host=self.host_name, db=str(self.db_path), partitions_with_backlog=len(keys))
@@ -74,6 +96,9 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         self._stopped = True
         if self._evictor is not None:
             self._evictor.cancel()
+        for task in self._handovers:
+            task.cancel()
+        await asyncio.gather(*self._handovers, return_exceptions=True)
         self._matcher.close()  # waiting polls return empty now
         await self._backlog.close()
         log.info("matching stopped", host=self.host_name)
@@ -85,6 +110,38 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
                 self._matcher.evict_idle(EVICT_IDLE_FOR)
             except Exception:  # never let housekeeping take the service down
                 log.exception("evicting idle task queues failed")
+
+    async def _hand_over(self, key) -> None:
+        """Move a partition's stored tasks to the process that owns it now (the cluster's
+        matching hosts changed): AddTask there, delete here once it acked. A crash in between
+        re-sends on the next start; history drops a task that is no longer pending."""
+        assert self.matching is not None
+        after, moved = 0, 0
+        while True:
+            rows = await self._backlog.read(key, after, 256)
+            if not rows:
+                break
+            for task_id, data in rows:
+                task = internal_pb2.TaskInfo.FromString(data)
+                delay = 0.2
+                while True:
+                    try:
+                        await self.matching.add_task(task, key.partition, timeout=30.0)
+                        break
+                    except grpc.aio.AioRpcError as exc:
+                        if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                            log.error("new owner rejected a handed-over task; dropping it", error=exc.details(), workflow_id=task.workflow_id)
+                            break
+                        log.info("new owner not reachable yet; retrying hand-over", code=str(exc.code()), partition=key.partition)
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, 5.0)
+                self._backlog.delete_later(task_id)
+                after = task_id
+                moved += 1
+                self.handed_over += 1
+        await self._backlog.flush()
+        owner = self.matching.owner(key.queue.namespace, common_pb2.TaskQueue(name=key.queue.name), key.queue.task_type, key.partition)
+        log.info("handed over backlog of a partition this process no longer owns", queue=key.queue.name, partition=key.partition, tasks=moved, to=owner.name)
 
     # -- RPCs ----------------------------------------------------------------
 

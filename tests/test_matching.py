@@ -605,3 +605,43 @@ async def test_chaos_no_acked_task_is_lost(config, history, seed):
         assert sum(p.backlog for p in described.partitions) == 0
     finally:
         await m.stop()
+
+
+async def test_backlog_of_partitions_that_moved_is_handed_to_their_new_owner(tmp_path, history):
+    """The cluster grows from one matching host to two: at start, the old host sends the stored
+    tasks of the partitions the new host now owns there (and deletes them here)."""
+    from fanflow.clients import MatchingClient
+
+    hosts_history = [HistoryHost(name="h", address=history.address)]
+    one = ClusterConfig(data_dir=tmp_path, history_hosts=hosts_history, matching_hosts=[MatchingHost(name="m", address="x:1")],
+                        task_queue_partitions=8, poll_timeout=1.0)
+    m = await Matching(one, host_name="m").start()
+    for p in range(8):
+        for i in range(3):
+            assert await m.add(f"wf-{p}-{i}", partition=p) is False  # no pollers: stored
+    await m.stop()
+
+    two = ClusterConfig(data_dir=tmp_path, history_hosts=hosts_history,
+                        matching_hosts=[MatchingHost(name="m", address="x:1"), MatchingHost(name="n", address="x:2")],
+                        task_queue_partitions=8, poll_timeout=1.0)
+    moved = [p for p in range(8) if routing.matching_owner_index(NS, TQ, WF, p, 2) == 1]
+    assert moved and len(moved) < 8, "the test needs a split"
+    n = await Matching(two, host_name="n").start()
+    two.matching_hosts[1].address = n.server.address
+    client = MatchingClient(two)
+    m = await Matching(two, host_name="m", matching=client).start()
+    try:
+        await eventually(lambda: m.servicer.handed_over == 3 * len(moved))
+        for p in moved:
+            assert (await n.partition_info(p)).backlog == 3
+            got = sorted([token_of(await n.poll(partition=p)).workflow_id for _ in range(3)])
+            assert got == [f"wf-{p}-{i}" for i in range(3)]
+        kept = [p for p in range(8) if p not in moved]
+        assert [(await m.partition_info(p)).backlog for p in kept] == [3] * len(kept)
+        with sqlite3.connect(m.servicer.db_path) as db:
+            left = {row[0] for row in db.execute("SELECT DISTINCT partition FROM tasks")}
+        assert left == set(kept), "handed-over tasks are deleted here"
+    finally:
+        await m.stop()
+        await n.stop()
+        await client.close()
