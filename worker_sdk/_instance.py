@@ -691,8 +691,9 @@ class WorkflowInstance:
     ) -> Any:
         """Schedule ``defn`` with these arguments and wait for its decoded result.
 
-        With ``result_sink=(executor_id, index)`` the worker stores the result beside history
-        (PutParallelResults) and completes with an empty result: this returns ``None``."""
+        With ``result_sink=(executor_id, index)`` history stores the result beside history (in
+        the transaction that records the completion) and the event keeps an empty result:
+        this returns ``None``."""
         payload = converter.encode_args(defn.signature, args, kwargs)
         self._activity_seq += 1
         activity_id = str(self._activity_seq)

@@ -35,10 +35,11 @@ Inside a workflow (DESIGN.md, "Parallel executors at scale"):
   the same in every run of a continue-as-new chain); each run records a ``fanflow.executor``
   marker ``{"executor_id", "total", "pattern"}`` (progress API).
 * **Results by reference**: List / Chain items are scheduled with a ``result_sink``
-  ``(executor id, item index)``: the worker stores the result with ``PutParallelResults`` and
-  completes with an empty result. Offset groups store their items' results themselves and a
-  retried group skips the indexes already stored. When every item is done the executor reads
-  the results back in pages (< 1.5 MB each) with the internal activity
+  ``(executor id, item index)``: the worker sends the result in its completion and history
+  stores it beside history in the same transaction (the event keeps an empty result). Offset
+  groups store their items' results themselves (``PutParallelResults``) and a retried group
+  skips the indexes already stored. When every item is done the executor reads the results
+  back in pages (≤ 500 KB each) with the internal activity
   ``fanflow.read_results``, decoding them with the activity's return type.
 * **Automatic continue-as-new**: when history suggests it (or the executors' own budget,
   ``EVENT_BUDGET`` events / ``BYTES_BUDGET`` bytes, is spent) the executor stops scheduling,
