@@ -328,6 +328,16 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
             context,
         )
 
+    @rpc_method
+    async def RespondActivityTaskCanceled(self, request, context):
+        return await self._respond(
+            "RespondActivityTaskCanceled",
+            history_service_pb2.RespondActivityTaskCanceledRequest,
+            common_pb2.TASK_TYPE_ACTIVITY,
+            request,
+            context,
+        )
+
     # ------------------------------------------------------------ parallel executors
 
     async def _to_id_shard(self, method: str, wrapper, request, context):

@@ -59,6 +59,7 @@ class WorkflowTaskOutcome:
 
     eager_activities: list[tuple[persistence_pb2.ActivityInfo, common_pb2.ActivityTaskScheduledEventAttributes]] = field(default_factory=list)
     new_task: tuple[int, int] | None = None  # (started_event_id, previous_started_event_id) of the returned next task
+    new_events: bool = False  # a command produced an event the workflow must see (an activity cancelled at once)
 
 
 def ts(ns: int):
@@ -369,7 +370,7 @@ class RunState:
             self._apply_command(command, completed.event_id, now, identity, outcome)
             if not self.running:
                 break
-        if self.running and new_events_arrived:
+        if self.running and (new_events_arrived or outcome.new_events):
             inline = return_new_task and bool(self.state.sticky_task_queue.name)
             self.schedule_workflow_task(now, dispatch=not inline)
             if inline:
@@ -468,6 +469,9 @@ class RunState:
             self._close(common_pb2.WORKFLOW_EXECUTION_STATUS_FAILED, event.event_id, now)
         elif kind == common_pb2.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
             self._continue_as_new(command.continue_as_new_workflow_execution, wft_completed_id, now)
+        elif kind == common_pb2.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
+            if self._request_cancel_activity(command.request_cancel_activity_task.scheduled_event_id, wft_completed_id, now) and outcome is not None:
+                outcome.new_events = True
         else:
             raise InvalidArgument(f"unknown command type {kind}")
 
@@ -770,12 +774,57 @@ class RunState:
         self._drop_activity(info.scheduled_event_id)
         self._new_events_need_workflow_task(now)
 
-    def heartbeat(self, token: internal_pb2.TaskToken, details: common_pb2.Payload, now: int) -> None:
+    def heartbeat(self, token: internal_pb2.TaskToken, details: common_pb2.Payload, now: int) -> bool:
+        """Record the heartbeat; returns whether the workflow asked to cancel the activity."""
         info = self._activity_for_token(token)
         if details.ByteSize():
             info.heartbeat_details.CopyFrom(details)
         info.last_heartbeat_time.CopyFrom(ts(now))
         self._put_activity(info)
+        return info.cancel_requested
+
+    def _request_cancel_activity(self, scheduled_event_id: int, wft_completed_id: int, now: int) -> bool:
+        """Returns True when the activity was cancelled at once (the workflow must hear it)."""
+        info = self.activities.get(scheduled_event_id)
+        if info is None:
+            # Already finished: its result is on its way to the workflow (or was just recorded).
+            return False
+        self.add_event(
+            common_pb2.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+            "activity_task_cancel_requested",
+            common_pb2.ActivityTaskCancelRequestedEventAttributes(scheduled_event_id=scheduled_event_id, workflow_task_completed_event_id=wft_completed_id),
+            now,
+        )
+        if info.started:
+            info.cancel_requested = True  # the worker hears it on its next heartbeat
+            self._put_activity(info)
+            return False
+        self._write_activity_canceled(info, None, "", now, schedule_task=False)  # the completing task schedules the next
+        return True
+
+    def activity_canceled(self, token: internal_pb2.TaskToken, details: common_pb2.Payload | None, identity: str, now: int) -> None:
+        """The worker stopped the activity because the workflow asked it to."""
+        info = self._activity_for_token(token)
+        if not info.cancel_requested:
+            raise FailedPrecondition(
+                f"activity {info.activity_id} (scheduled event {info.scheduled_event_id}) was not asked to cancel; "
+                "report a failure (RespondActivityTaskFailed) or its result instead"
+            )
+        self._write_activity_canceled(info, details, identity, now)
+
+    def _write_activity_canceled(self, info: persistence_pb2.ActivityInfo, details: common_pb2.Payload | None, identity: str, now: int, schedule_task: bool = True) -> None:
+        started_id = self._write_activity_started(info, now) if info.started else 0
+        self.add_event(
+            common_pb2.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+            "activity_task_canceled",
+            common_pb2.ActivityTaskCanceledEventAttributes(
+                scheduled_event_id=info.scheduled_event_id, started_event_id=started_id, details=details, identity=identity
+            ),
+            now,
+        )
+        self._drop_activity(info.scheduled_event_id)
+        if schedule_task:
+            self._new_events_need_workflow_task(now)
 
     # --------------------------------------------------------------- timers
     def timer_is_live(self, task: persistence_pb2.TimerTask) -> bool:

@@ -154,8 +154,14 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def RecordActivityTaskHeartbeat(self, request, context):
         shard, token = self._token_shard(request)
-        await shard.heartbeat(token, request.request)
-        return workflow_service_pb2.RecordActivityTaskHeartbeatResponse()
+        cancel_requested = await shard.heartbeat(token, request.request)
+        return workflow_service_pb2.RecordActivityTaskHeartbeatResponse(cancel_requested=cancel_requested)
+
+    @rpc_method
+    async def RespondActivityTaskCanceled(self, request, context):
+        shard, token = self._token_shard(request)
+        await shard.cancel_activity(token, request.request)
+        return workflow_service_pb2.RespondActivityTaskCanceledResponse()
 
     # ------------------------------------------------- parallel executors
     @rpc_method

@@ -451,8 +451,13 @@ class Shard:
         details = request.last_heartbeat_details if request.HasField("last_heartbeat_details") else None
         await self._update(token.namespace, _execution(token), lambda run, now: run.fail_activity(token, request.failure, details, request.identity, now))
 
-    async def heartbeat(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RecordActivityTaskHeartbeatRequest) -> None:
-        await self._update(token.namespace, _execution(token), lambda run, now: run.heartbeat(token, request.details, now))
+    async def heartbeat(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RecordActivityTaskHeartbeatRequest) -> bool:
+        """Returns whether the workflow asked to cancel the activity."""
+        return await self._update(token.namespace, _execution(token), lambda run, now: run.heartbeat(token, request.details, now))
+
+    async def cancel_activity(self, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondActivityTaskCanceledRequest) -> None:
+        details = request.details if request.HasField("details") else None
+        await self._update(token.namespace, _execution(token), lambda run, now: run.activity_canceled(token, details, request.identity, now))
 
     async def terminate(self, request: workflow_service_pb2.TerminateWorkflowExecutionRequest) -> None:
         await self._update(request.namespace, request.execution, lambda run, now: run.terminate(request.reason, request.identity, now))

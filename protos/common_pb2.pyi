@@ -81,6 +81,8 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_ACTIVITY_TASK_COMPLETED: _ClassVar[EventType]
     EVENT_TYPE_ACTIVITY_TASK_FAILED: _ClassVar[EventType]
     EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: _ClassVar[EventType]
+    EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED: _ClassVar[EventType]
+    EVENT_TYPE_ACTIVITY_TASK_CANCELED: _ClassVar[EventType]
     EVENT_TYPE_TIMER_STARTED: _ClassVar[EventType]
     EVENT_TYPE_TIMER_FIRED: _ClassVar[EventType]
     EVENT_TYPE_TIMER_CANCELED: _ClassVar[EventType]
@@ -96,6 +98,7 @@ class CommandType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: _ClassVar[CommandType]
     COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: _ClassVar[CommandType]
     COMMAND_TYPE_RECORD_MARKER: _ClassVar[CommandType]
+    COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: _ClassVar[CommandType]
 TASK_QUEUE_KIND_UNSPECIFIED: TaskQueueKind
 TASK_QUEUE_KIND_NORMAL: TaskQueueKind
 TASK_QUEUE_KIND_STICKY: TaskQueueKind
@@ -146,6 +149,8 @@ EVENT_TYPE_ACTIVITY_TASK_STARTED: EventType
 EVENT_TYPE_ACTIVITY_TASK_COMPLETED: EventType
 EVENT_TYPE_ACTIVITY_TASK_FAILED: EventType
 EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: EventType
+EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED: EventType
+EVENT_TYPE_ACTIVITY_TASK_CANCELED: EventType
 EVENT_TYPE_TIMER_STARTED: EventType
 EVENT_TYPE_TIMER_FIRED: EventType
 EVENT_TYPE_TIMER_CANCELED: EventType
@@ -158,6 +163,7 @@ COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION: CommandType
 COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: CommandType
 COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: CommandType
 COMMAND_TYPE_RECORD_MARKER: CommandType
+COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: CommandType
 
 class Payload(_message.Message):
     __slots__ = ("data", "encoding")
@@ -439,6 +445,26 @@ class ActivityTaskTimedOutEventAttributes(_message.Message):
     retry_state: RetryState
     def __init__(self, scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., timeout_type: _Optional[_Union[TimeoutType, str]] = ..., retry_state: _Optional[_Union[RetryState, str]] = ...) -> None: ...
 
+class ActivityTaskCancelRequestedEventAttributes(_message.Message):
+    __slots__ = ("scheduled_event_id", "workflow_task_completed_event_id")
+    SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TASK_COMPLETED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    scheduled_event_id: int
+    workflow_task_completed_event_id: int
+    def __init__(self, scheduled_event_id: _Optional[int] = ..., workflow_task_completed_event_id: _Optional[int] = ...) -> None: ...
+
+class ActivityTaskCanceledEventAttributes(_message.Message):
+    __slots__ = ("scheduled_event_id", "started_event_id", "details", "identity")
+    SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    scheduled_event_id: int
+    started_event_id: int
+    details: Payload
+    identity: str
+    def __init__(self, scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., details: _Optional[_Union[Payload, _Mapping]] = ..., identity: _Optional[str] = ...) -> None: ...
+
 class TimerStartedEventAttributes(_message.Message):
     __slots__ = ("timer_id", "start_to_fire_timeout", "workflow_task_completed_event_id")
     TIMER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -478,7 +504,7 @@ class MarkerRecordedEventAttributes(_message.Message):
     def __init__(self, marker_name: _Optional[str] = ..., details: _Optional[_Union[Payload, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ...) -> None: ...
 
 class HistoryEvent(_message.Message):
-    __slots__ = ("event_id", "event_time", "event_type", "workflow_execution_started", "workflow_execution_completed", "workflow_execution_failed", "workflow_execution_timed_out", "workflow_execution_terminated", "workflow_execution_continued_as_new", "workflow_execution_signaled", "workflow_task_scheduled", "workflow_task_started", "workflow_task_completed", "workflow_task_failed", "workflow_task_timed_out", "activity_task_scheduled", "activity_task_started", "activity_task_completed", "activity_task_failed", "activity_task_timed_out", "timer_started", "timer_fired", "timer_canceled", "marker_recorded")
+    __slots__ = ("event_id", "event_time", "event_type", "workflow_execution_started", "workflow_execution_completed", "workflow_execution_failed", "workflow_execution_timed_out", "workflow_execution_terminated", "workflow_execution_continued_as_new", "workflow_execution_signaled", "workflow_task_scheduled", "workflow_task_started", "workflow_task_completed", "workflow_task_failed", "workflow_task_timed_out", "activity_task_scheduled", "activity_task_started", "activity_task_completed", "activity_task_failed", "activity_task_timed_out", "activity_task_cancel_requested", "activity_task_canceled", "timer_started", "timer_fired", "timer_canceled", "marker_recorded")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -499,6 +525,8 @@ class HistoryEvent(_message.Message):
     ACTIVITY_TASK_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TASK_FAILED_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TASK_TIMED_OUT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_TASK_CANCEL_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_TASK_CANCELED_FIELD_NUMBER: _ClassVar[int]
     TIMER_STARTED_FIELD_NUMBER: _ClassVar[int]
     TIMER_FIRED_FIELD_NUMBER: _ClassVar[int]
     TIMER_CANCELED_FIELD_NUMBER: _ClassVar[int]
@@ -523,11 +551,13 @@ class HistoryEvent(_message.Message):
     activity_task_completed: ActivityTaskCompletedEventAttributes
     activity_task_failed: ActivityTaskFailedEventAttributes
     activity_task_timed_out: ActivityTaskTimedOutEventAttributes
+    activity_task_cancel_requested: ActivityTaskCancelRequestedEventAttributes
+    activity_task_canceled: ActivityTaskCanceledEventAttributes
     timer_started: TimerStartedEventAttributes
     timer_fired: TimerFiredEventAttributes
     timer_canceled: TimerCanceledEventAttributes
     marker_recorded: MarkerRecordedEventAttributes
-    def __init__(self, event_id: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., workflow_execution_started: _Optional[_Union[WorkflowExecutionStartedEventAttributes, _Mapping]] = ..., workflow_execution_completed: _Optional[_Union[WorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., workflow_execution_failed: _Optional[_Union[WorkflowExecutionFailedEventAttributes, _Mapping]] = ..., workflow_execution_timed_out: _Optional[_Union[WorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., workflow_execution_terminated: _Optional[_Union[WorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., workflow_execution_continued_as_new: _Optional[_Union[WorkflowExecutionContinuedAsNewEventAttributes, _Mapping]] = ..., workflow_execution_signaled: _Optional[_Union[WorkflowExecutionSignaledEventAttributes, _Mapping]] = ..., workflow_task_scheduled: _Optional[_Union[WorkflowTaskScheduledEventAttributes, _Mapping]] = ..., workflow_task_started: _Optional[_Union[WorkflowTaskStartedEventAttributes, _Mapping]] = ..., workflow_task_completed: _Optional[_Union[WorkflowTaskCompletedEventAttributes, _Mapping]] = ..., workflow_task_failed: _Optional[_Union[WorkflowTaskFailedEventAttributes, _Mapping]] = ..., workflow_task_timed_out: _Optional[_Union[WorkflowTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_scheduled: _Optional[_Union[ActivityTaskScheduledEventAttributes, _Mapping]] = ..., activity_task_started: _Optional[_Union[ActivityTaskStartedEventAttributes, _Mapping]] = ..., activity_task_completed: _Optional[_Union[ActivityTaskCompletedEventAttributes, _Mapping]] = ..., activity_task_failed: _Optional[_Union[ActivityTaskFailedEventAttributes, _Mapping]] = ..., activity_task_timed_out: _Optional[_Union[ActivityTaskTimedOutEventAttributes, _Mapping]] = ..., timer_started: _Optional[_Union[TimerStartedEventAttributes, _Mapping]] = ..., timer_fired: _Optional[_Union[TimerFiredEventAttributes, _Mapping]] = ..., timer_canceled: _Optional[_Union[TimerCanceledEventAttributes, _Mapping]] = ..., marker_recorded: _Optional[_Union[MarkerRecordedEventAttributes, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., workflow_execution_started: _Optional[_Union[WorkflowExecutionStartedEventAttributes, _Mapping]] = ..., workflow_execution_completed: _Optional[_Union[WorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., workflow_execution_failed: _Optional[_Union[WorkflowExecutionFailedEventAttributes, _Mapping]] = ..., workflow_execution_timed_out: _Optional[_Union[WorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., workflow_execution_terminated: _Optional[_Union[WorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., workflow_execution_continued_as_new: _Optional[_Union[WorkflowExecutionContinuedAsNewEventAttributes, _Mapping]] = ..., workflow_execution_signaled: _Optional[_Union[WorkflowExecutionSignaledEventAttributes, _Mapping]] = ..., workflow_task_scheduled: _Optional[_Union[WorkflowTaskScheduledEventAttributes, _Mapping]] = ..., workflow_task_started: _Optional[_Union[WorkflowTaskStartedEventAttributes, _Mapping]] = ..., workflow_task_completed: _Optional[_Union[WorkflowTaskCompletedEventAttributes, _Mapping]] = ..., workflow_task_failed: _Optional[_Union[WorkflowTaskFailedEventAttributes, _Mapping]] = ..., workflow_task_timed_out: _Optional[_Union[WorkflowTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_scheduled: _Optional[_Union[ActivityTaskScheduledEventAttributes, _Mapping]] = ..., activity_task_started: _Optional[_Union[ActivityTaskStartedEventAttributes, _Mapping]] = ..., activity_task_completed: _Optional[_Union[ActivityTaskCompletedEventAttributes, _Mapping]] = ..., activity_task_failed: _Optional[_Union[ActivityTaskFailedEventAttributes, _Mapping]] = ..., activity_task_timed_out: _Optional[_Union[ActivityTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_cancel_requested: _Optional[_Union[ActivityTaskCancelRequestedEventAttributes, _Mapping]] = ..., activity_task_canceled: _Optional[_Union[ActivityTaskCanceledEventAttributes, _Mapping]] = ..., timer_started: _Optional[_Union[TimerStartedEventAttributes, _Mapping]] = ..., timer_fired: _Optional[_Union[TimerFiredEventAttributes, _Mapping]] = ..., timer_canceled: _Optional[_Union[TimerCanceledEventAttributes, _Mapping]] = ..., marker_recorded: _Optional[_Union[MarkerRecordedEventAttributes, _Mapping]] = ...) -> None: ...
 
 class History(_message.Message):
     __slots__ = ("events",)
@@ -583,6 +613,12 @@ class CancelTimerCommandAttributes(_message.Message):
     timer_id: str
     def __init__(self, timer_id: _Optional[str] = ...) -> None: ...
 
+class RequestCancelActivityTaskCommandAttributes(_message.Message):
+    __slots__ = ("scheduled_event_id",)
+    SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    scheduled_event_id: int
+    def __init__(self, scheduled_event_id: _Optional[int] = ...) -> None: ...
+
 class CompleteWorkflowExecutionCommandAttributes(_message.Message):
     __slots__ = ("result",)
     RESULT_FIELD_NUMBER: _ClassVar[int]
@@ -620,7 +656,7 @@ class RecordMarkerCommandAttributes(_message.Message):
     def __init__(self, marker_name: _Optional[str] = ..., details: _Optional[_Union[Payload, _Mapping]] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("command_type", "schedule_activity_task", "start_timer", "cancel_timer", "complete_workflow_execution", "fail_workflow_execution", "continue_as_new_workflow_execution", "record_marker")
+    __slots__ = ("command_type", "schedule_activity_task", "start_timer", "cancel_timer", "complete_workflow_execution", "fail_workflow_execution", "continue_as_new_workflow_execution", "record_marker", "request_cancel_activity_task")
     COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
     START_TIMER_FIELD_NUMBER: _ClassVar[int]
@@ -629,6 +665,7 @@ class Command(_message.Message):
     FAIL_WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     CONTINUE_AS_NEW_WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     RECORD_MARKER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_CANCEL_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
     command_type: CommandType
     schedule_activity_task: ScheduleActivityTaskCommandAttributes
     start_timer: StartTimerCommandAttributes
@@ -637,4 +674,5 @@ class Command(_message.Message):
     fail_workflow_execution: FailWorkflowExecutionCommandAttributes
     continue_as_new_workflow_execution: ContinueAsNewWorkflowExecutionCommandAttributes
     record_marker: RecordMarkerCommandAttributes
-    def __init__(self, command_type: _Optional[_Union[CommandType, str]] = ..., schedule_activity_task: _Optional[_Union[ScheduleActivityTaskCommandAttributes, _Mapping]] = ..., start_timer: _Optional[_Union[StartTimerCommandAttributes, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimerCommandAttributes, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecutionCommandAttributes, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecutionCommandAttributes, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecutionCommandAttributes, _Mapping]] = ..., record_marker: _Optional[_Union[RecordMarkerCommandAttributes, _Mapping]] = ...) -> None: ...
+    request_cancel_activity_task: RequestCancelActivityTaskCommandAttributes
+    def __init__(self, command_type: _Optional[_Union[CommandType, str]] = ..., schedule_activity_task: _Optional[_Union[ScheduleActivityTaskCommandAttributes, _Mapping]] = ..., start_timer: _Optional[_Union[StartTimerCommandAttributes, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimerCommandAttributes, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecutionCommandAttributes, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecutionCommandAttributes, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecutionCommandAttributes, _Mapping]] = ..., record_marker: _Optional[_Union[RecordMarkerCommandAttributes, _Mapping]] = ..., request_cancel_activity_task: _Optional[_Union[RequestCancelActivityTaskCommandAttributes, _Mapping]] = ...) -> None: ...

@@ -106,6 +106,11 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.FromString,
                 _registered_method=True)
+        self.RespondActivityTaskCanceled = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RespondActivityTaskCanceled',
+                request_serializer=protos_dot_history__service__pb2.RespondActivityTaskCanceledRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondActivityTaskCanceledResponse.FromString,
+                _registered_method=True)
         self.PutParallelResults = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/PutParallelResults',
                 request_serializer=protos_dot_history__service__pb2.PutParallelResultsRequest.SerializeToString,
@@ -237,6 +242,12 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RespondActivityTaskCanceled(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PutParallelResults(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -359,6 +370,11 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.RecordActivityTaskHeartbeat,
                     request_deserializer=protos_dot_history__service__pb2.RecordActivityTaskHeartbeatRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.SerializeToString,
+            ),
+            'RespondActivityTaskCanceled': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondActivityTaskCanceled,
+                    request_deserializer=protos_dot_history__service__pb2.RespondActivityTaskCanceledRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondActivityTaskCanceledResponse.SerializeToString,
             ),
             'PutParallelResults': grpc.unary_unary_rpc_method_handler(
                     servicer.PutParallelResults,
@@ -779,6 +795,33 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/RecordActivityTaskHeartbeat',
             protos_dot_history__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondActivityTaskCanceled(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RespondActivityTaskCanceled',
+            protos_dot_history__service__pb2.RespondActivityTaskCanceledRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondActivityTaskCanceledResponse.FromString,
             options,
             channel_credentials,
             insecure,

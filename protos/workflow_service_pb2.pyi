@@ -391,6 +391,22 @@ class RespondActivityTaskFailedResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class RespondActivityTaskCanceledRequest(_message.Message):
+    __slots__ = ("namespace", "task_token", "details", "identity")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    task_token: bytes
+    details: _common_pb2.Payload
+    identity: str
+    def __init__(self, namespace: _Optional[str] = ..., task_token: _Optional[bytes] = ..., details: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class RespondActivityTaskCanceledResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class RecordActivityTaskHeartbeatRequest(_message.Message):
     __slots__ = ("namespace", "task_token", "details", "identity")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

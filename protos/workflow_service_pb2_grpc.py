@@ -104,6 +104,11 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.FromString,
                 _registered_method=True)
+        self.RespondActivityTaskCanceled = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RespondActivityTaskCanceled',
+                request_serializer=protos_dot_workflow__service__pb2.RespondActivityTaskCanceledRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondActivityTaskCanceledResponse.FromString,
+                _registered_method=True)
         self.PutParallelResults = channel.unary_unary(
                 '/fanflow.v1.WorkflowService/PutParallelResults',
                 request_serializer=protos_dot_workflow__service__pb2.PutParallelResultsRequest.SerializeToString,
@@ -211,6 +216,13 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RespondActivityTaskCanceled(self, request, context):
+        """The activity stopped because its workflow asked to cancel it (heartbeat reply cancel_requested).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PutParallelResults(self, request, context):
         """Parallel executors keep item results beside history, not in it (by index;
         a retried write of the same index replaces it), and report progress.
@@ -305,6 +317,11 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.RecordActivityTaskHeartbeat,
                     request_deserializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.SerializeToString,
+            ),
+            'RespondActivityTaskCanceled': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondActivityTaskCanceled,
+                    request_deserializer=protos_dot_workflow__service__pb2.RespondActivityTaskCanceledRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondActivityTaskCanceledResponse.SerializeToString,
             ),
             'PutParallelResults': grpc.unary_unary_rpc_method_handler(
                     servicer.PutParallelResults,
@@ -700,6 +717,33 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/RecordActivityTaskHeartbeat',
             protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RecordActivityTaskHeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondActivityTaskCanceled(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RespondActivityTaskCanceled',
+            protos_dot_workflow__service__pb2.RespondActivityTaskCanceledRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondActivityTaskCanceledResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -162,3 +162,49 @@ def test_a_run_loaded_from_disk_reads_its_events_from_the_table():
     loaded = RunState(run.state, {}, 0, Limits())
     assert loaded.events_between(0, 3) is None
     assert run.events_between(0, 2) is not None
+
+
+def test_cancelling_a_started_activity_waits_for_the_worker_and_an_unstarted_one_ends_at_once():
+    import pytest
+
+    from fanflow.errors import FailedPrecondition
+
+    run, info = _run_with_one_activity()  # started (eager)
+    wft = run.state.workflow_task
+    assert not wft.scheduled_event_id
+    run.schedule_workflow_task(4 * S)
+    token = _start_wft(run, 4 * S)
+    run.take_mutation()
+    activity_token = _token(run, C.TASK_TYPE_ACTIVITY, info.scheduled_event_id, attempt=1)
+    with pytest.raises(FailedPrecondition):
+        run.activity_canceled(activity_token, None, "worker-1", 5 * S)  # nobody asked
+    cancel = C.Command(
+        command_type=C.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
+        request_cancel_activity_task=C.RequestCancelActivityTaskCommandAttributes(scheduled_event_id=info.scheduled_event_id),
+    )
+    outcome = run.complete_workflow_task(token, [cancel], _sticky(), "worker-1", 5 * S)
+    mutation = run.take_mutation()
+    assert [e.event_type for e in mutation.events][-1] == C.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED
+    assert not outcome.new_events and info.scheduled_event_id in run.activities
+    assert run.heartbeat(activity_token, C.Payload(), 6 * S) is True  # the worker hears it
+    run.activity_canceled(activity_token, C.Payload(data=b"7"), "worker-1", 7 * S)
+    mutation = run.take_mutation()
+    assert [e.event_type for e in mutation.events] == [
+        C.EVENT_TYPE_ACTIVITY_TASK_STARTED, C.EVENT_TYPE_ACTIVITY_TASK_CANCELED, C.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
+    ]
+    assert info.scheduled_event_id not in run.activities and [t.task_type for t in mutation.outbox] == [C.TASK_TYPE_WORKFLOW]
+
+    # not started (no eager): cancelled in the same completion, and the workflow hears it next
+    run = _start()
+    token = _start_wft(run, 2 * S)
+    run.complete_workflow_task(token, [_schedule("b", eager=False)], _sticky(), "worker-1", 3 * S)
+    scheduled = next(iter(run.activities))
+    run.take_mutation()
+    run.schedule_workflow_task(4 * S)
+    token = _start_wft(run, 4 * S)
+    run.take_mutation()
+    cancel.request_cancel_activity_task.scheduled_event_id = scheduled
+    outcome = run.complete_workflow_task(token, [cancel], _sticky(), "worker-1", 5 * S, return_new_task=True)
+    types = [e.event_type for e in run.take_mutation().events]
+    assert C.EVENT_TYPE_ACTIVITY_TASK_CANCELED in types and outcome.new_events and outcome.new_task is not None
+    assert not run.activities

@@ -81,6 +81,7 @@ _COMMAND_EVENT = {
     E.EVENT_TYPE_TIMER_STARTED: CT.COMMAND_TYPE_START_TIMER,
     E.EVENT_TYPE_TIMER_CANCELED: CT.COMMAND_TYPE_CANCEL_TIMER,
     E.EVENT_TYPE_MARKER_RECORDED: CT.COMMAND_TYPE_RECORD_MARKER,
+    E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED: CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
@@ -117,6 +118,8 @@ def describe_command(cmd: common_pb2.Command) -> str:
         return f"{name}(timer_id={cmd.cancel_timer.timer_id!r})"
     if t == CT.COMMAND_TYPE_RECORD_MARKER:
         return f"{name}(marker_name={cmd.record_marker.marker_name!r})"
+    if t == CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
+        return f"{name}(scheduled_event_id={cmd.request_cancel_activity_task.scheduled_event_id})"
     if t == CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
         return f"{name}(failure={converter.describe_failure(cmd.fail_workflow_execution.failure)!r})"
     if t == CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
@@ -152,6 +155,8 @@ def _command_key(cmd: common_pb2.Command) -> tuple:
         return (t, cmd.cancel_timer.timer_id)
     if t == CT.COMMAND_TYPE_RECORD_MARKER:
         return (t, cmd.record_marker.marker_name)
+    if t == CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
+        return (t, cmd.request_cancel_activity_task.scheduled_event_id)
     return (t,)
 
 
@@ -167,6 +172,8 @@ def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
         return (ct, ev.timer_canceled.timer_id)
     if t == E.EVENT_TYPE_MARKER_RECORDED:
         return (ct, ev.marker_recorded.marker_name)
+    if t == E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
+        return (ct, ev.activity_task_cancel_requested.scheduled_event_id)
     return (ct,)
 
 
@@ -182,6 +189,8 @@ class _ActivityState:
     defn: "ActivityDefinition"
     future: asyncio.Future
     scheduled_event_id: int = 0
+    command: common_pb2.Command | None = None  # its ScheduleActivityTask command
+    cancel_requested: bool = False
 
 
 @dataclasses.dataclass(slots=True)
@@ -437,6 +446,10 @@ class WorkflowInstance:
                         timeout_type=a.timeout_type,
                     )
                 )
+        elif t == E.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+            st = self._activity_for(ev, ev.activity_task_canceled.scheduled_event_id)
+            if not st.future.done():  # the code cancelled its wait already (it asked for this)
+                st.future.cancel()
         elif t == E.EVENT_TYPE_TIMER_FIRED:
             timer_id = ev.timer_fired.timer_id
             timer = self._timers.pop(timer_id, None)
@@ -708,12 +721,39 @@ class WorkflowInstance:
         if result_sink is not None:
             attrs.result_sink.executor_id, attrs.result_sink.index = result_sink
         future = self._loop.create_future()
-        self._add_command(common_pb2.Command(command_type=CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, schedule_activity_task=attrs))
-        self._unechoed_activities[activity_id] = _ActivityState(activity_id, defn, future)
-        result = await future
+        command = common_pb2.Command(command_type=CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, schedule_activity_task=attrs)
+        self._add_command(command)
+        state = _ActivityState(activity_id, defn, future, command=command)
+        self._unechoed_activities[activity_id] = state
+        try:
+            result = await future
+        except asyncio.CancelledError:
+            self._cancel_activity(state)
+            raise
         if result_sink is not None:
             return None
         return converter.from_payload(result, defn.return_type)
+
+    def _cancel_activity(self, st: _ActivityState) -> None:
+        """The code stopped waiting for an activity (its task was cancelled): ask history to
+        cancel it (as Temporal's TRY_CANCEL: the code does not wait for the outcome). Not
+        sent to history yet: the command is simply withdrawn."""
+        if st.cancel_requested or self._closed or self._new_commands is None:
+            return  # (no activation running: the instance is being evicted or closed)
+        st.cancel_requested = True
+        if not st.scheduled_event_id:
+            if self._new_commands is not None and any(c is st.command for c in self._new_commands):
+                self._new_commands = [c for c in self._new_commands if c is not st.command]
+                self._unechoed_activities.pop(st.activity_id, None)
+            return  # otherwise its Scheduled event is still to come: nothing to cancel yet
+        if st.scheduled_event_id not in self._activities:
+            return  # it finished meanwhile
+        self._add_command(
+            common_pb2.Command(
+                command_type=CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
+                request_cancel_activity_task=common_pb2.RequestCancelActivityTaskCommandAttributes(scheduled_event_id=st.scheduled_event_id),
+            )
+        )
 
     async def sleep(self, seconds: float) -> None:
         if seconds <= 0:

@@ -426,10 +426,19 @@ def info() -> ActivityInfo:
 
 def heartbeat(details: Any = None) -> None:
     """Record progress; ``details`` (JSON-able) is given back to the next attempt as
-    ``info().heartbeat_details``. A no-op outside a worker-run activity."""
+    ``info().heartbeat_details``. A no-op outside a worker-run activity. The reply also
+    tells the worker when the workflow asked to cancel this activity: an ``async``
+    activity is then cancelled (``asyncio.CancelledError`` at its current ``await``), a
+    sync one sees ``is_cancel_requested()`` become true."""
     ctx = _CONTEXT.get()
     if ctx is not None and ctx.heartbeat is not None:
         ctx.heartbeat(details)
+
+
+def is_cancel_requested() -> bool:
+    """True once a heartbeat's reply said the workflow asked to cancel this activity."""
+    ctx = _CONTEXT.get()
+    return bool(ctx is not None and ctx.cancel_requested)
 
 
 # Make the module callable: ``worker_sdk.activity(...)`` is the decorator, while

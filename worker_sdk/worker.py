@@ -323,9 +323,13 @@ class Worker:
             context = activity_module.ActivityContext(
                 info=activity_module.ActivityInfo.from_poll_response(task, namespace=namespace), heartbeat=heartbeats.record, client=self.client
             )
+            heartbeats.context = context
             with context.activate():
                 if definition.is_async:
-                    result = await definition.fn(*args, **kwargs)
+                    # its own task, so a cancel request cancels the activity, not this wrapper
+                    running = asyncio.ensure_future(definition.fn(*args, **kwargs))
+                    heartbeats.running = running
+                    result = await running
                 else:
                     ctx = contextvars.copy_context()
                     result = await asyncio.get_running_loop().run_in_executor(None, functools.partial(ctx.run, definition.fn, *args, **kwargs))
@@ -338,7 +342,15 @@ class Worker:
                     non_retryable=True,
                 )
         except asyncio.CancelledError:
-            raise
+            if not heartbeats.cancel_requested or self._stopping:
+                raise  # the worker is stopping
+            heartbeats.stop()
+            # The workflow asked for it: report the activity cancelled.
+            request = ws.RespondActivityTaskCanceledRequest(namespace=namespace, task_token=task.task_token, identity=self.identity)
+            if heartbeats.last_details is not None:
+                request.details.CopyFrom(heartbeats.last_details)
+            await self._respond("RespondActivityTaskCanceled", request)
+            return
         except BaseException as exc:
             heartbeats.stop()
             self.activities_failed += 1
@@ -388,6 +400,9 @@ class _Heartbeater:
     def __init__(self, client: Client, token: bytes, identity: str, interval: float = 1.0):
         self.client, self.token, self.identity, self.interval = client, token, identity, interval
         self.last_details: common_pb2.Payload | None = None
+        self.cancel_requested = False  # a heartbeat's reply said the workflow asked to cancel
+        self.context: Any = None  # the activity's ActivityContext (its cancel_requested flag)
+        self.running: asyncio.Future | None = None  # an async activity's own task
         self._pending = False
         self._task: asyncio.Task | None = None
         self._stopped = False
@@ -406,14 +421,23 @@ class _Heartbeater:
         while self._pending and not self._stopped:
             self._pending = False
             try:
-                await self.client.call(
+                reply = await self.client.call(
                     "RecordActivityTaskHeartbeat",
                     ws.RecordActivityTaskHeartbeatRequest(namespace=self.client.namespace, task_token=self.token, details=self.last_details, identity=self.identity),
                     retry=False,
                 )
+                if reply.cancel_requested and not self.cancel_requested:
+                    self._cancel()
             except grpc.aio.AioRpcError as exc:
                 log.debug("heartbeat failed", error=exc.details())
             await asyncio.sleep(self.interval)
+
+    def _cancel(self) -> None:
+        self.cancel_requested = True
+        if self.context is not None:
+            self.context.cancel_requested = True
+        if self.running is not None and not self.running.done():
+            self.running.cancel()
 
     def stop(self) -> None:
         self._stopped = True
