@@ -4,7 +4,7 @@
     fanflow frontend|history|matching --config F [--name N]   one service
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
-    fanflow workflow list|describe|history|result|terminate [ID]
+    fanflow workflow list|describe|history|result|progress|cancel|terminate [ID]
 """
 from __future__ import annotations
 
@@ -186,6 +186,9 @@ def _cmd_workflow(args) -> int:
             elif args.action == "terminate":
                 await handle.terminate(args.reason)
                 print(f"terminated {args.workflow_id}")
+            elif args.action == "cancel":
+                await handle.cancel(args.reason)
+                print(f"asked {args.workflow_id} to cancel")
             return 0
         finally:
             await client.close()
@@ -245,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="inspect or control workflows")
-    wf.add_argument("action", choices=["list", "describe", "history", "result", "progress", "terminate"])
+    wf.add_argument("action", choices=["list", "describe", "history", "result", "progress", "cancel", "terminate"])
     wf.add_argument("workflow_id", nargs="?")
     wf.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
     wf.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))

@@ -282,8 +282,10 @@ def validate_list_workflows(
 
 
 def validate_terminate_workflow(
-    req: workflow_service_pb2.TerminateWorkflowExecutionRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+    req: workflow_service_pb2.TerminateWorkflowExecutionRequest | workflow_service_pb2.RequestCancelWorkflowExecutionRequest,
+    settings: FrontendSettings = DEFAULT_SETTINGS,
 ) -> None:
+    """TerminateWorkflowExecution and RequestCancelWorkflowExecution (the same fields)."""
     check_namespace(req.namespace, settings)
     check_execution("execution", req.execution, settings)
     check_string("reason", req.reason, required=False, limit=settings.max_text_length)

@@ -176,6 +176,14 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         )
 
     @rpc_method
+    async def RequestCancelWorkflowExecution(self, request, context):
+        validation.validate_terminate_workflow(request, self.settings)  # same fields: namespace, execution, reason, identity
+        await self.namespaces.require(request.namespace)
+        return await self._to_workflow_shard(
+            "RequestCancelWorkflowExecution", history_service_pb2.RequestCancelWorkflowExecutionRequest, request, context
+        )
+
+    @rpc_method
     async def SignalWorkflowExecution(self, request, context):
         large = validation.validate_signal_workflow(request, self.settings)
         await self.namespaces.require(request.namespace)

@@ -389,6 +389,7 @@ class RunState:
             common_pb2.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
             common_pb2.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
             common_pb2.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+            common_pb2.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
         }
         for i, command in enumerate(commands):
             if command.command_type in closing and i != len(commands) - 1:
@@ -469,6 +470,18 @@ class RunState:
             self._close(common_pb2.WORKFLOW_EXECUTION_STATUS_FAILED, event.event_id, now)
         elif kind == common_pb2.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
             self._continue_as_new(command.continue_as_new_workflow_execution, wft_completed_id, now)
+        elif kind == common_pb2.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+            if not self.state.cancel_requested:
+                raise InvalidArgument("CancelWorkflowExecution: nobody asked this run to cancel (use FailWorkflowExecution)")
+            event = self.add_event(
+                common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+                "workflow_execution_canceled",
+                common_pb2.WorkflowExecutionCanceledEventAttributes(
+                    details=command.cancel_workflow_execution.details, workflow_task_completed_event_id=wft_completed_id
+                ),
+                now,
+            )
+            self._close(common_pb2.WORKFLOW_EXECUTION_STATUS_CANCELED, event.event_id, now)
         elif kind == common_pb2.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
             if self._request_cancel_activity(command.request_cancel_activity_task.scheduled_event_id, wft_completed_id, now) and outcome is not None:
                 outcome.new_events = True
@@ -956,6 +969,20 @@ class RunState:
                 f"{self.limits.history_size_error}: use continue-as-new to keep each run's history short"
             )
         return None
+
+    def request_cancel(self, reason: str, identity: str, now: int) -> None:
+        """A client asks the run to cancel: recorded once; the workflow's code decides."""
+        self.require_running()
+        if self.state.cancel_requested:
+            return
+        self.state.cancel_requested = True
+        self.add_event(
+            common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+            "workflow_execution_cancel_requested",
+            common_pb2.WorkflowExecutionCancelRequestedEventAttributes(reason=reason, identity=identity),
+            now,
+        )
+        self._new_events_need_workflow_task(now)
 
     def signal(self, name: str, payload: common_pb2.Payload, identity: str, now: int) -> None:
         self.require_running()

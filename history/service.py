@@ -116,6 +116,11 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         return workflow_service_pb2.TerminateWorkflowExecutionResponse()
 
     @rpc_method
+    async def RequestCancelWorkflowExecution(self, request, context):
+        await self.shard(request.shard_id).request_cancel(request.request)
+        return workflow_service_pb2.RequestCancelWorkflowExecutionResponse()
+
+    @rpc_method
     async def SignalWorkflowExecution(self, request, context):
         await self.shard(request.shard_id).signal(request.request)
         return workflow_service_pb2.SignalWorkflowExecutionResponse()

@@ -462,6 +462,9 @@ class Shard:
     async def terminate(self, request: workflow_service_pb2.TerminateWorkflowExecutionRequest) -> None:
         await self._update(request.namespace, request.execution, lambda run, now: run.terminate(request.reason, request.identity, now))
 
+    async def request_cancel(self, request: workflow_service_pb2.RequestCancelWorkflowExecutionRequest) -> None:
+        await self._update(request.namespace, request.execution, lambda run, now: run.request_cancel(request.reason, request.identity, now))
+
     async def signal(self, request: workflow_service_pb2.SignalWorkflowExecutionRequest) -> None:
         await self._update(request.namespace, request.execution, lambda run, now: run.signal(request.signal_name, request.input, request.identity, now))
 
@@ -585,6 +588,8 @@ class Shard:
         elif which == "workflow_execution_terminated":
             response.termination_reason = event.workflow_execution_terminated.reason
             response.failure.CopyFrom(common_pb2.Failure(message=f"terminated: {event.workflow_execution_terminated.reason}", type="Terminated", source="server"))
+        elif which == "workflow_execution_canceled":
+            response.failure.CopyFrom(common_pb2.Failure(message="workflow run was cancelled", type="CancelledError", source="workflow"))
         elif which == "workflow_execution_timed_out":
             response.failure.CopyFrom(common_pb2.Failure(message="workflow run timed out", type="TimeoutError", source="server"))
         return response

@@ -32,6 +32,7 @@ class WorkflowExecutionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper)
     WORKFLOW_EXECUTION_STATUS_TERMINATED: _ClassVar[WorkflowExecutionStatus]
     WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW: _ClassVar[WorkflowExecutionStatus]
     WORKFLOW_EXECUTION_STATUS_TIMED_OUT: _ClassVar[WorkflowExecutionStatus]
+    WORKFLOW_EXECUTION_STATUS_CANCELED: _ClassVar[WorkflowExecutionStatus]
 
 class TimeoutType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -71,6 +72,8 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: _ClassVar[EventType]
     EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: _ClassVar[EventType]
     EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: _ClassVar[EventType]
+    EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED: _ClassVar[EventType]
+    EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: _ClassVar[EventType]
     EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: _ClassVar[EventType]
     EVENT_TYPE_WORKFLOW_TASK_STARTED: _ClassVar[EventType]
     EVENT_TYPE_WORKFLOW_TASK_COMPLETED: _ClassVar[EventType]
@@ -99,6 +102,7 @@ class CommandType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: _ClassVar[CommandType]
     COMMAND_TYPE_RECORD_MARKER: _ClassVar[CommandType]
     COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: _ClassVar[CommandType]
+    COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: _ClassVar[CommandType]
 TASK_QUEUE_KIND_UNSPECIFIED: TaskQueueKind
 TASK_QUEUE_KIND_NORMAL: TaskQueueKind
 TASK_QUEUE_KIND_STICKY: TaskQueueKind
@@ -112,6 +116,7 @@ WORKFLOW_EXECUTION_STATUS_FAILED: WorkflowExecutionStatus
 WORKFLOW_EXECUTION_STATUS_TERMINATED: WorkflowExecutionStatus
 WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW: WorkflowExecutionStatus
 WORKFLOW_EXECUTION_STATUS_TIMED_OUT: WorkflowExecutionStatus
+WORKFLOW_EXECUTION_STATUS_CANCELED: WorkflowExecutionStatus
 TIMEOUT_TYPE_UNSPECIFIED: TimeoutType
 TIMEOUT_TYPE_START_TO_CLOSE: TimeoutType
 TIMEOUT_TYPE_SCHEDULE_TO_START: TimeoutType
@@ -139,6 +144,8 @@ EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: EventType
 EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: EventType
 EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: EventType
 EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: EventType
+EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED: EventType
+EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: EventType
 EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: EventType
 EVENT_TYPE_WORKFLOW_TASK_STARTED: EventType
 EVENT_TYPE_WORKFLOW_TASK_COMPLETED: EventType
@@ -164,6 +171,7 @@ COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: CommandType
 COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: CommandType
 COMMAND_TYPE_RECORD_MARKER: CommandType
 COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: CommandType
+COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: CommandType
 
 class Payload(_message.Message):
     __slots__ = ("data", "encoding")
@@ -445,6 +453,22 @@ class ActivityTaskTimedOutEventAttributes(_message.Message):
     retry_state: RetryState
     def __init__(self, scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., timeout_type: _Optional[_Union[TimeoutType, str]] = ..., retry_state: _Optional[_Union[RetryState, str]] = ...) -> None: ...
 
+class WorkflowExecutionCancelRequestedEventAttributes(_message.Message):
+    __slots__ = ("reason", "identity")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    identity: str
+    def __init__(self, reason: _Optional[str] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class WorkflowExecutionCanceledEventAttributes(_message.Message):
+    __slots__ = ("details", "workflow_task_completed_event_id")
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TASK_COMPLETED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    details: Payload
+    workflow_task_completed_event_id: int
+    def __init__(self, details: _Optional[_Union[Payload, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ...) -> None: ...
+
 class ActivityTaskCancelRequestedEventAttributes(_message.Message):
     __slots__ = ("scheduled_event_id", "workflow_task_completed_event_id")
     SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -504,7 +528,7 @@ class MarkerRecordedEventAttributes(_message.Message):
     def __init__(self, marker_name: _Optional[str] = ..., details: _Optional[_Union[Payload, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ...) -> None: ...
 
 class HistoryEvent(_message.Message):
-    __slots__ = ("event_id", "event_time", "event_type", "workflow_execution_started", "workflow_execution_completed", "workflow_execution_failed", "workflow_execution_timed_out", "workflow_execution_terminated", "workflow_execution_continued_as_new", "workflow_execution_signaled", "workflow_task_scheduled", "workflow_task_started", "workflow_task_completed", "workflow_task_failed", "workflow_task_timed_out", "activity_task_scheduled", "activity_task_started", "activity_task_completed", "activity_task_failed", "activity_task_timed_out", "activity_task_cancel_requested", "activity_task_canceled", "timer_started", "timer_fired", "timer_canceled", "marker_recorded")
+    __slots__ = ("event_id", "event_time", "event_type", "workflow_execution_started", "workflow_execution_completed", "workflow_execution_failed", "workflow_execution_timed_out", "workflow_execution_terminated", "workflow_execution_continued_as_new", "workflow_execution_signaled", "workflow_execution_cancel_requested", "workflow_execution_canceled", "workflow_task_scheduled", "workflow_task_started", "workflow_task_completed", "workflow_task_failed", "workflow_task_timed_out", "activity_task_scheduled", "activity_task_started", "activity_task_completed", "activity_task_failed", "activity_task_timed_out", "activity_task_cancel_requested", "activity_task_canceled", "timer_started", "timer_fired", "timer_canceled", "marker_recorded")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -515,6 +539,8 @@ class HistoryEvent(_message.Message):
     WORKFLOW_EXECUTION_TERMINATED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_EXECUTION_CONTINUED_AS_NEW_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_EXECUTION_SIGNALED_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_EXECUTION_CANCEL_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_EXECUTION_CANCELED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TASK_SCHEDULED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TASK_STARTED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TASK_COMPLETED_FIELD_NUMBER: _ClassVar[int]
@@ -541,6 +567,8 @@ class HistoryEvent(_message.Message):
     workflow_execution_terminated: WorkflowExecutionTerminatedEventAttributes
     workflow_execution_continued_as_new: WorkflowExecutionContinuedAsNewEventAttributes
     workflow_execution_signaled: WorkflowExecutionSignaledEventAttributes
+    workflow_execution_cancel_requested: WorkflowExecutionCancelRequestedEventAttributes
+    workflow_execution_canceled: WorkflowExecutionCanceledEventAttributes
     workflow_task_scheduled: WorkflowTaskScheduledEventAttributes
     workflow_task_started: WorkflowTaskStartedEventAttributes
     workflow_task_completed: WorkflowTaskCompletedEventAttributes
@@ -557,7 +585,7 @@ class HistoryEvent(_message.Message):
     timer_fired: TimerFiredEventAttributes
     timer_canceled: TimerCanceledEventAttributes
     marker_recorded: MarkerRecordedEventAttributes
-    def __init__(self, event_id: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., workflow_execution_started: _Optional[_Union[WorkflowExecutionStartedEventAttributes, _Mapping]] = ..., workflow_execution_completed: _Optional[_Union[WorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., workflow_execution_failed: _Optional[_Union[WorkflowExecutionFailedEventAttributes, _Mapping]] = ..., workflow_execution_timed_out: _Optional[_Union[WorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., workflow_execution_terminated: _Optional[_Union[WorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., workflow_execution_continued_as_new: _Optional[_Union[WorkflowExecutionContinuedAsNewEventAttributes, _Mapping]] = ..., workflow_execution_signaled: _Optional[_Union[WorkflowExecutionSignaledEventAttributes, _Mapping]] = ..., workflow_task_scheduled: _Optional[_Union[WorkflowTaskScheduledEventAttributes, _Mapping]] = ..., workflow_task_started: _Optional[_Union[WorkflowTaskStartedEventAttributes, _Mapping]] = ..., workflow_task_completed: _Optional[_Union[WorkflowTaskCompletedEventAttributes, _Mapping]] = ..., workflow_task_failed: _Optional[_Union[WorkflowTaskFailedEventAttributes, _Mapping]] = ..., workflow_task_timed_out: _Optional[_Union[WorkflowTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_scheduled: _Optional[_Union[ActivityTaskScheduledEventAttributes, _Mapping]] = ..., activity_task_started: _Optional[_Union[ActivityTaskStartedEventAttributes, _Mapping]] = ..., activity_task_completed: _Optional[_Union[ActivityTaskCompletedEventAttributes, _Mapping]] = ..., activity_task_failed: _Optional[_Union[ActivityTaskFailedEventAttributes, _Mapping]] = ..., activity_task_timed_out: _Optional[_Union[ActivityTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_cancel_requested: _Optional[_Union[ActivityTaskCancelRequestedEventAttributes, _Mapping]] = ..., activity_task_canceled: _Optional[_Union[ActivityTaskCanceledEventAttributes, _Mapping]] = ..., timer_started: _Optional[_Union[TimerStartedEventAttributes, _Mapping]] = ..., timer_fired: _Optional[_Union[TimerFiredEventAttributes, _Mapping]] = ..., timer_canceled: _Optional[_Union[TimerCanceledEventAttributes, _Mapping]] = ..., marker_recorded: _Optional[_Union[MarkerRecordedEventAttributes, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., workflow_execution_started: _Optional[_Union[WorkflowExecutionStartedEventAttributes, _Mapping]] = ..., workflow_execution_completed: _Optional[_Union[WorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., workflow_execution_failed: _Optional[_Union[WorkflowExecutionFailedEventAttributes, _Mapping]] = ..., workflow_execution_timed_out: _Optional[_Union[WorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., workflow_execution_terminated: _Optional[_Union[WorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., workflow_execution_continued_as_new: _Optional[_Union[WorkflowExecutionContinuedAsNewEventAttributes, _Mapping]] = ..., workflow_execution_signaled: _Optional[_Union[WorkflowExecutionSignaledEventAttributes, _Mapping]] = ..., workflow_execution_cancel_requested: _Optional[_Union[WorkflowExecutionCancelRequestedEventAttributes, _Mapping]] = ..., workflow_execution_canceled: _Optional[_Union[WorkflowExecutionCanceledEventAttributes, _Mapping]] = ..., workflow_task_scheduled: _Optional[_Union[WorkflowTaskScheduledEventAttributes, _Mapping]] = ..., workflow_task_started: _Optional[_Union[WorkflowTaskStartedEventAttributes, _Mapping]] = ..., workflow_task_completed: _Optional[_Union[WorkflowTaskCompletedEventAttributes, _Mapping]] = ..., workflow_task_failed: _Optional[_Union[WorkflowTaskFailedEventAttributes, _Mapping]] = ..., workflow_task_timed_out: _Optional[_Union[WorkflowTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_scheduled: _Optional[_Union[ActivityTaskScheduledEventAttributes, _Mapping]] = ..., activity_task_started: _Optional[_Union[ActivityTaskStartedEventAttributes, _Mapping]] = ..., activity_task_completed: _Optional[_Union[ActivityTaskCompletedEventAttributes, _Mapping]] = ..., activity_task_failed: _Optional[_Union[ActivityTaskFailedEventAttributes, _Mapping]] = ..., activity_task_timed_out: _Optional[_Union[ActivityTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_cancel_requested: _Optional[_Union[ActivityTaskCancelRequestedEventAttributes, _Mapping]] = ..., activity_task_canceled: _Optional[_Union[ActivityTaskCanceledEventAttributes, _Mapping]] = ..., timer_started: _Optional[_Union[TimerStartedEventAttributes, _Mapping]] = ..., timer_fired: _Optional[_Union[TimerFiredEventAttributes, _Mapping]] = ..., timer_canceled: _Optional[_Union[TimerCanceledEventAttributes, _Mapping]] = ..., marker_recorded: _Optional[_Union[MarkerRecordedEventAttributes, _Mapping]] = ...) -> None: ...
 
 class History(_message.Message):
     __slots__ = ("events",)
@@ -619,6 +647,12 @@ class RequestCancelActivityTaskCommandAttributes(_message.Message):
     scheduled_event_id: int
     def __init__(self, scheduled_event_id: _Optional[int] = ...) -> None: ...
 
+class CancelWorkflowExecutionCommandAttributes(_message.Message):
+    __slots__ = ("details",)
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    details: Payload
+    def __init__(self, details: _Optional[_Union[Payload, _Mapping]] = ...) -> None: ...
+
 class CompleteWorkflowExecutionCommandAttributes(_message.Message):
     __slots__ = ("result",)
     RESULT_FIELD_NUMBER: _ClassVar[int]
@@ -656,7 +690,7 @@ class RecordMarkerCommandAttributes(_message.Message):
     def __init__(self, marker_name: _Optional[str] = ..., details: _Optional[_Union[Payload, _Mapping]] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("command_type", "schedule_activity_task", "start_timer", "cancel_timer", "complete_workflow_execution", "fail_workflow_execution", "continue_as_new_workflow_execution", "record_marker", "request_cancel_activity_task")
+    __slots__ = ("command_type", "schedule_activity_task", "start_timer", "cancel_timer", "complete_workflow_execution", "fail_workflow_execution", "continue_as_new_workflow_execution", "record_marker", "request_cancel_activity_task", "cancel_workflow_execution")
     COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
     START_TIMER_FIELD_NUMBER: _ClassVar[int]
@@ -666,6 +700,7 @@ class Command(_message.Message):
     CONTINUE_AS_NEW_WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     RECORD_MARKER_FIELD_NUMBER: _ClassVar[int]
     REQUEST_CANCEL_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     command_type: CommandType
     schedule_activity_task: ScheduleActivityTaskCommandAttributes
     start_timer: StartTimerCommandAttributes
@@ -675,4 +710,5 @@ class Command(_message.Message):
     continue_as_new_workflow_execution: ContinueAsNewWorkflowExecutionCommandAttributes
     record_marker: RecordMarkerCommandAttributes
     request_cancel_activity_task: RequestCancelActivityTaskCommandAttributes
-    def __init__(self, command_type: _Optional[_Union[CommandType, str]] = ..., schedule_activity_task: _Optional[_Union[ScheduleActivityTaskCommandAttributes, _Mapping]] = ..., start_timer: _Optional[_Union[StartTimerCommandAttributes, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimerCommandAttributes, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecutionCommandAttributes, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecutionCommandAttributes, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecutionCommandAttributes, _Mapping]] = ..., record_marker: _Optional[_Union[RecordMarkerCommandAttributes, _Mapping]] = ..., request_cancel_activity_task: _Optional[_Union[RequestCancelActivityTaskCommandAttributes, _Mapping]] = ...) -> None: ...
+    cancel_workflow_execution: CancelWorkflowExecutionCommandAttributes
+    def __init__(self, command_type: _Optional[_Union[CommandType, str]] = ..., schedule_activity_task: _Optional[_Union[ScheduleActivityTaskCommandAttributes, _Mapping]] = ..., start_timer: _Optional[_Union[StartTimerCommandAttributes, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimerCommandAttributes, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecutionCommandAttributes, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecutionCommandAttributes, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecutionCommandAttributes, _Mapping]] = ..., record_marker: _Optional[_Union[RecordMarkerCommandAttributes, _Mapping]] = ..., request_cancel_activity_task: _Optional[_Union[RequestCancelActivityTaskCommandAttributes, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecutionCommandAttributes, _Mapping]] = ...) -> None: ...

@@ -78,6 +78,14 @@ class TerminateWorkflowExecutionRequest(_message.Message):
     request: _workflow_service_pb2.TerminateWorkflowExecutionRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.TerminateWorkflowExecutionRequest, _Mapping]] = ...) -> None: ...
 
+class RequestCancelWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RequestCancelWorkflowExecutionRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RequestCancelWorkflowExecutionRequest, _Mapping]] = ...) -> None: ...
+
 class SignalWorkflowExecutionRequest(_message.Message):
     __slots__ = ("shard_id", "request")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]

@@ -66,6 +66,11 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.TerminateWorkflowExecutionRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.TerminateWorkflowExecutionResponse.FromString,
                 _registered_method=True)
+        self.RequestCancelWorkflowExecution = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RequestCancelWorkflowExecution',
+                request_serializer=protos_dot_history__service__pb2.RequestCancelWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionResponse.FromString,
+                _registered_method=True)
         self.SignalWorkflowExecution = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/SignalWorkflowExecution',
                 request_serializer=protos_dot_history__service__pb2.SignalWorkflowExecutionRequest.SerializeToString,
@@ -187,6 +192,12 @@ class HistoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def TerminateWorkflowExecution(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestCancelWorkflowExecution(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -330,6 +341,11 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.TerminateWorkflowExecution,
                     request_deserializer=protos_dot_history__service__pb2.TerminateWorkflowExecutionRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.TerminateWorkflowExecutionResponse.SerializeToString,
+            ),
+            'RequestCancelWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestCancelWorkflowExecution,
+                    request_deserializer=protos_dot_history__service__pb2.RequestCancelWorkflowExecutionRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionResponse.SerializeToString,
             ),
             'SignalWorkflowExecution': grpc.unary_unary_rpc_method_handler(
                     servicer.SignalWorkflowExecution,
@@ -579,6 +595,33 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/TerminateWorkflowExecution',
             protos_dot_history__service__pb2.TerminateWorkflowExecutionRequest.SerializeToString,
             protos_dot_workflow__service__pb2.TerminateWorkflowExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestCancelWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RequestCancelWorkflowExecution',
+            protos_dot_history__service__pb2.RequestCancelWorkflowExecutionRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionResponse.FromString,
             options,
             channel_credentials,
             insecure,

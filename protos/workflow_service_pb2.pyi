@@ -203,6 +203,22 @@ class TerminateWorkflowExecutionResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class RequestCancelWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("namespace", "execution", "reason", "identity")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    execution: _common_pb2.WorkflowExecution
+    reason: str
+    identity: str
+    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., reason: _Optional[str] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class RequestCancelWorkflowExecutionResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class SignalWorkflowExecutionRequest(_message.Message):
     __slots__ = ("namespace", "execution", "signal_name", "input", "identity")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

@@ -64,6 +64,11 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.TerminateWorkflowExecutionRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.TerminateWorkflowExecutionResponse.FromString,
                 _registered_method=True)
+        self.RequestCancelWorkflowExecution = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RequestCancelWorkflowExecution',
+                request_serializer=protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionResponse.FromString,
+                _registered_method=True)
         self.SignalWorkflowExecution = channel.unary_unary(
                 '/fanflow.v1.WorkflowService/SignalWorkflowExecution',
                 request_serializer=protos_dot_workflow__service__pb2.SignalWorkflowExecutionRequest.SerializeToString,
@@ -163,6 +168,14 @@ class WorkflowServiceServicer:
 
     def TerminateWorkflowExecution(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestCancelWorkflowExecution(self, request, context):
+        """Ask the workflow to cancel: its code sees asyncio.CancelledError and may clean up; the run
+        ends CANCELED if it lets the cancellation through. Idempotent while the request is pending.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -277,6 +290,11 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.TerminateWorkflowExecution,
                     request_deserializer=protos_dot_workflow__service__pb2.TerminateWorkflowExecutionRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.TerminateWorkflowExecutionResponse.SerializeToString,
+            ),
+            'RequestCancelWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestCancelWorkflowExecution,
+                    request_deserializer=protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionResponse.SerializeToString,
             ),
             'SignalWorkflowExecution': grpc.unary_unary_rpc_method_handler(
                     servicer.SignalWorkflowExecution,
@@ -501,6 +519,33 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/TerminateWorkflowExecution',
             protos_dot_workflow__service__pb2.TerminateWorkflowExecutionRequest.SerializeToString,
             protos_dot_workflow__service__pb2.TerminateWorkflowExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestCancelWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RequestCancelWorkflowExecution',
+            protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RequestCancelWorkflowExecutionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -85,6 +85,7 @@ _COMMAND_EVENT = {
     E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
 }
 
 
@@ -226,6 +227,8 @@ class WorkflowInstance:
         self.signals: list[tuple[str, common_pb2.Payload]] = []
         #: Names of signals that arrived with no ``@workflow.signal`` handler (dropped, as in Temporal).
         self.unhandled_signals: list[str] = []
+        #: A client asked the run to cancel (WorkflowExecutionCancelRequested seen).
+        self.cancel_requested = False
         self._conditions: list[tuple[Any, asyncio.Future]] = []  # wait_condition waiters
         self._handler_error: BaseException | None = None  # raised by an async signal handler
         #: The object of the workflow class (created at the first activation).
@@ -465,6 +468,9 @@ class WorkflowInstance:
                 timer.future.set_result(None)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             self._start(ev)
+        elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
+            self.cancel_requested = True
+            self._loop.call_soon(self._cancel_main_task)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             s = ev.workflow_execution_signaled
             self.signals.append((s.signal_name, s.input))
@@ -581,6 +587,11 @@ class WorkflowInstance:
         self._conditions = waiting
         return fired
 
+    def _cancel_main_task(self) -> None:
+        """A client asked to cancel: the workflow's code gets CancelledError where it waits."""
+        if self._main_task is not None and not self._main_task.done():
+            self._main_task.cancel()
+
     def _check_handler_error(self) -> None:
         exc, self._handler_error = self._handler_error, None
         if exc is None or self._closed:
@@ -628,7 +639,10 @@ class WorkflowInstance:
         task = self._main_task
         if task is None or not task.done() or self._closed:
             return
-        if task.cancelled():
+        if task.cancelled() or (self.cancel_requested and isinstance(task.exception(), asyncio.CancelledError)):
+            if self.cancel_requested:  # a client asked, the code let it through: the run ends CANCELED
+                self._close(CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION, cancel_workflow_execution=common_pb2.CancelWorkflowExecutionCommandAttributes())
+                return
             failure = common_pb2.Failure(message="the workflow's main task was cancelled", type="CancelledError", source="workflow")
             self._close(CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION, fail_workflow_execution=common_pb2.FailWorkflowExecutionCommandAttributes(failure=failure))
             return

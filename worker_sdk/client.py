@@ -217,6 +217,15 @@ class WorkflowHandle:
     async def terminate(self, reason: str = "") -> None:
         await self.client.call("TerminateWorkflowExecution", ws.TerminateWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), reason=reason, identity=self.client.identity))
 
+    async def cancel(self, reason: str = "") -> None:
+        """Ask the workflow to cancel: its code gets ``asyncio.CancelledError`` (where it waits)
+        and may clean up; if it lets the error through the run ends CANCELED and ``result()``
+        raises ``WorkflowFailureError``. Unlike ``terminate``, the workflow has the last word."""
+        await self.client.call(
+            "RequestCancelWorkflowExecution",
+            ws.RequestCancelWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), reason=reason, identity=self.client.identity),
+        )
+
     async def signal(self, name: str, arg: Any = None) -> None:
         await self.client.call(
             "SignalWorkflowExecution",

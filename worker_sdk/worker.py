@@ -42,6 +42,7 @@ CLOSING_COMMANDS = {
     common_pb2.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
     common_pb2.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
     common_pb2.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+    common_pb2.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
 }
 
 
@@ -345,6 +346,9 @@ class Worker:
             if not heartbeats.cancel_requested or self._stopping:
                 raise  # the worker is stopping
             heartbeats.stop()
+            if heartbeats.gone:
+                log.info("activity stopped: history no longer runs this attempt", activity_type=task.activity_type.name, workflow_id=task.workflow_execution.workflow_id)
+                return
             # The workflow asked for it: report the activity cancelled.
             request = ws.RespondActivityTaskCanceledRequest(namespace=namespace, task_token=task.task_token, identity=self.identity)
             if heartbeats.last_details is not None:
@@ -401,6 +405,7 @@ class _Heartbeater:
         self.client, self.token, self.identity, self.interval = client, token, identity, interval
         self.last_details: common_pb2.Payload | None = None
         self.cancel_requested = False  # a heartbeat's reply said the workflow asked to cancel
+        self.gone = False  # a heartbeat found the attempt no longer running in history
         self.context: Any = None  # the activity's ActivityContext (its cancel_requested flag)
         self.running: asyncio.Future | None = None  # an async activity's own task
         self._pending = False
@@ -430,6 +435,11 @@ class _Heartbeater:
                     self._cancel()
             except grpc.aio.AioRpcError as exc:
                 log.debug("heartbeat failed", error=exc.details())
+                if exc.code() == grpc.StatusCode.NOT_FOUND and not self.cancel_requested:
+                    # History no longer runs this attempt (the workflow closed, or the attempt
+                    # timed out and was retried): stop the work, nobody will take its result.
+                    self.gone = True
+                    self._cancel()
             await asyncio.sleep(self.interval)
 
     def _cancel(self) -> None:
