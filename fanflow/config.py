@@ -59,6 +59,11 @@ class ClusterConfig(BaseModel):
     # (fsync per group commit). FULL: also survives power loss.
     sqlite_synchronous: str = "NORMAL"
 
+    # Closed runs (their events, mutable state, recorded events) are deleted this long after
+    # they closed; a workflow's executor results go with its last run. As Temporal's
+    # namespace retention.
+    retention_hours: float = Field(72.0, gt=0)
+
     limits: HistoryLimits = Field(default_factory=HistoryLimits)
 
     # Security. Internal services (history, matching) accept only calls that
@@ -132,7 +137,7 @@ class ClusterConfig(BaseModel):
             data = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
         for field in (
             "cluster_name", "data_dir", "history_shard_count", "task_queue_partitions", "frontend_address", "poll_timeout",
-            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file",
+            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file", "sqlite_synchronous", "retention_hours",
         ):
             env = os.environ.get(f"FANFLOW_{field.upper()}")
             if env is not None:

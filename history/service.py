@@ -53,7 +53,10 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         host = self.config.history_host(self.host_name)
         data_dir = self.config.data_dir
         for shard_id in self.config.shards_of(host):
-            shard = Shard(shard_id, data_dir, self.host_name, self.matching, self.limits, self.config.sqlite_synchronous)
+            shard = Shard(
+                shard_id, data_dir, self.host_name, self.matching, self.limits, self.config.sqlite_synchronous,
+                retention_seconds=self.config.retention_hours * 3600,
+            )
             await shard.start()
             self.shards[shard_id] = shard
         if NAMESPACE_SHARD in self.shards:

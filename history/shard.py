@@ -43,6 +43,8 @@ RUNNING = common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING
 CACHE_RUNS = 4096
 OUTBOX_CONCURRENCY = 64
 TIMER_PAGE = 256
+RETENTION_SWEEP_EVERY = 60.0  # seconds between passes over closed runs past retention
+RETENTION_PAGE = 500
 TIMER_PASS_INTERVAL = 0.05  # timers fire within ~50 ms of due; passes over due timers batch up
 
 
@@ -79,8 +81,19 @@ class _Held:
 
 
 class Shard:
-    def __init__(self, shard_id: int, data_dir: Path, owner: str, matching: MatchingClient, limits: Limits, synchronous: str = "FULL"):
+    def __init__(
+        self,
+        shard_id: int,
+        data_dir: Path,
+        owner: str,
+        matching: MatchingClient,
+        limits: Limits,
+        synchronous: str = "FULL",
+        retention_seconds: float = 72 * 3600,
+    ):
         self.shard_id = shard_id
+        self.retention_seconds = retention_seconds
+        self.runs_deleted = 0  # closed runs removed after the retention period (observability)
         self.owner = owner
         self.matching = matching
         self.limits = limits
@@ -109,6 +122,7 @@ class Shard:
             asyncio.create_task(self._outbox_loop(), name=f"shard-{self.shard_id}-outbox"),
             asyncio.create_task(self._outbox_delete_loop(), name=f"shard-{self.shard_id}-outbox-delete"),
             asyncio.create_task(self._timer_loop(), name=f"shard-{self.shard_id}-timers"),
+            asyncio.create_task(self._retention_loop(), name=f"shard-{self.shard_id}-retention"),
         ]
 
     async def stop(self) -> None:
@@ -875,6 +889,52 @@ class Shard:
             log.warning("timer failed, will retry", error=str(exc), kind=task.kind, workflow_id=task.workflow_id)
             await asyncio.sleep(0.5)
             return "failed"
+
+
+    # ------------------------------------------------------------ retention
+    async def _retention_loop(self) -> None:
+        interval = min(RETENTION_SWEEP_EVERY, max(0.05, self.retention_seconds / 4))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                while await self.delete_expired_runs() == RETENTION_PAGE:
+                    pass  # more to do: go on at once
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # retried on the next sweep
+                log.warning("retention sweep failed", shard=self.shard_id, error=str(exc))
+
+    async def delete_expired_runs(self) -> int:
+        """Delete up to RETENTION_PAGE runs closed longer than the retention period ago."""
+        cutoff = time.time_ns() - int(self.retention_seconds * 1e9)
+        rows = await self.store.fetchall(
+            "SELECT namespace, workflow_id, run_id FROM executions WHERE status != ? AND close_time_ns > 0 AND close_time_ns < ? LIMIT ?",
+            (RUNNING, cutoff, RETENTION_PAGE),
+        )
+        for ns, wf, rid in rows:
+            async with self._locks.hold((ns, wf)):
+                ops = [
+                    Op(f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND run_id=?", (ns, wf, rid))
+                    for table in ("events", "activities", "executions", "workflow_events")
+                ]
+                ops.append(Op("DELETE FROM current_executions WHERE namespace=? AND workflow_id=? AND run_id=?", (ns, wf, rid)))
+                # The workflow's last run gone: its executor results and progress go too.
+                ops.append(Op(
+                    "DELETE FROM executor_results WHERE namespace=? AND workflow_id=? "
+                    "AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)",
+                    (ns, wf, ns, wf),
+                ))
+                ops.append(Op(
+                    "DELETE FROM executor_progress WHERE namespace=? AND workflow_id=? "
+                    "AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)",
+                    (ns, wf, ns, wf),
+                ))
+                await self.store.write(ops)
+                self._runs.pop((ns, wf, rid), None)
+                self.runs_deleted += 1
+        if rows:
+            log.info("deleted runs past retention", shard=self.shard_id, runs=len(rows), retention_hours=self.retention_seconds / 3600)
+        return len(rows)
 
 
 def _marker_ops(run: RunState, marker: common_pb2.MarkerRecordedEventAttributes) -> list[Op]:

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS executions (
   PRIMARY KEY (namespace, workflow_id, run_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS executions_by_start ON executions (namespace, start_time_ns DESC, workflow_id, run_id);
+CREATE INDEX IF NOT EXISTS executions_by_close ON executions (close_time_ns) WHERE close_time_ns > 0;
 CREATE TABLE IF NOT EXISTS current_executions (
   namespace TEXT NOT NULL, workflow_id TEXT NOT NULL,
   run_id TEXT NOT NULL, status INTEGER NOT NULL, request_id TEXT NOT NULL,
