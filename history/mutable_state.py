@@ -49,6 +49,7 @@ class Mutation:
     new_runs: list["RunState"] = field(default_factory=list)  # continue-as-new
     markers: list[common_pb2.MarkerRecordedEventAttributes] = field(default_factory=list)  # fanflow.* side effects
     executor_results: list[tuple[str, int, common_pb2.Payload]] = field(default_factory=list)  # (executor id, index, result)
+    executor_failed_attempts: list[str] = field(default_factory=list)  # executor id per failed item attempt (progress)
     closed: bool = False
     current_changed: bool = False  # current_executions row must be (re)written
 
@@ -449,44 +450,35 @@ class RunState:
             if attrs.marker_name.startswith("fanflow."):
                 self.mutation.markers.append(event.marker_recorded)
         elif kind == common_pb2.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
-            event = self.add_event(
-                common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-                "workflow_execution_completed",
-                common_pb2.WorkflowExecutionCompletedEventAttributes(
-                    result=command.complete_workflow_execution.result, workflow_task_completed_event_id=wft_completed_id
-                ),
-                now,
-            )
-            self._close(common_pb2.WORKFLOW_EXECUTION_STATUS_COMPLETED, event.event_id, now)
+            attrs = common_pb2.WorkflowExecutionCompletedEventAttributes(result=command.complete_workflow_execution.result)
+            self._close_with_event(common_pb2.WORKFLOW_EXECUTION_STATUS_COMPLETED, "workflow_execution_completed", attrs, wft_completed_id, now)
         elif kind == common_pb2.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
-            event = self.add_event(
-                common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-                "workflow_execution_failed",
-                common_pb2.WorkflowExecutionFailedEventAttributes(
-                    failure=command.fail_workflow_execution.failure, workflow_task_completed_event_id=wft_completed_id
-                ),
-                now,
-            )
-            self._close(common_pb2.WORKFLOW_EXECUTION_STATUS_FAILED, event.event_id, now)
+            attrs = common_pb2.WorkflowExecutionFailedEventAttributes(failure=command.fail_workflow_execution.failure)
+            self._close_with_event(common_pb2.WORKFLOW_EXECUTION_STATUS_FAILED, "workflow_execution_failed", attrs, wft_completed_id, now)
         elif kind == common_pb2.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
             self._continue_as_new(command.continue_as_new_workflow_execution, wft_completed_id, now)
         elif kind == common_pb2.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
             if not self.state.cancel_requested:
                 raise InvalidArgument("CancelWorkflowExecution: nobody asked this run to cancel (use FailWorkflowExecution)")
-            event = self.add_event(
-                common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-                "workflow_execution_canceled",
-                common_pb2.WorkflowExecutionCanceledEventAttributes(
-                    details=command.cancel_workflow_execution.details, workflow_task_completed_event_id=wft_completed_id
-                ),
-                now,
-            )
-            self._close(common_pb2.WORKFLOW_EXECUTION_STATUS_CANCELED, event.event_id, now)
+            attrs = common_pb2.WorkflowExecutionCanceledEventAttributes(details=command.cancel_workflow_execution.details)
+            self._close_with_event(common_pb2.WORKFLOW_EXECUTION_STATUS_CANCELED, "workflow_execution_canceled", attrs, wft_completed_id, now)
         elif kind == common_pb2.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
             if self._request_cancel_activity(command.request_cancel_activity_task.scheduled_event_id, wft_completed_id, now) and outcome is not None:
                 outcome.new_events = True
         else:
             raise InvalidArgument(f"unknown command type {kind}")
+
+    _CLOSE_EVENT = {
+        common_pb2.WORKFLOW_EXECUTION_STATUS_COMPLETED: common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+        common_pb2.WORKFLOW_EXECUTION_STATUS_FAILED: common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+        common_pb2.WORKFLOW_EXECUTION_STATUS_CANCELED: common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    }
+
+    def _close_with_event(self, status: int, attr_field: str, attrs, wft_completed_id: int, now: int) -> None:
+        """A closing command: its event (tied to the completing workflow task), then close."""
+        attrs.workflow_task_completed_event_id = wft_completed_id
+        event = self.add_event(self._CLOSE_EVENT[status], attr_field, attrs, now)
+        self._close(status, event.event_id, now)
 
     def _schedule_activity(
         self,
@@ -735,6 +727,8 @@ class RunState:
         info = self._activity_for_token(token)
         if last_heartbeat_details is not None and last_heartbeat_details.ByteSize():
             info.heartbeat_details.CopyFrom(last_heartbeat_details)
+        if info.result_sink.executor_id:
+            self.mutation.executor_failed_attempts.append(info.result_sink.executor_id)
         self._attempt_failed(info, failure, common_pb2.TIMEOUT_TYPE_UNSPECIFIED, now)
 
     def _attempt_failed(self, info: persistence_pb2.ActivityInfo, failure: common_pb2.Failure, timeout_type: int, now: int) -> None:

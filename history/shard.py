@@ -286,6 +286,13 @@ class Shard:
                 [(ns, wf, executor_id, index, payload.SerializeToString()) for executor_id, index, payload in m.executor_results],
                 many=True,
             ))
+        if m.executor_failed_attempts:
+            now = time.time_ns()
+            ops.append(Op(
+                "UPDATE executor_progress SET failed = failed + 1, updated_ns = ? WHERE namespace=? AND workflow_id=? AND executor_id=?",
+                [(now, ns, wf, executor_id) for executor_id in m.executor_failed_attempts],
+                many=True,
+            ))
         return ops
 
     # ------------------------------------------------------ workflow start

@@ -208,3 +208,14 @@ def test_cancelling_a_started_activity_waits_for_the_worker_and_an_unstarted_one
     types = [e.event_type for e in run.take_mutation().events]
     assert C.EVENT_TYPE_ACTIVITY_TASK_CANCELED in types and outcome.new_events and outcome.new_task is not None
     assert not run.activities
+
+
+def test_a_failed_attempt_of_an_executor_item_is_counted_with_the_failure():
+    run = _start()
+    token = _start_wft(run, 2 * S)
+    command = _schedule("item-3", eager=True)
+    command.schedule_activity_task.result_sink.CopyFrom(C.ResultSink(executor_id="first-run/0", index=3))
+    info = run.complete_workflow_task(token, [command], _sticky(), "worker-1", 3 * S).eager_activities[0][0]
+    run.take_mutation()
+    run.fail_activity(_token(run, C.TASK_TYPE_ACTIVITY, info.scheduled_event_id, attempt=1), C.Failure(message="boom"), None, "worker-1", 4 * S)
+    assert run.take_mutation().executor_failed_attempts == ["first-run/0"]  # the retry is scheduled, the attempt counted

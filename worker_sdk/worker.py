@@ -316,7 +316,6 @@ class Worker:
         namespace = self.client.namespace
         definition = self.activities.get(task.activity_type.name)
         heartbeats = _Heartbeater(self.client, task.task_token, self.identity)
-        sink = task.result_sink if task.HasField("result_sink") and task.result_sink.executor_id else None
         try:
             if definition is None:
                 raise ApplicationError(f"activity type {task.activity_type.name!r} is not registered on worker {self.identity} (known: {sorted(self.activities)})", type="ActivityNotRegistered")
@@ -362,8 +361,7 @@ class Worker:
             request = ws.RespondActivityTaskFailedRequest(namespace=namespace, task_token=task.task_token, failure=failure, identity=self.identity)
             if heartbeats.last_details is not None:
                 request.last_heartbeat_details.CopyFrom(heartbeats.last_details)
-            if sink is not None:
-                await self._count_failed_attempt(task, sink)
+            # an executor item's failed attempt is counted (progress) by history, with the failure
             await self._respond("RespondActivityTaskFailed", request)
             return
         heartbeats.stop()
@@ -376,17 +374,6 @@ class Worker:
         response = await self._respond("RespondActivityTaskCompleted", request)
         if response is not None and response.HasField("workflow_task"):
             self._spawn(self._handle_workflow_task(response.workflow_task))
-
-    async def _count_failed_attempt(self, task: ws.PollActivityTaskQueueResponse, sink: common_pb2.ResultSink) -> None:
-        try:
-            await self.client.call(
-                "PutParallelResults",
-                ws.PutParallelResultsRequest(
-                    namespace=self.client.namespace, workflow_id=task.workflow_execution.workflow_id, executor_id=sink.executor_id, failed_attempts=1
-                ),
-            )
-        except grpc.aio.AioRpcError as exc:  # progress only: never fail the report for it
-            log.debug("could not count a failed item attempt", error=exc.details())
 
     async def _respond(self, method: str, request):
         try:
