@@ -4,33 +4,28 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.procs import free_port, wait_for_port  # noqa: E402,F401  (shared with the benchmark; tests import them from here)
 
 
-def wait_for_port(port: int, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening on {port}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+async def wait_for_event(handle, event_type: int, timeout: float = 30) -> None:
+    """Poll a workflow's history until an event of `event_type` is in it."""
+    import asyncio
+
+    from protos import common_pb2
+
+    for _ in range(int(timeout / 0.1)):
+        if any(e.event_type == event_type for e in await handle.history()):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {common_pb2.EventType.Name(event_type)} in {handle.workflow_id} after {timeout} s")
 
 
 class Processes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import ROOT, free_port, wait_for_port
+from conftest import ROOT, free_port, wait_for_event, wait_for_port
 from protos import common_pb2 as E
 from worker_sdk import Client
 
@@ -51,7 +51,7 @@ async def test_durable_timers_fire_once_after_a_restart(tmp_path, processes):
     try:
         handles = [await client.start_workflow("fault_sleeper", args=(3.0,), id=f"sleeper-{i}", task_queue="timers") for i in range(5)]
         for handle in handles:  # each timer is set (durably) before the crash
-            await _wait_for_event(handle, E.EVENT_TYPE_TIMER_STARTED)
+            await wait_for_event(handle, E.EVENT_TYPE_TIMER_STARTED)
         processes.kill(dev)
         await asyncio.sleep(4)  # the timers fall due while nothing runs
         dev = processes.fanflow(*args, name="dev-restarted")
@@ -63,11 +63,3 @@ async def test_durable_timers_fire_once_after_a_restart(tmp_path, processes):
             assert len(list(tmp_path.glob(f"fired-sleeper-{i}-*"))) == 1
     finally:
         await client.close()
-
-
-async def _wait_for_event(handle, event_type: int, timeout: float = 30) -> None:
-    for _ in range(int(timeout / 0.1)):
-        if any(e.event_type == event_type for e in await handle.history()):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no {event_type} in history after {timeout} s")

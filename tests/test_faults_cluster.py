@@ -8,7 +8,7 @@ import asyncio
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, wait_for_event
 from fanflow.soak import LocalCluster
 from fanflow.soak_workflows import SoakList, SoakSleeper, item_value
 from protos import common_pb2 as E
@@ -42,7 +42,7 @@ async def test_every_service_killed_during_a_10000_item_run(tmp_path):
             sleepers = [await client.start_workflow(SoakSleeper, 4.0, id=f"sleeper-{i}", task_queue=cluster.task_queue) for i in range(6)]
             assert {cluster.shard_owner("default", s.workflow_id) for s in sleepers} == {"history-a", "history-b"}
             for sleeper in sleepers:
-                await _wait_for_event(sleeper, E.EVENT_TYPE_TIMER_STARTED)
+                await wait_for_event(sleeper, E.EVENT_TYPE_TIMER_STARTED)
 
             await _wait_growth(handle, 500)
             await asyncio.to_thread(cluster.restart, owner, 5.0)  # history owning the run: down past the timers' due time
@@ -69,13 +69,6 @@ async def test_every_service_killed_during_a_10000_item_run(tmp_path):
         finally:
             await client.close()
 
-
-async def _wait_for_event(handle, event_type: int, timeout: float = 30) -> None:
-    for _ in range(int(timeout / 0.1)):
-        if any(e.event_type == event_type for e in await handle.history()):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no {E.EventType.Name(event_type)} in {handle.workflow_id} after {timeout} s")
 
 
 def test_soak_command_short(tmp_path):
