@@ -45,6 +45,28 @@ class CancelMeGracefully:
             return await clean_up(tag)  # the code has the last word
 
 
+@workflows.workflow.define(name="cancel_me_when_released")
+class CancelMeWhenReleased:
+    """Stays open after its cancellation until a signal releases it, so a test can cancel twice
+    while the run is certainly still running."""
+
+    def __init__(self) -> None:
+        self.released = False
+
+    @workflows.workflow.signal
+    def release(self) -> None:
+        self.released = True
+
+    @workflows.workflow.entrypoint
+    async def run(self) -> str:
+        try:
+            await workflows.workflow.wait_condition(lambda: False)
+            return "never"
+        except asyncio.CancelledError:
+            await workflows.workflow.wait_condition(lambda: self.released)
+            return "released"
+
+
 @pytest.mark.parametrize("cached", [True, False], ids=["sticky-cache", "full-replay"])
 async def test_a_cancelled_workflow_ends_canceled_and_cancels_its_activities(client, cached):
     queue = f"wf-cancel-{cached}"
@@ -55,7 +77,6 @@ async def test_a_cancelled_workflow_ends_canceled_and_cancels_its_activities(cli
                 break
             await asyncio.sleep(0.05)
         await handle.cancel("no longer needed")
-        await handle.cancel("asked twice")  # idempotent: one request recorded
         with pytest.raises(WorkflowFailureError, match="cancel"):
             await handle.result(timeout=30)
     assert (await handle.describe()).info.status == E.WORKFLOW_EXECUTION_STATUS_CANCELED
@@ -78,6 +99,18 @@ async def test_a_workflow_may_handle_its_cancellation(client):
         assert await handle.result(timeout=30) == "cleaned tmp files"
     assert CLEANED == ["tmp files"]
     assert (await handle.describe()).info.status == E.WORKFLOW_EXECUTION_STATUS_COMPLETED
+
+
+async def test_cancel_is_idempotent_while_the_run_is_open(client):
+    async with Worker(client, task_queue="wf-cancel-twice", workflows=[CancelMeWhenReleased]):
+        handle = await client.start_workflow(CancelMeWhenReleased, task_queue="wf-cancel-twice")
+        await handle.cancel("first")
+        await handle.cancel("second")  # the run is held open by the workflow: this must be OK
+        await handle.signal("release")
+        assert await handle.result(timeout=30) == "released"
+    events = await handle.history()
+    requested = [e for e in events if e.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED]
+    assert [e.workflow_execution_cancel_requested.reason for e in requested] == ["first"]
 
 
 async def test_cancelling_a_closed_workflow_is_not_found(client):
