@@ -9,6 +9,7 @@ import pytest
 
 import worker_sdk as workflows
 from protos import common_pb2 as E
+from conftest import wait_for_event
 from worker_sdk import Worker
 
 SEEN: list[str] = []
@@ -33,6 +34,13 @@ async def never_started(tag: str) -> str:
 
 @workflows.workflow.define(name="cancel_running")
 class CancelRunning:
+    def __init__(self) -> None:
+        self.may_close = False
+
+    @workflows.workflow.signal
+    def close(self) -> None:
+        self.may_close = True
+
     @workflows.workflow.entrypoint
     async def run(self, tag: str) -> str:
         running = asyncio.ensure_future(long_running(tag))
@@ -41,7 +49,8 @@ class CancelRunning:
         try:
             await running
         except asyncio.CancelledError:
-            await workflows.workflow.sleep(3.0)  # stay open: the worker's report lands in this run
+            # stay open until the test saw the worker's report land in this run
+            await workflows.workflow.wait_condition(lambda: self.may_close)
             return "cancelled"
         return "not cancelled"
 
@@ -74,6 +83,8 @@ async def test_a_running_activity_is_cancelled_through_its_heartbeat(client, cac
     queue = f"cancel-{cached}"
     async with Worker(client, task_queue=queue, workflows=[CancelRunning], activities=[long_running], max_cached_workflows=1000 if cached else 0):
         handle = await client.start_workflow(CancelRunning, tag, task_queue=queue)
+        await wait_for_event(handle, E.EVENT_TYPE_ACTIVITY_TASK_CANCELED)
+        await handle.signal("close")
         assert await handle.result(timeout=30) == "cancelled"
         assert f"{tag}: cancelled" in SEEN, "the activity's task was cancelled (while the worker runs)"
     events = await handle.history()
