@@ -157,7 +157,9 @@ class RunState:
             )
         )
 
-    def add_task(self, task_type: int, task_queue: common_pb2.TaskQueue, scheduled_event_id: int, attempt: int, now: int) -> None:
+    def add_task(self, task_type: int, task_queue: common_pb2.TaskQueue, scheduled_event_id: int, attempt: int, now: int, expire_at: int = 0) -> None:
+        """Queue a task for matching. expire_at (ns): when a schedule-to-start timer of ours
+        fires, after which matching may drop the task without asking."""
         self.mutation.outbox.append(
             internal_pb2.TaskInfo(
                 namespace=self.state.namespace,
@@ -169,8 +171,16 @@ class RunState:
                 task_type=task_type,
                 task_queue=task_queue,
                 created_time=ts(now),
+                expire_time=ts(expire_at) if expire_at else None,
             )
         )
+
+    def _add_activity_task(self, info: persistence_pb2.ActivityInfo, now: int) -> None:
+        """Dispatch an activity attempt through matching, with its schedule-to-start timer."""
+        timeout = info.schedule_to_start_timeout.ToNanoseconds()
+        self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=now + timeout if timeout else 0)
+        if timeout:
+            self.add_timer(now + timeout, K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START, info.scheduled_event_id, info.attempt)
 
     def task_token(self, task_type: int, scheduled_event_id: int, started_event_id: int = 0, attempt: int = 0) -> bytes:
         return internal_pb2.TaskToken(
@@ -275,11 +285,14 @@ class RunState:
         )
         if not dispatch:
             return
-        self.add_task(WORKFLOW_TASK, queue, event.event_id, attempt, now)
-        if sticky:
-            # If the sticky worker does not pick it up quickly, fall back to the normal queue.
-            timeout = secs(self.state.sticky_schedule_to_start_timeout) or self.limits.sticky_schedule_to_start_timeout
-            self.add_timer(now + int(timeout * S), K.TIMER_TASK_KIND_WORKFLOW_TASK_SCHEDULE_TO_START, event.event_id, attempt)
+        if not sticky:
+            self.add_task(WORKFLOW_TASK, queue, event.event_id, attempt, now)
+            return
+        # If the sticky worker does not pick it up quickly, fall back to the normal queue;
+        # matching may drop the sticky task from then on (its worker may be gone for good).
+        timeout = secs(self.state.sticky_schedule_to_start_timeout) or self.limits.sticky_schedule_to_start_timeout
+        self.add_task(WORKFLOW_TASK, queue, event.event_id, attempt, now, expire_at=now + int(timeout * S))
+        self.add_timer(now + int(timeout * S), K.TIMER_TASK_KIND_WORKFLOW_TASK_SCHEDULE_TO_START, event.event_id, attempt)
 
     def _new_events_need_workflow_task(self, now: int) -> None:
         """Something the workflow must see happened: make sure a task will run."""
@@ -535,9 +548,7 @@ class RunState:
             # Eager: the completing worker runs it; started now, no matching, no schedule-to-start.
             outcome.eager_activities.append((self.record_activity_task_started(event.event_id, 1, identity, now), event.activity_task_scheduled))
         else:
-            self.add_task(ACTIVITY_TASK, task_queue, event.event_id, 1, now)
-            if info.schedule_to_start_timeout.ToNanoseconds():
-                self.add_timer(now + info.schedule_to_start_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START, event.event_id, 1)
+            self._add_activity_task(info, now)
         if info.schedule_to_close_timeout.ToNanoseconds():
             self.add_timer(now + info.schedule_to_close_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_CLOSE, event.event_id, 1)
 
@@ -902,9 +913,7 @@ class RunState:
         if kind == K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_CLOSE:
             self._attempt_failed(info, _timeout_failure("schedule-to-close", info), common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, now)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_RETRY:
-            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now)
-            if info.schedule_to_start_timeout.ToNanoseconds():
-                self.add_timer(now + info.schedule_to_start_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START, info.scheduled_event_id, info.attempt)
+            self._add_activity_task(info, now)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START:
             self._attempt_failed(info, _timeout_failure("schedule-to-start", info), common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_START, now)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_START_TO_CLOSE:

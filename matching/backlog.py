@@ -38,12 +38,15 @@ CREATE TABLE IF NOT EXISTS tasks (
   task_queue TEXT NOT NULL,
   task_type INTEGER NOT NULL,
   partition INTEGER NOT NULL,
-  data BLOB NOT NULL
+  data BLOB NOT NULL,
+  expires_at INTEGER  -- unix ns after which the task is stale (TaskInfo.expire_time); NULL: never
 );
 CREATE INDEX IF NOT EXISTS tasks_by_partition ON tasks (namespace, task_queue, task_type, partition, id);
 """
+# After the column exists (files written before it had no expiry).
+_EXPIRY_INDEX = "CREATE INDEX IF NOT EXISTS tasks_by_expiry ON tasks (expires_at) WHERE expires_at IS NOT NULL"
 
-_INSERT = "INSERT INTO tasks (id, namespace, task_queue, task_type, partition, data) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT = "INSERT INTO tasks (id, namespace, task_queue, task_type, partition, data, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _DELETE = "DELETE FROM tasks WHERE id = ?"
 _WHERE_PARTITION = "namespace = ? AND task_queue = ? AND task_type = ? AND partition = ?"
 
@@ -93,6 +96,11 @@ class Backlog:
         await self._db.execute(f"PRAGMA synchronous={self._synchronous}")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.executescript(SCHEMA)
+        async with self._db.execute("PRAGMA table_info(tasks)") as cur:
+            columns = {row[1] for row in await cur.fetchall()}
+        if "expires_at" not in columns:
+            await self._db.execute("ALTER TABLE tasks ADD COLUMN expires_at INTEGER")
+        await self._db.execute(_EXPIRY_INDEX)
         async with self._db.execute("SELECT COALESCE(MAX(id), 0) FROM tasks") as cur:
             (max_id,) = await cur.fetchone()
         self._next_id = max_id + 1
@@ -119,7 +127,8 @@ class Backlog:
         task_id = self._next_id
         self._next_id += 1
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        row = (task_id, *_partition_args(key), task.SerializeToString())
+        expires_at = task.expire_time.ToNanoseconds() if task.HasField("expire_time") else None
+        row = (task_id, *_partition_args(key), task.SerializeToString(), expires_at)
         self._inserts.append((row, key, future))
         self._wake.set()
         return await future
@@ -203,6 +212,23 @@ class Backlog:
                 self._on_committed(Counter(key for _, key, _ in inserts))
             except Exception:
                 log.exception("backlog commit callback failed")
+
+    async def delete_expired(self, now_ns: int, limit: int = 10_000) -> int:
+        """Delete up to `limit` tasks that expired before now_ns: sticky tasks of workers that
+        are gone, activities past schedule-to-start. History has re-dispatched or timed
+        them out already, so nothing is lost; without this they would stay forever in
+        queues nobody polls. Returns how many rows went."""
+        if self._db is None or self._closing:
+            return 0
+        sql = "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)"
+        try:
+            async with self._lock:
+                cur = await self._db.execute(sql, (now_ns, limit))
+                deleted = cur.rowcount
+                await cur.close()
+        except (sqlite3.Error, ValueError) as exc:
+            raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
+        return max(deleted, 0)
 
     # -- reads -------------------------------------------------------------
 

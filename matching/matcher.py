@@ -33,6 +33,7 @@ from matching.partition import (
     Offer,
     TaskQueue,
     backoff,
+    expired,
 )
 from protos import common_pb2, history_service_pb2, internal_pb2
 
@@ -119,6 +120,9 @@ class Matcher:
     async def _add_task(self, q: TaskQueue, info: internal_pb2.TaskInfo, partition: int) -> bool:
         key = q.key
         part = q.partition(partition)
+        if expired(info):  # e.g. an outbox delivery delayed past its schedule-to-start
+            log.debug("expired task dropped on add", queue=key.describe(), workflow_id=info.workflow_id, scheduled_event_id=info.scheduled_event_id)
+            return False
         part.tasks_added += 1
         waiter = q.pop_waiter()
         if waiter is not None:
@@ -237,6 +241,9 @@ class Matcher:
 
     async def _dispatch_backlog(self, q: TaskQueue, task: BacklogTask, task_type: int, request):
         part = q.partition(task.partition)
+        if expired(task.info):  # expired while it waited in memory: history has taken it over
+            self._backlog.delete_later(task.id)
+            return None
         try:
             response = await self._record_started(task_type, task.info, task.partition, request)
         except asyncio.CancelledError:

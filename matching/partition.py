@@ -126,6 +126,9 @@ class Partition:
                     log.error("dropping unreadable backlog row", task_id=task_id, queue=self.key.queue.describe(), partition=self.key.partition)
                     self._backlog.delete_later(task_id)
                     continue
+                if expired(info):
+                    self._backlog.delete_later(task_id)
+                    continue
                 self.buffer.append(BacklogTask(task_id, info, self.key.partition))
             # A commit during the read may have landed above what we saw.
             if len(rows) < self._batch_size and gen == self._commit_gen:
@@ -241,6 +244,13 @@ class TaskQueue:
     def recent_pollers(self) -> list[str]:
         cutoff = time.monotonic() - RECENT_POLLER_WINDOW
         return [identity for identity, seen in reversed(self._identities.items()) if seen >= cutoff]
+
+
+def expired(info: internal_pb2.TaskInfo, now_ns: int | None = None) -> bool:
+    """Past its expire_time: history's schedule-to-start timer has taken it over."""
+    if not info.HasField("expire_time"):
+        return False
+    return info.expire_time.ToNanoseconds() < (time.time_ns() if now_ns is None else now_ns)
 
 
 def backoff(failures: int) -> float:

@@ -7,6 +7,7 @@ so that the frontend can merge the answers of all matching processes.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import grpc
 import structlog
@@ -33,6 +34,7 @@ log = structlog.get_logger("fanflow.matching")
 DEFAULT_READ_BATCH = 1000
 EVICT_EVERY = 60.0  # seconds between sweeps for idle task queues
 EVICT_IDLE_FOR = 600.0
+SWEEP_BATCH = 5_000  # expired rows deleted per transaction
 MAX_NAME_LENGTH = 1000
 # A poll stops waiting this long before its caller's deadline, leaving time to
 # hand out a task it found at the last moment (RecordTaskStarted).
@@ -49,15 +51,18 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         *,
         read_batch_size: int = DEFAULT_READ_BATCH,
         matching: MatchingClient | None = None,
+        housekeeping_every: float = EVICT_EVERY,
     ):
         """matching: how to reach the other matching processes, for handing over the backlog of
-        partitions this process no longer owns (after the cluster's matching hosts changed)."""
+        partitions this process no longer owns (after the cluster's matching hosts changed).
+        housekeeping_every: seconds between sweeps for idle queues and expired stored tasks."""
         if read_batch_size < 1:
             raise ValueError("read_batch_size must be at least 1")
         self.config = config
         self.host_name = host_name
         self.history = history
         self.matching = matching
+        self.housekeeping_every = housekeeping_every
         self._handovers: list[asyncio.Task] = []
         self.handed_over = 0  # tasks moved to their partition's new owner (observability)
         self.db_path = config.data_dir / f"matching-{host_name}.db"
@@ -105,11 +110,27 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
 
     async def _evict_loop(self) -> None:
         while True:
-            await asyncio.sleep(EVICT_EVERY)
+            await asyncio.sleep(self.housekeeping_every)
             try:
                 self._matcher.evict_idle(EVICT_IDLE_FOR)
+                await self._sweep_expired()
+            except Unavailable as exc:
+                log.warning("matching housekeeping skipped", error=str(exc))
             except Exception:  # never let housekeeping take the service down
-                log.exception("evicting idle task queues failed")
+                log.exception("matching housekeeping failed")
+
+    async def _sweep_expired(self) -> None:
+        """Delete stored tasks past their expire_time, in bounded batches so polls and
+        inserts get the database in between."""
+        total = 0
+        while True:
+            deleted = await self._backlog.delete_expired(time.time_ns(), limit=SWEEP_BATCH)
+            total += deleted
+            if deleted < SWEEP_BATCH:
+                break
+            await asyncio.sleep(0)
+        if total:
+            log.info("expired stored tasks deleted", count=total)
 
     async def _hand_over(self, key) -> None:
         """Move a partition's stored tasks to the process that owns it now (the cluster's

@@ -105,6 +105,25 @@ def test_activity_completion_from_another_worker_goes_through_matching():
     mutation = run.take_mutation()
     assert [t.task_type for t in mutation.outbox] == [C.TASK_TYPE_WORKFLOW]
     assert mutation.outbox[0].task_queue.name == STICKY
+    # matching may drop it once history's sticky schedule-to-start (default 5 s) has fired
+    assert mutation.outbox[0].expire_time.ToNanoseconds() == 4 * S + 5 * S
+
+
+def test_only_tasks_with_a_schedule_to_start_timer_expire_in_matching():
+    request = ws.StartWorkflowExecutionRequest(
+        namespace="default", workflow_id="wf", workflow_type=C.WorkflowType(name="T"), task_queue=C.TaskQueue(name="q"), request_id="r"
+    )
+    run = RunState.start(shard_id=0, limits=Limits(), request=request, now=1 * S)
+    [first_wft] = run.take_mutation().outbox
+    assert first_wft.task_queue.name == "q" and not first_wft.HasField("expire_time"), "a normal-queue workflow task never expires"
+    run.committed([])
+    token = _start_wft(run, 2 * S)
+    timed = _schedule("timed", eager=False)
+    timed.schedule_activity_task.schedule_to_start_timeout.FromSeconds(30)
+    run.complete_workflow_task(token, [timed, _schedule("untimed", eager=False)], None, "worker-1", 3 * S)
+    mutation = run.take_mutation()
+    expiry = {t.scheduled_event_id: (t.expire_time.ToNanoseconds() if t.HasField("expire_time") else None) for t in mutation.outbox}
+    assert sorted(expiry.values(), key=str) == [33 * S, None]
 
 
 def test_events_that_arrive_during_a_workflow_task_come_back_in_its_reply():

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import grpc
+from google.protobuf import timestamp_pb2
 import pytest
 
 from fanflow import routing
@@ -645,3 +646,67 @@ async def test_backlog_of_partitions_that_moved_is_handed_to_their_new_owner(tmp
         await m.stop()
         await n.stop()
         await client.close()
+
+
+# -- expired tasks (sticky queues of workers that are gone) --------------------
+
+
+def _expiring(seconds_from_now: float) -> dict:
+    expire = timestamp_pb2.Timestamp()
+    expire.FromNanoseconds(time.time_ns() + int(seconds_from_now * 1e9))
+    return {"expire_time": expire}
+
+
+async def test_expired_stored_tasks_are_swept_and_never_dispatched(config, history):
+    """A sticky task whose worker is gone would sit in its queue forever: once past its
+    expire_time (history's schedule-to-start has taken it over) housekeeping deletes it,
+    and a poll that finds it first drops it without asking history."""
+    m = await Matching(config, housekeeping_every=0.1).start()
+    try:
+        sticky = common_pb2.TaskQueue(name="gone-worker-sticky", kind=common_pb2.TASK_QUEUE_KIND_STICKY)
+        assert await m.add("wf-orphan", queue=sticky, **_expiring(0.3)) is False
+        assert await m.add("wf-expiring", **_expiring(0.3)) is False
+        assert await m.add("wf-lasting", **_expiring(3600)) is False
+        assert await m.add("wf-forever") is False
+        with sqlite3.connect(config.data_dir / "matching-m.db") as db:
+            assert db.execute("SELECT COUNT(*) FROM tasks WHERE expires_at IS NOT NULL").fetchone()[0] == 3
+
+        def stored() -> list[str]:
+            with sqlite3.connect(config.data_dir / "matching-m.db") as db:
+                return sorted(internal_pb2.TaskInfo.FromString(d).workflow_id for (d,) in db.execute("SELECT data FROM tasks"))
+
+        # The sweep alone removes the sticky one (nobody polls that queue).
+        await eventually(lambda: "wf-orphan" not in stored(), timeout=10)
+        assert {"wf-lasting", "wf-forever"} <= set(stored())
+        got = [token_of(await m.poll()).workflow_id for _ in range(2)]
+        assert got == ["wf-lasting", "wf-forever"]
+        assert "wf-expiring" not in history.started() and "wf-orphan" not in history.started()
+    finally:
+        await m.stop()
+
+
+async def test_an_expired_task_is_dropped_on_add(matching, history):
+    poll = matching.poll()
+    await pollers_waiting(matching, 1)
+    assert await matching.add("wf-late", **_expiring(-1)) is False  # not offered to the poll
+    assert await matching.add("wf-on-time", **_expiring(60)) is True
+    assert token_of(await poll).workflow_id == "wf-on-time"
+    assert history.started() == ["wf-on-time"]
+    assert (await matching.partition_info(0)).backlog == 0
+
+
+async def test_a_backlog_file_from_before_expiry_is_upgraded(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE tasks (id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, task_queue TEXT NOT NULL,"
+            " task_type INTEGER NOT NULL, partition INTEGER NOT NULL, data BLOB NOT NULL);"
+        )
+        db.execute("INSERT INTO tasks VALUES (1, ?, ?, ?, 0, ?)", (NS, TQ, WF, make_task("wf-old").SerializeToString()))
+    backlog = Backlog(path, "FULL")
+    await backlog.open()
+    key = PartitionKey(QueueKey(NS, TQ, WF), 0)
+    await backlog.insert(key, make_task("wf-new", **_expiring(-1)))
+    assert await backlog.delete_expired(time.time_ns()) == 1
+    assert [internal_pb2.TaskInfo.FromString(d).workflow_id for _, d in await backlog.read(key, 0, 10)] == ["wf-old"]
+    await backlog.close()
