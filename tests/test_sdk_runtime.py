@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import time
 import uuid
 
 import pytest
@@ -71,21 +70,17 @@ async def test_seed_example_one_activity_result_per_task_and_without_cache():
         assert len(run.commands) == 4
 
 
-async def test_gather_over_1000_activities_is_fast():
+async def test_gather_over_1000_activities_in_one_task_and_a_full_replay():
+    """Speed is the benchmark's business (bench/); this checks the shape: one task schedules
+    all 1,000, and replaying the whole history gives the closing command."""
     items = [f"i{n}" for n in range(1000)]
-    t0 = time.perf_counter()
     run = await drive(ConcurrencyWorkflow, Input(items=items), check_replay=False)
-    elapsed = time.perf_counter() - t0
     assert [r["item"] for r in run.result()] == items
     assert len(run.commands[0]) == 1000
     assert len(run.history.events) == 3 + 1 + 1000 + 2000 + 3 + 1
-    # A full replay of the whole history is as cheap.
-    t1 = time.perf_counter()
     history = run.history.events[: run.close_event.event_id - 2]  # up to the last WorkflowTaskStarted
     commands = new_instance(ConcurrencyWorkflow).activate(history)
-    replay = time.perf_counter() - t1
     assert [c.command_type for c in commands] == [CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION]
-    assert elapsed < 3 and replay < 2, (elapsed, replay)
 
 
 async def test_results_arriving_while_a_task_runs_and_in_chunks():
