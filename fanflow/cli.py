@@ -21,13 +21,25 @@ from google.protobuf import json_format
 from fanflow.logging import configure_logging
 
 
+def _checked_config(build):
+    """The cluster config, or exit 2 with the setting that is wrong (no traceback)."""
+    from pydantic import ValidationError
+
+    try:
+        return build()
+    except (ValidationError, ValueError) as exc:  # ValidationError is a ValueError; ValueError: unreadable host lists
+        print(f"fanflow: bad configuration (config file or FANFLOW_* environment): {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _cmd_dev(args) -> int:
     from fanflow.cluster import embedded, serve_until_signalled
-    from fanflow.config import ClusterConfig
+    from fanflow.config import TUNING_FIELDS, ClusterConfig, env_overrides
 
-    config = ClusterConfig.embedded(
-        Path(args.data_dir), frontend_address=f"{args.ip}:{args.port}", history_shard_count=args.shards, task_queue_partitions=args.partitions
-    )
+    config = _checked_config(lambda: ClusterConfig.embedded(
+        Path(args.data_dir), frontend_address=f"{args.ip}:{args.port}", history_shard_count=args.shards, task_queue_partitions=args.partitions,
+        **env_overrides(*TUNING_FIELDS),
+    ))
     auth_note = "auth is off in dev mode (--auth turns it on)"
     if args.auth:
         import secrets
@@ -53,7 +65,7 @@ def _cmd_service(args) -> int:
     from fanflow.cluster import ClusterProcess, serve_until_signalled
     from fanflow.config import ClusterConfig
 
-    config = ClusterConfig.load(args.config)
+    config = _checked_config(lambda: ClusterConfig.load(args.config))
     name = args.name or os.environ.get("FANFLOW_NAME")
     process = ClusterProcess(
         config,

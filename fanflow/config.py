@@ -36,6 +36,15 @@ class HistoryLimits(BaseModel):
     history_size_error: int = Field(50 * 1024 * 1024, ge=1)
 
 
+# Settings that `fanflow dev` also takes from FANFLOW_<NAME> (the rest come from its flags).
+TUNING_FIELDS = ("poll_timeout", "sqlite_synchronous", "retention_hours", "matching_housekeeping_interval")
+
+
+def env_overrides(*fields: str) -> dict[str, str]:
+    """FANFLOW_<FIELD> values set in the environment, for the given fields (validated later)."""
+    return {field: os.environ[f"FANFLOW_{field.upper()}"] for field in fields if f"FANFLOW_{field.upper()}" in os.environ}
+
+
 class ClusterConfig(BaseModel):
     cluster_name: str = "fanflow"
     data_dir: Path = Path(".fanflow")
@@ -51,6 +60,9 @@ class ClusterConfig(BaseModel):
     workflow_task_timeout: float = Field(10.0, gt=0)
     sticky_schedule_to_start_timeout: float = Field(5.0, gt=0)
     default_activity_start_to_close_timeout: float = Field(300.0, gt=0)
+    # How often each matching process forgets idle queues and deletes stored tasks past
+    # their expiry (e.g. sticky tasks of workers that are gone).
+    matching_housekeeping_interval: float = Field(60.0, gt=0)
 
     # SQLite durability, in WAL mode. NORMAL (default): COMMIT returns once the
     # WAL is written to the OS, so every acknowledged write survives a crash or
@@ -135,13 +147,10 @@ class ClusterConfig(BaseModel):
         if path:
             text = Path(path).read_text()
             data = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
-        for field in (
-            "cluster_name", "data_dir", "history_shard_count", "task_queue_partitions", "frontend_address", "poll_timeout",
-            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file", "sqlite_synchronous", "retention_hours",
-        ):
-            env = os.environ.get(f"FANFLOW_{field.upper()}")
-            if env is not None:
-                data[field] = env
+        data.update(env_overrides(
+            "cluster_name", "data_dir", "history_shard_count", "task_queue_partitions", "frontend_address",
+            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file", *TUNING_FIELDS,
+        ))
         if os.environ.get("FANFLOW_ADMIN_API_KEYS"):
             data["admin_api_keys"] = [k.strip() for k in os.environ["FANFLOW_ADMIN_API_KEYS"].split(",") if k.strip()]
         # The layout can come from the environment alone, as JSON lists, e.g.

@@ -32,7 +32,6 @@ from protos import (
 log = structlog.get_logger("fanflow.matching")
 
 DEFAULT_READ_BATCH = 1000
-EVICT_EVERY = 60.0  # seconds between sweeps for idle task queues
 EVICT_IDLE_FOR = 600.0
 SWEEP_BATCH = 5_000  # expired rows deleted per transaction
 MAX_NAME_LENGTH = 1000
@@ -51,18 +50,19 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         *,
         read_batch_size: int = DEFAULT_READ_BATCH,
         matching: MatchingClient | None = None,
-        housekeeping_every: float = EVICT_EVERY,
+        housekeeping_every: float | None = None,
     ):
         """matching: how to reach the other matching processes, for handing over the backlog of
         partitions this process no longer owns (after the cluster's matching hosts changed).
-        housekeeping_every: seconds between sweeps for idle queues and expired stored tasks."""
+        housekeeping_every: seconds between sweeps for idle queues and expired stored tasks
+        (default: the config's matching_housekeeping_interval)."""
         if read_batch_size < 1:
             raise ValueError("read_batch_size must be at least 1")
         self.config = config
         self.host_name = host_name
         self.history = history
         self.matching = matching
-        self.housekeeping_every = housekeeping_every
+        self.housekeeping_every = config.matching_housekeeping_interval if housekeeping_every is None else housekeeping_every
         self._handovers: list[asyncio.Task] = []
         self.handed_over = 0  # tasks moved to their partition's new owner (observability)
         self.db_path = config.data_dir / f"matching-{host_name}.db"

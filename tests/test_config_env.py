@@ -42,3 +42,30 @@ def test_bad_layout_in_environment_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("FANFLOW_HISTORY_HOSTS", json.dumps(HISTORY[:1]))  # shards 2, 3 owned by nobody
     with pytest.raises(ValueError, match="no history host owns shards"):
         ClusterConfig.load()
+
+
+def test_the_cli_names_a_bad_setting_and_exits_2(tmp_path):
+    """`fanflow dev` takes its tuning settings from FANFLOW_* too; a bad one is a one-line-ish
+    message naming it, exit code 2, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "FANFLOW_MATCHING_HOUSEKEEPING_INTERVAL": "-1"}
+    done = subprocess.run([sys.executable, "-m", "fanflow.cli", "dev", "--port", "0", "--data-dir", str(tmp_path)],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "bad configuration" in done.stderr and "matching_housekeeping_interval" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_dev_takes_tuning_settings_from_the_environment(monkeypatch):
+    from fanflow.config import TUNING_FIELDS, env_overrides
+
+    monkeypatch.setenv("FANFLOW_RETENTION_HOURS", "1.5")
+    monkeypatch.setenv("FANFLOW_MATCHING_HOUSEKEEPING_INTERVAL", "0.5")
+    monkeypatch.setenv("FANFLOW_DATA_DIR", "/elsewhere")  # a layout setting: dev's flags decide it
+    config = ClusterConfig.embedded("/tmp/x", **env_overrides(*TUNING_FIELDS))
+    assert (config.retention_hours, config.matching_housekeeping_interval, str(config.data_dir)) == (1.5, 0.5, "/tmp/x")

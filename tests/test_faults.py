@@ -3,6 +3,7 @@ exactly once. Real `fanflow dev` and `fanflow worker` processes."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 from conftest import ROOT, free_port, wait_for_event, wait_for_port
 from protos import common_pb2 as E
@@ -17,9 +18,20 @@ async def _wait_for(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _stored_expiring_tasks(data_dir) -> int:
+    """Rows in the matching backlog that carry an expiry (sticky tasks, here)."""
+    total = 0
+    for path in data_dir.glob("matching-*.db"):
+        with sqlite3.connect(path) as db:
+            total += db.execute("SELECT COUNT(*) FROM tasks WHERE expires_at IS NOT NULL").fetchone()[0]
+    return total
+
+
 async def test_worker_killed_mid_activity_completes_on_another_worker(tmp_path, processes):
     port = free_port()
-    dev = processes.fanflow("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"), name="dev")
+    # Housekeeping every half second, so the dead worker's sticky queue is seen emptied.
+    dev = processes.fanflow("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"), name="dev",
+                            env={"FANFLOW_MATCHING_HOUSEKEEPING_INTERVAL": "0.5"})
     wait_for_port(port, proc=dev)
     env = {"FAULT_MARKS_DIR": str(tmp_path), "SLOW_STEP_SECONDS": "30"}
     worker_args = ("worker", "fault_workflows", "--address", f"127.0.0.1:{port}", "--task-queue", "faults")
@@ -36,6 +48,12 @@ async def test_worker_killed_mid_activity_completes_on_another_worker(tmp_path, 
         started = [e for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED]
         assert len(started) == 1 and started[0].activity_task_started.attempt == 2
         assert started[0].activity_task_started.last_failure.type == "TimeoutError"
+        # The completion asked for a workflow task on the dead worker's sticky queue; history
+        # moved it to the normal queue after 5 s, and matching deleted the stored sticky task.
+        timed_out = [e for e in events if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]
+        assert [e.workflow_task_timed_out.timeout_type for e in timed_out] == [E.TIMEOUT_TYPE_SCHEDULE_TO_START]
+        await _wait_for(lambda: _stored_expiring_tasks(tmp_path / "data") == 0 and b"expired stored tasks deleted" in open(dev.log_path, "rb").read(),
+                        30, "matching to delete the dead worker's sticky task")
     finally:
         await client.close()
 
