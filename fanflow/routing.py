@@ -6,6 +6,7 @@ process of the cluster computes the same answer for the life of the cluster.
 from __future__ import annotations
 
 import hashlib
+import json
 
 from protos import common_pb2
 
@@ -28,3 +29,9 @@ def matching_owner_index(
     namespace: str, task_queue_name: str, task_type: int, partition: int, n_hosts: int
 ) -> int:
     return stable_hash(namespace, task_queue_name, str(task_type), str(partition)) % n_hosts
+
+
+def matching_layout(config) -> str:
+    """What decides which matching process holds which partition: the hosts' names in order
+    and the partition count. History notices when it changed (see Shard)."""
+    return json.dumps({"hosts": [host.name for host in config.matching_hosts], "partitions": config.task_queue_partitions})

@@ -175,6 +175,32 @@ class RunState:
             )
         )
 
+    def queue_undelivered_tasks(self, now: int) -> int:
+        """Queue again, in this mutation's outbox, every task matching should be holding for
+        this run: the pending workflow task on the normal queue and every activity attempt
+        that is due and not started. For when matching's layout changed and a process that
+        held them may be gone for good; a copy matching already has is harmless (the second
+        start is refused as stale). Left out: a sticky workflow task (its schedule-to-start
+        timer moves it to the normal queue anyway) and attempts still in retry backoff
+        (their timer dispatches them). Returns how many were queued."""
+        if not self.running:
+            return 0
+        queued = 0
+        wft = self.state.workflow_task
+        if wft.scheduled_event_id and not wft.started_event_id and wft.task_queue.kind != STICKY:
+            self.add_task(WORKFLOW_TASK, wft.task_queue, wft.scheduled_event_id, wft.attempt, now)
+            queued += 1
+        for info in self.activities.values():
+            due = info.attempt_scheduled_time.ToNanoseconds()
+            if info.started or info.cancel_requested or due > now:
+                continue
+            timeout = info.schedule_to_start_timeout.ToNanoseconds()
+            if timeout and due + timeout <= now:
+                continue  # its schedule-to-start timer has fired or is about to: it decides
+            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=due + timeout if timeout else 0)
+            queued += 1
+        return queued
+
     def _add_activity_task(self, info: persistence_pb2.ActivityInfo, now: int) -> None:
         """Dispatch an activity attempt through matching, with its schedule-to-start timer."""
         timeout = info.schedule_to_start_timeout.ToNanoseconds()

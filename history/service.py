@@ -9,6 +9,7 @@ import asyncio
 
 import structlog
 
+from fanflow import routing
 from fanflow.clients import MatchingClient
 from fanflow.config import ClusterConfig
 from google.protobuf.message import DecodeError
@@ -56,6 +57,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             shard = Shard(
                 shard_id, data_dir, self.host_name, self.matching, self.limits, self.config.sqlite_synchronous,
                 retention_seconds=self.config.retention_hours * 3600,
+                matching_layout=routing.matching_layout(self.config),
             )
             await shard.start()
             self.shards[shard_id] = shard

@@ -90,8 +90,14 @@ class Shard:
         limits: Limits,
         synchronous: str = "FULL",
         retention_seconds: float = 72 * 3600,
+        matching_layout: str = "",
     ):
+        """matching_layout: what decides which matching process holds a partition (see
+        routing.matching_layout); when it differs from the one this shard last ran with, the
+        shard queues its undelivered tasks again (a process that held them may be gone)."""
         self.shard_id = shard_id
+        self.matching_layout = matching_layout
+        self.tasks_redispatched = 0
         self.retention_seconds = retention_seconds
         self.runs_deleted = 0  # closed runs removed after the retention period (observability)
         self.owner = owner
@@ -124,6 +130,8 @@ class Shard:
             asyncio.create_task(self._timer_loop(), name=f"shard-{self.shard_id}-timers"),
             asyncio.create_task(self._retention_loop(), name=f"shard-{self.shard_id}-retention"),
         ]
+        if self.matching_layout:
+            self._tasks.append(asyncio.create_task(self._redispatch_after_layout_change(), name=f"shard-{self.shard_id}-redispatch"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -899,6 +907,40 @@ class Shard:
 
 
     # ------------------------------------------------------------ retention
+    async def _redispatch_after_layout_change(self) -> None:
+        """Matching's layout changed since this shard last ran (hosts added, removed or
+        reordered, or another partition count): a removed matching process may hold tasks
+        in its file that nobody will ever serve. Queue every undelivered task of every
+        running run again; only then record the new layout, so a crash or a lost shard
+        midway means the next owner does it all again (duplicates are refused as stale)."""
+        row = await self.store.fetchone("SELECT value FROM shard_settings WHERE name = 'matching_layout'")
+        remember = Op("INSERT OR REPLACE INTO shard_settings (name, value) VALUES ('matching_layout', ?)", (self.matching_layout,))
+        if row is not None and row[0] == self.matching_layout:
+            return
+        if row is None:
+            # First start (or a file from before this check): nothing was sent under another layout
+            # that we know of. Record it, so the next change is noticed.
+            await self.store.write([remember])
+            return
+        keys = await self.store.fetchall("SELECT namespace, workflow_id, run_id FROM executions WHERE status = ?", (RUNNING,))
+        runs = tasks = 0
+        try:
+            for namespace, workflow_id, run_id in keys:
+                async with self._locks.hold((namespace, workflow_id)):
+                    run = await self._load((namespace, workflow_id, run_id))
+                    if run is None or not run.running:
+                        continue
+                    queued = run.queue_undelivered_tasks(time.time_ns())
+                    if queued:
+                        await self._commit(run, run.take_mutation(), [])
+                        runs, tasks = runs + 1, tasks + queued
+            await self.store.write([remember])
+        except Exception as exc:  # e.g. the shard was taken over: its next owner does it all again
+            log.error("re-queueing undelivered tasks after a matching layout change failed", shard=self.shard_id, error=repr(exc))
+            return
+        self.tasks_redispatched += tasks
+        log.info("matching layout changed: undelivered tasks queued again", shard=self.shard_id, runs=runs, tasks=tasks)
+
     async def _retention_loop(self) -> None:
         interval = min(RETENTION_SWEEP_EVERY, max(0.05, self.retention_seconds / 4))
         while True:

@@ -100,6 +100,10 @@ CREATE TABLE IF NOT EXISTS workflow_events (
   name TEXT NOT NULL, details BLOB NOT NULL, time_ns INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS workflow_events_by_workflow ON workflow_events (namespace, workflow_id, id);
+CREATE TABLE IF NOT EXISTS shard_settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS namespaces (
   name TEXT PRIMARY KEY,
   description TEXT NOT NULL,

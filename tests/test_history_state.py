@@ -238,3 +238,40 @@ def test_a_failed_attempt_of_an_executor_item_is_counted_with_the_failure():
     run.take_mutation()
     run.fail_activity(_token(run, C.TASK_TYPE_ACTIVITY, info.scheduled_event_id, attempt=1), C.Failure(message="boom"), None, "worker-1", 4 * S)
     assert run.take_mutation().executor_failed_attempts == ["first-run/0"]  # the retry is scheduled, the attempt counted
+
+
+def test_undelivered_tasks_are_queued_again_but_not_started_sticky_or_backing_off_ones():
+    request = ws.StartWorkflowExecutionRequest(
+        namespace="default", workflow_id="wf", workflow_type=C.WorkflowType(name="T"), task_queue=C.TaskQueue(name="q"), request_id="r"
+    )
+    run = RunState.start(shard_id=0, limits=Limits(), request=request, now=1 * S)
+    run.take_mutation()
+    run.committed([])
+    # The first workflow task, on the normal queue and not started: queued again.
+    assert run.queue_undelivered_tasks(2 * S) == 1
+    [task] = run.take_mutation().outbox
+    assert (task.task_type, task.task_queue.name, task.scheduled_event_id) == (C.TASK_TYPE_WORKFLOW, "q", run.state.workflow_task.scheduled_event_id)
+
+    token = _start_wft(run, 2 * S)
+    timed = _schedule("timed", eager=False)
+    timed.schedule_activity_task.schedule_to_start_timeout.FromSeconds(30)
+    commands = [timed, _schedule("plain", eager=False), _schedule("started", eager=False), _schedule("backing-off", eager=False)]
+    run.complete_workflow_task(token, commands, _sticky(), "worker-1", 3 * S)
+    run.committed(run.take_mutation().events)
+    by_id = {info.activity_id: info for info in run.activities.values()}
+    run.record_activity_task_started(by_id["started"].scheduled_event_id, 1, "worker-2", 4 * S)
+    run.record_activity_task_started(by_id["backing-off"].scheduled_event_id, 1, "worker-2", 4 * S)
+    failure = C.Failure(message="boom")
+    run.fail_activity(_token(run, C.TASK_TYPE_ACTIVITY, by_id["backing-off"].scheduled_event_id, attempt=1), failure, None, "worker-2", 5 * S)
+    assert run.activities[by_id["backing-off"].scheduled_event_id].attempt_scheduled_time.ToNanoseconds() > 5 * S  # in backoff
+    run.take_mutation()
+
+    assert run.queue_undelivered_tasks(5 * S) == 2  # the sticky workflow task (if any) is left to its timer
+    queued = {t.scheduled_event_id: t for t in run.take_mutation().outbox}
+    assert set(queued) == {by_id["timed"].scheduled_event_id, by_id["plain"].scheduled_event_id}
+    assert queued[by_id["timed"].scheduled_event_id].expire_time.ToNanoseconds() == 33 * S
+    assert not queued[by_id["plain"].scheduled_event_id].HasField("expire_time")
+    # Later: past its schedule-to-start, "timed" is its timer's business; the backoff is over.
+    assert run.queue_undelivered_tasks(40 * S) == 2
+    later = {t.scheduled_event_id for t in run.take_mutation().outbox}
+    assert later == {by_id["plain"].scheduled_event_id, by_id["backing-off"].scheduled_event_id}
