@@ -906,7 +906,7 @@ class Shard:
             return "failed"
 
 
-    # ------------------------------------------------------------ retention
+    # ------------------------------------------------- matching layout change
     async def _redispatch_after_layout_change(self) -> None:
         """Matching's layout changed since this shard last ran (hosts added, removed or
         reordered, or another partition count): a removed matching process may hold tasks
@@ -940,6 +940,8 @@ class Shard:
             return
         self.tasks_redispatched += tasks
         log.info("matching layout changed: undelivered tasks queued again", shard=self.shard_id, runs=runs, tasks=tasks)
+
+    # ------------------------------------------------------------ retention
 
     async def _retention_loop(self) -> None:
         interval = min(RETENTION_SWEEP_EVERY, max(0.05, self.retention_seconds / 4))

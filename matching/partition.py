@@ -115,24 +115,31 @@ class Partition:
         async with self._fill_lock:  # two polls must never read the same rows
             if not self.maybe_more or len(self.buffer) >= self._window_cap or self._has_ready(now):
                 return
-            gen = self._commit_gen
-            rows = await self._backlog.read(self.key, self.read_level, self._batch_size)
-            for task_id, data in rows:
-                self.read_level = max(self.read_level, task_id)
-                info = internal_pb2.TaskInfo()
-                try:
-                    info.ParseFromString(data)
-                except Exception:
-                    log.error("dropping unreadable backlog row", task_id=task_id, queue=self.key.queue.describe(), partition=self.key.partition)
-                    self._backlog.delete_later(task_id)
-                    continue
-                if expired(info):
-                    self._backlog.delete_later(task_id)
-                    continue
-                self.buffer.append(BacklogTask(task_id, info, self.key.partition))
-            # A commit during the read may have landed above what we saw.
-            if len(rows) < self._batch_size and gen == self._commit_gen:
-                self.maybe_more = False
+            # Read on while whole batches are dropped (expired or unreadable), so live rows
+            # behind them are found by this poll rather than the next.
+            while True:
+                gen = self._commit_gen
+                rows = await self._backlog.read(self.key, self.read_level, self._batch_size)
+                kept = 0
+                for task_id, data in rows:
+                    self.read_level = max(self.read_level, task_id)
+                    info = internal_pb2.TaskInfo()
+                    try:
+                        info.ParseFromString(data)
+                    except Exception:
+                        log.error("dropping unreadable backlog row", task_id=task_id, queue=self.key.queue.describe(), partition=self.key.partition)
+                        self._backlog.delete_later(task_id)
+                        continue
+                    if expired(info):
+                        self._backlog.delete_later(task_id)
+                        continue
+                    self.buffer.append(BacklogTask(task_id, info, self.key.partition))
+                    kept += 1
+                # A commit during the read may have landed above what we saw.
+                if len(rows) < self._batch_size and gen == self._commit_gen:
+                    self.maybe_more = False
+                if kept or len(rows) < self._batch_size:
+                    return
 
     def take(self, now: float) -> BacklogTask | None:
         """Remove and return the oldest task that is not backing off."""

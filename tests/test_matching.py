@@ -711,3 +711,20 @@ async def test_a_backlog_file_from_before_expiry_is_upgraded(tmp_path):
     assert await backlog.delete_expired(time.time_ns()) == 1
     assert [internal_pb2.TaskInfo.FromString(d).workflow_id for _, d in await backlog.read(key, 0, 10)] == ["wf-old"]
     await backlog.close()
+
+
+async def test_a_poll_reads_past_whole_batches_of_expired_rows(config, history):
+    """Expired rows are dropped as they are read; a live task behind several batches of them
+    is still found by the same poll (not left until the poll times out)."""
+    m = await Matching(config.model_copy(update={"poll_timeout": 30.0}), read_batch_size=3, housekeeping_every=3600).start()
+    try:
+        for i in range(10):
+            assert await m.add(f"wf-gone-{i}", **_expiring(0.2)) is False
+        assert await m.add("wf-live") is False
+        await asyncio.sleep(0.3)  # the ten expire; no sweep runs (hourly)
+        started = time.monotonic()
+        assert token_of(await m.poll()).workflow_id == "wf-live"
+        assert time.monotonic() - started < 5  # found by reading on, not after the 30 s poll timeout
+        assert history.started() == ["wf-live"]
+    finally:
+        await m.stop()
