@@ -10,6 +10,7 @@ import grpc
 
 class FanflowError(Exception):
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    trailing_metadata: tuple[tuple[str, str], ...] = ()  # sent with the status (e.g. a retry-after)
 
     def __init__(self, message: str):
         super().__init__(message)

@@ -114,7 +114,7 @@ def rpc_method(fn):
         try:
             return await fn(self, request, context)
         except FanflowError as exc:
-            await context.abort(exc.code, exc.message)
+            await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata)
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
             if code == grpc.StatusCode.CANCELLED:

@@ -33,6 +33,10 @@ POLL_ERROR_BACKOFF = 1.0  # sleep before answering a poll whose upstream call fa
 NAMESPACE_MISS_REFRESH_INTERVAL = 1.0  # a namespace miss refreshes the cache at most this often
 NAMESPACE_REFRESH_INTERVAL = 10.0  # the cache is also refreshed in the background this often
 
+# Rate limits (per namespace, per frontend process; 0 = off). See frontend/ratelimit.py.
+NAMESPACE_RPS = 10_000.0  # WorkflowService requests per second
+NAMESPACE_BURST = 0.0  # requests admitted at once; 0 = one second's worth
+
 ENV_PREFIX = "FANFLOW_FRONTEND_"
 
 
@@ -55,6 +59,8 @@ class FrontendSettings:
     poll_error_backoff: float = POLL_ERROR_BACKOFF
     namespace_miss_refresh_interval: float = NAMESPACE_MISS_REFRESH_INTERVAL
     namespace_refresh_interval: float = NAMESPACE_REFRESH_INTERVAL
+    namespace_rps: float = NAMESPACE_RPS
+    namespace_burst: float = NAMESPACE_BURST
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

@@ -20,6 +20,7 @@ from fanflow.errors import Unavailable
 from fanflow.grpcutil import rpc_method
 from frontend import listing, validation
 from frontend.namespaces import NamespaceCache
+from frontend.ratelimit import NamespaceRateLimiter
 from frontend.settings import FrontendSettings
 from frontend.upstream import UpstreamError, deadline, upstream
 from protos import (
@@ -88,8 +89,14 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         self.namespaces = namespaces
         self.settings = settings or FrontendSettings()
         self.router = Router(config, history, matching)
+        self.rate_limiter = NamespaceRateLimiter(self.settings.namespace_rps, self.settings.namespace_burst)
 
     # ------------------------------------------------------------ helpers
+
+    async def _admit(self, namespace: str) -> None:
+        """The namespace exists, and this request is within this frontend's rate for it."""
+        await self.namespaces.require(namespace)
+        self.rate_limiter.admit(namespace)
 
     async def _to_shard(self, method: str, wrapper, shard: int, request, context, timeout: float | None = None):
         stub, target = self.router.history_stub(shard)
@@ -109,7 +116,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     @rpc_method
     async def StartWorkflowExecution(self, request, context):
         large = validation.validate_start_workflow(request, self.settings)
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         log_large_payloads("StartWorkflowExecution", request.namespace, large, self.settings)
         shard = self.history.shard_for(request.namespace, request.workflow_id)
         response = await self._to_shard(
@@ -121,7 +128,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     @rpc_method
     async def GetWorkflowResult(self, request, context):
         wait = validation.validate_get_workflow_result(request, self.settings)
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         wait = min(wait, self.settings.max_result_wait)
         remaining = context.time_remaining()
         if remaining is not None:
@@ -139,7 +146,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     @rpc_method
     async def DescribeWorkflowExecution(self, request, context):
         validation.validate_describe_workflow(request, self.settings)
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         return await self._to_workflow_shard(
             "DescribeWorkflowExecution", history_service_pb2.DescribeWorkflowExecutionRequest, request, context
         )
@@ -147,7 +154,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     @rpc_method
     async def GetWorkflowExecutionHistory(self, request, context):
         validation.validate_get_history(request, self.settings)
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         return await self._to_workflow_shard(
             "GetWorkflowExecutionHistory", history_service_pb2.GetWorkflowExecutionHistoryRequest, request, context
         )
@@ -156,7 +163,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     async def ListWorkflowExecutions(self, request, context):
         page_size = validation.validate_list_workflows(request, self.settings)
         listing.decode_page_token(request)  # reject a bad token before any I/O
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
 
         async def fetch(shard_request: history_service_pb2.ListWorkflowExecutionsRequest):
             stub, target = self.router.history_stub(shard_request.shard_id)
@@ -170,7 +177,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     @rpc_method
     async def TerminateWorkflowExecution(self, request, context):
         validation.validate_terminate_workflow(request, self.settings)
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         return await self._to_workflow_shard(
             "TerminateWorkflowExecution", history_service_pb2.TerminateWorkflowExecutionRequest, request, context
         )
@@ -178,7 +185,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     @rpc_method
     async def RequestCancelWorkflowExecution(self, request, context):
         validation.validate_terminate_workflow(request, self.settings)  # same fields: namespace, execution, reason, identity
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         return await self._to_workflow_shard(
             "RequestCancelWorkflowExecution", history_service_pb2.RequestCancelWorkflowExecutionRequest, request, context
         )
@@ -186,7 +193,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     @rpc_method
     async def SignalWorkflowExecution(self, request, context):
         large = validation.validate_signal_workflow(request, self.settings)
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         log_large_payloads("SignalWorkflowExecution", request.namespace, large, self.settings)
         return await self._to_workflow_shard(
             "SignalWorkflowExecution", history_service_pb2.SignalWorkflowExecutionRequest, request, context
@@ -209,7 +216,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         found at the last moment still reaches the worker.
         """
         validation.validate_poll(request, self.settings)
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         if not self.config.matching_hosts:
             raise Unavailable("the cluster config lists no matching hosts")
         loop = asyncio.get_running_loop()
@@ -282,7 +289,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         token, large = validation.validate_respond(
             request, task_type, self.config.history_shard_count, self.settings
         )
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         log_large_payloads(method, request.namespace, large, self.settings)
         return await self._to_shard(method, wrapper, token.shard_id, request, context)
 
@@ -349,7 +356,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     # ------------------------------------------------------------ parallel executors
 
     async def _to_id_shard(self, method: str, wrapper, request, context):
-        await self.namespaces.require(request.namespace)
+        await self._admit(request.namespace)
         shard = self.history.shard_for(request.namespace, request.workflow_id)
         return await self._to_shard(method, wrapper, shard, request, context)
 

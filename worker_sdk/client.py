@@ -1,7 +1,9 @@
 """The client: start workflows and read their results, over the frontend's gRPC API.
 
 Calls that fail because the cluster is restarting (UNAVAILABLE) are retried with
-backoff; starts are safe to retry because each carries a request id.
+backoff, and calls a frontend refused over its rate limit (RESOURCE_EXHAUSTED with a
+`fanflow-retry-after` trailer) after the wait it named; starts are safe to retry because
+each carries a request id.
 """
 from __future__ import annotations
 
@@ -28,7 +30,22 @@ DEFAULT_ADDRESS = "127.0.0.1:7233"
 DEFAULT_NAMESPACE = "default"
 DEFAULT_TASK_QUEUE = "default"
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
+RETRY_AFTER_METADATA = "fanflow-retry-after"  # set by the frontend on a rate limit (frontend/ratelimit.py)
 _NO_PARAMS = object()
+
+
+def _retry_after(exc: grpc.aio.AioRpcError) -> float | None:
+    """Seconds the frontend asked us to wait (a rate limit's RESOURCE_EXHAUSTED), else None.
+    Other RESOURCE_EXHAUSTED errors (e.g. a message over gRPC's size limit) are not retried."""
+    if exc.code() != grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return None
+    for key, value in exc.trailing_metadata() or ():
+        if key == RETRY_AFTER_METADATA:
+            try:
+                return max(float(value), 0.001)
+            except ValueError:
+                return None
+    return None
 
 
 def default_identity() -> str:
@@ -82,11 +99,15 @@ class Client:
             try:
                 return await rpc(request, timeout=timeout, metadata=self.metadata)
             except grpc.aio.AioRpcError as exc:
-                if not retry or exc.code() not in RETRYABLE or asyncio.get_running_loop().time() + delay > deadline:
+                retry_after = _retry_after(exc)
+                wait = delay * (0.5 + random.random()) if retry_after is None else retry_after * (1 + random.random() / 2)
+                retryable = exc.code() in RETRYABLE or retry_after is not None
+                if not retry or not retryable or asyncio.get_running_loop().time() + wait > deadline:
                     raise
-                log.debug("frontend unavailable, retrying", method=method, error=exc.details())
-            await asyncio.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 3.0)
+                log.debug("frontend unavailable or over a rate limit, retrying", method=method, code=str(exc.code()), error=exc.details())
+            await asyncio.sleep(wait)
+            if retry_after is None:
+                delay = min(delay * 2, 3.0)
 
     # ------------------------------------------------------------ workflows
     async def start_workflow(
