@@ -172,6 +172,12 @@ def _print(message) -> None:
 def _cmd_workflow(args) -> int:
     from worker_sdk.client import Client
 
+    try:  # --input values are JSON, one per workflow argument
+        inputs = tuple(json.loads(text) for text in args.input)
+    except json.JSONDecodeError as exc:
+        print(f"--input must be JSON (e.g. --input '{{\"n\": 3}}' or --input '\"text\"'): {exc}", file=sys.stderr)
+        return 2
+
     async def run() -> int:
         client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
         try:
@@ -180,10 +186,27 @@ def _cmd_workflow(args) -> int:
                     print(f"{info.execution.workflow_id}  {info.execution.run_id}  {info.type.name}  "
                           f"{_status(info.status)}  events={info.history_length}  shard={info.shard_id}")
                 return 0
+            if args.action == "start":
+                if not args.type:
+                    print("give the workflow type: --type NAME", file=sys.stderr)
+                    return 2
+                handle = await client.start_workflow(args.type, args=inputs, id=args.workflow_id or None, task_queue=args.task_queue)
+                print(json.dumps({"workflow_id": handle.workflow_id, "run_id": handle.run_id}))
+                return 0
             if not args.workflow_id:
                 print("give a workflow id", file=sys.stderr)
                 return 2
             handle = client.get_workflow_handle(args.workflow_id)
+            if args.action == "signal":
+                if not args.name:
+                    print("give the signal's name: --name NAME", file=sys.stderr)
+                    return 2
+                if len(inputs) > 1:
+                    print("a signal takes one --input", file=sys.stderr)
+                    return 2
+                await handle.signal(args.name, inputs[0] if inputs else None)
+                print(f"signalled {args.workflow_id}: {args.name}")
+                return 0
             if args.action == "describe":
                 _print(await handle.describe())
             elif args.action == "history":
@@ -259,9 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--max-age", type=float, default=30.0)
     health.set_defaults(func=_cmd_health)
 
-    wf = sub.add_parser("workflow", help="inspect or control workflows")
-    wf.add_argument("action", choices=["list", "describe", "history", "result", "progress", "cancel", "terminate"])
-    wf.add_argument("workflow_id", nargs="?")
+    wf = sub.add_parser("workflow", help="start, inspect or control workflows")
+    wf.add_argument("action", choices=["start", "signal", "list", "describe", "history", "result", "progress", "cancel", "terminate"])
+    wf.add_argument("workflow_id", nargs="?", help="start: optional (default: TYPE-uuid)")
+    wf.add_argument("--type", default=None, help="start: the workflow type's name")
+    wf.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="start: the task queue")
+    wf.add_argument("--name", default=None, help="signal: the signal's name")
+    wf.add_argument("--input", action="append", default=[], help="start/signal: a JSON argument (repeat for more)")
     wf.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
     wf.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
     wf.add_argument("--timeout", type=float, default=None)
