@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from fanflow import local_rpc
+from fanflow import local_rpc, metrics
 from fanflow.auth import ApiKeyCache, FrontendGuard, InternalSecretServerInterceptor
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
@@ -54,6 +54,7 @@ class ClusterProcess:
         self.history: HistoryServicer | None = None
         self.matching: MatchingServicer | None = None
         self.frontend: Frontend | None = None
+        self.metrics_address: str | None = None  # host:port serving /metrics, when configured
         self.servers: dict[str, RunningServer] = {}
 
     def _security(self, role: str) -> dict:
@@ -83,6 +84,8 @@ class ClusterProcess:
         return self.servers["frontend"].address if "frontend" in self.servers else self.config.frontend_address
 
     async def start(self) -> "ClusterProcess":
+        if self.config.metrics_address:
+            self.metrics_address = metrics.serve(self.config.metrics_address)
         if self.roles & {"history", "matching"}:  # a frontend stores nothing
             self.config.data_dir.mkdir(parents=True, exist_ok=True)
         if "history" in self.roles:

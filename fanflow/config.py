@@ -37,7 +37,7 @@ class HistoryLimits(BaseModel):
 
 
 # Settings that `fanflow dev` also takes from FANFLOW_<NAME> (the rest come from its flags).
-TUNING_FIELDS = ("poll_timeout", "sqlite_synchronous", "retention_hours", "matching_housekeeping_interval")
+TUNING_FIELDS = ("poll_timeout", "sqlite_synchronous", "retention_hours", "matching_housekeeping_interval", "metrics_address")
 
 
 def env_overrides(*fields: str) -> dict[str, str]:
@@ -64,6 +64,10 @@ class ClusterConfig(BaseModel):
     # their expiry (e.g. sticky tasks of workers that are gone).
     matching_housekeeping_interval: float = Field(60.0, gt=0)
 
+    # Prometheus metrics over HTTP (host:port, e.g. 0.0.0.0:9090; port 0 picks one): RPCs by
+    # service, method and status, their latency, and the services' own counters. Empty: off.
+    metrics_address: str = ""
+
     # SQLite durability, in WAL mode. NORMAL (default): COMMIT returns once the
     # WAL is written to the OS, so every acknowledged write survives a crash or
     # SIGKILL of any fanflow process; only a power cut or kernel crash can lose
@@ -87,6 +91,14 @@ class ClusterConfig(BaseModel):
     admin_api_keys: list[str] = Field(default_factory=list)
     tls_cert_file: str = ""  # PEM; both set = the frontend serves TLS
     tls_key_file: str = ""
+
+    @model_validator(mode="after")
+    def _check_metrics_address(self) -> "ClusterConfig":
+        if self.metrics_address:
+            host, _, port = self.metrics_address.rpartition(":")
+            if not host or not port.isdigit() or int(port) > 65535:
+                raise ValueError(f"metrics_address must be host:port (e.g. 0.0.0.0:9090), got {self.metrics_address!r}")
+        return self
 
     @model_validator(mode="after")
     def _check_shards(self) -> "ClusterConfig":

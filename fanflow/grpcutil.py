@@ -2,7 +2,9 @@
 channels with sane limits, and one place that maps errors to status codes."""
 from __future__ import annotations
 
+import asyncio
 import functools
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,6 +13,7 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from fanflow import metrics
 from fanflow.errors import FanflowError
 
 log = structlog.get_logger("fanflow.grpc")
@@ -109,21 +112,45 @@ def rpc_method(fn):
     """Turn FanflowError (ours) and AioRpcError (from a service we called) into
     a status for our caller with the message intact; anything else is INTERNAL."""
 
+    method = fn.__name__
+    series: dict[tuple[str, str], Any] = {}  # (service, code) -> counter child: no label lookup per call
+
+    def record(service: str, code: str, began: float) -> None:
+        counter = series.get((service, code))
+        if counter is None:
+            counter = series[(service, code)] = metrics.RPC_REQUESTS.labels(service, method, code)
+        counter.inc()
+        latency = series.get((service, ""))
+        if latency is None:
+            latency = series[(service, "")] = metrics.RPC_LATENCY.labels(service, method)
+        latency.observe(time.perf_counter() - began)
+
     @functools.wraps(fn)
     async def wrapper(self, request, context: grpc.aio.ServicerContext):
+        service = getattr(self, "METRICS_SERVICE", type(self).__name__)
+        began = time.perf_counter()
+        code = grpc.StatusCode.OK
         try:
             return await fn(self, request, context)
         except FanflowError as exc:
+            code = exc.code
             await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata)
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
             if code == grpc.StatusCode.CANCELLED:
                 code = grpc.StatusCode.UNAVAILABLE
             await context.abort(code, exc.details() or str(code))
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED  # the caller went away
+            raise
         except (grpc.aio.AbortError, grpc.aio.UsageError):
+            code = grpc.StatusCode.UNKNOWN  # aborted by the handler itself
             raise
         except Exception as exc:  # a bug: say so, keep serving
-            log.exception("rpc failed", method=fn.__name__)
+            code = grpc.StatusCode.INTERNAL
+            log.exception("rpc failed", method=method)
             await context.abort(grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+        finally:
+            record(service, code.name, began)
 
     return wrapper

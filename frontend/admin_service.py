@@ -53,6 +53,7 @@ def merge_task_queue_descriptions(
 
 
 class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
+    METRICS_SERVICE = "frontend-admin"
     def __init__(
         self,
         config: ClusterConfig,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from fanflow import metrics
 from fanflow.errors import ResourceExhausted
 
 RETRY_AFTER_METADATA = "fanflow-retry-after"
@@ -69,6 +70,7 @@ class NamespaceRateLimiter:
         wait = bucket.take()
         if wait:
             self.refused += 1
+            metrics.RATE_LIMITED.labels(namespace).inc()
             raise RateLimited(
                 f"namespace {namespace!r} is over this frontend's limit of {self.rate:g} requests/s "
                 f"(burst {self.burst:g}; setting namespace_rps, FANFLOW_FRONTEND_NAMESPACE_RPS); retry in {wait:.3f} s",

@@ -41,6 +41,7 @@ def limits_from_config(config: ClusterConfig) -> Limits:
 
 
 class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
+    METRICS_SERVICE = "history"
     SERVICE_NAME = "fanflow.internal.v1.HistoryService"
 
     def __init__(self, config: ClusterConfig, host_name: str, matching: MatchingClient, limits: Limits | None = None):

@@ -23,6 +23,7 @@ from typing import Any
 import grpc
 import structlog
 
+from fanflow import metrics
 from fanflow.clients import MatchingClient
 from fanflow.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from history import tokens
@@ -118,6 +119,8 @@ class Shard:
         self._outbox_ready: list[tuple[int, internal_pb2.TaskInfo]] = []
         self._tasks: list[asyncio.Task] = []
         self.outbox_sent = 0
+        self._dispatched_metric = metrics.TASKS_DISPATCHED.labels(str(shard_id))
+        self._timers_metric = metrics.TIMERS_FIRED.labels(str(shard_id))
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -824,6 +827,7 @@ class Shard:
                 await self.matching.add_task(task, partition, timeout=30.0)
                 self._acked_outbox.append(row_id)
                 self.outbox_sent += 1
+                self._dispatched_metric.inc()
                 return
             except grpc.aio.AioRpcError as exc:
                 if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
@@ -897,6 +901,7 @@ class Shard:
                 extra_ops=delete,
                 missing_ok=True,
             )
+            self._timers_metric.inc()
             return "fired"
         except asyncio.CancelledError:
             raise

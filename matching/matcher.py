@@ -19,6 +19,7 @@ from collections import Counter
 import grpc
 import structlog
 
+from fanflow import metrics
 from fanflow.clients import HistoryClient
 from fanflow.errors import Unavailable
 from matching.backlog import Backlog
@@ -38,6 +39,8 @@ from matching.partition import (
 from protos import common_pb2, history_service_pb2, internal_pb2
 
 log = structlog.get_logger("fanflow.matching")
+
+_TASK_TYPE_LABEL = {common_pb2.TASK_TYPE_WORKFLOW: "workflow", common_pb2.TASK_TYPE_ACTIVITY: "activity"}
 
 # Upper bound for one RecordTaskStarted call; a poll's client normally gives up
 # sooner, which cancels the call.
@@ -122,6 +125,7 @@ class Matcher:
         part = q.partition(partition)
         if expired(info):  # e.g. an outbox delivery delayed past its schedule-to-start
             log.debug("expired task dropped on add", queue=key.describe(), workflow_id=info.workflow_id, scheduled_event_id=info.scheduled_event_id)
+            metrics.MATCHING_TASKS_EXPIRED.inc()
             return False
         part.tasks_added += 1
         waiter = q.pop_waiter()
@@ -237,12 +241,14 @@ class Matcher:
         part = q.partition(offer.partition)
         part.sync_matched += 1
         part.tasks_dispatched += 1
+        metrics.MATCHING_TASKS_STARTED.labels(_TASK_TYPE_LABEL.get(task_type, str(task_type)), "sync").inc()
         return response
 
     async def _dispatch_backlog(self, q: TaskQueue, task: BacklogTask, task_type: int, request):
         part = q.partition(task.partition)
         if expired(task.info):  # expired while it waited in memory: history has taken it over
             self._backlog.delete_later(task.id)
+            metrics.MATCHING_TASKS_EXPIRED.inc()
             return None
         try:
             response = await self._record_started(task_type, task.info, task.partition, request)
@@ -266,6 +272,7 @@ class Matcher:
             return None
         self._backlog.delete_later(task.id)
         part.tasks_dispatched += 1
+        metrics.MATCHING_TASKS_STARTED.labels(_TASK_TYPE_LABEL.get(task_type, str(task_type)), "backlog").inc()
         return response
 
     async def _record_started(self, task_type: int, info: internal_pb2.TaskInfo, partition: int, request):

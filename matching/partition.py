@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from fanflow import metrics
 from matching.backlog import Backlog
 from matching.keys import PartitionKey, QueueKey
 from protos import internal_pb2
@@ -132,6 +133,7 @@ class Partition:
                         continue
                     if expired(info):
                         self._backlog.delete_later(task_id)
+                        metrics.MATCHING_TASKS_EXPIRED.inc()
                         continue
                     self.buffer.append(BacklogTask(task_id, info, self.key.partition))
                     kept += 1

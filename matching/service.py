@@ -12,7 +12,7 @@ import time
 import grpc
 import structlog
 
-from fanflow import routing
+from fanflow import metrics, routing
 from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import InvalidArgument, Unavailable
@@ -42,6 +42,7 @@ _TASK_TYPES = (common_pb2.TASK_TYPE_WORKFLOW, common_pb2.TASK_TYPE_ACTIVITY)
 
 
 class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
+    METRICS_SERVICE = "matching"
     def __init__(
         self,
         config: ClusterConfig,
@@ -130,6 +131,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
                 break
             await asyncio.sleep(0)
         if total:
+            metrics.MATCHING_TASKS_EXPIRED.inc(total)
             log.info("expired stored tasks deleted", count=total)
 
     async def _hand_over(self, key) -> None:
