@@ -96,6 +96,7 @@ def _cmd_worker(args) -> int:
             max_concurrent_activities=args.max_concurrent_activities,
             max_cached_workflows=args.max_cached_workflows,
             disable_eager_activity_execution=args.disable_eager_activities,
+            max_activities_per_second=args.max_activities_per_second,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -267,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
     worker.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"))
     worker.add_argument("--max-concurrent-activities", type=int, default=100)
+    worker.add_argument("--max-activities-per-second", type=float, default=None,
+                        help="start at most this many activities per second on this worker (default: no limit)")
     worker.add_argument("--max-cached-workflows", type=int, default=1000, help="0 turns the cache off (full replay every task)")
     worker.add_argument("--disable-eager-activities", action="store_true",
                         help="send every activity through matching instead of taking those it has free slots for in the workflow task's reply")

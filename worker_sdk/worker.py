@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -61,6 +62,7 @@ class Worker:
         sticky_schedule_to_start_timeout: float = 5.0,
         identity: str | None = None,
         disable_eager_activity_execution: bool = False,
+        max_activities_per_second: float | None = None,
     ):
         """workflows / activities: what this worker runs; None = everything registered
         with @workflow.define / @activity in this process.
@@ -69,7 +71,15 @@ class Worker:
         activities it can run (same task queue, registered here) and it has free slots,
         history starts them for it and returns them in its reply, skipping matching.
         Activities beyond the free slots go through matching to any worker.
-        disable_eager_activity_execution=True sends every activity through matching."""
+        disable_eager_activity_execution=True sends every activity through matching.
+
+        max_activities_per_second: this worker starts at most that many activity executions
+        per second (evenly spaced; an Offset executor's group counts as one), e.g. to stay
+        under a downstream API's rate limit. A poller takes its turn before it polls, so
+        tasks it cannot start yet stay in matching for other workers; after an idle spell
+        up to `activity_pollers` turns may be in hand at once (a burst of that many)."""
+        if max_activities_per_second is not None and not max_activities_per_second > 0:
+            raise ValueError(f"max_activities_per_second must be > 0, got {max_activities_per_second}")
         self.client = client
         self.task_queue = task_queue
         self.identity = identity or f"{client.identity}:{uuid.uuid4().hex[:8]}"
@@ -88,6 +98,7 @@ class Worker:
         self._cache: OrderedDict[str, WorkflowInstance] = OrderedDict()
         self._run_locks: dict[str, asyncio.Lock] = {}
         self._activity_slots = asyncio.Semaphore(max_concurrent_activities)
+        self._activity_rate = _Pacer(max_activities_per_second) if max_activities_per_second else None
         self._tasks: set[asyncio.Task] = set()
         self._pollers: list[asyncio.Task] = []
         self._stopping = False
@@ -260,6 +271,8 @@ class Worker:
                 continue
             if self._activity_slots.locked():
                 break
+            if self._activity_rate is not None and not self._activity_rate.try_take():
+                break  # over this worker's rate: the rest go through matching
             await self._activity_slots.acquire()  # free: returns at once
             attrs.request_eager_execution = True
             reserved += 1
@@ -268,6 +281,8 @@ class Worker:
     def _release_activity_slots(self, count: int) -> None:
         for _ in range(count):
             self._activity_slots.release()
+            if self._activity_rate is not None:
+                self._activity_rate.give_back()
 
     async def _full_history(self, task: ws.PollWorkflowTaskQueueResponse) -> list[common_pb2.HistoryEvent]:
         handle = self.client.get_workflow_handle(task.workflow_execution.workflow_id, task.workflow_execution.run_id)
@@ -294,12 +309,16 @@ class Worker:
         while not self._stopping:
             await self._activity_slots.acquire()
             try:
+                if self._activity_rate is not None:
+                    await self._activity_rate.take()
                 task = await self._poll("PollActivityTaskQueue", request)
             except BaseException:
                 self._activity_slots.release()
                 raise
             if task is None:
                 self._activity_slots.release()
+                if self._activity_rate is not None:
+                    self._activity_rate.give_back()  # nothing started: the turn is not used up
                 continue
             self._spawn(self._run_activity(task))
 
@@ -382,6 +401,29 @@ class Worker:
             # NOT_FOUND: the attempt timed out or was already answered; history has moved on.
             log.warning("activity response rejected", method=method, code=str(exc.code()), error=exc.details())
             return None
+
+
+class _Pacer:
+    """At most `rate` turns per second, evenly spaced (a token bucket holding one token)."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self._next = time.monotonic()  # when the next turn may be taken
+
+    def try_take(self) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = now + self.interval
+        return True
+
+    async def take(self) -> None:
+        while not self.try_take():
+            await asyncio.sleep(self._next - time.monotonic())
+
+    def give_back(self) -> None:
+        """An unused turn: the next one may come that much sooner."""
+        self._next = max(time.monotonic(), self._next - self.interval)
 
 
 class _Heartbeater:
