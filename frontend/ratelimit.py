@@ -23,8 +23,8 @@ class RateLimited(ResourceExhausted):
 
     def __init__(self, message: str, retry_after: float):
         super().__init__(message)
-        self.retry_after = retry_after
-        self.trailing_metadata = ((RETRY_AFTER_METADATA, f"{retry_after:.3f}"),)
+        self.retry_after = max(retry_after, 0.001)  # never "0.000": a wait too short to print is still a wait
+        self.trailing_metadata = ((RETRY_AFTER_METADATA, f"{self.retry_after:.3f}"),)
 
 
 class TokenBucket:
@@ -69,6 +69,7 @@ class NamespaceRateLimiter:
             bucket = self._buckets[namespace] = TokenBucket(self.rate, self.burst, self._clock)
         wait = bucket.take()
         if wait:
+            wait = max(wait, 0.001)
             self.refused += 1
             metrics.RATE_LIMITED.labels(namespace).inc()
             raise RateLimited(
