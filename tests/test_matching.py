@@ -665,8 +665,9 @@ async def test_expired_stored_tasks_are_swept_and_never_dispatched(config, histo
     m = await Matching(config, housekeeping_every=0.1).start()
     try:
         sticky = common_pb2.TaskQueue(name="gone-worker-sticky", kind=common_pb2.TASK_QUEUE_KIND_STICKY)
-        assert await m.add("wf-orphan", queue=sticky, **_expiring(0.3)) is False
-        assert await m.add("wf-expiring", **_expiring(0.3)) is False
+        soon = _expiring(0.3)  # one expiry for both, so no sweep can fall between them
+        assert await m.add("wf-orphan", queue=sticky, **soon) is False
+        assert await m.add("wf-expiring", **soon) is False
         assert await m.add("wf-lasting", **_expiring(3600)) is False
         assert await m.add("wf-forever") is False
         with sqlite3.connect(config.data_dir / "matching-m.db") as db:
