@@ -14,8 +14,7 @@ from collections.abc import Callable
 
 from fanflow import metrics
 from fanflow.errors import ResourceExhausted
-
-RETRY_AFTER_METADATA = "fanflow-retry-after"
+from fanflow.tokenbucket import RETRY_AFTER_METADATA, TokenBucket
 
 
 class RateLimited(ResourceExhausted):
@@ -25,27 +24,6 @@ class RateLimited(ResourceExhausted):
         super().__init__(message)
         self.retry_after = max(retry_after, 0.001)  # never "0.000": a wait too short to print is still a wait
         self.trailing_metadata = ((RETRY_AFTER_METADATA, f"{self.retry_after:.3f}"),)
-
-
-class TokenBucket:
-    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
-        if rate <= 0 or burst < 1:
-            raise ValueError(f"a token bucket needs rate > 0 and burst >= 1, got rate={rate}, burst={burst}")
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = burst
-        self._last = clock()
-
-    def take(self) -> float:
-        """Take a token: 0.0 if there was one, else how long until there will be (nothing taken)."""
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-        self._last = now
-        if self._tokens >= 1 - 1e-9:  # float refill: 0.1 s at 10/s must give a whole token
-            self._tokens = max(self._tokens - 1, 0.0)
-            return 0.0
-        return (1 - self._tokens) / self.rate
 
 
 class NamespaceRateLimiter:

@@ -10,7 +10,8 @@ import grpc
 import pytest
 
 import worker_sdk as workflows
-from frontend.ratelimit import RETRY_AFTER_METADATA, NamespaceRateLimiter, RateLimited, TokenBucket
+from fanflow.tokenbucket import RETRY_AFTER_METADATA, TokenBucket
+from frontend.ratelimit import NamespaceRateLimiter, RateLimited
 from frontend.settings import FrontendSettings
 from protos import admin_service_pb2 as adm
 from protos import admin_service_pb2_grpc, workflow_service_pb2_grpc

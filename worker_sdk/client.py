@@ -20,6 +20,7 @@ import structlog
 
 from fanflow.grpcutil import insecure_channel, secure_channel
 from fanflow.timeutil import duration
+from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
 from worker_sdk import converter
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
@@ -30,7 +31,6 @@ DEFAULT_ADDRESS = "127.0.0.1:7233"
 DEFAULT_NAMESPACE = "default"
 DEFAULT_TASK_QUEUE = "default"
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
-RETRY_AFTER_METADATA = "fanflow-retry-after"  # set by the frontend on a rate limit (frontend/ratelimit.py)
 _NO_PARAMS = object()
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ import grpc
 import structlog
 
 from fanflow.timeutil import duration
+from fanflow.tokenbucket import TokenBucket
 from protos import common_pb2, workflow_service_pb2 as ws
 from worker_sdk import activity as activity_module
 from worker_sdk import converter
@@ -98,7 +98,8 @@ class Worker:
         self._cache: OrderedDict[str, WorkflowInstance] = OrderedDict()
         self._run_locks: dict[str, asyncio.Lock] = {}
         self._activity_slots = asyncio.Semaphore(max_concurrent_activities)
-        self._activity_rate = _Pacer(max_activities_per_second) if max_activities_per_second else None
+        # One token at most: starts evenly spaced, no burst beyond the pollers' turns in hand.
+        self._activity_rate = TokenBucket(max_activities_per_second, burst=1) if max_activities_per_second else None
         self._tasks: set[asyncio.Task] = set()
         self._pollers: list[asyncio.Task] = []
         self._stopping = False
@@ -271,7 +272,7 @@ class Worker:
                 continue
             if self._activity_slots.locked():
                 break
-            if self._activity_rate is not None and not self._activity_rate.try_take():
+            if self._activity_rate is not None and self._activity_rate.take():
                 break  # over this worker's rate: the rest go through matching
             await self._activity_slots.acquire()  # free: returns at once
             attrs.request_eager_execution = True
@@ -310,7 +311,7 @@ class Worker:
             await self._activity_slots.acquire()
             try:
                 if self._activity_rate is not None:
-                    await self._activity_rate.take()
+                    await self._activity_rate.acquire()
                 task = await self._poll("PollActivityTaskQueue", request)
             except BaseException:
                 self._activity_slots.release()
@@ -401,29 +402,6 @@ class Worker:
             # NOT_FOUND: the attempt timed out or was already answered; history has moved on.
             log.warning("activity response rejected", method=method, code=str(exc.code()), error=exc.details())
             return None
-
-
-class _Pacer:
-    """At most `rate` turns per second, evenly spaced (a token bucket holding one token)."""
-
-    def __init__(self, rate: float):
-        self.interval = 1.0 / rate
-        self._next = time.monotonic()  # when the next turn may be taken
-
-    def try_take(self) -> bool:
-        now = time.monotonic()
-        if now < self._next:
-            return False
-        self._next = now + self.interval
-        return True
-
-    async def take(self) -> None:
-        while not self.try_take():
-            await asyncio.sleep(self._next - time.monotonic())
-
-    def give_back(self) -> None:
-        """An unused turn: the next one may come that much sooner."""
-        self._next = max(time.monotonic(), self._next - self.interval)
 
 
 class _Heartbeater:
