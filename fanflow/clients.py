@@ -6,6 +6,7 @@ so that the embedded cluster can fill in ports picked at start-up.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import random
@@ -14,6 +15,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 
 import grpc
+import structlog
 
 from fanflow import local_rpc, routing
 from fanflow.auth import internal_client_interceptors
@@ -26,6 +28,7 @@ from protos import (
     matching_service_pb2_grpc,
 )
 
+log = structlog.get_logger("fanflow.clients")
 
 # gRPC metadata a poll to matching may carry: wait at most this many seconds
 # (a float, as text) for a task before answering empty, instead of poll_timeout.
@@ -182,6 +185,28 @@ class MatchingClient:
     async def add_task(self, task, partition: int, timeout: float | None = None):
         stub = self.stub(task.namespace, task.task_queue, task.task_type, partition)
         return await stub.AddTask(matching_service_pb2.AddTaskRequest(task=task, partition=partition), timeout=timeout)
+
+    async def add_task_until_acked(self, task, partition: int | None = None) -> bool:
+        """AddTask, retried with backoff until matching acks it: True. False when matching
+        rejects it as invalid (it never will accept it; retrying would block the caller).
+        partition None: a partition is picked for each attempt (pick_add_partition)."""
+        delay = 0.05
+        while True:
+            try:
+                chosen = self.pick_add_partition(task.task_queue) if partition is None else partition
+                await self.add_task(task, chosen, timeout=30.0)
+                return True
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                    log.error("matching rejected task, dropping", error=exc.details(), workflow_id=task.workflow_id)
+                    return False
+                log.debug("matching unavailable, will retry", code=str(exc.code()), workflow_id=task.workflow_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # e.g. no matching host for the partition in the config
+                log.warning("AddTask failed, will retry", error=str(exc), workflow_id=task.workflow_id)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
     async def close(self) -> None:
         await self._pool.close()

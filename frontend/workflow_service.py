@@ -76,6 +76,7 @@ def log_large_payloads(method: str, namespace: str, large: validation.LargePaylo
 
 class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     METRICS_SERVICE = "frontend"
+
     def __init__(
         self,
         config: ClusterConfig,

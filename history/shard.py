@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import grpc
 import structlog
 
 from fanflow import metrics
@@ -820,28 +819,11 @@ class Shard:
                 await dispatch(row_id, task)
 
     async def _deliver(self, row_id: int, task: internal_pb2.TaskInfo) -> None:
-        delay = 0.05
-        while True:
-            try:
-                partition = self.matching.pick_add_partition(task.task_queue)
-                await self.matching.add_task(task, partition, timeout=30.0)
-                self._acked_outbox.append(row_id)
-                self.outbox_sent += 1
-                self._dispatched_metric.inc()
-                return
-            except grpc.aio.AioRpcError as exc:
-                if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
-                    # Matching will never accept it; retrying forever would block the shard.
-                    log.error("matching rejected task, dropping", error=exc.details(), workflow_id=task.workflow_id)
-                    self._acked_outbox.append(row_id)
-                    return
-                log.debug("matching unavailable, will retry", code=str(exc.code()), workflow_id=task.workflow_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox delivery failed, will retry", error=str(exc))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+        acked = await self.matching.add_task_until_acked(task)
+        self._acked_outbox.append(row_id)  # acked, or rejected for good: the row is done either way
+        if acked:
+            self.outbox_sent += 1
+            self._dispatched_metric.inc()
 
     async def _outbox_delete_loop(self) -> None:
         while True:
@@ -910,7 +892,6 @@ class Shard:
             await asyncio.sleep(0.5)
             return "failed"
 
-
     # ------------------------------------------------- matching layout change
     async def _redispatch_after_layout_change(self) -> None:
         """Matching's layout changed since this shard last ran (hosts added, removed or
@@ -947,7 +928,6 @@ class Shard:
         log.info("matching layout changed: undelivered tasks queued again", shard=self.shard_id, runs=runs, tasks=tasks)
 
     # ------------------------------------------------------------ retention
-
     async def _retention_loop(self) -> None:
         interval = min(RETENTION_SWEEP_EVERY, max(0.05, self.retention_seconds / 4))
         while True:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import grpc
 import structlog
 
 from fanflow import metrics, routing
@@ -43,6 +42,7 @@ _TASK_TYPES = (common_pb2.TASK_TYPE_WORKFLOW, common_pb2.TASK_TYPE_ACTIVITY)
 
 class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
     METRICS_SERVICE = "matching"
+
     def __init__(
         self,
         config: ClusterConfig,
@@ -145,19 +145,8 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
             if not rows:
                 break
             for task_id, data in rows:
-                task = internal_pb2.TaskInfo.FromString(data)
-                delay = 0.2
-                while True:
-                    try:
-                        await self.matching.add_task(task, key.partition, timeout=30.0)
-                        break
-                    except grpc.aio.AioRpcError as exc:
-                        if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
-                            log.error("new owner rejected a handed-over task; dropping it", error=exc.details(), workflow_id=task.workflow_id)
-                            break
-                        log.info("new owner not reachable yet; retrying hand-over", code=str(exc.code()), partition=key.partition)
-                        await asyncio.sleep(delay)
-                        delay = min(delay * 2, 5.0)
+                # acked by the new owner, or rejected for good: either way it leaves here
+                await self.matching.add_task_until_acked(internal_pb2.TaskInfo.FromString(data), key.partition)
                 self._backlog.delete_later(task_id)
                 after = task_id
                 moved += 1
