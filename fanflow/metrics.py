@@ -38,15 +38,13 @@ _server_address: str | None = None
 
 
 def serve(address: str) -> str:
-    """Serve /metrics on `address` (host:port; port 0 picks one). Returns the bound address.
-    Once per process: services sharing a process share the endpoint."""
+    """Serve /metrics on `address` (host:port, checked by ClusterConfig; port 0 picks one).
+    Returns the bound address. Once per process: services sharing a process share the endpoint."""
     global _server_address
     with _server_lock:
         if _server_address is not None:
             return _server_address
         host, _, port = address.rpartition(":")
-        if not host or not port.isdigit():
-            raise ValueError(f"metrics_address must be host:port, got {address!r}")
         server, _thread = start_http_server(int(port), addr=host)
         _server_address = f"{host}:{server.server_port}"
         log.info("metrics served", address=_server_address, path="/metrics")

@@ -255,11 +255,9 @@ class TaskQueue:
         return [identity for identity, seen in reversed(self._identities.items()) if seen >= cutoff]
 
 
-def expired(info: internal_pb2.TaskInfo, now_ns: int | None = None) -> bool:
+def expired(info: internal_pb2.TaskInfo) -> bool:
     """Past its expire_time: history's schedule-to-start timer has taken it over."""
-    if not info.HasField("expire_time"):
-        return False
-    return info.expire_time.ToNanoseconds() < (time.time_ns() if now_ns is None else now_ns)
+    return info.HasField("expire_time") and info.expire_time.ToNanoseconds() < time.time_ns()
 
 
 def backoff(failures: int) -> float:
