@@ -5,6 +5,7 @@
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
     fanflow workflow list|describe|history|result|progress|cancel|terminate [ID]
+    fanflow workflow start [ID] --type T [--input JSON ...] | signal ID --name N [--input JSON]
 """
 from __future__ import annotations
 
@@ -23,11 +24,9 @@ from fanflow.logging import configure_logging
 
 def _checked_config(build):
     """The cluster config, or exit 2 with the setting that is wrong (no traceback)."""
-    from pydantic import ValidationError
-
     try:
         return build()
-    except (ValidationError, ValueError) as exc:  # ValidationError is a ValueError; ValueError: unreadable host lists
+    except ValueError as exc:  # pydantic's ValidationError is one, as are unreadable host lists
         print(f"fanflow: bad configuration (config file or FANFLOW_* environment): {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
