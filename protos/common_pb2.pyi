@@ -241,8 +241,34 @@ class Failure(_message.Message):
     source: str
     def __init__(self, message: _Optional[str] = ..., type: _Optional[str] = ..., stack_trace: _Optional[str] = ..., non_retryable: _Optional[bool] = ..., cause: _Optional[_Union[Failure, _Mapping]] = ..., details: _Optional[_Union[Payload, _Mapping]] = ..., source: _Optional[str] = ...) -> None: ...
 
+class WorkflowMetadata(_message.Message):
+    __slots__ = ("display_name", "description", "is_technical")
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    IS_TECHNICAL_FIELD_NUMBER: _ClassVar[int]
+    display_name: str
+    description: str
+    is_technical: bool
+    def __init__(self, display_name: _Optional[str] = ..., description: _Optional[str] = ..., is_technical: _Optional[bool] = ...) -> None: ...
+
+class WorkflowTaskFailureInfo(_message.Message):
+    __slots__ = ("cause", "failure", "attempt", "time", "identity", "timed_out")
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    TIMED_OUT_FIELD_NUMBER: _ClassVar[int]
+    cause: WorkflowTaskFailedCause
+    failure: Failure
+    attempt: int
+    time: _timestamp_pb2.Timestamp
+    identity: str
+    timed_out: bool
+    def __init__(self, cause: _Optional[_Union[WorkflowTaskFailedCause, str]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., attempt: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., identity: _Optional[str] = ..., timed_out: _Optional[bool] = ...) -> None: ...
+
 class WorkflowExecutionStartedEventAttributes(_message.Message):
-    __slots__ = ("workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "continued_execution_run_id", "first_execution_run_id", "identity", "attempt", "sdk_state")
+    __slots__ = ("workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "continued_execution_run_id", "first_execution_run_id", "identity", "attempt", "sdk_state", "metadata", "workflow_execution_expiration_time")
     WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -254,6 +280,8 @@ class WorkflowExecutionStartedEventAttributes(_message.Message):
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     SDK_STATE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_EXECUTION_EXPIRATION_TIME_FIELD_NUMBER: _ClassVar[int]
     workflow_type: WorkflowType
     task_queue: TaskQueue
     input: Payload
@@ -265,7 +293,9 @@ class WorkflowExecutionStartedEventAttributes(_message.Message):
     identity: str
     attempt: int
     sdk_state: Payload
-    def __init__(self, workflow_type: _Optional[_Union[WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., continued_execution_run_id: _Optional[str] = ..., first_execution_run_id: _Optional[str] = ..., identity: _Optional[str] = ..., attempt: _Optional[int] = ..., sdk_state: _Optional[_Union[Payload, _Mapping]] = ...) -> None: ...
+    metadata: WorkflowMetadata
+    workflow_execution_expiration_time: _timestamp_pb2.Timestamp
+    def __init__(self, workflow_type: _Optional[_Union[WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., continued_execution_run_id: _Optional[str] = ..., first_execution_run_id: _Optional[str] = ..., identity: _Optional[str] = ..., attempt: _Optional[int] = ..., sdk_state: _Optional[_Union[Payload, _Mapping]] = ..., metadata: _Optional[_Union[WorkflowMetadata, _Mapping]] = ..., workflow_execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WorkflowExecutionCompletedEventAttributes(_message.Message):
     __slots__ = ("result", "workflow_task_completed_event_id")

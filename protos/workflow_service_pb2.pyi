@@ -26,7 +26,7 @@ WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING: WorkflowIdReusePolicy
 
 class StartWorkflowExecutionRequest(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "identity", "request_id", "workflow_id_reuse_policy")
+    __slots__ = ("namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "identity", "request_id", "workflow_id_reuse_policy", "metadata")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +38,7 @@ class StartWorkflowExecutionRequest(_message.Message):
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_REUSE_POLICY_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
     workflow_type: _common_pb2.WorkflowType
@@ -49,7 +50,8 @@ class StartWorkflowExecutionRequest(_message.Message):
     identity: str
     request_id: str
     workflow_id_reuse_policy: WorkflowIdReusePolicy
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., identity: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_id_reuse_policy: _Optional[_Union[WorkflowIdReusePolicy, str]] = ...) -> None: ...
+    metadata: _common_pb2.WorkflowMetadata
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., identity: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_id_reuse_policy: _Optional[_Union[WorkflowIdReusePolicy, str]] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ...) -> None: ...
 
 class StartWorkflowExecutionResponse(_message.Message):
     __slots__ = ("run_id", "shard_id")
@@ -104,7 +106,7 @@ class PendingActivityInfo(_message.Message):
     def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[_common_pb2.ActivityType, _Mapping]] = ..., scheduled_event_id: _Optional[int] = ..., started: _Optional[bool] = ..., attempt: _Optional[int] = ..., last_worker_identity: _Optional[str] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
 
 class WorkflowExecutionInfo(_message.Message):
-    __slots__ = ("execution", "type", "task_queue", "status", "start_time", "close_time", "history_length", "history_size_bytes", "shard_id", "first_run_id", "pending_activity_count")
+    __slots__ = ("execution", "type", "task_queue", "status", "start_time", "close_time", "history_length", "history_size_bytes", "shard_id", "first_run_id", "pending_activity_count", "metadata", "last_workflow_task_failure", "execution_expiration_time")
     EXECUTION_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
@@ -116,6 +118,9 @@ class WorkflowExecutionInfo(_message.Message):
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]
     FIRST_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     PENDING_ACTIVITY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    LAST_WORKFLOW_TASK_FAILURE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_EXPIRATION_TIME_FIELD_NUMBER: _ClassVar[int]
     execution: _common_pb2.WorkflowExecution
     type: _common_pb2.WorkflowType
     task_queue: _common_pb2.TaskQueue
@@ -127,7 +132,10 @@ class WorkflowExecutionInfo(_message.Message):
     shard_id: int
     first_run_id: str
     pending_activity_count: int
-    def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history_length: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., shard_id: _Optional[int] = ..., first_run_id: _Optional[str] = ..., pending_activity_count: _Optional[int] = ...) -> None: ...
+    metadata: _common_pb2.WorkflowMetadata
+    last_workflow_task_failure: _common_pb2.WorkflowTaskFailureInfo
+    execution_expiration_time: _timestamp_pb2.Timestamp
+    def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history_length: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., shard_id: _Optional[int] = ..., first_run_id: _Optional[str] = ..., pending_activity_count: _Optional[int] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DescribeWorkflowExecutionRequest(_message.Message):
     __slots__ = ("namespace", "execution")
@@ -536,15 +544,17 @@ class GetWorkflowProgressRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., max_events: _Optional[int] = ...) -> None: ...
 
 class GetWorkflowProgressResponse(_message.Message):
-    __slots__ = ("executors", "events", "status", "current_run_id", "runs")
+    __slots__ = ("executors", "events", "status", "current_run_id", "runs", "last_workflow_task_failure")
     EXECUTORS_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     CURRENT_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     RUNS_FIELD_NUMBER: _ClassVar[int]
+    LAST_WORKFLOW_TASK_FAILURE_FIELD_NUMBER: _ClassVar[int]
     executors: _containers.RepeatedCompositeFieldContainer[ParallelProgress]
     events: _containers.RepeatedCompositeFieldContainer[RecordedEvent]
     status: _common_pb2.WorkflowExecutionStatus
     current_run_id: str
     runs: int
-    def __init__(self, executors: _Optional[_Iterable[_Union[ParallelProgress, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., current_run_id: _Optional[str] = ..., runs: _Optional[int] = ...) -> None: ...
+    last_workflow_task_failure: _common_pb2.WorkflowTaskFailureInfo
+    def __init__(self, executors: _Optional[_Iterable[_Union[ParallelProgress, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., current_run_id: _Optional[str] = ..., runs: _Optional[int] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ...) -> None: ...
