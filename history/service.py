@@ -17,7 +17,7 @@ from google.protobuf.message import DecodeError
 from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from history.api import executor_results, namespaces, progress, reads, respond, start, task_started
-from history.mutable_state import Limits
+from history.limits import Limits
 from history.persistence import shard_store
 from history.shard import Shard
 from protos import (

@@ -26,13 +26,13 @@ from fanflow import metrics
 from fanflow.clients import MatchingClient
 from fanflow.errors import InvalidArgument, NotFound
 from history import sdk_markers, tokens
-from history.mutable_state import Limits
+from history.limits import Limits
 from history.locks import KeyedLocks
 from history.outbox_queue import OutboxQueue
 from history.persistence.store import CurrentRun, ExecutionCommit, HistoryStore, RunKey, RunWrite
 from history.redispatch import redispatch_after_layout_change
 from history.retention import Retention
-from history.mutable_state import Mutation, RunState
+from history.run_state import Mutation, RunState
 from history.timer_queue import TimerQueue
 from protos import common_pb2, internal_pb2
 

@@ -7,7 +7,7 @@ import json
 import time
 
 from fanflow.errors import InvalidArgument, NotFound
-from history.mutable_state import RunState
+from history.run_state import RunState
 from history.persistence.store import ListCursor, RunKey
 from history.shard import Shard
 from protos import admin_service_pb2, common_pb2, workflow_service_pb2

@@ -7,7 +7,7 @@ import structlog
 
 from fanflow.errors import FailedPrecondition, InvalidArgument
 from history.api.task_started import activity_task_response, with_new_events, workflow_task_response
-from history.mutable_state import RunState
+from history.run_state import RunState
 from history.shard import Shard
 from protos import common_pb2, internal_pb2, workflow_service_pb2
 

@@ -6,7 +6,7 @@ import time
 import structlog
 
 from fanflow.errors import AlreadyExists
-from history.mutable_state import RunState
+from history.run_state import RunState
 from history.shard import Shard
 from protos import common_pb2, workflow_service_pb2
 

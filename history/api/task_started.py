@@ -7,7 +7,7 @@ eagerly and the next workflow task, returned in the reply to a completion.
 from __future__ import annotations
 
 from fanflow.errors import NotFound
-from history.mutable_state import RunState
+from history.run_state import RunState
 from history.shard import Shard
 from protos import common_pb2, internal_pb2, persistence_pb2, workflow_service_pb2
 
