@@ -11,7 +11,9 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from fanflow.sqlite import check_synchronous
 
 
 class HistoryHost(BaseModel):
@@ -91,6 +93,11 @@ class ClusterConfig(BaseModel):
     admin_api_keys: list[str] = Field(default_factory=list)
     tls_cert_file: str = ""  # PEM; both set = the frontend serves TLS
     tls_key_file: str = ""
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _check_sqlite_synchronous(cls, value: str) -> str:
+        return check_synchronous(value)
 
     @model_validator(mode="after")
     def _check_metrics_address(self) -> "ClusterConfig":
