@@ -36,6 +36,7 @@ class Activities:
 
     def _drop_activity(self, scheduled_event_id: int) -> None:
         self.activities.pop(scheduled_event_id, None)
+        self.scheduled.pop(scheduled_event_id, None)
         self.mutation.activity_upserts.pop(scheduled_event_id, None)
         self.mutation.activity_deletes.add(scheduled_event_id)
         self.state.pending_activity_count = len(self.activities)

@@ -182,6 +182,7 @@ class Commands:
             result_sink=attrs.result_sink if attrs.HasField("result_sink") else None,
         )
         self._put_activity(info)
+        self.scheduled[event.event_id] = event.activity_task_scheduled
         if outcome is not None and attrs.request_eager_execution and task_queue.name == self.state.task_queue.name:
             # Eager: the completing worker runs it; started now, no matching, no schedule-to-start.
             outcome.eager_activities.append((self.record_activity_task_started(event.event_id, 1, identity, now), event.activity_task_scheduled))

@@ -57,9 +57,13 @@ class RunState(WorkflowTasks, Commands, Activities):
         activities: dict[int, persistence_pb2.ActivityInfo],
         shard_id: int,
         limits: Limits,
+        scheduled: dict[int, common_pb2.ActivityTaskScheduledEventAttributes] | None = None,
     ):
+        """scheduled: the ActivityTaskScheduled attributes (input included) of the pending
+        activities, by scheduled event id, so starting an attempt needs no read."""
         self.state = state
         self.activities = activities
+        self.scheduled = scheduled if scheduled is not None else {}
         self.shard_id = shard_id
         self.limits = limits
         self.mutation = Mutation()

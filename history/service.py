@@ -9,11 +9,9 @@ import asyncio
 
 import structlog
 
-from fanflow import routing
+from fanflow import routing, task_tokens
 from fanflow.clients import MatchingClient
 from fanflow.config import ClusterConfig
-from google.protobuf.message import DecodeError
-
 from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from history.api import executor_results, namespaces, progress, reads, respond, start, task_started
@@ -33,15 +31,6 @@ log = structlog.get_logger("fanflow.history")
 NAMESPACE_SHARD = 0  # namespaces are stored in shard 0's database
 
 
-def limits_from_config(config: ClusterConfig) -> Limits:
-    return Limits(
-        workflow_task_timeout=config.workflow_task_timeout,
-        sticky_schedule_to_start_timeout=config.sticky_schedule_to_start_timeout,
-        default_activity_start_to_close_timeout=config.default_activity_start_to_close_timeout,
-        **config.limits.model_dump(),
-    )
-
-
 class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     METRICS_SERVICE = "history"
     SERVICE_NAME = "fanflow.internal.v1.HistoryService"
@@ -50,7 +39,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self.config = config
         self.host_name = host_name
         self.matching = matching
-        self.limits = limits or limits_from_config(config)
+        self.limits = limits or Limits.from_config(config)
         self.shards: dict[int, Shard] = {}
 
     async def start(self) -> None:
@@ -84,10 +73,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         return shard
 
     def _token_shard(self, request) -> tuple[Shard, internal_pb2.TaskToken]:
-        try:
-            token = internal_pb2.TaskToken.FromString(request.request.task_token)
-        except DecodeError:
-            raise InvalidArgument("task_token is not a token this cluster issued (not a TaskToken message)") from None
+        token = task_tokens.decode(request.request.task_token)
         if token.shard_id != request.shard_id:
             raise InvalidArgument(f"task token is for shard {token.shard_id}, the request was routed to shard {request.shard_id}")
         shard = self.shard(request.shard_id)

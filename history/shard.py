@@ -25,7 +25,8 @@ import structlog
 from fanflow import metrics
 from fanflow.clients import MatchingClient
 from fanflow.errors import InvalidArgument, NotFound
-from history import sdk_markers, tokens
+from fanflow import task_tokens
+from history import sdk_markers
 from history.limits import Limits
 from history.locks import KeyedLocks
 from history.outbox_queue import OutboxQueue
@@ -101,10 +102,10 @@ class Shard:
 
     # ------------------------------------------------------------ task tokens
     def sign(self, token: bytes) -> bytes:
-        return tokens.sign(self.store.token_key, token)
+        return task_tokens.sign(self.store.token_key, token)
 
     def verify_token(self, token: internal_pb2.TaskToken) -> None:
-        if not tokens.verify(self.store.token_key, token):
+        if not task_tokens.verify(self.store.token_key, token):
             raise InvalidArgument(
                 "task token signature is invalid: it was not issued by this cluster for this task (forged or altered); "
                 "pass back the task_token exactly as the poll returned it"
@@ -119,7 +120,7 @@ class Shard:
         loaded = await self.store.load_run(key)
         if loaded is None:
             return None
-        run = RunState(loaded.state, loaded.activities, self.shard_id, self.limits)
+        run = RunState(loaded.state, loaded.activities, self.shard_id, self.limits, loaded.scheduled)
         self.cache(run)
         return run
 

@@ -32,14 +32,15 @@ async def record_activity_task_started(
 
     def start(run: RunState, now: int):
         info = run.record_activity_task_started(task.scheduled_event_id, task.attempt, identity, now)
-        return activity_task_response(shard, run, info, partition)
+        scheduled = run.scheduled.get(info.scheduled_event_id)  # kept in memory: no read per dispatch
+        return activity_task_response(shard, run, info, partition, scheduled), scheduled is not None
 
-    response = await shard.update(task.namespace, execution, start)
-    # the input lives in the scheduled event (run state keeps no payloads)
-    events = await shard.store.read_events((task.namespace, task.workflow_id, task.run_id), task.scheduled_event_id, task.scheduled_event_id)
-    if not events:
-        raise NotFound(f"event {task.scheduled_event_id} of workflow {task.workflow_id!r} run {task.run_id!r} not found")
-    add_scheduled_input(response, events[0].activity_task_scheduled)
+    response, has_input = await shard.update(task.namespace, execution, start)
+    if not has_input:  # not in memory (its event could not be found when the run was loaded): read it
+        events = await shard.store.read_events((task.namespace, task.workflow_id, task.run_id), task.scheduled_event_id, task.scheduled_event_id)
+        if not events:
+            raise NotFound(f"event {task.scheduled_event_id} of workflow {task.workflow_id!r} run {task.run_id!r} not found")
+        add_scheduled_input(response, events[0].activity_task_scheduled)
     return response
 
 
