@@ -82,6 +82,14 @@ class HistoryClient:
         host = self.config.shard_owner(shard_id)
         return self._pool.stub(host.address, history_service_pb2_grpc.HistoryServiceStub)
 
+    def metadata_stub(self) -> history_service_pb2_grpc.HistoryServiceStub:
+        """The history host serving cluster metadata: namespaces and API keys."""
+        return self._pool.stub(self.config.metadata_owner().address, history_service_pb2_grpc.HistoryServiceStub)
+
+    def metadata_target(self) -> str:
+        """Where cluster metadata comes from, for error messages."""
+        return "history (shard 0)" if not self.config.metadata_host else f"history ({self.config.metadata_host}, cluster metadata)"
+
     async def close(self) -> None:
         await self._pool.close()
 

@@ -1,7 +1,9 @@
 """gRPC HistoryService: routes each request to the shard it names.
 
 A process serves only the shards the cluster config gives it; a request for
-another shard is UNAVAILABLE (the caller's routing is stale or wrong).
+another shard is UNAVAILABLE (the caller's routing is stale or wrong). The host
+named by the config's metadata_host (default: shard 0's owner) also serves
+cluster metadata, namespaces and API keys, from its own store.
 """
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ import structlog
 from fanflow import routing, task_tokens
 from fanflow.clients import MatchingClient
 from fanflow.config import ClusterConfig
-from fanflow.errors import InvalidArgument, Unavailable
+from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from history.api import executor_results, namespaces, progress, reads, respond, start, task_started
 from history.limits import Limits
-from history.persistence import shard_store
+from history.persistence import metadata_store, shard_store
+from history.persistence.metadata import MetadataStore
 from history.shard import Shard
 from protos import (
     admin_service_pb2,
@@ -28,7 +31,6 @@ from protos import (
 
 log = structlog.get_logger("fanflow.history")
 
-NAMESPACE_SHARD = 0  # namespaces are stored in shard 0's database
 
 
 class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
@@ -41,6 +43,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self.matching = matching
         self.limits = limits or Limits.from_config(config)
         self.shards: dict[int, Shard] = {}
+        self.metadata: MetadataStore | None = None  # when this host serves cluster metadata
 
     async def start(self) -> None:
         host = self.config.history_host(self.host_name)
@@ -52,15 +55,22 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             )
             await shard.start()
             self.shards[shard_id] = shard
-        if NAMESPACE_SHARD in self.shards:
-            names = {ns.name for ns in await namespaces.list_namespaces(self.shards[NAMESPACE_SHARD])}
-            if self.config.default_namespace not in names:
-                await namespaces.register_namespace(self.shards[NAMESPACE_SHARD], self.config.default_namespace, "created at first start")
-        log.info("history started", host=self.host_name, shards=sorted(self.shards))
+        if self.config.metadata_owner().name == self.host_name:
+            self.metadata = metadata_store(self.config)
+            await self.metadata.open()
+            if not await self.metadata.namespace_exists(self.config.default_namespace):
+                try:
+                    await namespaces.register_namespace(self.metadata, self.config.default_namespace, "created at first start")
+                except AlreadyExists:  # another process serving the same file was first
+                    pass
+        log.info("history started", host=self.host_name, shards=sorted(self.shards), cluster_metadata=self.metadata is not None)
 
     async def stop(self) -> None:
         await asyncio.gather(*(shard.stop() for shard in self.shards.values()), return_exceptions=True)
         self.shards.clear()
+        if self.metadata is not None:
+            await self.metadata.close()
+            self.metadata = None
 
     def shard(self, shard_id: int) -> Shard:
         shard = self.shards.get(shard_id)
@@ -71,6 +81,12 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         if shard.lost:
             raise Unavailable(f"shard {shard_id} ownership was lost by {self.host_name!r}: another history process owns it")
         return shard
+
+    def _metadata(self) -> MetadataStore:
+        if self.metadata is None:
+            owner = self.config.metadata_owner()
+            raise Unavailable(f"cluster metadata (namespaces, API keys) is served by history host {owner.name!r} at {owner.address}, not {self.host_name!r}")
+        return self.metadata
 
     def _token_shard(self, request) -> tuple[Shard, internal_pb2.TaskToken]:
         token = task_tokens.decode(request.request.task_token)
@@ -182,20 +198,20 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     @rpc_method
     async def RegisterNamespace(self, request, context):
-        shard = self.shard(NAMESPACE_SHARD)
-        info = await namespaces.register_namespace(shard, request.name, request.description)
-        key, _ = await namespaces.create_api_key(shard, request.name, "first key, created with the namespace")
+        store = self._metadata()
+        info = await namespaces.register_namespace(store, request.name, request.description)
+        key, _ = await namespaces.create_api_key(store, request.name, "first key, created with the namespace")
         return admin_service_pb2.RegisterNamespaceResponse(namespace=info, api_key=key)
 
     @rpc_method
     async def CreateApiKey(self, request, context):
-        key, key_id = await namespaces.create_api_key(self.shard(NAMESPACE_SHARD), request.namespace, request.description)
+        key, key_id = await namespaces.create_api_key(self._metadata(), request.namespace, request.description)
         return admin_service_pb2.CreateApiKeyResponse(api_key=key, key_id=key_id)
 
     @rpc_method
     async def ListApiKeys(self, request, context):
-        return history_service_pb2.ListApiKeysResponse(keys=await namespaces.list_api_keys(self.shard(NAMESPACE_SHARD)))
+        return history_service_pb2.ListApiKeysResponse(keys=await self._metadata().list_api_keys())
 
     @rpc_method
     async def ListNamespaces(self, request, context):
-        return admin_service_pb2.ListNamespacesResponse(namespaces=await namespaces.list_namespaces(self.shard(NAMESPACE_SHARD)))
+        return admin_service_pb2.ListNamespacesResponse(namespaces=await self._metadata().list_namespaces())

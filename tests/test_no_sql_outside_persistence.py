@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("history", "matching", "frontend", "fanflow")
-PERSISTENCE = ("history/persistence/", "matching/persistence/", "fanflow/sqlite.py", "fanflow/cluster_metadata/")
+PERSISTENCE = ("history/persistence/", "matching/persistence/", "fanflow/sqlite.py")
 
 SQL = re.compile(
     r"\bSELECT\b[\s\S]+\bFROM\b"

@@ -126,26 +126,20 @@ async def test_fenced_store_rejects_writes_in_process(tmp_path, shard_id):
     """The same rule at the store level: two stores on one file."""
     from fanflow.errors import ShardOwnershipLost
     from history.persistence.sqlite import SqliteHistoryStore
-    from protos import admin_service_pb2
-
-    def namespace(name: str, created_ns: int) -> admin_service_pb2.NamespaceInfo:
-        info = admin_service_pb2.NamespaceInfo(name=name, description="")
-        info.created_time.FromNanoseconds(created_ns)
-        return info
 
     path = tmp_path / "shard.db"
     a = SqliteHistoryStore(path, shard_id, "a")
     await a.open()
-    await a.create_namespace(namespace("from-a", 1))
+    await a.put_setting("from-a", "1")
     b = SqliteHistoryStore(path, shard_id, "b")
     await b.open()
     try:
         assert b.range_id == a.range_id + 1
         with pytest.raises(ShardOwnershipLost, match="ownership lost"):
-            await a.create_namespace(namespace("from-a-late", 2))
+            await a.put_setting("from-a-late", "2")
         assert a.lost
-        await b.create_namespace(namespace("from-b", 3))
-        names = [info.name for info in await b.list_namespaces()]
+        await b.put_setting("from-b", "3")
+        names = [name for name in ("from-a", "from-a-late", "from-b") if await b.setting(name) is not None]
         assert names == ["from-a", "from-b"]
     finally:
         await a.close()

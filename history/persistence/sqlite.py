@@ -20,7 +20,7 @@ from typing import Any
 
 import structlog
 
-from fanflow.errors import AlreadyExists, ShardOwnershipLost
+from fanflow.errors import ShardOwnershipLost
 from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread, in_savepoint
 from history.persistence.sqlite_schema import SCHEMA
 from history.persistence.store import (
@@ -36,9 +36,7 @@ from history.persistence.store import (
     ShardStats,
 )
 from protos import (
-    admin_service_pb2,
     common_pb2,
-    history_service_pb2,
     internal_pb2,
     persistence_pb2,
     workflow_service_pb2,
@@ -231,22 +229,6 @@ class SqliteHistoryStore:
             ))
         await self._write(ops)
 
-    async def create_namespace(self, info: admin_service_pb2.NamespaceInfo) -> None:
-        if await self.namespace_exists(info.name):
-            raise AlreadyExists(f"namespace {info.name!r} is already registered")
-        try:
-            await self._write([("INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)",
-                                (info.name, info.description, info.created_time.ToNanoseconds()), False)])
-        except sqlite3.IntegrityError:  # registered meanwhile
-            raise AlreadyExists(f"namespace {info.name!r} is already registered") from None
-
-    async def add_api_key(self, key: history_service_pb2.ApiKeyEntry, description: str, created_ns: int) -> None:
-        await self._write([(
-            "INSERT INTO api_keys (key_sha256, namespace, key_id, description, created_ns) VALUES (?,?,?,?,?)",
-            (key.key_sha256, key.namespace, key.key_id, description, created_ns),
-            False,
-        )])
-
     async def put_setting(self, name: str, value: str) -> None:
         await self._write([("INSERT OR REPLACE INTO shard_settings (name, value) VALUES (?, ?)", (name, value), False)])
 
@@ -358,21 +340,6 @@ class SqliteHistoryStore:
             (RUNNING, closed_before_ns, limit),
         )
         return [tuple(r) for r in rows]
-
-    async def namespace_exists(self, name: str) -> bool:
-        return await self._fetchone("SELECT 1 FROM namespaces WHERE name=?", (name,)) is not None
-
-    async def list_namespaces(self) -> list[admin_service_pb2.NamespaceInfo]:
-        infos = []
-        for name, description, created_ns in await self._fetchall("SELECT name, description, created_ns FROM namespaces ORDER BY name"):
-            info = admin_service_pb2.NamespaceInfo(name=name, description=description)
-            info.created_time.FromNanoseconds(created_ns)
-            infos.append(info)
-        return infos
-
-    async def list_api_keys(self) -> list[history_service_pb2.ApiKeyEntry]:
-        rows = await self._fetchall("SELECT key_sha256, namespace, key_id FROM api_keys ORDER BY created_ns")
-        return [history_service_pb2.ApiKeyEntry(key_sha256=h, namespace=ns, key_id=kid) for h, ns, kid in rows]
 
     async def setting(self, name: str) -> str | None:
         row = await self._fetchone("SELECT value FROM shard_settings WHERE name = ?", (name,))

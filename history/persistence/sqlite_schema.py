@@ -1,5 +1,7 @@
 """The tables of a history shard's SQLite file (created if missing; a file written by an
-earlier version opens as it is)."""
+earlier version opens as it is). Files written before cluster metadata had its own store
+also hold `namespaces` and `api_keys` tables: history.persistence.metadata_sqlite copies
+them once, and nothing here reads them."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS shard (
@@ -48,13 +50,6 @@ CREATE TABLE IF NOT EXISTS shard_secrets (
   shard_id INTEGER PRIMARY KEY,
   token_key BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS api_keys (
-  key_sha256 TEXT PRIMARY KEY,
-  namespace TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  description TEXT NOT NULL,
-  created_ns INTEGER NOT NULL
-);
 CREATE TABLE IF NOT EXISTS executor_results (
   namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, executor_id TEXT NOT NULL,
   item_index INTEGER NOT NULL, data BLOB NOT NULL,
@@ -75,10 +70,5 @@ CREATE INDEX IF NOT EXISTS workflow_events_by_workflow ON workflow_events (names
 CREATE TABLE IF NOT EXISTS shard_settings (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS namespaces (
-  name TEXT PRIMARY KEY,
-  description TEXT NOT NULL,
-  created_ns INTEGER NOT NULL
 );
 """

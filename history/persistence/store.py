@@ -26,9 +26,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from protos import (
-    admin_service_pb2,
     common_pb2,
-    history_service_pb2,
     internal_pb2,
     persistence_pb2,
     workflow_service_pb2,
@@ -206,20 +204,6 @@ class HistoryStore(Protocol):
     async def delete_run(self, key: RunKey) -> None:
         """Delete a closed run (events, state, activities, recorded events); with the
         workflow's last run, its executor results and progress too."""
-
-    # ------------------------------------------------------------ namespaces and API keys
-    async def namespace_exists(self, name: str) -> bool: ...
-
-    async def create_namespace(self, info: admin_service_pb2.NamespaceInfo) -> None:
-        """Raises fanflow.errors.AlreadyExists if the name is taken."""
-
-    async def list_namespaces(self) -> list[admin_service_pb2.NamespaceInfo]:
-        """By name."""
-
-    async def add_api_key(self, key: history_service_pb2.ApiKeyEntry, description: str, created_ns: int) -> None: ...
-
-    async def list_api_keys(self) -> list[history_service_pb2.ApiKeyEntry]:
-        """Oldest first."""
 
     # ------------------------------------------------------------ shard settings and stats
     async def setting(self, name: str) -> str | None: ...
