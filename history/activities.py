@@ -20,6 +20,8 @@ S = 1_000_000_000  # nanoseconds per second
 
 
 class Activities:
+    """RunState's activity operations (see history/run_state.py for the state they use)."""
+
     def _add_activity_task(self, info: persistence_pb2.ActivityInfo, now: int) -> None:
         """Dispatch an activity attempt through matching, with its schedule-to-start timer."""
         timeout = info.schedule_to_start_timeout.ToNanoseconds()
@@ -244,7 +246,6 @@ class Activities:
                 self._attempt_failed(info, _timeout_failure("heartbeat", info), common_pb2.TIMEOUT_TYPE_HEARTBEAT, now)
             else:
                 self.add_timer(due, K.TIMER_TASK_KIND_ACTIVITY_HEARTBEAT, info.scheduled_event_id, info.attempt)
-
 
 
 def _timeout_failure(kind: str, info: persistence_pb2.ActivityInfo) -> common_pb2.Failure:

@@ -24,6 +24,8 @@ CT = common_pb2  # command types live here
 
 
 class Commands:
+    """RunState's command handling (see history/run_state.py for the state it uses)."""
+
     def _validate_commands(self, commands: list[common_pb2.Command]) -> None:
         new_activities = sum(1 for c in commands if c.command_type == CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK)
         if len(self.activities) + new_activities > self.limits.max_pending_activities:
@@ -231,7 +233,6 @@ class Commands:
             sdk_state=attrs.sdk_state if attrs.HasField("sdk_state") else None,
         )
         self.mutation.new_runs.append(new_run)
-
 
 
 _HANDLERS = {

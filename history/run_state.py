@@ -35,6 +35,8 @@ __all__ = ["K", "Limits", "Mutation", "RunState", "WorkflowTaskOutcome"]
 
 @dataclass
 class Mutation:
+    """What one operation changed, to be persisted in one commit (history/shard.py)."""
+
     events: list[common_pb2.HistoryEvent] = field(default_factory=list)
     activity_upserts: dict[int, persistence_pb2.ActivityInfo] = field(default_factory=dict)
     activity_deletes: set[int] = field(default_factory=set)
@@ -48,9 +50,10 @@ class Mutation:
     current_changed: bool = False  # current_executions row must be (re)written
 
 
-
-
 class RunState(WorkflowTasks, Commands, Activities):
+    """One run: its persisted state (`state`), its pending activities, and the `mutation`
+    the operation in progress builds up."""
+
     def __init__(
         self,
         state: persistence_pb2.ExecutionState,

@@ -30,9 +30,9 @@ class WorkflowTaskOutcome:
     new_events: bool = False  # a command produced an event the workflow must see (an activity cancelled at once)
 
 
-
 class WorkflowTasks:
-    # ------------------------------------------------------- workflow tasks
+    """RunState's workflow-task operations (see history/run_state.py for the state they use)."""
+
     def schedule_workflow_task(self, now: int, attempt: int = 1, allow_sticky: bool = True, dispatch: bool = True) -> None:
         """Schedule a workflow task unless one is already pending. dispatch=False: the
         caller starts it at once (no outbox task, no schedule-to-start timer)."""
