@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 import structlog
 
-from fanflow.grpcutil import insecure_channel, secure_channel
+from fanflow.channels import insecure_channel, secure_channel
 from fanflow.timeutil import duration
 from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc

@@ -17,6 +17,8 @@ from typing import Any
 
 import structlog
 
+from fanflow.extras import server_extra_missing
+
 from worker_sdk.client import DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, _NO_PARAMS, Client
 
 log = structlog.get_logger("fanflow.sdk.embedded")
@@ -55,11 +57,16 @@ class _EmbeddedSession:
                 await self._stop()
 
     async def _start(self, task_queue: str) -> None:
-        from fanflow.cluster import embedded
-        from fanflow.config import ClusterConfig
-        from worker_sdk.worker import Worker
-
+        try:
+            from fanflow.cluster import embedded
+            from fanflow.config import ClusterConfig
+        except ModuleNotFoundError as exc:
+            hint = server_extra_missing(exc)
+            if hint is None:
+                raise
+            raise RuntimeError(f"execute_workflow without a cluster address starts an embedded cluster, but {hint}") from None
         from fanflow.logging import configure_logging
+        from worker_sdk.worker import Worker
 
         # A script's output is its own, not the cluster's: warnings only unless asked.
         configure_logging(os.environ.get("FANFLOW_LOG_LEVEL") or "WARNING")
