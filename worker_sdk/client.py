@@ -113,7 +113,7 @@ class Client:
                 delay = min(delay * 2, 3.0)
 
     # ------------------------------------------------------------ workflows
-    async def start_workflow(
+    def start_workflow_request(
         self,
         workflow: Any,
         params: Any = _NO_PARAMS,
@@ -125,24 +125,9 @@ class Client:
         run_timeout: float | datetime.timedelta | None = None,
         execution_timeout: float | datetime.timedelta | None = None,
         id_reuse_policy: int = ws.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED,
-    ) -> "WorkflowHandle":
-        """Start `workflow` and return its handle.
-
-        `workflow`: a @workflow.define class, its entrypoint method (`MyWorkflow.run`, as in
-        Temporal), or a workflow type name (then nothing is checked here and `params` is sent
-        as it is). `params` follows the seed's rule (`converter.bind_params`): a single-model
-        entrypoint gets it whole; otherwise a pydantic model's fields or a dict's keys are
-        spread onto the parameters by name (`run(self, a: int, b: str)` takes
-        `{"a": 1, "b": "x"}`); a value that fits the first parameter (the others having
-        defaults) is that parameter. A mismatch raises TypeError naming the missing and
-        unexpected names, before anything is sent. `args` passes positional arguments instead.
-
-        `id` / `execution_id` (the seed's name): the workflow id (default: type name + uuid).
-        `execution_timeout` (timedelta or seconds) bounds the whole execution across
-        continue-as-new; default: the definition's (`@workflow.define(execution_timeout=...)`,
-        1 hour unless set; none for a type name). The definition's display name, description
-        and is_technical go along as the run's `WorkflowMetadata`.
-        """
+    ) -> ws.StartWorkflowExecutionRequest:
+        """The StartWorkflowExecution request `start_workflow` sends (same arguments); bad
+        arguments raise here, before anything is sent."""
         definition = _definition(workflow)
         type_name = definition.name if definition else str(workflow)
         if id is not None and execution_id is not None and id != execution_id:
@@ -175,13 +160,35 @@ class Client:
             request.workflow_run_timeout.CopyFrom(duration(run_seconds))
         if execution_seconds:
             request.workflow_execution_timeout.CopyFrom(duration(execution_seconds))
+        return request
+
+    async def start_workflow(self, workflow: Any, params: Any = _NO_PARAMS, **options: Any) -> "WorkflowHandle":
+        """Start `workflow` and return its handle.
+
+        `workflow`: a @workflow.define class, its entrypoint method (`MyWorkflow.run`, as in
+        Temporal), or a workflow type name (then nothing is checked here and `params` is sent
+        as it is). `params` follows the seed's rule (`converter.bind_params`): a single-model
+        entrypoint gets it whole; otherwise a pydantic model's fields or a dict's keys are
+        spread onto the parameters by name (`run(self, a: int, b: str)` takes
+        `{"a": 1, "b": "x"}`); a value that fits the first parameter (the others having
+        defaults) is that parameter. A mismatch raises TypeError naming the missing and
+        unexpected names, before anything is sent. `args=(...)` passes positional arguments.
+
+        Options: `id` / `execution_id` (the seed's name) — the workflow id (default: type name
+        + uuid); `task_queue`; `execution_timeout` (timedelta or seconds) bounds the whole
+        execution across continue-as-new, default the definition's
+        (`@workflow.define(execution_timeout=...)`, 1 hour unless set; none for a type name);
+        `run_timeout`; `id_reuse_policy`. The definition's display name, description and
+        is_technical go along as the run's `WorkflowMetadata`.
+        """
+        request = self.start_workflow_request(workflow, params, **options)
         try:
             response = await self.call("StartWorkflowExecution", request)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.ALREADY_EXISTS:
                 raise WorkflowAlreadyStartedError(exc.details()) from None
             raise
-        return WorkflowHandle(self, workflow_id, response.run_id, definition)
+        return WorkflowHandle(self, request.workflow_id, response.run_id, _definition(workflow))
 
     async def execute_workflow(self, workflow: Any, params: Any = _NO_PARAMS, **kwargs) -> Any:
         """`start_workflow` (same arguments) and wait for the result."""

@@ -27,7 +27,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from protos import common_pb2
@@ -43,6 +43,7 @@ __all__ = [
     "from_payload",
     "encode_args",
     "decode_args",
+    "decode_params",
     "bind_params",
     "is_model_type",
     "signature_of",
@@ -261,6 +262,36 @@ def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> t
         else:
             kwargs[p.name] = value
     return args, kwargs
+
+
+def validate_bound(hints: dict[str, Any], bound: dict[str, Any]) -> None:
+    """Check each bound argument against its parameter's type hint (``TypeError`` naming it)."""
+    for name, value in bound.items():
+        try:
+            _adapter(hints.get(name, Any)).validate_python(value)
+        except ValidationError as exc:
+            raise TypeError(f"parameter {name!r}: {describe_validation_error(exc)}") from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """A pydantic error on one line: ``field.sub: message; ...``."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+
+
+def decode_params(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> tuple[list[Any], dict[str, Any]]:
+    """``decode_args`` for values a seed-style client sent (workflow input, signal values):
+    when the payload is not keyed by ``fn``'s parameters, it is bound by ``bind_params``'s
+    rule (a bare value for the first parameter when the others have defaults, a model's
+    fields spread by name) and then decoded."""
+    try:
+        return decode_args(fn, payload)
+    except TypeError as keyed_error:
+        raw = None if payload is None or not payload.data else json.loads(payload.data)
+        try:
+            bound = bind_params(signature_of(fn), type_hints_of(fn), raw, what=getattr(fn, "__qualname__", "the function"))
+        except TypeError:
+            raise keyed_error from None
+        return decode_args(fn, to_payload(bound))
 
 
 def _has_var_keyword(params: list[inspect.Parameter]) -> bool:

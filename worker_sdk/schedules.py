@@ -78,9 +78,25 @@ class ScheduleOverlapPolicy(enum.IntEnum):
 
 
 class SchedulePolicy(BaseModel):
+    """Also takes ``catchup_window=timedelta(...)`` and ``overlap_policy=`` (the spellings the
+    seed's scheduling guide uses); any other unknown name is an error."""
+
+    model_config = ConfigDict(extra="forbid")
     catchup_window_seconds: int = Field(31_536_000, ge=0)
     overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP
     pause_on_failure: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spellings(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            if "catchup_window" in data:
+                window = data.pop("catchup_window")
+                data["catchup_window_seconds"] = int(window.total_seconds()) if isinstance(window, datetime.timedelta) else window
+            if "overlap_policy" in data:
+                data["overlap"] = data.pop("overlap_policy")
+        return data
 
     @property
     def catchup_window(self) -> datetime.timedelta:

@@ -133,7 +133,7 @@ class HandlerDefinition:
         no_value = payload is None or not payload.data or payload.data.strip() == b"null"
         if no_value and all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in self.signature.parameters.values()):
             return [], {}
-        return converter.decode_args(self.fn, payload)
+        return converter.decode_params(self.fn, payload)
 
     def input_schema(self) -> dict[str, Any]:
         from ._schemas import json_schema, params_model
@@ -202,7 +202,9 @@ class WorkflowDefinition:
         return converter.to_payload(self.bind_params(params))
 
     def decode_input(self, payload: common_pb2.Payload | None) -> tuple[list[Any], dict[str, Any]]:
-        return converter.decode_args(self.run_fn, payload)
+        """The entrypoint's arguments from a start's input: keyed by parameter name (what this
+        client sends), or any value a seed-style client sent (``converter.decode_params``)."""
+        return converter.decode_params(self.run_fn, payload)
 
     def decode_result(self, payload: common_pb2.Payload | None) -> Any:
         """Decode a WorkflowExecutionCompleted result with the entrypoint's return hint. A
@@ -376,9 +378,11 @@ def _check_schedules(schedules: Any) -> tuple["ScheduleDefinition", ...]:
     out = []
     for i, item in enumerate(schedules):
         try:
-            out.append(item if isinstance(item, ScheduleDefinition) else ScheduleDefinition.model_validate(item))
+            # an instance is checked again: its fields may have been set after it was built
+            out.append(ScheduleDefinition.model_validate(item.model_dump() if isinstance(item, ScheduleDefinition) else item))
         except ValidationError as exc:
-            raise ValueError(f"workflow.define(schedules=...): schedules[{i}] is not a valid schedule: {exc}") from None
+            problems = converter.describe_validation_error(exc)
+            raise ValueError(f"workflow.define(schedules=...): schedules[{i}] is not a valid schedule: {problems}") from None
     return tuple(out)
 
 
@@ -439,6 +443,11 @@ def define(
         raise ValueError("workflow.define(on_behalf_of=True) cannot be combined with schedules: a scheduled run has no user to act for")
     if search_keys is not None and (isinstance(search_keys, (str, bytes)) or not isinstance(search_keys, (list, tuple))):
         raise TypeError(f"workflow.define(search_keys=...) must be a list of dot paths, got {type(search_keys).__name__}")
+    if search_keys:
+        from ._search_keys import MAX_SEARCH_KEYS
+
+        if len(search_keys) > MAX_SEARCH_KEYS:
+            raise ValueError(f"workflow.define(search_keys=...): at most {MAX_SEARCH_KEYS} search keys, got {len(search_keys)}")
 
     def decorate(cls: C) -> C:
         if not isinstance(cls, type):
@@ -486,7 +495,7 @@ def define(
             defn = dataclasses.replace(defn, search_keys=keys)
         for i, schedule in enumerate(checked_schedules):
             try:
-                defn.bind_params(schedule.input)
+                converter.validate_bound(defn.type_hints, defn.bind_params(schedule.input))
             except TypeError as exc:
                 raise ValueError(f"workflow.define(schedules=...): schedules[{i}].input does not fit the entrypoint: {exc}") from None
         cls.__fanflow_workflow__ = defn  # type: ignore[attr-defined]
