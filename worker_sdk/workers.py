@@ -8,14 +8,13 @@ configured for, until cancelled.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any, Iterable
 
 import structlog
 
 from . import workflow as workflow_module
+from . import embedded
 from .client import DEFAULT_ADDRESS, DEFAULT_TASK_QUEUE, Client
-from .embedded import _namespace, _settings
 
 log = structlog.get_logger("fanflow.sdk.workers")
 
@@ -41,7 +40,7 @@ async def run_worker(
     """Serve ``workflows`` (``@workflow.define`` classes) and every activity registered in
     this process, on the cluster at ``configure(address=...)`` / ``FANFLOW_ADDRESS`` (default
     ``127.0.0.1:7233``, where ``fanflow dev`` listens), task queue ``configure(task_queue=...)``
-    / ``FANFLOW_TASK_QUEUE`` / ``"default"``.
+    or ``"default"`` (the queue ``execute_workflow`` starts workflows on).
 
     Runs until cancelled, then stops polling and lets running tasks finish (5 s grace).
     ``detach=True`` starts the worker and returns the ``asyncio.Task`` running it (cancel it
@@ -68,9 +67,10 @@ async def run_worker(
 
     from .worker import Worker
 
-    address = _settings.get("address") or os.environ.get("FANFLOW_ADDRESS") or DEFAULT_ADDRESS
-    task_queue = _settings.get("task_queue") or os.environ.get("FANFLOW_TASK_QUEUE") or DEFAULT_TASK_QUEUE
-    client = await Client.connect(address, namespace=namespace or _namespace(), api_key=api_key or _settings.get("api_key"))
+    settings = embedded._settings
+    address = embedded._address() or DEFAULT_ADDRESS
+    task_queue = settings.get("task_queue") or DEFAULT_TASK_QUEUE
+    client = await Client.connect(address, namespace=namespace or embedded._namespace(), api_key=api_key or settings.get("api_key"))
     worker = Worker(client, task_queue=task_queue, workflows=definitions, activities=None)  # None: every registered activity
     try:
         await worker.start()
