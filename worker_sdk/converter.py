@@ -45,6 +45,8 @@ __all__ = [
     "decode_args",
     "decode_params",
     "bind_params",
+    "validate_bound",
+    "describe_validation_error",
     "is_model_type",
     "signature_of",
     "type_hints_of",

@@ -234,7 +234,7 @@ class WorkflowDefinition:
 
 
 _REGISTRY: dict[str, WorkflowDefinition] = {}
-_BY_ENTRYPOINT: dict[Callable[..., Any], WorkflowDefinition] = {}  # run_fn -> its (latest) definition
+_BY_ENTRYPOINT: dict[Callable[..., Any], dict[type, WorkflowDefinition]] = {}  # run_fn -> the classes using it
 
 
 def entrypoint(fn: Any = None) -> Any:
@@ -500,7 +500,7 @@ def define(
                 raise ValueError(f"workflow.define(schedules=...): schedules[{i}].input does not fit the entrypoint: {exc}") from None
         cls.__fanflow_workflow__ = defn  # type: ignore[attr-defined]
         _REGISTRY[defn.name] = defn
-        _BY_ENTRYPOINT[run_fn] = defn
+        _BY_ENTRYPOINT.setdefault(run_fn, {})[cls] = defn
         return cls
 
     return decorate
@@ -542,10 +542,19 @@ def get_definition(workflow: Any) -> WorkflowDefinition:
 def _definition_of_entrypoint(fn: Any) -> WorkflowDefinition | None:
     fn = getattr(fn, "__func__", fn)  # a bound method
     try:
-        defn = _BY_ENTRYPOINT.get(fn)
+        users = _BY_ENTRYPOINT.get(fn)
     except TypeError:  # unhashable
         return None
-    return defn
+    if not users:
+        return None
+    if len(users) == 1:
+        return next(iter(users.values()))
+    # Inherited by several workflow classes: `Base.run` means the class whose body defines it.
+    for cls, defn in users.items():
+        if f"{cls.__qualname__}.{fn.__name__}" == fn.__qualname__:
+            return defn
+    names = sorted(d.name for d in users.values())
+    raise ValueError(f"{fn.__qualname__} is the entrypoint of several workflows ({', '.join(names)}): pass the workflow class instead")
 
 
 def all_workflows() -> dict[str, WorkflowDefinition]:
