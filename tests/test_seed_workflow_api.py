@@ -313,6 +313,57 @@ async def test_continue_as_new_takes_a_params_model_or_dict(client):
         assert await client.execute_workflow(PaginatedModel, PageState(), task_queue="seed-api-can") == PageState(page=2, total_processed=20)
 
 
+@workflows.activity()
+async def process_batch(page: int) -> int:
+    return page * 10
+
+
+class ProcessorParams(BaseModel):
+    page: int = 0
+    processed: list[int] = []
+
+
+@workflows.workflow.define(name="seed_api_paginated_processor")
+class HistoryBoundProcessor:
+    """The seed's continue-as-new docstring shape: work in pages, and when history suggests
+    it, `continue_as_new(next_params)` with a model."""
+
+    @workflows.workflow.entrypoint
+    async def run(self, params: ProcessorParams) -> dict:
+        page, processed = params.page, list(params.processed)
+        while page < 30:
+            processed.append(await process_batch(page))
+            page += 1
+            if workflows.workflow.should_continue_as_new():
+                workflows.workflow.continue_as_new(ProcessorParams(page=page, processed=processed))
+        return {"processed": processed, "first_page_of_last_run": params.page}
+
+
+@pytest.fixture
+async def low_limit_client(tmp_path):
+    """A cluster that suggests continue-as-new after 40 events (Temporal's default is 4,096)."""
+    from fanflow.cluster import embedded
+    from fanflow.config import ClusterConfig, HistoryLimits
+
+    cluster = await embedded(ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0, limits=HistoryLimits(suggest_continue_as_new_events=40))).start()
+    client = await workflows.Client.connect(cluster.frontend_address)
+    yield client
+    await client.close()
+    await cluster.stop()
+
+
+async def test_should_continue_as_new_follows_history(low_limit_client):
+    client = low_limit_client
+    async with Worker(client, task_queue="seed-api-paged", workflows=[HistoryBoundProcessor], activities=[process_batch]):
+        handle = await client.start_workflow(HistoryBoundProcessor, ProcessorParams(), task_queue="seed-api-paged")
+        result = await handle.result(timeout=60)
+    assert result["processed"] == [p * 10 for p in range(30)]
+    assert result["first_page_of_last_run"] > 0  # the last run started where a previous one stopped
+    first_run = await handle.history()
+    assert first_run[-1].event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    assert converter.from_payload(first_run[-1].workflow_execution_continued_as_new.input)["params"]["page"] > 0
+
+
 # --------------------------------------------------------------------------- signals
 
 
