@@ -72,6 +72,13 @@ class SimpleParams(BaseModel):
     prompt: str
 
 
+@workflows.workflow.define(name="seed_api_two_required")
+class TwoRequired:
+    @workflows.workflow.entrypoint
+    async def run(self, a: int, b: str) -> str:
+        return f"{b}{a}"
+
+
 @workflows.workflow.define(name="seed_api_union")
 class UnionWorkflow:
     @workflows.workflow.entrypoint
@@ -238,7 +245,7 @@ class NoTimeout:
         return "done"
 
 
-ALL = [ReportWorkflow, ReportModelWorkflow, ScalarWorkflow, UnionWorkflow, ReturnsNone, PaginatedProcessor, PaginatedDict,
+ALL = [ReportWorkflow, ReportModelWorkflow, TwoRequired, ScalarWorkflow, UnionWorkflow, ReturnsNone, PaginatedProcessor, PaginatedDict,
        PaginatedModel, NotificationWorkflow, SignalKwargsWorkflow, ContextWorkflow, ChildWorkflow, ParentWorkflow,
        ParentViaWorkflowModule, NoTimeout]
 
@@ -251,6 +258,12 @@ async def test_params_are_spread_onto_several_parameters_a_scalar_or_kept_whole(
         # several parameters: a model's fields or a dict's keys, by name (defaults kept)
         assert await client.execute_workflow(ReportWorkflow, ReportParams(report_type="daily", include_details=True), task_queue="seed-api") == {"result": "report:daily", "details": True}
         assert await client.execute_workflow(ReportWorkflow, {"report_type": "weekly"}, task_queue="seed-api") == {"result": "report:weekly", "details": False}
+        class AB(BaseModel):
+            a: int
+            b: str
+
+        assert await client.execute_workflow(TwoRequired, AB(a=1, b="x"), task_queue="seed-api") == "x1"
+        assert await client.execute_workflow(TwoRequired, {"b": "y", "a": 2}, task_queue="seed-api") == "y2"
         # a scalar parameter: the model's field of that name
         assert await client.execute_workflow(ScalarWorkflow, DataInput(data="abc"), task_queue="seed-api") == "ABC"
         assert await client.execute_workflow(ScalarWorkflow, "plain", task_queue="seed-api") == "PLAIN"  # fanflow's bare value still works
@@ -275,8 +288,10 @@ async def test_params_that_do_not_match_name_the_missing_and_unexpected_fields(c
         await client.start_workflow(ScalarWorkflow, {"text": "x"}, task_queue="seed-api")
     with pytest.raises(TypeError, match=r"no params do not match its parameters \['report_type', 'include_details'\]: missing 'report_type'"):
         await client.start_workflow(ReportWorkflow, task_queue="seed-api")
-    with pytest.raises(TypeError, match="pass a pydantic model or a dict"):
-        await client.start_workflow(ReportWorkflow, 42, task_queue="seed-api")  # not a str for report_type, nor a model
+    with pytest.raises(TypeError, match=r"workflow 'seed_api_two_required' takes parameters \['a', 'b'\]: pass a pydantic model or a dict"):
+        await client.start_workflow(TwoRequired, 42, task_queue="seed-api")
+    with pytest.raises(TypeError, match=r"missing 'b'"):
+        await client.start_workflow(TwoRequired, {"a": 1}, task_queue="seed-api")
     assert not await client.list_workflows()  # nothing was started
 
 

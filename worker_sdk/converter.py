@@ -357,9 +357,10 @@ def bind_params(
       name: ``run(self, a: int, b: str)`` takes ``{"a": 1, "b": "x"}``, ``run(self, data: str)``
       takes ``Model(data="x")``. Extra names go to ``**kwargs`` when the function has one.
     * ``None`` means no arguments (parameters with defaults keep them).
-    * A value that does not name the parameters is the first parameter's value when that is
-      the only parameter without a default and its type accepts the value (a scalar, a list,
-      a dict for a ``dict`` parameter, a model for a model parameter followed by defaults).
+    * Any other value (a scalar, a list ...) is the first parameter's value when the other
+      parameters have defaults; so is a model or dict that does not name the parameters but
+      that the first parameter's type accepts (a dict for ``p: dict``, a model for a model
+      parameter followed by defaults).
 
     Raises ``TypeError`` naming the missing and unexpected names.
     """
@@ -379,8 +380,8 @@ def bind_params(
             return {first.name: value}
         fields = _fields_of(value)
         if fields is None:
-            if first_alone and _accepts(first_hint, value):
-                return {first.name: value}
+            if first_alone:
+                return {first.name: value}  # (its type is checked where the function runs, as before)
             expected = f"parameters {names}" if names else "no parameters"
             raise TypeError(
                 f"{what} takes {expected}: pass a pydantic model or a dict with those fields, not {type(value).__name__} {value!r:.80}"
