@@ -62,3 +62,28 @@ __all__ += ["execute_activities_in_parallel", "GetItemFromIndexParams"]
 from .workflow import record_event  # noqa: E402
 
 __all__ += ["record_event"]
+# The seed's workflow-definition and worker API (sdk1):
+from . import models, schedules  # noqa: E402
+from .definition import get_workflow_definition  # noqa: E402
+from .discovery import discover_all_workflows_in_package  # noqa: E402
+from .schedules import Schedule, ScheduleCalendar, ScheduleInterval, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange  # noqa: E402
+from .workers import get_registered_workflow_names, run_worker  # noqa: E402
+from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id  # noqa: E402
+
+__all__ += [
+    "models",
+    "schedules",
+    "get_workflow_definition",
+    "discover_all_workflows_in_package",
+    "get_registered_workflow_names",
+    "run_worker",
+    "get_execution_id",
+    "ParentClosePolicy",
+    "ChildWorkflowsNotSupportedError",
+    "Schedule",
+    "ScheduleCalendar",
+    "ScheduleInterval",
+    "ScheduleOverlapPolicy",
+    "SchedulePolicy",
+    "ScheduleRange",
+]

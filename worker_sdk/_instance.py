@@ -40,7 +40,6 @@ import asyncio
 import collections
 import dataclasses
 import hashlib
-import inspect
 import random as _random_module
 import uuid
 from typing import TYPE_CHECKING, Any, Sequence
@@ -521,26 +520,33 @@ class WorkflowInstance:
     # ----------------------------------------------------------- signals
 
     def _deliver_signal(self, name: str, payload: common_pb2.Payload) -> None:
-        method = self.definition.signals.get(name)
-        if method is None or self.workflow_object is None or self._closed:
+        spec = self.definition.signals.get(name)
+        if spec is None or self.workflow_object is None or self._closed:
             self.unhandled_signals.append(name)
             if not self.is_replaying:
                 log.warning("signal has no handler in this workflow; dropped", signal=name, workflow_id=self.workflow_id, known=sorted(self.definition.signals))
             return
-        handler = getattr(self.workflow_object, method)
-        params = [p for p in inspect.signature(handler).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-        args: list[Any] = []
-        if params:
-            hint = converter.type_hints_of(handler).get(params[0].name, Any)
-            args.append(converter.from_payload(payload, hint))
-        if inspect.iscoroutinefunction(handler):
-            self._loop.create_task(self._run_async_handler(handler, args), name=f"signal:{name}")
+        handler = getattr(self.workflow_object, spec.method_name)
+        if not any(p.kind is not p.VAR_POSITIONAL for p in spec.signature.parameters.values()):
+            args: list[Any] = []  # a handler without parameters ignores the signal's value
+            kwargs: dict[str, Any] = {}
         else:
-            handler(*args)
+            try:
+                args, kwargs = spec.decode_args(payload)
+            except Exception as exc:  # noqa: BLE001 - the same payload fails the same way on replay
+                # As Temporal's SDK: a value the handler cannot take drops the signal, not the run.
+                self.unhandled_signals.append(name)
+                if not self.is_replaying:
+                    log.warning("signal value does not fit its handler; dropped", signal=name, handler=spec.method_name, workflow_id=self.workflow_id, error=str(exc))
+                return
+        if spec.is_async:
+            self._loop.create_task(self._run_async_handler(handler, args, kwargs), name=f"signal:{name}")
+        else:
+            handler(*args, **kwargs)
 
-    async def _run_async_handler(self, handler: Any, args: list[Any]) -> None:
+    async def _run_async_handler(self, handler: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
         try:
-            await handler(*args)
+            await handler(*args, **kwargs)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # noqa: BLE001 - surfaced by the activation
