@@ -132,7 +132,7 @@ class _Starting:
 
 
 async def _register_namespace(address: str, namespace: str) -> None:
-    from fanflow.grpcutil import insecure_channel
+    from fanflow.channels import insecure_channel
     from protos import admin_service_pb2 as adm, admin_service_pb2_grpc
 
     channel = insecure_channel(address)
