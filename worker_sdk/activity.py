@@ -399,7 +399,7 @@ def _options(base: ActivityOptions | None = None, **given: Any) -> ActivityOptio
 def activity(fn: F, /) -> F: ...
 @overload
 def activity(
-    start_to_close_timeout: Seconds | str | None = None,
+    start_to_close_timeout: Seconds | str | None = None,  # a str: the name (@activity("name"))
     retry_policy_max_attempts: int | None = None,
     retry_policy_backoff_coefficient: float | None = None,
     name: str | None = None,
@@ -415,14 +415,14 @@ def activity(
 
 
 def activity(
-    start_to_close_timeout: Any = None,
+    *args: Any,
+    start_to_close_timeout: Seconds | None = None,
     retry_policy_max_attempts: int | None = None,
     retry_policy_backoff_coefficient: float | None = None,
     name: str | None = None,
     sticky_to_worker: bool = False,
     rate_limit: RateLimit | None = None,
     heartbeat_timeout: Seconds | None = None,
-    *,
     schedule_to_close_timeout: Seconds | None = None,
     schedule_to_start_timeout: Seconds | None = None,
     retry_policy: RetryPolicy | None = None,
@@ -431,8 +431,9 @@ def activity(
     """Declare an activity (the seed's options first, in its order; then fanflow's).
 
     * ``start_to_close_timeout``: seconds or ``timedelta``; unset = history's default, 300 s
-      (the seed's). A first positional ``str`` is the name instead (``@activity("name")``),
-      and a function is the bare decorator (``@activity``).
+      (the seed's). Positional options follow the seed's order (``_SEED_POSITIONAL``), except
+      that a single positional ``str`` is the name (``@activity("name")``) and a function is
+      the bare decorator (``@activity``).
     * ``retry_policy_max_attempts`` (0 = unlimited) / ``retry_policy_backoff_coefficient``
       (>= 1.0), or fanflow's ``retry_policy=RetryPolicy(...)`` (not both). With none of them,
       ``DEFAULT_RETRY_POLICY``: 3 attempts, backoff 2.0, first retry after 1 s, at most 100 s
@@ -446,13 +447,26 @@ def activity(
 
     Parameters declared ``= Depends(provider)`` are injected, not part of the input
     (``worker_sdk.dependencies``)."""
-    if callable(start_to_close_timeout) and not isinstance(start_to_close_timeout, datetime.timedelta):
-        fn = start_to_close_timeout  # bare @activity
-        return activity()(fn)
-    if isinstance(start_to_close_timeout, str):  # @activity("name")
+    if len(args) == 1 and callable(args[0]) and not isinstance(args[0], datetime.timedelta):
+        return activity()(args[0])  # bare @activity
+    if len(args) == 1 and isinstance(args[0], str):  # @activity("name")
         if name is not None:
-            raise TypeError(f"activity name given twice: {start_to_close_timeout!r} and name={name!r}")
-        name, start_to_close_timeout = start_to_close_timeout, None
+            raise TypeError(f"activity name given twice: {args[0]!r} and name={name!r}")
+        name = args[0]
+    elif args:  # the seed's positional order
+        if len(args) > len(_SEED_POSITIONAL):
+            raise TypeError(f"activity() takes at most {len(_SEED_POSITIONAL)} positional options ({', '.join(_SEED_POSITIONAL)}), got {len(args)}")
+        keywords = dict(
+            start_to_close_timeout=start_to_close_timeout, retry_policy_max_attempts=retry_policy_max_attempts,
+            retry_policy_backoff_coefficient=retry_policy_backoff_coefficient, name=name, sticky_to_worker=sticky_to_worker,
+            rate_limit=rate_limit, heartbeat_timeout=heartbeat_timeout,
+        )
+        for option, value in zip(_SEED_POSITIONAL, args):
+            if keywords[option] not in (None, False):
+                raise TypeError(f"activity() got multiple values for option {option!r}")
+            keywords[option] = value
+        (start_to_close_timeout, retry_policy_max_attempts, retry_policy_backoff_coefficient, name,
+         sticky_to_worker, rate_limit, heartbeat_timeout) = (keywords[o] for o in _SEED_POSITIONAL)
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise TypeError(f"activity name must be a non-empty string, not {name!r}")
     options = _options(
@@ -694,7 +708,10 @@ def run_activities_locally() -> Iterator[None]:
     try:
         yield
     finally:
-        _RUN_LOCALLY.reset(token)
+        try:
+            _RUN_LOCALLY.reset(token)
+        except ValueError:
+            pass  # closed from another context: an evicted run's coroutine being dropped
 
 
 def runs_locally() -> bool:

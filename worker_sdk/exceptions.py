@@ -234,9 +234,10 @@ class WorkflowError(ApplicationError):
         return f"{self.__class__.__name__}({self.message!r}, type={self.type!r}, non_retryable={self.non_retryable})"
 
 
-class NotInTemporalContextError(WorkflowError):
+class NotInTemporalContextError(WorkflowError, RuntimeError):
     """Code that needs a running workflow or activity was called outside both (the seed's
-    name, kept so seed programs that catch it still do)."""
+    name, kept so seed programs that catch it still do; also a ``RuntimeError``, what
+    fanflow's in-workflow functions raise outside a workflow)."""
 
     def __init__(self, what: str = "This function") -> None:
         super().__init__(f"Not in a workflow or activity context. {what} must be called from within a workflow or activity.")
