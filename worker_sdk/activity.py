@@ -257,8 +257,10 @@ class ActivityDefinition:
         """The values of the injected parameters for a call with ``args`` / ``kwargs`` (those
         the caller passed itself are left alone), from ``scope`` (a worker's; default: the
         running activity's worker, else entered for this call only)."""
+        if not self.dependencies:
+            return _NOTHING_INJECTED  # the common case: no per-call work
         given: Iterable[str] = ()
-        if self.dependencies and (args or kwargs):
+        if args or kwargs:
             given = inspect.signature(self.fn).bind_partial(*args, **(kwargs or {})).arguments
         return provide(self.name, self.dependencies, given, scope)
 
@@ -272,6 +274,7 @@ class ActivityDefinition:
             return result
 
 
+_NOTHING_INJECTED: contextlib.AbstractAsyncContextManager[dict[str, Any]] = contextlib.nullcontext({})
 _REGISTRY: dict[str, ActivityDefinition] = {}
 
 
