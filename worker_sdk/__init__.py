@@ -87,3 +87,24 @@ __all__ += [
     "SchedulePolicy",
     "ScheduleRange",
 ]
+
+# --- The seed's activity-side names (activity options, Depends, heartbeat, local
+# activities, errors): ---
+from . import dependencies, exceptions  # noqa: E402,F401  (modules the seed exposes)
+from .activity import activity_heartbeat, run_activities_locally  # noqa: E402
+from .dependencies import DependencyInjector, Depends  # noqa: E402
+from .exceptions import ErrorCode, NotInTemporalContextError, WorkflowError, WorkflowsException  # noqa: E402
+from .rate_limit import RateLimit  # noqa: E402
+
+__all__ += [
+    "exceptions",
+    "activity_heartbeat",
+    "run_activities_locally",
+    "Depends",
+    "DependencyInjector",
+    "RateLimit",
+    "WorkflowError",
+    "WorkflowsException",
+    "ErrorCode",
+    "NotInTemporalContextError",
+]

@@ -51,6 +51,7 @@ from protos import common_pb2
 
 from . import converter
 from ._loop import WorkflowEventLoop
+from .activity import runs_locally
 from .exceptions import (
     ApplicationError,
     ContinueAsNewError,
@@ -199,6 +200,10 @@ class _TimerState:
     future: asyncio.Future
     fired: bool = False
     canceled: bool = False
+    command: common_pb2.Command | None = None  # its StartTimer command
+    #: An event-loop timer (``call_later`` / ``call_at``: ``asyncio.sleep``, ``asyncio.timeout``):
+    #: run when the timer fires, instead of resolving ``future``.
+    handle: asyncio.TimerHandle | None = None
 
 
 class WorkflowInstance:
@@ -248,6 +253,9 @@ class WorkflowInstance:
         self._activities: dict[int, _ActivityState] = {}  # by scheduled event id
         self._timers: dict[str, _TimerState] = {}
         self._main_task: asyncio.Task | None = None
+        #: Activity ids the current activation scheduled inside ``run_activities_locally()``:
+        #: the worker asks history to start them eagerly for itself.
+        self.local_activity_ids: set[str] = set()
         self._closed = False
         self._broken: str | None = None
         self.now_seconds = 0.0
@@ -463,7 +471,9 @@ class WorkflowInstance:
                     "but the workflow code has no such timer"
                 )
             timer.fired = True
-            if not timer.future.done():
+            if timer.handle is not None:
+                self._loop.call_handle(timer.handle)  # asyncio.sleep / timeout: runs in this activation
+            elif not timer.future.done():
                 timer.future.set_result(None)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             self._start(ev)
@@ -629,6 +639,7 @@ class WorkflowInstance:
         if self._closed:
             return []
         self._new_commands = []
+        self.local_activity_ids = set()
         try:
             self._loop.run_until_idle()
             while self._fire_conditions():  # a condition that became true wakes its waiter
@@ -738,6 +749,9 @@ class WorkflowInstance:
         defn.options.apply_to(attrs)
         if task_queue and not attrs.task_queue.name:
             attrs.task_queue.name = task_queue
+        if runs_locally():  # run_activities_locally(): the workflow's own queue, started eagerly by its worker
+            attrs.task_queue.name = ""
+            self.local_activity_ids.add(activity_id)
         if result_sink is not None:
             attrs.result_sink.executor_id, attrs.result_sink.index = result_sink
         future = self._loop.create_future()
@@ -775,33 +789,54 @@ class WorkflowInstance:
             )
         )
 
+    def start_timer(self, seconds: float) -> _TimerState:
+        """A durable timer: a StartTimer command now, resolved by TimerFired."""
+        self._timer_seq += 1
+        timer_id = str(self._timer_seq)
+        command = common_pb2.Command(
+            command_type=CT.COMMAND_TYPE_START_TIMER,
+            start_timer=common_pb2.StartTimerCommandAttributes(timer_id=timer_id, start_to_fire_timeout=timeutil.duration(seconds)),
+        )
+        self._add_command(command)
+        timer = _TimerState(timer_id, self._loop.create_future(), command=command)
+        self._timers[timer_id] = timer
+        return timer
+
+    def cancel_timer(self, timer: _TimerState, *, withdraw_unsent: bool = False) -> None:
+        """Stop waiting for ``timer``: a CancelTimer command, unless it fired or was cancelled
+        already. With ``withdraw_unsent``, a timer started in this same activation is simply
+        withdrawn (its StartTimer never reaches history)."""
+        if timer.fired or timer.canceled:
+            return
+        timer.canceled = True  # kept until TimerFired/TimerCanceled: it may have fired meanwhile
+        if self._new_commands is None or self._closed:
+            return  # no activation running: the instance is being evicted or closed
+        if withdraw_unsent and any(c is timer.command for c in self._new_commands):
+            self._new_commands = [c for c in self._new_commands if c is not timer.command]
+            self._timers.pop(timer.timer_id, None)
+            return
+        self._add_command(
+            common_pb2.Command(
+                command_type=CT.COMMAND_TYPE_CANCEL_TIMER,
+                cancel_timer=common_pb2.CancelTimerCommandAttributes(timer_id=timer.timer_id),
+            )
+        )
+
+    def timer_handle(self, delay: float, handle: asyncio.TimerHandle) -> _TimerState:
+        """``loop.call_later``: run ``handle`` when a durable timer of ``delay`` seconds fires."""
+        timer = self.start_timer(delay)
+        timer.handle = handle
+        return timer
+
     async def sleep(self, seconds: float) -> None:
         if seconds <= 0:
             await asyncio.sleep(0)
             return
-        self._timer_seq += 1
-        timer_id = str(self._timer_seq)
-        timer = _TimerState(timer_id, self._loop.create_future())
-        self._add_command(
-            common_pb2.Command(
-                command_type=CT.COMMAND_TYPE_START_TIMER,
-                start_timer=common_pb2.StartTimerCommandAttributes(
-                    timer_id=timer_id, start_to_fire_timeout=timeutil.duration(seconds)
-                ),
-            )
-        )
-        self._timers[timer_id] = timer
+        timer = self.start_timer(seconds)
         try:
             await timer.future
         except asyncio.CancelledError:
-            if not timer.fired and not timer.canceled:
-                timer.canceled = True  # kept until TimerFired/TimerCanceled: it may have fired meanwhile
-                self._add_command(
-                    common_pb2.Command(
-                        command_type=CT.COMMAND_TYPE_CANCEL_TIMER,
-                        cancel_timer=common_pb2.CancelTimerCommandAttributes(timer_id=timer_id),
-                    )
-                )
+            self.cancel_timer(timer)
             raise
 
     def record_marker(self, name: str, details: Any = None) -> None:

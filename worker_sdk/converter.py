@@ -32,7 +32,7 @@ from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from protos import common_pb2
 
-from .exceptions import ActivityError, ApplicationError, FailureError
+from .exceptions import ActivityError, ApplicationError, FailureError, WorkflowsException
 
 ENCODING = "json/plain"
 _MAX_CAUSE_DEPTH = 20
@@ -48,6 +48,7 @@ __all__ = [
     "validate_bound",
     "describe_validation_error",
     "is_model_type",
+    "decode_with_signature",
     "signature_of",
     "type_hints_of",
     "failure_from_exception",
@@ -206,8 +207,14 @@ def encode_args(fn_or_signature: Any, args: tuple | list = (), kwargs: dict | No
 def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> tuple[list[Any], dict[str, Any]]:
     """Decode ``payload`` (from ``encode_args``) into ``(args, kwargs)`` for ``fn``,
     validating each value against ``fn``'s type hints."""
-    sig = signature_of(fn)
-    hints = type_hints_of(fn)
+    return decode_with_signature(signature_of(fn), type_hints_of(fn), payload, what=getattr(fn, "__qualname__", fn))
+
+
+def decode_with_signature(
+    sig: inspect.Signature, hints: dict[str, Any], payload: common_pb2.Payload | None, *, what: Any
+) -> tuple[list[Any], dict[str, Any]]:
+    """``decode_args`` for a call described by ``sig`` and ``hints`` (``what`` names it in
+    errors): e.g. an activity's input without its injected parameters."""
     params = list(sig.parameters.values())
     if payload is None or not payload.data:
         raw: Any = {}
@@ -226,13 +233,13 @@ def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> t
             raw = {plain[0].name: raw}
         elif isinstance(raw, list) and len(params) > 1:
             try:
-                raw = dict(signature_of(fn).bind(*raw).arguments)
+                raw = dict(sig.bind(*raw).arguments)
             except TypeError as exc:
-                raise TypeError(f"cannot decode arguments for {getattr(fn, '__qualname__', fn)}{sig}: {exc}") from None
+                raise TypeError(f"cannot decode arguments for {what}{sig}: {exc}") from None
         else:
             unknown = sorted(set(raw) - names) if isinstance(raw, dict) else None
-            what = f"unexpected argument(s) {unknown}" if unknown else "the payload is not a JSON object"
-            raise TypeError(f"cannot decode arguments for {getattr(fn, '__qualname__', fn)}{sig}: {what}")
+            problem = f"unexpected argument(s) {unknown}" if unknown else "the payload is not a JSON object"
+            raise TypeError(f"cannot decode arguments for {what}{sig}: {problem}")
 
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
@@ -254,7 +261,7 @@ def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> t
         if p.name not in raw:
             if p.default is p.empty:
                 raise TypeError(
-                    f"cannot decode arguments for {getattr(fn, '__qualname__', fn)}{sig}: missing argument {p.name!r}"
+                    f"cannot decode arguments for {what}{sig}: missing argument {p.name!r}"
                 )
             positional = False
             continue
@@ -414,13 +421,17 @@ def failure_from_exception(exc: BaseException, *, source: str = "", _depth: int 
 
     type = ``ApplicationError.type`` when set, else the class name; ``non_retryable`` from
     ``ApplicationError(non_retryable=True)``; an ``ActivityError`` carries the activity's own
-    failure as its cause.
+    failure as its cause; a seed ``WorkflowsException`` keeps its bare message and puts its
+    ``code`` / ``status`` / ``type`` in the details.
     """
     failure = common_pb2.Failure(
         message=str(exc) or type(exc).__name__,
         type=type(exc).__name__,
         source=source,
     )
+    if isinstance(exc, WorkflowsException) and not isinstance(exc, FailureError):
+        failure.message = exc.message
+        failure.details.CopyFrom(to_payload({"workflows_exception": {"code": str(exc.code), "status": int(exc.status), "type": exc.type}}))
     if exc.__traceback__ is not None:
         failure.stack_trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, chain=False))
     if isinstance(exc, ApplicationError):

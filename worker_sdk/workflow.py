@@ -35,7 +35,7 @@ from protos import common_pb2
 
 from . import converter
 from ._loop import current_instance
-from .exceptions import ApplicationError, ContinueAsNewError, UnknownWorkflowTypeError
+from .exceptions import ApplicationError, ContinueAsNewError, NotInTemporalContextError, UnknownWorkflowTypeError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydantic import BaseModel
@@ -591,7 +591,7 @@ class WorkflowInfo:
 def _instance(what: str) -> "WorkflowInstance":
     inst = current_instance()
     if inst is None:
-        raise RuntimeError(f"workflow.{what} can only be called from workflow code (inside a running workflow)")
+        raise NotInTemporalContextError(f"workflow.{what} can only be called from workflow code (inside a running workflow)")
     return inst
 
 
