@@ -19,6 +19,7 @@ from pathlib import Path
 
 from google.protobuf import json_format
 
+from fanflow.extras import server_extra_missing
 from fanflow.logging import configure_logging
 
 
@@ -303,7 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ModuleNotFoundError as exc:
+        hint = server_extra_missing(exc)
+        if hint is None:
+            raise
+        print(f"fanflow {args.command}: {hint}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import structlog
 from fanflow import local_rpc, routing
 from fanflow.auth import internal_client_interceptors
 from fanflow.config import ClusterConfig
-from fanflow.grpcutil import insecure_channel
+from fanflow.channels import insecure_channel
 from protos import (
     common_pb2,
     history_service_pb2_grpc,

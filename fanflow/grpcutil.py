@@ -1,5 +1,6 @@
-"""gRPC plumbing shared by every service: servers with reflection + health,
-channels with sane limits, and one place that maps errors to status codes."""
+"""gRPC plumbing shared by every service: servers with reflection + health, and one
+place that maps errors to status codes. Channels are in `fanflow.channels` (the SDK
+imports that, not this: this module pulls in the metrics)."""
 from __future__ import annotations
 
 import asyncio
@@ -14,20 +15,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from fanflow import metrics
+from fanflow.channels import MAX_MESSAGE_BYTES
 from fanflow.errors import FanflowError
 
 log = structlog.get_logger("fanflow.grpc")
-
-# History pages and poll responses carry many payloads of up to 2 MB each.
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-
-CHANNEL_OPTIONS = [
-    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.enable_retries", 1),
-]
 
 SERVER_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -36,15 +27,6 @@ SERVER_OPTIONS = [
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.so_reuseport", 0),
 ]
-
-
-def insecure_channel(address: str, interceptors: list | None = None) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=interceptors or None)
-
-
-def secure_channel(address: str, root_certificates: bytes | None = None, interceptors: list | None = None) -> grpc.aio.Channel:
-    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
-    return grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS, interceptors=interceptors or None)
 
 
 class RunningServer:

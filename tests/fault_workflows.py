@@ -9,7 +9,9 @@ import worker_sdk as workflows
 MARKS = Path(os.environ.get("FAULT_MARKS_DIR", "/tmp"))
 
 
-@workflows.activity(start_to_close_timeout=3)
+# Unlimited attempts: the fault tests kill workers mid-attempt; what they check is that
+# history retries until it works, not the default policy's limit of three attempts.
+@workflows.activity(start_to_close_timeout=3, retry_policy=workflows.RetryPolicy(maximum_attempts=0))
 async def slow_step(x: int) -> dict:
     """Records which worker process started it, then takes a while."""
     (MARKS / f"started-{os.getpid()}-{workflows.activity.info().attempt}").touch()

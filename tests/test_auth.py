@@ -14,7 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 import worker_sdk as workflows
 from fanflow.cluster import embedded
 from fanflow.config import ClusterConfig
-from fanflow.grpcutil import insecure_channel
+from fanflow.channels import insecure_channel
 from protos import (
     admin_service_pb2 as adm,
     admin_service_pb2_grpc,

@@ -13,7 +13,7 @@ import pytest
 from conftest import free_port, wait_for_port
 from fanflow.cluster import embedded
 from fanflow.config import ClusterConfig
-from fanflow.grpcutil import insecure_channel
+from fanflow.channels import insecure_channel
 from protos import admin_service_pb2 as adm
 from protos import admin_service_pb2_grpc, history_service_pb2, history_service_pb2_grpc
 from protos import workflow_service_pb2 as ws

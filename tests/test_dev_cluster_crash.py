@@ -13,8 +13,9 @@ from worker_sdk import Client, Worker
 
 
 # A task whose start history recorded just before the kill never reached the
-# worker: only its start-to-close timeout brings it back (as in Temporal).
-@workflows.activity(start_to_close_timeout=3)
+# worker: only its start-to-close timeout brings it back (as in Temporal). Unlimited
+# attempts: nothing may be given up across the kill.
+@workflows.activity(start_to_close_timeout=3, retry_policy=workflows.RetryPolicy(maximum_attempts=0))
 async def slow_double(i: int) -> int:
     await asyncio.sleep(0.05)
     return 2 * i

@@ -183,7 +183,7 @@ async def test_workflows_spread_over_shards_and_partitions(embedded_cluster, cli
     async with Worker(client, task_queue="spread", workflows=[Small], activities=[square], disable_eager_activity_execution=True):
         handles = [await client.start_workflow(Small, 10, id=f"spread-{i}", task_queue="spread") for i in range(40)]
         assert await asyncio.gather(*(h.result(timeout=60) for h in handles)) == [285] * 40
-    from fanflow.grpcutil import insecure_channel
+    from fanflow.channels import insecure_channel
 
     async with insecure_channel(embedded_cluster.frontend_address) as channel:
         admin = admin_service_pb2_grpc.AdminServiceStub(channel)
@@ -216,7 +216,7 @@ async def test_eager_activities_and_returned_workflow_tasks_skip_matching(embedd
     async with Worker(client, task_queue="eager", workflows=[Small, Sequence], activities=[square]) as worker:
         assert await client.execute_workflow(Sequence, 5, id="eager-seq", task_queue="eager") == 30
         assert await client.execute_workflow(Small, 20, id="eager-small", task_queue="eager") == sum(i * i for i in range(20))
-    from fanflow.grpcutil import insecure_channel
+    from fanflow.channels import insecure_channel
 
     async with insecure_channel(embedded_cluster.frontend_address) as channel:
         admin = admin_service_pb2_grpc.AdminServiceStub(channel)

@@ -1,5 +1,5 @@
 """Faults in a multi-process cluster (2 history, 2 matching, frontend, 2
-workers; fanflow.soak.LocalCluster): each service SIGKILLed and restarted on
+workers; soak.LocalCluster): each service SIGKILLed and restarted on
 the same data during a 10,000-item List-executor run. The run completes with
 every item's result exactly once, and timers set before a crash still fire."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 from conftest import ROOT, wait_for_event
-from fanflow.soak import LocalCluster
-from fanflow.soak_workflows import SoakList, SoakSleeper, item_value
+from soak.cluster import LocalCluster
+from soak.workflows import SoakList, SoakSleeper, item_value
 from protos import common_pb2 as E
 from worker_sdk import Client
 
@@ -74,7 +74,7 @@ async def test_every_service_killed_during_a_10000_item_run(tmp_path):
 def test_soak_command_short(tmp_path):
     """The README's soak command, short: random kills of random services."""
     out = subprocess.run(
-        [sys.executable, "-m", "fanflow.soak", "--rounds", "3", "--items", "300", "--seed", "3", "--workdir", str(tmp_path)],
+        [sys.executable, "-m", "soak", "--rounds", "3", "--items", "300", "--seed", "3", "--workdir", str(tmp_path)],
         capture_output=True, text=True, timeout=600, cwd=ROOT, env={**__import__("os").environ, "FANFLOW_LOG_LEVEL": "WARNING"},
     )
     assert out.returncode == 0, out.stdout + out.stderr

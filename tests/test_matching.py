@@ -14,7 +14,8 @@ import pytest
 from fanflow import routing
 from fanflow.clients import HistoryClient
 from fanflow.config import ClusterConfig, HistoryHost, MatchingHost
-from fanflow.grpcutil import insecure_channel, start_server
+from fanflow.channels import insecure_channel
+from fanflow.grpcutil import start_server
 from matching.service import MatchingServicer
 from matching.persistence.sqlite import SqliteBacklog as Backlog
 from matching.keys import PartitionKey, QueueKey

@@ -7,7 +7,7 @@ import json
 import grpc
 import pytest
 
-from fanflow.grpcutil import insecure_channel
+from fanflow.channels import insecure_channel
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
 
 NS = "default"

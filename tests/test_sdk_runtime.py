@@ -527,10 +527,26 @@ class WallClockWorkflow:
         await asyncio.sleep(1)
 
 
-async def test_asyncio_sleep_in_workflow_is_refused_with_a_hint():
+async def test_asyncio_sleep_in_workflow_is_a_durable_timer():
+    # It used to be refused (WorkflowLoopError); it is now a StartTimer command, as on Temporal
+    # and the seed system (tests/test_workflow_asyncio_sleep.py runs it on a cluster).
     history = FakeHistory("t_wallclock", converter.to_payload({}))
-    with pytest.raises(WorkflowLoopError, match="workflow.sleep"):
-        new_instance(WallClockWorkflow).activate(history.events)
+    commands = new_instance(WallClockWorkflow).activate(history.events)
+    assert [c.command_type for c in commands] == [CT.COMMAND_TYPE_START_TIMER]
+    assert commands[0].start_timer.timer_id == "1" and commands[0].start_timer.start_to_fire_timeout.seconds == 1
+
+
+@workflows.workflow.define(name="t_network")
+class NetworkWorkflow:
+    @workflows.workflow.entrypoint
+    async def run(self) -> None:
+        await asyncio.get_running_loop().getaddrinfo("example.com", 80)
+
+
+async def test_io_in_workflow_is_refused_with_a_hint():
+    history = FakeHistory("t_network", converter.to_payload({}))
+    with pytest.raises(WorkflowLoopError, match="in an activity"):
+        new_instance(NetworkWorkflow).activate(history.events)
 
 
 # ------------------------------------------------------- loop plumbing
@@ -557,9 +573,9 @@ async def test_running_loop_is_the_callers_again_after_activate():
 
 
 def test_running_loop_restored_when_called_without_a_loop():
-    history = FakeHistory("t_wallclock", converter.to_payload({}))
+    history = FakeHistory("t_network", converter.to_payload({}))
     with pytest.raises(WorkflowLoopError):
-        new_instance(WallClockWorkflow).activate(history.events)
+        new_instance(NetworkWorkflow).activate(history.events)
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
 

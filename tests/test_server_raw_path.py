@@ -10,7 +10,7 @@ import pytest
 
 from fanflow.cluster import embedded
 from fanflow.config import ClusterConfig
-from fanflow.grpcutil import insecure_channel
+from fanflow.channels import insecure_channel
 from protos import admin_service_pb2, admin_service_pb2_grpc, common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
 
 NS = "default"

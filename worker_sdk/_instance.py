@@ -40,7 +40,6 @@ import asyncio
 import collections
 import dataclasses
 import hashlib
-import inspect
 import random as _random_module
 import uuid
 from typing import TYPE_CHECKING, Any, Sequence
@@ -52,6 +51,7 @@ from protos import common_pb2
 
 from . import converter
 from ._loop import WorkflowEventLoop
+from .activity import runs_locally
 from .exceptions import (
     ApplicationError,
     ContinueAsNewError,
@@ -200,6 +200,10 @@ class _TimerState:
     future: asyncio.Future
     fired: bool = False
     canceled: bool = False
+    command: common_pb2.Command | None = None  # its StartTimer command
+    #: An event-loop timer (``call_later`` / ``call_at``: ``asyncio.sleep``, ``asyncio.timeout``):
+    #: run when the timer fires, instead of resolving ``future``.
+    handle: asyncio.TimerHandle | None = None
 
 
 class WorkflowInstance:
@@ -249,6 +253,9 @@ class WorkflowInstance:
         self._activities: dict[int, _ActivityState] = {}  # by scheduled event id
         self._timers: dict[str, _TimerState] = {}
         self._main_task: asyncio.Task | None = None
+        #: Activity ids the current activation scheduled inside ``run_activities_locally()``:
+        #: the worker asks history to start them eagerly for itself.
+        self.local_activity_ids: set[str] = set()
         self._closed = False
         self._broken: str | None = None
         self.now_seconds = 0.0
@@ -464,7 +471,9 @@ class WorkflowInstance:
                     "but the workflow code has no such timer"
                 )
             timer.fired = True
-            if not timer.future.done():
+            if timer.handle is not None:
+                self._loop.call_handle(timer.handle)  # asyncio.sleep / timeout: runs in this activation
+            elif not timer.future.done():
                 timer.future.set_result(None)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             self._start(ev)
@@ -521,26 +530,33 @@ class WorkflowInstance:
     # ----------------------------------------------------------- signals
 
     def _deliver_signal(self, name: str, payload: common_pb2.Payload) -> None:
-        method = self.definition.signals.get(name)
-        if method is None or self.workflow_object is None or self._closed:
+        spec = self.definition.signals.get(name)
+        if spec is None or self.workflow_object is None or self._closed:
             self.unhandled_signals.append(name)
             if not self.is_replaying:
                 log.warning("signal has no handler in this workflow; dropped", signal=name, workflow_id=self.workflow_id, known=sorted(self.definition.signals))
             return
-        handler = getattr(self.workflow_object, method)
-        params = [p for p in inspect.signature(handler).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-        args: list[Any] = []
-        if params:
-            hint = converter.type_hints_of(handler).get(params[0].name, Any)
-            args.append(converter.from_payload(payload, hint))
-        if inspect.iscoroutinefunction(handler):
-            self._loop.create_task(self._run_async_handler(handler, args), name=f"signal:{name}")
+        handler = getattr(self.workflow_object, spec.method_name)
+        if not any(p.kind is not p.VAR_POSITIONAL for p in spec.signature.parameters.values()):
+            args: list[Any] = []  # a handler without parameters ignores the signal's value
+            kwargs: dict[str, Any] = {}
         else:
-            handler(*args)
+            try:
+                args, kwargs = spec.decode_args(payload)
+            except Exception as exc:  # noqa: BLE001 - the same payload fails the same way on replay
+                # As Temporal's SDK: a value the handler cannot take drops the signal, not the run.
+                self.unhandled_signals.append(name)
+                if not self.is_replaying:
+                    log.warning("signal value does not fit its handler; dropped", signal=name, handler=spec.method_name, workflow_id=self.workflow_id, error=str(exc))
+                return
+        if spec.is_async:
+            self._loop.create_task(self._run_async_handler(handler, args, kwargs), name=f"signal:{name}")
+        else:
+            handler(*args, **kwargs)
 
-    async def _run_async_handler(self, handler: Any, args: list[Any]) -> None:
+    async def _run_async_handler(self, handler: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
         try:
-            await handler(*args)
+            await handler(*args, **kwargs)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # noqa: BLE001 - surfaced by the activation
@@ -623,6 +639,7 @@ class WorkflowInstance:
         if self._closed:
             return []
         self._new_commands = []
+        self.local_activity_ids = set()
         try:
             self._loop.run_until_idle()
             while self._fire_conditions():  # a condition that became true wakes its waiter
@@ -732,6 +749,9 @@ class WorkflowInstance:
         defn.options.apply_to(attrs)
         if task_queue and not attrs.task_queue.name:
             attrs.task_queue.name = task_queue
+        if runs_locally():  # run_activities_locally(): the workflow's own queue, started eagerly by its worker
+            attrs.task_queue.name = ""
+            self.local_activity_ids.add(activity_id)
         if result_sink is not None:
             attrs.result_sink.executor_id, attrs.result_sink.index = result_sink
         future = self._loop.create_future()
@@ -769,33 +789,54 @@ class WorkflowInstance:
             )
         )
 
+    def start_timer(self, seconds: float) -> _TimerState:
+        """A durable timer: a StartTimer command now, resolved by TimerFired."""
+        self._timer_seq += 1
+        timer_id = str(self._timer_seq)
+        command = common_pb2.Command(
+            command_type=CT.COMMAND_TYPE_START_TIMER,
+            start_timer=common_pb2.StartTimerCommandAttributes(timer_id=timer_id, start_to_fire_timeout=timeutil.duration(seconds)),
+        )
+        self._add_command(command)
+        timer = _TimerState(timer_id, self._loop.create_future(), command=command)
+        self._timers[timer_id] = timer
+        return timer
+
+    def cancel_timer(self, timer: _TimerState, *, withdraw_unsent: bool = False) -> None:
+        """Stop waiting for ``timer``: a CancelTimer command, unless it fired or was cancelled
+        already. With ``withdraw_unsent``, a timer started in this same activation is simply
+        withdrawn (its StartTimer never reaches history)."""
+        if timer.fired or timer.canceled:
+            return
+        timer.canceled = True  # kept until TimerFired/TimerCanceled: it may have fired meanwhile
+        if self._new_commands is None or self._closed:
+            return  # no activation running: the instance is being evicted or closed
+        if withdraw_unsent and any(c is timer.command for c in self._new_commands):
+            self._new_commands = [c for c in self._new_commands if c is not timer.command]
+            self._timers.pop(timer.timer_id, None)
+            return
+        self._add_command(
+            common_pb2.Command(
+                command_type=CT.COMMAND_TYPE_CANCEL_TIMER,
+                cancel_timer=common_pb2.CancelTimerCommandAttributes(timer_id=timer.timer_id),
+            )
+        )
+
+    def timer_handle(self, delay: float, handle: asyncio.TimerHandle) -> _TimerState:
+        """``loop.call_later``: run ``handle`` when a durable timer of ``delay`` seconds fires."""
+        timer = self.start_timer(delay)
+        timer.handle = handle
+        return timer
+
     async def sleep(self, seconds: float) -> None:
         if seconds <= 0:
             await asyncio.sleep(0)
             return
-        self._timer_seq += 1
-        timer_id = str(self._timer_seq)
-        timer = _TimerState(timer_id, self._loop.create_future())
-        self._add_command(
-            common_pb2.Command(
-                command_type=CT.COMMAND_TYPE_START_TIMER,
-                start_timer=common_pb2.StartTimerCommandAttributes(
-                    timer_id=timer_id, start_to_fire_timeout=timeutil.duration(seconds)
-                ),
-            )
-        )
-        self._timers[timer_id] = timer
+        timer = self.start_timer(seconds)
         try:
             await timer.future
         except asyncio.CancelledError:
-            if not timer.fired and not timer.canceled:
-                timer.canceled = True  # kept until TimerFired/TimerCanceled: it may have fired meanwhile
-                self._add_command(
-                    common_pb2.Command(
-                        command_type=CT.COMMAND_TYPE_CANCEL_TIMER,
-                        cancel_timer=common_pb2.CancelTimerCommandAttributes(timer_id=timer_id),
-                    )
-                )
+            self.cancel_timer(timer)
             raise
 
     def record_marker(self, name: str, details: Any = None) -> None:

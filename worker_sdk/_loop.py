@@ -4,8 +4,17 @@ It has no clock, no I/O and no threads: ``call_soon`` appends to a FIFO queue an
 ``run_until_idle`` runs callbacks until the queue is empty (every task is blocked on a
 future that only history can resolve). Enough of ``AbstractEventLoop`` is implemented for
 ``asyncio.Task`` / ``Future`` / ``gather`` / ``wait`` / ``Queue`` / ``Lock`` / ``Semaphore`` /
-``Event``; ``call_later`` / ``call_at`` (hence ``asyncio.sleep(x > 0)``, ``asyncio.timeout``)
-and every I/O method raise with a message pointing at the workflow API.
+``Event``; every I/O and thread method raises with a message pointing at the workflow API.
+
+Time is the run's: ``time()`` is the start time of the workflow task being worked on (the
+same on every replay), and ``call_later`` / ``call_at`` are *durable timers*, as on Temporal:
+each one is a StartTimer command (timer ids shared with ``workflow.sleep``), and its callback
+runs when history's TimerFired for it is applied. So ``asyncio.sleep(x)``,
+``asyncio.wait_for(aw, timeout)``, ``asyncio.timeout(x)`` and ``asyncio.wait(..., timeout=x)``
+work in workflow code and survive worker restarts. Cancelling the handle (what those do when
+the awaited thing finished first) sends CancelTimer, or withdraws the StartTimer when it was
+produced in the same workflow task and never reached history. A delay <= 0 just runs the
+callback soon (no timer). Replaying a history produces the same commands.
 
 While stepping, the loop is installed as the thread's *running* loop (so user code's
 ``asyncio.gather``, ``asyncio.create_task`` and ``asyncio.get_running_loop()`` use it); the
@@ -39,6 +48,16 @@ class WorkflowLoopError(RuntimeError):
 
 def _forbidden(what: str, hint: str = "Do it in an activity instead.") -> WorkflowLoopError:
     return WorkflowLoopError(_NOT_ALLOWED.format(what=what, hint=hint))
+
+
+class _DurableTimerHandle(asyncio.TimerHandle):
+    """A ``call_later`` handle backed by a durable timer of the run (``_instance._TimerState``)."""
+
+    __slots__ = ("fanflow_timer",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fanflow_timer: Any = None
 
 
 class WorkflowEventLoop(asyncio.AbstractEventLoop):
@@ -94,17 +113,34 @@ class WorkflowEventLoop(asyncio.AbstractEventLoop):
     def call_soon_threadsafe(self, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None) -> asyncio.Handle:
         raise _forbidden("call_soon_threadsafe (threads)")
 
-    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.TimerHandle:
-        raise _forbidden(
-            "asyncio.sleep()/call_later()/asyncio.timeout()",
-            "Use `await workflow.sleep(seconds)` for a durable timer.",
-        )
+    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None) -> asyncio.TimerHandle:
+        """A durable timer of ``delay`` seconds that runs ``callback(*args)`` when it fires."""
+        if self._closed:
+            raise RuntimeError("the workflow event loop is closed")
+        handle = _DurableTimerHandle(self._time + max(delay, 0.0), callback, args, self, context)
+        if delay <= 0:
+            self._ready.append(handle)  # due now: no timer
+            return handle
+        if self.instance is None:
+            raise _forbidden("call_later() on a workflow loop with no workflow", "Use `await workflow.sleep(seconds)`.")
+        handle.fanflow_timer = self.instance.timer_handle(delay, handle)
+        handle._scheduled = True
+        return handle
 
-    def call_at(self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.TimerHandle:
-        raise _forbidden(
-            "asyncio.sleep()/call_at()/asyncio.timeout()",
-            "Use `await workflow.sleep(seconds)` for a durable timer.",
-        )
+    def call_at(self, when: float, callback: Callable[..., Any], *args: Any, context: contextvars.Context | None = None) -> asyncio.TimerHandle:
+        """``call_later(when - time())``: ``when`` is on this loop's clock (the run's time)."""
+        return self.call_later(when - self._time, callback, *args, context=context)
+
+    def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:
+        # Called by TimerHandle.cancel(): stop the durable timer behind it.
+        timer = getattr(handle, "fanflow_timer", None)
+        if timer is not None and self.instance is not None:
+            self.instance.cancel_timer(timer, withdraw_unsent=True)
+
+    def call_handle(self, handle: asyncio.Handle) -> None:
+        """Run ``handle`` in this activation (a fired timer's callback); skipped if cancelled."""
+        if not handle.cancelled():
+            self._ready.append(handle)
 
     def time(self) -> float:
         """The workflow's deterministic time (the current workflow task's start), in seconds."""

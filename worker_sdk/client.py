@@ -8,22 +8,24 @@ each carries a request id.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
 import random
 import socket
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import grpc
 import structlog
 
-from fanflow.grpcutil import insecure_channel, secure_channel
+from fanflow.channels import insecure_channel, secure_channel
 from fanflow.timeutil import duration
 from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
 from worker_sdk import converter
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
+from worker_sdk.workflow import timeout_seconds
 
 log = structlog.get_logger("fanflow.sdk.client")
 
@@ -53,6 +55,7 @@ def default_identity() -> str:
 
 
 def _definition(workflow: Any):
+    """The definition of a workflow class or entrypoint method; None for a type name."""
     from worker_sdk import workflow as wf
 
     if isinstance(workflow, str):
@@ -110,28 +113,37 @@ class Client:
                 delay = min(delay * 2, 3.0)
 
     # ------------------------------------------------------------ workflows
-    async def start_workflow(
+    def start_workflow_request(
         self,
         workflow: Any,
         params: Any = _NO_PARAMS,
         *,
         args: tuple = (),
         id: str | None = None,
+        execution_id: str | None = None,
         task_queue: str = DEFAULT_TASK_QUEUE,
-        run_timeout: float | None = None,
-        execution_timeout: float | None = None,
+        run_timeout: float | datetime.timedelta | None = None,
+        execution_timeout: float | datetime.timedelta | None = None,
         id_reuse_policy: int = ws.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED,
-    ) -> "WorkflowHandle":
-        """Start `workflow` (a @workflow.define class, or a type name) and return its handle.
-
-        `params` is the entrypoint's single argument (the seed's style); `args`
-        passes several positional arguments instead.
-        """
+    ) -> ws.StartWorkflowExecutionRequest:
+        """The StartWorkflowExecution request `start_workflow` sends (same arguments); bad
+        arguments raise here, before anything is sent."""
         definition = _definition(workflow)
         type_name = definition.name if definition else str(workflow)
-        call_args = args if params is _NO_PARAMS else (params, *args)
-        payload = definition.encode_input(*call_args) if definition else converter.encode_args(None, call_args, {})
-        workflow_id = id or f"{type_name}-{uuid.uuid4()}"
+        if id is not None and execution_id is not None and id != execution_id:
+            raise ValueError(f"pass the workflow id once: id={id!r} and execution_id={execution_id!r} differ")
+        workflow_id = id or execution_id or f"{type_name}-{uuid.uuid4()}"
+        if definition is None:
+            call_args = args if params is _NO_PARAMS else (params, *args)
+            payload = converter.encode_args(None, call_args, {})
+        elif args:
+            payload = definition.encode_input(*(args if params is _NO_PARAMS else (params, *args)))
+        else:
+            payload = definition.encode_params(None if params is _NO_PARAMS else params)
+        execution_seconds = timeout_seconds(execution_timeout, "execution_timeout")
+        if execution_seconds is None and definition is not None and definition.execution_timeout is not None:
+            execution_seconds = definition.execution_timeout.total_seconds()
+        run_seconds = timeout_seconds(run_timeout, "run_timeout")
         request = ws.StartWorkflowExecutionRequest(
             namespace=self.namespace,
             workflow_id=workflow_id,
@@ -142,19 +154,44 @@ class Client:
             request_id=str(uuid.uuid4()),
             workflow_id_reuse_policy=id_reuse_policy,
         )
-        if run_timeout:
-            request.workflow_run_timeout.CopyFrom(duration(run_timeout))
-        if execution_timeout:
-            request.workflow_execution_timeout.CopyFrom(duration(execution_timeout))
+        if definition is not None:
+            request.metadata.CopyFrom(definition.metadata())
+        if run_seconds:
+            request.workflow_run_timeout.CopyFrom(duration(run_seconds))
+        if execution_seconds:
+            request.workflow_execution_timeout.CopyFrom(duration(execution_seconds))
+        return request
+
+    async def start_workflow(self, workflow: Any, params: Any = _NO_PARAMS, **options: Any) -> "WorkflowHandle":
+        """Start `workflow` and return its handle.
+
+        `workflow`: a @workflow.define class, its entrypoint method (`MyWorkflow.run`, as in
+        Temporal), or a workflow type name (then nothing is checked here and `params` is sent
+        as it is). `params` follows the seed's rule (`converter.bind_params`): a single-model
+        entrypoint gets it whole; otherwise a pydantic model's fields or a dict's keys are
+        spread onto the parameters by name (`run(self, a: int, b: str)` takes
+        `{"a": 1, "b": "x"}`); a value that fits the first parameter (the others having
+        defaults) is that parameter. A mismatch raises TypeError naming the missing and
+        unexpected names, before anything is sent. `args=(...)` passes positional arguments.
+
+        Options: `id` / `execution_id` (the seed's name) — the workflow id (default: type name
+        + uuid); `task_queue`; `execution_timeout` (timedelta or seconds) bounds the whole
+        execution across continue-as-new, default the definition's
+        (`@workflow.define(execution_timeout=...)`, 1 hour unless set; none for a type name);
+        `run_timeout`; `id_reuse_policy`. The definition's display name, description and
+        is_technical go along as the run's `WorkflowMetadata`.
+        """
+        request = self.start_workflow_request(workflow, params, **options)
         try:
             response = await self.call("StartWorkflowExecution", request)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.ALREADY_EXISTS:
                 raise WorkflowAlreadyStartedError(exc.details()) from None
             raise
-        return WorkflowHandle(self, workflow_id, response.run_id, definition)
+        return WorkflowHandle(self, request.workflow_id, response.run_id, _definition(workflow))
 
     async def execute_workflow(self, workflow: Any, params: Any = _NO_PARAMS, **kwargs) -> Any:
+        """`start_workflow` (same arguments) and wait for the result."""
         handle = await self.start_workflow(workflow, params, **kwargs)
         return await handle.result()
 
@@ -177,13 +214,33 @@ class WorkflowHandle:
         self.workflow_id = workflow_id
         self.run_id = run_id  # the first run; result() follows continue-as-new
         self.definition = definition
+        # Called once when result() has the outcome (a handle that holds an embedded
+        # cluster or its own client open until then lets go of it).
+        self._on_done: Callable[[], Awaitable[None]] | None = None
+
+    async def _done(self) -> None:
+        on_done, self._on_done = self._on_done, None
+        if on_done is not None:
+            await on_done()
 
     @property
     def execution(self) -> common_pb2.WorkflowExecution:
         return common_pb2.WorkflowExecution(workflow_id=self.workflow_id, run_id=self.run_id)
 
     async def result(self, timeout: float | None = None, *, poll_interval: float = 30.0) -> Any:
-        """Wait for the workflow (following continue-as-new) and return its decoded result."""
+        """Wait for the workflow (following continue-as-new) and return its decoded result
+        (`None` when the workflow returned `None`, whatever its return annotation)."""
+        try:
+            value = await self._result(timeout, poll_interval)
+        except (TimeoutError, asyncio.CancelledError):
+            raise  # still running (or the wait was cancelled): the caller may wait again
+        except BaseException:
+            await self._done()
+            raise
+        await self._done()
+        return value
+
+    async def _result(self, timeout: float | None, poll_interval: float) -> Any:
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
@@ -247,7 +304,15 @@ class WorkflowHandle:
             ws.RequestCancelWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), reason=reason, identity=self.client.identity),
         )
 
-    async def signal(self, name: str, arg: Any = None) -> None:
+    async def signal(self, name: Any, arg: Any = None) -> None:
+        """Send signal `name` (or the `@workflow.signal` method itself) with one value: an
+        object (dict or pydantic model) keyed by the handler's parameter names, or the bare
+        value for a one-parameter handler."""
+        mark = getattr(name, "__fanflow_handler__", None)
+        if mark is not None:
+            name = mark.name or name.__name__
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"signal name must be a non-empty string or a @workflow.signal method, got {name!r}")
         await self.client.call(
             "SignalWorkflowExecution",
             ws.SignalWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), signal_name=name, input=converter.to_payload(arg), identity=self.client.identity),

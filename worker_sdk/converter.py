@@ -22,15 +22,17 @@ import functools
 import inspect
 import json
 import traceback
+import types
 import typing
+from collections.abc import Mapping
 from typing import Any, Callable
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from protos import common_pb2
 
-from .exceptions import ActivityError, ApplicationError, FailureError
+from .exceptions import ActivityError, ApplicationError, FailureError, WorkflowsException
 
 ENCODING = "json/plain"
 _MAX_CAUSE_DEPTH = 20
@@ -41,6 +43,12 @@ __all__ = [
     "from_payload",
     "encode_args",
     "decode_args",
+    "decode_params",
+    "bind_params",
+    "validate_bound",
+    "describe_validation_error",
+    "is_model_type",
+    "decode_with_signature",
     "signature_of",
     "type_hints_of",
     "failure_from_exception",
@@ -199,8 +207,14 @@ def encode_args(fn_or_signature: Any, args: tuple | list = (), kwargs: dict | No
 def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> tuple[list[Any], dict[str, Any]]:
     """Decode ``payload`` (from ``encode_args``) into ``(args, kwargs)`` for ``fn``,
     validating each value against ``fn``'s type hints."""
-    sig = signature_of(fn)
-    hints = type_hints_of(fn)
+    return decode_with_signature(signature_of(fn), type_hints_of(fn), payload, what=getattr(fn, "__qualname__", fn))
+
+
+def decode_with_signature(
+    sig: inspect.Signature, hints: dict[str, Any], payload: common_pb2.Payload | None, *, what: Any
+) -> tuple[list[Any], dict[str, Any]]:
+    """``decode_args`` for a call described by ``sig`` and ``hints`` (``what`` names it in
+    errors): e.g. an activity's input without its injected parameters."""
     params = list(sig.parameters.values())
     if payload is None or not payload.data:
         raw: Any = {}
@@ -211,20 +225,21 @@ def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> t
     plain = [p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if isinstance(raw, dict) and not set(raw) <= names and _has_var_keyword(params):
         pass  # unknown keys go to **kwargs below
-    elif not isinstance(raw, dict) or not set(raw) <= names:
-        # Not keyed by parameter name: accept it as the only parameter's value, or a
-        # JSON array as positional arguments (encode_args(None, ...) of several values).
+    elif not isinstance(raw, dict) or not set(raw) <= names or _lacks_only_required(params, raw):
+        # Not keyed by parameter name: accept it as the only parameter's value (a seed-style
+        # client sends a model's fields bare, `{}` for an all-default model), or a JSON
+        # array as positional arguments (encode_args(None, ...) of several values).
         if len(plain) == 1 and len(params) == 1:
             raw = {plain[0].name: raw}
         elif isinstance(raw, list) and len(params) > 1:
             try:
-                raw = dict(signature_of(fn).bind(*raw).arguments)
+                raw = dict(sig.bind(*raw).arguments)
             except TypeError as exc:
-                raise TypeError(f"cannot decode arguments for {getattr(fn, '__qualname__', fn)}{sig}: {exc}") from None
+                raise TypeError(f"cannot decode arguments for {what}{sig}: {exc}") from None
         else:
             unknown = sorted(set(raw) - names) if isinstance(raw, dict) else None
-            what = f"unexpected argument(s) {unknown}" if unknown else "the payload is not a JSON object"
-            raise TypeError(f"cannot decode arguments for {getattr(fn, '__qualname__', fn)}{sig}: {what}")
+            problem = f"unexpected argument(s) {unknown}" if unknown else "the payload is not a JSON object"
+            raise TypeError(f"cannot decode arguments for {what}{sig}: {problem}")
 
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
@@ -246,7 +261,7 @@ def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> t
         if p.name not in raw:
             if p.default is p.empty:
                 raise TypeError(
-                    f"cannot decode arguments for {getattr(fn, '__qualname__', fn)}{sig}: missing argument {p.name!r}"
+                    f"cannot decode arguments for {what}{sig}: missing argument {p.name!r}"
                 )
             positional = False
             continue
@@ -258,8 +273,144 @@ def decode_args(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> t
     return args, kwargs
 
 
+def validate_bound(hints: dict[str, Any], bound: dict[str, Any]) -> None:
+    """Check each bound argument against its parameter's type hint (``TypeError`` naming it)."""
+    for name, value in bound.items():
+        try:
+            _adapter(hints.get(name, Any)).validate_python(value)
+        except ValidationError as exc:
+            raise TypeError(f"parameter {name!r}: {describe_validation_error(exc)}") from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """A pydantic error on one line: ``field.sub: message; ...``."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+
+
+def decode_params(fn: Callable[..., Any], payload: common_pb2.Payload | None) -> tuple[list[Any], dict[str, Any]]:
+    """``decode_args`` for values a seed-style client sent (workflow input, signal values):
+    when the payload is not keyed by ``fn``'s parameters, it is bound by ``bind_params``'s
+    rule (a bare value for the first parameter when the others have defaults, a model's
+    fields spread by name) and then decoded."""
+    try:
+        return decode_args(fn, payload)
+    except TypeError as keyed_error:
+        raw = None if payload is None or not payload.data else json.loads(payload.data)
+        try:
+            bound = bind_params(signature_of(fn), type_hints_of(fn), raw, what=getattr(fn, "__qualname__", "the function"))
+        except TypeError:
+            raise keyed_error from None
+        return decode_args(fn, to_payload(bound))
+
+
 def _has_var_keyword(params: list[inspect.Parameter]) -> bool:
     return any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+def _lacks_only_required(params: list[inspect.Parameter], raw: dict) -> bool:
+    """A one-parameter function whose (required) parameter the object does not name."""
+    if len(params) != 1:
+        return False
+    p = params[0]
+    return p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.default is p.empty and p.name not in raw
+
+
+# ------------------------------------------------ the seed's calling convention
+
+
+def is_model_type(hint: Any) -> bool:
+    """A pydantic model class, or a union of them (``A | B``, ``A | None``)."""
+    if inspect.isclass(hint):
+        return issubclass(hint, BaseModel)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(hint) if a is not type(None)]
+        return bool(members) and all(inspect.isclass(a) and issubclass(a, BaseModel) for a in members)
+    return False
+
+
+def _fields_of(value: Any) -> dict[str, Any] | None:
+    """The named fields of a pydantic model or a mapping with string keys; None for anything else."""
+    if isinstance(value, BaseModel):
+        fields = {name: getattr(value, name) for name in type(value).model_fields}
+        fields.update(value.model_extra or {})
+        return fields
+    if isinstance(value, Mapping):
+        bad = [k for k in value if not isinstance(k, str)]
+        if bad:
+            raise TypeError(f"params keys must be parameter names (strings), got {bad[0]!r}")
+        return dict(value)
+    return None
+
+
+def _accepts(hint: Any, value: Any) -> bool:
+    if hint is Any or hint is inspect.Parameter.empty:
+        return True
+    try:
+        _adapter(hint).validate_python(value)
+    except Exception:
+        return False
+    return True
+
+
+def bind_params(
+    signature: inspect.Signature, hints: dict[str, Any], value: Any, *, what: str = "the function"
+) -> dict[str, Any]:
+    """The arguments (by parameter name) for calling a function with one ``params`` object,
+    as the seed system calls workflows: ``execute_workflow(W, params=Model(...))``.
+
+    * A function with a single parameter annotated with a pydantic model (or a union of
+      models, or not annotated) gets ``value`` whole as that parameter.
+    * Otherwise a pydantic model's fields or a dict's keys are spread onto the parameters by
+      name: ``run(self, a: int, b: str)`` takes ``{"a": 1, "b": "x"}``, ``run(self, data: str)``
+      takes ``Model(data="x")``. Extra names go to ``**kwargs`` when the function has one.
+    * ``None`` means no arguments (parameters with defaults keep them).
+    * Any other value (a scalar, a list ...) is the first parameter's value when the other
+      parameters have defaults; so is a model or dict that does not name the parameters but
+      that the first parameter's type accepts (a dict for ``p: dict``, a model for a model
+      parameter followed by defaults).
+
+    Raises ``TypeError`` naming the missing and unexpected names.
+    """
+    params = list(signature.parameters.values())
+    plain = [p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    names = [p.name for p in plain]
+    takes_extra = _has_var_keyword(params)
+    first = plain[0] if plain else None
+    # Whether `value` may stand for the first parameter alone (the others have defaults).
+    first_alone = first is not None and first.kind is not first.KEYWORD_ONLY and all(p.default is not p.empty for p in plain[1:])
+    first_hint = hints.get(first.name, inspect.Parameter.empty) if first is not None else None
+
+    if value is None:
+        fields: dict[str, Any] | None = {}
+    else:
+        if len(params) == 1 and first is not None and (first_hint is inspect.Parameter.empty or is_model_type(first_hint)):
+            return {first.name: value}
+        fields = _fields_of(value)
+        if fields is None:
+            if first_alone:
+                return {first.name: value}  # (its type is checked where the function runs, as before)
+            expected = f"parameters {names}" if names else "no parameters"
+            raise TypeError(
+                f"{what} takes {expected}: pass a pydantic model or a dict with those fields, not {type(value).__name__} {value!r:.80}"
+            )
+    unexpected = [] if takes_extra else [k for k in fields if k not in names]
+    missing = [p.name for p in plain if p.default is p.empty and p.name not in fields]
+    if not unexpected and not missing:
+        return {**{n: fields[n] for n in names if n in fields}, **{k: v for k, v in fields.items() if k not in names}}
+    if first_alone and value is not None and _accepts(first_hint, value):
+        return {first.name: value}
+    if first_alone and value is None and missing == [first.name]:
+        if _accepts(first_hint, None):
+            return {first.name: None}
+        if is_model_type(first_hint) and _accepts(first_hint, {}):
+            return {first.name: {}}  # no params for a model whose fields all have defaults
+    problems = []
+    if missing:
+        problems.append(f"missing {', '.join(repr(n) for n in missing)}")
+    if unexpected:
+        problems.append(f"unexpected {', '.join(repr(n) for n in unexpected)}")
+    given = "no params" if value is None else f"params ({type(value).__name__})"
+    raise TypeError(f"{what}: {given} do not match its parameters {names}: {'; '.join(problems)}")
 
 
 # --------------------------------------------------------------- failures
@@ -270,13 +421,17 @@ def failure_from_exception(exc: BaseException, *, source: str = "", _depth: int 
 
     type = ``ApplicationError.type`` when set, else the class name; ``non_retryable`` from
     ``ApplicationError(non_retryable=True)``; an ``ActivityError`` carries the activity's own
-    failure as its cause.
+    failure as its cause; a seed ``WorkflowsException`` keeps its bare message and puts its
+    ``code`` / ``status`` / ``type`` in the details.
     """
     failure = common_pb2.Failure(
         message=str(exc) or type(exc).__name__,
         type=type(exc).__name__,
         source=source,
     )
+    if isinstance(exc, WorkflowsException) and not isinstance(exc, FailureError):
+        failure.message = exc.message
+        failure.details.CopyFrom(to_payload({"workflows_exception": {"code": str(exc.code), "status": int(exc.status), "type": exc.type}}))
     if exc.__traceback__ is not None:
         failure.stack_trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, chain=False))
     if isinstance(exc, ApplicationError):

@@ -11,11 +11,14 @@ runs on the same folder.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
 from pathlib import Path
 from typing import Any
 
 import structlog
+
+from fanflow.extras import server_extra_missing
 
 from worker_sdk.client import DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, _NO_PARAMS, Client
 
@@ -55,11 +58,16 @@ class _EmbeddedSession:
                 await self._stop()
 
     async def _start(self, task_queue: str) -> None:
-        from fanflow.cluster import embedded
-        from fanflow.config import ClusterConfig
-        from worker_sdk.worker import Worker
-
+        try:
+            from fanflow.cluster import embedded
+            from fanflow.config import ClusterConfig
+        except ModuleNotFoundError as exc:
+            hint = server_extra_missing(exc)
+            if hint is None:
+                raise
+            raise RuntimeError(f"execute_workflow without a cluster address starts an embedded cluster, but {hint}") from None
         from fanflow.logging import configure_logging
+        from worker_sdk.worker import Worker
 
         # A script's output is its own, not the cluster's: warnings only unless asked.
         configure_logging(os.environ.get("FANFLOW_LOG_LEVEL") or "WARNING")
@@ -79,22 +87,96 @@ class _EmbeddedSession:
 _sessions: dict[asyncio.AbstractEventLoop, _EmbeddedSession] = {}
 
 
-async def execute_workflow(workflow: Any, params: Any = _NO_PARAMS, *, id: str | None = None, task_queue: str | None = None, **kwargs) -> Any:
-    """Run `workflow` to completion and return its result (the seed's entry point)."""
+def _address() -> str | None:
+    return _settings.get("address") or os.environ.get("FANFLOW_ADDRESS")
+
+
+def _namespace() -> str:
+    return _settings.get("namespace") or os.environ.get("FANFLOW_NAMESPACE") or DEFAULT_NAMESPACE
+
+
+async def execute_workflow(
+    workflow: Any,
+    params: Any = _NO_PARAMS,
+    execution_timeout: datetime.timedelta | float | None = None,
+    execution_id: str | None = None,
+    wait: bool = True,
+    parent_close_policy: Any = None,
+    *,
+    id: str | None = None,
+    task_queue: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Run `workflow` (a @workflow.define class) to completion and return its result — the
+    seed's entry point, with the seed's arguments:
+
+    - `params`: one pydantic model (or dict) for the entrypoint. A single-model entrypoint
+      (`run(self, params: Input)`) gets it whole; otherwise its fields are spread onto the
+      parameters by name (`run(self, a: int, b: str)`, `run(self, data: str)`); a mismatch
+      raises TypeError naming the missing / unexpected names. Omitted: no arguments.
+    - `execution_timeout` (timedelta or seconds): bounds the whole execution; default the
+      workflow's `@workflow.define(execution_timeout=...)` (1 hour unless set there).
+    - `execution_id`: the workflow id (`id=` is fanflow's name for it; give one or the
+      other); default a new one.
+    - `wait=False`: return a `WorkflowHandle` as soon as the workflow started (the seed
+      allows this only inside a workflow, for child workflows; fanflow allows it at top
+      level). With the embedded cluster, the cluster keeps running until the handle's
+      `result()` returned (or the event loop ends); with an address, the handle's client
+      stays open until then.
+    - `parent_close_policy`: accepted for the seed's signature; it only matters for child
+      workflows, which fanflow does not support yet — called from workflow code, this
+      raises `ChildWorkflowsNotSupportedError` (the calling workflow fails).
+
+    fanflow's extras: `task_queue=`, and `Client.start_workflow`'s keyword options.
+    """
+    from worker_sdk import workflow as workflow_module
+
+    if workflow_module.in_workflow():
+        raise workflow_module.ChildWorkflowsNotSupportedError(workflow)
+    if not isinstance(wait, bool):
+        raise TypeError(f"execute_workflow(wait=...) must be True or False, got {wait!r}")
+    _check_parent_close_policy(parent_close_policy)
     task_queue = task_queue or _settings.get("task_queue") or DEFAULT_TASK_QUEUE
-    address = _settings.get("address") or os.environ.get("FANFLOW_ADDRESS")
+    start = dict(kwargs, id=id, execution_id=execution_id, execution_timeout=execution_timeout, task_queue=task_queue)
+    address = _address()
     if address:
-        client = await Client.connect(address, namespace=_settings.get("namespace") or os.environ.get("FANFLOW_NAMESPACE", DEFAULT_NAMESPACE), api_key=_settings.get("api_key"))
+        client = await Client.connect(address, namespace=_namespace(), api_key=_settings.get("api_key"))
         try:
-            return await client.execute_workflow(workflow, params, id=id, task_queue=task_queue, **kwargs)
-        finally:
+            handle = await client.start_workflow(workflow, params, **start)
+        except BaseException:
             await client.close()
+            raise
+        handle._on_done = client.close
+        return await _result_or_handle(handle, wait)
     loop = asyncio.get_running_loop()
     session = _sessions.setdefault(loop, _EmbeddedSession())
     client = await session.acquire(task_queue)
-    try:
-        return await client.execute_workflow(workflow, params, id=id, task_queue=task_queue, **kwargs)
-    finally:
+
+    async def release() -> None:
         await session.release()
         if session.users == 0:
             _sessions.pop(loop, None)
+
+    try:
+        handle = await client.start_workflow(workflow, params, **start)
+    except BaseException:
+        await release()
+        raise
+    handle._on_done = release
+    return await _result_or_handle(handle, wait)
+
+
+async def _result_or_handle(handle: Any, wait: bool) -> Any:
+    if not wait:
+        return handle
+    try:
+        return await handle.result()
+    finally:
+        await handle._done()  # also when the wait itself was cancelled
+
+
+def _check_parent_close_policy(policy: Any) -> None:
+    from worker_sdk.workflow import ParentClosePolicy
+
+    if policy is not None and not isinstance(policy, ParentClosePolicy):
+        raise TypeError(f"execute_workflow(parent_close_policy=...) must be a workflows.ParentClosePolicy, got {policy!r}")

@@ -12,9 +12,29 @@ Two families:
   is treated as a bug: ``WorkflowInstance.activate`` re-raises it, the worker fails the
   *workflow task*, and the task is retried (after a fix is deployed it succeeds).
   This mirrors Temporal's Python SDK.
+
+The seed system's names (``mistralai.workflows.exceptions``) live here too:
+
+* ``WorkflowError(message, *details, type=None, non_retryable=False, next_retry_delay=None)`` —
+  an ``ApplicationError``: raised in an activity it fails the attempt (``non_retryable=True``
+  stops the retries); raised in workflow code it fails the workflow with its message and type
+  (the failure's type is ``type`` or ``"WorkflowError"``), which the client's
+  ``WorkflowFailureError`` carries (``.cause`` is the rebuilt ``ApplicationError``).
+* ``WorkflowsException(message, status=500, code=ErrorCode..., type=...)`` with ``ErrorCode``: the
+  seed's structured error. Raised in an activity it is an ordinary (retryable) failure (type: the
+  class name) whose details carry ``code``/``status``/``type``; the client's
+  ``WorkflowFailureError`` is itself a ``WorkflowsException`` whose ``code``/``status`` are those of
+  the ``WorkflowsException`` that caused the failure (else ``EXECUTION_ERROR`` / 500), so the seed's
+  ``except WorkflowsException as e: e.code`` around ``execute_workflow`` works.
+* ``ActivityError`` (fanflow's own, above; the seed re-exports Temporal's) and
+  ``NotInTemporalContextError`` (raised by fanflow's in-workflow / in-activity helpers that need
+  a running workflow or activity).
 """
 from __future__ import annotations
 
+import datetime
+import enum
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -98,9 +118,148 @@ class ActivityError(FailureError):
             self.__cause__ = cause
 
 
-class WorkflowFailureError(FailureError):
+class ErrorCode(str, enum.Enum):
+    """The seed's structured error codes (``WorkflowsException.code``); the values are the
+    seed's strings."""
+
+    EXECUTION_ERROR = "execution_error"
+    TEMPORAL_ERROR = "temporal_error"
+    TEMPORAL_SERVICE_ERROR = "temporal_service_error"
+    TEMPORAL_CONNECTION_ERROR = "temporal_connection_error"
+    ACTIVITY_DEFINITION_ERROR = "activity_definition_error"
+    ACTIVITY_NOT_FOUND_ERROR = "activity_not_found_error"
+    INVALID_ARGUMENTS_ERROR = "invalid_arguments_error"
+    ACTIVITY_NOT_MODULE_LEVEL = "activity_not_module_level"
+    ACTIVITY_RESERVED_NAME = "activity_reserved_name"
+    TOOL_ARGUMENT_ERROR = "tool_argument_error"
+    RATE_LIMIT_ERROR = "rate_limit_error"
+    STICKY_WORKER_SESSION_MISSING = "sticky_worker_session_missing"
+    WORKFLOW_DEFINITION_ERROR = "workflow_definition_error"
+    WORKFLOW_DESCRIPTION_ERROR = "workflow_description_error"
+    WORKFLOW_ALREADY_STARTED = "workflow_already_started"
+    WORKFLOW_NOT_FOUND = "workflow_not_found"
+    INVALID_PARAMS_ERROR = "invalid_params_error"
+    WORKFLOW_TIMEOUT_ERROR = "workflow_timeout_error"
+    WORKFLOW_SIGNAL_DEFINITION_ERROR = "workflow_signal_definition_error"
+    WORKFLOW_UPDATE_DEFINITION_ERROR = "workflow_update_definition_error"
+    WORKFLOW_QUERY_ERROR = "workflow_query_error"
+    WORKER_REGISTRATION_ERROR = "worker_registration_error"
+    WORKER_RUNTIME_CONFIG_ERROR = "worker_runtime_config_error"
+    AGENT_EXECUTION_ERROR = "agent_execution_error"
+    IN_MEMORY_CACHE_ERROR = "in_memory_cache_error"
+    REJECTED_QUERY_ERROR = "rejected_query_error"
+    UNSERIALIZABLE_PAYLOAD_ERROR = "unserializable_payload_error"
+    BLOB_STORAGE_CONFIG_ERROR = "blob_storage_config_error"
+    INPUT_SIZE_EXCEEDED_ERROR = "input_size_exceeded_error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_TRANSIENT_STATUSES = frozenset({HTTPStatus.BAD_GATEWAY, HTTPStatus.GATEWAY_TIMEOUT, HTTPStatus.SERVICE_UNAVAILABLE})
+
+
+class WorkflowsException(Exception):
+    """The seed's structured error: a message with an HTTP ``status``, an ``ErrorCode`` and a
+    ``type`` string. ``str()`` gives ``"type: message (code ..., HTTP status ...)"``;
+    ``.message`` the bare message."""
+
+    def __init__(
+        self,
+        message: str,
+        status: HTTPStatus | int = HTTPStatus.INTERNAL_SERVER_ERROR,
+        code: "ErrorCode | str" = ErrorCode.EXECUTION_ERROR,
+        type: str = "invalid_request_error",
+        logging_message: str | None = None,
+        logging_properties: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = _http_status(status)
+        self.code = _error_code(code)
+        self.type = type
+        self.logging_message = logging_message
+        self.logging_properties = logging_properties or {}
+
+    def is_transient(self) -> bool:
+        """True for statuses that usually pass (502, 503, 504)."""
+        return self.status in _TRANSIENT_STATUSES
+
+    def is_terminal(self) -> bool:
+        return self.status == HTTPStatus.UNAUTHORIZED
+
+    def asdict(self) -> dict[str, str]:
+        return {"object": "Error", "message": self.message, "type": self.type, "code": str(self.code)}
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message} (code {self.code}, HTTP status {int(self.status)})"
+
+
+def _http_status(value: Any) -> HTTPStatus:
+    try:
+        return HTTPStatus(int(value))
+    except (TypeError, ValueError):
+        return HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def _error_code(value: Any) -> "ErrorCode | str":
+    try:
+        return ErrorCode(value)
+    except ValueError:
+        return str(value)  # a code this SDK does not know: kept as given
+
+
+class WorkflowError(ApplicationError):
+    """The seed's workflow error (there a subclass of Temporal's ``ApplicationError``; here of
+    fanflow's). ``details`` are kept as a tuple (sent as a JSON list). ``next_retry_delay`` and
+    ``category`` are accepted and kept on the exception, but history's retry policy decides the
+    delay before the next attempt (not yet overridable per failure)."""
+
+    def __init__(
+        self,
+        message: str,
+        *details: Any,
+        type: str | None = None,
+        non_retryable: bool = False,
+        next_retry_delay: datetime.timedelta | None = None,
+        category: Any = None,
+    ) -> None:
+        if next_retry_delay is not None and not isinstance(next_retry_delay, datetime.timedelta):
+            raise TypeError(f"next_retry_delay must be a datetime.timedelta, not {next_retry_delay.__class__.__name__}")
+        super().__init__(message, type=type, non_retryable=non_retryable, details=tuple(details) if details else None)
+        self.next_retry_delay = next_retry_delay
+        self.category = category
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self.message!r}, type={self.type!r}, non_retryable={self.non_retryable})"
+
+
+class NotInTemporalContextError(WorkflowError, RuntimeError):
+    """Code that needs a running workflow or activity was called outside both (the seed's
+    name, kept so seed programs that catch it still do; also a ``RuntimeError``, what
+    fanflow's in-workflow functions raise outside a workflow)."""
+
+    def __init__(self, message: str = "Not in a workflow or activity context: this function must be called from within a workflow or activity.") -> None:
+        super().__init__(message)
+
+
+class DependencyError(ApplicationError):
+    """A ``Depends(provider)`` of an activity could not be provided (the provider raised).
+    Fails the activity attempt (retried as the activity's policy says); the message names the
+    activity, the parameter and the provider."""
+
+    def __init__(self, message: str, *, activity: str, parameter: str, provider: str) -> None:
+        super().__init__(message, type="DependencyError")
+        self.activity = activity
+        self.parameter = parameter
+        self.provider = provider
+
+
+class WorkflowFailureError(FailureError, WorkflowsException):
     """Client side: the workflow run failed. The message includes the cause chain;
-    ``cause`` is the rebuilt exception, ``failure`` the proto.
+    ``cause`` is the rebuilt exception, ``failure`` the proto. It is also a seed
+    ``WorkflowsException``: ``code`` / ``status`` are those of the ``WorkflowsException`` that
+    caused the failure when one did, else ``ErrorCode.EXECUTION_ERROR`` / 500.
 
     ``WorkflowFailureError(failure, workflow_id=..., run_id=...)`` builds the message;
     ``WorkflowFailureError("message", failure=failure)`` uses the given one.
@@ -138,6 +297,34 @@ class WorkflowFailureError(FailureError):
         self.run_id = run_id
         self.cause = exception_from_failure(failure)
         self.__cause__ = self.cause
+        seed = _seed_exception_fields(failure)
+        if seed is not None:
+            self.code = _error_code(seed.get("code", ErrorCode.EXECUTION_ERROR))
+            self.status = _http_status(seed.get("status", HTTPStatus.INTERNAL_SERVER_ERROR))
+            self.type = str(seed.get("type", self.type))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _seed_exception_fields(failure: "common_pb2.Failure") -> dict[str, Any] | None:
+    """The ``code``/``status``/``type`` a ``WorkflowsException`` left in the details of a failure
+    of its chain (the first one found), else ``None``."""
+    from .converter import from_payload
+
+    f = failure
+    for _ in range(20):
+        if f.HasField("details") and f.details.data:
+            try:
+                details = from_payload(f.details)
+            except Exception:
+                details = None
+            if isinstance(details, dict) and isinstance(details.get("workflows_exception"), dict):
+                return details["workflows_exception"]
+        if not f.HasField("cause"):
+            return None
+        f = f.cause
+    return None
 
 
 class NonDeterminismError(FanflowSDKError):

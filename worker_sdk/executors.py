@@ -274,7 +274,9 @@ class _ReadSpec(BaseModel):
     end: int
 
 
-@activity_module.activity(name=READ_RESULTS_ACTIVITY)
+# Unlimited attempts: reading stored results must not give up on a passing fault (the
+# seed-default 3 attempts would fail a finished executor's workflow).
+@activity_module.activity(name=READ_RESULTS_ACTIVITY, retry_policy=activity_module.RetryPolicy(maximum_attempts=0))
 async def read_results(spec: _ReadSpec) -> dict:
     """One page of stored results ``{"next": index after the page, "values": [JSON, ...]}``,
     at most ``PAGE_BYTES`` of results (at least one)."""
@@ -482,11 +484,13 @@ class _CallShape:
 
 
 async def _call_directly(defn: ActivityDefinition, kwargs: dict[str, Any]) -> Any:
-    """Run the activity's function here (worker side, or outside a workflow)."""
-    if defn.is_async:
-        return await defn.fn(**kwargs)
-    ctx = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(ctx.run, defn.fn, **kwargs))
+    """Run the activity's function here (worker side, or outside a workflow), with its
+    ``Depends`` values (the worker's, or entered for this call)."""
+    async with defn.injected((), kwargs) as injected:
+        if defn.is_async:
+            return await defn.fn(**kwargs, **injected)
+        ctx = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(ctx.run, defn.fn, **kwargs, **injected))
 
 
 async def _run_activity(defn: ActivityDefinition, kwargs: dict[str, Any], sink: tuple[str, int] | None = None) -> Any:
@@ -730,7 +734,8 @@ async def _offset_group(spec: _OffsetGroupSpec, lookup: Callable[[str], Activity
         # The user's functions run with their own context: their heartbeats must not
         # overwrite the group's progress record.
         child_info = dataclasses.replace(info, heartbeat_details=None)
-        ctx = ActivityContext(info=dataclasses.replace(child_info, activity_type=fetch.name), heartbeat=None)
+        deps = parent.dependencies if parent is not None else None  # the worker's Depends values
+        ctx = ActivityContext(info=dataclasses.replace(child_info, activity_type=fetch.name), heartbeat=None, dependencies=deps)
         if parent is not None:
             ctx.cancel_requested = parent.cancel_requested
         where = f"item at index {idx} (from {fetch.name!r})"
@@ -743,7 +748,7 @@ async def _offset_group(spec: _OffsetGroupSpec, lookup: Callable[[str], Activity
             kwargs = shape.validate(shape.raw_kwargs(converter.to_jsonable(item), spec.extra_params, where), where)
         except ValueError as exc:
             raise ApplicationError(str(exc), type="InvalidItem", non_retryable=True) from None
-        with ActivityContext(info=dataclasses.replace(child_info, activity_type=process.name), heartbeat=None).activate():
+        with ActivityContext(info=dataclasses.replace(child_info, activity_type=process.name), heartbeat=None, dependencies=deps).activate():
             result = await _call_directly(process, kwargs)
         if writer is not None:
             writer.add(idx, result)

@@ -7,6 +7,8 @@ task); a task for a run that is not cached replays the full history. With
 
 Activities: run concurrently up to `max_concurrent_activities`; the worker
 polls only when it has a free slot, so it never takes a task it cannot start.
+Their `Depends(provider)` values are entered once per worker (on first use) and
+exited when it shuts down (`worker_sdk.dependencies`).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from worker_sdk import activity as activity_module
 from worker_sdk import converter
 from worker_sdk import workflow as workflow_module
 from worker_sdk._instance import WorkflowInstance
+from worker_sdk.dependencies import DependencyScope
 from worker_sdk.executors import bind_offset_group
 from worker_sdk.client import DEFAULT_TASK_QUEUE, Client
 from worker_sdk.exceptions import (
@@ -98,6 +101,7 @@ class Worker:
         self._cache: OrderedDict[str, WorkflowInstance] = OrderedDict()
         self._run_locks: dict[str, asyncio.Lock] = {}
         self._activity_slots = asyncio.Semaphore(max_concurrent_activities)
+        self.dependencies = DependencyScope()  # Depends values: one per provider, for the worker's lifetime
         # One token at most: starts evenly spaced, no burst beyond the pollers' turns in hand.
         self._activity_rate = TokenBucket(max_activities_per_second, burst=1) if max_activities_per_second else None
         self._tasks: set[asyncio.Task] = set()
@@ -139,6 +143,10 @@ class Worker:
         for instance in self._cache.values():
             instance.close()
         self._cache.clear()
+        try:
+            await self.dependencies.aclose()  # the activities are done with them
+        except Exception as exc:  # noqa: BLE001 - a provider's cleanup failing must not stop the shutdown
+            log.warning("a dependency's cleanup failed", error=f"{type(exc).__name__}: {exc}")
 
     async def run(self) -> None:
         """Run until cancelled."""
@@ -230,7 +238,7 @@ class Worker:
             return None
         closing = any(c.command_type in CLOSING_COMMANDS for c in commands)
         sticky = self.max_cached_workflows > 0 and not closing
-        reserved = await self._reserve_eager_activities(commands)
+        reserved = await self._reserve_eager_activities(commands, instance.local_activity_ids)
         request = ws.RespondWorkflowTaskCompletedRequest(
             namespace=self.client.namespace, task_token=task.task_token, commands=commands, identity=self.identity,
             return_new_workflow_task=sticky and not self._stopping,
@@ -257,17 +265,20 @@ class Worker:
             instance.close()
         return response.workflow_task if response.HasField("workflow_task") else None
 
-    async def _reserve_eager_activities(self, commands: list[common_pb2.Command]) -> int:
+    async def _reserve_eager_activities(self, commands: list[common_pb2.Command], local_ids: frozenset[str] | set[str] = frozenset()) -> int:
         """Ask history to hand us, in its reply, the activities we can start right away:
         ours to run (same task queue, registered here) and within our free slots. Each one
-        holds a slot from now on; the caller releases the ones history did not grant."""
+        holds a slot from now on; the caller releases the ones history did not grant.
+
+        Activities the workflow scheduled inside ``run_activities_locally()`` (``local_ids``)
+        are asked for first, and even when this worker's eager execution is disabled."""
         reserved = 0
-        if self._stopping or not self.eager_activities:
+        if self._stopping or not (self.eager_activities or local_ids):
             return 0
-        for command in commands:
-            if command.command_type != common_pb2.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
-                continue
-            attrs = command.schedule_activity_task
+        schedules = [c.schedule_activity_task for c in commands if c.command_type == common_pb2.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK]
+        local = [a for a in schedules if a.activity_id in local_ids]
+        others = [a for a in schedules if a.activity_id not in local_ids] if self.eager_activities else []
+        for attrs in local + others:
             if attrs.task_queue.name not in ("", self.task_queue) or attrs.activity_type.name not in self.activities:
                 continue
             if self._activity_slots.locked():
@@ -341,18 +352,21 @@ class Worker:
                 raise ApplicationError(f"activity type {task.activity_type.name!r} is not registered on worker {self.identity} (known: {sorted(self.activities)})", type="ActivityNotRegistered")
             args, kwargs = definition.decode_input(task.input)
             context = activity_module.ActivityContext(
-                info=activity_module.ActivityInfo.from_poll_response(task, namespace=namespace), heartbeat=heartbeats.record, client=self.client
+                info=activity_module.ActivityInfo.from_poll_response(task, namespace=namespace), heartbeat=heartbeats.record,
+                client=self.client, dependencies=self.dependencies,
             )
             heartbeats.context = context
             with context.activate():
-                if definition.is_async:
-                    # its own task, so a cancel request cancels the activity, not this wrapper
-                    running = asyncio.ensure_future(definition.fn(*args, **kwargs))
-                    heartbeats.running = running
-                    result = await running
-                else:
-                    ctx = contextvars.copy_context()
-                    result = await asyncio.get_running_loop().run_in_executor(None, functools.partial(ctx.run, definition.fn, *args, **kwargs))
+                async with definition.injected(args, kwargs, self.dependencies) as injected:
+                    if definition.is_async:
+                        # its own task, so a cancel request cancels the activity, not this wrapper
+                        running = asyncio.ensure_future(definition.fn(*args, **kwargs, **injected))
+                        heartbeats.running = running
+                        result = await running
+                    else:
+                        ctx = contextvars.copy_context()
+                        call = functools.partial(ctx.run, definition.fn, *args, **kwargs, **injected)
+                        result = await asyncio.get_running_loop().run_in_executor(None, call)
             payload = converter.to_payload(result)
             if payload.ByteSize() > MAX_PAYLOAD_BYTES:
                 raise ApplicationError(

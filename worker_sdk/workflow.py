@@ -1,39 +1,60 @@
-"""Workflows: ``@workflow.define``, ``@workflow.entrypoint``, the registry, and the API that
-workflow code calls while it runs (``now``, ``sleep``, ``info``, ``uuid4``, ``random``,
-``continue_as_new``, ``record_marker``, ``in_workflow``, ``is_replaying``).
+"""Workflows: ``@workflow.define``, ``@workflow.entrypoint``, the handler decorators
+(``signal``, ``query``, ``update``), the registry, and the API that workflow code calls while
+it runs (``now``, ``sleep``, ``wait_condition``, ``info``, ``uuid4``, ``random``,
+``continue_as_new``, ``should_continue_as_new``, ``record_marker``, ``in_workflow``,
+``is_replaying``, ``unsafe``).
 
-    @workflows.workflow.define(name="concurrency_workflow")
+    @workflows.workflow.define(name="concurrency_workflow", execution_timeout=timedelta(minutes=30))
     class ConcurrencyWorkflow:
+        @workflows.workflow.signal(name="pause", description="stop scheduling new items")
+        def pause(self, reason: str, until: int | None = None) -> None: ...
+
         @workflows.workflow.entrypoint
         async def run(self, params: Input) -> list[dict]:
             ...
 
 The in-workflow functions raise ``RuntimeError`` when called outside workflow code
-(``in_workflow()`` excepted).
+(``in_workflow()`` and ``should_continue_as_new()`` excepted).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import difflib
+import enum
+import functools
 import inspect
+import math
 import random as _random_module
+import re
 import uuid as _uuid_module
-from typing import TYPE_CHECKING, Any, Callable, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, TypeVar
 
 from protos import common_pb2
 
 from . import converter
 from ._loop import current_instance
-from .exceptions import ContinueAsNewError, UnknownWorkflowTypeError
+from .exceptions import ApplicationError, ContinueAsNewError, NotInTemporalContextError, UnknownWorkflowTypeError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pydantic import BaseModel
+
     from ._instance import WorkflowInstance
+    from .schedules import ScheduleDefinition
 
 __all__ = [
     "define",
     "entrypoint",
+    "signal",
+    "query",
+    "update",
     "WorkflowDefinition",
+    "HandlerDefinition",
     "WorkflowInfo",
+    "ChildWorkflowsNotSupportedError",
+    "ParentClosePolicy",
+    "DEFAULT_EXECUTION_TIMEOUT",
     "get_workflow",
     "get_definition",
     "all_workflows",
@@ -41,19 +62,89 @@ __all__ = [
     "now",
     "time",
     "sleep",
+    "wait_condition",
     "uuid4",
     "random",
     "continue_as_new",
+    "should_continue_as_new",
+    "execute_workflow",
     "record_marker",
     "in_workflow",
     "is_replaying",
+    "unsafe",
+    "get_execution_id",
 ]
 
 C = TypeVar("C", bound=type)
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: The seed's default ``execution_timeout`` of ``@workflow.define``.
+DEFAULT_EXECUTION_TIMEOUT = datetime.timedelta(hours=1)
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+_MAX_NAME_LENGTH = 128
+
+
+def timeout_seconds(value: Any, option: str) -> float | None:
+    """``value`` (a ``timedelta`` or seconds, or ``None``) as positive seconds; a bad value
+    raises naming ``option``."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise TypeError(f"{option} must be a timedelta or a number of seconds, got {type(value).__name__} {value!r}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{option} must be a positive duration, got {value!r}")
+    return seconds
+
 
 # ------------------------------------------------------------- definitions
+
+
+@dataclasses.dataclass(frozen=True)
+class HandlerDefinition:
+    """A ``@workflow.signal`` / ``query`` / ``update`` method of a workflow class."""
+
+    kind: str  # "signal" | "query" | "update"
+    name: str
+    description: str | None
+    method_name: str
+    fn: Callable[..., Any]  # the function in the class body (takes self)
+
+    @property
+    def signature(self) -> inspect.Signature:
+        return converter.signature_of(self.fn)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(self.signature.parameters)
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.fn)
+
+    def decode_args(self, payload: common_pb2.Payload | None) -> tuple[list[Any], dict[str, Any]]:
+        """The handler's arguments from a signal's (or query's, update's) payload: an object
+        keyed by parameter name (``{"name": "ann", "priority": 2}``), or for a handler with one
+        parameter also its bare value. Extra keys go to ``**kwargs`` when the handler has one.
+        No value (``null``) for a handler whose parameters all have defaults: the defaults."""
+        no_value = payload is None or not payload.data or payload.data.strip() == b"null"
+        if no_value and all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in self.signature.parameters.values()):
+            return [], {}
+        return converter.decode_params(self.fn, payload)
+
+    def input_schema(self) -> dict[str, Any]:
+        from ._schemas import json_schema, params_model
+
+        model = params_model(self.method_name, self.signature, converter.type_hints_of(self.fn))
+        return json_schema(model, f"the parameters of {self.kind} handler {self.name!r}") or {}
+
+    def output_schema(self) -> dict[str, Any] | None:
+        from ._schemas import json_schema, result_model
+
+        return json_schema(result_model(self.method_name, converter.type_hints_of(self.fn)), f"the result of {self.kind} handler {self.name!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +154,8 @@ class WorkflowDefinition:
     ``run_fn`` is the (unbound) entrypoint function, ``run_name`` its attribute name,
     ``signature`` its signature without ``self``, ``param_types`` the parameters' type hints
     and ``return_type`` its return hint (``Any`` when not annotated) — the client decodes
-    the workflow's result with ``decode_result``.
+    the workflow's result with ``decode_result``. ``signals`` / ``queries`` / ``updates`` map
+    handler names to ``HandlerDefinition``. The remaining fields are ``define``'s options.
     """
 
     name: str
@@ -72,11 +164,25 @@ class WorkflowDefinition:
     run_name: str
     signature: inspect.Signature
     type_hints: dict[str, Any]
-    signals: dict[str, str] = dataclasses.field(default_factory=dict)  # signal name -> handler method name
+    signals: dict[str, HandlerDefinition] = dataclasses.field(default_factory=dict)
+    queries: dict[str, HandlerDefinition] = dataclasses.field(default_factory=dict)
+    updates: dict[str, HandlerDefinition] = dataclasses.field(default_factory=dict)
+    description: str | None = None
+    display_name: str | None = None
+    is_technical: bool = False
+    enforce_determinism: bool = True
+    execution_timeout: datetime.timedelta | None = DEFAULT_EXECUTION_TIMEOUT
+    on_behalf_of: bool = False
+    search_keys: tuple[str, ...] = ()
+    schedules: tuple["ScheduleDefinition", ...] = ()
 
     @property
     def param_types(self) -> dict[str, Any]:
         return {n: self.type_hints.get(n, Any) for n in self.signature.parameters}
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(self.signature.parameters)
 
     @property
     def return_type(self) -> Any:
@@ -86,15 +192,49 @@ class WorkflowDefinition:
         """The StartWorkflowExecution input for ``run(*args, **kwargs)``."""
         return converter.encode_args(self.signature, args, kwargs)
 
+    def bind_params(self, params: Any) -> dict[str, Any]:
+        """The entrypoint's arguments (by name) for one ``params`` object, by the seed's rule
+        (``converter.bind_params``); ``TypeError`` names missing and unexpected names."""
+        return converter.bind_params(self.signature, self.type_hints, params, what=f"workflow {self.name!r}")
+
+    def encode_params(self, params: Any) -> common_pb2.Payload:
+        """The StartWorkflowExecution input for ``execute_workflow(cls, params=...)``."""
+        return converter.to_payload(self.bind_params(params))
+
     def decode_input(self, payload: common_pb2.Payload | None) -> tuple[list[Any], dict[str, Any]]:
-        return converter.decode_args(self.run_fn, payload)
+        """The entrypoint's arguments from a start's input: keyed by parameter name (what this
+        client sends), or any value a seed-style client sent (``converter.decode_params``)."""
+        return converter.decode_params(self.run_fn, payload)
 
     def decode_result(self, payload: common_pb2.Payload | None) -> Any:
-        """Decode a WorkflowExecutionCompleted result with the entrypoint's return hint."""
+        """Decode a WorkflowExecutionCompleted result with the entrypoint's return hint. A
+        workflow that returned ``None`` gives ``None`` whatever the hint (as the seed does)."""
+        if payload is None or not payload.data or payload.data.strip() == b"null":
+            return None
         return converter.from_payload(payload, self.return_type)
+
+    @functools.cached_property
+    def input_model(self) -> type["BaseModel"]:
+        """The entrypoint's input as a pydantic model (the seed's rule, see ``_schemas``)."""
+        from ._schemas import params_model
+
+        return params_model(self.run_fn.__name__, self.signature, self.type_hints)
+
+    @functools.cached_property
+    def output_model(self) -> type["BaseModel"] | None:
+        from ._schemas import result_model
+
+        return result_model(self.run_fn.__name__, self.type_hints)
+
+    def metadata(self) -> common_pb2.WorkflowMetadata:
+        """What the client sends as ``StartWorkflowExecutionRequest.metadata``."""
+        return common_pb2.WorkflowMetadata(
+            display_name=self.display_name or "", description=self.description or "", is_technical=self.is_technical
+        )
 
 
 _REGISTRY: dict[str, WorkflowDefinition] = {}
+_BY_ENTRYPOINT: dict[Callable[..., Any], dict[type, WorkflowDefinition]] = {}  # run_fn -> the classes using it
 
 
 def entrypoint(fn: Any = None) -> Any:
@@ -108,47 +248,212 @@ def entrypoint(fn: Any = None) -> Any:
     return fn
 
 
-def signal(fn: Any = None, *, name: str | None = None) -> Any:
-    """Mark a workflow method as the handler of a signal (``@workflow.signal`` or
-    ``@workflow.signal(name="approve")``; the default name is the method's name). The handler
-    takes no argument or one (the value ``handle.signal(name, value)`` sent, decoded with its
-    type hint); it may be ``async`` (it then runs as a task of the workflow, so it can await
-    activities). Signals are applied in the order history recorded them, on every replay."""
-    if fn is None:
-        return lambda f: signal(f, name=name)
-    if not callable(fn):
-        raise TypeError(f"@workflow.signal decorates a method, not {fn!r}")
-    params = [p for p in list(inspect.signature(fn).parameters.values())[1:] if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if sum(1 for p in params if p.default is p.empty) > 1:
-        raise TypeError(f"signal handler {fn.__qualname__} takes at most one argument (the signal's value)")
-    if name is not None and (not isinstance(name, str) or not name):
-        raise TypeError("workflow.signal(name=...) must be a non-empty string")
-    fn.__fanflow_signal__ = name or fn.__name__
+# ------------------------------------------------------------ handlers
+
+
+@dataclasses.dataclass(frozen=True)
+class _HandlerMark:
+    kind: str
+    name: str | None
+    description: str | None
+
+
+def _handler_decorator(kind: str, name: Any, description: Any) -> Any:
+    if callable(name) and not isinstance(name, str) and description is None:
+        return _mark_handler(kind, name, None, None)  # bare: @workflow.signal
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise TypeError(f"workflow.{kind}(name=...) must be a non-empty string, got {name!r}")
+    if description is not None and not isinstance(description, str):
+        raise TypeError(f"workflow.{kind}(description=...) must be a string, got {type(description).__name__}")
+    return lambda fn: _mark_handler(kind, fn, name, description)
+
+
+def _mark_handler(kind: str, fn: Any, name: str | None, description: str | None) -> Any:
+    if not inspect.isfunction(fn):
+        raise TypeError(f"@workflow.{kind} decorates a method of a workflow class, not {fn!r}")
+    existing = getattr(fn, "__fanflow_handler__", None)
+    if existing is not None:
+        raise TypeError(f"{fn.__qualname__} is already a {existing.kind} handler; a method handles one kind of message")
+    if kind == "query" and inspect.iscoroutinefunction(fn):
+        raise TypeError(f"query handler {fn.__qualname__} must be a plain `def` (queries read state, they cannot wait), not `async def`")
+    if kind in ("query", "update") and converter.type_hints_of(fn).get("return", ...) in (None, type(None)):
+        raise TypeError(f"{kind} handler {fn.__qualname__} must return a value (its annotation is `-> None`)")
+    fn.__fanflow_handler__ = _HandlerMark(kind, name, description)
     return fn
 
 
-async def wait_condition(condition: Callable[[], bool], timeout: float | datetime.timedelta | None = None) -> None:
-    """Wait until ``condition()`` is true (checked whenever the workflow is idle within a
-    workflow task, e.g. after a signal handler ran). With ``timeout``, a durable timer bounds
-    the wait and ``asyncio.TimeoutError`` is raised when it fires first."""
-    inst = _instance("wait_condition()")
-    if isinstance(timeout, datetime.timedelta):
-        timeout = timeout.total_seconds()
-    await inst.wait_condition(condition, timeout)
+def signal(name: Any = None, description: str | None = None) -> Any:
+    """Mark a workflow method as the handler of a signal: ``@workflow.signal``,
+    ``@workflow.signal()`` or ``@workflow.signal(name="approve", description="...")`` (the
+    default name is the method's name).
+
+    The handler takes any parameters. A client sends one value: an object keyed by parameter
+    name (``handle.signal("add", {"message": "hi", "priority": 2})``, or a pydantic model with
+    those fields) is spread onto them; a handler with one parameter may also get that value
+    bare (``handle.signal("approve", "ops")``); extra keys go to ``**kwargs`` if it has one. It
+    may be ``async`` (it then runs as a task of the workflow, so it can await activities).
+    Signals are applied in the order history recorded them, on every replay. A signal whose
+    value does not fit the handler is dropped with a warning (as Temporal's SDK does)."""
+    return _handler_decorator("signal", name, description)
 
 
-def define(name: Any = None) -> Any:
-    """Class decorator registering a workflow (``@workflow.define(name=...)``; bare
-    ``@workflow.define`` works too). The class needs exactly one ``@workflow.entrypoint``
-    method and a constructor without required arguments."""
-    if isinstance(name, type):
-        return define()(name)
-    if name is not None and not isinstance(name, str):
-        raise TypeError("workflow.define(name=...) must be a string")
+def query(name: Any = None, description: str | None = None) -> Any:
+    """Mark a workflow method (a plain ``def`` that returns a value) as a query handler.
+
+    fanflow records queries on the workflow's definition (``WorkflowDefinition.queries``,
+    ``get_workflow_definition``); answering them from a client comes in a later issue."""
+    return _handler_decorator("query", name, description)
+
+
+def update(name: Any = None, description: str | None = None) -> Any:
+    """Mark a workflow method (``def`` or ``async def``, returning a value) as an update handler.
+
+    fanflow records updates on the workflow's definition (``WorkflowDefinition.updates``,
+    ``get_workflow_definition``); sending them from a client comes in a later issue."""
+    return _handler_decorator("update", name, description)
+
+
+def _collect_handlers(cls: type) -> dict[str, dict[str, HandlerDefinition]]:
+    """Every handler of the class and its bases, by kind then name (a subclass's method of
+    the same attribute name replaces its base's). Two handlers of one kind may not share a name."""
+    by_attr: dict[str, tuple[_HandlerMark, Callable[..., Any]]] = {}
+    for klass in reversed(cls.__mro__):
+        for attr, value in vars(klass).items():
+            mark = getattr(value, "__fanflow_handler__", None)
+            if isinstance(mark, _HandlerMark):
+                by_attr[attr] = (mark, value)
+            elif attr in by_attr and callable(value):
+                del by_attr[attr]  # overridden without a decorator: no longer a handler
+    handlers: dict[str, dict[str, HandlerDefinition]] = {"signal": {}, "query": {}, "update": {}}
+    for attr, (mark, fn) in by_attr.items():
+        name = mark.name or attr
+        same_kind = handlers[mark.kind]
+        if name in same_kind:
+            raise ValueError(
+                f"workflow class {cls.__qualname__}: {mark.kind} {name!r} has two handlers "
+                f"({same_kind[name].method_name}, {attr}); give one of them another name"
+            )
+        same_kind[name] = HandlerDefinition(mark.kind, name, mark.description, attr, fn)
+    return handlers
+
+
+# ------------------------------------------------------------ define
+
+
+_DEFINE_OPTIONS = (
+    "name",
+    "workflow_description",
+    "schedules",
+    "workflow_display_name",
+    "is_technical",
+    "enforce_determinism",
+    "execution_timeout",
+    "on_behalf_of",
+    "search_keys",
+)
+
+
+def _check_bool(value: Any, option: str, *, optional: bool = False) -> None:
+    if not isinstance(value, bool) and not (optional and value is None):
+        allowed = "True, False or None" if optional else "True or False"
+        raise TypeError(f"workflow.define({option}=...) must be {allowed}, got {value!r}")
+
+
+def _check_text(value: Any, option: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"workflow.define({option}=...) must be a string, got {type(value).__name__}")
+    if isinstance(value, str) and not value.strip():
+        raise ValueError(f"workflow.define({option}=...) must not be empty (leave it out instead)")
+
+
+def _check_schedules(schedules: Any) -> tuple["ScheduleDefinition", ...]:
+    from pydantic import ValidationError
+
+    from .schedules import ScheduleDefinition
+
+    if schedules is None:
+        return ()
+    if isinstance(schedules, (str, bytes, dict)) or not isinstance(schedules, (list, tuple)):
+        raise TypeError(f"workflow.define(schedules=...) must be a list of workflows.Schedule, got {type(schedules).__name__}")
+    out = []
+    for i, item in enumerate(schedules):
+        try:
+            # an instance is checked again: its fields may have been set after it was built
+            out.append(ScheduleDefinition.model_validate(item.model_dump() if isinstance(item, ScheduleDefinition) else item))
+        except ValidationError as exc:
+            problems = converter.describe_validation_error(exc)
+            raise ValueError(f"workflow.define(schedules=...): schedules[{i}] is not a valid schedule: {problems}") from None
+    return tuple(out)
+
+
+def define(
+    name: Any = None,
+    workflow_description: str | None = None,
+    schedules: list["ScheduleDefinition"] | None = None,
+    workflow_display_name: str | None = None,
+    is_technical: bool = False,
+    enforce_determinism: bool | None = None,
+    execution_timeout: datetime.timedelta | float | None = DEFAULT_EXECUTION_TIMEOUT,
+    on_behalf_of: bool = False,
+    search_keys: list[str] | None = None,
+    **unknown: Any,
+) -> Any:
+    """Class decorator registering a workflow: ``@workflow.define(name=...)``,
+    ``@workflow.define("name")`` or bare ``@workflow.define`` (the name is then the class
+    name). The class needs exactly one ``@workflow.entrypoint`` method and a constructor
+    without required arguments. Options (the seed's, with its defaults), checked here — a bad
+    one raises ``TypeError`` / ``ValueError`` naming it:
+
+    * ``name``: letters, digits, ``_`` and ``-``, at most 128 characters.
+    * ``workflow_description``, ``workflow_display_name``, ``is_technical``: sent with every
+      start as the run's ``WorkflowMetadata`` (history records it).
+    * ``execution_timeout`` (default 1 hour; a ``timedelta`` or seconds; ``None`` = no limit):
+      the default ``workflow_execution_timeout`` of every start of this workflow (across
+      continue-as-new); ``execute_workflow(..., execution_timeout=...)`` overrides it.
+    * ``schedules`` (``workflows.Schedule`` list): validated and stored; fanflow does not
+      start scheduled runs yet.
+    * ``search_keys`` (dot paths into the input, at most 20): validated as the seed does and
+      stored; fanflow does not extract them into searchable metadata yet.
+    * ``on_behalf_of``: stored; fanflow has no user identities to run workflows as. It cannot
+      be combined with ``schedules`` (a scheduled run has no user).
+    * ``enforce_determinism`` (default ``True``): stored. fanflow has no import sandbox;
+      determinism is always checked by replay (changed code fails the workflow task with a
+      non-determinism error), whatever this flag says.
+    """
+    if isinstance(name, type) and not unknown:
+        return define()(name)  # bare @workflow.define
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, _DEFINE_OPTIONS, n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise TypeError(f"workflow.define() got unknown option(s) {', '.join(hints)}; the options are: {', '.join(_DEFINE_OPTIONS)}")
+    if name is not None:
+        if not isinstance(name, str):
+            raise TypeError(f"workflow.define(name=...) must be a string, got {type(name).__name__}")
+        _check_name(name)
+    _check_text(workflow_description, "workflow_description")
+    _check_text(workflow_display_name, "workflow_display_name")
+    _check_bool(is_technical, "is_technical")
+    _check_bool(on_behalf_of, "on_behalf_of")
+    _check_bool(enforce_determinism, "enforce_determinism", optional=True)
+    timeout = timeout_seconds(execution_timeout, "workflow.define(execution_timeout=...)")
+    checked_schedules = _check_schedules(schedules)
+    if on_behalf_of and checked_schedules:
+        raise ValueError("workflow.define(on_behalf_of=True) cannot be combined with schedules: a scheduled run has no user to act for")
+    if search_keys is not None and (isinstance(search_keys, (str, bytes)) or not isinstance(search_keys, (list, tuple))):
+        raise TypeError(f"workflow.define(search_keys=...) must be a list of dot paths, got {type(search_keys).__name__}")
+    if search_keys:
+        from ._search_keys import MAX_SEARCH_KEYS
+
+        if len(search_keys) > MAX_SEARCH_KEYS:
+            raise ValueError(f"workflow.define(search_keys=...): at most {MAX_SEARCH_KEYS} search keys, got {len(search_keys)}")
 
     def decorate(cls: C) -> C:
         if not isinstance(cls, type):
             raise TypeError("@workflow.define decorates a class")
+        workflow_name = name or cls.__name__
+        _check_name(workflow_name)
         found: list[tuple[str, Callable[..., Any]]] = []
         for klass in reversed(cls.__mro__):
             for attr, value in vars(klass).items():
@@ -160,29 +465,53 @@ def define(name: Any = None) -> Any:
                 f"workflow class {cls.__qualname__} must have exactly one @workflow.entrypoint method, found {names or 'none'}"
             )
         run_name, run_fn = found[0]
-        signals: dict[str, str] = {}
-        for klass in reversed(cls.__mro__):
-            for attr, value in vars(klass).items():
-                signal_name = getattr(value, "__fanflow_signal__", None)
-                if signal_name is not None:
-                    signals = {k: v for k, v in signals.items() if v != attr}
-                    if signal_name in signals and signals[signal_name] != attr:
-                        raise ValueError(f"workflow class {cls.__qualname__}: signal {signal_name!r} has two handlers ({signals[signal_name]}, {attr})")
-                    signals[signal_name] = attr
+        handlers = _collect_handlers(cls)
         defn = WorkflowDefinition(
-            name=name or cls.__name__,
+            name=workflow_name,
             cls=cls,
             run_fn=run_fn,
             run_name=run_name,
             signature=converter.signature_of(run_fn),
             type_hints=converter.type_hints_of(run_fn),
-            signals=signals,
+            signals=handlers["signal"],
+            queries=handlers["query"],
+            updates=handlers["update"],
+            description=workflow_description,
+            display_name=workflow_display_name,
+            is_technical=is_technical,
+            enforce_determinism=True if enforce_determinism is None else enforce_determinism,
+            execution_timeout=None if timeout is None else datetime.timedelta(seconds=timeout),
+            on_behalf_of=on_behalf_of,
+            schedules=checked_schedules,
         )
+        if search_keys:
+            from ._search_keys import validate_search_keys
+
+            try:
+                input_model = defn.input_model
+            except TypeError as exc:
+                raise ValueError(f"workflow.define(search_keys=...): {exc}") from None
+            keys = validate_search_keys(input_model, search_keys, workflow_name)
+            defn = dataclasses.replace(defn, search_keys=keys)
+        for i, schedule in enumerate(checked_schedules):
+            try:
+                converter.validate_bound(defn.type_hints, defn.bind_params(schedule.input))
+            except TypeError as exc:
+                raise ValueError(f"workflow.define(schedules=...): schedules[{i}].input does not fit the entrypoint: {exc}") from None
         cls.__fanflow_workflow__ = defn  # type: ignore[attr-defined]
         _REGISTRY[defn.name] = defn
+        _BY_ENTRYPOINT.setdefault(run_fn, {})[cls] = defn
         return cls
 
     return decorate
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > _MAX_NAME_LENGTH or not _NAME_PATTERN.match(name):
+        raise ValueError(
+            f"workflow.define(name=...): {name!r} is not a valid workflow name: use letters, digits, '_' and '-', "
+            f"at most {_MAX_NAME_LENGTH} characters"
+        )
 
 
 def get_workflow(name: str) -> WorkflowDefinition:
@@ -195,15 +524,37 @@ def get_workflow(name: str) -> WorkflowDefinition:
 
 
 def get_definition(workflow: Any) -> WorkflowDefinition:
-    """The definition of a ``@workflow.define`` class, a definition, or a registered name."""
+    """The definition of a ``@workflow.define`` class, of its entrypoint method (Temporal's
+    ``MyWorkflow.run`` style), a definition, or a registered name."""
     if isinstance(workflow, WorkflowDefinition):
         return workflow
     if isinstance(workflow, str):
         return get_workflow(workflow)
-    defn = vars(workflow).get("__fanflow_workflow__") if isinstance(workflow, type) else None
+    if isinstance(workflow, type):
+        defn = vars(workflow).get("__fanflow_workflow__")
+    else:
+        defn = _definition_of_entrypoint(workflow)
     if defn is None:
         raise ValueError(f"{workflow!r} is not a workflow: decorate the class with @workflows.workflow.define()")
     return defn
+
+
+def _definition_of_entrypoint(fn: Any) -> WorkflowDefinition | None:
+    fn = getattr(fn, "__func__", fn)  # a bound method
+    try:
+        users = _BY_ENTRYPOINT.get(fn)
+    except TypeError:  # unhashable
+        return None
+    if not users:
+        return None
+    if len(users) == 1:
+        return next(iter(users.values()))
+    # Inherited by several workflow classes: `Base.run` means the class whose body defines it.
+    for cls, defn in users.items():
+        if f"{cls.__qualname__}.{fn.__name__}" == fn.__qualname__:
+            return defn
+    names = sorted(d.name for d in users.values())
+    raise ValueError(f"{fn.__qualname__} is the entrypoint of several workflows ({', '.join(names)}): pass the workflow class instead")
 
 
 def all_workflows() -> dict[str, WorkflowDefinition]:
@@ -240,7 +591,7 @@ class WorkflowInfo:
 def _instance(what: str) -> "WorkflowInstance":
     inst = current_instance()
     if inst is None:
-        raise RuntimeError(f"workflow.{what} can only be called from workflow code (inside a running workflow)")
+        raise NotInTemporalContextError(f"workflow.{what} can only be called from workflow code (inside a running workflow)")
     return inst
 
 
@@ -268,12 +619,37 @@ def time() -> float:
     return _instance("time()").now_seconds
 
 
-async def sleep(seconds: float | datetime.timedelta) -> None:
-    """A durable timer (StartTimer command, resolved by TimerFired). ``<= 0`` just yields."""
+def _check_summary(summary: Any, option: str) -> None:
+    if summary is not None and not isinstance(summary, str):
+        raise TypeError(f"{option} must be a string, got {type(summary).__name__}")
+
+
+async def sleep(duration: float | datetime.timedelta, *, summary: str | None = None) -> None:
+    """A durable timer (StartTimer command, resolved by TimerFired). ``<= 0`` just yields.
+
+    ``summary`` (the seed's timer label for UIs) is accepted; fanflow's history does not
+    record timer summaries yet."""
     inst = _instance("sleep()")
-    if isinstance(seconds, datetime.timedelta):
-        seconds = seconds.total_seconds()
-    await inst.sleep(float(seconds))
+    _check_summary(summary, "workflow.sleep(summary=...)")
+    if isinstance(duration, datetime.timedelta):
+        duration = duration.total_seconds()
+    await inst.sleep(float(duration))
+
+
+async def wait_condition(
+    predicate: Callable[[], bool], timeout: float | datetime.timedelta | None = None, timeout_summary: str | None = None
+) -> None:
+    """Wait until ``predicate()`` is true (checked whenever the workflow is idle within a
+    workflow task, e.g. after a signal handler ran). With ``timeout`` (seconds or a
+    ``timedelta``), a durable timer bounds the wait and ``asyncio.TimeoutError`` is raised
+    when it fires first. ``timeout_summary`` (the timer's label) is accepted, not recorded."""
+    inst = _instance("wait_condition()")
+    if not callable(predicate):
+        raise TypeError(f"workflow.wait_condition needs a callable predicate, got {predicate!r}")
+    _check_summary(timeout_summary, "workflow.wait_condition(timeout_summary=...)")
+    if isinstance(timeout, datetime.timedelta):
+        timeout = timeout.total_seconds()
+    await inst.wait_condition(predicate, timeout)
 
 
 def uuid4() -> _uuid_module.UUID:
@@ -288,14 +664,74 @@ def random() -> _random_module.Random:
 
 
 def continue_as_new(*args: Any, **kwargs: Any) -> NoReturn:
-    """End this run and start a new one of the same workflow with ``run(*args, **kwargs)``.
+    """End this run and start a new one of the same workflow.
+
+    The seed's form ``continue_as_new(params)`` (one pydantic model or dict) follows the same
+    rule as ``execute_workflow(params=...)``: a single-model entrypoint gets it whole, other
+    entrypoints get its fields by parameter name. fanflow's form ``continue_as_new(*args,
+    **kwargs)`` calls ``run(*args, **kwargs)`` (a single positional value that fits the first
+    parameter is that parameter, as before).
 
     Raises an internal ``ContinueAsNewError`` (a ``BaseException``): call it from the
     entrypoint's flow (not from a detached task) and do not swallow it."""
     inst = _instance("continue_as_new()")
     defn = inst.definition
-    payload = converter.encode_args(defn.signature, args, kwargs)
+    if len(args) == 1 and not kwargs:
+        payload = defn.encode_params(args[0])
+    else:
+        payload = converter.encode_args(defn.signature, args, kwargs)
     raise ContinueAsNewError(payload, workflow_type=defn.name, task_queue=inst.task_queue)
+
+
+def should_continue_as_new() -> bool:
+    """True when history suggests continuing as new (the run's history grew large: 4,096
+    events or 4 MiB by default). ``False`` outside workflow code."""
+    inst = current_instance()
+    return bool(inst is not None and inst.info().is_continue_as_new_suggested())
+
+
+class ParentClosePolicy(enum.IntEnum):
+    """What happens to a child workflow when its parent closes (Temporal's values). Accepted
+    by ``execute_workflow`` for the seed's signature; fanflow has no child workflows yet."""
+
+    UNSPECIFIED = 0
+    TERMINATE = 1
+    ABANDON = 2
+    REQUEST_CANCEL = 3
+
+
+class ChildWorkflowsNotSupportedError(ApplicationError, NotImplementedError):
+    """``execute_workflow`` was called from workflow code: fanflow has no child workflows yet.
+    Non-retryable, so the calling workflow fails with this message instead of retrying."""
+
+    def __init__(self, workflow: Any) -> None:
+        target = getattr(workflow, "__name__", None) or repr(workflow)
+        super().__init__(
+            f"child workflows are not supported yet: execute_workflow({target}, ...) was called from workflow code. "
+            "Start it from a client (outside workflow code), or call the work as activities",
+            type="ChildWorkflowsNotSupported",
+            non_retryable=True,
+        )
+
+
+async def execute_workflow(
+    workflow: Any,
+    params: Any = None,
+    execution_timeout: datetime.timedelta | float | None = None,
+    execution_id: str | None = None,
+    wait: bool = True,
+    parent_close_policy: Any = None,
+    **options: Any,
+) -> Any:
+    """The seed's ``workflow.execute_workflow``: the same call as ``workflows.execute_workflow``
+    (see there). Called from workflow code it would start a child workflow, which fanflow
+    does not support yet: it raises ``ChildWorkflowsNotSupportedError`` (non-retryable, so the
+    calling workflow fails with that message)."""
+    if in_workflow():
+        raise ChildWorkflowsNotSupportedError(workflow)
+    from .embedded import execute_workflow as run
+
+    return await run(workflow, params, execution_timeout, execution_id, wait, parent_close_policy, **options)
 
 
 def record_marker(name: str, details: Any = None) -> None:
@@ -309,3 +745,31 @@ def record_event(name: str, details: Any = None) -> None:
     if not isinstance(name, str) or not name:
         raise ValueError("record_event needs a non-empty name")
     _instance("record_event()").record_marker("fanflow.event", {"name": name, "details": details})
+
+
+class unsafe:
+    """The seed's escape hatches around its import sandbox. fanflow runs workflow code
+    without an import sandbox (its determinism comes from the private event loop and replay
+    checks), so both are plain context managers that change nothing."""
+
+    @staticmethod
+    @contextlib.contextmanager
+    def imports_passed_through() -> Iterator[None]:
+        """In the seed: import modules inside it from outside the sandbox. In fanflow every
+        import is already the normal one: this does nothing."""
+        yield None
+
+    @staticmethod
+    @contextlib.contextmanager
+    def skip_determinism_enforcement() -> Iterator[None]:
+        """In the seed: lift the sandbox's restrictions inside it. fanflow has no sandbox to
+        lift: this does nothing. Code inside still runs on the workflow's event loop (no
+        ``asyncio.sleep``/I/O on it) and must still replay the same commands."""
+        yield None
+
+
+def get_execution_id() -> str | None:
+    """The workflow id of the running workflow (the seed's execution id); ``None`` outside
+    workflow code."""
+    inst = current_instance()
+    return None if inst is None else inst.workflow_id

@@ -1,7 +1,9 @@
 """The soak's workload: a List-executor fan-out and a durable-timer workflow.
 
 Activities have a short start-to-close timeout so that work lost with a killed
-process comes back quickly (history retries it after the timeout)."""
+process comes back quickly (history retries it after the timeout), and unlimited
+attempts: with random kills an item may time out more than the default three times,
+and the soak checks that nothing is ever given up."""
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +18,7 @@ def item_value(i: int) -> int:
     return i * i + 1
 
 
-@workflows.activity(start_to_close_timeout=5)
+@workflows.activity(start_to_close_timeout=5, retry_policy=workflows.RetryPolicy(maximum_attempts=0))
 async def soak_item(i: int) -> int:
     await asyncio.sleep(float(os.environ.get("SOAK_ITEM_SECONDS", "0.005")))
     return item_value(i)
@@ -29,7 +31,7 @@ class SoakList:
         return await workflows.execute_activities_in_parallel(soak_item, items=list(range(n)), max_concurrent_scheduled_tasks=50)
 
 
-@workflows.activity(start_to_close_timeout=5)
+@workflows.activity(start_to_close_timeout=5, retry_policy=workflows.RetryPolicy(maximum_attempts=0))
 async def soak_wake(tag: str) -> str:
     return tag
 

@@ -1,0 +1,25 @@
+"""gRPC channels with fanflow's limits: what clients (the SDK, the CLI, services calling
+each other) dial with. Client-side only: importing it pulls in no server code."""
+from __future__ import annotations
+
+import grpc
+
+# History pages and poll responses carry many payloads of up to 2 MB each.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.enable_retries", 1),
+]
+
+
+def insecure_channel(address: str, interceptors: list | None = None) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=interceptors or None)
+
+
+def secure_channel(address: str, root_certificates: bytes | None = None, interceptors: list | None = None) -> grpc.aio.Channel:
+    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+    return grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS, interceptors=interceptors or None)
