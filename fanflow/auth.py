@@ -9,6 +9,9 @@
   INTERNAL), and, when auth is on, checks `authorization: Bearer KEY`:
   a missing or unknown key is UNAUTHENTICATED; a namespace key used for another
   namespace, or for an admin call, is PERMISSION_DENIED; admin keys may do all.
+
+Refusals are `fanflow.errors` (Unauthenticated, PermissionDenied, ...) turned into a
+status by `grpcutil.abort`, the mapping every service uses.
 """
 from __future__ import annotations
 
@@ -21,6 +24,9 @@ from collections.abc import Awaitable, Callable
 import grpc
 import structlog
 from google.protobuf.message import DecodeError
+
+from fanflow.errors import FanflowError, InvalidArgument, PermissionDenied, Unauthenticated, Unavailable
+from fanflow.grpcutil import abort
 
 log = structlog.get_logger("fanflow.auth")
 
@@ -62,7 +68,7 @@ class InternalSecretServerInterceptor(grpc.aio.ServerInterceptor):
             return handler
 
         async def deny(request, context):
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, f"{method} is internal to the cluster: call it with the cluster's internal secret")
+            await abort(context, Unauthenticated(f"{method} is internal to the cluster: call it with the cluster's internal secret"))
 
         if handler.unary_unary:
             return _wrap_unary(handler, deny, handler.request_deserializer)
@@ -151,24 +157,25 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
                 return _Undecodable(str(exc) or type(exc).__name__)
 
         async def guarded(request, context):
-            if isinstance(request, _Undecodable):
-                await context.abort(
-                    grpc.StatusCode.INVALID_ARGUMENT,
-                    f"the request body is not a valid protobuf message for {message_name}: {request.error}",
-                )
-            if self.auth_enabled:
-                await self._authorize(method, request, context)
+            try:
+                if isinstance(request, _Undecodable):
+                    raise InvalidArgument(f"the request body is not a valid protobuf message for {message_name}: {request.error}")
+                if self.auth_enabled:
+                    await self._authorize(method, request, context)
+            except FanflowError as exc:
+                await abort(context, exc)
             return await inner(request, context)
 
         return _wrap_unary(handler, guarded, tolerant_parse)
 
     async def _authorize(self, method: str, request, context: grpc.aio.ServicerContext) -> None:
+        """Raises Unauthenticated / PermissionDenied (or Unavailable) unless the call's key may make it."""
         header = _metadata(context).get("authorization", "")
         if not header:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing API key: send metadata 'authorization: Bearer <key>'")
+            raise Unauthenticated("missing API key: send metadata 'authorization: Bearer <key>'")
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "malformed authorization metadata: expected 'Bearer <key>'")
+            raise Unauthenticated("malformed authorization metadata: expected 'Bearer <key>'")
         key = key.strip()
         if any(hmac.compare_digest(key, admin) for admin in self.admin_keys):
             return
@@ -177,17 +184,14 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
             try:
                 namespace = await self.api_keys.namespace_of(key)
             except grpc.aio.AioRpcError as exc:
-                await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot check the API key right now: {exc.details()}")
+                raise Unavailable(f"cannot check the API key right now: {exc.details()}") from None
         if namespace is None:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "unknown API key")
+            raise Unauthenticated("unknown API key")
         if method.startswith(ADMIN_SERVICE_PREFIX):
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED, f"admin calls need an admin key; this key belongs to namespace {namespace!r}")
+            raise PermissionDenied(f"admin calls need an admin key; this key belongs to namespace {namespace!r}")
         requested = getattr(request, "namespace", "")
         if requested != namespace:
-            await context.abort(
-                grpc.StatusCode.PERMISSION_DENIED,
-                f"this API key is for namespace {namespace!r}; it cannot act in namespace {requested!r}",
-            )
+            raise PermissionDenied(f"this API key is for namespace {namespace!r}; it cannot act in namespace {requested!r}")
 
 
 class _Undecodable:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import random
 import time
 from collections import Counter, OrderedDict
@@ -83,8 +82,13 @@ class HistoryClient:
         host = self.config.shard_owner(shard_id)
         return self._pool.stub(host.address, history_service_pb2_grpc.HistoryServiceStub)
 
-    def stub_for_host(self, address: str) -> history_service_pb2_grpc.HistoryServiceStub:
-        return self._pool.stub(address, history_service_pb2_grpc.HistoryServiceStub)
+    def metadata_stub(self) -> history_service_pb2_grpc.HistoryServiceStub:
+        """The history host serving cluster metadata: namespaces and API keys."""
+        return self._pool.stub(self.config.metadata_owner().address, history_service_pb2_grpc.HistoryServiceStub)
+
+    def metadata_target(self) -> str:
+        """Where cluster metadata comes from, for error messages."""
+        return "history (shard 0)" if not self.config.metadata_host else f"history ({self.config.metadata_host}, cluster metadata)"
 
     async def close(self) -> None:
         await self._pool.close()
@@ -94,7 +98,6 @@ class MatchingClient:
     def __init__(self, config: ClusterConfig):
         self.config = config
         self._pool = _ChannelPool(config)
-        self._poll_cursor = itertools.count(random.randrange(1 << 16))
         # Polls this process has forwarded and not yet answered, per (queue key, host
         # address), and a rotation cursor per queue key: see choose_poll_partition.
         self._in_flight: Counter[tuple] = Counter()
@@ -120,11 +123,6 @@ class MatchingClient:
     def pick_add_partition(self, task_queue: common_pb2.TaskQueue) -> int:
         """Writes spread at random so every partition carries load."""
         return random.randrange(self.partitions(task_queue))
-
-    def pick_poll_partition(self, task_queue: common_pb2.TaskQueue) -> int:
-        """Polls rotate over partitions so every partition (and every matching
-        process) gets pollers."""
-        return next(self._poll_cursor) % self.partitions(task_queue)
 
     def partitions_by_host(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int) -> dict[str, list[int]]:
         """Owner address -> the queue's partitions it holds (in order)."""

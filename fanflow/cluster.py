@@ -76,7 +76,7 @@ class ClusterProcess:
         return {"interceptors": [guard], "tls": tls}
 
     async def _fetch_api_keys(self) -> dict[str, str]:
-        response = await self.history_client.stub(0).ListApiKeys(history_service_pb2.ListApiKeysRequest(), timeout=10.0)
+        response = await self.history_client.metadata_stub().ListApiKeys(history_service_pb2.ListApiKeysRequest(), timeout=10.0)
         return {entry.key_sha256: entry.namespace for entry in response.keys}
 
     @property

@@ -11,7 +11,9 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from fanflow.sqlite import check_synchronous
 
 
 class HistoryHost(BaseModel):
@@ -54,6 +56,9 @@ class ClusterConfig(BaseModel):
     history_hosts: list[HistoryHost] = Field(default_factory=list)
     matching_hosts: list[MatchingHost] = Field(default_factory=list)
     default_namespace: str = "default"
+    # The history host that serves cluster metadata (namespaces, API keys) from its own file;
+    # empty: the one that owns shard 0.
+    metadata_host: str = ""
 
     # Timing knobs (seconds).
     poll_timeout: float = Field(20.0, gt=0)  # a long poll returns empty after this
@@ -92,6 +97,11 @@ class ClusterConfig(BaseModel):
     tls_cert_file: str = ""  # PEM; both set = the frontend serves TLS
     tls_key_file: str = ""
 
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _check_sqlite_synchronous(cls, value: str) -> str:
+        return check_synchronous(value)
+
     @model_validator(mode="after")
     def _check_metrics_address(self) -> "ClusterConfig":
         if self.metrics_address:
@@ -114,6 +124,16 @@ class ClusterConfig(BaseModel):
             missing = sorted(set(range(self.history_shard_count)) - owned.keys())
             raise ValueError(f"no history host owns shards {missing[:10]}")
         return self
+
+    @model_validator(mode="after")
+    def _check_metadata_host(self) -> "ClusterConfig":
+        if self.metadata_host and self.history_hosts and self.metadata_host not in {h.name for h in self.history_hosts}:
+            raise ValueError(f"metadata_host {self.metadata_host!r} is not one of the history hosts {[h.name for h in self.history_hosts]}")
+        return self
+
+    def metadata_owner(self) -> HistoryHost:
+        """The history host serving cluster metadata (namespaces, API keys)."""
+        return self.history_host(self.metadata_host) if self.metadata_host else self.shard_owner(0)
 
     def shards_of(self, host: HistoryHost) -> list[int]:
         if host.shards:
@@ -161,7 +181,7 @@ class ClusterConfig(BaseModel):
             data = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
         data.update(env_overrides(
             "cluster_name", "data_dir", "history_shard_count", "task_queue_partitions", "frontend_address",
-            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file", *TUNING_FIELDS,
+            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file", "metadata_host", *TUNING_FIELDS,
         ))
         if os.environ.get("FANFLOW_ADMIN_API_KEYS"):
             data["admin_api_keys"] = [k.strip() for k in os.environ["FANFLOW_ADMIN_API_KEYS"].split(",") if k.strip()]

@@ -90,6 +90,12 @@ async def start_server(
     return await bind_server(address, registrations).start()
 
 
+async def abort(context: grpc.aio.ServicerContext, error: FanflowError) -> None:
+    """End the call with the error's status code and message (the one mapping of our
+    errors to gRPC statuses; rpc_method and the auth interceptors use it)."""
+    await context.abort(error.code, error.message, trailing_metadata=error.trailing_metadata)
+
+
 def rpc_method(fn):
     """Turn FanflowError (ours) and AioRpcError (from a service we called) into
     a status for our caller with the message intact; anything else is INTERNAL."""
@@ -116,7 +122,7 @@ def rpc_method(fn):
             return await fn(self, request, context)
         except FanflowError as exc:
             code = exc.code
-            await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata)
+            await abort(context, exc)
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
             if code == grpc.StatusCode.CANCELLED:

@@ -1,19 +1,17 @@
-"""Conversions between wall-clock seconds and protobuf Timestamp / Duration."""
+"""Conversions between time (unix seconds or nanoseconds) and protobuf Timestamp / Duration."""
 from __future__ import annotations
-
-import time
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 
-def now_ts() -> timestamp_pb2.Timestamp:
-    return ts_from_seconds(time.time())
+def ts_from_ns(ns: int) -> timestamp_pb2.Timestamp:
+    ts = timestamp_pb2.Timestamp()
+    ts.FromNanoseconds(ns)
+    return ts
 
 
 def ts_from_seconds(seconds: float) -> timestamp_pb2.Timestamp:
-    ts = timestamp_pb2.Timestamp()
-    ts.FromNanoseconds(int(seconds * 1e9))
-    return ts
+    return ts_from_ns(int(seconds * 1e9))
 
 
 def ts_to_seconds(ts: timestamp_pb2.Timestamp) -> float:

@@ -50,6 +50,7 @@ class Frontend:
         self.matching = matching
         self.namespaces = NamespaceCache(
             self._fetch_namespaces,
+            source=history.metadata_target(),
             miss_refresh_interval=self.settings.namespace_miss_refresh_interval,
             refresh_interval=self.settings.namespace_refresh_interval,
         )
@@ -59,7 +60,7 @@ class Frontend:
         self.admin_service.frontend = self
 
     async def _fetch_namespaces(self) -> list[admin_service_pb2.NamespaceInfo]:
-        stub, target = self.admin_service.router.history_stub(0)
+        stub, target = self.admin_service.router.metadata_stub()
         with upstream(target):
             response = await stub.ListNamespaces(
                 admin_service_pb2.ListNamespacesRequest(), timeout=self.settings.rpc_timeout

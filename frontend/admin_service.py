@@ -1,4 +1,4 @@
-"""The operator AdminService: namespaces (stored by history shard 0), the
+"""The operator AdminService: namespaces (cluster metadata, served by one history host), the
 cluster layout (from the config), shards (history) and task queues (matching,
 merged over the partitions' owners)."""
 from __future__ import annotations
@@ -19,8 +19,6 @@ from frontend.workflow_service import Router
 from protos import admin_service_pb2, admin_service_pb2_grpc, matching_service_pb2
 
 log = structlog.get_logger("fanflow.frontend")
-
-NAMESPACE_SHARD = 0  # namespaces live in shard 0's database
 
 
 def merge_task_queue_descriptions(
@@ -75,7 +73,7 @@ class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
     @rpc_method
     async def RegisterNamespace(self, request, context):
         validation.validate_register_namespace(request, self.settings)
-        stub, target = self.router.history_stub(NAMESPACE_SHARD)
+        stub, target = self.router.metadata_stub()
         with upstream(target):
             response = await stub.RegisterNamespace(request, timeout=deadline(context, self.settings.rpc_timeout))
         info = response.namespace if response.namespace.name else admin_service_pb2.NamespaceInfo(
@@ -91,7 +89,7 @@ class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
     async def CreateApiKey(self, request, context):
         validation.validate_create_api_key(request, self.settings)
         await self.namespaces.require(request.namespace)
-        stub, target = self.router.history_stub(NAMESPACE_SHARD)
+        stub, target = self.router.metadata_stub()
         with upstream(target):
             response = await stub.CreateApiKey(request, timeout=deadline(context, self.settings.rpc_timeout))
         if self.api_keys is not None:

@@ -1,6 +1,7 @@
 """The frontend's cache of registered namespaces.
 
-Namespaces live in history (shard 0's database). Every request names one, so
+Namespaces live in history (cluster metadata, served by one history host; by default
+the owner of shard 0). Every request names one, so
 the frontend keeps the list in memory: a hit costs a dict lookup; a miss
 refreshes from history, but at most once per `miss_refresh_interval` (so a
 client hammering an unknown namespace cannot hammer history); and a background
@@ -34,8 +35,11 @@ class NamespaceCache:
         miss_refresh_interval: float = 1.0,
         refresh_interval: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        source: str = "history (shard 0)",
     ):
+        """source: who answers `fetch`, for error messages."""
         self._fetch = fetch
+        self._source = source
         self._miss_refresh_interval = miss_refresh_interval
         self._refresh_interval = refresh_interval
         self._clock = clock
@@ -72,7 +76,7 @@ class NamespaceCache:
                 return info
         if self._last_error is not None:
             raise Unavailable(
-                f"cannot check that namespace {show(name)} is registered: history (shard 0) did not answer: {self._last_error}"
+                f"cannot check that namespace {show(name)} is registered: {self._source} did not answer: {self._last_error}"
             )
         raise NotFound(f"namespace {show(name)} is not registered; register it with AdminService/RegisterNamespace")
 
@@ -94,7 +98,7 @@ class NamespaceCache:
             if min_age > 0 and self._last_attempt >= requested_at - min_age:
                 # Someone refreshed while we waited for the lock: reuse that outcome.
                 if self._last_error is not None:
-                    raise Unavailable(f"cannot list namespaces: history (shard 0) did not answer: {self._last_error}")
+                    raise Unavailable(f"cannot list namespaces: {self._source} did not answer: {self._last_error}")
                 return list(self._by_name.values())
             self._last_attempt = self._clock()
             try:
@@ -102,7 +106,7 @@ class NamespaceCache:
             except grpc.aio.AioRpcError as exc:
                 self._last_error = f"{exc.code().name}: {exc.details()}"
                 log.warning("namespace refresh failed", error=self._last_error)
-                raise Unavailable(f"cannot list namespaces: history (shard 0) did not answer: {self._last_error}") from exc
+                raise Unavailable(f"cannot list namespaces: {self._source} did not answer: {self._last_error}") from exc
             except FanflowError as exc:
                 self._last_error = exc.message
                 log.warning("namespace refresh failed", error=self._last_error)

@@ -12,10 +12,12 @@ import dataclasses
 import os
 from collections.abc import Mapping
 
+from fanflow.protocol import MAX_PAYLOAD_BYTES, WARN_PAYLOAD_BYTES
+
 # Sizes.
 MAX_ID_LENGTH = 1_000  # workflow id, workflow type, task queue, signal name, run id, identity...
-MAX_PAYLOAD_BYTES = 2 * 1024 * 1024  # any single Payload
-WARN_PAYLOAD_BYTES = 512 * 1024  # log a warning above this
+# MAX_PAYLOAD_BYTES (any single Payload) and WARN_PAYLOAD_BYTES (log a warning above it)
+# are the protocol's, shared with the SDK: fanflow/protocol.py.
 MAX_HISTORY_PAGE_SIZE = 10_000  # GetWorkflowExecutionHistory.maximum_page_size
 MAX_LIST_PAGE_SIZE = 1_000  # ListWorkflowExecutions.page_size
 DEFAULT_LIST_PAGE_SIZE = 100  # ListWorkflowExecutions.page_size = 0

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 from google.protobuf import duration_pb2
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import Message
 
-from fanflow import routing
+from fanflow import routing, task_tokens
 from fanflow.errors import InvalidArgument
 from frontend.settings import FrontendSettings
 from protos import admin_service_pb2, common_pb2, internal_pb2, workflow_service_pb2
@@ -198,16 +198,8 @@ def parse_task_token(
     this call: ids present, shard in range and owning the workflow, same
     namespace as the request, right task type. Raises "malformed task token: ..."."""
 
-    def bad(why: str) -> InvalidArgument:
-        return InvalidArgument(f"malformed task token: {why}; pass the task_token exactly as the poll response gave it")
-
-    if not raw:
-        raise bad("task_token is empty")
-    token = internal_pb2.TaskToken()
-    try:
-        token.ParseFromString(raw)
-    except (DecodeError, ValueError) as exc:
-        raise bad(f"it does not decode ({exc})") from None
+    bad = task_tokens.malformed
+    token = task_tokens.decode(raw)
     if not token.namespace or not token.workflow_id or not token.run_id:
         missing = [n for n in ("namespace", "workflow_id", "run_id") if not getattr(token, n)]
         raise bad(f"it has no {', '.join(missing)}")

@@ -53,6 +53,14 @@ class Router:
             raise Unavailable(f"no history host owns shard {shard}; check history_hosts in the cluster config") from None
         return self.history.stub(shard), f"history shard {shard} ({host.name} at {host.address})"
 
+    def metadata_stub(self):
+        """The history host serving namespaces and API keys (config.metadata_owner())."""
+        try:
+            host = self.config.metadata_owner()
+        except KeyError:
+            raise Unavailable("no history host owns shard 0, which serves cluster metadata; check history_hosts in the cluster config") from None
+        return self.history.metadata_stub(), f"cluster metadata ({host.name} at {host.address})"
+
     def matching_stub(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int):
         if not self.config.matching_hosts:
             raise Unavailable("the cluster config lists no matching hosts")

@@ -1,7 +1,9 @@
 """gRPC HistoryService: routes each request to the shard it names.
 
 A process serves only the shards the cluster config gives it; a request for
-another shard is UNAVAILABLE (the caller's routing is stale or wrong).
+another shard is UNAVAILABLE (the caller's routing is stale or wrong). The host
+named by the config's metadata_host (default: shard 0's owner) also serves
+cluster metadata, namespaces and API keys, from its own store.
 """
 from __future__ import annotations
 
@@ -9,14 +11,15 @@ import asyncio
 
 import structlog
 
-from fanflow import routing
+from fanflow import routing, task_tokens
 from fanflow.clients import MatchingClient
 from fanflow.config import ClusterConfig
-from google.protobuf.message import DecodeError
-
-from fanflow.errors import InvalidArgument, Unavailable
+from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
-from history.mutable_state import Limits
+from history.api import executor_results, namespaces, progress, reads, respond, start, task_started
+from history.limits import Limits
+from history.persistence import metadata_store, shard_store
+from history.persistence.metadata import MetadataStore
 from history.shard import Shard
 from protos import (
     admin_service_pb2,
@@ -28,16 +31,6 @@ from protos import (
 
 log = structlog.get_logger("fanflow.history")
 
-NAMESPACE_SHARD = 0  # namespaces are stored in shard 0's database
-
-
-def limits_from_config(config: ClusterConfig) -> Limits:
-    return Limits(
-        workflow_task_timeout=config.workflow_task_timeout,
-        sticky_schedule_to_start_timeout=config.sticky_schedule_to_start_timeout,
-        default_activity_start_to_close_timeout=config.default_activity_start_to_close_timeout,
-        **config.limits.model_dump(),
-    )
 
 
 class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
@@ -48,29 +41,36 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self.config = config
         self.host_name = host_name
         self.matching = matching
-        self.limits = limits or limits_from_config(config)
+        self.limits = limits or Limits.from_config(config)
         self.shards: dict[int, Shard] = {}
+        self.metadata: MetadataStore | None = None  # when this host serves cluster metadata
 
     async def start(self) -> None:
         host = self.config.history_host(self.host_name)
-        data_dir = self.config.data_dir
         for shard_id in self.config.shards_of(host):
             shard = Shard(
-                shard_id, data_dir, self.host_name, self.matching, self.limits, self.config.sqlite_synchronous,
+                shard_id, shard_store(self.config, shard_id, self.host_name), self.matching, self.limits,
                 retention_seconds=self.config.retention_hours * 3600,
                 matching_layout=routing.matching_layout(self.config),
             )
             await shard.start()
             self.shards[shard_id] = shard
-        if NAMESPACE_SHARD in self.shards:
-            names = {ns.name for ns in await self.shards[NAMESPACE_SHARD].list_namespaces()}
-            if self.config.default_namespace not in names:
-                await self.shards[NAMESPACE_SHARD].register_namespace(self.config.default_namespace, "created at first start")
-        log.info("history started", host=self.host_name, shards=sorted(self.shards))
+        if self.config.metadata_owner().name == self.host_name:
+            self.metadata = metadata_store(self.config)
+            await self.metadata.open()
+            if not await self.metadata.namespace_exists(self.config.default_namespace):
+                try:
+                    await namespaces.register_namespace(self.metadata, self.config.default_namespace, "created at first start")
+                except AlreadyExists:  # another process serving the same file was first
+                    pass
+        log.info("history started", host=self.host_name, shards=sorted(self.shards), cluster_metadata=self.metadata is not None)
 
     async def stop(self) -> None:
         await asyncio.gather(*(shard.stop() for shard in self.shards.values()), return_exceptions=True)
         self.shards.clear()
+        if self.metadata is not None:
+            await self.metadata.close()
+            self.metadata = None
 
     def shard(self, shard_id: int) -> Shard:
         shard = self.shards.get(shard_id)
@@ -78,15 +78,18 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             if not 0 <= shard_id < self.config.history_shard_count:
                 raise InvalidArgument(f"shard {shard_id} does not exist (shards are 0..{self.config.history_shard_count - 1})")
             raise Unavailable(f"shard {shard_id} is not owned by history host {self.host_name!r}")
-        if shard.store.lost:
+        if shard.lost:
             raise Unavailable(f"shard {shard_id} ownership was lost by {self.host_name!r}: another history process owns it")
         return shard
 
+    def _metadata(self) -> MetadataStore:
+        if self.metadata is None:
+            owner = self.config.metadata_owner()
+            raise Unavailable(f"cluster metadata (namespaces, API keys) is served by history host {owner.name!r} at {owner.address}, not {self.host_name!r}")
+        return self.metadata
+
     def _token_shard(self, request) -> tuple[Shard, internal_pb2.TaskToken]:
-        try:
-            token = internal_pb2.TaskToken.FromString(request.request.task_token)
-        except DecodeError:
-            raise InvalidArgument("task_token is not a token this cluster issued (not a TaskToken message)") from None
+        token = task_tokens.decode(request.request.task_token)
         if token.shard_id != request.shard_id:
             raise InvalidArgument(f"task token is for shard {token.shard_id}, the request was routed to shard {request.shard_id}")
         shard = self.shard(request.shard_id)
@@ -97,121 +100,118 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def StartWorkflowExecution(self, request, context):
         shard = self.shard(request.shard_id)
-        run_id = await shard.start_workflow(request.request)
+        run_id = await start.start_workflow(shard, request.request)
         return workflow_service_pb2.StartWorkflowExecutionResponse(run_id=run_id, shard_id=request.shard_id)
 
     @rpc_method
     async def GetWorkflowResult(self, request, context):
-        return await self.shard(request.shard_id).get_result(request.request)
+        return await reads.get_result(self.shard(request.shard_id), request.request)
 
     @rpc_method
     async def DescribeWorkflowExecution(self, request, context):
-        return await self.shard(request.shard_id).describe(request.request)
+        return await reads.describe(self.shard(request.shard_id), request.request)
 
     @rpc_method
     async def GetWorkflowExecutionHistory(self, request, context):
-        return await self.shard(request.shard_id).get_history(request.request)
+        return await reads.get_history(self.shard(request.shard_id), request.request)
 
     @rpc_method
     async def ListWorkflowExecutions(self, request, context):
-        return await self.shard(request.shard_id).list_executions(request.request)
+        return await reads.list_executions(self.shard(request.shard_id), request.request)
 
     @rpc_method
     async def TerminateWorkflowExecution(self, request, context):
-        await self.shard(request.shard_id).terminate(request.request)
+        await respond.terminate(self.shard(request.shard_id), request.request)
         return workflow_service_pb2.TerminateWorkflowExecutionResponse()
 
     @rpc_method
     async def RequestCancelWorkflowExecution(self, request, context):
-        await self.shard(request.shard_id).request_cancel(request.request)
+        await respond.request_cancel(self.shard(request.shard_id), request.request)
         return workflow_service_pb2.RequestCancelWorkflowExecutionResponse()
 
     @rpc_method
     async def SignalWorkflowExecution(self, request, context):
-        await self.shard(request.shard_id).signal(request.request)
+        await respond.signal(self.shard(request.shard_id), request.request)
         return workflow_service_pb2.SignalWorkflowExecutionResponse()
 
     # -------------------------------------------------------------- tasks
     @rpc_method
     async def RecordWorkflowTaskStarted(self, request, context):
-        return await self.shard(request.task.shard_id).record_workflow_task_started(request.task, request.identity, request.partition)
+        return await task_started.record_workflow_task_started(self.shard(request.task.shard_id), request.task, request.identity, request.partition)
 
     @rpc_method
     async def RecordActivityTaskStarted(self, request, context):
-        return await self.shard(request.task.shard_id).record_activity_task_started(request.task, request.identity, request.partition)
+        return await task_started.record_activity_task_started(self.shard(request.task.shard_id), request.task, request.identity, request.partition)
 
     @rpc_method
     async def RespondWorkflowTaskCompleted(self, request, context):
         shard, token = self._token_shard(request)
-        return await shard.complete_workflow_task(token, request.request)
+        return await respond.complete_workflow_task(shard, token, request.request)
 
     @rpc_method
     async def RespondWorkflowTaskFailed(self, request, context):
         shard, token = self._token_shard(request)
-        await shard.fail_workflow_task(token, request.request)
+        await respond.fail_workflow_task(shard, token, request.request)
         return workflow_service_pb2.RespondWorkflowTaskFailedResponse()
 
     @rpc_method
     async def RespondActivityTaskCompleted(self, request, context):
         shard, token = self._token_shard(request)
-        return await shard.complete_activity(token, request.request)
+        return await respond.complete_activity(shard, token, request.request)
 
     @rpc_method
     async def RespondActivityTaskFailed(self, request, context):
         shard, token = self._token_shard(request)
-        await shard.fail_activity(token, request.request)
+        await respond.fail_activity(shard, token, request.request)
         return workflow_service_pb2.RespondActivityTaskFailedResponse()
 
     @rpc_method
     async def RecordActivityTaskHeartbeat(self, request, context):
         shard, token = self._token_shard(request)
-        cancel_requested = await shard.heartbeat(token, request.request)
+        cancel_requested = await respond.heartbeat(shard, token, request.request)
         return workflow_service_pb2.RecordActivityTaskHeartbeatResponse(cancel_requested=cancel_requested)
 
     @rpc_method
     async def RespondActivityTaskCanceled(self, request, context):
         shard, token = self._token_shard(request)
-        await shard.cancel_activity(token, request.request)
+        await respond.cancel_activity(shard, token, request.request)
         return workflow_service_pb2.RespondActivityTaskCanceledResponse()
 
     # ------------------------------------------------- parallel executors
     @rpc_method
     async def PutParallelResults(self, request, context):
-        stored = await self.shard(request.shard_id).put_parallel_results(request.request)
+        stored = await executor_results.put_parallel_results(self.shard(request.shard_id), request.request)
         return workflow_service_pb2.PutParallelResultsResponse(stored=stored)
 
     @rpc_method
     async def GetParallelResults(self, request, context):
-        return await self.shard(request.shard_id).get_parallel_results(request.request)
+        return await executor_results.get_parallel_results(self.shard(request.shard_id), request.request)
 
     @rpc_method
     async def GetWorkflowProgress(self, request, context):
-        return await self.shard(request.shard_id).get_progress(request.request)
+        return await progress.get_progress(self.shard(request.shard_id), request.request)
 
     # -------------------------------------------------------------- admin
     @rpc_method
     async def DescribeShard(self, request, context):
-        return await self.shard(request.shard_id).describe_shard()
+        return await reads.describe_shard(self.shard(request.shard_id))
 
     @rpc_method
     async def RegisterNamespace(self, request, context):
-        shard = self.shard(NAMESPACE_SHARD)
-        info = await shard.register_namespace(request.name, request.description)
-        key, _ = await shard.create_api_key(request.name, "first key, created with the namespace")
+        store = self._metadata()
+        info = await namespaces.register_namespace(store, request.name, request.description)
+        key, _ = await namespaces.create_api_key(store, request.name, "first key, created with the namespace")
         return admin_service_pb2.RegisterNamespaceResponse(namespace=info, api_key=key)
 
     @rpc_method
     async def CreateApiKey(self, request, context):
-        key, key_id = await self.shard(NAMESPACE_SHARD).create_api_key(request.namespace, request.description)
+        key, key_id = await namespaces.create_api_key(self._metadata(), request.namespace, request.description)
         return admin_service_pb2.CreateApiKeyResponse(api_key=key, key_id=key_id)
 
     @rpc_method
     async def ListApiKeys(self, request, context):
-        keys = await self.shard(NAMESPACE_SHARD).list_api_keys()
-        return history_service_pb2.ListApiKeysResponse(
-            keys=[history_service_pb2.ApiKeyEntry(key_sha256=h, namespace=ns, key_id=kid) for h, ns, kid in keys]
-        )
+        return history_service_pb2.ListApiKeysResponse(keys=await self._metadata().list_api_keys())
 
     @rpc_method
     async def ListNamespaces(self, request, context):
-        return admin_service_pb2.ListNamespacesResponse(namespaces=await self.shard(NAMESPACE_SHARD).list_namespaces())
+        return admin_service_pb2.ListNamespacesResponse(namespaces=await self._metadata().list_namespaces())

@@ -22,7 +22,7 @@ import structlog
 from fanflow import metrics
 from fanflow.clients import HistoryClient
 from fanflow.errors import Unavailable
-from matching.backlog import Backlog
+from matching.persistence.store import Backlog
 from matching.keys import PartitionKey, QueueKey
 from matching.partition import (
     CLOSE,

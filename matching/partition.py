@@ -1,6 +1,6 @@
 """In-memory state of task queues: per-partition backlog buffers and waiting polls.
 
-A `Partition` holds a bounded window of its backlog rows (read from SQLite by
+A `Partition` holds a bounded window of its backlog rows (read from the store by
 id, in batches, as the window drains) and its counters. A `TaskQueue` groups the
 partitions of one (namespace, name, task type) held by this process with the
 polls waiting on it: a poll of any partition may be served by any of them.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import structlog
 
 from fanflow import metrics
-from matching.backlog import Backlog
+from matching.persistence.store import Backlog
 from matching.keys import PartitionKey, QueueKey
 from protos import internal_pb2
 
@@ -122,12 +122,9 @@ class Partition:
                 gen = self._commit_gen
                 rows = await self._backlog.read(self.key, self.read_level, self._batch_size)
                 kept = 0
-                for task_id, data in rows:
+                for task_id, info in rows:
                     self.read_level = max(self.read_level, task_id)
-                    info = internal_pb2.TaskInfo()
-                    try:
-                        info.ParseFromString(data)
-                    except Exception:
+                    if info is None:
                         log.error("dropping unreadable backlog row", task_id=task_id, queue=self.key.queue.describe(), partition=self.key.partition)
                         self._backlog.delete_later(task_id)
                         continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import structlog
 
@@ -16,13 +17,12 @@ from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
-from matching.backlog import Backlog
 from matching.keys import PartitionKey, QueueKey
 from matching.matcher import Matcher
+from matching.persistence import backlog_store
 from protos import (
     admin_service_pb2,
     common_pb2,
-    internal_pb2,
     matching_service_pb2,
     matching_service_pb2_grpc,
     workflow_service_pb2,
@@ -66,12 +66,16 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         self.housekeeping_every = config.matching_housekeeping_interval if housekeeping_every is None else housekeeping_every
         self._handovers: list[asyncio.Task] = []
         self.handed_over = 0  # tasks moved to their partition's new owner (observability)
-        self.db_path = config.data_dir / f"matching-{host_name}.db"
-        self._backlog = Backlog(self.db_path, config.sqlite_synchronous, on_committed=self._on_committed)
+        self._backlog = backlog_store(config, host_name, on_committed=self._on_committed)
         self._matcher = Matcher(self._backlog, history, config.poll_timeout, read_batch_size)
         self._started = False
         self._stopped = False
         self._evictor: asyncio.Task | None = None
+
+    @property
+    def db_path(self) -> Path:
+        """The backlog's file (SQLite)."""
+        return Path(self._backlog.location)
 
     def _on_committed(self, gained) -> None:
         self._matcher.on_committed(gained)
@@ -94,7 +98,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
                 self._handovers = [asyncio.create_task(self._hand_over(key), name=f"matching-handover:{key.queue.describe()}/{key.partition}") for key in foreign]
         self._evictor = asyncio.create_task(self._evict_loop(), name=f"matching-evictor:{self.host_name}")
         self._started = True
-        log.info("matching started", host=self.host_name, db=str(self.db_path), partitions_with_backlog=len(keys))
+        log.info("matching started", host=self.host_name, db=self._backlog.location, partitions_with_backlog=len(keys))
 
     async def stop(self) -> None:
         if not self._started or self._stopped:
@@ -144,9 +148,10 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
             rows = await self._backlog.read(key, after, 256)
             if not rows:
                 break
-            for task_id, data in rows:
-                # acked by the new owner, or rejected for good: either way it leaves here
-                await self.matching.add_task_until_acked(internal_pb2.TaskInfo.FromString(data), key.partition)
+            for task_id, task in rows:
+                # acked by the new owner, or rejected for good (or unreadable): either way it leaves here
+                if task is not None:
+                    await self.matching.add_task_until_acked(task, key.partition)
                 self._backlog.delete_later(task_id)
                 after = task_id
                 moved += 1

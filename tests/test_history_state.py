@@ -1,8 +1,8 @@
-"""Unit tests of one run's state machine (history/mutable_state.py): the fast paths that
+"""Unit tests of one run's state machine (history/run_state.py): the fast paths that
 hand work straight back to a worker, timers that no longer matter, executor results."""
 from __future__ import annotations
 
-from history.mutable_state import K, Limits, RunState
+from history.run_state import K, Limits, RunState
 from protos import common_pb2 as C
 from protos import internal_pb2, persistence_pb2
 from protos import workflow_service_pb2 as ws

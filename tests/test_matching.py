@@ -17,7 +17,7 @@ from fanflow.config import ClusterConfig, HistoryHost, MatchingHost
 from fanflow.channels import insecure_channel
 from fanflow.grpcutil import start_server
 from matching.service import MatchingServicer
-from matching.backlog import Backlog
+from matching.persistence.sqlite import SqliteBacklog as Backlog
 from matching.keys import PartitionKey, QueueKey
 from protos import (
     admin_service_pb2,
@@ -534,7 +534,7 @@ async def test_group_commit_acks_only_committed_rows(tmp_path):
         backlog.delete_later(task_id)
     await backlog.flush()
     assert await backlog.count(key) == 30
-    assert [i for i, _ in await backlog.read(key, after_id=ids[25], limit=3)] == ids[26:29]
+    assert [t.id for t in await backlog.read(key, after_id=ids[25], limit=3)] == ids[26:29]
     await backlog.close()
     with pytest.raises(Exception):
         await backlog.insert(key, make_task("late"))
@@ -711,7 +711,7 @@ async def test_a_backlog_file_from_before_expiry_is_upgraded(tmp_path):
     key = PartitionKey(QueueKey(NS, TQ, WF), 0)
     await backlog.insert(key, make_task("wf-new", **_expiring(-1)))
     assert await backlog.delete_expired(time.time_ns()) == 1
-    assert [internal_pb2.TaskInfo.FromString(d).workflow_id for _, d in await backlog.read(key, 0, 10)] == ["wf-old"]
+    assert [t.task.workflow_id for t in await backlog.read(key, 0, 10)] == ["wf-old"]
     await backlog.close()
 
 

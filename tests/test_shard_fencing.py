@@ -123,23 +123,23 @@ async def test_second_owner_fences_the_first(tmp_path, processes):
 
 @pytest.mark.parametrize("shard_id", [0])
 async def test_fenced_store_rejects_writes_in_process(tmp_path, shard_id):
-    """The same rule at the store level: two ShardStores on one file."""
+    """The same rule at the store level: two stores on one file."""
     from fanflow.errors import ShardOwnershipLost
-    from history.store import Op, ShardStore
+    from history.persistence.sqlite import SqliteHistoryStore
 
     path = tmp_path / "shard.db"
-    a = ShardStore(path, shard_id, "a")
+    a = SqliteHistoryStore(path, shard_id, "a")
     await a.open()
-    await a.write([Op("INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)", ("from-a", "", 1))])
-    b = ShardStore(path, shard_id, "b")
+    await a.put_setting("from-a", "1")
+    b = SqliteHistoryStore(path, shard_id, "b")
     await b.open()
     try:
         assert b.range_id == a.range_id + 1
         with pytest.raises(ShardOwnershipLost, match="ownership lost"):
-            await a.write([Op("INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)", ("from-a-late", "", 2))])
+            await a.put_setting("from-a-late", "2")
         assert a.lost
-        await b.write([Op("INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)", ("from-b", "", 3))])
-        names = [row[0] for row in await b.fetchall("SELECT name FROM namespaces ORDER BY name")]
+        await b.put_setting("from-b", "3")
+        names = [name for name in ("from-a", "from-a-late", "from-b") if await b.setting(name) is not None]
         assert names == ["from-a", "from-b"]
     finally:
         await a.close()

@@ -1,0 +1,44 @@
+"""GetWorkflowProgress: each executor of a continue-as-new chain (total, done, failed,
+in flight, rate, ETA), the number of runs, and the workflow's recorded events."""
+from __future__ import annotations
+
+import time
+
+from history.shard import Shard
+from protos import common_pb2, workflow_service_pb2
+
+DEFAULT_EVENTS = 100
+
+
+async def get_progress(shard: Shard, request: workflow_service_pb2.GetWorkflowProgressRequest) -> workflow_service_pb2.GetWorkflowProgressResponse:
+    ns, wf = request.namespace, request.workflow_id
+    store = shard.store
+    async with shard.locks.hold((ns, wf)):  # a consistent, committed snapshot of the current run
+        run = await shard.require(await shard.resolve(ns, common_pb2.WorkflowExecution(workflow_id=wf)))
+        first_run, running, current_run_id, status = run.state.first_run_id, run.running, run.state.run_id, run.state.status
+        pending_now = len(run.activities)
+    runs = sum(1 for state in await store.runs_of_workflow(ns, wf) if state.first_run_id == first_run)
+    records = await store.executor_progress(ns, wf, first_run)
+    now = time.time_ns()
+    executors = []
+    for i, record in enumerate(records):
+        done = await store.executor_result_count(ns, wf, record.executor_id)
+        total = record.total
+        finished = total and done >= total
+        latest = i == len(records) - 1
+        in_flight = pending_now if (latest and running and not finished) else 0
+        end_ns = record.updated_ns if finished else now
+        elapsed = max((end_ns - record.started_ns) / 1e9, 1e-9)
+        rate = done / elapsed
+        eta = (total - done) / rate if (total and rate > 0) else (0.0 if finished else -1.0)
+        progress = workflow_service_pb2.ParallelProgress(
+            executor_id=record.executor_id, pattern=record.pattern, total=total, done=done, failed=record.failed, in_flight=in_flight,
+            items_per_second=rate, eta_seconds=eta,
+        )
+        progress.started_time.FromNanoseconds(record.started_ns)
+        progress.updated_time.FromNanoseconds(record.updated_ns)
+        executors.append(progress)
+    events = await store.recorded_events(ns, wf, request.max_events or DEFAULT_EVENTS)
+    return workflow_service_pb2.GetWorkflowProgressResponse(
+        executors=executors, events=events, status=status, current_run_id=current_run_id, runs=runs
+    )

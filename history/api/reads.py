@@ -1,0 +1,169 @@
+"""Reading runs: history pages, describe, the result (waiting for the close),
+listing, and a shard's own statistics."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from fanflow.errors import InvalidArgument, NotFound
+from history.run_state import RunState
+from history.persistence.store import ListCursor, RunKey
+from history.shard import Shard
+from protos import admin_service_pb2, common_pb2, workflow_service_pb2
+
+RUNNING = common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING
+DEFAULT_HISTORY_PAGE = 1000
+DEFAULT_LIST_PAGE = 100
+PENDING_ACTIVITIES_SHOWN = 100
+
+
+async def read_event(shard: Shard, key: RunKey, event_id: int) -> common_pb2.HistoryEvent:
+    events = await shard.store.read_events(key, event_id, event_id)
+    if not events:
+        raise NotFound(f"event {event_id} of workflow {key[1]!r} run {key[2]!r} not found")
+    return events[0]
+
+
+async def get_history(
+    shard: Shard, request: workflow_service_pb2.GetWorkflowExecutionHistoryRequest
+) -> workflow_service_pb2.GetWorkflowExecutionHistoryResponse:
+    key = await shard.resolve(request.namespace, request.execution)
+    await shard.require(key)
+    first = 1
+    if request.next_page_token:
+        try:
+            first = int(json.loads(request.next_page_token)["next_event_id"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidArgument(f"next_page_token is not one this server issued: {exc}") from None
+    size = request.maximum_page_size or DEFAULT_HISTORY_PAGE
+    events = await shard.store.read_events(key, first, limit=size + 1)
+    token = b""
+    if len(events) > size:
+        events = events[:size]
+        token = json.dumps({"next_event_id": events[-1].event_id + 1}).encode()
+    return workflow_service_pb2.GetWorkflowExecutionHistoryResponse(history=common_pb2.History(events=events), next_page_token=token)
+
+
+def execution_info(shard: Shard, run: RunState) -> workflow_service_pb2.WorkflowExecutionInfo:
+    s = run.state
+    return workflow_service_pb2.WorkflowExecutionInfo(
+        execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id),
+        type=common_pb2.WorkflowType(name=s.workflow_type),
+        task_queue=s.task_queue,
+        status=s.status,
+        start_time=s.start_time,
+        close_time=s.close_time,
+        history_length=s.next_event_id - 1,
+        history_size_bytes=s.history_size_bytes,
+        shard_id=shard.shard_id,
+        first_run_id=s.first_run_id,
+        pending_activity_count=s.pending_activity_count,
+    )
+
+
+async def describe(shard: Shard, request: workflow_service_pb2.DescribeWorkflowExecutionRequest) -> workflow_service_pb2.DescribeWorkflowExecutionResponse:
+    # Under the workflow's lock: never show state whose commit is still in flight.
+    async with shard.locks.hold((request.namespace, request.execution.workflow_id)):
+        run = await shard.require(await shard.resolve(request.namespace, request.execution))
+        pending = [
+            workflow_service_pb2.PendingActivityInfo(
+                activity_id=a.activity_id,
+                activity_type=common_pb2.ActivityType(name=a.activity_type),
+                scheduled_event_id=a.scheduled_event_id,
+                started=a.started,
+                attempt=a.attempt,
+                last_worker_identity=a.started_identity,
+                last_failure=a.last_failure,
+            )
+            for a in list(run.activities.values())[:PENDING_ACTIVITIES_SHOWN]
+        ]
+        return workflow_service_pb2.DescribeWorkflowExecutionResponse(info=execution_info(shard, run), pending_activities=pending)
+
+
+async def get_result(shard: Shard, request: workflow_service_pb2.GetWorkflowResultRequest) -> workflow_service_pb2.GetWorkflowResultResponse:
+    """The closed run's outcome (following continue-as-new if asked), or RUNNING once
+    wait_timeout passed."""
+    deadline = time.monotonic() + request.wait_timeout.ToNanoseconds() / 1e9
+    execution = request.execution
+    while True:
+        # Under the workflow's lock: an update in progress changes the cached state before
+        # its events are committed (the close event would not be readable yet).
+        async with shard.locks.hold((request.namespace, execution.workflow_id)):
+            key = await shard.resolve(request.namespace, execution)
+            run = await shard.require(key)
+            s = run.state
+            if s.status == common_pb2.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW and request.follow_runs:
+                execution = common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.continued_as_new_run_id)
+                continue
+            if s.status != RUNNING:
+                return await _closed_result(shard, run)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return workflow_service_pb2.GetWorkflowResultResponse(status=RUNNING, execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id))
+            fut = shard.close_waiter(key)  # registered before the lock is released: no close is missed
+        try:
+            await asyncio.wait_for(fut, remaining)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            shard.stop_waiting(key, fut)
+        execution = common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id)
+
+
+async def _closed_result(shard: Shard, run: RunState) -> workflow_service_pb2.GetWorkflowResultResponse:
+    s = run.state
+    response = workflow_service_pb2.GetWorkflowResultResponse(
+        status=s.status, execution=common_pb2.WorkflowExecution(workflow_id=s.workflow_id, run_id=s.run_id)
+    )
+    event = await read_event(shard, run.key, s.close_event_id)
+    which = event.WhichOneof("attributes")
+    if which == "workflow_execution_completed":
+        response.result.CopyFrom(event.workflow_execution_completed.result)
+    elif which == "workflow_execution_failed":
+        response.failure.CopyFrom(event.workflow_execution_failed.failure)
+    elif which == "workflow_execution_terminated":
+        response.termination_reason = event.workflow_execution_terminated.reason
+        response.failure.CopyFrom(common_pb2.Failure(message=f"terminated: {event.workflow_execution_terminated.reason}", type="Terminated", source="server"))
+    elif which == "workflow_execution_canceled":
+        response.failure.CopyFrom(common_pb2.Failure(message="workflow run was cancelled", type="CancelledError", source="workflow"))
+    elif which == "workflow_execution_timed_out":
+        response.failure.CopyFrom(common_pb2.Failure(message="workflow run timed out", type="TimeoutError", source="server"))
+    return response
+
+
+async def list_executions(shard: Shard, request: workflow_service_pb2.ListWorkflowExecutionsRequest) -> workflow_service_pb2.ListWorkflowExecutionsResponse:
+    """A page of this shard's runs, newest first; the frontend merges the shards' pages."""
+    size = request.page_size or DEFAULT_LIST_PAGE
+    before = None
+    if request.next_page_token:
+        try:
+            cursor = json.loads(request.next_page_token)["before"]
+            before = ListCursor(int(cursor[0]), str(cursor[1]), str(cursor[2]))
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise InvalidArgument(f"next_page_token is not one this server issued: {exc}") from None
+    states = await shard.store.list_executions(
+        request.namespace, before=before, status=request.status_filter, workflow_type=request.workflow_type_filter, limit=size
+    )
+    # committed rows only: the cache may hold an update still being committed
+    infos = [execution_info(shard, RunState(state, {}, shard.shard_id, shard.limits)) for state in states]
+    token = b""
+    if len(states) == size:
+        last = infos[-1]
+        token = json.dumps({"before": [last.start_time.ToNanoseconds(), last.execution.workflow_id, last.execution.run_id]}).encode()
+    return workflow_service_pb2.ListWorkflowExecutionsResponse(executions=infos, next_page_token=token)
+
+
+async def describe_shard(shard: Shard) -> admin_service_pb2.DescribeShardResponse:
+    stats = await shard.store.stats()
+    return admin_service_pb2.DescribeShardResponse(
+        shard_id=shard.shard_id,
+        owner=shard.owner,
+        range_id=shard.store.range_id,
+        running_workflows=stats.running,
+        closed_workflows=stats.closed,
+        events=stats.events,
+        outbox_depth=stats.outbox,
+        pending_timers=stats.timers,
+        db_path=shard.store.location,
+    )

@@ -1,0 +1,99 @@
+"""The outbox (transfer) queue: hands the tasks history committed to matching.
+
+A commit that creates tasks for matching writes them as outbox rows in the same
+transaction; once committed they reach this queue in memory. The pump sends each
+to matching (`AddTask`, retried until acked) and deletes the row only after
+matching acked it (or refused it for good), in batches. A crash in between means
+the task is sent again by the next owner, which reads the rows left behind once
+at start; matching's RecordTaskStarted refuses the copy as stale.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import structlog
+
+from fanflow import metrics
+from history.persistence.store import OutboxTask
+from protos import internal_pb2
+
+if TYPE_CHECKING:
+    from history.shard import Shard
+
+log = structlog.get_logger("fanflow.history.shard")
+
+CONCURRENCY = 64  # deliveries in flight per shard
+RECOVERY_PAGE = 512
+DELETE_EVERY = 0.05  # seconds between batched deletes of acked rows
+
+
+class OutboxQueue:
+    def __init__(self, shard: "Shard"):
+        self._shard = shard
+        self._ready: list[OutboxTask] = []
+        self._wakeup = asyncio.Event()
+        self._acked: list[int] = []
+        self.sent = 0  # tasks matching acked (observability)
+        self._dispatched_metric = metrics.TASKS_DISPATCHED.labels(str(shard.shard_id))
+
+    def start(self) -> list[asyncio.Task]:
+        name = f"shard-{self._shard.shard_id}"
+        return [
+            asyncio.create_task(self._pump(), name=f"{name}-outbox"),
+            asyncio.create_task(self._delete_loop(), name=f"{name}-outbox-delete"),
+        ]
+
+    def committed(self, tasks: list[OutboxTask]) -> None:
+        """Outbox rows just committed by this shard: deliver them (no re-read)."""
+        self._ready.extend(tasks)
+        self._wakeup.set()
+
+    async def _pump(self) -> None:
+        """Hand every outbox row to matching; a row stays until matching acked it. Rows
+        left by an earlier owner are read back once; ours arrive in memory after commit."""
+        slots = asyncio.Semaphore(CONCURRENCY)
+
+        async def dispatch(row_id: int, task: internal_pb2.TaskInfo) -> None:
+            await slots.acquire()
+            delivery = asyncio.create_task(self._deliver(row_id, task))
+            delivery.add_done_callback(lambda _t: slots.release())
+
+        cursor = 0
+        while True:
+            rows = await self._shard.store.outbox_from_previous_owners(cursor, RECOVERY_PAGE)
+            if not rows:
+                break
+            cursor = rows[-1].id
+            for row_id, task in rows:
+                await dispatch(row_id, task)
+        while True:
+            self._wakeup.clear()
+            if not self._ready:
+                await self._wakeup.wait()
+                continue
+            ready, self._ready = self._ready, []
+            for row_id, task in ready:
+                await dispatch(row_id, task)
+
+    async def _deliver(self, row_id: int, task: internal_pb2.TaskInfo) -> None:
+        acked = await self._shard.matching.add_task_until_acked(task)
+        self._acked.append(row_id)  # acked, or rejected for good: the row is done either way
+        if acked:
+            self.sent += 1
+            self._dispatched_metric.inc()
+
+    async def _delete_loop(self) -> None:
+        while True:
+            await asyncio.sleep(DELETE_EVERY)
+            await self.flush_deletes()
+
+    async def flush_deletes(self) -> None:
+        if not self._acked or self._shard.store.lost:
+            return
+        ids, self._acked = self._acked, []
+        try:
+            await self._shard.store.delete_outbox(ids)
+        except Exception as exc:
+            # Harmless: a re-sent task is rejected by RecordTaskStarted as stale.
+            log.warning("outbox delete failed", error=str(exc))

@@ -1,0 +1,29 @@
+"""History's storage: the `HistoryStore` interface of a shard (store.py) and the
+`MetadataStore` of cluster metadata (metadata.py), with their SQLite implementations
+(sqlite.py, metadata_sqlite.py). The functions here pick the implementation for a cluster."""
+from __future__ import annotations
+
+from fanflow.config import ClusterConfig
+from fanflow.sqlite import SqliteSettings
+from history.persistence.metadata import MetadataStore
+from history.persistence.store import HistoryStore
+
+
+def shard_file(config: ClusterConfig, shard_id: int):
+    return config.data_dir / f"history-shard-{shard_id}.db"
+
+
+def shard_store(config: ClusterConfig, shard_id: int, owner: str) -> HistoryStore:
+    """The store of one shard, for the history process `owner`."""
+    from history.persistence.sqlite import SqliteHistoryStore
+
+    return SqliteHistoryStore(shard_file(config, shard_id), shard_id, owner, SqliteSettings(config.sqlite_synchronous))
+
+
+def metadata_store(config: ClusterConfig) -> MetadataStore:
+    """The cluster metadata store, for the history host that serves it (config.metadata_owner())."""
+    from history.persistence.metadata_sqlite import SqliteMetadataStore
+
+    return SqliteMetadataStore(
+        config.data_dir / "cluster-metadata.db", SqliteSettings(config.sqlite_synchronous), legacy_shard_file=shard_file(config, 0)
+    )

@@ -1,0 +1,138 @@
+"""`MetadataStore` on its own SQLite file (`cluster-metadata.db` in the metadata host's data dir).
+
+Upgrade: earlier versions kept namespaces and API keys in shard 0's file
+(`history-shard-0.db`). When that file is in the same data dir and has those tables,
+`open()` copies their rows here once (keeping any already here) and remembers it
+did; the old tables are left as they are and no longer read.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from fanflow.errors import AlreadyExists
+from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread, in_savepoint
+from protos import admin_service_pb2, history_service_pb2
+
+log = structlog.get_logger("fanflow.history.metadata")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS namespaces (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  created_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+  key_sha256 TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS metadata_settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+"""
+IMPORTED = "imported_from_shard_file"  # metadata_settings: the legacy file whose rows were copied here
+
+_Statement = tuple[str, Sequence[Any]]
+
+
+class SqliteMetadataStore:
+    def __init__(self, path: Path, settings: SqliteSettings | None = None, legacy_shard_file: Path | None = None):
+        """legacy_shard_file: shard 0's file, where earlier versions kept namespaces and keys."""
+        self.path = Path(path)
+        self.legacy_shard_file = Path(legacy_shard_file) if legacy_shard_file else None
+        self._db = SqliteThread(self.path, settings or SqliteSettings(), name="cluster-metadata")
+        self._writes: GroupCommit[_Statement] = GroupCommit(
+            self._db,
+            lambda conn, writes: [in_savepoint(conn, lambda c, w=w: c.execute(*w)) for w in writes],
+            name="cluster-metadata",
+        )
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    async def open(self) -> None:
+        await self._db.open()
+        await self._db.run(lambda conn: conn.executescript(SCHEMA))
+        legacy = self.legacy_shard_file
+        if legacy is not None and legacy.exists() and legacy.resolve() != self.path.resolve():
+            imported = await self._db.run(_import_legacy, str(legacy))
+            if imported is not None:
+                log.info("namespaces and API keys copied from the shard file earlier versions kept them in",
+                         source=str(legacy), namespaces=imported[0], api_keys=imported[1])
+        self._writes.start()
+
+    async def close(self) -> None:
+        await self._writes.close()
+        await self._db.close()
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return await self._db.run(lambda conn: conn.execute(sql, params).fetchall())
+
+    async def namespace_exists(self, name: str) -> bool:
+        return bool(await self._fetchall("SELECT 1 FROM namespaces WHERE name=?", (name,)))
+
+    async def create_namespace(self, info: admin_service_pb2.NamespaceInfo) -> None:
+        if await self.namespace_exists(info.name):
+            raise AlreadyExists(f"namespace {info.name!r} is already registered")
+        try:
+            await self._writes.write(("INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)",
+                                      (info.name, info.description, info.created_time.ToNanoseconds())))
+        except sqlite3.IntegrityError:  # registered meanwhile
+            raise AlreadyExists(f"namespace {info.name!r} is already registered") from None
+
+    async def list_namespaces(self) -> list[admin_service_pb2.NamespaceInfo]:
+        infos = []
+        for name, description, created_ns in await self._fetchall("SELECT name, description, created_ns FROM namespaces ORDER BY name"):
+            info = admin_service_pb2.NamespaceInfo(name=name, description=description)
+            info.created_time.FromNanoseconds(created_ns)
+            infos.append(info)
+        return infos
+
+    async def add_api_key(self, key: history_service_pb2.ApiKeyEntry, description: str, created_ns: int) -> None:
+        await self._writes.write((
+            "INSERT INTO api_keys (key_sha256, namespace, key_id, description, created_ns) VALUES (?,?,?,?,?)",
+            (key.key_sha256, key.namespace, key.key_id, description, created_ns),
+        ))
+
+    async def list_api_keys(self) -> list[history_service_pb2.ApiKeyEntry]:
+        rows = await self._fetchall("SELECT key_sha256, namespace, key_id FROM api_keys ORDER BY created_ns")
+        return [history_service_pb2.ApiKeyEntry(key_sha256=h, namespace=ns, key_id=kid) for h, ns, kid in rows]
+
+
+def _import_legacy(conn: sqlite3.Connection, legacy: str) -> tuple[int, int] | None:
+    """Copy the legacy file's namespaces and keys, once; (namespaces, keys) copied, or None if
+    there was nothing to do."""
+    if conn.execute("SELECT 1 FROM metadata_settings WHERE name=?", (IMPORTED,)).fetchone():
+        return None
+    conn.execute("ATTACH DATABASE ? AS legacy", (legacy,))
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM legacy.sqlite_master WHERE type='table' AND name IN ('namespaces', 'api_keys')")}
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            namespaces = keys = 0
+            if "namespaces" in tables:
+                namespaces = conn.execute(
+                    "INSERT OR IGNORE INTO namespaces (name, description, created_ns) SELECT name, description, created_ns FROM legacy.namespaces"
+                ).rowcount
+            if "api_keys" in tables:
+                keys = conn.execute(
+                    "INSERT OR IGNORE INTO api_keys (key_sha256, namespace, key_id, description, created_ns) "
+                    "SELECT key_sha256, namespace, key_id, description, created_ns FROM legacy.api_keys"
+                ).rowcount
+            conn.execute("INSERT INTO metadata_settings (name, value) VALUES (?, ?)", (IMPORTED, legacy))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("DETACH DATABASE legacy")
+    return (namespaces, keys) if tables else None

@@ -1,0 +1,74 @@
+"""The tables of a history shard's SQLite file (created if missing; a file written by an
+earlier version opens as it is). Files written before cluster metadata had its own store
+also hold `namespaces` and `api_keys` tables: history.persistence.metadata_sqlite copies
+them once, and nothing here reads them."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS shard (
+  shard_id INTEGER PRIMARY KEY,
+  range_id INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  acquired_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS executions (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  workflow_type TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  start_time_ns INTEGER NOT NULL,
+  close_time_ns INTEGER NOT NULL DEFAULT 0,
+  state BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, run_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS executions_by_start ON executions (namespace, start_time_ns DESC, workflow_id, run_id);
+CREATE INDEX IF NOT EXISTS executions_by_close ON executions (close_time_ns) WHERE close_time_ns > 0;
+CREATE TABLE IF NOT EXISTS current_executions (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL,
+  run_id TEXT NOT NULL, status INTEGER NOT NULL, request_id TEXT NOT NULL,
+  PRIMARY KEY (namespace, workflow_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  event_id INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, run_id, event_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS activities (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  scheduled_event_id INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, run_id, scheduled_event_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS timers (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  fire_at_ns INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fire_at_ns);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shard_secrets (
+  shard_id INTEGER PRIMARY KEY,
+  token_key BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS executor_results (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, executor_id TEXT NOT NULL,
+  item_index INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, executor_id, item_index)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS executor_progress (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, executor_id TEXT NOT NULL,
+  pattern TEXT NOT NULL, total INTEGER NOT NULL, failed INTEGER NOT NULL DEFAULT 0,
+  started_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, executor_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS workflow_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  name TEXT NOT NULL, details BLOB NOT NULL, time_ns INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflow_events_by_workflow ON workflow_events (namespace, workflow_id, id);
+CREATE TABLE IF NOT EXISTS shard_settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+"""

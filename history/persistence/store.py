@@ -1,0 +1,213 @@
+"""What history stores, as an interface: `HistoryStore`, one per shard.
+
+Every read and write of a shard's data goes through these methods, which speak
+in domain terms (ExecutionState, HistoryEvent, TimerTask, TaskInfo, one
+`ExecutionCommit` per state change) and never in SQL. `history.persistence.sqlite`
+implements it on a SQLite file; another database can implement it without
+touching the services, as long as it keeps these promises:
+
+- **Ownership (fencing).** `open()` takes the shard: it raises the shard's range
+  id by one and remembers it. Every write checks, atomically with the write, that
+  the stored range id is still the one taken; if another owner raised it since,
+  the write fails with `fanflow.errors.ShardOwnershipLost`, writes nothing, and
+  `lost` turns True for good.
+- **Durability.** A write method returns only once its data is committed.
+- **Atomicity.** Everything one `commit()` carries (several runs after a
+  continue-as-new, the current-run pointer, the timer that fired) is committed
+  together or not at all. Concurrent writes may share a transaction (group
+  commit) but one failing write never sinks another.
+- **Outbox ids.** `commit()` gives every outbox task an id that grows with each
+  commit; `outbox_from_previous_owners` lists those written before `open()`.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
+
+from protos import (
+    common_pb2,
+    internal_pb2,
+    persistence_pb2,
+    workflow_service_pb2,
+)
+
+RunKey = tuple[str, str, str]  # namespace, workflow id, run id
+
+
+class CurrentRun(NamedTuple):
+    """The workflow id's current (latest) run."""
+
+    run_id: str
+    status: int  # common_pb2.WorkflowExecutionStatus
+    request_id: str
+
+
+@dataclass(slots=True)
+class LoadedRun:
+    """A run as stored: its mutable state, and for a running run its pending activities
+    with the attributes of the event that scheduled each (its input among them)."""
+
+    state: persistence_pb2.ExecutionState
+    activities: dict[int, persistence_pb2.ActivityInfo] = field(default_factory=dict)
+    scheduled: dict[int, common_pb2.ActivityTaskScheduledEventAttributes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorStarted:
+    """An executor announced itself (its `fanflow.executor` marker): progress starts here."""
+
+    executor_id: str
+    pattern: str
+    total: int
+
+
+@dataclass(slots=True)
+class RunWrite:
+    """What one commit writes for one run: its new state and what came with it."""
+
+    state: persistence_pb2.ExecutionState
+    events: Sequence[common_pb2.HistoryEvent] = ()
+    activities_upserted: Mapping[int, persistence_pb2.ActivityInfo] = field(default_factory=dict)
+    activities_deleted: Collection[int] = ()
+    timers: Sequence[tuple[int, persistence_pb2.TimerTask]] = ()  # (fire at, unix ns; task)
+    outbox: Sequence[internal_pb2.TaskInfo] = ()  # tasks for matching
+    executor_results: Sequence[tuple[str, int, common_pb2.Payload]] = ()  # (executor id, item index, result)
+    executor_failed_attempts: Sequence[str] = ()  # executor id, once per failed item attempt
+    executors_started: Sequence[ExecutorStarted] = ()
+    recorded_events: Sequence[workflow_service_pb2.RecordedEvent] = ()  # `fanflow.event` markers, time set
+
+
+@dataclass(slots=True)
+class ExecutionCommit:
+    """One state change of a workflow, committed atomically."""
+
+    runs: Sequence[RunWrite]
+    current_changed: bool = False  # the last run becomes (or stays) the workflow's current run, with its status
+    fired_timer: int | None = None  # id of the timer whose firing this is (deleted with it)
+
+
+class OutboxTask(NamedTuple):
+    id: int
+    task: internal_pb2.TaskInfo
+
+
+class DueTimer(NamedTuple):
+    id: int
+    task: persistence_pb2.TimerTask
+
+
+class ListCursor(NamedTuple):
+    """Where a page of ListWorkflowExecutions ended: runs started before this come next."""
+
+    start_time_ns: int
+    workflow_id: str
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorProgressRecord:
+    executor_id: str
+    pattern: str
+    total: int
+    failed: int  # failed item attempts
+    started_ns: int
+    updated_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShardStats:
+    running: int
+    closed: int
+    events: int
+    outbox: int
+    timers: int
+
+
+class HistoryStore(Protocol):
+    shard_id: int
+    owner: str
+    range_id: int  # taken by open()
+    token_key: bytes  # signs task tokens; lives with the shard, so it survives restarts and moves
+    lost: bool  # another owner took the shard: every write now fails
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for operators (a file path, a database URL without secrets)."""
+        ...
+
+    # ------------------------------------------------------------ lifecycle
+    async def open(self) -> None:
+        """Take the shard (fencing: range id + 1) and get ready to serve."""
+
+    async def close(self) -> None:
+        """Stop; writes still queued fail with ShardOwnershipLost."""
+
+    # ------------------------------------------------------------ executions and events
+    async def load_run(self, key: RunKey) -> LoadedRun | None: ...
+
+    async def current_run(self, namespace: str, workflow_id: str) -> CurrentRun | None: ...
+
+    async def commit(self, commit: ExecutionCommit) -> list[OutboxTask]:
+        """Write it all atomically; returns the outbox tasks with the ids they got."""
+
+    async def read_events(self, key: RunKey, first: int, last: int | None = None, limit: int | None = None) -> list[common_pb2.HistoryEvent]:
+        """Events first..last (inclusive; no last: to the end) in order, at most limit."""
+
+    async def list_executions(
+        self, namespace: str, *, before: ListCursor | None, status: int, workflow_type: str, limit: int
+    ) -> list[persistence_pb2.ExecutionState]:
+        """Runs of a namespace, newest start first (then workflow id, run id descending);
+        status / workflow_type 0 / "" match any."""
+
+    async def runs_of_workflow(self, namespace: str, workflow_id: str) -> list[persistence_pb2.ExecutionState]: ...
+
+    async def running_runs(self) -> list[RunKey]: ...
+
+    # ------------------------------------------------------------ outbox (tasks for matching)
+    async def outbox_from_previous_owners(self, after_id: int, limit: int) -> list[OutboxTask]:
+        """Outbox tasks written before open() (by an earlier owner), ids above after_id, in order."""
+
+    async def delete_outbox(self, ids: Sequence[int]) -> None: ...
+
+    # ------------------------------------------------------------ timers
+    async def due_timers(self, now_ns: int, limit: int) -> list[DueTimer]:
+        """Timers due at now_ns, earliest first."""
+
+    async def next_timer_time(self) -> int | None:
+        """When the earliest timer fires (unix ns), None without timers."""
+
+    async def delete_timers(self, ids: Sequence[int]) -> None: ...
+
+    # ------------------------------------------------------------ executor results and progress
+    async def put_executor_results(
+        self, namespace: str, workflow_id: str, executor_id: str, results: Sequence[tuple[int, common_pb2.Payload]], failed_attempts: int
+    ) -> None:
+        """Store item results (idempotent per index) and count failed item attempts."""
+
+    async def executor_results(
+        self, namespace: str, workflow_id: str, executor_id: str, start_index: int, limit: int
+    ) -> list[tuple[int, common_pb2.Payload]]:
+        """Stored results from start_index on, by index."""
+
+    async def executor_result_count(self, namespace: str, workflow_id: str, executor_id: str) -> int: ...
+
+    async def executor_progress(self, namespace: str, workflow_id: str, first_run_id: str) -> list[ExecutorProgressRecord]:
+        """Executors of a continue-as-new chain (ids `<first run id>/<n>`), oldest first."""
+
+    async def recorded_events(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.RecordedEvent]:
+        """The workflow's recorded events (`fanflow.event` markers), newest first."""
+
+    # ------------------------------------------------------------ retention
+    async def closed_runs(self, closed_before_ns: int, limit: int) -> list[RunKey]: ...
+
+    async def delete_run(self, key: RunKey) -> None:
+        """Delete a closed run (events, state, activities, recorded events); with the
+        workflow's last run, its executor results and progress too."""
+
+    # ------------------------------------------------------------ shard settings and stats
+    async def setting(self, name: str) -> str | None: ...
+
+    async def put_setting(self, name: str, value: str) -> None: ...
+
+    async def stats(self) -> ShardStats: ...

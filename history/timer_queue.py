@@ -1,0 +1,94 @@
+"""The timer queue: fires the shard's durable timers, each exactly once.
+
+Timeouts, retry backoffs and user timers are timer rows committed with the state
+change that needs them. The loop reads due timers in pages; firing one is a
+normal update of its run that deletes the timer row in the same commit, so a
+timer fires once even across crashes. Most timers are stale when due (the
+activity or workflow task finished first): those are deleted in one batch
+without touching the run's state.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from protos import common_pb2, persistence_pb2
+
+if TYPE_CHECKING:
+    from history.shard import Shard
+
+log = structlog.get_logger("fanflow.history.shard")
+
+PAGE = 256
+PASS_INTERVAL = 0.05  # timers fire within ~50 ms of due; passes over due timers batch up
+IDLE_WAIT = 1.0  # longest sleep between looks at the timers table
+FIRED, DEAD, FAILED = "fired", "dead", "failed"
+
+
+class TimerQueue:
+    def __init__(self, shard: "Shard", fired_metric: Any):
+        self._shard = shard
+        self._wakeup = asyncio.Event()
+        self._next_fire_ns: int | None = None
+        self._fired_metric = fired_metric
+
+    def start(self) -> asyncio.Task:
+        return asyncio.create_task(self._loop(), name=f"shard-{self._shard.shard_id}-timers")
+
+    def committed(self, earliest_fire_ns: int) -> None:
+        """A commit added timers, the earliest due then: wake the loop if that is sooner."""
+        if self._next_fire_ns is None or earliest_fire_ns < self._next_fire_ns:
+            self._wakeup.set()
+
+    async def _loop(self) -> None:
+        store = self._shard.store
+        while True:
+            self._wakeup.clear()
+            due = await store.due_timers(time.time_ns(), PAGE)
+            if due:
+                outcomes = await asyncio.gather(*(self.fire(timer_id, task) for timer_id, task in due))
+                dead = [timer.id for timer, outcome in zip(due, outcomes) if outcome == DEAD]
+                if dead:
+                    try:
+                        await store.delete_timers(dead)
+                    except Exception as exc:  # retried on the next pass
+                        log.warning("could not delete stale timers", error=str(exc))
+                        await asyncio.sleep(0.5)
+                if len(due) < PAGE:
+                    await asyncio.sleep(PASS_INTERVAL)  # let due timers gather: one pass per interval
+                continue
+            self._next_fire_ns = await store.next_timer_time()
+            wait = IDLE_WAIT if self._next_fire_ns is None else min(IDLE_WAIT, max(0.0, (self._next_fire_ns - time.time_ns()) / 1e9))
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), wait)
+            except asyncio.TimeoutError:
+                pass
+
+    async def fire(self, timer_id: int, task: persistence_pb2.TimerTask) -> str:
+        """Apply one due timer: FIRED, DEAD (stale: the caller deletes it, in a batch with
+        others) or FAILED (left for the next pass)."""
+        shard = self._shard
+        key = (task.namespace, task.workflow_id, task.run_id)
+        async with shard.locks.hold(key[:2]):
+            run = await shard.load(key)
+            if run is None or not run.timer_is_live(task):
+                return DEAD
+        try:
+            await shard.update(
+                task.namespace,
+                common_pb2.WorkflowExecution(workflow_id=task.workflow_id, run_id=task.run_id),
+                lambda run, now: run.fire_timer(task, now),
+                fired_timer=timer_id,
+                missing_ok=True,
+            )
+            self._fired_metric.inc()
+            return FIRED
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("timer failed, will retry", error=str(exc), kind=task.kind, workflow_id=task.workflow_id)
+            await asyncio.sleep(0.5)
+            return FAILED

@@ -1,0 +1,201 @@
+"""`Backlog` on one SQLite file per matching process (`matching-<name>.db`).
+
+Inserts and lazy deletes go through the file's group-commit writer
+(`fanflow.sqlite.GroupCommit`): everything queued while a transaction runs is
+committed in the next one (one fsync), all or nothing. Deletes ride along with
+the next transaction, or get one of their own after a short linger. Ids are
+assigned here, in enqueue order, and each batch commits after the previous one,
+which keeps the read-forward-by-id promise. Every statement runs on the file's
+one connection thread, so a read never sees a half-written batch.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import structlog
+
+from fanflow.errors import Unavailable
+from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread
+from matching.keys import PartitionKey, QueueKey
+from matching.persistence.store import StoredTask
+from protos import internal_pb2
+
+log = structlog.get_logger("fanflow.matching")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tasks (
+  id INTEGER PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  task_queue TEXT NOT NULL,
+  task_type INTEGER NOT NULL,
+  partition INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  expires_at INTEGER  -- unix ns after which the task is stale (TaskInfo.expire_time); NULL: never
+);
+CREATE INDEX IF NOT EXISTS tasks_by_partition ON tasks (namespace, task_queue, task_type, partition, id);
+"""
+# After the column exists (files written before it had no expiry).
+_EXPIRY_INDEX = "CREATE INDEX IF NOT EXISTS tasks_by_expiry ON tasks (expires_at) WHERE expires_at IS NOT NULL"
+
+_INSERT = "INSERT INTO tasks (id, namespace, task_queue, task_type, partition, data, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_DELETE = "DELETE FROM tasks WHERE id = ?"
+_WHERE_PARTITION = "namespace = ? AND task_queue = ? AND task_type = ? AND partition = ?"
+
+# Deletes wait this long for company before they get a transaction of their own.
+DELETE_LINGER = 0.05
+
+_Insert = tuple[tuple, PartitionKey]  # (row, partition)
+_Write = _Insert | int  # an insert, or the id of a lazy delete
+
+
+def _partition_args(key: PartitionKey) -> tuple:
+    return (key.queue.namespace, key.queue.name, key.queue.task_type, key.partition)
+
+
+class SqliteBacklog:
+    def __init__(
+        self,
+        path: Path,
+        settings: SqliteSettings | str = "FULL",
+        on_committed: Callable[[Counter[PartitionKey]], None] | None = None,
+    ):
+        """settings: the file's SQLite settings, or just its `synchronous` mode."""
+        self.path = Path(path)
+        self._settings = settings if isinstance(settings, SqliteSettings) else SqliteSettings(settings)
+        # Called after each commit with how many tasks each partition gained, so
+        # partitions learn about new rows even if the AddTask that wrote them is gone.
+        self._on_committed = on_committed
+        self._db = SqliteThread(self.path, self._settings, name=f"matching-backlog:{self.path.name}")
+        self._writes: GroupCommit[_Write] = GroupCommit(
+            self._db,
+            _write_batch,
+            name=f"matching-backlog:{self.path.name}",
+            linger=DELETE_LINGER,
+            drain_on_close=True,
+            closed_error=lambda: Unavailable("matching backlog is closed (process stopping); retry on another attempt"),
+            on_committed=self._committed,
+        )
+        self._next_id = 1
+        self._open = False
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def open(self) -> None:
+        await self._db.open()
+        self._next_id = await self._db.run(_prepare) + 1
+        self._writes.start()
+        self._open = True
+        log.info("backlog opened", path=str(self.path), synchronous=self._settings.synchronous, next_id=self._next_id)
+
+    async def close(self) -> None:
+        if not self._open or self._writes.closing:
+            return
+        await self._writes.close()
+        await self._db.close()
+        log.info("backlog closed", path=str(self.path))
+
+    def _usable(self) -> bool:
+        return self._open and not self._writes.closing
+
+    # -- writes ------------------------------------------------------------
+
+    async def insert(self, key: PartitionKey, task: internal_pb2.TaskInfo) -> int:
+        if not self._usable():
+            raise Unavailable("matching backlog is closed (process stopping); retry on another attempt")
+        task_id = self._next_id
+        self._next_id += 1
+        expires_at = task.expire_time.ToNanoseconds() if task.HasField("expire_time") else None
+        try:
+            await self._writes.write(((task_id, *_partition_args(key), task.SerializeToString(), expires_at), key))
+        except Unavailable:
+            raise
+        except Exception as exc:
+            raise Unavailable(f"matching backlog write failed: {exc}") from exc
+        return task_id
+
+    def delete_later(self, task_id: int) -> None:
+        self._writes.write_later(task_id)  # dropped once closing: a lost delete only means a stale re-delivery
+
+    async def flush(self) -> None:
+        await self._writes.flush()
+
+    def _committed(self, writes: list[_Write]) -> None:
+        if self._on_committed is not None:
+            self._on_committed(Counter(key for row, key in writes))
+
+    async def delete_expired(self, now_ns: int, limit: int = 10_000) -> int:
+        """Sticky tasks of workers that are gone, activities past schedule-to-start: history
+        has re-dispatched or timed them out already, so nothing is lost; without this they
+        would stay forever in queues nobody polls."""
+        if not self._usable():
+            return 0
+        try:
+            return await self._db.run(_delete_expired, now_ns, limit)
+        except (sqlite3.Error, ValueError, RuntimeError) as exc:
+            raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
+
+    # -- reads -------------------------------------------------------------
+
+    async def read(self, key: PartitionKey, after_id: int, limit: int) -> list[StoredTask]:
+        rows = await self._fetch(f"SELECT id, data FROM tasks WHERE {_WHERE_PARTITION} AND id > ? ORDER BY id LIMIT ?", (*_partition_args(key), after_id, limit))
+        return [StoredTask(task_id, _decode(data)) for task_id, data in rows]
+
+    async def count(self, key: PartitionKey) -> int:
+        rows = await self._fetch(f"SELECT COUNT(*) FROM tasks WHERE {_WHERE_PARTITION}", _partition_args(key))
+        return int(rows[0][0])
+
+    async def partitions(self) -> list[PartitionKey]:
+        rows = await self._fetch("SELECT DISTINCT namespace, task_queue, task_type, partition FROM tasks", ())
+        return [PartitionKey(QueueKey(ns, name, task_type), partition) for ns, name, task_type, partition in rows]
+
+    async def _fetch(self, sql: str, args: tuple) -> list[tuple]:
+        if not self._usable():
+            raise Unavailable("matching backlog is closed (process stopping)")
+        try:
+            return await self._db.run(lambda conn: conn.execute(sql, args).fetchall())
+        except (sqlite3.Error, ValueError, RuntimeError) as exc:  # RuntimeError: closed under us
+            raise Unavailable(f"matching backlog read failed: {exc}") from exc
+
+
+def _prepare(conn: sqlite3.Connection) -> int:
+    """Create or upgrade the schema; the highest stored id."""
+    conn.executescript(SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
+    if "expires_at" not in columns:
+        conn.execute("ALTER TABLE tasks ADD COLUMN expires_at INTEGER")
+    conn.execute(_EXPIRY_INDEX)
+    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM tasks").fetchone()[0]
+
+
+def _write_batch(conn: sqlite3.Connection, writes: Sequence[_Write]) -> list[BaseException | None]:
+    """All or nothing: a failure raises, failing the inserts and keeping the deletes for later."""
+    inserts = [w[0] for w in writes if not isinstance(w, int)]
+    deletes = [(w,) for w in writes if isinstance(w, int)]
+    if inserts:
+        conn.executemany(_INSERT, inserts)
+    if deletes:
+        conn.executemany(_DELETE, deletes)
+    return [None] * len(writes)
+
+
+def _delete_expired(conn: sqlite3.Connection, now_ns: int, limit: int) -> int:
+    cur = conn.execute(
+        "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)", (now_ns, limit)
+    )
+    return max(cur.rowcount, 0)
+
+
+def _decode(data: bytes) -> internal_pb2.TaskInfo | None:
+    info = internal_pb2.TaskInfo()
+    try:
+        info.ParseFromString(data)
+    except Exception:
+        return None
+    return info
