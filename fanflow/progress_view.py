@@ -11,8 +11,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 from protos import common_pb2
 
 
+def workflow_task_failure_line(failure) -> str:
+    """One line for a run's latest failed workflow task (why it is stuck)."""
+    cause = common_pb2.WorkflowTaskFailedCause.Name(failure.cause).removeprefix("WORKFLOW_TASK_FAILED_CAUSE_").lower()
+    kind = "timed out" if failure.timed_out else f"failed ({cause})"
+    return f"workflow task {kind} on attempt {failure.attempt}: {failure.failure.message}"
+
+
 def describe(progress) -> list[str]:
     lines = []
+    if progress.HasField("last_workflow_task_failure"):
+        lines.append(workflow_task_failure_line(progress.last_workflow_task_failure))
     for e in progress.executors:
         eta = "?" if e.eta_seconds < 0 else f"{e.eta_seconds:.0f}s"
         total = e.total or "?"
@@ -36,6 +45,7 @@ async def watch_progress(handle, *, once: bool = False, interval: float = 0.5) -
             console.print(line)
         return 0
     bars: dict[str, int] = {}
+    shown_failure: tuple[int, int] | None = None
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(), TextColumn("{task.fields[detail]}")]
     with Progress(*columns, console=console) as view:
         while True:
@@ -44,6 +54,10 @@ async def watch_progress(handle, *, once: bool = False, interval: float = 0.5) -
                 if e.executor_id not in bars:
                     bars[e.executor_id] = view.add_task(f"{e.pattern} {e.executor_id[-8:]}", total=e.total or None, detail=detail)
                 view.update(bars[e.executor_id], completed=e.done, total=e.total or None, detail=detail)
+            failure = progress.last_workflow_task_failure if progress.HasField("last_workflow_task_failure") else None
+            if failure is not None and (failure.attempt, failure.time.ToNanoseconds()) != shown_failure:
+                shown_failure = (failure.attempt, failure.time.ToNanoseconds())
+                view.console.print(f"[red]{workflow_task_failure_line(failure)}[/red]", markup=True, highlight=False)
             if progress.status != common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING:
                 break
             await asyncio.sleep(interval)

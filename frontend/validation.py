@@ -18,6 +18,7 @@ from google.protobuf import duration_pb2
 from google.protobuf.message import Message
 
 from fanflow import routing, task_tokens
+from fanflow.protocol import iter_payloads, payload_too_large_message
 from fanflow.errors import InvalidArgument
 from frontend.settings import FrontendSettings
 from protos import admin_service_pb2, common_pb2, internal_pb2, workflow_service_pb2
@@ -28,7 +29,6 @@ NAMESPACE_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 
 LargePayloads = list[tuple[str, int]]
 
-_PAYLOAD = common_pb2.Payload.DESCRIPTOR
 _MAX_DURATION_SECONDS = 315_576_000_000  # protobuf Duration's own limit (10,000 years)
 
 
@@ -37,14 +37,6 @@ def show(value: str, limit: int = 80) -> str:
     if len(value) > limit:
         return repr(value[:limit]) + f"... ({len(value)} characters)"
     return repr(value)
-
-
-def _mib(n: int) -> str:
-    if n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MiB"
-    if n % 1024 == 0:
-        return f"{n // 1024} KiB"
-    return f"{n} bytes"
 
 
 # ---------------------------------------------------------------- building blocks
@@ -136,38 +128,20 @@ def check_payload(field: str, payload: common_pb2.Payload, settings: FrontendSet
     size = payload.ByteSize()
     limit = settings.max_payload_bytes
     if size > limit:
-        raise InvalidArgument(
-            f"{field} is {size:,} bytes; a single payload may be at most {limit:,} bytes ({_mib(limit)}). "
-            "Pass large data by reference (e.g. a blob-store key) instead"
-        )
+        raise InvalidArgument(payload_too_large_message(field, size, limit))
     return size
 
 
-def check_payloads(message: Message, settings: FrontendSettings = DEFAULT_SETTINGS, path: str = "") -> LargePayloads:
-    """Walk every set field of `message` (commands, failures and their causes
-    included) and check each Payload. Returns the large-but-allowed ones."""
+def check_payloads(message: Message, settings: FrontendSettings = DEFAULT_SETTINGS, path: str = "", *, enforce: bool = True) -> LargePayloads:
+    """Check every Payload set anywhere in `message` (commands, failures and their causes
+    included). Returns the large-but-allowed ones; with enforce=False, payloads over the
+    limit are returned too instead of refused (history decides what to do with them)."""
     large: LargePayloads = []
-    _walk_payloads(message, path, settings, large)
-    return large
-
-
-def _walk_payloads(message: Message, path: str, settings: FrontendSettings, large: LargePayloads) -> None:
-    if message.DESCRIPTOR is _PAYLOAD:
-        size = check_payload(path or "payload", message, settings)
+    for field, payload in iter_payloads(message, path):
+        size = check_payload(field, payload, settings) if enforce else payload.ByteSize()
         if size > settings.warn_payload_bytes:
-            large.append((path or "payload", size))
-        return
-    for field, value in message.ListFields():
-        if field.message_type is None:
-            continue
-        name = f"{path}.{field.name}" if path else field.name
-        if field.is_repeated:
-            if field.message_type.GetOptions().map_entry:
-                continue  # no maps carry payloads in this API
-            for i, item in enumerate(value):
-                _walk_payloads(item, f"{name}[{i}]", settings, large)
-        else:
-            _walk_payloads(value, name, settings, large)
+            large.append((field, size))
+    return large
 
 
 def check_execution(
@@ -323,6 +297,10 @@ def validate_respond(
         check_enum("cause", req.cause, common_pb2.WorkflowTaskFailedCause)
     if isinstance(req, workflow_service_pb2.RespondActivityTaskCompletedRequest):
         check_id("sticky_task_queue", req.sticky_task_queue, settings, required=False)
+    if isinstance(req, workflow_service_pb2.RespondWorkflowTaskCompletedRequest):
+        # An oversized payload in a command is history's to refuse: it fails the workflow
+        # task and terminates the run, so the caller learns why instead of waiting forever.
+        return token, check_payloads(req, settings, enforce=False)
     return token, check_payloads(req, settings)
 
 

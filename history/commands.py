@@ -221,6 +221,7 @@ class Commands:
             workflow_run_timeout=attrs.workflow_run_timeout if attrs.workflow_run_timeout.ToNanoseconds() else self.state.workflow_run_timeout,
             workflow_task_timeout=attrs.workflow_task_timeout if attrs.workflow_task_timeout.ToNanoseconds() else self.state.workflow_task_timeout,
             request_id=self.state.request_id,
+            metadata=self.state.metadata,
         )
         new_run = type(self).start(
             shard_id=self.shard_id,
@@ -231,6 +232,7 @@ class Commands:
             first_run_id=self.state.first_run_id,
             continued_from=self.state.run_id,
             sdk_state=attrs.sdk_state if attrs.HasField("sdk_state") else None,
+            execution_expiration_ns=self.state.execution_expiration_time.ToNanoseconds() if self.state.HasField("execution_expiration_time") else 0,
         )
         self.mutation.new_runs.append(new_run)
 

@@ -211,8 +211,14 @@ class RunState(WorkflowTasks, Commands, Activities):
         first_run_id: str = "",
         continued_from: str = "",
         sdk_state: common_pb2.Payload | None = None,
+        execution_expiration_ns: int = 0,
     ) -> "RunState":
+        """execution_expiration_ns: when the execution (the whole continue-as-new chain) times
+        out, carried over from the previous run; 0 = computed from the request's
+        workflow_execution_timeout (a first run), or none."""
         run_id = run_id or str(uuid.uuid4())
+        if not execution_expiration_ns and request.workflow_execution_timeout.ToNanoseconds() > 0 and not continued_from:
+            execution_expiration_ns = now + request.workflow_execution_timeout.ToNanoseconds()
         task_queue = common_pb2.TaskQueue(name=request.task_queue.name, kind=common_pb2.TASK_QUEUE_KIND_NORMAL)
         wft_timeout = seconds(request.workflow_task_timeout) or limits.workflow_task_timeout
         state = persistence_pb2.ExecutionState(
@@ -228,6 +234,8 @@ class RunState(WorkflowTasks, Commands, Activities):
             request_id=request.request_id,
             workflow_task_timeout=duration(wft_timeout),
             workflow_run_timeout=request.workflow_run_timeout,
+            metadata=request.metadata,
+            execution_expiration_time=ts_from_ns(execution_expiration_ns) if execution_expiration_ns else None,
         )
         run = cls(state, {}, shard_id, limits)
         run.tail, run.tail_from = [], 1
@@ -246,12 +254,16 @@ class RunState(WorkflowTasks, Commands, Activities):
                 identity=request.identity,
                 attempt=1,
                 sdk_state=sdk_state,
+                metadata=request.metadata,
+                workflow_execution_expiration_time=state.execution_expiration_time if execution_expiration_ns else None,
             ),
             now,
         )
         run.schedule_workflow_task(now)
         if seconds(request.workflow_run_timeout) > 0:
             run.add_timer(now + request.workflow_run_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT)
+        if execution_expiration_ns:
+            run.add_timer(execution_expiration_ns, K.TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT)
         run.mutation.current_changed = True
         return run
 
@@ -273,7 +285,7 @@ class RunState(WorkflowTasks, Commands, Activities):
         if kind == K.TIMER_TASK_KIND_USER_TIMER:
             timer = self.state.timers.get(task.timer_id)
             return timer is not None and timer.started_event_id == task.event_id
-        if kind == K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT:
+        if kind in (K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT, K.TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT):
             return True
         info = self.activities.get(task.event_id)
         if info is None:
@@ -308,11 +320,11 @@ class RunState(WorkflowTasks, Commands, Activities):
             )
             del self.state.timers[task.timer_id]
             self._new_events_need_workflow_task(now)
-        elif kind == K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT:
+        elif kind in (K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT, K.TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT):
             event = self.add_event(
                 common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
                 "workflow_execution_timed_out",
-                common_pb2.WorkflowExecutionTimedOutEventAttributes(),
+                common_pb2.WorkflowExecutionTimedOutEventAttributes(execution_timeout=kind == K.TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT),
                 now,
             )
             self._close(common_pb2.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, event.event_id, now)

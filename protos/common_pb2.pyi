@@ -314,8 +314,10 @@ class WorkflowExecutionFailedEventAttributes(_message.Message):
     def __init__(self, failure: _Optional[_Union[Failure, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ...) -> None: ...
 
 class WorkflowExecutionTimedOutEventAttributes(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("execution_timeout",)
+    EXECUTION_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    execution_timeout: bool
+    def __init__(self, execution_timeout: _Optional[bool] = ...) -> None: ...
 
 class WorkflowExecutionTerminatedEventAttributes(_message.Message):
     __slots__ = ("reason", "identity")

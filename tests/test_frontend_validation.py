@@ -208,7 +208,9 @@ def test_large_payloads_are_reported_not_rejected():
     assert v.validate_start_workflow(start_request(input=payload_of_size(WARN_PAYLOAD_BYTES))) == []
 
 
-def test_payloads_inside_commands_are_checked_with_their_path():
+def test_payloads_inside_commands_are_passed_to_history_with_their_path():
+    """An oversized payload in a workflow-task completion is history's to refuse (it fails the
+    task and terminates the run, tests/test_workflow_task_failures.py); the frontend names it."""
     big = payload_of_size(MAX_PAYLOAD_BYTES + 1)
     req = ws.RespondWorkflowTaskCompletedRequest(
         namespace=NS,
@@ -226,10 +228,11 @@ def test_payloads_inside_commands_are_checked_with_their_path():
             ),
         ],
     )
-    rejects(
-        v.validate_respond, req, common_pb2.TASK_TYPE_WORKFLOW, SHARDS,
-        match="commands[1].complete_workflow_execution.result is 2,097,153 bytes",
-    )
+    _, large = v.validate_respond(req, common_pb2.TASK_TYPE_WORKFLOW, SHARDS)
+    assert large == [("commands[1].complete_workflow_execution.result", big.ByteSize())]
+    # Elsewhere (here: an activity's result) the frontend refuses it itself, naming the field.
+    completed = ws.RespondActivityTaskCompletedRequest(namespace=NS, task_token=raw(token(task_type=common_pb2.TASK_TYPE_ACTIVITY)), result=big)
+    rejects(v.validate_respond, completed, common_pb2.TASK_TYPE_ACTIVITY, SHARDS, match="result is 2,097,153 bytes")
 
 
 @pytest.mark.parametrize(
@@ -243,8 +246,15 @@ def test_payloads_inside_commands_are_checked_with_their_path():
     ids=["activity-input", "continue-as-new-input", "marker-details", "failure-details"],
 )
 def test_every_command_payload_is_checked(command):
+    """The frontend names an oversized payload anywhere in a command and passes it on;
+    history (which terminates the run for it) finds the same one."""
+    from history.api.respond import _oversized_payload
+
     req = ws.RespondWorkflowTaskCompletedRequest(namespace=NS, task_token=raw(token()), commands=[command])
-    rejects(v.validate_respond, req, common_pb2.TASK_TYPE_WORKFLOW, SHARDS, match="commands[0].")
+    _, large = v.validate_respond(req, common_pb2.TASK_TYPE_WORKFLOW, SHARDS)
+    assert len(large) == 1 and large[0][0].startswith("commands[0].") and large[0][1] > MAX_PAYLOAD_BYTES
+    message = _oversized_payload(req, MAX_PAYLOAD_BYTES)
+    assert message is not None and message.startswith(large[0][0] + " is ")
 
 
 def test_failure_cause_chain_details_are_checked():

@@ -17,6 +17,7 @@ async def get_progress(shard: Shard, request: workflow_service_pb2.GetWorkflowPr
         run = await shard.require(await shard.resolve(ns, common_pb2.WorkflowExecution(workflow_id=wf)))
         first_run, running, current_run_id, status = run.state.first_run_id, run.running, run.state.run_id, run.state.status
         pending_now = len(run.activities)
+        wft_failure = run.state.last_wft_failure if run.state.HasField("last_wft_failure") else None
     runs = sum(1 for state in await store.runs_of_workflow(ns, wf) if state.first_run_id == first_run)
     records = await store.executor_progress(ns, wf, first_run)
     now = time.time_ns()
@@ -40,5 +41,6 @@ async def get_progress(shard: Shard, request: workflow_service_pb2.GetWorkflowPr
         executors.append(progress)
     events = await store.recorded_events(ns, wf, request.max_events or DEFAULT_EVENTS)
     return workflow_service_pb2.GetWorkflowProgressResponse(
-        executors=executors, events=events, status=status, current_run_id=current_run_id, runs=runs
+        executors=executors, events=events, status=status, current_run_id=current_run_id, runs=runs,
+        last_workflow_task_failure=wft_failure,
     )

@@ -59,6 +59,9 @@ def execution_info(shard: Shard, run: RunState) -> workflow_service_pb2.Workflow
         shard_id=shard.shard_id,
         first_run_id=s.first_run_id,
         pending_activity_count=s.pending_activity_count,
+        metadata=s.metadata,
+        last_workflow_task_failure=s.last_wft_failure if s.HasField("last_wft_failure") else None,
+        execution_expiration_time=s.execution_expiration_time if s.HasField("execution_expiration_time") else None,
     )
 
 
@@ -128,7 +131,11 @@ async def _closed_result(shard: Shard, run: RunState) -> workflow_service_pb2.Ge
     elif which == "workflow_execution_canceled":
         response.failure.CopyFrom(common_pb2.Failure(message="workflow run was cancelled", type="CancelledError", source="workflow"))
     elif which == "workflow_execution_timed_out":
-        response.failure.CopyFrom(common_pb2.Failure(message="workflow run timed out", type="TimeoutError", source="server"))
+        if event.workflow_execution_timed_out.execution_timeout:
+            message = f"workflow execution timed out: its execution_timeout passed (the execution expired at {s.execution_expiration_time.ToJsonString()})"
+        else:
+            message = f"workflow run timed out: its run timeout of {s.workflow_run_timeout.ToTimedelta()} passed"
+        response.failure.CopyFrom(common_pb2.Failure(message=message, type="TimeoutError", source="server"))
     return response
 
 
