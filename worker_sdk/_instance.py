@@ -52,7 +52,7 @@ from protos import common_pb2
 from . import converter
 from ._executor_host import ExecutorHost, HistorySize
 from ._loop import WorkflowEventLoop
-from .activity import runs_locally
+from .activity_context import runs_locally
 from .exceptions import (
     ApplicationError,
     ContinueAsNewError,
