@@ -60,12 +60,13 @@ from .exceptions import (
     NonDeterminismError,
     StaleWorkflowInstanceError,
 )
+from .workflow_context import WorkflowInfo
 
 log = structlog.get_logger("fanflow.sdk.workflow")
 
 if TYPE_CHECKING:  # pragma: no cover
     from .activity import ActivityDefinition
-    from .workflow import WorkflowDefinition, WorkflowInfo
+    from .workflow import WorkflowDefinition
 
 E = common_pb2.EventType
 CT = common_pb2.CommandType
@@ -278,9 +279,6 @@ class WorkflowInstance:
         return self._last_event_id
 
     def info(self) -> "WorkflowInfo":
-        from .workflow import WorkflowInfo
-        import datetime
-
         return WorkflowInfo(
             workflow_id=self.workflow_id,
             run_id=self.run_id,
@@ -292,11 +290,7 @@ class WorkflowInstance:
             history_size_bytes=self.history.bytes,
             continued_run_id=self.continued_run_id,
             first_execution_run_id=self.first_execution_run_id,
-            start_time=(
-                datetime.datetime.fromtimestamp(self.start_time, datetime.timezone.utc)
-                if self.start_time is not None
-                else None
-            ),
+            start_time=timeutil.utc_datetime(self.start_time) if self.start_time is not None else None,
             suggest_continue_as_new=self.history.suggest_continue_as_new,
         )
 
