@@ -6,6 +6,7 @@ continue-as-new checkpoint keeps the cursor and the last item fetched.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from .. import converter
@@ -13,7 +14,7 @@ from ..activity import ActivityDefinition
 from .checkpoint import new_run
 from .results import result_list
 from .shape import CallShape, run_activity
-from .window import ExecutorState, gather_or_cancel
+from .window import ExecutorState, complete_unit, gather_or_cancel
 
 __all__ = ["run_chain"]
 
@@ -37,16 +38,6 @@ async def run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_p
     tasks: list[asyncio.Future] = []
     stopped = False
 
-    async def process(i: int, kwargs: dict[str, Any]) -> None:
-        try:
-            result = await run_activity(defn, kwargs, sink=(run.executor_id, i) if run is not None else None)
-        except BaseException:
-            state.failed = True
-            raise
-        state.finish(i, result)
-        if run is not None:
-            run.finished_in_run += 1
-
     try:
         while not state.failed:
             if run is not None and run.should_stop():
@@ -62,7 +53,8 @@ async def run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_p
             where = f"item at index {i} (from {fetch.name!r})"
             raw = shape.raw_kwargs(item, extra_params, where)
             shape.validate(raw, where)
-            tasks.append(asyncio.ensure_future(process(i, raw)))
+            call = functools.partial(run_activity, defn, raw, sink=(run.executor_id, i) if run is not None else None)
+            tasks.append(asyncio.ensure_future(complete_unit(state, i, call, run)))
             prev = item
         if not stopped:
             state.total = state.cursor

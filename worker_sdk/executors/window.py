@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from typing import Any, Awaitable, Callable
 
 from .checkpoint import ExecutorRun
 
-__all__ = ["ExecutorState", "sliding_window", "gather_or_cancel"]
+__all__ = ["ExecutorState", "sliding_window", "complete_unit", "gather_or_cancel"]
 
 
 @dataclasses.dataclass
@@ -52,20 +53,26 @@ async def sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[int
     async def lane() -> None:
         while not state.failed and state.cursor < state.total and not (run is not None and run.should_stop()):  # type: ignore[operator]
             unit = state.start()
-            try:
-                result = await run_unit(unit)
-            except BaseException:
-                state.failed = True
-                raise
-            state.finish(unit, result)
-            if run is not None:
-                run.finished_in_run += 1
+            await complete_unit(state, unit, functools.partial(run_unit, unit), run)
             # Let every result of this workflow task land before taking the next unit: a
             # failure that history recorded after other completions still stops us first.
             await asyncio.sleep(0)
 
     lanes = [asyncio.ensure_future(lane()) for _ in range(min(cap, state.total - state.cursor))]
     await gather_or_cancel(lanes)
+
+
+async def complete_unit(state: ExecutorState, unit: int, call: Callable[[], Awaitable[Any]], run: ExecutorRun | None) -> None:
+    """Run a started unit (``await call()``) and record the outcome: its result, or the
+    executor failed."""
+    try:
+        result = await call()
+    except BaseException:
+        state.failed = True
+        raise
+    state.finish(unit, result)
+    if run is not None:
+        run.finished_in_run += 1
 
 
 async def gather_or_cancel(tasks: list[asyncio.Future]) -> list[Any]:
