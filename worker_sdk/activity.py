@@ -249,7 +249,7 @@ def activity(
     * ``name``: the activity type (default: the function's name).
     * ``sticky_to_worker`` and ``rate_limit=RateLimit(time_window_in_sec=..., max_execution=...,
       key=None)``: checked and stored on the definition (``options.sticky_to_worker`` /
-      ``options.rate_limit``); not acted on yet (a later change makes them real).
+      ``options.rate_limit``); not acted on.
     * ``heartbeat_timeout``: the attempt fails when no ``heartbeat()`` came for that long.
     * fanflow's ``schedule_to_close_timeout``, ``schedule_to_start_timeout``, ``task_queue``.
 

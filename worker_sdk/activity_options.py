@@ -135,10 +135,9 @@ class ActivityOptions:
     heartbeat_timeout: datetime.timedelta | None = None
     retry_policy: RetryPolicy | None = None
     task_queue: str | None = None
-    #: The seed's ``sticky_to_worker``: stored; not acted on yet (a later change pins such
-    #: activities to one worker inside a sticky worker session).
+    #: The seed's ``sticky_to_worker``: stored, not acted on.
     sticky_to_worker: bool = False
-    #: The seed's ``rate_limit``: stored; not enforced yet (see ``worker_sdk.rate_limit``).
+    #: The seed's ``rate_limit``: stored, not enforced (see ``worker_sdk.rate_limit``).
     rate_limit: RateLimit | None = None
 
     @property

@@ -315,7 +315,7 @@ def query(name: Any = None, description: str | None = None) -> Any:
     """Mark a workflow method (a plain ``def`` that returns a value) as a query handler.
 
     fanflow records queries on the workflow's definition (``WorkflowDefinition.queries``,
-    ``get_workflow_definition``); answering them from a client comes in a later issue."""
+    ``get_workflow_definition``); a client cannot query a run."""
     return _handler_decorator("query", name, description)
 
 
@@ -323,7 +323,7 @@ def update(name: Any = None, description: str | None = None) -> Any:
     """Mark a workflow method (``def`` or ``async def``, returning a value) as an update handler.
 
     fanflow records updates on the workflow's definition (``WorkflowDefinition.updates``,
-    ``get_workflow_definition``); sending them from a client comes in a later issue."""
+    ``get_workflow_definition``); a client cannot send updates to a run."""
     return _handler_decorator("update", name, description)
 
 
