@@ -48,6 +48,8 @@ class ExecutorHost:
 
     def __init__(self, instance: "WorkflowInstance") -> None:
         self._instance = instance
+        #: The run's ``HistorySize`` (the instance updates this object at each activation).
+        self.history: HistorySize = instance.history
         #: The run's input payload (set when WorkflowExecutionStarted is applied).
         self.input_payload = common_pb2.Payload()
         #: ``{executor id: checkpoint}`` carried over from the previous run (its ``sdk_state``).
@@ -70,10 +72,6 @@ class ExecutorHost:
         if sdk_state is not None and sdk_state.data:
             state = converter.from_payload(sdk_state)
             self.previous_checkpoints = state if isinstance(state, dict) else {}
-
-    @property
-    def history(self) -> HistorySize:
-        return self._instance.history
 
     @property
     def first_run_id(self) -> str:

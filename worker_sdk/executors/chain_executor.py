@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any
+from typing import Any, Awaitable
 
 from .. import converter
 from ..activity import ActivityDefinition
@@ -38,6 +38,9 @@ async def run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_p
     tasks: list[asyncio.Future] = []
     stopped = False
 
+    def process(kwargs: dict[str, Any], i: int) -> Awaitable[Any]:
+        return run_activity(defn, kwargs, sink=(run.executor_id, i) if run is not None else None)
+
     try:
         while not state.failed:
             if run is not None and run.should_stop():
@@ -53,8 +56,7 @@ async def run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_p
             where = f"item at index {i} (from {fetch.name!r})"
             raw = shape.raw_kwargs(item, extra_params, where)
             shape.validate(raw, where)
-            call = functools.partial(run_activity, defn, raw, sink=(run.executor_id, i) if run is not None else None)
-            tasks.append(asyncio.ensure_future(complete_unit(state, i, call, run)))
+            tasks.append(asyncio.ensure_future(complete_unit(state, i, functools.partial(process, raw), run)))
             prev = item
         if not stopped:
             state.total = state.cursor

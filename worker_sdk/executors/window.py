@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 from typing import Any, Awaitable, Callable
 
 from .checkpoint import ExecutorRun
@@ -53,7 +52,7 @@ async def sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[int
     async def lane() -> None:
         while not state.failed and state.cursor < state.total and not (run is not None and run.should_stop()):  # type: ignore[operator]
             unit = state.start()
-            await complete_unit(state, unit, functools.partial(run_unit, unit), run)
+            await complete_unit(state, unit, run_unit, run)
             # Let every result of this workflow task land before taking the next unit: a
             # failure that history recorded after other completions still stops us first.
             await asyncio.sleep(0)
@@ -62,11 +61,11 @@ async def sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[int
     await gather_or_cancel(lanes)
 
 
-async def complete_unit(state: ExecutorState, unit: int, call: Callable[[], Awaitable[Any]], run: ExecutorRun | None) -> None:
-    """Run a started unit (``await call()``) and record the outcome: its result, or the
-    executor failed."""
+async def complete_unit(state: ExecutorState, unit: int, run_unit: Callable[[int], Awaitable[Any]], run: ExecutorRun | None) -> None:
+    """Run a started unit (``await run_unit(unit)``) and record the outcome: its result, or
+    the executor failed."""
     try:
-        result = await call()
+        result = await run_unit(unit)
     except BaseException:
         state.failed = True
         raise
