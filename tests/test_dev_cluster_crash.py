@@ -37,7 +37,7 @@ async def test_killed_dev_cluster_resumes(tmp_path, processes):
     client = await Client.connect(f"127.0.0.1:{port}")
     worker = await Worker(client, task_queue="crash", workflows=[CrashFanOut], activities=[slow_double], max_concurrent_activities=10).start()
     acknowledged: list[bytes] = []  # task tokens of completions the cluster answered OK
-    respond = worker._respond
+    respond = worker.activity_worker._respond
 
     async def tracking_respond(method, request):
         response = await respond(method, request)
@@ -45,7 +45,7 @@ async def test_killed_dev_cluster_resumes(tmp_path, processes):
             acknowledged.append(request.task_token)
         return response
 
-    worker._respond = tracking_respond
+    worker.activity_worker._respond = tracking_respond
     try:
         handle = await client.start_workflow(CrashFanOut, 300, task_queue="crash")
         for _ in range(400):

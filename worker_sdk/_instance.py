@@ -50,8 +50,9 @@ from fanflow import timeutil
 from protos import common_pb2
 
 from . import converter
+from ._executor_host import ExecutorHost, HistorySize
 from ._loop import WorkflowEventLoop
-from .activity import runs_locally
+from .activity_context import runs_locally
 from .exceptions import (
     ApplicationError,
     ContinueAsNewError,
@@ -59,12 +60,13 @@ from .exceptions import (
     NonDeterminismError,
     StaleWorkflowInstanceError,
 )
+from .workflow_context import WorkflowInfo
 
 log = structlog.get_logger("fanflow.sdk.workflow")
 
 if TYPE_CHECKING:  # pragma: no cover
     from .activity import ActivityDefinition
-    from .workflow import WorkflowDefinition, WorkflowInfo
+    from .workflow import WorkflowDefinition
 
 E = common_pb2.EventType
 CT = common_pb2.CommandType
@@ -260,21 +262,10 @@ class WorkflowInstance:
         self._broken: str | None = None
         self.now_seconds = 0.0
         self.is_replaying = False
-        self._history_length = 0
-        self._history_size_bytes = 0
-        self._suggest_continue_as_new = False
-        #: The run's input payload (what executors continue as new with).
-        self.input_payload = common_pb2.Payload()
-        #: SDK state carried over from the previous run (``sdk_state`` of WorkflowExecutionStarted),
-        #: decoded: ``{executor_id: checkpoint}``.
-        self.sdk_state: dict[str, Any] = {}
-        #: Per-run bookkeeping of ``execute_activities_in_parallel`` (see executors.py).
-        self.executor_seq = 0
-        self.executor_checkpoints: dict[str, Any] = {}
-        self.continue_as_new_requested = False
-        self.active_executors = 0
-        self.executor_runs: dict[int, Any] = {}
-        self.executor_work_base: tuple[int, int] | None = None
+        #: History's size at the current workflow task (set by each activation).
+        self.history = HistorySize()
+        #: What ``execute_activities_in_parallel`` reads and keeps in this run (its only way in).
+        self.executors = ExecutorHost(self)
 
     # ------------------------------------------------------------ public
 
@@ -288,9 +279,6 @@ class WorkflowInstance:
         return self._last_event_id
 
     def info(self) -> "WorkflowInfo":
-        from .workflow import WorkflowInfo
-        import datetime
-
         return WorkflowInfo(
             workflow_id=self.workflow_id,
             run_id=self.run_id,
@@ -298,16 +286,12 @@ class WorkflowInstance:
             task_queue=self.task_queue,
             namespace=self.namespace,
             attempt=self.attempt,
-            history_length=self._history_length,
-            history_size_bytes=self._history_size_bytes,
+            history_length=self.history.events,
+            history_size_bytes=self.history.bytes,
             continued_run_id=self.continued_run_id,
             first_execution_run_id=self.first_execution_run_id,
-            start_time=(
-                datetime.datetime.fromtimestamp(self.start_time, datetime.timezone.utc)
-                if self.start_time is not None
-                else None
-            ),
-            suggest_continue_as_new=self._suggest_continue_as_new,
+            start_time=timeutil.utc_datetime(self.start_time) if self.start_time is not None else None,
+            suggest_continue_as_new=self.history.suggest_continue_as_new,
         )
 
     def activate(self, events: Sequence[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
@@ -510,10 +494,7 @@ class WorkflowInstance:
         self.continued_run_id = a.continued_execution_run_id
         self.first_execution_run_id = a.first_execution_run_id or self.run_id
         self.start_time = timeutil.ts_to_seconds(ev.event_time) if ev.HasField("event_time") else None
-        self.input_payload = a.input
-        if a.HasField("sdk_state") and a.sdk_state.data:
-            state = converter.from_payload(a.sdk_state)
-            self.sdk_state = state if isinstance(state, dict) else {}
+        self.executors.start_run(a.input, a.sdk_state if a.HasField("sdk_state") else None)
         self._main_task = self._loop.create_task(self._main(a.input), name=f"workflow:{self.definition.name}")
 
     async def _main(self, payload: common_pb2.Payload) -> Any:
@@ -632,9 +613,10 @@ class WorkflowInstance:
         if ev.HasField("event_time"):
             self.now_seconds = timeutil.ts_to_seconds(ev.event_time)
             self._loop.set_time(self.now_seconds)
-        self._history_length = ev.event_id
-        self._history_size_bytes = a.history_size_bytes
-        self._suggest_continue_as_new = a.suggest_continue_as_new
+        history = self.history
+        history.events = ev.event_id
+        history.bytes = a.history_size_bytes
+        history.suggest_continue_as_new = a.suggest_continue_as_new
         self.is_replaying = replaying
         if self._closed:
             return []

@@ -3,7 +3,7 @@
 ``ScheduleRange``, ``SchedulePolicy``, ``ScheduleOverlapPolicy``).
 
 fanflow validates and stores them on the workflow's definition; it does not start scheduled
-runs yet (that comes in a later issue). A schedule is checked when the workflow is defined:
+runs. A schedule is checked when the workflow is defined:
 it needs at least one of ``cron_expressions``, ``intervals`` or ``calendars``; a cron
 expression has 5 to 7 fields or is a macro (``@daily``, ``@every 1h`` ...); intervals are
 positive; ``end_at`` is after ``start_at``; ``max_executions`` is positive; and ``input``
