@@ -371,3 +371,9 @@ async def test_list_failure_fails_the_workflow_and_stops_scheduling(client):
     assert not [e for e in events if e.event_id > seen_at and e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
     assert scheduled_types(events)["fails_at_ten"] < 100
     assert max_outstanding(events) <= 5
+
+
+def test_get_item_from_index_params_extends_the_seeds_extra_item_params():
+    params = workflows.GetItemFromIndexParams(idx=4, extra_params={"batch_id": "b"})
+    assert isinstance(params, workflows.ExtraItemParams) and params.extra_params == {"batch_id": "b"}
+    assert workflows.ExtraItemParams().extra_params is None

@@ -170,3 +170,21 @@ def test_the_cli_shows_why_a_workflow_task_keeps_failing(tmp_path, processes):
     info = json.loads(describe.stdout)["info"]
     assert "undefined_name" in info["lastWorkflowTaskFailure"]["failure"]["message"]
     assert info["metadata"] == {"displayName": "Buggy", "description": "fails until fixed"}
+
+
+@workflows.workflow.define(name="wtf_huge_result")
+class HugeResult:
+    @workflows.workflow.entrypoint
+    async def run(self) -> str:
+        return "y" * (65 * 1024 * 1024)  # over gRPC's 64 MiB message limit: the worker cannot even send it
+
+
+async def test_an_answer_too_big_to_send_terminates_the_run_too(client):
+    async with Worker(client, task_queue=TQ):
+        handle = await client.start_workflow(HugeResult, task_queue=TQ)
+        with pytest.raises(WorkflowFailureError) as info:
+            await handle.result(timeout=60)
+    assert "over the 67,108,864-byte message limit" in str(info.value)
+    events = await handle.history()
+    assert events[-2].workflow_task_failed.cause == common_pb2.WORKFLOW_TASK_FAILED_CAUSE_PAYLOAD_TOO_LARGE
+    assert events[-1].event_type == common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED

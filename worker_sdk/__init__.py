@@ -33,7 +33,7 @@ from .dependencies import DependencyInjector, Depends
 from .rate_limit import RateLimit
 
 # Parallel executors (the seed's concurrency patterns).
-from .executors import GetItemFromIndexParams, execute_activities_in_parallel
+from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activities_in_parallel
 
 # Called from workflow code (besides ``workflows.workflow.*``).
 from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id, record_event
@@ -87,6 +87,7 @@ __all__ = [
     "run_activities_locally",
     # parallel executors
     "execute_activities_in_parallel",
+    "ExtraItemParams",
     "GetItemFromIndexParams",
     # in workflow code
     "record_event",

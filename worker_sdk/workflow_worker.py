@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import grpc
 import structlog
 
-from fanflow.protocol import CLOSING_COMMANDS
+from fanflow.channels import MAX_MESSAGE_BYTES
+from fanflow.protocol import CLOSING_COMMANDS, MAX_PAYLOAD_BYTES
 from fanflow.timeutil import duration
 from protos import common_pb2, workflow_service_pb2 as ws
 
@@ -130,6 +131,18 @@ class WorkflowWorker:
         if sticky:
             request.sticky_attributes.CopyFrom(ws.StickyExecutionAttributes(worker_task_queue=worker.sticky_queue, schedule_to_start_timeout=duration(worker.sticky_timeout)))
         activities = worker.activity_worker
+        size = request.ByteSize()
+        if size > MAX_MESSAGE_BYTES:
+            # Too big to send at all: say so (history terminates the run, naming the sizes)
+            # rather than fail the send and leave the task to time out again and again.
+            activities.release_slots(reserved)
+            instance.close()
+            await self._fail_task(
+                task, common_pb2.WORKFLOW_TASK_FAILED_CAUSE_PAYLOAD_TOO_LARGE,
+                f"the workflow task's answer is {size:,} bytes, over the {MAX_MESSAGE_BYTES:,}-byte message limit; a single payload "
+                f"may be at most {MAX_PAYLOAD_BYTES:,} bytes (2 MiB). Pass large data by reference (e.g. a blob-store key) instead",
+            )
+            return None
         try:
             response = await worker.client.call("RespondWorkflowTaskCompleted", request)
             self.completed += 1

@@ -28,12 +28,13 @@ from .entry import (
     DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS,
     execute_activities_in_parallel,
 )
-from .offset_executor import OFFSET_GROUP_ACTIVITY, GetItemFromIndexParams, bind_offset_group, offset_group
+from .offset_executor import OFFSET_GROUP_ACTIVITY, ExtraItemParams, GetItemFromIndexParams, bind_offset_group, offset_group
 from .results import PAGE_BYTES, READ_RESULTS_ACTIVITY, read_results
 from .window import ExecutorState
 
 __all__ = [
     "execute_activities_in_parallel",
+    "ExtraItemParams",
     "GetItemFromIndexParams",
     "ExecutorState",
     "DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS",

@@ -27,17 +27,23 @@ from .results import READ_RESULTS_ACTIVITY, READ_RESULTS_DEFN, ResultWriter, res
 from .shape import CallShape, call_directly, run_activity
 from .window import ExecutorState, sliding_window
 
-__all__ = ["GetItemFromIndexParams", "OFFSET_GROUP_ACTIVITY", "OffsetGroupSpec", "offset_group", "bind_offset_group", "run_offset"]
+__all__ = ["ExtraItemParams", "GetItemFromIndexParams", "OFFSET_GROUP_ACTIVITY", "OffsetGroupSpec", "offset_group", "bind_offset_group", "run_offset"]
 
 #: Registered name of the internal activity that runs one Offset group.
 OFFSET_GROUP_ACTIVITY = "fanflow.offset_group"
 
 
-class GetItemFromIndexParams(BaseModel):
+class ExtraItemParams(BaseModel):
+    """The ``extra_params`` an executor passes along to an item's activity (the seed's base
+    class of ``GetItemFromIndexParams``)."""
+
+    extra_params: Any | None = None
+
+
+class GetItemFromIndexParams(ExtraItemParams):
     """What the Offset pattern's fetch activity receives for each index."""
 
     idx: int
-    extra_params: dict[str, Any] | None = None
 
 
 class OffsetGroupSpec(BaseModel):
