@@ -8,14 +8,14 @@ import collections
 import importlib
 import re
 
-from conftest import ROOT
+from conftest import ROOT, SUPPORT
 
 STATUSES = {"supported", "supported differently", "not yet", "out of scope"}
 ROW = re.compile(r"^\| `(workflows\.[A-Za-z0-9_.]+)` \|[ ]*([a-z ]+?)[ ]*\|[ ]*([^|\n]*?)[ ]*\|[ ]*([^|\n]*?)[ ]*\|$", re.M)
 
 
 def _seed_names() -> list[str]:
-    lines = (ROOT / "tests" / "seed_public_names.txt").read_text().splitlines()
+    lines = (SUPPORT / "seed_public_names.txt").read_text().splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 

@@ -18,7 +18,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 import worker_sdk as workflows
-from conftest import ROOT, free_port, wait_for_port
+from conftest import ROOT, SUPPORT, free_port, wait_for_port
 from protos import common_pb2 as E
 from worker_sdk import Depends, DependencyInjector, RateLimit, Worker, run_activities_locally
 from worker_sdk.exceptions import (
@@ -663,7 +663,7 @@ async def test_workflows_exception_reaches_the_client_with_its_code_and_status(c
 
 
 async def test_seed_program_on_a_fanflow_dev_process(tmp_path, processes):
-    """The program of tests/seed_activity_program.py, unchanged but for the import: a `fanflow
+    """The program of tests/support/seed_activity_program.py, unchanged but for the import: a `fanflow
     dev` process, a `fanflow worker` process importing it, and the program itself run as a
     script (workflows.execute_workflow with FANFLOW_ADDRESS set)."""
     port = free_port()
@@ -673,9 +673,9 @@ async def test_seed_program_on_a_fanflow_dev_process(tmp_path, processes):
     # this checkout's packages first (the worker runs from tests/, the program as a script)
     pythonpath = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env = {"SEED_MARKS_DIR": str(tmp_path), "FANFLOW_ADDRESS": address, "PYTHONPATH": pythonpath}
-    worker = processes.fanflow("worker", "seed_activity_program", "--address", address, "--task-queue", "default", name="worker", env=env, cwd=ROOT / "tests")
+    worker = processes.fanflow("worker", "seed_activity_program", "--address", address, "--task-queue", "default", name="worker", env=env, cwd=SUPPORT)
     program = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "tests" / "seed_activity_program.py"), env={**os.environ, **env},
+        sys.executable, str(SUPPORT / "seed_activity_program.py"), env={**os.environ, **env},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
     )
     out, err = await asyncio.wait_for(program.communicate(), timeout=120)

@@ -227,7 +227,7 @@ REJECTIONS = [
     ("RespondWorkflowTaskCompleted", lambda: ws.RespondWorkflowTaskCompletedRequest(namespace=NS), ("malformed task token: task_token is empty",)),
     ("RespondWorkflowTaskCompleted", lambda: ws.RespondWorkflowTaskCompletedRequest(namespace=NS, task_token=token_bytes(shard_id=SHARDS)), ("malformed task token: shard_id 4 is outside 0..3",)),
     ("RespondWorkflowTaskCompleted", lambda: ws.RespondWorkflowTaskCompletedRequest(namespace=NS, task_token=token_bytes(namespace="other")), ("malformed task token: it was issued in namespace 'other'",)),
-    # (an oversized payload in a workflow-task completion is history's to refuse: tests/test_workflow_task_failures.py)
+    # (an oversized payload in a workflow-task completion is history's to refuse: tests/service/history/test_history_workflow_task_failures.py)
     ("RespondWorkflowTaskFailed", lambda: ws.RespondWorkflowTaskFailedRequest(namespace=NS, task_token=token_bytes(task_type=common_pb2.TASK_TYPE_ACTIVITY)), ("it is for an activity task",)),
     ("RespondActivityTaskCompleted", lambda: ws.RespondActivityTaskCompletedRequest(namespace=NS, task_token=token_bytes()), ("it is for a workflow task",)),
     ("RespondActivityTaskCompleted", lambda: ws.RespondActivityTaskCompletedRequest(namespace=NS, task_token=token_bytes(task_type=common_pb2.TASK_TYPE_ACTIVITY), result=common_pb2.Payload(data=b"x" * BIG)), ("result is 2,097,",)),

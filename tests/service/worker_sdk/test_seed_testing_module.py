@@ -16,13 +16,13 @@ import pytest
 from pydantic import BaseModel
 
 import worker_sdk as workflows
-from conftest import ROOT, free_port, wait_for_port
+from conftest import ROOT, SUPPORT, free_port, wait_for_port
 from fanflow import timeutil
 from worker_sdk import Client, testing
 from worker_sdk import embedded as embedded_module
 from worker_sdk.testing.fixtures import temporal_env  # noqa: F401 - the seed's fixture, used below
 
-import seed_worker_program as program
+from support import seed_worker_program as program
 
 
 class MyInput(BaseModel):
@@ -225,8 +225,8 @@ async def test_a_seed_worker_program_on_a_fanflow_dev_cluster(tmp_path, processe
     dev = processes.fanflow("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"), name="dev")
     wait_for_port(port, proc=dev)
     address = f"127.0.0.1:{port}"
-    env = {"FANFLOW_ADDRESS": address, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
-    worker = processes.start([sys.executable, str(ROOT / "tests" / "seed_worker_program.py")], "seed-worker", env=env, cwd=tmp_path)
+    env = {"FANFLOW_ADDRESS": address, "PYTHONPATH": os.pathsep.join([str(ROOT), str(SUPPORT)])}
+    worker = processes.start([sys.executable, str(SUPPORT / "seed_worker_program.py")], "seed-worker", env=env, cwd=tmp_path)
 
     monkeypatch.setattr(embedded_module, "_settings", {})
     monkeypatch.setenv("FANFLOW_ADDRESS", address)

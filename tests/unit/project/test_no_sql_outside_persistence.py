@@ -8,7 +8,8 @@ import ast
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 SCANNED = ("history", "matching", "frontend", "fanflow")
 PERSISTENCE = ("history/persistence/", "matching/persistence/", "fanflow/sqlite.py")
 

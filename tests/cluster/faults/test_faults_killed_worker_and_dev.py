@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from conftest import ROOT, free_port, wait_for_event, wait_for_port
+from conftest import SUPPORT, free_port, wait_for_event, wait_for_port
 from protos import common_pb2 as E
 from worker_sdk import Client
 
@@ -35,13 +35,13 @@ async def test_worker_killed_mid_activity_completes_on_another_worker(tmp_path, 
     wait_for_port(port, proc=dev)
     env = {"FAULT_MARKS_DIR": str(tmp_path), "SLOW_STEP_SECONDS": "30"}
     worker_args = ("worker", "fault_workflows", "--address", f"127.0.0.1:{port}", "--task-queue", "faults")
-    first = processes.fanflow(*worker_args, name="worker-1", env=env, cwd=ROOT / "tests")
+    first = processes.fanflow(*worker_args, name="worker-1", env=env, cwd=SUPPORT)
     client = await Client.connect(f"127.0.0.1:{port}")
     try:
         handle = await client.start_workflow("fault_one_slow_step", args=(7,), task_queue="faults")
         await _wait_for(lambda: list(tmp_path.glob(f"started-{first.pid}-1")), 30, "the first worker to start the activity")
         processes.kill(first)  # SIGKILL mid-activity
-        second = processes.fanflow(*worker_args, name="worker-2", env={**env, "SLOW_STEP_SECONDS": "0.1"}, cwd=ROOT / "tests")
+        second = processes.fanflow(*worker_args, name="worker-2", env={**env, "SLOW_STEP_SECONDS": "0.1"}, cwd=SUPPORT)
         result = await handle.result(timeout=60)
         assert result == {"x": 7, "pid": second.pid, "attempt": 2}  # retried by history after start-to-close (3 s)
         events = await handle.history()
@@ -64,7 +64,7 @@ async def test_durable_timers_fire_once_after_a_restart(tmp_path, processes):
     dev = processes.fanflow(*args, name="dev")
     wait_for_port(port, proc=dev)
     env = {"FAULT_MARKS_DIR": str(tmp_path)}
-    processes.fanflow("worker", "fault_workflows", "--address", f"127.0.0.1:{port}", "--task-queue", "timers", name="worker", env=env, cwd=ROOT / "tests")
+    processes.fanflow("worker", "fault_workflows", "--address", f"127.0.0.1:{port}", "--task-queue", "timers", name="worker", env=env, cwd=SUPPORT)
     client = await Client.connect(f"127.0.0.1:{port}")
     try:
         handles = [await client.start_workflow("fault_sleeper", args=(3.0,), id=f"sleeper-{i}", task_queue="timers") for i in range(5)]

@@ -14,7 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, free_port, wait_for_port
+from conftest import ROOT, SUPPORT, free_port, wait_for_port
 from protos import admin_service_pb2 as adm, common_pb2, internal_pb2, workflow_service_pb2 as ws
 
 ADMIN = "corpus-admin-key"
@@ -84,7 +84,7 @@ def cluster(tmp_path_factory):
     try:
         wait_for_port(port, proc=dev)
         worker = subprocess.Popen([sys.executable, "-m", "fanflow.cli", "worker", "corpus_workflows", "--address", f"127.0.0.1:{port}", "--task-queue", "corpus"],
-                                  stdout=open(tmp / "worker.log", "wb"), stderr=subprocess.STDOUT, env={**env, "FANFLOW_API_KEY": ADMIN}, cwd=ROOT / "tests", start_new_session=True)
+                                  stdout=open(tmp / "worker.log", "wb"), stderr=subprocess.STDOUT, env={**env, "FANFLOW_API_KEY": ADMIN}, cwd=SUPPORT, start_new_session=True)
         procs.append(worker)
         corpus = Corpus(f"127.0.0.1:{port}")
         yield port, corpus

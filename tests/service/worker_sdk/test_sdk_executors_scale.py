@@ -25,7 +25,7 @@ import worker_sdk as workflows
 from protos import common_pb2 as E
 from worker_sdk import Worker
 
-from test_executors import max_outstanding, run_histories, scheduled_types
+from test_sdk_executors import max_outstanding, run_histories, scheduled_types
 
 SUGGEST = 1000
 

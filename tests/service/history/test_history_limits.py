@@ -147,7 +147,7 @@ class Offset100k:
 
 async def test_offset_executor_on_100000_items_stays_far_below_the_limit(client):
     """At the real defaults; the List executor's continue-as-new is covered at
-    lowered thresholds in tests/test_executors_scale.py."""
+    lowered thresholds in tests/service/worker_sdk/test_sdk_executors_scale.py."""
     async with Worker(client, task_queue="limits-100k", workflows=[Offset100k], activities=[limits_fetch, limits_double]):
         handle = await client.start_workflow(Offset100k, 100_000, task_queue="limits-100k")
         assert await handle.result(timeout=300) == 2 * sum(range(100_000))

@@ -7,8 +7,8 @@ import worker_sdk as workflows
 from protos import common_pb2 as E
 from worker_sdk import Worker
 
-from test_executors import run_histories, scheduled_types
-from test_executors_scale import CALLS, ScaleTwo, low_limit_client, reset, square  # noqa: F401  (fixture)
+from test_sdk_executors import run_histories, scheduled_types
+from test_sdk_executors_scale import CALLS, ScaleTwo, low_limit_client, reset, square  # noqa: F401  (fixture)
 
 
 @workflows.activity()

@@ -12,7 +12,7 @@ class HelloInput(BaseModel):
     name: str = "World"
 
 
-@workflows.activity(name="seed_program_greet")  # (tests/test_auth.py registers another `greet` in the same test process)
+@workflows.activity(name="seed_program_greet")  # (tests/service/frontend/test_frontend_auth.py registers another `greet` in the same test process)
 async def greet(name: str) -> str:
     """A simple activity that returns a greeting."""
     return f"Hello, {name}! Welcome to Mistral Workflows."

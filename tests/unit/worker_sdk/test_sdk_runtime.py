@@ -13,10 +13,7 @@ from protos import common_pb2
 from worker_sdk import converter
 from worker_sdk._runtime import WorkflowEventLoop, WorkflowLoopError
 
-try:
-    from test_sdk_helpers import START_TIME, FakeHistory, cmd_bytes, drive, new_instance
-except ImportError:  # pragma: no cover - when tests/ is a package
-    from tests.test_sdk_helpers import START_TIME, FakeHistory, cmd_bytes, drive, new_instance
+from support.fake_history import START_TIME, FakeHistory, cmd_bytes, drive, new_instance
 
 E = common_pb2.EventType
 CT = common_pb2.CommandType
@@ -529,7 +526,7 @@ class WallClockWorkflow:
 
 async def test_asyncio_sleep_in_workflow_is_a_durable_timer():
     # It used to be refused (WorkflowLoopError); it is now a StartTimer command, as on Temporal
-    # and the seed system (tests/test_workflow_asyncio_sleep.py runs it on a cluster).
+    # and the seed system (tests/service/worker_sdk/test_sdk_asyncio_timers.py runs it on a cluster).
     history = FakeHistory("t_wallclock", converter.to_payload({}))
     commands = new_instance(WallClockWorkflow).activate(history.events)
     assert [c.command_type for c in commands] == [CT.COMMAND_TYPE_START_TIMER]

@@ -109,7 +109,7 @@ async def test_an_application_error_in_a_signal_handler_fails_the_workflow(clien
 
 def test_two_signal_handlers_may_not_share_a_name():
     # (Handlers take any number of parameters since the seed's calling convention:
-    # tests/test_seed_workflow_api.py sends them keyed values.)
+    # tests/service/worker_sdk/test_seed_workflow_api.py sends them keyed values.)
     with pytest.raises(ValueError, match="signal 'go' has two handlers"):
         @workflows.workflow.define(name="signals_bad")
         class Bad:

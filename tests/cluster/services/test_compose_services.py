@@ -1,6 +1,6 @@
 """compose/docker-compose.yml is right: it validates, and every service it
 defines, started as a local process with the same command and environment
-(tests/compose_local.py), makes a working cluster of 1 frontend, 2 history,
+(tests/support/compose_local.py), makes a working cluster of 1 frontend, 2 history,
 2 matching and 2 worker processes.
 
 The fan-out (10,000 items through the List executor, continuing as new, examples/fanout.py imported by
@@ -22,7 +22,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from compose_local import COMPOSE_FILE, LocalCompose, load_compose
+from support.compose_local import COMPOSE_FILE, LocalCompose, load_compose
 from conftest import ROOT, Processes
 from fanflow import routing
 from fanflow.config import ClusterConfig

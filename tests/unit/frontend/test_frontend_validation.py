@@ -210,7 +210,7 @@ def test_large_payloads_are_reported_not_rejected():
 
 def test_payloads_inside_commands_are_passed_to_history_with_their_path():
     """An oversized payload in a workflow-task completion is history's to refuse (it fails the
-    task and terminates the run, tests/test_workflow_task_failures.py); the frontend names it."""
+    task and terminates the run, tests/service/history/test_history_workflow_task_failures.py); the frontend names it."""
     big = payload_of_size(MAX_PAYLOAD_BYTES + 1)
     req = ws.RespondWorkflowTaskCompletedRequest(
         namespace=NS,
