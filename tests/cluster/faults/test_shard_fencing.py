@@ -11,7 +11,6 @@ import sqlite3
 import uuid
 
 import grpc
-import pytest
 
 from conftest import free_port, wait_for_port
 from protos import admin_service_pb2 as A
@@ -121,26 +120,3 @@ async def test_second_owner_fences_the_first(tmp_path, processes):
         assert with_events == stored
 
 
-@pytest.mark.parametrize("shard_id", [0])
-async def test_fenced_store_rejects_writes_in_process(tmp_path, shard_id):
-    """The same rule at the store level: two stores on one file."""
-    from fanflow.errors import ShardOwnershipLost
-    from history.persistence.sqlite import SqliteHistoryStore
-
-    path = tmp_path / "shard.db"
-    a = SqliteHistoryStore(path, shard_id, "a")
-    await a.open()
-    await a.put_setting("from-a", "1")
-    b = SqliteHistoryStore(path, shard_id, "b")
-    await b.open()
-    try:
-        assert b.range_id == a.range_id + 1
-        with pytest.raises(ShardOwnershipLost, match="ownership lost"):
-            await a.put_setting("from-a-late", "2")
-        assert a.lost
-        await b.put_setting("from-b", "3")
-        names = [name for name in ("from-a", "from-a-late", "from-b") if await b.setting(name) is not None]
-        assert names == ["from-a", "from-b"]
-    finally:
-        await a.close()
-        await b.close()

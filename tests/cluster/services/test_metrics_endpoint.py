@@ -64,8 +64,3 @@ async def test_a_dev_cluster_serves_rpc_and_work_metrics(tmp_path, processes):
     assert value("fanflow_matching_tasks_started_total", task_type="activity") == 3
 
 
-def test_a_bad_metrics_address_is_a_config_error():
-    from fanflow.config import ClusterConfig
-
-    with pytest.raises(ValueError, match="metrics_address"):
-        ClusterConfig.embedded("/tmp/x", metrics_address="9090")

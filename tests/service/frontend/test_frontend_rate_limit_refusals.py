@@ -1,6 +1,7 @@
 """Per-namespace rate limits on the frontend: a runaway client of one namespace is refused
 with RESOURCE_EXHAUSTED (and told when to retry) before it reaches history or matching;
-other namespaces are not affected; the SDK waits and retries, so work still completes."""
+other namespaces are not affected; the SDK waits and retries, so work still completes. (The
+limiter alone: tests/unit/frontend/test_frontend_ratelimit.py.)"""
 from __future__ import annotations
 
 import asyncio
@@ -10,58 +11,12 @@ import grpc
 import pytest
 
 import worker_sdk as workflows
-from fanflow.tokenbucket import RETRY_AFTER_METADATA, TokenBucket
-from frontend.ratelimit import NamespaceRateLimiter, RateLimited
-from frontend.settings import FrontendSettings
+from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import admin_service_pb2 as adm
 from protos import admin_service_pb2_grpc, workflow_service_pb2_grpc
 from protos import common_pb2 as C
 from protos import workflow_service_pb2 as ws
 from worker_sdk import Client, Worker
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_token_bucket_admits_a_burst_then_the_rate():
-    clock = FakeClock()
-    bucket = TokenBucket(rate=10, burst=3, clock=clock)
-    assert [bucket.take() for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert bucket.take() == pytest.approx(0.1)  # one token takes 1/10 s
-    clock.now += 0.05
-    assert bucket.take() == pytest.approx(0.05)  # half a token so far; nothing taken
-    clock.now += 0.05
-    assert bucket.take() == 0.0
-    clock.now += 60  # a long pause refills only up to the burst
-    assert [bucket.take() for _ in range(4)][-1] > 0
-
-
-def test_namespace_limiter_keeps_namespaces_apart_and_zero_is_off():
-    clock = FakeClock()
-    limiter = NamespaceRateLimiter(rate=2, burst=2, clock=clock)
-    limiter.admit("a")
-    limiter.admit("a")
-    with pytest.raises(RateLimited) as refused:
-        limiter.admit("a")
-    assert refused.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert "'a'" in refused.value.message and "namespace_rps" in refused.value.message
-    assert refused.value.trailing_metadata == ((RETRY_AFTER_METADATA, "0.500"),)
-    limiter.admit("b")  # another namespace has its own bucket
-    assert limiter.refused == 1
-    off = NamespaceRateLimiter(rate=0)
-    for _ in range(10_000):
-        off.admit("a")
-    # A wait too short to print is still a wait: the trailer never says 0.
-    assert RateLimited("x", retry_after=1e-7).trailing_metadata == ((RETRY_AFTER_METADATA, "0.001"),)
-    with pytest.raises(ValueError):
-        NamespaceRateLimiter(rate=-1)
-    with pytest.raises(ValueError):
-        FrontendSettings(namespace_rps=-5)
 
 
 @workflows.activity()

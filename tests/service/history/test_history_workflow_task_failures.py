@@ -1,8 +1,8 @@
 """A run says why it is stuck, and what its definition declared (real services, SQLite).
 
 * A workflow task that keeps failing (a bug in workflow code) is recorded with its cause and
-  message: WorkflowTaskFailed events, and the latest one on describe, progress and the CLI;
-  a completion clears it.
+  message: WorkflowTaskFailed events, and the latest one on describe and progress (the CLI's
+  view: tests/cluster/programs/test_cli_workflow_task_failures.py); a completion clears it.
 * A completion carrying a payload over the 2 MiB limit terminates the run with a message that
   names the field, the size and the limit, so `result()` raises it (as Temporal does), instead
   of retrying the task forever while the caller waits.
@@ -14,28 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT, free_port, wait_for_port
 
 import worker_sdk as workflows
 from protos import common_pb2
-from worker_sdk import Client, Worker, WorkflowFailureError
-
-TQ = "wft-failures"
-FIXED = {"value": False}
-
-
-@workflows.workflow.define(name="wtf_buggy", workflow_display_name="Buggy", workflow_description="fails until fixed")
-class Buggy:
-    @workflows.workflow.entrypoint
-    async def run(self) -> str:
-        if not FIXED["value"]:
-            return undefined_name  # noqa: F821 - the bug under test
-        return "fixed"
+from support.workflow_task_failures import FIXED, TQ, Buggy, wait_for_failure
+from worker_sdk import Worker, WorkflowFailureError
 
 
 @workflows.workflow.define(name="wtf_big_result")
@@ -64,20 +49,11 @@ class Chain:
         workflows.workflow.continue_as_new(n + 1)
 
 
-async def _wait_for_failure(handle, timeout: float = 30.0):
-    for _ in range(int(timeout / 0.1)):
-        info = (await handle.describe()).info
-        if info.HasField("last_workflow_task_failure") and info.last_workflow_task_failure.attempt >= 2:
-            return info.last_workflow_task_failure
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no workflow-task failure recorded for {handle.workflow_id}")
-
-
 async def test_a_failing_workflow_task_says_why_in_describe_and_progress_until_fixed(client):
     FIXED["value"] = False
     async with Worker(client, task_queue=TQ, max_cached_workflows=0):
         handle = await client.start_workflow(Buggy, task_queue=TQ)
-        failure = await _wait_for_failure(handle)
+        failure = await wait_for_failure(handle)
         assert failure.cause == common_pb2.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
         assert "NameError" in failure.failure.message and "undefined_name" in failure.failure.message
         assert failure.identity and failure.time.ToNanoseconds() > 0 and not failure.timed_out
@@ -139,37 +115,6 @@ async def test_execution_timeout_covers_the_whole_continue_as_new_chain_and_meta
     assert current.metadata.display_name == "Chain" and current.metadata.description.startswith("continues as new")
     listed = [i for i in await client.list_workflows() if i.execution.workflow_id == handle.workflow_id]
     assert len(listed) == progress.runs and all(i.metadata.display_name == "Chain" for i in listed)
-
-
-def test_the_cli_shows_why_a_workflow_task_keeps_failing(tmp_path, processes):
-    """`fanflow workflow progress --once` and `describe` against a real `fanflow dev`."""
-    port = free_port()
-    processes.fanflow("dev", "--data-dir", str(tmp_path / "data"), "--port", str(port), name="dev")
-    wait_for_port(port, timeout=60)
-    address = f"127.0.0.1:{port}"
-
-    async def run_buggy() -> str:
-        FIXED["value"] = False
-        client = await Client.connect(address)
-        try:
-            async with Worker(client, task_queue=TQ, max_cached_workflows=0):
-                handle = await client.start_workflow(Buggy, task_queue=TQ)
-                await _wait_for_failure(handle)
-            return handle.workflow_id
-        finally:
-            await client.close()
-
-    workflow_id = asyncio.run(run_buggy())
-    cli = [sys.executable, "-m", "fanflow.cli", "workflow"]
-    progress = subprocess.run([*cli, "progress", workflow_id, "--once", "--address", address], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert progress.returncode == 0, progress.stderr
-    assert "workflow task failed (workflow_worker_unhandled_failure) on attempt" in progress.stdout
-    assert "NameError: name 'undefined_name' is not defined" in progress.stdout
-    describe = subprocess.run([*cli, "describe", workflow_id, "--address", address], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert describe.returncode == 0, describe.stderr
-    info = json.loads(describe.stdout)["info"]
-    assert "undefined_name" in info["lastWorkflowTaskFailure"]["failure"]["message"]
-    assert info["metadata"] == {"displayName": "Buggy", "description": "fails until fixed"}
 
 
 @workflows.workflow.define(name="wtf_huge_result")

@@ -1,4 +1,5 @@
-"""Matching service over real gRPC and real SQLite files, against a history test double."""
+"""Matching service over real gRPC and real SQLite files, against a history test double.
+(Its SQLite backlog alone: tests/unit/matching/test_matching_sqlite_backlog.py.)"""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +9,6 @@ import time
 from collections.abc import Callable
 
 import grpc
-from google.protobuf import timestamp_pb2
 import pytest
 
 from fanflow import routing
@@ -17,8 +17,7 @@ from fanflow.config import ClusterConfig, HistoryHost, MatchingHost
 from fanflow.channels import insecure_channel
 from fanflow.grpcutil import start_server
 from matching.service import MatchingServicer
-from matching.persistence.sqlite import SqliteBacklog as Backlog
-from matching.keys import PartitionKey, QueueKey
+from matching.keys import QueueKey
 from protos import (
     admin_service_pb2,
     common_pb2,
@@ -29,11 +28,8 @@ from protos import (
     matching_service_pb2_grpc,
     workflow_service_pb2,
 )
+from support.matching_tasks import ACT, NS, TQ, WF, expiring, make_task
 
-NS = "default"
-TQ = "orders"
-WF = common_pb2.TASK_TYPE_WORKFLOW
-ACT = common_pb2.TASK_TYPE_ACTIVITY
 HISTORY_SERVICE = history_service_pb2.DESCRIPTOR.services_by_name["HistoryService"].full_name
 MATCHING_SERVICE = matching_service_pb2.DESCRIPTOR.services_by_name["MatchingService"].full_name
 
@@ -145,14 +141,6 @@ class Matching:
     async def partition_info(self, partition: int = 0, task_type: int = WF):
         (info,) = (await self.describe([partition], task_type)).partitions
         return info
-
-
-def make_task(wf: str, task_type: int = WF, queue: common_pb2.TaskQueue | None = None, **fields):
-    fields = {"scheduled_event_id": 2, "shard_id": 3, **fields}
-    return internal_pb2.TaskInfo(
-        namespace=NS, workflow_id=wf, run_id=f"run-{wf}", task_type=task_type,
-        task_queue=queue or common_pb2.TaskQueue(name=TQ, kind=common_pb2.TASK_QUEUE_KIND_NORMAL), **fields,
-    )
 
 
 async def eventually(check: Callable, timeout: float = 3.0):
@@ -514,37 +502,6 @@ async def test_many_concurrent_adds_and_polls_lose_nothing(matching, history):
     assert sum(adds) == sum(p.sync_matched for p in (await matching.describe()).partitions)
 
 
-# -- backlog unit tests --------------------------------------------------------
-
-
-async def test_group_commit_acks_only_committed_rows(tmp_path):
-    seen: list = []
-    backlog = Backlog(tmp_path / "sub" / "b.db", "FULL", on_committed=seen.append)
-    await backlog.open()
-    key = PartitionKey(QueueKey(NS, TQ, WF), 0)
-    ids = await asyncio.gather(*(backlog.insert(key, make_task(f"wf-{i}")) for i in range(50)))
-    assert len(set(ids)) == 50 and ids == sorted(ids)
-    with sqlite3.connect(tmp_path / "sub" / "b.db") as db:
-        assert db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0] == 50
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert sum(c[key] for c in seen) == 50
-    assert len(seen) < 50  # several adds shared a transaction
-
-    for task_id in ids[:20]:
-        backlog.delete_later(task_id)
-    await backlog.flush()
-    assert await backlog.count(key) == 30
-    assert [t.id for t in await backlog.read(key, after_id=ids[25], limit=3)] == ids[26:29]
-    await backlog.close()
-    with pytest.raises(Exception):
-        await backlog.insert(key, make_task("late"))
-
-
-def test_bad_synchronous_setting_is_rejected(tmp_path):
-    with pytest.raises(ValueError, match="sqlite_synchronous"):
-        Backlog(tmp_path / "x.db", "FULL; DROP TABLE tasks")
-
-
 async def test_idle_queues_are_evicted_but_busy_ones_kept(matching, history):
     matcher = matching.servicer._matcher
     sticky = common_pb2.TaskQueue(name="gone-worker-sticky", kind=common_pb2.TASK_QUEUE_KIND_STICKY)
@@ -653,12 +610,6 @@ async def test_backlog_of_partitions_that_moved_is_handed_to_their_new_owner(tmp
 # -- expired tasks (sticky queues of workers that are gone) --------------------
 
 
-def _expiring(seconds_from_now: float) -> dict:
-    expire = timestamp_pb2.Timestamp()
-    expire.FromNanoseconds(time.time_ns() + int(seconds_from_now * 1e9))
-    return {"expire_time": expire}
-
-
 async def test_expired_stored_tasks_are_swept_and_never_dispatched(config, history):
     """A sticky task whose worker is gone would sit in its queue forever: once past its
     expire_time (history's schedule-to-start has taken it over) housekeeping deletes it,
@@ -666,10 +617,10 @@ async def test_expired_stored_tasks_are_swept_and_never_dispatched(config, histo
     m = await Matching(config, housekeeping_every=0.1).start()
     try:
         sticky = common_pb2.TaskQueue(name="gone-worker-sticky", kind=common_pb2.TASK_QUEUE_KIND_STICKY)
-        soon = _expiring(0.3)  # one expiry for both, so no sweep can fall between them
+        soon = expiring(0.3)  # one expiry for both, so no sweep can fall between them
         assert await m.add("wf-orphan", queue=sticky, **soon) is False
         assert await m.add("wf-expiring", **soon) is False
-        assert await m.add("wf-lasting", **_expiring(3600)) is False
+        assert await m.add("wf-lasting", **expiring(3600)) is False
         assert await m.add("wf-forever") is False
         with sqlite3.connect(config.data_dir / "matching-m.db") as db:
             assert db.execute("SELECT COUNT(*) FROM tasks WHERE expires_at IS NOT NULL").fetchone()[0] == 3
@@ -691,28 +642,11 @@ async def test_expired_stored_tasks_are_swept_and_never_dispatched(config, histo
 async def test_an_expired_task_is_dropped_on_add(matching, history):
     poll = matching.poll()
     await pollers_waiting(matching, 1)
-    assert await matching.add("wf-late", **_expiring(-1)) is False  # not offered to the poll
-    assert await matching.add("wf-on-time", **_expiring(60)) is True
+    assert await matching.add("wf-late", **expiring(-1)) is False  # not offered to the poll
+    assert await matching.add("wf-on-time", **expiring(60)) is True
     assert token_of(await poll).workflow_id == "wf-on-time"
     assert history.started() == ["wf-on-time"]
     assert (await matching.partition_info(0)).backlog == 0
-
-
-async def test_a_backlog_file_from_before_expiry_is_upgraded(tmp_path):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as db:
-        db.executescript(
-            "CREATE TABLE tasks (id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, task_queue TEXT NOT NULL,"
-            " task_type INTEGER NOT NULL, partition INTEGER NOT NULL, data BLOB NOT NULL);"
-        )
-        db.execute("INSERT INTO tasks VALUES (1, ?, ?, ?, 0, ?)", (NS, TQ, WF, make_task("wf-old").SerializeToString()))
-    backlog = Backlog(path, "FULL")
-    await backlog.open()
-    key = PartitionKey(QueueKey(NS, TQ, WF), 0)
-    await backlog.insert(key, make_task("wf-new", **_expiring(-1)))
-    assert await backlog.delete_expired(time.time_ns()) == 1
-    assert [t.task.workflow_id for t in await backlog.read(key, 0, 10)] == ["wf-old"]
-    await backlog.close()
 
 
 async def test_a_poll_reads_past_whole_batches_of_expired_rows(config, history):
@@ -721,7 +655,7 @@ async def test_a_poll_reads_past_whole_batches_of_expired_rows(config, history):
     m = await Matching(config.model_copy(update={"poll_timeout": 30.0}), read_batch_size=3, housekeeping_every=3600).start()
     try:
         for i in range(10):
-            assert await m.add(f"wf-gone-{i}", **_expiring(0.2)) is False
+            assert await m.add(f"wf-gone-{i}", **expiring(0.2)) is False
         assert await m.add("wf-live") is False
         await asyncio.sleep(0.3)  # the ten expire; no sweep runs (hourly)
         started = time.monotonic()

@@ -2,21 +2,10 @@
 on a real cluster."""
 from __future__ import annotations
 
-import pytest
-
 import worker_sdk as workflows
 from protos import common_pb2 as E
+from support.activity_options import CALLS, flaky
 from worker_sdk import RetryPolicy, Worker
-
-CALLS: dict[str, int] = {}
-
-
-@workflows.activity(start_to_close_timeout=30, retry_policy=RetryPolicy(initial_interval=0.05, maximum_attempts=5))
-async def flaky(key: str, fail_times: int, error: str = "RuntimeError") -> str:
-    CALLS[key] = CALLS.get(key, 0) + 1
-    if CALLS[key] <= fail_times:
-        raise {"RuntimeError": RuntimeError, "ValueError": ValueError}[error](f"attempt {CALLS[key]} of {key} fails")
-    return f"{key} ok after {CALLS[key]}"
 
 
 @workflows.workflow.define(name="options_flow")
@@ -51,6 +40,3 @@ async def test_decorator_and_per_call_options(client):
     assert started == [3, 1, 2, 1]
 
 
-def test_unknown_option_is_refused():
-    with pytest.raises(TypeError, match="unknown activity option"):
-        flaky.with_options(start_to_close=3)

@@ -1,45 +1,29 @@
-"""The end-to-end path (issue: the foundation), on real services and SQLite files:
+"""The whole path on an embedded cluster (real services, SQLite files), driven by the SDK:
 
-1. the seed's first example runs as a plain script;
-2. 1,000 activities through asyncio.gather: ordered results, exact history;
-3. (test_dev_cluster_crash.py) a killed dev cluster resumes;
-4. cache off (full replay) gives the same result; changed code is non-determinism;
-5. workflows spread over shards; activity tasks come through several partitions.
+* 1,000 activities through asyncio.gather: results in order, and the exact history (every
+  activity scheduled by the first workflow task, completed once);
+* the sticky cache off (every task replays the full history) gives the same commands and result;
+* changed workflow code fails the workflow task as non-determinism, naming both activities, and
+  the run goes on once the code is rolled back;
+* workflows spread over the shards, activity tasks over several partitions;
+* eager activities and returned workflow tasks: after a run's first workflow task nothing goes
+  through matching.
 """
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections import Counter
 
 from pydantic import BaseModel
 
 import worker_sdk as workflows
-from conftest import ROOT
 from protos import admin_service_pb2, admin_service_pb2_grpc, common_pb2
 from worker_sdk import Worker
 
 E = common_pb2
 
 
-# ----------------------------------------------------------------- 1. seed
-def test_seed_example_runs_as_a_script(tmp_path):
-    """Only the import differs from the seed; it runs with nothing set up."""
-    source = (ROOT / "examples" / "seed_concurrency.py").read_text()
-    assert "import worker_sdk as workflows" in source
-    out = subprocess.run([sys.executable, str(ROOT / "examples" / "seed_concurrency.py")], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == [
-        "{'item': 'alpha', 'result': 'processed:alpha'}",
-        "{'item': 'beta', 'result': 'processed:beta'}",
-        "{'item': 'gamma', 'result': 'processed:gamma'}",
-        "{'item': 'delta', 'result': 'processed:delta'}",
-    ]
-    assert list((tmp_path / ".fanflow").glob("history-shard-*.db")), "the embedded cluster keeps its SQLite files in .fanflow/"
-
-
-# ------------------------------------------------------------ 2. fan-out
+# -------------------------------------------------------------- fan-out
 class Squares(BaseModel):
     n: int
 
@@ -87,7 +71,7 @@ async def test_thousand_activities_with_gather(client):
     assert types[E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED] >= 2
 
 
-# ----------------------------------------- 4. cache off and non-determinism
+# ------------------------------------------- cache off and non-determinism
 @workflows.activity()
 async def add_one(x: int) -> int:
     return x + 1
@@ -170,7 +154,7 @@ async def test_changed_code_is_reported_as_non_determinism(client):
         assert await handle.result(timeout=60) == 5 + 6
 
 
-# --------------------------------------------------- 5. shards, partitions
+# ----------------------------------------------------- shards, partitions
 @workflows.workflow.define(name="e2e_small")
 class Small:
     @workflows.workflow.entrypoint

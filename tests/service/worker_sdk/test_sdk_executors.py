@@ -17,49 +17,13 @@ import pytest
 import worker_sdk as workflows
 from conftest import ROOT
 from protos import common_pb2 as E
+from support.executor_activities import fetch_by_index, fetch_next, one_param, two_params
+from support.executor_histories import all_events, max_outstanding, run_histories, scheduled_types
 from worker_sdk import Worker
 
 _spec = importlib.util.spec_from_file_location("executors_seed", ROOT / "examples" / "executors_seed.py")
 seed = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(seed)
-
-
-def max_outstanding(events, activity_type: str | None = None) -> int:
-    """The most ActivityTaskScheduled events without their completion at any point of history."""
-    open_ids: set[int] = set()
-    peak = 0
-    for e in events:
-        t = e.event_type
-        if t == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            if activity_type is None or e.activity_task_scheduled.activity_type.name == activity_type:
-                open_ids.add(e.event_id)
-                peak = max(peak, len(open_ids))
-        elif t == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-            open_ids.discard(e.activity_task_completed.scheduled_event_id)
-        elif t == E.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-            open_ids.discard(e.activity_task_failed.scheduled_event_id)
-        elif t == E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
-            open_ids.discard(e.activity_task_timed_out.scheduled_event_id)
-    return peak
-
-
-async def run_histories(handle) -> list[list]:
-    """The history of every run of the workflow (following continue-as-new)."""
-    runs, run_id = [], handle.run_id
-    while run_id:
-        events = await handle.history(run_id)
-        runs.append(events)
-        last = events[-1]
-        run_id = last.workflow_execution_continued_as_new.new_execution_run_id if last.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW else ""
-    return runs
-
-
-async def all_events(handle) -> list:
-    return [e for run in await run_histories(handle) for e in run]
-
-
-def scheduled_types(events) -> Counter:
-    return Counter(e.activity_task_scheduled.activity_type.name for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
 
 
 # ------------------------------------------------------------- 1. seed
@@ -86,14 +50,6 @@ async def test_seed_examples_thousand_items(client):
 
 
 # ------------------------------------------------------------ 2. errors
-@workflows.activity()
-async def two_params(item_id: int, value: str) -> str:
-    return f"{item_id}:{value}"
-
-
-@workflows.activity()
-async def one_param(n: int) -> int:
-    return n * 2
 
 
 @workflows.activity()
@@ -113,18 +69,6 @@ async def anything(x: Any) -> Any:
 
 async def not_an_activity(n: int) -> int:
     return n
-
-
-@workflows.activity()
-async def fetch_by_index(params: workflows.GetItemFromIndexParams) -> dict:
-    return {"item_id": params.idx, "value": f"v{params.idx}", "batch": (params.extra_params or {}).get("batch_id")}
-
-
-@workflows.activity()
-async def fetch_next(prev: int | None) -> int | None:
-    if prev is None:
-        return 0
-    return prev + 1 if prev < 4 else None
 
 
 CASES = {
@@ -302,17 +246,6 @@ async def test_retried_offset_group_only_reruns_failed_items(client):
     assert not [e for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_FAILED]
 
 
-# ------------------------------------------------ outside a workflow
-async def test_runs_directly_outside_a_workflow():
-    """Outside a workflow the same code calls the functions directly (handy in unit tests)."""
-    assert await workflows.execute_activities_in_parallel(one_param, items=[1, 2], max_concurrent_scheduled_tasks=1) == [2, 4]
-    assert await workflows.execute_activities_in_parallel(one_param, get_item_from_prev_item_activity=fetch_next) == [0, 2, 4, 6, 8]
-    got = await workflows.execute_activities_in_parallel(two_params, get_item_from_index_activity=fetch_by_index, n_items=5, max_concurrent_executions_per_worker=2)
-    assert got == [f"{i}:v{i}" for i in range(5)]
-    with pytest.raises(ValueError, match="^Must specify one execution pattern"):
-        await workflows.execute_activities_in_parallel(one_param)
-
-
 # ------------------------------------------------ replay determinism
 @workflows.workflow.define(name="exec_all_patterns")
 class AllPatterns:
@@ -373,7 +306,3 @@ async def test_list_failure_fails_the_workflow_and_stops_scheduling(client):
     assert max_outstanding(events) <= 5
 
 
-def test_get_item_from_index_params_extends_the_seeds_extra_item_params():
-    params = workflows.GetItemFromIndexParams(idx=4, extra_params={"batch_id": "b"})
-    assert isinstance(params, workflows.ExtraItemParams) and params.extra_params == {"batch_id": "b"}
-    assert workflows.ExtraItemParams().extra_params is None

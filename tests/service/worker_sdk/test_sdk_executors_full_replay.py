@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import worker_sdk as workflows
 from protos import common_pb2 as E
+from support.executor_histories import run_histories, scheduled_types
+from support.executors_at_scale import CALLS, ScaleTwo, low_limit_client, reset, square  # noqa: F401  (fixture)
 from worker_sdk import Worker
-
-from test_sdk_executors import run_histories, scheduled_types
-from test_sdk_executors_scale import CALLS, ScaleTwo, low_limit_client, reset, square  # noqa: F401  (fixture)
 
 
 @workflows.activity()

@@ -15,64 +15,18 @@ History's continue-as-new suggestion is lowered to SUGGEST events (``HistoryLimi
 """
 from __future__ import annotations
 
-import asyncio
 import time
-from collections import Counter
-
-import pytest
 
 import worker_sdk as workflows
 from protos import common_pb2 as E
+from support.executor_histories import max_outstanding, run_histories, scheduled_types
+from support.executors_at_scale import CALLS, RUNNING, SUGGEST, ScaleTwo, low_limit_client, measured, reset, square  # noqa: F401  (fixture)
 from worker_sdk import Worker
-
-from test_sdk_executors import max_outstanding, run_histories, scheduled_types
-
-SUGGEST = 1000
-
-
-@pytest.fixture
-async def low_limit_client(tmp_path):
-    from fanflow.cluster import embedded
-    from fanflow.config import ClusterConfig, HistoryLimits
-    from worker_sdk import Client
-
-    cluster = await embedded(
-        ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0, limits=HistoryLimits(suggest_continue_as_new_events=SUGGEST))
-    ).start()
-    client = await Client.connect(cluster.frontend_address)
-    yield client
-    await client.close()
-    await cluster.stop()
-
-
-CALLS: Counter = Counter()
-RUNNING = {"now": 0, "peak": 0}
-
-
-def reset() -> None:
-    CALLS.clear()
-    RUNNING.update(now=0, peak=0)
-
-
-async def _measured(key: str, n: int, delay: float) -> None:
-    CALLS[(key, n)] += 1
-    RUNNING["now"] += 1
-    RUNNING["peak"] = max(RUNNING["peak"], RUNNING["now"])
-    try:
-        await asyncio.sleep(delay)
-    finally:
-        RUNNING["now"] -= 1
-
-
-@workflows.activity()
-async def square(n: int) -> int:
-    await _measured("square", n, 0.03)
-    return n * n
 
 
 @workflows.activity()
 async def label(idx: int, tag: str) -> dict:
-    await _measured("label", idx, 0.001)
+    await measured("label", idx, 0.001)
     return {"idx": idx, "tag": tag}
 
 
@@ -99,16 +53,6 @@ class ScaleOffset:
             label, get_item_from_index_activity=item_at, n_items=n, max_concurrent_executions_per_worker=group,
             extra_params={"tag": "t"}, **kwargs,
         )
-
-
-@workflows.workflow.define(name="scale_two")
-class ScaleTwo:
-    @workflows.workflow.entrypoint
-    async def run(self, p: dict) -> list[list[int]]:
-        first, second = p["first"], p["second"]
-        a = await workflows.execute_activities_in_parallel(square, items=list(range(first)), max_concurrent_scheduled_tasks=10)
-        b = await workflows.execute_activities_in_parallel(square, items=list(range(1000, 1000 + second)), max_concurrent_scheduled_tasks=10)
-        return [a, b]
 
 
 def check_runs(runs: list[list], cap: int) -> int:

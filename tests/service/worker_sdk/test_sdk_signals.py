@@ -107,17 +107,3 @@ async def test_an_application_error_in_a_signal_handler_fails_the_workflow(clien
             await handle.result(timeout=30)
 
 
-def test_two_signal_handlers_may_not_share_a_name():
-    # (Handlers take any number of parameters since the seed's calling convention:
-    # tests/service/worker_sdk/test_seed_workflow_api.py sends them keyed values.)
-    with pytest.raises(ValueError, match="signal 'go' has two handlers"):
-        @workflows.workflow.define(name="signals_bad")
-        class Bad:
-            @workflows.workflow.signal(name="go")
-            def one(self, a: int, b: int) -> None: ...
-
-            @workflows.workflow.signal(name="go")
-            def two(self) -> None: ...
-
-            @workflows.workflow.entrypoint
-            async def run(self) -> None: ...

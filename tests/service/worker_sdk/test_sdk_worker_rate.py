@@ -3,20 +3,12 @@ eager ones included, and the work still completes."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 import worker_sdk as workflows
+from support.paced_activity import STARTS, paced
 from worker_sdk import Worker
-
-STARTS: list[float] = []
-
-
-@workflows.activity()
-async def paced(i: int) -> int:
-    STARTS.append(time.monotonic())
-    return i
 
 
 @workflows.workflow.define(name="paced_fan_out")
@@ -43,8 +35,3 @@ async def test_activity_starts_are_paced(client, eager):
         assert started - STARTS[0] >= (i - slack) / rate - 0.01, (i, started - STARTS[0])
 
 
-def test_a_bad_rate_is_refused():
-    from worker_sdk import Client
-
-    with pytest.raises(ValueError, match="max_activities_per_second"):
-        Worker(Client.__new__(Client), task_queue="x", workflows=[], activities=[paced], max_activities_per_second=0)

@@ -1,34 +1,26 @@
-"""The seed system's activity-side API on fanflow: `@workflows.activity(...)` with the seed's
-options and defaults, `Depends`, `activity_heartbeat`, `run_activities_locally`, `WorkflowError`
-/ `WorkflowsException`. Programs are written in the seed's documented shapes with only the import
-changed; they run on an embedded cluster and (the last test) on a `fanflow dev` process."""
+"""The seed system's activity-side API on an embedded cluster: the seed's default retry policy
+decided by history, `Depends` values entered once per worker (in an Offset executor too),
+`activity_heartbeat` and the heartbeat timeout, `run_activities_locally`, `WorkflowError` /
+`WorkflowsException` reaching the client. Programs are written in the seed's documented shapes
+with only the import changed. (The decorators' options and checks without a cluster:
+tests/unit/worker_sdk/test_seed_activity_definitions.py; a program on `fanflow dev`:
+tests/cluster/programs/test_seed_activity_program.py.)"""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import http
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 import worker_sdk as workflows
-from conftest import ROOT, SUPPORT, free_port, wait_for_port
 from protos import common_pb2 as E
-from worker_sdk import Depends, DependencyInjector, RateLimit, Worker, run_activities_locally
-from worker_sdk.exceptions import (
-    DependencyError,
-    ErrorCode,
-    NotInTemporalContextError,
-    WorkflowError,
-    WorkflowFailureError,
-    WorkflowsException,
-)
+from support.seed_activity_depends import LOG, every_provider_kind, get_config, insert_user, needs_broken, sync_with_dependency
+from worker_sdk import Depends, Worker, run_activities_locally
+from worker_sdk.exceptions import ErrorCode, WorkflowError, WorkflowFailureError, WorkflowsException
 
 CALLS: Counter = Counter()
 
@@ -41,153 +33,7 @@ def started(events) -> list:
     return [e.activity_task_started for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED]
 
 
-def defn(fn):
-    return workflows.activity.get_definition(fn)
-
-
-# ------------------------------------------------------------------ 1. options
-
-
-@workflows.activity(start_to_close_timeout=timedelta(minutes=10))
-async def seed_timeout_activity(input_data: str, count: int = 1) -> dict:
-    return {"result": input_data, "processed_count": count}
-
-
-@workflows.activity(retry_policy_max_attempts=5, retry_policy_backoff_coefficient=2.0)
-async def seed_retry_activity(x: int) -> int:
-    return x
-
-
-@workflows.activity(name="custom_activity_name")
-async def seed_named_activity(x: int) -> int:
-    return x
-
-
-@workflows.activity(sticky_to_worker=True, rate_limit=RateLimit(time_window_in_sec=60, max_execution=10))
-async def seed_sticky_limited(x: int) -> int:
-    return x
-
-
-@workflows.activity(timedelta(seconds=30), 4)  # the seed's positional order
-async def seed_positional(x: int) -> int:
-    return x
-
-
-@workflows.activity("seed_named_positionally")
-async def seed_named_positional(x: int) -> int:
-    return x
-
-
-@workflows.activity
-async def seed_bare(x: int) -> int:
-    return x
-
-
-def test_seed_options_are_stored_and_sent():
-    o = defn(seed_timeout_activity).options
-    assert o.start_to_close_timeout == timedelta(minutes=10)
-    rp = defn(seed_retry_activity).options.retry_policy
-    assert (rp.maximum_attempts, rp.backoff_coefficient) == (5, 2.0)
-    assert rp.initial_interval == timedelta(seconds=1) and rp.effective_maximum_interval == timedelta(seconds=100)  # Temporal's other defaults
-    assert defn(seed_named_activity).name == "custom_activity_name" and workflows.activity.get_activity("custom_activity_name")
-    o = defn(seed_sticky_limited).options
-    assert o.sticky_to_worker is True and o.rate_limit == RateLimit(time_window_in_sec=60, max_execution=10, key=None)
-    o = defn(seed_positional).options
-    assert o.start_to_close_timeout == timedelta(seconds=30) and o.retry_policy.maximum_attempts == 4
-    assert defn(seed_named_positional).name == "seed_named_positionally"
-    assert defn(seed_bare).name == "seed_bare"
-    # what a ScheduleActivityTask command carries
-    attrs = E.ScheduleActivityTaskCommandAttributes()
-    defn(seed_retry_activity).options.apply_to(attrs)
-    assert attrs.retry_policy.maximum_attempts == 5 and attrs.retry_policy.backoff_coefficient == 2.0
-    assert attrs.retry_policy.initial_interval.seconds == 1 and attrs.retry_policy.maximum_interval.seconds == 100
-
-
-def test_seed_defaults():
-    """Neither retry_policy nor retry_policy_max_attempts: the seed's policy (3 attempts, 2.0);
-    start-to-close unset on the wire: history's default, 300 s (checked on a cluster below)."""
-    o = defn(seed_bare).options
-    assert o.retry_policy == workflows.activity.DEFAULT_RETRY_POLICY
-    assert (o.retry_policy.maximum_attempts, o.retry_policy.backoff_coefficient) == (3, 2.0)
-    assert o.start_to_close_timeout is None and workflows.activity.DEFAULT_START_TO_CLOSE_TIMEOUT == timedelta(seconds=300)
-    assert o.sticky_to_worker is False and o.rate_limit is None
-    # only one of the two seed numbers: the other keeps the seed's default
-    only_attempts = workflows.activity(retry_policy_max_attempts=7)(lambda: None)
-    assert (defn(only_attempts).options.retry_policy.maximum_attempts, defn(only_attempts).options.retry_policy.backoff_coefficient) == (7, 2.0)
-    # 0 = unlimited, as Temporal's maximum_attempts
-    assert defn(workflows.activity(retry_policy_max_attempts=0)(lambda: None)).options.retry_policy.maximum_attempts == 0
-    # fanflow's RetryPolicy() itself stays Temporal's (unlimited)
-    assert defn(workflows.activity(retry_policy=workflows.RetryPolicy())(lambda: None)).options.retry_policy.maximum_attempts == 0
-
-
-def _decorate(**options):
-    return workflows.activity(**options)(lambda x: x)
-
-
-@pytest.mark.parametrize(
-    "options, error, names",
-    [
-        (dict(retry_policy=workflows.RetryPolicy(), retry_policy_max_attempts=3), TypeError, ["retry_policy", "retry_policy_max_attempts"]),
-        (dict(retry_policy=workflows.RetryPolicy(), retry_policy_backoff_coefficient=3.0), TypeError, ["retry_policy", "retry_policy_backoff_coefficient"]),
-        (dict(retry_policy_max_attempt=3), TypeError, ["retry_policy_max_attempt"]),  # typo
-        (dict(start_to_close=30), TypeError, ["start_to_close"]),  # typo
-        (dict(start_to_close_timeout=-1), ValueError, ["start_to_close_timeout"]),
-        (dict(start_to_close_timeout=timedelta(seconds=-5)), ValueError, ["start_to_close_timeout"]),
-        (dict(start_to_close_timeout="5m"), TypeError, ["start_to_close_timeout"]),
-        (dict(heartbeat_timeout="30s"), TypeError, ["heartbeat_timeout"]),
-        (dict(heartbeat_timeout=float("nan")), ValueError, ["heartbeat_timeout"]),
-        (dict(retry_policy_max_attempts="3"), TypeError, ["retry_policy_max_attempts"]),
-        (dict(retry_policy_max_attempts=-1), ValueError, ["retry_policy_max_attempts"]),
-        (dict(retry_policy_max_attempts=True), TypeError, ["retry_policy_max_attempts"]),
-        (dict(retry_policy_backoff_coefficient=0.5), ValueError, ["retry_policy_backoff_coefficient"]),
-        (dict(retry_policy_backoff_coefficient="2"), TypeError, ["retry_policy_backoff_coefficient"]),
-        (dict(sticky_to_worker="yes"), TypeError, ["sticky_to_worker"]),
-        (dict(rate_limit={"time_window_in_sec": 1, "max_execution": 1}), TypeError, ["rate_limit"]),
-        (dict(name=3), TypeError, ["name"]),
-        (dict(name=""), TypeError, ["name"]),
-        (dict(task_queue=""), TypeError, ["task_queue"]),
-        (dict(retry_policy={"maximum_attempts": 3}), TypeError, ["retry_policy"]),
-    ],
-)
-def test_bad_options_raise_at_definition_time_naming_the_option(options, error, names):
-    with pytest.raises(error) as err:
-        _decorate(**options)
-    for name in names:
-        assert name in str(err.value), (name, str(err.value))
-
-
-@pytest.mark.parametrize(
-    "fields, name",
-    [
-        (dict(time_window_in_sec=0, max_execution=1), "time_window_in_sec"),
-        (dict(time_window_in_sec=3601, max_execution=1), "time_window_in_sec"),
-        (dict(time_window_in_sec=1, max_execution=0), "max_execution"),
-        (dict(time_window_in_sec=1, max_execution=100_001), "max_execution"),
-        (dict(max_execution=5), "time_window_in_sec"),
-    ],
-)
-def test_rate_limit_bounds_are_the_seeds(fields, name):
-    with pytest.raises(ValidationError) as err:
-        RateLimit(**fields)
-    assert name in str(err.value)
-    assert RateLimit(time_window_in_sec=3600, max_execution=100_000, key="api").key == "api"
-
-
-def test_first_positional_name_and_name_keyword_conflict():
-    with pytest.raises(TypeError, match="name given twice"):
-        workflows.activity("a", name="b")
-
-
-def test_with_options_accepts_the_seed_options():
-    call = seed_retry_activity.with_options(retry_policy_max_attempts=1, start_to_close_timeout=timedelta(seconds=9))
-    assert callable(call)
-    with pytest.raises(TypeError, match="unknown activity option"):
-        seed_retry_activity.with_options(retry_policy_max_attempt=1)
-    with pytest.raises(TypeError, match="retry_policy_max_attempts"):
-        seed_retry_activity.with_options(retry_policy=workflows.RetryPolicy(), retry_policy_max_attempts=1)
-
-
-# ------------------------------------------- 1b. defaults and retries on a cluster
+# ------------------------------------------------------ defaults and retries
 
 @workflows.activity()
 async def seed_always_fails(key: str) -> str:
@@ -232,102 +78,7 @@ async def test_default_policy_gives_up_after_three_attempts(client):
     assert [s.attempt for s in started(events)] == [3, 2]
 
 
-# ------------------------------------------------------------------ 2. Depends
-
-LOG: list[str] = []
-
-
-class Database:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.rows: list[str] = []
-
-    async def insert(self, name: str) -> int:
-        self.rows.append(name)
-        return len(self.rows)
-
-
-async def get_db() -> Database:
-    LOG.append("get_db")
-    return Database("postgres://example")
-
-
-def get_config() -> dict:
-    LOG.append("config")
-    return {"region": "eu"}
-
-
-@contextlib.contextmanager
-def sync_cm():
-    LOG.append("sync_cm enter")
-    yield "sync_cm"
-    LOG.append("sync_cm exit")
-
-
-@contextlib.asynccontextmanager
-async def async_cm():
-    LOG.append("async_cm enter")
-    yield "async_cm"
-    LOG.append("async_cm exit")
-
-
-class ClientPool:
-    """A class used as a provider: calling it gives a context manager."""
-
-    def __enter__(self):
-        LOG.append("pool enter")
-        return "pool"
-
-    def __exit__(self, *exc):
-        LOG.append("pool exit")
-
-
-def sync_gen():
-    LOG.append("sync_gen enter")
-    try:
-        yield "sync_gen"
-    finally:
-        LOG.append("sync_gen exit")
-
-
-async def async_gen():
-    LOG.append("async_gen enter")
-    try:
-        yield "async_gen"
-    finally:
-        LOG.append("async_gen exit")
-
-
-@workflows.activity()
-async def insert_user(name: str, db: Database = Depends(get_db)) -> int:
-    return await db.insert(name)
-
-
-@workflows.activity()
-async def every_provider_kind(
-    tag: str,
-    config: dict = Depends(get_config),
-    a: str = Depends(sync_cm),
-    b: str = Depends(async_cm),
-    c: str = Depends(ClientPool),
-    d: str = Depends(sync_gen),
-    e: str = Depends(async_gen),
-) -> list:
-    return [tag, config["region"], a, b, c, d, e]
-
-
-@workflows.activity()
-def sync_with_dependency(x: int, config: dict = Depends(get_config)) -> str:
-    return f"{x}:{config['region']}"
-
-
-def broken_provider() -> str:
-    raise ConnectionError("database is down")
-
-
-@workflows.activity(retry_policy_max_attempts=1)
-async def needs_broken(x: int, conn: str = Depends(broken_provider)) -> int:
-    return x
+# ------------------------------------------------------------------ Depends
 
 
 @workflows.workflow.define(name="seed_depends")
@@ -396,68 +147,7 @@ async def test_depends_in_an_offset_executor_uses_the_workers_values(client):
     assert LOG.count("config") == 1
 
 
-async def test_depends_called_directly_is_entered_and_exited_per_call():
-    LOG.clear()
-    assert await insert_user("ada") == 1 and await insert_user("bob") == 1  # a new Database per call
-    assert LOG == ["get_db", "get_db"]
-    LOG.clear()
-    assert await every_provider_kind("x") == ["x", "eu", "sync_cm", "async_cm", "pool", "sync_gen", "async_gen"]
-    assert LOG == [
-        "config", "sync_cm enter", "async_cm enter", "pool enter", "sync_gen enter", "async_gen enter",
-        "async_gen exit", "sync_gen exit", "pool exit", "async_cm exit", "sync_cm exit",
-    ]
-    assert await sync_with_dependency(3) == "3:eu"
-    # a value the caller passes itself is used as is (the provider is not called)
-    LOG.clear()
-    mine = Database("sqlite://test")
-    assert await insert_user("cy", db=mine) == 1 and mine.rows == ["cy"] and LOG == []
-    # the provider's error names the activity, the parameter and the provider
-    with pytest.raises(DependencyError) as err:
-        await needs_broken(1)
-    message = str(err.value)
-    assert "needs_broken" in message and "'conn'" in message and "broken_provider" in message and "database is down" in message
-    assert isinstance(err.value.__cause__, ConnectionError)
-
-
-async def test_an_activity_error_still_exits_its_dependencies():
-    LOG.clear()
-
-    @workflows.activity()
-    async def seed_dep_raises(x: int, d: str = Depends(sync_gen)) -> int:
-        raise ValueError("boom")
-
-    with pytest.raises(ValueError, match="boom"):
-        await seed_dep_raises(1)
-    assert LOG == ["sync_gen enter", "sync_gen exit"]
-
-
-async def test_injected_parameters_are_not_input():
-    d = defn(insert_user)
-    assert list(d.signature.parameters) == ["name"] and "db" not in d.type_hints and d.dependencies == {"db": get_db}
-    assert json.loads(d.encode_input("ada").data) == {"name": "ada"}
-    with pytest.raises(TypeError, match="db"):
-        d.encode_input("ada", db="x")  # workflow code cannot pass it
-    with pytest.raises(ValueError, match="valid string"):  # nor can it come over the wire
-        d.decode_input(workflows.converter.to_payload({"name": "ada", "db": "x"}))
-    assert d.decode_input(workflows.converter.to_payload({"name": "ada"})) == (["ada"], {})
-    assert str(__import__("inspect").signature(insert_user)) == "(name: 'str') -> 'int'"
-
-
-async def test_dependency_injector_blocks_provide_values_to_direct_calls():
-    LOG.clear()
-    injector = DependencyInjector.get_singleton_instance()
-    assert get_db in injector.providers and sync_cm in injector.providers
-    assert DependencyInjector.collect_dependencies([insert_user, sync_with_dependency]) == {get_db, get_config}
-    assert not DependencyInjector.is_inside_dependencies_context()
-    async with injector.with_scoped_dependencies({get_db}):
-        assert DependencyInjector.is_inside_dependencies_context()
-        assert await insert_user("ada") == 1 and await insert_user("bob") == 2  # one Database for the block
-    assert LOG == ["get_db"]
-    with pytest.raises(TypeError, match="callable provider"):
-        Depends("not callable")
-
-
-# ------------------------------------------------------- 3. heartbeat, local
+# --------------------------------------------------------- heartbeat, local
 
 @workflows.activity(start_to_close_timeout=timedelta(minutes=30), heartbeat_timeout=timedelta(seconds=1), retry_policy_max_attempts=2, retry_policy_backoff_coefficient=1.0)
 async def seed_long_running_task(items: list[str]) -> dict:
@@ -491,11 +181,6 @@ async def test_activity_heartbeat_and_heartbeat_timeout(client):
     (s,) = scheduled(events)
     assert s.heartbeat_timeout.seconds == 1 and s.start_to_close_timeout.seconds == 1800
     assert started(events)[0].last_failure.type == "TimeoutError"
-
-
-def test_activity_heartbeat_outside_an_activity_is_a_no_op():
-    workflows.activity_heartbeat(1, 2)
-    workflows.activity_heartbeat()
 
 
 @workflows.activity()
@@ -555,13 +240,7 @@ async def test_run_activities_locally_runs_them_on_the_workflows_worker(client, 
     assert E.EVENT_TYPE_WORKFLOW_TASK_FAILED not in [e.event_type for e in events]
 
 
-def test_run_activities_locally_outside_a_workflow_changes_nothing():
-    with run_activities_locally():
-        assert workflows.activity.runs_locally()
-    assert not workflows.activity.runs_locally()
-
-
-# ------------------------------------------------------------------- 4. errors
+# --------------------------------------------------------------------- errors
 
 @workflows.activity()
 async def seed_non_retryable(key: str) -> str:
@@ -614,18 +293,6 @@ async def test_workflow_error_in_activities_and_in_workflow_code(client):
     assert isinstance(err.value, WorkflowsException) and err.value.code == ErrorCode.EXECUTION_ERROR
 
 
-def test_workflow_error_shape():
-    err = WorkflowError("m", 1, "two", type="T", non_retryable=True, next_retry_delay=timedelta(seconds=5))
-    assert isinstance(err, workflows.ApplicationError) and isinstance(err, workflows.exceptions.FailureError)
-    assert (err.message, err.details, err.type, err.non_retryable, err.next_retry_delay) == ("m", (1, "two"), "T", True, timedelta(seconds=5))
-    failure = workflows.converter.failure_from_exception(WorkflowError("plain"))
-    assert failure.type == "WorkflowError" and failure.message == "plain" and not failure.non_retryable
-    with pytest.raises(TypeError, match="next_retry_delay"):
-        WorkflowError("m", next_retry_delay=5)
-    assert isinstance(NotInTemporalContextError(), WorkflowError) and isinstance(NotInTemporalContextError(), RuntimeError)
-    assert workflows.WorkflowError is WorkflowError and workflows.exceptions.ActivityError is workflows.ActivityError
-
-
 @workflows.activity(retry_policy_max_attempts=2, retry_policy_backoff_coefficient=1.0)
 async def validate_input(value: str) -> str:
     if not value:
@@ -657,39 +324,3 @@ async def test_workflows_exception_reaches_the_client_with_its_code_and_status(c
     assert direct.code is ErrorCode.WORKFLOW_NOT_FOUND and direct.status == http.HTTPStatus.NOT_FOUND and direct.message == "m"
     assert direct.asdict() == {"object": "Error", "message": "m", "type": "invalid_request_error", "code": "workflow_not_found"}
     assert WorkflowsException("x", status=503).is_transient()
-
-
-# ------------------------------------------------------ 5. against `fanflow dev`
-
-
-async def test_seed_program_on_a_fanflow_dev_process(tmp_path, processes):
-    """The program of tests/support/seed_activity_program.py, unchanged but for the import: a `fanflow
-    dev` process, a `fanflow worker` process importing it, and the program itself run as a
-    script (workflows.execute_workflow with FANFLOW_ADDRESS set)."""
-    port = free_port()
-    dev = processes.fanflow("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"), name="dev")
-    wait_for_port(port, proc=dev)
-    address = f"127.0.0.1:{port}"
-    # this checkout's packages first (the worker runs from tests/, the program as a script)
-    pythonpath = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env = {"SEED_MARKS_DIR": str(tmp_path), "FANFLOW_ADDRESS": address, "PYTHONPATH": pythonpath}
-    worker = processes.fanflow("worker", "seed_activity_program", "--address", address, "--task-queue", "default", name="worker", env=env, cwd=SUPPORT)
-    program = await asyncio.create_subprocess_exec(
-        sys.executable, str(SUPPORT / "seed_activity_program.py"), env={**os.environ, **env},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-    )
-    out, err = await asyncio.wait_for(program.communicate(), timeout=120)
-    assert program.returncode == 0, err.decode()[-3000:]
-    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
-    assert lines == [
-        {"users": {"valid": True, "ids": [1, 2], "report": {"processed": 2, "results": ["ADA", "BOB"]}}},
-        {"valid": "valid:hello"},
-        {"code": "invalid_arguments_error", "status": 400},
-        {"rejected": "rejected x", "type": "Rejected", "details": [{"value": "x"}]},
-    ]
-    # the worker opened the Depends provider once and closes it when it stops (SIGTERM)
-    assert [p.name for p in tmp_path.glob("db-open-*")] == [f"db-open-{worker.pid}"]
-    assert not list(tmp_path.glob("db-closed-*"))
-    worker.terminate()
-    assert await asyncio.to_thread(worker.wait, 30) == 0
-    assert [p.name for p in tmp_path.glob("db-closed-*")] == [f"db-closed-{worker.pid}"]

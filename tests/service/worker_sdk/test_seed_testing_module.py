@@ -1,28 +1,22 @@
 """The seed's testing module (`testing.WorkflowEnvironment`, `create_test_worker`, the
-`temporal_env` fixture) on fanflow's embedded cluster, and the seed's worker entry points
-(`run_worker`, `discover_all_workflows_in_package`, `get_registered_workflow_names`) — one of
-them against a real `fanflow dev` process serving a seed worker program."""
+`temporal_env` fixture) on fanflow's embedded cluster, and `run_worker` /
+`get_registered_workflow_names` serving workflows on a configured address. (Discovery without a
+cluster: tests/unit/worker_sdk/test_seed_workflow_discovery.py; the seed's worker program on a
+`fanflow dev` process: tests/cluster/programs/test_seed_worker_program.py.)"""
 from __future__ import annotations
 
 import asyncio
 import datetime
-import os
-import sys
-import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 import worker_sdk as workflows
-from conftest import ROOT, SUPPORT, free_port, wait_for_port
-from fanflow import timeutil
+from support import seed_worker_program as program
 from worker_sdk import Client, testing
 from worker_sdk import embedded as embedded_module
 from worker_sdk.testing.fixtures import temporal_env  # noqa: F401 - the seed's fixture, used below
-
-from support import seed_worker_program as program
 
 
 class MyInput(BaseModel):
@@ -135,63 +129,7 @@ class TestSignalKwargs:
             assert result["entries"][1] == {"name": "bob"}
 
 
-# --------------------------------------------------------------------------- workers and discovery
-
-
-def _write_package(root: Path) -> None:
-    files = {
-        "seedpkg/__init__.py": "",
-        "seedpkg/workflows/__init__.py": "",
-        "seedpkg/workflows/alpha.py": """
-            import worker_sdk as workflows
-
-            @workflows.workflow.define(name="seedpkg_alpha")
-            class Alpha:
-                @workflows.workflow.entrypoint
-                async def run(self) -> str:
-                    return "alpha"
-            """,
-        "seedpkg/workflows/nested/__init__.py": "",
-        "seedpkg/workflows/nested/beta.py": """
-            import worker_sdk as workflows
-            from seedpkg.workflows.alpha import Alpha  # imported here too: counted once
-
-            @workflows.workflow.define(name="seedpkg_beta")
-            class Beta:
-                @workflows.workflow.entrypoint
-                async def run(self, n: int) -> int:
-                    return n + 1
-            """,
-        "seedpkg/workflows/broken.py": "raise RuntimeError('this module does not import')\n",
-        "seedpkg/workflows/tests/__init__.py": "",
-        "seedpkg/workflows/tests/test_gamma.py": """
-            import worker_sdk as workflows
-
-            @workflows.workflow.define(name="seedpkg_gamma")
-            class Gamma:
-                @workflows.workflow.entrypoint
-                async def run(self) -> None: ...
-            """,
-    }
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-
-
-def test_discover_all_workflows_in_package(tmp_path, monkeypatch):
-    _write_package(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    found = workflows.discover_all_workflows_in_package("seedpkg.workflows", skip_modules={"tests"})
-    assert [workflows.get_workflow_definition(c).name for c in found] == ["seedpkg_alpha", "seedpkg_beta"]
-    with_tests = workflows.discover_all_workflows_in_package("seedpkg")
-    assert sorted(workflows.get_workflow_definition(c).name for c in with_tests) == ["seedpkg_alpha", "seedpkg_beta", "seedpkg_gamma"]
-    alpha_only = workflows.discover_all_workflows_in_package("seedpkg.workflows.alpha")  # a plain module
-    assert [c.__name__ for c in alpha_only] == ["Alpha"]
-    with pytest.raises(ImportError, match="cannot import package 'seedpkg.nope'"):
-        workflows.discover_all_workflows_in_package("seedpkg.nope")
-    with pytest.raises(TypeError, match="skip_modules must be a set"):
-        workflows.discover_all_workflows_in_package("seedpkg", skip_modules="tests")
+# --------------------------------------------------------------------------- workers
 
 
 async def test_run_worker_detached_on_a_configured_address(embedded_cluster, monkeypatch):
@@ -218,41 +156,3 @@ async def test_run_worker_detached_on_a_configured_address(embedded_cluster, mon
         await workflows.run_worker([program.HelloWorkflow], detach="yes")
 
 
-async def test_a_seed_worker_program_on_a_fanflow_dev_cluster(tmp_path, processes, monkeypatch):
-    """`fanflow dev` in one process, the seed's worker program (run_worker, blocking) in
-    another, and this process starting workflows with workflows.execute_workflow."""
-    port = free_port()
-    dev = processes.fanflow("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"), name="dev")
-    wait_for_port(port, proc=dev)
-    address = f"127.0.0.1:{port}"
-    env = {"FANFLOW_ADDRESS": address, "PYTHONPATH": os.pathsep.join([str(ROOT), str(SUPPORT)])}
-    worker = processes.start([sys.executable, str(SUPPORT / "seed_worker_program.py")], "seed-worker", env=env, cwd=tmp_path)
-
-    monkeypatch.setattr(embedded_module, "_settings", {})
-    monkeypatch.setenv("FANFLOW_ADDRESS", address)
-    hello = await asyncio.wait_for(workflows.execute_workflow(program.HelloWorkflow, params=program.HelloInput(name="fanflow")), 60)
-    assert hello == "Hello, fanflow! Welcome to Mistral Workflows."
-    assert worker.poll() is None
-
-    class ReportParams(BaseModel):
-        report_type: str
-        include_details: bool = False
-
-    handle = await workflows.execute_workflow(
-        program.ReportWorkflow, ReportParams(report_type="daily", include_details=True),
-        execution_timeout=datetime.timedelta(minutes=5), execution_id="report-daily", wait=False,
-    )
-    await handle.signal("approve", {"approver": "ops", "note": "ok"})
-    assert await asyncio.wait_for(handle.result(), 60) == {"report_type": "daily", "details": True, "approved_by": "ops: ok", "execution_id": "report-daily"}
-
-    client = await Client.connect(address)
-    try:
-        started = (await client.get_workflow_handle("report-daily").history())[0].workflow_execution_started
-        assert timeutil.seconds(started.workflow_execution_timeout) == 300  # the call's execution_timeout
-        default = await client.start_workflow(program.ReportWorkflow, {"report_type": "weekly"}, id="report-weekly")
-        started = (await default.history())[0].workflow_execution_started
-        assert timeutil.seconds(started.workflow_execution_timeout) == 120  # @workflow.define(execution_timeout=120)
-        await default.signal(program.ReportWorkflow.approve, "lead")
-        assert (await default.result(timeout=60))["approved_by"] == "lead"
-    finally:
-        await client.close()

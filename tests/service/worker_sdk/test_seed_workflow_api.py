@@ -5,250 +5,48 @@ run on a real embedded cluster.
 Calling convention: `execute_workflow(W, params=Model(...))` spreads the model's fields (or a
 dict's keys) onto an entrypoint with several parameters or a scalar one, a single-model
 entrypoint gets the model whole; the same rule for `continue_as_new(params)` and for signal
-values. Options of `@workflow.define` are checked when the class is defined.
+values. (The definitions and their checks without a cluster:
+tests/unit/worker_sdk/test_seed_workflow_definitions.py.)
 """
 from __future__ import annotations
 
-import asyncio
 import datetime
 import inspect
-from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 import worker_sdk as workflows
 from protos import common_pb2 as E
+from support.seed_api_workflows import (
+    ALL,
+    ContextWorkflow,
+    DataInput,
+    FullParams,
+    HelloWorkflow,
+    MyParams,
+    NotificationWorkflow,
+    NoTimeout,
+    PageState,
+    PaginatedDict,
+    PaginatedModel,
+    PaginatedProcessor,
+    ParentViaWorkflowModule,
+    ParentWorkflow,
+    process_report,
+    ReportModelWorkflow,
+    ReportParams,
+    ReportWorkflow,
+    ReturnsNone,
+    ScalarWorkflow,
+    SignalKwargsWorkflow,
+    SimpleParams,
+    TwoRequired,
+    UnionWorkflow,
+)
 from worker_sdk import Worker, WorkflowFailureError, converter
 from worker_sdk import embedded as embedded_module
 from fanflow import timeutil
-
-# --------------------------------------------------------------------------- programs
-# Shapes from the seed's documentation pages (building-workflows/workflows, core concepts,
-# local execution, signals-queries-updates, execution context, scheduling).
-
-
-@workflows.activity()
-async def process_report(report_type: str) -> str:
-    return f"report:{report_type}"
-
-
-@workflows.workflow.define(name="seed_api_report")
-class ReportWorkflow:
-    @workflows.workflow.entrypoint
-    async def run(self, report_type: str, include_details: bool = False) -> dict:
-        return {"result": await process_report(report_type), "details": include_details}
-
-
-class ReportParams(BaseModel):
-    report_type: str
-    include_details: bool = False
-
-
-@workflows.workflow.define(name="seed_api_report_model")
-class ReportModelWorkflow:
-    @workflows.workflow.entrypoint
-    async def run(self, params: ReportParams) -> dict:
-        return {"result": await process_report(params.report_type), "details": params.include_details}
-
-
-class DataInput(BaseModel):
-    data: str
-
-
-@workflows.workflow.define(name="seed_api_scalar")
-class ScalarWorkflow:
-    @workflows.workflow.entrypoint
-    async def run(self, data: str) -> str:
-        return data.upper()
-
-
-class FullParams(BaseModel):
-    config: str
-    options: dict[str, str]
-
-
-class SimpleParams(BaseModel):
-    prompt: str
-
-
-@workflows.workflow.define(name="seed_api_two_required")
-class TwoRequired:
-    @workflows.workflow.entrypoint
-    async def run(self, a: int, b: str) -> str:
-        return f"{b}{a}"
-
-
-@workflows.workflow.define(name="seed_api_union")
-class UnionWorkflow:
-    @workflows.workflow.entrypoint
-    async def run(self, params: FullParams | SimpleParams) -> str:
-        return f"simple:{params.prompt}" if isinstance(params, SimpleParams) else f"full:{params.config}"
-
-
-@workflows.workflow.define(name="seed_api_returns_none")
-class ReturnsNone:
-    @workflows.workflow.entrypoint
-    async def run(self, data: str) -> str:
-        return None  # type: ignore[return-value]  (the seed gives the caller None)
-
-
-class PageState(BaseModel):
-    page: int = 0
-    total_processed: int = 0
-
-
-@workflows.workflow.define(name="seed_api_paginated")
-class PaginatedProcessor:
-    """continue_as_new(params) with the run's parameters as a model (the seed's signature)."""
-
-    @workflows.workflow.entrypoint
-    async def run(self, page: int = 0, total_processed: int = 0) -> dict:
-        if page < 3:
-            workflows.workflow.continue_as_new(PageState(page=page + 1, total_processed=total_processed + 100))
-        return {"page": page, "total_processed": total_processed, "run": workflows.workflow.info().run_id}
-
-
-@workflows.workflow.define(name="seed_api_paginated_dict")
-class PaginatedDict:
-    """continue_as_new({...}) as the seed's guide writes it, and fanflow's keyword form."""
-
-    @workflows.workflow.entrypoint
-    async def run(self, page: int = 0, total_processed: int = 0) -> dict:
-        if page == 0:
-            workflows.workflow.continue_as_new({"page": 1, "total_processed": 100})
-        if page == 1:
-            workflows.workflow.continue_as_new(page=2, total_processed=total_processed + 100)
-        return {"page": page, "total_processed": total_processed}
-
-
-@workflows.workflow.define(name="seed_api_paginated_model")
-class PaginatedModel:
-    """A single-model entrypoint continues as new with its model, as before."""
-
-    @workflows.workflow.entrypoint
-    async def run(self, params: PageState) -> PageState:
-        if params.page < 2:
-            workflows.workflow.continue_as_new(PageState(page=params.page + 1, total_processed=params.total_processed + 10))
-        return params
-
-
-@workflows.workflow.define(name="seed_api_notifications")
-class NotificationWorkflow:
-    def __init__(self) -> None:
-        self.notifications: list[dict] = []
-        self.done = False
-
-    @workflows.workflow.signal(name="add_notification", description="queue one notification")
-    async def add_notification(self, message: str, priority: int = 1) -> None:
-        self.notifications.append({"message": message, "priority": priority})
-
-    @workflows.workflow.signal
-    def finish(self) -> None:
-        self.done = True
-
-    @workflows.workflow.entrypoint
-    async def run(self) -> list[dict]:
-        await workflows.workflow.wait_condition(lambda: self.done, timeout=datetime.timedelta(seconds=60), timeout_summary="finish")
-        return self.notifications
-
-
-class SignalInput(BaseModel):
-    message: str
-
-
-@workflows.workflow.define(name="seed_api_signal_kwargs")
-class SignalKwargsWorkflow:
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-
-    @workflows.workflow.signal(name="notify")
-    async def notify(self, name: str, **kwargs: Any) -> None:
-        self.received.append({"name": name, **kwargs})
-
-    @workflows.workflow.signal(name="notify_model")
-    def notify_model(self, data: SignalInput, **kwargs: Any) -> None:
-        self.received.append({"message": data.message, **kwargs})
-
-    @workflows.workflow.signal(name="approve")
-    def approve(self, data: SignalInput) -> None:  # one parameter: the value may come bare
-        self.received.append({"approved": data.message})
-
-    @workflows.workflow.entrypoint
-    async def run(self) -> dict:
-        await workflows.workflow.wait_condition(lambda: len(self.received) >= 5)
-        return {"entries": self.received}
-
-
-class MyParams(BaseModel):
-    value: int
-
-
-@workflows.workflow.define(name="seed_api_context")
-class ContextWorkflow:
-    """get_execution_id, should_continue_as_new, sleep(summary=), unsafe blocks in workflow code."""
-
-    @workflows.workflow.entrypoint
-    async def run(self, params: MyParams) -> dict:
-        with workflows.workflow.unsafe.imports_passed_through():
-            import json  # noqa: F401 - a seed program's pass-through import
-        with workflows.workflow.unsafe.skip_determinism_enforcement():
-            doubled = params.value * 2
-        await workflows.workflow.sleep(datetime.timedelta(milliseconds=50), summary="short pause")
-        return {
-            "execution_id": workflows.get_execution_id(),
-            "continue": workflows.workflow.should_continue_as_new(),
-            "doubled": doubled,
-        }
-
-
-@workflows.workflow.define(name="seed_api_child")
-class ChildWorkflow:
-    @workflows.workflow.entrypoint
-    async def run(self, value: str) -> str:
-        return f"Child: {value}"
-
-
-@workflows.workflow.define(name="seed_api_parent")
-class ParentWorkflow:
-    @workflows.workflow.entrypoint
-    async def run(self, data: str) -> str:
-        child_result = await workflows.execute_workflow(ChildWorkflow, params={"value": data})
-        return f"Parent got: {child_result}"
-
-
-@workflows.workflow.define(name="seed_api_parent_via_workflow")
-class ParentViaWorkflowModule:
-    @workflows.workflow.entrypoint
-    async def run(self, data: str) -> str:
-        return await workflows.workflow.execute_workflow(ChildWorkflow, params={"value": data}, wait=False)
-
-
-@workflows.workflow.define(
-    name="seed_api_hello",
-    workflow_display_name="Hello World",
-    workflow_description="A minimal hello-world workflow.",
-    is_technical=True,
-    execution_timeout=datetime.timedelta(minutes=30),
-    search_keys=["data"],
-)
-class HelloWorkflow:
-    @workflows.workflow.entrypoint
-    async def run(self, input: DataInput) -> str:
-        return f"Hello, {input.data}!"
-
-
-@workflows.workflow.define(name="seed_api_no_timeout", execution_timeout=None)
-class NoTimeout:
-    @workflows.workflow.entrypoint
-    async def run(self) -> str:
-        return "done"
-
-
-ALL = [ReportWorkflow, ReportModelWorkflow, TwoRequired, ScalarWorkflow, UnionWorkflow, ReturnsNone, PaginatedProcessor, PaginatedDict,
-       PaginatedModel, NotificationWorkflow, SignalKwargsWorkflow, ContextWorkflow, ChildWorkflow, ParentWorkflow,
-       ParentViaWorkflowModule, NoTimeout]
-
 
 # --------------------------------------------------------------------------- calling convention
 
@@ -293,25 +91,6 @@ async def test_params_that_do_not_match_name_the_missing_and_unexpected_fields(c
     with pytest.raises(TypeError, match=r"missing 'b'"):
         await client.start_workflow(TwoRequired, {"a": 1}, task_queue="seed-api")
     assert not await client.list_workflows()  # nothing was started
-
-
-def test_bind_rule_cases():
-    """The exact rule, on definitions (no cluster needed)."""
-    report = workflows.workflow.get_definition(ReportWorkflow)
-    assert report.bind_params(ReportParams(report_type="d")) == {"report_type": "d", "include_details": False}
-    assert report.bind_params({"report_type": "d"}) == {"report_type": "d"}
-    assert report.bind_params("d") == {"report_type": "d"}  # fits the first parameter, the rest have defaults
-    model = workflows.workflow.get_definition(ReportModelWorkflow)
-    assert model.bind_params(ReportParams(report_type="d")) == {"params": ReportParams(report_type="d")}
-    assert model.bind_params({"report_type": "d"}) == {"params": {"report_type": "d"}}
-    scalar = workflows.workflow.get_definition(ScalarWorkflow)
-    assert scalar.bind_params(DataInput(data="x")) == {"data": "x"}
-    with pytest.raises(TypeError, match="missing 'data'"):
-        scalar.bind_params(None)
-    none_needed = workflows.workflow.get_definition(NoTimeout)
-    assert none_needed.bind_params(None) == {} and none_needed.bind_params({}) == {}
-    with pytest.raises(TypeError, match="unexpected 'x'"):
-        none_needed.bind_params({"x": 1})
 
 
 async def test_a_workflow_returning_none_gives_none_for_a_str_annotation(client):
@@ -490,218 +269,3 @@ async def test_execute_workflow_inside_a_workflow_says_child_workflows_are_not_s
             await workflows.execute_workflow(parent, params={"data": "test"})
         assert info.value.failure.type == "ChildWorkflowsNotSupported" and info.value.failure.non_retryable
     assert issubclass(workflows.ChildWorkflowsNotSupportedError, NotImplementedError)
-
-
-# --------------------------------------------------------------------------- define options
-
-
-def test_define_options_are_stored_on_the_definition():
-    defn = workflows.workflow.get_definition(HelloWorkflow)
-    assert (defn.name, defn.display_name, defn.description, defn.is_technical) == ("seed_api_hello", "Hello World", "A minimal hello-world workflow.", True)
-    assert defn.execution_timeout == datetime.timedelta(minutes=30) and defn.search_keys == ("data",)
-    assert defn.enforce_determinism is True and defn.on_behalf_of is False and defn.schedules == ()
-    assert workflows.workflow.get_definition(NoTimeout).execution_timeout is None
-    assert workflows.workflow.get_definition(ReportWorkflow).execution_timeout == datetime.timedelta(hours=1)
-
-    schedule = workflows.Schedule(
-        input={"report_type": "daily"},
-        cron_expressions=["0 0 * * *"],
-        policy=workflows.SchedulePolicy(catchup_window=datetime.timedelta(days=1), overlap_policy=workflows.ScheduleOverlapPolicy.SKIP),
-    )
-
-    @workflows.workflow.define("seed_api_scheduled", schedules=[schedule], enforce_determinism=False, on_behalf_of=False)
-    class Scheduled:
-        @workflows.workflow.entrypoint
-        async def run(self, report_type: str = "daily", include_details: bool = False) -> None: ...
-
-    scheduled = workflows.workflow.get_definition(Scheduled)
-    assert scheduled.name == "seed_api_scheduled" and scheduled.enforce_determinism is False
-    assert scheduled.schedules == (schedule,) and scheduled.schedules[0].policy.catchup_window_seconds == 86400
-    assert workflows.get_workflow_definition(Scheduled).schedules[0].cron_expressions == ["0 0 * * *"]
-
-    @workflows.workflow.define(on_behalf_of=True)
-    class OnBehalf:  # no name: the class name
-        @workflows.workflow.entrypoint
-        async def run(self) -> None: ...
-
-    assert workflows.workflow.get_definition(OnBehalf).name == "OnBehalf" and workflows.workflow.get_definition(OnBehalf).on_behalf_of
-
-
-def test_bad_define_options_name_the_option():
-    def entry_class():
-        class W:
-            @workflows.workflow.entrypoint
-            async def run(self, params: ReportParams) -> str: ...
-        return W
-
-    with pytest.raises(TypeError, match=r"unknown option\(s\) 'workflow_descripton' \(did you mean 'workflow_description'\?\); the options are: name, workflow_description, schedules"):
-        workflows.workflow.define(name="x", workflow_descripton="typo")
-    with pytest.raises(ValueError, match=r"execution_timeout=\.\.\.\) must be a positive duration"):
-        workflows.workflow.define(name="x", execution_timeout=datetime.timedelta(seconds=-1))
-    with pytest.raises(ValueError, match=r"execution_timeout=\.\.\.\) must be a positive duration"):
-        workflows.workflow.define(name="x", execution_timeout=0)
-    with pytest.raises(TypeError, match=r"execution_timeout=\.\.\.\) must be a timedelta or a number of seconds"):
-        workflows.workflow.define(name="x", execution_timeout="1h")
-    with pytest.raises(TypeError, match=r"is_technical=\.\.\.\) must be True or False"):
-        workflows.workflow.define(name="x", is_technical="yes")
-    with pytest.raises(TypeError, match=r"enforce_determinism=\.\.\.\) must be True, False or None"):
-        workflows.workflow.define(name="x", enforce_determinism=1)
-    with pytest.raises(TypeError, match=r"workflow_description=\.\.\.\) must be a string"):
-        workflows.workflow.define(name="x", workflow_description=3)
-    with pytest.raises(ValueError, match=r"workflow_display_name=\.\.\.\) must not be empty"):
-        workflows.workflow.define(name="x", workflow_display_name="  ")
-    with pytest.raises(ValueError, match=r"name=\.\.\.\): 'has space' is not a valid workflow name"):
-        workflows.workflow.define(name="has space")
-    with pytest.raises(TypeError, match=r"search_keys=\.\.\.\) must be a list of dot paths"):
-        workflows.workflow.define(name="x", search_keys="report_type")
-    with pytest.raises(TypeError, match=r"schedules=\.\.\.\) must be a list"):
-        workflows.workflow.define(name="x", schedules=workflows.Schedule(cron_expressions=["0 0 * * *"]))
-    with pytest.raises(ValueError, match=r"schedules\[0\] is not a valid schedule.*at least one of cron_expressions, intervals or calendars"):
-        workflows.workflow.define(name="x", schedules=[{"input": {}}])
-    with pytest.raises(ValueError, match=r"schedules\[0\] is not a valid schedule.*must have 5 fields"):
-        workflows.workflow.define(name="x", schedules=[{"input": {}, "cron_expressions": ["* *"]}])
-    with pytest.raises(ValueError, match="on_behalf_of=True\\) cannot be combined with schedules"):
-        workflows.workflow.define(name="x", on_behalf_of=True, schedules=[workflows.Schedule(cron_expressions=["@daily"])])
-    with pytest.raises(ValueError, match=r"schedules\[0\]\.input does not fit the entrypoint: parameter 'params'.*report_type"):
-        workflows.workflow.define(name="seed_api_bad_schedule", schedules=[workflows.Schedule(input={"kind": 1}, cron_expressions=["@daily"])])(entry_class())
-
-
-class Customer(BaseModel):
-    name: str
-    tags: list[str] = []
-
-
-class Order(BaseModel):
-    id: str
-    customer: Customer
-    total: float | None = None
-
-
-def test_search_keys_are_dot_paths_into_the_input():
-    @workflows.workflow.define(name="seed_api_keys_model", search_keys=["id", "customer.name", "total"])
-    class KeysOnModel:
-        @workflows.workflow.entrypoint
-        async def run(self, order: Order) -> str: ...
-
-    assert workflows.workflow.get_definition(KeysOnModel).search_keys == ("id", "customer.name", "total")
-
-    @workflows.workflow.define(name="seed_api_keys_params", search_keys=["payload.customer.name", "n"])
-    class KeysOnParams:  # several parameters: paths start at a parameter name
-        @workflows.workflow.entrypoint
-        async def run(self, payload: Order, n: int) -> str: ...
-
-    assert workflows.workflow.get_definition(KeysOnParams).search_keys == ("payload.customer.name", "n")
-
-    def order_workflow():
-        class W:
-            @workflows.workflow.entrypoint
-            async def run(self, order: Order) -> str: ...
-        return W
-
-    with pytest.raises(ValueError) as bad:
-        workflows.workflow.define(name="seed_api_keys_bad", search_keys=["customer", "customer.tags", "nope", "id.x", "a:b", "internal.x", "id", "id", "customer..name"])(order_workflow())
-    message = str(bad.value)
-    assert "search_keys=...) of workflow 'seed_api_keys_bad'" in message
-    assert "'customer': the last step must be a scalar" in message
-    assert "'customer.tags': the last step must be a scalar" in message
-    assert "'nope': 'nope' is not a field of the workflow's input (fields: id, customer, total)" in message
-    assert "'id.x': 'id' must be a nested model" in message
-    assert "'a:b': must not contain ':'" in message and "'internal.x': must not start with 'internal.'" in message
-    assert "'id': duplicate search key" in message and "'customer..name': has an empty path segment" in message
-    with pytest.raises(ValueError, match="at most 20 search keys, got 21"):
-        workflows.workflow.define(name="x", search_keys=[f"k{i}" for i in range(21)])
-
-
-def test_handlers_are_recorded_with_name_description_method_and_parameters():
-    @workflows.workflow.define(name="seed_api_handlers")
-    class Handlers:
-        @workflows.workflow.signal
-        def bare(self) -> None: ...
-
-        @workflows.workflow.signal()
-        def called(self, a: int, b: str = "x") -> None: ...
-
-        @workflows.workflow.signal(name="approve", description="Approval signal")
-        async def approve_signal(self, data: SignalInput) -> None: ...
-
-        @workflows.workflow.query(name="get_status", description="Get current status")
-        def get_status(self) -> dict: ...
-
-        @workflows.workflow.query
-        def progress(self, detail: bool = False) -> float: ...
-
-        @workflows.workflow.update(name="update_config", description="Update workflow configuration")
-        async def update_config(self, config: ReportParams) -> ReportParams: ...
-
-        @workflows.workflow.update()
-        def bump(self, by: int) -> int: ...
-
-        @workflows.workflow.entrypoint
-        async def run(self) -> None: ...
-
-    defn = workflows.workflow.get_definition(Handlers)
-    assert sorted(defn.signals) == ["approve", "bare", "called"]
-    approve = defn.signals["approve"]
-    assert (approve.kind, approve.name, approve.description, approve.method_name, approve.parameter_names, approve.is_async) == ("signal", "approve", "Approval signal", "approve_signal", ("data",), True)
-    assert defn.signals["called"].parameter_names == ("a", "b") and defn.signals["bare"].description is None
-    assert sorted(defn.queries) == ["get_status", "progress"] and defn.queries["get_status"].description == "Get current status"
-    assert defn.queries["progress"].parameter_names == ("detail",) and defn.queries["progress"].method_name == "progress"
-    assert sorted(defn.updates) == ["bump", "update_config"] and defn.updates["update_config"].method_name == "update_config"
-
-    with pytest.raises(ValueError, match="query 'get_status' has two handlers"):
-        @workflows.workflow.define(name="seed_api_dup")
-        class Dup:
-            @workflows.workflow.query(name="get_status")
-            def a(self) -> int: ...
-
-            @workflows.workflow.query(name="get_status")
-            def b(self) -> int: ...
-
-            @workflows.workflow.entrypoint
-            async def run(self) -> None: ...
-    with pytest.raises(TypeError, match="must be a plain `def`"):
-        @workflows.workflow.query
-        async def slow(self) -> int: ...
-    with pytest.raises(TypeError, match="must return a value"):
-        @workflows.workflow.update(name="nothing")
-        def nothing(self) -> None: ...
-    with pytest.raises(TypeError, match=r"workflow.signal\(name=...\) must be a non-empty string"):
-        workflows.workflow.signal(name="")
-    with pytest.raises(TypeError, match=r"workflow.query\(description=...\) must be a string"):
-        workflows.workflow.query(name="q", description=5)
-
-
-def test_get_workflow_definition_is_shaped_like_the_seeds_workflow_spec():
-    spec = workflows.get_workflow_definition(HelloWorkflow)
-    assert isinstance(spec, workflows.models.WorkflowSpec)
-    assert (spec.name, spec.display_name, spec.description, spec.is_technical, spec.on_behalf_of) == ("seed_api_hello", "Hello World", "A minimal hello-world workflow.", True, False)
-    assert spec.input_schema == DataInput.model_json_schema()  # a single-model entrypoint: the model's schema
-    assert spec.output_schema["properties"]["result"]["type"] == "string"
-    assert spec.execution_timeout == datetime.timedelta(minutes=30) and spec.enforce_determinism is True
-    assert spec.model_dump()["execution_timeout"] == 1800.0
-
-    report = workflows.get_workflow_definition(ReportWorkflow)
-    assert report.input_schema["required"] == ["report_type"] and set(report.input_schema["properties"]) == {"report_type", "include_details"}
-    assert report.input_schema["additionalProperties"] is False
-
-    notif = workflows.get_workflow_definition(NotificationWorkflow)
-    assert [s.name for s in notif.signals] == ["add_notification", "finish"]
-    assert notif.signals[0].description == "queue one notification" and set(notif.signals[0].input_schema["properties"]) == {"message", "priority"}
-    assert workflows.get_workflow_definition(NoTimeout).execution_timeout is None
-    assert workflows.get_workflow_definition(ReportWorkflow.run).name == "seed_api_report"
-    with pytest.raises(ValueError, match="not a workflow"):
-        workflows.get_workflow_definition(int)
-
-
-def test_in_workflow_helpers_outside_a_workflow():
-    assert workflows.get_execution_id() is None
-    assert workflows.workflow.should_continue_as_new() is False
-    with workflows.workflow.unsafe.imports_passed_through():
-        pass
-    with workflows.workflow.unsafe.skip_determinism_enforcement():
-        pass
-    with pytest.raises(RuntimeError, match="only be called from workflow code"):
-        asyncio.run(workflows.workflow.wait_condition(lambda: True, timeout=1, timeout_summary="x"))
-    with pytest.raises(RuntimeError, match="only be called from workflow code"):
-        asyncio.run(workflows.workflow.sleep(datetime.timedelta(seconds=1), summary="x"))
-    assert converter.from_payload(workflows.workflow.get_definition(ReportWorkflow).encode_params({"report_type": "r"})) == {"report_type": "r"}

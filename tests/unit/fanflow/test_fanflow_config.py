@@ -1,4 +1,6 @@
-"""ClusterConfig.load: the cluster layout from a file, the environment, or both."""
+"""ClusterConfig (fanflow/config.py): the cluster layout from a file, the environment, or both;
+tuning settings from FANFLOW_* for `fanflow dev` too, a bad one named (and `fanflow dev` exits
+2); metadata_host and metrics_address checked when the config is made."""
 from __future__ import annotations
 
 import json
@@ -69,3 +71,17 @@ def test_dev_takes_tuning_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("FANFLOW_DATA_DIR", "/elsewhere")  # a layout setting: dev's flags decide it
     config = ClusterConfig.embedded("/tmp/x", **env_overrides(*TUNING_FIELDS))
     assert (config.retention_hours, config.matching_housekeeping_interval, str(config.data_dir)) == (1.5, 0.5, "/tmp/x")
+
+
+def test_metadata_host_must_be_a_history_host():
+    hosts = [{"name": "history-a", "address": "a:1"}]
+    assert ClusterConfig(history_hosts=hosts).metadata_owner().name == "history-a"
+    with pytest.raises(ValueError, match="metadata_host 'history-z' is not one of the history hosts"):
+        ClusterConfig(history_hosts=hosts, metadata_host="history-z")
+
+
+def test_a_bad_metrics_address_is_a_config_error():
+    from fanflow.config import ClusterConfig
+
+    with pytest.raises(ValueError, match="metrics_address"):
+        ClusterConfig.embedded("/tmp/x", metrics_address="9090")

