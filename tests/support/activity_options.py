@@ -10,7 +10,7 @@ CALLS: dict[str, int] = {}
 
 
 @workflows.activity(start_to_close_timeout=30, retry_policy=RetryPolicy(initial_interval=0.05, maximum_attempts=5))
-async def flaky(key: str, fail_times: int, error: str = "RuntimeError") -> str:
+async def options_flaky(key: str, fail_times: int, error: str = "RuntimeError") -> str:
     CALLS[key] = CALLS.get(key, 0) + 1
     if CALLS[key] <= fail_times:
         raise {"RuntimeError": RuntimeError, "ValueError": ValueError}[error](f"attempt {CALLS[key]} of {key} fails")

@@ -1,5 +1,5 @@
 """An in-memory stand-in for the history service, to drive ``WorkflowInstance`` end to end
-without a server (no tests here; imported by the other ``test_sdk_*`` files).
+without a server (used by tests/unit/worker_sdk/test_sdk_runtime.py).
 
 ``FakeHistory`` writes the events history would write (DESIGN.md, "History events of a
 run"); ``drive`` plays worker + history: activate, turn the commands into events, run the
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 from typing import Any, Callable
 
 from fanflow import timeutil
@@ -58,6 +59,7 @@ class FakeHistory:
         step: float = 0.25,
     ) -> None:
         self.events: list[common_pb2.HistoryEvent] = []
+        self.workflow_type = workflow_type
         self.now = start_time
         self.step = step
         self.task_queue = task_queue
@@ -266,10 +268,25 @@ class FakeHistory:
 
     # ------------------------------------------------------------ worker
 
+    def activity(self, name: str) -> activity_mod.ActivityDefinition:
+        """The activity `name` as a worker given the workflow module's activities runs it: the one
+        that module defines or imports, else the one registered under that name. Other test
+        modules register activities under the same names (the seed's examples all call theirs
+        `process_item`), and the registry keeps whichever was imported last."""
+        try:
+            module = sys.modules.get(workflow_mod.get_workflow(self.workflow_type).cls.__module__)
+        except Exception:  # noqa: BLE001 - a workflow type nobody defined: the registry decides
+            module = None
+        for value in vars(module).values() if module is not None else ():
+            defn = getattr(value, "__fanflow_activity__", None)
+            if isinstance(defn, activity_mod.ActivityDefinition) and defn.name == name:
+                return defn
+        return activity_mod.get_activity(name)
+
     async def run_activity(self, scheduled_id: int) -> None:
         """Run a pending activity's real function (as a worker would) and record the outcome."""
         attrs = self.pending_activities[scheduled_id]
-        defn = activity_mod.get_activity(attrs.activity_type.name)
+        defn = self.activity(attrs.activity_type.name)
         args, kwargs = converter.decode_args(defn.fn, attrs.input)
         try:
             result = defn.fn(*args, **kwargs)

@@ -109,7 +109,7 @@ class PaginatedDict:
 
 @workflows.workflow.define(name="seed_api_paginated_model")
 class PaginatedModel:
-    """A single-model entrypoint continues as new with its model, as before."""
+    """A single-model entrypoint continues as new with its model."""
 
     @workflows.workflow.entrypoint
     async def run(self, params: PageState) -> PageState:

@@ -1,5 +1,7 @@
-"""Faults lose nothing: processes are SIGKILLed and work still completes,
-exactly once. Real `fanflow dev` and `fanflow worker` processes."""
+"""Faults lose nothing, with real `fanflow dev` and `fanflow worker` processes (the workflows of
+tests/support/fault_workflows.py): a worker SIGKILLed mid-activity, and its item completes on
+another worker, exactly once; `fanflow dev` SIGKILLed with timers set, and after its restart
+each fires once."""
 from __future__ import annotations
 
 import asyncio

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import worker_sdk as workflows
 from protos import common_pb2 as E
-from support.activity_options import CALLS, flaky
+from support.activity_options import CALLS, options_flaky
 from worker_sdk import RetryPolicy, Worker
 
 
@@ -12,21 +12,21 @@ from worker_sdk import RetryPolicy, Worker
 class OptionsFlow:
     @workflows.workflow.entrypoint
     async def run(self, key: str) -> list[str]:
-        first = await flaky(f"{key}-a", 2)  # decorator options: retried until it works
-        second = await flaky.with_options(start_to_close_timeout=7, retry_policy=RetryPolicy(initial_interval=0.05, maximum_attempts=2))(f"{key}-b", 0)
+        first = await options_flaky(f"{key}-a", 2)  # decorator options: retried until it works
+        second = await options_flaky.with_options(start_to_close_timeout=7, retry_policy=RetryPolicy(initial_interval=0.05, maximum_attempts=2))(f"{key}-b", 0)
         try:
-            await flaky.with_options(retry_policy=RetryPolicy(initial_interval=0.05, maximum_attempts=2))(f"{key}-c", 5)
+            await options_flaky.with_options(retry_policy=RetryPolicy(initial_interval=0.05, maximum_attempts=2))(f"{key}-c", 5)
         except workflows.ActivityError as exc:
             third = f"gave up: {exc}"
         try:
-            await flaky.with_options(retry_policy=RetryPolicy(initial_interval=0.05, non_retryable_error_types=["ValueError"]))(f"{key}-d", 5, "ValueError")
+            await options_flaky.with_options(retry_policy=RetryPolicy(initial_interval=0.05, non_retryable_error_types=["ValueError"]))(f"{key}-d", 5, "ValueError")
         except workflows.ActivityError:
             fourth = "not retried"
         return [first, second, third, fourth]
 
 
 async def test_decorator_and_per_call_options(client):
-    async with Worker(client, task_queue="options", workflows=[OptionsFlow], activities=[flaky]):
+    async with Worker(client, task_queue="options", workflows=[OptionsFlow], activities=[options_flaky]):
         handle = await client.start_workflow(OptionsFlow, "k", task_queue="options")
         first, second, third, fourth = await handle.result(timeout=60)
     assert first == "k-a ok after 3" and second == "k-b ok after 1"

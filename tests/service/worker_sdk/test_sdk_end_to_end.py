@@ -29,7 +29,7 @@ class Squares(BaseModel):
 
 
 @workflows.activity()
-async def square(i: int) -> int:
+async def e2e_square(i: int) -> int:
     return i * i
 
 
@@ -37,7 +37,7 @@ async def square(i: int) -> int:
 class FanOut:
     @workflows.workflow.entrypoint
     async def run(self, params: Squares) -> list[int]:
-        return list(await asyncio.gather(*[square(i) for i in range(params.n)]))
+        return list(await asyncio.gather(*[e2e_square(i) for i in range(params.n)]))
 
 
 def check_history_shape(events: list[common_pb2.HistoryEvent], n_activities: int) -> Counter:
@@ -59,7 +59,7 @@ def check_history_shape(events: list[common_pb2.HistoryEvent], n_activities: int
 
 
 async def test_thousand_activities_with_gather(client):
-    async with Worker(client, task_queue="fan-out", workflows=[FanOut], activities=[square]):
+    async with Worker(client, task_queue="fan-out", workflows=[FanOut], activities=[e2e_square]):
         handle = await client.start_workflow(FanOut, Squares(n=1000), task_queue="fan-out")
         result = await handle.result(timeout=120)
     assert result == [i * i for i in range(1000)]
@@ -159,12 +159,12 @@ async def test_changed_code_is_reported_as_non_determinism(client):
 class Small:
     @workflows.workflow.entrypoint
     async def run(self, n: int) -> int:
-        return sum(await asyncio.gather(*[square(i) for i in range(n)]))
+        return sum(await asyncio.gather(*[e2e_square(i) for i in range(n)]))
 
 
 async def test_workflows_spread_over_shards_and_partitions(embedded_cluster, client):
     # every activity through matching: this test is about matching's partitions
-    async with Worker(client, task_queue="spread", workflows=[Small], activities=[square], disable_eager_activity_execution=True):
+    async with Worker(client, task_queue="spread", workflows=[Small], activities=[e2e_square], disable_eager_activity_execution=True):
         handles = [await client.start_workflow(Small, 10, id=f"spread-{i}", task_queue="spread") for i in range(40)]
         assert await asyncio.gather(*(h.result(timeout=60) for h in handles)) == [285] * 40
     from fanflow.channels import insecure_channel
@@ -189,7 +189,7 @@ class Sequence:
     async def run(self, n: int) -> int:
         total = 0
         for i in range(n):
-            total += await square(i)
+            total += await e2e_square(i)
         return total
 
 
@@ -197,7 +197,7 @@ async def test_eager_activities_and_returned_workflow_tasks_skip_matching(embedd
     """A worker with free slots gets its workflow's activities in the reply to the workflow
     task, and the workflow's next task in the reply to the activity completion: after the
     first workflow task, nothing of these runs goes through matching."""
-    async with Worker(client, task_queue="eager", workflows=[Small, Sequence], activities=[square]) as worker:
+    async with Worker(client, task_queue="eager", workflows=[Small, Sequence], activities=[e2e_square]) as worker:
         assert await client.execute_workflow(Sequence, 5, id="eager-seq", task_queue="eager") == 30
         assert await client.execute_workflow(Small, 20, id="eager-small", task_queue="eager") == sum(i * i for i in range(20))
     from fanflow.channels import insecure_channel

@@ -217,7 +217,7 @@ async def flaky_index(params: workflows.GetItemFromIndexParams) -> int:
 
 
 @workflows.activity(retry_policy=workflows.RetryPolicy(initial_interval=0.05, backoff_coefficient=1.0))
-async def flaky(n: int) -> int:
+async def flaky_item(n: int) -> int:
     CALLS[n] += 1
     if n == 13 and CALLS[n] <= 2:
         raise RuntimeError(f"item {n} fails on call {CALLS[n]}")
@@ -229,13 +229,13 @@ class FlakyOffset:
     @workflows.workflow.entrypoint
     async def run(self) -> list[int]:
         return await workflows.execute_activities_in_parallel(
-            flaky, get_item_from_index_activity=flaky_index, n_items=40, max_concurrent_executions_per_worker=10, max_concurrent_scheduled_tasks=4
+            flaky_item, get_item_from_index_activity=flaky_index, n_items=40, max_concurrent_executions_per_worker=10, max_concurrent_scheduled_tasks=4
         )
 
 
 async def test_retried_offset_group_only_reruns_failed_items(client):
     CALLS.clear()
-    async with Worker(client, task_queue="exec-flaky", workflows=[FlakyOffset], activities=[flaky, flaky_index]) as worker:
+    async with Worker(client, task_queue="exec-flaky", workflows=[FlakyOffset], activities=[flaky_item, flaky_index]) as worker:
         handle = await client.start_workflow(FlakyOffset, task_queue="exec-flaky")
         assert await handle.result(timeout=30) == [i * 10 for i in range(40)]
     assert CALLS[13] == 3

@@ -64,8 +64,8 @@ async def test_params_are_spread_onto_several_parameters_a_scalar_or_kept_whole(
         assert await client.execute_workflow(TwoRequired, {"b": "y", "a": 2}, task_queue="seed-api") == "y2"
         # a scalar parameter: the model's field of that name
         assert await client.execute_workflow(ScalarWorkflow, DataInput(data="abc"), task_queue="seed-api") == "ABC"
-        assert await client.execute_workflow(ScalarWorkflow, "plain", task_queue="seed-api") == "PLAIN"  # fanflow's bare value still works
-        # a single-model entrypoint: the model whole (as before), or a dict of its fields
+        assert await client.execute_workflow(ScalarWorkflow, "plain", task_queue="seed-api") == "PLAIN"  # fanflow's bare value works too
+        # a single-model entrypoint: the model whole, or a dict of its fields
         assert await client.execute_workflow(ReportModelWorkflow, ReportParams(report_type="monthly"), task_queue="seed-api") == {"result": "report:monthly", "details": False}
         assert await client.execute_workflow(ReportModelWorkflow, {"report_type": "yearly", "include_details": True}, task_queue="seed-api") == {"result": "report:yearly", "details": True}
         # a union of models: the first member that validates

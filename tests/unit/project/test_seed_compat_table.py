@@ -1,5 +1,5 @@
 """README's "Moving from the seed system" table covers every public name of the seed system
-(tests/seed_public_names.txt, read off mistralai-workflows 3.16), with a status from a fixed
+(tests/support/seed_public_names.txt, read off mistralai-workflows 3.16), with a status from a fixed
 vocabulary; what it calls supported exists in fanflow's SDK and names a test that exists; the
 count under the table is right."""
 from __future__ import annotations

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 import worker_sdk as workflows
 from fanflow import timeutil
 from protos import common_pb2, workflow_service_pb2
-from support.activity_options import flaky
+from support.activity_options import options_flaky
 from worker_sdk import converter
 from worker_sdk.activity import ActivityContext, ActivityInfo
 
@@ -188,4 +188,4 @@ def test_workflow_define_errors_and_registry():
 
 def test_unknown_option_is_refused():
     with pytest.raises(TypeError, match="unknown activity option"):
-        flaky.with_options(start_to_close=3)
+        options_flaky.with_options(start_to_close=3)

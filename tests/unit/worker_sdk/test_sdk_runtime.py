@@ -525,8 +525,8 @@ class WallClockWorkflow:
 
 
 async def test_asyncio_sleep_in_workflow_is_a_durable_timer():
-    # It used to be refused (WorkflowLoopError); it is now a StartTimer command, as on Temporal
-    # and the seed system (tests/service/worker_sdk/test_sdk_asyncio_timers.py runs it on a cluster).
+    # A StartTimer command, as on Temporal and the seed system
+    # (tests/service/worker_sdk/test_sdk_asyncio_timers.py runs it on a cluster).
     history = FakeHistory("t_wallclock", converter.to_payload({}))
     commands = new_instance(WallClockWorkflow).activate(history.events)
     assert [c.command_type for c in commands] == [CT.COMMAND_TYPE_START_TIMER]

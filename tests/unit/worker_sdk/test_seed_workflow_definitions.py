@@ -259,8 +259,8 @@ def test_in_workflow_helpers_outside_a_workflow():
 
 
 def test_two_signal_handlers_may_not_share_a_name():
-    # (Handlers take any number of parameters since the seed's calling convention:
-    # tests/service/worker_sdk/test_seed_workflow_api.py sends them keyed values.)
+    # (Handlers take any number of parameters: tests/service/worker_sdk/test_seed_workflow_api.py
+    # sends them keyed values.)
     with pytest.raises(ValueError, match="signal 'go' has two handlers"):
         @workflows.workflow.define(name="signals_bad")
         class Bad:
