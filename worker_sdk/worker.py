@@ -27,6 +27,7 @@ from .activity_worker import ActivityWorker
 from .client import DEFAULT_TASK_QUEUE, Client
 from .dependencies import DependencyScope
 from .executors import bind_offset_group
+from .schedules_client import register_worker
 from .workflow_worker import WorkflowWorker
 
 log = structlog.get_logger("fanflow.sdk.worker")
@@ -126,6 +127,10 @@ class Worker:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> "Worker":
+        if self.workflows:
+            # The cluster learns which workflow types we serve (schedules may start only those)
+            # and gets the schedules they declare (define(schedules=[...])), idempotently.
+            await register_worker(self.client, self.task_queue, list(self.workflows.values()))
         if self.workflows:
             queues = [common_pb2.TaskQueue(name=self.task_queue, kind=common_pb2.TASK_QUEUE_KIND_NORMAL)]
             if self.max_cached_workflows > 0:
