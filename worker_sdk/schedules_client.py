@@ -24,7 +24,6 @@ from fanflow.timeutil import duration, ts_from_ns, ts_to_datetime
 from protos import common_pb2, schedule_pb2 as S
 
 from . import converter
-from .exceptions import WorkflowsException
 from .schedules import ScheduleCalendar, ScheduleDefinition, ScheduleInterval, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange
 
 if TYPE_CHECKING:
@@ -44,11 +43,11 @@ __all__ = [
 ]
 
 
-class ScheduleNotFoundError(WorkflowsException, LookupError):
+class ScheduleNotFoundError(LookupError):
     """No schedule with that id in the namespace."""
 
 
-class ScheduleAlreadyExistsError(WorkflowsException):
+class ScheduleAlreadyExistsError(Exception):
     """create_schedule with an id that is taken (pass update_if_exists=True to replace its definition)."""
 
 
@@ -283,7 +282,15 @@ class ScheduleClient:
         if not isinstance(schedule, ScheduleDefinition):
             raise TypeError(f"create_schedule needs a workflows.Schedule, got {type(schedule).__name__}")
         sid = schedule_id or schedule.schedule_id or str(uuid.uuid4())
-        start = self.start_workflow_request(workflow, schedule.input, task_queue=task_queue or DEFAULT_TASK_QUEUE)
+        from .client import _definition
+
+        queue = task_queue or DEFAULT_TASK_QUEUE
+        if _definition(workflow) is not None:  # input checked against the entrypoint now, as execute_workflow(params=...)
+            start = self.start_workflow_request(workflow, schedule.input, task_queue=queue)
+        else:
+            start = self.start_workflow_request(workflow, task_queue=queue)
+            if schedule.input is not None:  # a type name: the worker binds it by the seed's rule
+                start.input.CopyFrom(converter.to_payload(schedule.input))
         action = S.ScheduleAction(
             workflow_type=start.workflow_type, task_queue=start.task_queue, input=start.input, metadata=start.metadata,
             workflow_execution_timeout=start.workflow_execution_timeout, workflow_run_timeout=start.workflow_run_timeout,
