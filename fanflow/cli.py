@@ -6,6 +6,8 @@
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
     fanflow workflow list|describe|history|result|progress|cancel|terminate [ID]
     fanflow workflow start [ID] --type T [--input JSON ...] | signal ID --name N [--input JSON]
+    fanflow schedule create ID --type T [--cron EXPR ...] [--interval 30s[/OFFSET] ...] [--input JSON] ...
+    fanflow schedule list | describe ID | pause ID | unpause ID | trigger ID | backfill ID --start T --end T | delete ID
 """
 from __future__ import annotations
 
@@ -232,6 +234,122 @@ def _cmd_workflow(args) -> int:
     return asyncio.run(run())
 
 
+def _cmd_schedule(args) -> int:
+    """fanflow schedule ...: the client's schedule calls from the command line."""
+    import datetime
+
+    from worker_sdk.client import Client
+    from worker_sdk.schedules import Schedule, ScheduleCalendar, ScheduleInterval, SchedulePolicy
+    from worker_sdk.schedules_client import ScheduleAlreadyExistsError, ScheduleNotFoundError
+
+    def when(text: str, option: str) -> datetime.datetime:
+        try:
+            value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise SystemExit(f"fanflow schedule: {option} {text!r} is not an ISO 8601 time (e.g. 2026-05-01T09:00:00Z)") from None
+        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+
+    def span(text: str, option: str) -> datetime.timedelta:
+        from fanflow.schedule_spec import SpecError, parse_duration
+
+        try:
+            return datetime.timedelta(microseconds=parse_duration(text) // 1000)
+        except SpecError as exc:
+            raise SystemExit(f"fanflow schedule: {option}: {exc}") from None
+
+    if args.action != "list" and not args.schedule_id:
+        print("give a schedule id", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
+        handle = client.get_schedule_handle(args.schedule_id or "")
+        try:
+            if args.action == "create":
+                if not args.type:
+                    print("give the workflow type: --type NAME", file=sys.stderr)
+                    return 2
+                try:
+                    params = json.loads(args.input) if args.input is not None else None
+                    calendars = [ScheduleCalendar.model_validate(json.loads(c)) for c in args.calendar]
+                except (json.JSONDecodeError, ValueError) as exc:
+                    print(f"--input / --calendar must be JSON: {exc}", file=sys.stderr)
+                    return 2
+                intervals = []
+                for text in args.interval:
+                    every, _, offset = text.partition("/")
+                    intervals.append(ScheduleInterval(every=span(every, "--interval"), offset=span(offset, "--interval offset") if offset else None))
+                policy = {"overlap": args.overlap.upper()} if args.overlap else {}
+                if args.catchup_window:
+                    policy["catchup_window_seconds"] = int(span(args.catchup_window, "--catchup-window").total_seconds())
+                try:
+                    schedule = Schedule(
+                        input=params, cron_expressions=args.cron, intervals=intervals, calendars=calendars,
+                        start_at=when(args.start_at, "--start-at") if args.start_at else None,
+                        end_at=when(args.end_at, "--end-at") if args.end_at else None,
+                        jitter=span(args.jitter, "--jitter") if args.jitter else None, time_zone_name=args.time_zone,
+                        policy=SchedulePolicy(pause_on_failure=args.pause_on_failure, **{k: (v if k != "overlap" else _overlap_name(v)) for k, v in policy.items()}),
+                        max_executions=args.max_executions,
+                    )
+                    await client.create_schedule(args.type, schedule, schedule_id=args.schedule_id, task_queue=args.task_queue,
+                                                 paused=args.paused, note=args.note or "")
+                except ValueError as exc:
+                    print(f"fanflow schedule create: {exc}", file=sys.stderr)
+                    return 2
+                print(f"created schedule {args.schedule_id}")
+            elif args.action == "list":
+                for entry in await client.list_schedules():
+                    nxt = entry.future_action_times[0].ToJsonString() if entry.future_action_times else "-"
+                    state = "paused" if entry.state.paused else "active"
+                    print(f"{entry.schedule_id}  {entry.workflow_type.name}  {state}  next={nxt}")
+            elif args.action == "describe":
+                _print(await handle.describe_raw(args.count))
+            elif args.action == "pause":
+                await handle.pause(args.note or "paused from the command line")
+                print(f"paused {args.schedule_id}")
+            elif args.action == "unpause":
+                await handle.unpause(args.note or "unpaused from the command line")
+                print(f"unpaused {args.schedule_id}")
+            elif args.action == "trigger":
+                await handle.trigger(args.overlap)
+                print(f"triggered {args.schedule_id}")
+            elif args.action == "backfill":
+                if not (args.start and args.end):
+                    print("give the range: --start TIME --end TIME", file=sys.stderr)
+                    return 2
+                await handle.backfill(when(args.start, "--start"), when(args.end, "--end"), args.overlap)
+                print(f"backfilling {args.schedule_id} from {args.start} to {args.end}")
+            elif args.action == "delete":
+                await handle.delete()
+                print(f"deleted {args.schedule_id}")
+            return 0
+        except (ScheduleNotFoundError, ScheduleAlreadyExistsError) as exc:
+            print(f"fanflow schedule {args.action}: {exc}", file=sys.stderr)
+            return 1
+        except ValueError as exc:
+            print(f"fanflow schedule {args.action}: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            await client.close()
+
+    import grpc
+
+    try:
+        return asyncio.run(run())
+    except grpc.aio.AioRpcError as exc:
+        print(f"fanflow schedule {args.action}: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        return 1
+
+
+def _overlap_name(value: str):
+    from worker_sdk.schedules import ScheduleOverlapPolicy
+
+    try:
+        return ScheduleOverlapPolicy[value.upper()]
+    except KeyError:
+        raise SystemExit(f"fanflow schedule: --overlap {value!r} is unknown; use one of {', '.join(p.name for p in ScheduleOverlapPolicy)}") from None
+
+
 def _status(status: int) -> str:
     from protos import common_pb2
 
@@ -298,6 +416,31 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--reason", default="terminated from the command line")
     wf.add_argument("--once", action="store_true", help="progress: print one snapshot instead of a live bar")
     wf.set_defaults(func=_cmd_workflow)
+    sched = sub.add_parser("schedule", help="create, inspect or control schedules")
+    sched.add_argument("action", choices=["create", "list", "describe", "pause", "unpause", "trigger", "backfill", "delete"])
+    sched.add_argument("schedule_id", nargs="?")
+    sched.add_argument("--type", default=None, help="create: the workflow type's name (a worker must have registered it)")
+    sched.add_argument("--input", default=None, help="create: the workflow's params as JSON (e.g. '{\"report_type\": \"daily\"}')")
+    sched.add_argument("--cron", action="append", default=[], help="create: a cron expression (repeat for more)")
+    sched.add_argument("--interval", action="append", default=[], help="create: every DURATION[/OFFSET], e.g. 30s or 1h/15m (repeat for more)")
+    sched.add_argument("--calendar", action="append", default=[], help='create: a ScheduleCalendar as JSON, e.g. \'{"hour": [{"start": 9}]}\'')
+    sched.add_argument("--time-zone", default=None, help="create: IANA time zone of the calendars and cron expressions")
+    sched.add_argument("--start-at", default=None, help="create: no time before this (ISO 8601)")
+    sched.add_argument("--end-at", default=None, help="create: no time after this (ISO 8601)")
+    sched.add_argument("--jitter", default=None, help="create: delay each start by up to this (e.g. 30s)")
+    sched.add_argument("--overlap", default=None, help="create/trigger/backfill: SKIP, BUFFER_ONE, BUFFER_ALL, CANCEL_OTHER, TERMINATE_OTHER or ALLOW_ALL")
+    sched.add_argument("--catchup-window", default=None, help="create: how late a missed time may still start (e.g. 10m; default 365d)")
+    sched.add_argument("--pause-on-failure", action="store_true", help="create: pause when a started run fails or times out")
+    sched.add_argument("--max-executions", type=int, default=None, help="create: start at most this many runs by itself")
+    sched.add_argument("--paused", action="store_true", help="create: start paused")
+    sched.add_argument("--note", default=None, help="create/pause/unpause: a note shown with the paused state")
+    sched.add_argument("--start", default=None, help="backfill: the first time (ISO 8601, inclusive)")
+    sched.add_argument("--end", default=None, help="backfill: the last time (ISO 8601, inclusive)")
+    sched.add_argument("--count", type=int, default=10, help="describe: how many next times to show")
+    sched.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="create: the task queue of the runs")
+    sched.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
+    sched.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
+    sched.set_defaults(func=_cmd_schedule)
     return parser
 
 

@@ -256,6 +256,8 @@ class RunState(WorkflowTasks, Commands, Activities):
                 sdk_state=sdk_state,
                 metadata=request.metadata,
                 workflow_execution_expiration_time=state.execution_expiration_time if execution_expiration_ns else None,
+                schedule_id=request.schedule_id,
+                scheduled_time=request.scheduled_time if request.HasField("scheduled_time") else None,
             ),
             now,
         )

@@ -23,7 +23,7 @@ from typing import Any
 import structlog
 
 from fanflow import metrics
-from fanflow.clients import MatchingClient
+from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.errors import InvalidArgument, NotFound
 from fanflow import task_tokens
 from history import sdk_markers
@@ -34,6 +34,7 @@ from history.persistence.store import CurrentRun, ExecutionCommit, HistoryStore,
 from history.redispatch import redispatch_after_layout_change
 from history.retention import Retention
 from history.run_state import Mutation, RunState
+from history.schedule_runner import ScheduleRunner
 from history.timer_queue import TimerQueue
 from protos import common_pb2, internal_pb2
 
@@ -51,10 +52,12 @@ class Shard:
         limits: Limits,
         retention_seconds: float = 72 * 3600,
         matching_layout: str = "",
+        history: "HistoryClient | None" = None,
     ):
         """matching_layout: what decides which matching process holds a partition (see
         routing.matching_layout); when it differs from the one this shard last ran with, the
-        shard queues its undelivered tasks again (a process that held them may be gone)."""
+        shard queues its undelivered tasks again (a process that held them may be gone).
+        history: how the shard's schedules reach the shards of the workflows they start."""
         self.shard_id = shard_id
         self.store = store
         self.owner = store.owner
@@ -68,6 +71,7 @@ class Shard:
         self.outbox = OutboxQueue(self)
         self.timers = TimerQueue(self, metrics.TIMERS_FIRED.labels(str(shard_id)))
         self.retention = Retention(self, retention_seconds)
+        self.schedules = ScheduleRunner(self, history)
         self._tasks: list[asyncio.Task] = []
 
     # ------------------------------------------------------------ lifecycle
@@ -78,10 +82,12 @@ class Shard:
             self.timers.start(),
             self.retention.start(),
         ]
+        await self.schedules.start()
         if self.matching_layout:
             self._tasks.append(asyncio.create_task(redispatch_after_layout_change(self), name=f"shard-{self.shard_id}-redispatch"))
 
     async def stop(self) -> None:
+        await self.schedules.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -26,6 +26,7 @@ class TimerTaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TIMER_TASK_KIND_USER_TIMER: _ClassVar[TimerTaskKind]
     TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT: _ClassVar[TimerTaskKind]
     TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT: _ClassVar[TimerTaskKind]
+    TIMER_TASK_KIND_SCHEDULE_WAKEUP: _ClassVar[TimerTaskKind]
 TIMER_TASK_KIND_UNSPECIFIED: TimerTaskKind
 TIMER_TASK_KIND_WORKFLOW_TASK_START_TO_CLOSE: TimerTaskKind
 TIMER_TASK_KIND_WORKFLOW_TASK_SCHEDULE_TO_START: TimerTaskKind
@@ -38,6 +39,7 @@ TIMER_TASK_KIND_ACTIVITY_RETRY: TimerTaskKind
 TIMER_TASK_KIND_USER_TIMER: TimerTaskKind
 TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT: TimerTaskKind
 TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT: TimerTaskKind
+TIMER_TASK_KIND_SCHEDULE_WAKEUP: TimerTaskKind
 
 class WorkflowTaskInfo(_message.Message):
     __slots__ = ("scheduled_event_id", "started_event_id", "attempt", "task_queue", "scheduled_time", "started_time", "identity")

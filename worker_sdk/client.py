@@ -25,6 +25,7 @@ from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
 from worker_sdk import converter
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
+from worker_sdk.schedules_client import ScheduleClient
 from worker_sdk.workflow import timeout_seconds
 
 log = structlog.get_logger("fanflow.sdk.client")
@@ -63,7 +64,9 @@ def _definition(workflow: Any):
     return wf.get_definition(workflow)
 
 
-class Client:
+class Client(ScheduleClient):
+    """Start and follow workflows; schedules: see ``worker_sdk.schedules_client.ScheduleClient``."""
+
     def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0):
         self.channel = channel
         self.namespace = namespace

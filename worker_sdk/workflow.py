@@ -424,8 +424,9 @@ def define(
     * ``execution_timeout`` (default 1 hour; a ``timedelta`` or seconds; ``None`` = no limit):
       the default ``workflow_execution_timeout`` of every start of this workflow (across
       continue-as-new); ``execute_workflow(..., execution_timeout=...)`` overrides it.
-    * ``schedules`` (``workflows.Schedule`` list): validated and stored; fanflow does not
-      start scheduled runs yet.
+    * ``schedules`` (``workflows.Schedule`` list): validated here; a worker that serves the
+      workflow registers them with the cluster when it starts (id: the schedule's
+      ``schedule_id``, else ``<name>-schedule-<index>``), which starts the runs at their times.
     * ``search_keys`` (dot paths into the input, at most 20): validated as the seed does and
       stored; fanflow does not extract them into searchable metadata yet.
     * ``on_behalf_of``: stored; fanflow has no user identities to run workflows as. It cannot
