@@ -177,3 +177,27 @@ class RecordTaskStartedRequest(_message.Message):
     partition: int
     polled_task_queue: _common_pb2.TaskQueue
     def __init__(self, task: _Optional[_Union[_internal_pb2.TaskInfo, _Mapping]] = ..., identity: _Optional[str] = ..., partition: _Optional[int] = ..., polled_task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ...) -> None: ...
+
+class QueryWorkflowRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.QueryWorkflowRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.QueryWorkflowRequest, _Mapping]] = ...) -> None: ...
+
+class UpdateWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.UpdateWorkflowExecutionRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.UpdateWorkflowExecutionRequest, _Mapping]] = ...) -> None: ...
+
+class PollWorkflowExecutionUpdateRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.PollWorkflowExecutionUpdateRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.PollWorkflowExecutionUpdateRequest, _Mapping]] = ...) -> None: ...
