@@ -16,7 +16,7 @@ from fanflow.clients import MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
-from history.api import executor_results, namespaces, progress, reads, respond, start, task_started
+from history.api import executor_results, namespaces, progress, queries, reads, respond, start, task_started, updates
 from history.limits import Limits
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
@@ -215,3 +215,16 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def ListNamespaces(self, request, context):
         return admin_service_pb2.ListNamespacesResponse(namespaces=await self._metadata().list_namespaces())
+
+    # ------------------------------------------- queries, updates and human input
+    @rpc_method
+    async def QueryWorkflow(self, request, context):
+        return await queries.query_workflow(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def UpdateWorkflowExecution(self, request, context):
+        return await updates.update_workflow(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def PollWorkflowExecutionUpdate(self, request, context):
+        return await updates.poll_update(self.shard(request.shard_id), request.request)
