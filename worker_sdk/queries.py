@@ -69,6 +69,7 @@ async def answer(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowTaskQue
     except QueryRefused as exc:
         request.completed_type = ws.QUERY_RESULT_TYPE_FAILED
         request.failure.CopyFrom(common_pb2.Failure(message=exc.message, type=exc.kind, source="workflow"))
+    workflow_worker.queries_answered += 1
     try:
         await worker.client.call("RespondQueryTaskCompleted", request, retry=False)
     except grpc.aio.AioRpcError as exc:  # the caller gave up meanwhile: nobody to tell
@@ -127,6 +128,7 @@ async def instance_for(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowT
         return cached, False
     handle = workflow_worker.worker.client.get_workflow_handle(task.workflow_execution.workflow_id, task.workflow_execution.run_id)
     events_ = [e for e in await handle.history() if e.event_id <= state_event_id]
+    workflow_worker.query_replays += 1
     instance = workflow_worker._new_instance(definition, task)
     instance.replay_only = True
     try:
@@ -218,8 +220,8 @@ def read_only_section(instance: "WorkflowInstance", loop, what: str) -> Iterator
 
 def _discard(handle: asyncio.Handle) -> None:
     """Drop a callback a read-only section scheduled; a task it started never runs."""
+    task = getattr(getattr(handle, "_callback", None), "__self__", None)  # before cancel() clears it
     handle.cancel()
-    task = getattr(getattr(handle, "_callback", None), "__self__", None)
     if isinstance(task, asyncio.Task):
         coro = task.get_coro()
         if inspect.iscoroutine(coro):

@@ -46,6 +46,10 @@ class WorkflowWorker:
         self.cache: OrderedDict[str, WorkflowInstance] = OrderedDict()  # by run id, least recently used first
         self._run_locks: dict[str, asyncio.Lock] = {}
         self.completed = 0
+        #: Query tasks answered (queries and update checks), and how many needed a replay
+        #: because the run was not cached here (queries.py).
+        self.queries_answered = 0
+        self.query_replays = 0
 
     def is_cached(self, run_id: str) -> bool:
         return run_id in self.cache

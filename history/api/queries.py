@@ -161,13 +161,10 @@ def _answered(response: matching_service_pb2.QueryWorkflowTaskResponse, target: 
             f"worker {response.worker_identity!r} took the query for workflow {target.state.workflow_id!r} but did not answer in time "
             "(it may be busy, or replaying a long history); nothing was recorded"
         )
-    if response.recent_pollers:
-        raise DeadlineExceeded(
-            f"no worker took the query for workflow {target.state.workflow_id!r} in time: the workers polling {target.describe_queue()} "
-            f"({', '.join(response.recent_pollers[:5])}) are busy; nothing was recorded"
-        )
+    # Any poll of the queue while the query waited would have taken it: nobody polled.
+    earlier = f" (seen polling it earlier, now busy or gone: {', '.join(response.recent_pollers[:5])})" if response.recent_pollers else ""
     raise Unavailable(
-        f"no worker is polling {target.describe_queue()}, so nobody can answer for workflow {target.state.workflow_id!r}: "
+        f"no worker is polling {target.describe_queue()}{earlier}, so nobody answered for workflow {target.state.workflow_id!r}: "
         "start a worker for it (`fanflow worker MODULE --task-queue ...`); nothing was recorded"
     )
 
