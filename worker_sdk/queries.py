@@ -168,6 +168,10 @@ def _name_parameter(spec: "HandlerDefinition", payload: common_pb2.Payload | Non
     except ValueError:
         raw = None
     params = [p for p in spec.signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    names = {p.name for p in params}
+    if isinstance(raw, dict) and set(raw) & names and set(raw) - names:
+        # Keyed by parameter name, with keys that are none (one parameter: read as its value).
+        return f"unexpected field(s) {sorted(set(raw) - names)}; the handler's parameters are {sorted(names)}"
     hints = converter.type_hints_of(spec.fn)
     candidates = [(p.name, raw[p.name]) for p in params if isinstance(raw, dict) and p.name in raw]
     if not candidates and len(params) == 1:

@@ -67,10 +67,14 @@ async def query_workflow(shard: Shard, request: workflow_service_pb2.QueryWorkfl
 
 async def settled_run(shard: Shard, namespace: str, execution: common_pb2.WorkflowExecution, deadline: float, check=None) -> QueryTarget:
     """The run `execution` names, once no workflow task of it is pending (or until about
-    half the time to `deadline` passed: a worker must still get the rest to answer).
-    check(state) runs first, under the workflow's lock: it refuses an unknown name before any wait."""
+    half the time to `deadline` passed: a worker must still get the rest to answer; a run
+    whose first workflow task has not completed has no state to answer from, so it gets
+    nearly all of it). check(state) runs first, under the workflow's lock: it refuses an
+    unknown name before any wait."""
     loop = asyncio.get_running_loop()
-    settle_by = deadline - (deadline - loop.time()) / 2
+    budget = max(0.0, deadline - loop.time())
+    settle_by = deadline - budget / 2
+    first_task_by = deadline - min(1.0, budget / 4)
     while True:
         async with shard.locks.hold((namespace, execution.workflow_id)):
             key = await shard.resolve(namespace, execution)
@@ -82,7 +86,7 @@ async def settled_run(shard: Shard, namespace: str, execution: common_pb2.Workfl
             wft = state.workflow_task
             # A workflow task that keeps failing will not settle soon: answer from the last good one.
             settled = state.status != RUNNING or not wft.scheduled_event_id or state.failed_wft_attempts > 0
-            remaining = settle_by - loop.time()
+            remaining = (settle_by if state.last_completed_wft_started_event_id else first_task_by) - loop.time()
             if settled or remaining <= 0:
                 snapshot = persistence_pb2.ExecutionState()
                 snapshot.CopyFrom(state)
