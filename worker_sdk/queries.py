@@ -30,6 +30,7 @@ import grpc
 import structlog
 from pydantic import ValidationError
 
+from fanflow.protocol import MAX_PAYLOAD_BYTES, payload_too_large_message
 from protos import common_pb2, workflow_service_pb2 as ws
 
 from . import converter
@@ -64,7 +65,10 @@ async def answer(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowTaskQue
     worker = workflow_worker.worker
     request = ws.RespondQueryTaskCompletedRequest(namespace=worker.client.namespace, task_token=task.task_token, identity=worker.identity)
     try:
-        request.query_result.CopyFrom(await _evaluate(workflow_worker, task))
+        result = await _evaluate(workflow_worker, task)
+        if result.ByteSize() > MAX_PAYLOAD_BYTES:  # the frontend would refuse the answer: say why instead
+            raise QueryRefused("PayloadTooLarge", payload_too_large_message("the query's result", result.ByteSize(), MAX_PAYLOAD_BYTES))
+        request.query_result.CopyFrom(result)
         request.completed_type = ws.QUERY_RESULT_TYPE_ANSWERED
     except QueryRefused as exc:
         request.completed_type = ws.QUERY_RESULT_TYPE_FAILED
