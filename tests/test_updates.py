@@ -4,55 +4,20 @@ waiting with a deadline and polling later, handler failures, and every refusal w
 status and nothing in history. (A worker killed mid-update: test_queries_updates_cluster.py.)"""
 from __future__ import annotations
 
-import asyncio
 
 import grpc
 import pytest
 
 import worker_sdk as workflows
 from conftest import wait_for_event
+from seed_message_snippets import DataProcessingWorkflow, process_update_data
 from protos import common_pb2 as E
 from protos import workflow_service_pb2 as ws
 from protos import workflow_service_pb2_grpc
 from worker_sdk import ApplicationError, Worker, WorkflowUpdateFailedError, WorkflowUpdateRejectedError
 
 # ------------------------------------------------------------------ the seed's snippet (docs: Updates)
-
-
-# Activity definition
-@workflows.activity()
-async def process_update_data(data: str) -> str:
-    # Simulate processing
-    await asyncio.sleep(0.5)
-    return f"Processed: {data.upper()}"
-
-
-@workflows.workflow.define(name="data_processing_workflow")
-class DataProcessingWorkflow:
-    def __init__(self):
-        self.current_value = "default"
-
-    @workflows.workflow.update(name="update_data")
-    async def update_data(self, new_value: str) -> dict:
-        # Execute an activity as part of the update
-        processed = await process_update_data(new_value)
-
-        # Update workflow state
-        old_value = self.current_value
-        self.current_value = processed
-
-        return {
-            "success": True,
-            "processed_value": processed,
-            "message": f"Updated from '{old_value}' to '{processed}'"
-        }
-
-    @workflows.workflow.entrypoint
-    async def run(self):
-        print(f"Workflow started with value: {self.current_value}")
-        # Workflow continues running... (the snippet's placeholder: here, until an update landed)
-        await workflows.workflow.wait_condition(lambda: self.current_value != "default")
-        return self.current_value
+# DataProcessingWorkflow and its activity live in seed_message_snippets.py (worker processes import it too).
 
 
 @pytest.mark.parametrize("cached", [True, False], ids=["cached-instance", "replay"])
