@@ -130,10 +130,10 @@ async def ask_worker(
     if target.running and s.sticky_task_queue.name:
         sticky = await _dispatch(shard, namespace, s.sticky_task_queue, 0, task, deadline, take_wait=STICKY_TAKE_WAIT, only_if_polled=True)
         if sticky.outcome != matching_service_pb2.QUERY_DISPATCH_OUTCOME_NOT_TAKEN:
-            return _answered(sticky, target, deadline)
+            return _answered(sticky, target)
     queue = common_pb2.TaskQueue(name=s.task_queue.name, kind=common_pb2.TASK_QUEUE_KIND_NORMAL)
     partition = shard.matching.pick_add_partition(queue)
-    return _answered(await _dispatch(shard, namespace, queue, partition, task, deadline), target, deadline)
+    return _answered(await _dispatch(shard, namespace, queue, partition, task, deadline), target)
 
 
 async def _dispatch(
@@ -157,7 +157,7 @@ async def _dispatch(
         raise
 
 
-def _answered(response: matching_service_pb2.QueryWorkflowTaskResponse, target: QueryTarget, deadline: float):
+def _answered(response: matching_service_pb2.QueryWorkflowTaskResponse, target: QueryTarget):
     if response.outcome == matching_service_pb2.QUERY_DISPATCH_OUTCOME_ANSWERED:
         return response.answer, response.worker_identity
     if response.outcome == matching_service_pb2.QUERY_DISPATCH_OUTCOME_NO_ANSWER:
