@@ -8,6 +8,7 @@
     fanflow workflow start [ID] --type T [--input JSON ...] | signal ID --name N [--input JSON]
     fanflow schedule create ID --type T [--cron EXPR ...] [--interval 30s[/OFFSET] ...] [--input JSON] ...
     fanflow schedule list | describe ID | pause ID | unpause ID | trigger ID | backfill ID --start T --end T | delete ID
+    fanflow workflow query|update ID --name N [--input JSON] | input ID [--task-id T | --label L] [--input JSON]
 """
 from __future__ import annotations
 
@@ -200,6 +201,8 @@ def _cmd_workflow(args) -> int:
                 print("give a workflow id", file=sys.stderr)
                 return 2
             handle = client.get_workflow_handle(args.workflow_id)
+            if args.action in _MESSAGE_ACTIONS:
+                return await _MESSAGE_ACTIONS[args.action](handle, args, inputs)
             if args.action == "signal":
                 if not args.name:
                     print("give the signal's name: --name NAME", file=sys.stderr)
@@ -348,6 +351,74 @@ def _overlap_name(value: str):
         return ScheduleOverlapPolicy[value.upper()]
     except KeyError:
         raise SystemExit(f"fanflow schedule: --overlap {value!r} is unknown; use one of {', '.join(p.name for p in ScheduleOverlapPolicy)}") from None
+async def _workflow_query(handle, args, inputs: tuple) -> int:
+    """`fanflow workflow query ID --name N [--input JSON]`: the handler's value as JSON."""
+    from worker_sdk.exceptions import WorkflowQueryFailedError
+
+    if not args.name or len(inputs) > 1:
+        print("give the query's name (--name NAME) and at most one --input JSON", file=sys.stderr)
+        return 2
+    try:
+        value = await handle.query(args.name, *inputs, timeout=args.timeout)
+    except WorkflowQueryFailedError as exc:
+        print(f"query failed ({exc.grpc_code.name}): {exc.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(value, default=str))
+    return 0
+
+
+async def _workflow_update(handle, args, inputs: tuple) -> int:
+    """`fanflow workflow update ID --name N [--input JSON] [--update-id U]`: the handler's
+    result as JSON, once it finished (or, with --no-wait, the update id once accepted)."""
+    from worker_sdk.exceptions import WorkflowUpdateFailedError, WorkflowUpdateRejectedError
+
+    if not args.name or len(inputs) > 1:
+        print("give the update's name (--name NAME) and at most one --input JSON", file=sys.stderr)
+        return 2
+    try:
+        if args.no_wait:
+            update = await handle.start_update(args.name, *inputs, id=args.update_id)
+            print(json.dumps({"update_id": update.id, "run_id": update.run_id, "stage": "accepted"}))
+            return 0
+        value = await handle.execute_update(args.name, *inputs, id=args.update_id, timeout=args.timeout)
+    except WorkflowUpdateRejectedError as exc:
+        print(f"update refused ({exc.grpc_code.name}), nothing recorded: {exc.message}", file=sys.stderr)
+        return 1
+    except WorkflowUpdateFailedError as exc:
+        print(f"update failed: {exc.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(value, default=str))
+    return 0
+
+
+async def _workflow_input(handle, args, inputs: tuple) -> int:
+    """`fanflow workflow input ID`: the open wait_for_input requests (task id, label, JSON
+    schema); with --input JSON (and --task-id T or --label L when several are open): answer one."""
+    from worker_sdk.exceptions import WorkflowQueryFailedError, WorkflowUpdateFailedError, WorkflowUpdateRejectedError
+
+    if len(inputs) > 1:
+        print("give the input as one --input JSON", file=sys.stderr)
+        return 2
+    try:
+        if not inputs:
+            for request in await handle.pending_inputs(timeout=args.timeout):
+                print(json.dumps({"task_id": request["task_id"], "label": request.get("label"), "input_schema": request["input_schema"]}))
+            return 0
+        await handle.submit_input(inputs[0], task_id=args.task_id, label=args.label, timeout=args.timeout)
+    except WorkflowQueryFailedError as exc:
+        print(f"could not list the input requests ({exc.grpc_code.name}): {exc.message}", file=sys.stderr)
+        return 1
+    except WorkflowUpdateRejectedError as exc:
+        print(f"input refused ({exc.grpc_code.name}), nothing recorded: {exc.message}", file=sys.stderr)
+        return 1
+    except (WorkflowUpdateFailedError, ValueError) as exc:
+        print(f"input not delivered: {exc}", file=sys.stderr)
+        return 1
+    print(f"input delivered to {args.workflow_id}")
+    return 0
+
+
+_MESSAGE_ACTIONS = {"query": _workflow_query, "update": _workflow_update, "input": _workflow_input}
 
 
 def _status(status: int) -> str:
@@ -404,12 +475,16 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")
-    wf.add_argument("action", choices=["start", "signal", "list", "describe", "history", "result", "progress", "cancel", "terminate"])
+    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "describe", "history", "result", "progress", "cancel", "terminate"])
     wf.add_argument("workflow_id", nargs="?", help="start: optional (default: TYPE-uuid)")
     wf.add_argument("--type", default=None, help="start: the workflow type's name")
     wf.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="start: the task queue")
-    wf.add_argument("--name", default=None, help="signal: the signal's name")
-    wf.add_argument("--input", action="append", default=[], help="start/signal: a JSON argument (repeat for more)")
+    wf.add_argument("--name", default=None, help="signal/query/update: the handler's name")
+    wf.add_argument("--input", action="append", default=[], help="start/signal/query/update/input: a JSON argument (repeat for more to start)")
+    wf.add_argument("--update-id", default=None, help="update: its id (sending the same id again applies it once)")
+    wf.add_argument("--no-wait", action="store_true", help="update: return once accepted, without waiting for its result")
+    wf.add_argument("--task-id", default=None, help="input: the request to answer (see `fanflow workflow input ID`)")
+    wf.add_argument("--label", default=None, help="input: the request to answer, by its label")
     wf.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
     wf.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
     wf.add_argument("--timeout", type=float, default=None)

@@ -477,3 +477,73 @@ def validate_list_workflow_types(req, settings: FrontendSettings = DEFAULT_SETTI
     check_namespace(req.namespace, settings)
     for i, name in enumerate(req.workflow_types):
         check_id(f"workflow_types[{i}]", name, settings)
+# ---------------------------------------------------------------- queries, updates and human input
+
+
+def validate_query_workflow(
+    req: workflow_service_pb2.QueryWorkflowRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> tuple[float, LargePayloads]:
+    """Returns the requested wait in seconds (0 = the default) and the large payloads."""
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    if not req.HasField("query"):
+        raise InvalidArgument("query is required: query.query_type names the @workflow.query handler, query.query_args is its input")
+    check_id("query.query_type", req.query.query_type, settings)
+    check_enum("query.kind", req.query.kind, common_pb2.QueryKind)
+    if req.query.kind not in (common_pb2.QUERY_KIND_UNSPECIFIED, common_pb2.QUERY_KIND_QUERY) or req.query.update_id:
+        raise InvalidArgument("query.kind and query.update_id are set by history for updates; leave them empty in a query")
+    wait = check_duration("timeout", req.timeout)
+    return wait, check_payloads(req.query, settings, "query")
+
+
+def parse_query_task_token(raw: bytes, *, namespace: str, partitions_of) -> internal_pb2.QueryTaskToken:
+    """Decode a query task's token (RespondQueryTaskCompleted). partitions_of(task_queue):
+    how many partitions that queue has."""
+    bad = task_tokens.malformed
+    if not raw:
+        raise InvalidArgument("task_token is required: pass back the task_token of the query task exactly as the poll returned it")
+    try:
+        token = internal_pb2.QueryTaskToken.FromString(raw)
+    except Exception:  # noqa: BLE001 - protobuf's DecodeError and friends
+        raise bad("it is not a query task token") from None
+    if not token.query_id or not token.task_queue.name:
+        raise bad("it is not a query task token (no query id or task queue): answer a workflow task with RespondWorkflowTaskCompleted")
+    if token.namespace != namespace:
+        raise bad(f"it was issued in namespace {show(token.namespace)}, not {show(namespace)}")
+    if not 0 <= token.partition < partitions_of(token.task_queue):
+        raise bad(f"partition {token.partition} is out of range for task queue {show(token.task_queue.name)}")
+    return token
+
+
+def validate_respond_query(
+    req: workflow_service_pb2.RespondQueryTaskCompletedRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> LargePayloads:
+    """The token is checked by `parse_query_task_token` (it needs the partition count)."""
+    check_namespace(req.namespace, settings)
+    check_id("identity", req.identity, settings, required=False)
+    check_enum("completed_type", req.completed_type, workflow_service_pb2.QueryResultType, allow_unspecified=False)
+    return check_payloads(req, settings)
+
+
+def validate_update_workflow(
+    req: workflow_service_pb2.UpdateWorkflowExecutionRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> tuple[float, LargePayloads]:
+    """Returns the requested wait in seconds (0 = the default) and the large payloads."""
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    check_id("update_id", req.update_id, settings, required=False)
+    check_id("name", req.name, settings)
+    check_id("identity", req.identity, settings, required=False)
+    check_enum("wait_for_stage", req.wait_for_stage, workflow_service_pb2.UpdateWorkflowExecutionLifecycleStage)
+    wait = check_duration("wait_timeout", req.wait_timeout)
+    return wait, check_payloads(req.input, settings, "input") if req.HasField("input") else []
+
+
+def validate_poll_update(
+    req: workflow_service_pb2.PollWorkflowExecutionUpdateRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> float:
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    check_id("update_id", req.update_id, settings)
+    return check_duration("wait_timeout", req.wait_timeout)
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import grpc
 import structlog
@@ -23,7 +24,7 @@ from frontend import listing, validation
 from frontend.namespaces import NamespaceCache
 from frontend.ratelimit import NamespaceRateLimiter
 from frontend.settings import FrontendSettings
-from frontend.upstream import UpstreamError, deadline, gather_all, upstream
+from frontend.upstream import UpstreamError, deadline, gather_all, upstream, upstream_answer
 from protos import (
     common_pb2,
     history_service_pb2,
@@ -471,6 +472,67 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         stub, target = self.router.metadata_stub()
         with upstream(target):
             return await stub.ListWorkflowTypes(request, timeout=deadline(context, self.settings.rpc_timeout))
+
+
+    # ------------------------------------------------------------ queries, updates and human input
+
+    def _bounded_wait(self, wait: float, context) -> float:
+        """A wait the client asked for (0: `default`), capped so that history answers before
+        our caller's deadline."""
+        wait = min(wait, self.settings.max_result_wait)
+        remaining = context.time_remaining() if context is not None else None
+        if remaining is not None:
+            wait = max(0.0, min(wait, remaining - _RESULT_REPLY_MARGIN))
+        return wait
+
+    async def _to_workflow_shard_answer(self, method: str, wrapper, request, context, wait: float):
+        shard = self.history.shard_for(request.namespace, request.execution.workflow_id)
+        stub, target = self.router.history_stub(shard)
+        with upstream_answer(target):
+            return await getattr(stub, method)(
+                wrapper(shard_id=shard, request=request), timeout=deadline(context, wait + self.settings.result_deadline_margin)
+            )
+
+    @rpc_method
+    async def QueryWorkflow(self, request, context):
+        wait, large = validation.validate_query_workflow(request, self.settings)
+        await self._admit(request.namespace)
+        log_large_payloads("QueryWorkflow", request.namespace, large, self.settings)
+        wait = self._bounded_wait(wait or self.settings.query_timeout, context)
+        request.timeout.CopyFrom(timeutil.duration(wait))
+        return await self._to_workflow_shard_answer("QueryWorkflow", history_service_pb2.QueryWorkflowRequest, request, context, wait)
+
+    @rpc_method
+    async def RespondQueryTaskCompleted(self, request, context):
+        large = validation.validate_respond_query(request, self.settings)
+        token = validation.parse_query_task_token(request.task_token, namespace=request.namespace, partitions_of=self.matching.partitions)
+        await self._admit(request.namespace)
+        log_large_payloads("RespondQueryTaskCompleted", request.namespace, large, self.settings)
+        stub, target = self.router.matching_stub(token.namespace, token.task_queue, common_pb2.TASK_TYPE_WORKFLOW, token.partition)
+        with upstream(target):
+            return await stub.RespondQueryTaskCompleted(
+                matching_service_pb2.RespondQueryTaskCompletedRequest(query_id=token.query_id, request=request),
+                timeout=deadline(context, self.settings.rpc_timeout),
+            )
+
+    @rpc_method
+    async def UpdateWorkflowExecution(self, request, context):
+        wait, large = validation.validate_update_workflow(request, self.settings)
+        await self._admit(request.namespace)
+        log_large_payloads("UpdateWorkflowExecution", request.namespace, large, self.settings)
+        if not request.update_id:
+            request.update_id = str(uuid.uuid4())  # no id given: this call is its only attempt
+        wait = self._bounded_wait(wait or self.settings.update_wait, context)
+        request.wait_timeout.CopyFrom(timeutil.duration(wait))
+        return await self._to_workflow_shard_answer("UpdateWorkflowExecution", history_service_pb2.UpdateWorkflowExecutionRequest, request, context, wait)
+
+    @rpc_method
+    async def PollWorkflowExecutionUpdate(self, request, context):
+        wait = validation.validate_poll_update(request, self.settings)
+        await self._admit(request.namespace)
+        wait = self._bounded_wait(wait, context)
+        request.wait_timeout.CopyFrom(timeutil.duration(wait))
+        return await self._to_workflow_shard_answer("PollWorkflowExecutionUpdate", history_service_pb2.PollWorkflowExecutionUpdateRequest, request, context, wait)
 
 
 def _schedule_page_cursor(request) -> str:

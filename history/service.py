@@ -18,7 +18,7 @@ from fanflow.config import ClusterConfig
 from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from fanflow.timeutil import ts_from_ns
-from history.api import executor_results, namespaces, progress, reads, respond, schedules, start, task_started
+from history.api import executor_results, namespaces, progress, queries, reads, respond, schedules, start, task_started, updates
 from history.limits import Limits
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
@@ -259,3 +259,15 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             schedule_pb2.RegisteredWorkflowType(workflow_type=name, task_queues=queues, last_registered_time=ts_from_ns(last))
             for name, (queues, last) in sorted(found.items())
         ])
+    # ------------------------------------------- queries, updates and human input
+    @rpc_method
+    async def QueryWorkflow(self, request, context):
+        return await queries.query_workflow(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def UpdateWorkflowExecution(self, request, context):
+        return await updates.update_workflow(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def PollWorkflowExecutionUpdate(self, request, context):
+        return await updates.poll_update(self.shard(request.shard_id), request.request)

@@ -68,6 +68,7 @@ class Shard:
         self.locks = KeyedLocks()
         self._runs: OrderedDict[RunKey, RunState] = OrderedDict()
         self._close_waiters: dict[RunKey, list[asyncio.Future]] = {}
+        self._commit_waiters: dict[RunKey, list[asyncio.Future]] = {}  # next_commit (queries, updates)
         self.outbox = OutboxQueue(self)
         self.timers = TimerQueue(self, metrics.TIMERS_FIRED.labels(str(shard_id)))
         self.retention = Retention(self, retention_seconds)
@@ -96,7 +97,7 @@ class Shard:
             except (asyncio.CancelledError, Exception):
                 pass
         await self.outbox.flush_deletes()
-        for futures in self._close_waiters.values():
+        for futures in (*self._close_waiters.values(), *self._commit_waiters.values()):
             for fut in futures:
                 if not fut.done():
                     fut.cancel()
@@ -227,6 +228,9 @@ class Shard:
             self.timers.committed(earliest)
         if mutation.closed:
             self._notify_closed(run.key)
+        if self._commit_waiters:
+            for r, _ in changes:
+                self._notify_committed(r.key)
 
     # ------------------------------------------------------------ waiting for a run to close
     def close_waiter(self, key: RunKey) -> asyncio.Future:
@@ -241,6 +245,26 @@ class Shard:
             waiters.remove(fut)
             if not waiters:
                 del self._close_waiters[key]
+
+    # ------------------------------------------------------------ waiting for a run to change
+    def next_commit(self, key: RunKey) -> asyncio.Future:
+        """A future resolved by the run's next commit (register it under the workflow's lock):
+        queries wait this way for a running workflow task, updates for their outcome."""
+        fut = asyncio.get_running_loop().create_future()
+        self._commit_waiters.setdefault(key, []).append(fut)
+        return fut
+
+    def stop_waiting_commit(self, key: RunKey, fut: asyncio.Future) -> None:
+        waiters = self._commit_waiters.get(key)
+        if waiters and fut in waiters:
+            waiters.remove(fut)
+            if not waiters:
+                del self._commit_waiters[key]
+
+    def _notify_committed(self, key: RunKey) -> None:
+        for fut in self._commit_waiters.pop(key, []):
+            if not fut.done():
+                fut.set_result(None)
 
     def _notify_closed(self, key: RunKey) -> None:
         for fut in self._close_waiters.pop(key, []):

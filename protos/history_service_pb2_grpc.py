@@ -192,6 +192,21 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_schedule__pb2.ListWorkflowTypesRequest.SerializeToString,
                 response_deserializer=protos_dot_schedule__pb2.ListWorkflowTypesResponse.FromString,
                 _registered_method=True)
+        self.QueryWorkflow = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/QueryWorkflow',
+                request_serializer=protos_dot_history__service__pb2.QueryWorkflowRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.QueryWorkflowResponse.FromString,
+                _registered_method=True)
+        self.UpdateWorkflowExecution = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/UpdateWorkflowExecution',
+                request_serializer=protos_dot_history__service__pb2.UpdateWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.FromString,
+                _registered_method=True)
+        self.PollWorkflowExecutionUpdate = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/PollWorkflowExecutionUpdate',
+                request_serializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+                _registered_method=True)
 
 
 class HistoryServiceServicer:
@@ -389,6 +404,26 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QueryWorkflow(self, request, context):
+        """Queries, updates and human input: history asks a worker through matching (nothing is
+        written for a query or a refused update) and waits for updates' outcomes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWorkflowExecution(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PollWorkflowExecutionUpdate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HistoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -546,6 +581,21 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.ListWorkflowTypes,
                     request_deserializer=protos_dot_schedule__pb2.ListWorkflowTypesRequest.FromString,
                     response_serializer=protos_dot_schedule__pb2.ListWorkflowTypesResponse.SerializeToString,
+            ),
+            'QueryWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryWorkflow,
+                    request_deserializer=protos_dot_history__service__pb2.QueryWorkflowRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.QueryWorkflowResponse.SerializeToString,
+            ),
+            'UpdateWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWorkflowExecution,
+                    request_deserializer=protos_dot_history__service__pb2.UpdateWorkflowExecutionRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.SerializeToString,
+            ),
+            'PollWorkflowExecutionUpdate': grpc.unary_unary_rpc_method_handler(
+                    servicer.PollWorkflowExecutionUpdate,
+                    request_deserializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1385,6 +1435,87 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/ListWorkflowTypes',
             protos_dot_schedule__pb2.ListWorkflowTypesRequest.SerializeToString,
             protos_dot_schedule__pb2.ListWorkflowTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/QueryWorkflow',
+            protos_dot_history__service__pb2.QueryWorkflowRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.QueryWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/UpdateWorkflowExecution',
+            protos_dot_history__service__pb2.UpdateWorkflowExecutionRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PollWorkflowExecutionUpdate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/PollWorkflowExecutionUpdate',
+            protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
             options,
             channel_credentials,
             insecure,

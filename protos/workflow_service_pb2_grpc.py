@@ -165,6 +165,26 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_schedule__pb2.ListWorkflowTypesRequest.SerializeToString,
                 response_deserializer=protos_dot_schedule__pb2.ListWorkflowTypesResponse.FromString,
                 _registered_method=True)
+        self.QueryWorkflow = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/QueryWorkflow',
+                request_serializer=protos_dot_workflow__service__pb2.QueryWorkflowRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.QueryWorkflowResponse.FromString,
+                _registered_method=True)
+        self.RespondQueryTaskCompleted = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RespondQueryTaskCompleted',
+                request_serializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.FromString,
+                _registered_method=True)
+        self.UpdateWorkflowExecution = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/UpdateWorkflowExecution',
+                request_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.FromString,
+                _registered_method=True)
+        self.PollWorkflowExecutionUpdate = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/PollWorkflowExecutionUpdate',
+                request_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+                _registered_method=True)
 
 
 class WorkflowServiceServicer:
@@ -340,6 +360,38 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QueryWorkflow(self, request, context):
+        """Queries, updates and human input.
+        A query runs a @workflow.query handler on a worker (the run's sticky worker if it polls,
+        else any worker of its task queue; closed runs are replayed) and writes nothing to history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RespondQueryTaskCompleted(self, request, context):
+        """A worker's answer to a query task (PollWorkflowTaskQueueResponse.query set).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWorkflowExecution(self, request, context):
+        """An update: a worker checks name, input and validator first (a refusal writes nothing);
+        accepted, it is an event, its handler runs in the workflow and its outcome is recorded.
+        Idempotent by update_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PollWorkflowExecutionUpdate(self, request, context):
+        """Wait (up to wait_timeout) for an accepted update's outcome, by update id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkflowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -472,6 +524,26 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.ListWorkflowTypes,
                     request_deserializer=protos_dot_schedule__pb2.ListWorkflowTypesRequest.FromString,
                     response_serializer=protos_dot_schedule__pb2.ListWorkflowTypesResponse.SerializeToString,
+            ),
+            'QueryWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryWorkflow,
+                    request_deserializer=protos_dot_workflow__service__pb2.QueryWorkflowRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.QueryWorkflowResponse.SerializeToString,
+            ),
+            'RespondQueryTaskCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondQueryTaskCompleted,
+                    request_deserializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.SerializeToString,
+            ),
+            'UpdateWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWorkflowExecution,
+                    request_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.SerializeToString,
+            ),
+            'PollWorkflowExecutionUpdate': grpc.unary_unary_rpc_method_handler(
+                    servicer.PollWorkflowExecutionUpdate,
+                    request_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1176,6 +1248,114 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/ListWorkflowTypes',
             protos_dot_schedule__pb2.ListWorkflowTypesRequest.SerializeToString,
             protos_dot_schedule__pb2.ListWorkflowTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/QueryWorkflow',
+            protos_dot_workflow__service__pb2.QueryWorkflowRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.QueryWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondQueryTaskCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RespondQueryTaskCompleted',
+            protos_dot_workflow__service__pb2.RespondQueryTaskCompletedRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/UpdateWorkflowExecution',
+            protos_dot_workflow__service__pb2.UpdateWorkflowExecutionRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PollWorkflowExecutionUpdate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/PollWorkflowExecutionUpdate',
+            protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -37,9 +37,11 @@ from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activiti
 
 # Called from workflow code (besides ``workflows.workflow.*``).
 from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id, record_event
+from .interactive import InteractiveWorkflow
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
+from .client_messages import WorkflowUpdateHandle
 from .embedded import configure, execute_workflow
 from .worker import Worker
 from .workers import get_registered_workflow_names, run_worker
@@ -67,7 +69,10 @@ from .exceptions import (
     WorkflowError,
     WorkflowFailureError,
     WorkflowNotFoundError,
+    WorkflowQueryFailedError,
     WorkflowsException,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRejectedError,
 )
 
 # Payloads.
@@ -94,11 +99,13 @@ __all__ = [
     "get_execution_id",
     "ParentClosePolicy",
     "ChildWorkflowsNotSupportedError",
+    "InteractiveWorkflow",
     # running
     "execute_workflow",
     "configure",
     "Client",
     "WorkflowHandle",
+    "WorkflowUpdateHandle",
     "Worker",
     "run_worker",
     "get_registered_workflow_names",
@@ -130,6 +137,9 @@ __all__ = [
     "UnknownWorkflowTypeError",
     "WorkflowNotFoundError",
     "WorkflowAlreadyStartedError",
+    "WorkflowQueryFailedError",
+    "WorkflowUpdateRejectedError",
+    "WorkflowUpdateFailedError",
     # payloads
     "converter",
 ]

@@ -26,6 +26,7 @@ from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_
 from worker_sdk import converter
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
 from worker_sdk.schedules_client import ScheduleClient
+from worker_sdk.client_messages import MessagesMixin
 from worker_sdk.workflow import timeout_seconds
 
 log = structlog.get_logger("fanflow.sdk.client")
@@ -211,7 +212,10 @@ class Client(ScheduleClient):
                 return out
 
 
-class WorkflowHandle:
+class WorkflowHandle(MessagesMixin):
+    """A workflow execution: its result, history, description, progress; signals, queries,
+    updates and human input (``client_messages.MessagesMixin``); cancel and terminate."""
+
     def __init__(self, client: Client, workflow_id: str, run_id: str, definition=None):
         self.client = client
         self.workflow_id = workflow_id
