@@ -13,6 +13,7 @@ import uuid
 from fanflow.errors import FailedPrecondition, InvalidArgument
 from fanflow.protocol import CLOSING_COMMANDS
 from fanflow.timeutil import duration, seconds, ts_from_ns
+from history.child_workflows import ChildWorkflows
 from history.workflow_tasks import WorkflowTaskOutcome
 from protos import common_pb2, persistence_pb2, workflow_service_pb2
 
@@ -27,6 +28,7 @@ class Commands:
     """RunState's command handling (see history/run_state.py for the state it uses)."""
 
     def _validate_commands(self, commands: list[common_pb2.Command]) -> None:
+        self._validate_child_commands(commands)
         new_activities = sum(1 for c in commands if c.command_type == CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK)
         if len(self.activities) + new_activities > self.limits.max_pending_activities:
             raise FailedPrecondition(
@@ -222,6 +224,7 @@ class Commands:
             workflow_task_timeout=attrs.workflow_task_timeout if attrs.workflow_task_timeout.ToNanoseconds() else self.state.workflow_task_timeout,
             request_id=self.state.request_id,
             metadata=self.state.metadata,
+            parent=self.state.parent if self.state.HasField("parent") else None,  # a child stays its parent's child
         )
         new_run = type(self).start(
             shard_id=self.shard_id,
@@ -247,4 +250,7 @@ _HANDLERS = {
     CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: Commands._continue_as_new_command,
     CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: Commands._cancel_workflow,
     CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: Commands._request_cancel_activity_command,
+    # child workflows (history/child_workflows.py)
+    CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: ChildWorkflows._start_child_command,
+    CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: ChildWorkflows._request_cancel_external_command,
 }

@@ -12,11 +12,11 @@ import asyncio
 import structlog
 
 from fanflow import routing, task_tokens
-from fanflow.clients import MatchingClient
+from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
-from history.api import executor_results, namespaces, progress, reads, respond, start, task_started
+from history.api import child_workflows, executor_results, namespaces, progress, reads, respond, start, task_started
 from history.limits import Limits
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
@@ -37,10 +37,14 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     METRICS_SERVICE = "history"
     SERVICE_NAME = "fanflow.internal.v1.HistoryService"
 
-    def __init__(self, config: ClusterConfig, host_name: str, matching: MatchingClient, limits: Limits | None = None):
+    def __init__(self, config: ClusterConfig, host_name: str, matching: MatchingClient, limits: Limits | None = None,
+                 history: HistoryClient | None = None):
+        """history: how shards reach each other (child workflows); None: one of our own."""
         self.config = config
         self.host_name = host_name
         self.matching = matching
+        self._own_history_client = history is None
+        self.history = history if history is not None else HistoryClient(config)
         self.limits = limits or Limits.from_config(config)
         self.shards: dict[int, Shard] = {}
         self.metadata: MetadataStore | None = None  # when this host serves cluster metadata
@@ -52,6 +56,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
                 shard_id, shard_store(self.config, shard_id, self.host_name), self.matching, self.limits,
                 retention_seconds=self.config.retention_hours * 3600,
                 matching_layout=routing.matching_layout(self.config),
+                history=self.history,
             )
             await shard.start()
             self.shards[shard_id] = shard
@@ -71,6 +76,8 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         if self.metadata is not None:
             await self.metadata.close()
             self.metadata = None
+        if self._own_history_client:
+            await self.history.close()
 
     def shard(self, shard_id: int) -> Shard:
         shard = self.shards.get(shard_id)
@@ -215,3 +222,19 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def ListNamespaces(self, request, context):
         return admin_service_pb2.ListNamespacesResponse(namespaces=await self._metadata().list_namespaces())
+
+    # ---------------------------------------------------- child workflows (history/api/child_workflows.py)
+    @rpc_method
+    async def StartChildWorkflowExecution(self, request, context):
+        run_id = await child_workflows.start_child(self.shard(request.shard_id), request.request)
+        return workflow_service_pb2.StartWorkflowExecutionResponse(run_id=run_id, shard_id=request.shard_id)
+
+    @rpc_method
+    async def RecordChildExecutionCompleted(self, request, context):
+        await child_workflows.record_child_closed(self.shard(request.shard_id), request)
+        return history_service_pb2.RecordChildExecutionCompletedResponse()
+
+    @rpc_method
+    async def ApplyParentClosePolicy(self, request, context):
+        await child_workflows.apply_parent_close_policy(self.shard(request.shard_id), request)
+        return history_service_pb2.ApplyParentClosePolicyResponse()

@@ -36,7 +36,8 @@ from .rate_limit import RateLimit
 from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activities_in_parallel
 
 # Called from workflow code (besides ``workflows.workflow.*``).
-from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id, record_event
+from .workflow import ParentClosePolicy, get_execution_id, record_event
+from .child_workflows import ChildWorkflowHandle
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
@@ -55,6 +56,8 @@ from . import exceptions
 from .exceptions import (
     ActivityError,
     ApplicationError,
+    ChildWorkflowAlreadyStartedError,
+    ChildWorkflowError,
     ContinueAsNewError,
     ErrorCode,
     FailureError,
@@ -93,7 +96,7 @@ __all__ = [
     "record_event",
     "get_execution_id",
     "ParentClosePolicy",
-    "ChildWorkflowsNotSupportedError",
+    "ChildWorkflowHandle",
     # running
     "execute_workflow",
     "configure",
@@ -120,6 +123,8 @@ __all__ = [
     "ErrorCode",
     "ApplicationError",
     "ActivityError",
+    "ChildWorkflowError",
+    "ChildWorkflowAlreadyStartedError",
     "FailureError",
     "WorkflowFailureError",
     "NonDeterminismError",

@@ -25,6 +25,8 @@ async def start_workflow(shard: Shard, request: workflow_service_pb2.StartWorkfl
         previous: RunState | None = None
         if current is not None:
             run_id, status, request_id = current
+            if request.HasField("parent") and request.request_id == request_id:
+                return run_id  # a child's start delivered again after a crash: the same child, even if it closed since
             if status == RUNNING:
                 if request.request_id and request.request_id == request_id:
                     return run_id  # a retried start: same answer
