@@ -196,7 +196,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     @rpc_method
     async def GetWorkflowProgress(self, request, context):
-        return await progress.get_progress(self.shard(request.shard_id), request.request)
+        return await progress.get_progress(self.shard(request.shard_id), request.request, with_children=not request.omit_children)
 
     # -------------------------------------------------------------- admin
     @rpc_method

@@ -159,12 +159,14 @@ class GetParallelResultsRequest(_message.Message):
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetParallelResultsRequest, _Mapping]] = ...) -> None: ...
 
 class GetWorkflowProgressRequest(_message.Message):
-    __slots__ = ("shard_id", "request")
+    __slots__ = ("shard_id", "request", "omit_children")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_FIELD_NUMBER: _ClassVar[int]
+    OMIT_CHILDREN_FIELD_NUMBER: _ClassVar[int]
     shard_id: int
     request: _workflow_service_pb2.GetWorkflowProgressRequest
-    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetWorkflowProgressRequest, _Mapping]] = ...) -> None: ...
+    omit_children: bool
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetWorkflowProgressRequest, _Mapping]] = ..., omit_children: _Optional[bool] = ...) -> None: ...
 
 class RecordTaskStartedRequest(_message.Message):
     __slots__ = ("task", "identity", "partition", "polled_task_queue")

@@ -18,8 +18,10 @@ The seed's semantics (its ``execute_workflow`` inside a workflow):
   the parent (naming the child's type, id and run, with the child's failure as its cause); a
   start refused because the id is running raises ``ChildWorkflowAlreadyStartedError``.
 - Cancelling the task that awaits a child (its start or its result) asks history to cancel
-  the child, and the wait ends at once with ``asyncio.CancelledError`` (Temporal's TRY_CANCEL,
-  as for activities).
+  the child; the wait ends with ``asyncio.CancelledError`` once the child has closed (Temporal's
+  default for children, WAIT_CANCELLATION_COMPLETED, which the seed gets: the child's clean-up
+  runs before the parent moves on, and so before a parent that lets the cancellation through
+  closes and applies its parent close policy). A start not yet sent is withdrawn instead.
 
 In history a child is the StartChildWorkflowExecution command (StartChildWorkflowExecutionInitiated),
 then ChildWorkflowExecutionStarted (or StartChildWorkflowExecutionFailed), then the child's
@@ -98,7 +100,7 @@ class ChildWorkflowHandle:
     ``workflow_id`` (also ``id``) and ``run_id`` name it; ``await handle`` (or ``await
     handle.result()``) waits for its result, raising ``ChildWorkflowError`` if it did not
     complete; ``await handle.signal(name, arg)`` signals it. Cancelling the task that awaits
-    it asks the child to cancel."""
+    it asks the child to cancel (and waits until it closed)."""
 
     def __init__(self, children: "ChildWorkflows", state: "_ChildState") -> None:
         self._children = children
@@ -181,20 +183,22 @@ class ChildWorkflows:
         self._unechoed[id(command)] = state
         return state
 
-    def cancel(self, state: _ChildState) -> None:
-        """The code stopped waiting for the child (its task was cancelled): ask history to
-        cancel it; a start not yet sent is simply withdrawn."""
+    def cancel(self, state: _ChildState) -> bool:
+        """The code's wait for the child was cancelled: ask history to cancel the child (a start
+        not yet sent is simply withdrawn). True: the child was asked and its close is to come."""
         inst = self.instance
-        if state.cancel_requested or inst.is_completed or inst._new_commands is None:
-            return  # (no activation running: the instance is being evicted or closed)
+        if inst.is_completed or inst._new_commands is None or state.closed.done():
+            return False  # (no activation running: the instance is being evicted or closed)
+        if state.cancel_requested:
+            return True
         state.cancel_requested = True
         if not state.initiated_event_id:
             if any(c is state.command for c in inst._new_commands):
                 inst._new_commands = [c for c in inst._new_commands if c is not state.command]
                 self._unechoed.pop(id(state.command), None)
-            return
+            return False
         if state.initiated_event_id not in self._by_initiated:
-            return  # it closed meanwhile
+            return False  # it closed meanwhile
         inst._add_command(
             common_pb2.Command(
                 command_type=CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
@@ -204,6 +208,7 @@ class ChildWorkflows:
                 ),
             )
         )
+        return True
 
     # -------------------------------------------------- events
     def initiated(self, event: common_pb2.HistoryEvent, command: common_pb2.Command) -> None:
@@ -229,8 +234,11 @@ class ChildWorkflows:
         if t == E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED:
             a = event.start_child_workflow_execution_failed
             state = self._child(event, a.initiated_event_id, pop=True)
+            error = self._start_failed(state, a)
             if not state.started.done():
-                state.started.set_exception(self._start_failed(state, a))
+                state.started.set_exception(error)
+            if not state.closed.done():
+                state.closed.set_result((None, error))
             return
         a = getattr(event, _CLOSE_FIELDS[t])
         state = self._child(event, a.initiated_event_id, pop=True)
@@ -289,22 +297,35 @@ class ChildWorkflows:
     # -------------------------------------------------- what the workflow code awaits
     async def wait_started(self, state: _ChildState) -> str:
         try:
-            return await state.started
+            return await asyncio.shield(state.started)
         except asyncio.CancelledError:
-            self.cancel(state)
+            if self.cancel(state):
+                await self._until_closed(state)
             raise
 
     async def result(self, state: _ChildState) -> Any:
         try:
             payload, error = await asyncio.shield(state.closed)
         except asyncio.CancelledError:
-            self.cancel(state)
+            if self.cancel(state):
+                await self._until_closed(state)
             raise
         if error is not None:
             raise error
         if state.definition is not None:
             return state.definition.decode_result(payload)
         return converter.from_payload(payload)
+
+
+    @staticmethod
+    async def _until_closed(state: _ChildState) -> None:
+        """Wait for the child asked to cancel to close (WAIT_CANCELLATION_COMPLETED); further
+        cancellations of the waiting task do not cut this short."""
+        while not state.closed.done():
+            try:
+                await asyncio.shield(state.closed)
+            except asyncio.CancelledError:
+                continue
 
 
 # ------------------------------------------------------------------ command and event keys (replay matching)
