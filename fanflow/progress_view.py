@@ -66,7 +66,7 @@ async def watch_progress(handle, *, once: bool = False, interval: float = 0.5) -
     if once:
         console.print(f"workflow {handle.workflow_id}: {_status(progress)}, run {progress.runs} ({progress.current_run_id})")
         for line in describe(progress):
-            console.print(line)
+            console.print(line, markup=False, highlight=False)  # "[list]" is text, not rich markup
         return 0
     bars: dict[str, int] = {}
     shown_failure: tuple[int, int] | None = None

@@ -583,12 +583,26 @@ async def test_the_receiving_side_is_idempotent(client, embedded_cluster):
 # --------------------------------------------------------------------------- scale and progress
 
 
-async def test_twenty_children_with_fifty_items_each_show_their_progress(client):
+def _cli_progress(address: str, workflow_id: str) -> str:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-m", "fanflow.cli", "workflow", "progress", workflow_id, "--once", "--address", address],
+                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+async def test_twenty_children_with_fifty_items_each_show_their_progress(client, embedded_cluster):
     children, items = 20, 50
+    address = embedded_cluster.frontend_address
     async with Worker(client, task_queue=TQ, workflows=ALL_WORKFLOWS, max_concurrent_activities=40):
         parent = await client.start_workflow(ParentProgress, args=(children, items), id="fan", task_queue=TQ)
         seen_partial = False
         seen_children = 0
+        cli_parent = cli_child = ""
         for _ in range(600):
             progress = await parent.progress()
             if progress.status != RUNNING:
@@ -599,8 +613,13 @@ async def test_twenty_children_with_fifty_items_each_show_their_progress(client)
                     seen_partial = True
                     one = await client.get_workflow_handle(c.workflow_id).progress()  # the child's own progress
                     assert one.executors and one.executors[0].total == items
+                    if not cli_child:  # and what the CLI shows of it and of the parent
+                        cli_child = await asyncio.to_thread(_cli_progress, address, c.workflow_id)
+                        cli_parent = await asyncio.to_thread(_cli_progress, address, "fan")
             await asyncio.sleep(0.1)
         result = await parent.result(timeout=120)
+    assert f"/{items} done" in cli_child and "[list]" in cli_child
+    assert f"children: {children} started by this run" in cli_parent and "child fan-" in cli_parent and "[cw_child_executor] running" in cli_parent
     assert result == [sum(n * n for n in range(i * items, (i + 1) * items)) for i in range(children)]
     assert seen_partial, "never saw a child part-way through its items"
     assert seen_children >= 10

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 import worker_sdk as workflows
 from protos import common_pb2 as E
-from worker_sdk import Worker, WorkflowFailureError, converter
+from worker_sdk import Worker, converter
 from worker_sdk import embedded as embedded_module
 from fanflow import timeutil
 
@@ -221,7 +221,8 @@ class ParentWorkflow:
 class ParentViaWorkflowModule:
     @workflows.workflow.entrypoint
     async def run(self, data: str) -> str:
-        return await workflows.workflow.execute_workflow(ChildWorkflow, params={"value": data}, wait=False)
+        handle = await workflows.workflow.execute_workflow(ChildWorkflow, params={"value": data}, wait=False)
+        return f"Parent got: {await handle}"
 
 
 @workflows.workflow.define(
@@ -484,12 +485,10 @@ async def test_top_level_execute_workflow_with_the_seeds_arguments(embedded_sett
         await workflows.execute_workflow(ScalarWorkflow, {"data": "x", "nope": 1})
 
 
-async def test_execute_workflow_inside_a_workflow_says_child_workflows_are_not_supported(embedded_settings):
+async def test_execute_workflow_inside_a_workflow_starts_a_child_workflow(embedded_settings):
+    # (child workflows in depth: tests/test_child_workflows.py)
     for parent in (ParentWorkflow, ParentViaWorkflowModule):
-        with pytest.raises(WorkflowFailureError, match="child workflows are not supported yet") as info:
-            await workflows.execute_workflow(parent, params={"data": "test"})
-        assert info.value.failure.type == "ChildWorkflowsNotSupported" and info.value.failure.non_retryable
-    assert issubclass(workflows.ChildWorkflowsNotSupportedError, NotImplementedError)
+        assert await workflows.execute_workflow(parent, params={"data": "test"}) == "Parent got: Child: test"
 
 
 # --------------------------------------------------------------------------- define options
