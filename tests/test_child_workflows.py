@@ -378,6 +378,22 @@ async def test_cancelling_the_wait_asks_the_child_to_cancel(client):
     assert _events(child_history, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)
 
 
+async def test_cancelling_the_parent_cancels_the_child_it_waits_for_first(client):
+    """The parent's cancellation reaches the child it awaits; the parent closes CANCELED only
+    once the child has (so its TERMINATE policy finds nothing left to terminate)."""
+    async with Worker(client, task_queue=TQ, workflows=ALL_WORKFLOWS):
+        parent = await client.start_workflow(ParentDefaultPolicy, "awaited-child", id="cancelled-parent", task_queue=TQ)
+        await wait_for_event(parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED)
+        await wait_for_event(client.get_workflow_handle("awaited-child"), E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+        await parent.cancel("stop everything")
+        await _wait_status(client, "cancelled-parent", {E.WORKFLOW_EXECUTION_STATUS_CANCELED})
+    assert await _status(client, "awaited-child") == E.WORKFLOW_EXECUTION_STATUS_CANCELED
+    history = await parent.history()
+    canceled = _events(history, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED)
+    closed = _events(history, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)
+    assert canceled and closed and canceled[0].event_id < closed[0].event_id
+
+
 # --------------------------------------------------------------------------- parent close policies
 
 
