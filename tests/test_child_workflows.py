@@ -200,6 +200,13 @@ class ParentBadId:
         return "accepted"
 
 
+@workflows.workflow.define(name="cw_parent_too_many")
+class ParentTooMany:
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> list[int]:
+        return list(await asyncio.gather(*(workflows.execute_workflow(ChildSum, params={"numbers": [i]}) for i in range(n))))
+
+
 @workflows.workflow.define(name="cw_not_served_here")
 class NotServedHere:
     @workflows.workflow.entrypoint
@@ -245,6 +252,7 @@ class ChildExecutor:
 ALL_WORKFLOWS = [
     ChildSum, ChildFails, ChildWaits, ParentSums, ParentCatches, ParentLetsItFail, ParentHandle, ParentPolicies,
     ParentDefaultPolicy, ParentConflict, ParentCancelsChild, ParentMixed, ParentBadId, ParentUnknownType, ParentProgress, ChildExecutor,
+    ParentTooMany,
 ]
 
 
@@ -518,6 +526,22 @@ async def test_a_child_type_the_worker_lacks_fails_the_parent_clearly(client):
     assert info.value.failure.type == "ChildWorkflowTypeNotRegistered"
     assert "child workflow type 'cw_not_served_here' is not registered on this worker (task queue 'children')" in info.value.failure.message
     assert not _events(await parent.history(), E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED)
+
+
+async def test_more_than_2000_open_children_fails_the_workflow_task_and_starts_none(client):
+    async with Worker(client, task_queue=TQ, workflows=ALL_WORKFLOWS):
+        parent = await client.start_workflow(ParentTooMany, 2001, task_queue=TQ)
+        for _ in range(300):
+            info = (await parent.describe()).info
+            if info.HasField("last_workflow_task_failure"):
+                break
+            await asyncio.sleep(0.1)
+        failure = info.last_workflow_task_failure
+        assert failure.cause == E.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMMAND
+        assert "would leave 2001 open child workflows; the limit is 2000 per run" in failure.failure.message
+        assert info.pending_child_count == 0
+        assert not _events(await parent.history(), E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED)
+        await parent.terminate("done checking")
 
 
 async def test_bad_child_commands_and_parent_fields_get_clear_status_codes(embedded_cluster):
