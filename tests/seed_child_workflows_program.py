@@ -90,5 +90,19 @@ class ClosePolicyParent:
         return handle.id
 
 
+async def fragments() -> dict:
+    """Run the two fragments' parents and print what they returned (not documentation: what
+    the test reads back)."""
+    import json
+
+    outcome = await workflows.execute_workflow(FireAndForgetParent, params=ParentInput(data="later"))
+    handle = await workflows.execute_workflow(ClosePolicyParent, params=ParentInput(data="x"), wait=False)
+    report = {"fire_and_forget": outcome, "close_policy_child": await handle.result(), "close_policy_parent": handle.workflow_id}
+    print(json.dumps(report))
+    return report
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    import sys
+
+    asyncio.run(fragments() if sys.argv[1:] == ["fragments"] else main())

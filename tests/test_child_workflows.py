@@ -13,13 +13,11 @@ import grpc
 import pytest
 from pydantic import BaseModel
 
-import seed_child_workflows_program as seed
 import worker_sdk as workflows
 from conftest import wait_for_event
 from fanflow import routing
 from protos import common_pb2, history_service_pb2, workflow_service_pb2 as ws
 from worker_sdk import Client, Worker, WorkflowFailureError
-from worker_sdk import embedded as embedded_module
 
 E = common_pb2
 TQ = "children"
@@ -279,39 +277,51 @@ def _events(history, event_type: int) -> list[common_pb2.HistoryEvent]:
 # --------------------------------------------------------------------------- the seed's snippets
 
 
-@pytest.fixture
-def embedded_settings(tmp_path, monkeypatch):
-    monkeypatch.delenv("FANFLOW_ADDRESS", raising=False)
-    monkeypatch.setattr(embedded_module, "_settings", {})
-    workflows.configure(data_dir=tmp_path / "data", task_queue="seed-children")
-    yield tmp_path / "data"
+def _run_seed_program(data_dir, *args: str) -> str:
+    """tests/seed_child_workflows_program.py in a process of its own (its `process_item` is the
+    documentation's, whose name other test modules use too), on an embedded cluster in data_dir."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "FANFLOW_ADDRESS"}
+    env.update(FANFLOW_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "seed_child_workflows_program.py"), *args],
+                         capture_output=True, text=True, timeout=180, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
 
 
-async def test_the_seeds_child_workflow_snippets_run_unchanged(embedded_settings, capsys):
+async def test_the_seeds_child_workflow_snippets_run_unchanged(tmp_path):
+    import json
+
+    from fanflow.cluster import embedded
+    from fanflow.config import ClusterConfig
+
+    data = tmp_path / "data"
     # "Basic usage": the whole program, on an embedded cluster
-    assert await seed.main() == "Parent got: processed:hello"
-    assert "Parent got: processed:hello" in capsys.readouterr().out
+    assert "Parent got: processed:hello" in await asyncio.to_thread(_run_seed_program, data)
+    # "Fire and forget" and "Parent close policy": the fragments inside parents
+    report = json.loads((await asyncio.to_thread(_run_seed_program, data, "fragments")).strip().splitlines()[-1])
+    assert report["fire_and_forget"]["result"] == "processed:later" and report["fire_and_forget"]["child_id"].startswith("child_workflow-")
 
-    # "Fire and forget" and "Parent close policy": the fragments inside parents. A handle kept
-    # open holds the embedded cluster (and its client) until its result is read.
-    holder = await workflows.execute_workflow(ChildWaits, params={"tag": "holder"}, wait=False)
-    client = holder.client
-    handle = await workflows.execute_workflow(seed.FireAndForgetParent, params=seed.ParentInput(data="later"), wait=False)
-    outcome = await handle.result(timeout=60)
-    assert outcome["result"] == "processed:later" and outcome["child_id"].startswith("child_workflow-")
-
-    handle = await workflows.execute_workflow(seed.ClosePolicyParent, params=seed.ParentInput(data="x"), wait=False)
-    child_id = await handle.result(timeout=60)
-    child = client.get_workflow_handle(child_id)
-    started = (await child.history())[0].workflow_execution_started
-    assert started.parent_workflow_execution.workflow_id == handle.workflow_id
-    # TERMINATE: the parent closed at once, so the child is terminated unless it finished first
-    status = await _wait_status(client, child_id, {E.WORKFLOW_EXECUTION_STATUS_COMPLETED, E.WORKFLOW_EXECUTION_STATUS_TERMINATED})
-    if status == E.WORKFLOW_EXECUTION_STATUS_TERMINATED:
-        terminated = _events(await child.history(), E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)[0]
-        assert "parent close policy TERMINATE" in terminated.workflow_execution_terminated.reason
-    await holder.signal("finish", "done")
-    assert await holder.result(timeout=30) == "holder:done"
+    # The data stays: open it again and look at the close-policy child (TERMINATE: the parent
+    # returned at once, so the child was terminated unless it finished first).
+    cluster = await embedded(ClusterConfig.embedded(data, poll_timeout=5.0)).start()
+    client = await Client.connect(cluster.frontend_address)
+    try:
+        child = client.get_workflow_handle(report["close_policy_child"])
+        started = (await child.history())[0].workflow_execution_started
+        assert started.parent_workflow_execution.workflow_id == report["close_policy_parent"]
+        status = await _wait_status(client, child.workflow_id, {E.WORKFLOW_EXECUTION_STATUS_COMPLETED, E.WORKFLOW_EXECUTION_STATUS_TERMINATED})
+        if status == E.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+            terminated = _events(await child.history(), E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED)[0]
+            assert "parent close policy TERMINATE" in terminated.workflow_execution_terminated.reason
+    finally:
+        await client.close()
+        await cluster.stop()
 
 
 # --------------------------------------------------------------------------- results and failures
