@@ -1,10 +1,11 @@
 """Part of RunState (history/run_state.py): the commands of a completed workflow task.
 
 Commands are checked as a whole first (closing commands last, the pending-activity
-limit), then applied in order, each writing its event right after the task's
-WorkflowTaskCompleted: schedule an activity (started at once for the completing
-worker when it asked for that), start or cancel a timer, record a marker, ask to
-cancel an activity, or close the run (complete, fail, cancel, continue as new).
+and open-children limits), then applied in order, each writing its event right after
+the task's WorkflowTaskCompleted: schedule an activity (started at once for the
+completing worker when it asked for that), start or cancel a timer, record a marker, ask
+to cancel an activity, start a child workflow or ask one to cancel (child_workflows.py),
+or close the run (complete, fail, cancel, continue as new).
 """
 from __future__ import annotations
 

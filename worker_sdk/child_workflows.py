@@ -31,7 +31,7 @@ replay loop (``_instance.WorkflowInstance.children``) that keeps those in step.
 
 Signalling a child from the parent runs the internal activity ``fanflow.signal_workflow``
 (durable and retried like any activity; a retry after a lost answer may deliver the signal
-twice).
+twice). Every worker that runs activities has it; a worker that runs only workflows does not.
 """
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ class Worker:
         acts = activity_module.all_activities().values() if activities is None else [activity_module.get_definition(a) for a in activities]
         self.activities = {d.name: d for d in acts}
         bind_offset_group(self.activities)  # the Offset executor's group activity runs wherever user activities run
-        if self.workflows:  # a parent signals its child workflows through this internal activity
+        if self.activities:  # a parent signals its child workflows through this internal activity (run where activities run)
             self.activities.setdefault(SIGNAL_WORKFLOW_ACTIVITY, SIGNAL_WORKFLOW_DEFN)
         self.max_concurrent_activities = max_concurrent_activities
         self.max_cached_workflows = max_cached_workflows
