@@ -209,6 +209,11 @@ def validate_start_workflow(
     check_id("identity", req.identity, settings, required=False)
     check_id("request_id", req.request_id, settings, required=False)
     check_enum("workflow_id_reuse_policy", req.workflow_id_reuse_policy, workflow_service_pb2.WorkflowIdReusePolicy)
+    if req.HasField("parent"):
+        raise InvalidArgument(
+            "parent is set by history when a workflow starts a child workflow; a client's start must leave it unset "
+            "(start children from workflow code: execute_workflow inside the parent)"
+        )
     return check_payloads(req.input, settings, "input") if req.HasField("input") else []
 
 

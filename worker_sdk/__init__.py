@@ -36,8 +36,9 @@ from .rate_limit import RateLimit
 from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activities_in_parallel
 
 # Called from workflow code (besides ``workflows.workflow.*``).
-from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id, record_event
+from .workflow import ParentClosePolicy, get_execution_id, record_event
 from .interactive import InteractiveWorkflow
+from .child_workflows import ChildWorkflowHandle
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
@@ -57,6 +58,8 @@ from . import exceptions
 from .exceptions import (
     ActivityError,
     ApplicationError,
+    ChildWorkflowAlreadyStartedError,
+    ChildWorkflowError,
     ContinueAsNewError,
     ErrorCode,
     FailureError,
@@ -98,8 +101,8 @@ __all__ = [
     "record_event",
     "get_execution_id",
     "ParentClosePolicy",
-    "ChildWorkflowsNotSupportedError",
     "InteractiveWorkflow",
+    "ChildWorkflowHandle",
     # running
     "execute_workflow",
     "configure",
@@ -127,6 +130,8 @@ __all__ = [
     "ErrorCode",
     "ApplicationError",
     "ActivityError",
+    "ChildWorkflowError",
+    "ChildWorkflowAlreadyStartedError",
     "FailureError",
     "WorkflowFailureError",
     "NonDeterminismError",

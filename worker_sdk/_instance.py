@@ -49,6 +49,7 @@ import structlog
 from fanflow import timeutil
 from protos import common_pb2
 
+from . import child_workflows as _children
 from . import converter
 from ._executor_host import ExecutorHost, HistorySize
 from ._loop import WorkflowEventLoop
@@ -89,6 +90,7 @@ _COMMAND_EVENT = {
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE,
+    **_children.COMMAND_EVENTS,  # child workflows: start one, ask one to cancel
 }
 
 
@@ -128,6 +130,8 @@ def describe_command(cmd: common_pb2.Command) -> str:
         return f"{name}(failure={converter.describe_failure(cmd.fail_workflow_execution.failure)!r})"
     if t == CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
         return f"{name}(workflow_type={cmd.continue_as_new_workflow_execution.workflow_type.name!r})"
+    if t in _children.COMMAND_EVENTS.values():
+        return _children.describe(_children.command_key(cmd), name)
     return name
 
 
@@ -145,6 +149,8 @@ def describe_event(ev: common_pb2.HistoryEvent) -> str:
         return f"{name}(marker_name={ev.marker_recorded.marker_name!r})"
     if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
         return f"{name}(workflow_type={ev.workflow_execution_continued_as_new.workflow_type.name!r})"
+    if t in _children.COMMAND_EVENTS:
+        return _children.describe(_children.event_key(ev), name)
     return name
 
 
@@ -163,6 +169,8 @@ def _command_key(cmd: common_pb2.Command) -> tuple:
         return (t, cmd.request_cancel_activity_task.scheduled_event_id)
     if t == CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE:
         return (t, cmd.complete_workflow_update.update_id)
+    if t in _children.COMMAND_EVENTS.values():
+        return _children.command_key(cmd)
     return (t,)
 
 
@@ -182,6 +190,8 @@ def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
         return (ct, ev.activity_task_cancel_requested.scheduled_event_id)
     if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
         return (ct, ev.workflow_execution_update_completed.update_id)
+    if t in _children.COMMAND_EVENTS:
+        return _children.event_key(ev)
     return (ct,)
 
 
@@ -276,6 +286,11 @@ class WorkflowInstance:
         self.read_only: str | None = None
         #: A throwaway instance rebuilding state for a query: every activation is a replay.
         self.replay_only = False
+        #: The child workflows this run started (``worker_sdk/child_workflows.py``).
+        self.children = _children.ChildWorkflows(self)
+        #: Workflow types the worker running this instance serves on ``task_queue`` (set by the
+        #: worker; None: unknown). A child of a type not in it, for this queue, is refused.
+        self.registered_workflow_types: frozenset[str] | None = None
 
     # ------------------------------------------------------------ public
 
@@ -469,6 +484,8 @@ class WorkflowInstance:
                 self._loop.call_handle(timer.handle)  # asyncio.sleep / timeout: runs in this activation
             elif not timer.future.done():
                 timer.future.set_result(None)
+        elif t in _children.RESULT_EVENTS:
+            self.children.apply(ev)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             self._start(ev)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
@@ -749,6 +766,8 @@ class WorkflowInstance:
             self._activities[ev.event_id] = st
         elif ev.event_type == E.EVENT_TYPE_TIMER_CANCELED:
             self._timers.pop(ev.timer_canceled.timer_id, None)
+        elif ev.event_type in _children.COMMAND_EVENTS:
+            self.children.initiated(ev, p.command)
 
     # ------------------------------------------------- called by user code
 

@@ -24,6 +24,7 @@ from protos import common_pb2
 from . import activity as activity_module
 from . import workflow as workflow_module
 from .activity_worker import ActivityWorker
+from .child_workflows import SIGNAL_WORKFLOW_ACTIVITY, SIGNAL_WORKFLOW_DEFN
 from .client import DEFAULT_TASK_QUEUE, Client
 from .dependencies import DependencyScope
 from .executors import bind_offset_group
@@ -85,6 +86,8 @@ class Worker:
         acts = activity_module.all_activities().values() if activities is None else [activity_module.get_definition(a) for a in activities]
         self.activities = {d.name: d for d in acts}
         bind_offset_group(self.activities)  # the Offset executor's group activity runs wherever user activities run
+        if self.activities:  # a parent signals its child workflows through this internal activity (run where activities run)
+            self.activities.setdefault(SIGNAL_WORKFLOW_ACTIVITY, SIGNAL_WORKFLOW_DEFN)
         self.max_concurrent_activities = max_concurrent_activities
         self.max_cached_workflows = max_cached_workflows
         self.workflow_pollers = workflow_pollers
