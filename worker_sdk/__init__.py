@@ -37,6 +37,7 @@ from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activiti
 
 # Called from workflow code (besides ``workflows.workflow.*``).
 from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id, record_event
+from .sticky_sessions import StickyWorkerSession, get_sticky_worker_session, run_sticky_worker_session
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
@@ -61,6 +62,7 @@ from .exceptions import (
     NonDeterminismError,
     NotInTemporalContextError,
     StaleWorkflowInstanceError,
+    StickyWorkerSessionLostError,
     UnknownActivityTypeError,
     UnknownWorkflowTypeError,
     WorkflowAlreadyStartedError,
@@ -94,6 +96,9 @@ __all__ = [
     "get_execution_id",
     "ParentClosePolicy",
     "ChildWorkflowsNotSupportedError",
+    "StickyWorkerSession",
+    "get_sticky_worker_session",
+    "run_sticky_worker_session",
     # running
     "execute_workflow",
     "configure",
@@ -120,6 +125,7 @@ __all__ = [
     "ErrorCode",
     "ApplicationError",
     "ActivityError",
+    "StickyWorkerSessionLostError",
     "FailureError",
     "WorkflowFailureError",
     "NonDeterminismError",
