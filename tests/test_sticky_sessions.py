@@ -13,21 +13,12 @@ import time
 import pytest
 
 import worker_sdk as workflows
+from activity_history import activity_starts
 from conftest import ROOT, free_port, wait_for_port
 from protos import common_pb2 as E
-from sticky_workflows import SessionRecovery, SessionSteps, StickyOutsideSession, remember, remember_quick, sticky_slow
+from sticky_workflows import SessionRecovery, SessionSteps, StickyOutsideSession, remember
 from worker_sdk import Client, Worker
 from worker_sdk.sticky_sessions import GET_STICKY_WORKER_SESSION_ACTIVITY, SESSION_SCHEDULE_TO_START_TIMEOUT
-
-
-def activity_starts(events) -> list[tuple[str, str, float]]:
-    """(activity type, worker identity, start time) of each ActivityTaskStarted, in history order."""
-    types = {e.event_id: e.activity_task_scheduled.activity_type.name for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED}
-    return [
-        (types[e.activity_task_started.scheduled_event_id], e.activity_task_started.identity, e.event_time.ToNanoseconds() / 1e9)
-        for e in events
-        if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED
-    ]
 
 
 async def test_the_activities_of_each_session_run_on_one_worker(client):
