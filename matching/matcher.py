@@ -6,11 +6,13 @@ ack and drop, anything else (poll gone, history down) -> persist, then ack.
 
 Poll: scan the polled partition's backlog, then the queue's other partitions
 held here, then wait for a sync match or a "backlog grew" wake-up, until the
-poll timeout. A rate-limited activity (TaskInfo.rate_limit) is never sync
-matched: it is stored, and a poll dispatches it only when its queue's window
-has a free slot (`matching.rate_limiter.StartMeter`), else waits for one. A backlog task is deleted only once history started it or called
+poll timeout. A backlog task is deleted only once history started it or called
 it stale; on any other failure it goes back to memory (with backoff) and stays
 in the DB, so no path loses a task.
+
+A rate-limited activity (TaskInfo.rate_limit) is never sync matched: it is
+stored, and a poll dispatches it only when its queue's window has a free slot
+(`matching.rate_limiter.StartMeter`), else waits until one frees.
 """
 from __future__ import annotations
 

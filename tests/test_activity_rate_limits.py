@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import re
 
@@ -133,12 +134,12 @@ def test_a_key_that_cannot_name_a_queue_is_refused():
 
 
 async def test_one_key_two_different_limits_is_refused_naming_both(client):
-    @workflows.activity(name="conflict_a", rate_limit=RateLimit(time_window_in_sec=1, max_execution=5, key="api-x"))
-    async def conflict_a() -> None: ...
-
-    @workflows.activity(name="conflict_b", rate_limit=RateLimit(time_window_in_sec=1, max_execution=7, key="api-x"))
-    async def conflict_b() -> None: ...
-
+    # two definitions (not registered in this process's registry, which other tests' workers serve)
+    base = workflows.activity.get_definition(limited_call)
+    conflict_a, conflict_b = (
+        dataclasses.replace(base, name=name, options=dataclasses.replace(base.options, rate_limit=RateLimit(time_window_in_sec=1, max_execution=n, key="api-x")))
+        for name, n in (("conflict_a", 5), ("conflict_b", 7))
+    )
     with pytest.raises(ValueError) as err:
         Worker(client, task_queue="conflict", activities=[conflict_a, conflict_b])
     assert "conflict_a" in str(err.value) and "conflict_b" in str(err.value) and "api-x" in str(err.value)

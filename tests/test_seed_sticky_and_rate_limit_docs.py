@@ -62,7 +62,7 @@ class MLInferenceWorkflow:
 # ---------------------------------------------------------------- "Sticky worker sessions": session reuse
 
 
-@workflows.activity(sticky_to_worker=True)
+@workflows.activity(sticky_to_worker=True, name="docs_process_item")  # (other tests register a process_item)
 async def process_item(item: dict) -> dict:
     return {**item, "done": True}
 

@@ -16,7 +16,9 @@ How it works
 * ``await get_sticky_worker_session()`` in a workflow runs the internal activity
   ``get_sticky_worker_session`` on the shared queue; the worker that takes it answers with its
   own queue, ``StickyWorkerSession(task_queue=...)``. It is an ordinary activity in history, so a
-  replay gets the same session. Outside a workflow it returns ``task_queue="local"`` (the seed's).
+  replay gets the same session; with no worker with sticky activities running it waits for one,
+  as any activity waits for a worker. Outside a workflow it returns ``task_queue="local"`` (the
+  seed's).
 * Inside ``async with run_sticky_worker_session(session):`` (no session given: one is opened
   with ``get_sticky_worker_session()``) a sticky activity is scheduled on the session's queue.
   Sessions nest (the inner one wins) and can be reused: keep the ``StickyWorkerSession``.

@@ -71,6 +71,12 @@ class Worker:
         Activities beyond the free slots go through matching to any worker.
         disable_eager_activity_execution=True sends every activity through matching.
 
+        Sticky worker sessions and rate limits: a worker with sticky activities also polls the
+        queue where sessions are handed out and its own session queue; one with rate-limited
+        activities polls each of their limits' queues (``sticky_sessions``, ``rate_limits``).
+        Those pollers hold an activity slot while they wait, as the task queue's do: keep
+        max_concurrent_activities above the number of pollers (a warning says when it is not).
+
         max_activities_per_second: this worker starts at most that many activity executions
         per second (evenly spaced; an Offset executor's group counts as one), e.g. to stay
         under a downstream API's rate limit. A poller takes its turn before it polls, so
