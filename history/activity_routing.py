@@ -21,12 +21,18 @@ STICKY = common_pb2.TASK_QUEUE_KIND_STICKY
 MAX_EXECUTION = 100_000  # the seed's bounds of RateLimit
 MAX_WINDOW_SECONDS = 3600
 SESSION_LOST_TYPE = "StickyWorkerSessionLost"
+MAX_QUEUE_NAME = 1000  # what matching accepts (a longer name would never be delivered)
 
 
 def schedule_task_queue(attrs: common_pb2.ScheduleActivityTaskCommandAttributes, workflow_queue: str) -> common_pb2.TaskQueue:
     """The task queue to record for a ScheduleActivityTask command: the one it names (kind
     STICKY kept for a session's queue) or the workflow's."""
     name = attrs.task_queue.name or workflow_queue
+    if len(name) > MAX_QUEUE_NAME:
+        raise InvalidArgument(
+            f"ScheduleActivityTask {attrs.activity_type.name!r}: task_queue.name is {len(name):,} characters; the limit is {MAX_QUEUE_NAME:,} "
+            "(a sticky session's or a rate limit's queue adds to the task queue's name)"
+        )
     if attrs.task_queue.kind == STICKY and not attrs.task_queue.name:
         raise InvalidArgument("ScheduleActivityTask: task_queue.kind is STICKY but task_queue.name is empty (name the session's queue)")
     if attrs.HasField("rate_limit"):

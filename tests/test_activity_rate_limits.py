@@ -156,6 +156,7 @@ def _payload(value) -> E.Payload:
         (E.ActivityRateLimit(key="k", max_execution=5, time_window=duration(0)), "raw/rate-limited/k", ["rate_limit.time_window"]),
         (E.ActivityRateLimit(key="", max_execution=5, time_window=duration(1)), "raw/rate-limited/k", ["rate_limit.key"]),
         (E.ActivityRateLimit(key="k", max_execution=5, time_window=duration(1)), "", ["task_queue of its own"]),
+        (E.ActivityRateLimit(key="k", max_execution=5, time_window=duration(1)), "raw/rate-limited/" + "k" * 990, ["task_queue.name is 1,007 characters"]),
     ],
 )
 async def test_a_bad_rate_limit_command_fails_the_task_naming_the_field(embedded_cluster, limit, queue, words):
