@@ -14,6 +14,7 @@ from fanflow.errors import FailedPrecondition, InvalidArgument
 from fanflow.protocol import CLOSING_COMMANDS
 from fanflow.timeutil import duration, seconds, ts_from_ns
 from history import activity_routing
+from history.updates import Updates
 from history.workflow_tasks import WorkflowTaskOutcome
 from protos import common_pb2, persistence_pb2, workflow_service_pb2
 
@@ -248,4 +249,5 @@ _HANDLERS = {
     CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: Commands._continue_as_new_command,
     CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: Commands._cancel_workflow,
     CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: Commands._request_cancel_activity_command,
+    CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE: Updates._complete_update_command,
 }

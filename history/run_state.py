@@ -9,7 +9,7 @@ the mutation and, if the commit fails, drops this state from its cache.
 state, what every part uses (events, timers, tasks for matching), its creation,
 its timers and how it closes; `workflow_tasks.py` the workflow-task cycle,
 `commands.py` the commands a completed workflow task carries, `activities.py`
-the activities.
+the activities, `updates.py` the accepted updates.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from fanflow.timeutil import duration, seconds, ts_from_ns
 from history.activities import Activities
 from history.commands import Commands
 from history.limits import Limits
+from history.updates import Updates
 from history.workflow_tasks import WorkflowTaskOutcome, WorkflowTasks
 from protos import common_pb2, internal_pb2, persistence_pb2, workflow_service_pb2
 
@@ -50,7 +51,7 @@ class Mutation:
     current_changed: bool = False  # current_executions row must be (re)written
 
 
-class RunState(WorkflowTasks, Commands, Activities):
+class RunState(WorkflowTasks, Commands, Activities, Updates):
     """One run: its persisted state (`state`), its pending activities, and the `mutation`
     the operation in progress builds up."""
 
@@ -260,6 +261,8 @@ class RunState(WorkflowTasks, Commands, Activities):
                 sdk_state=sdk_state,
                 metadata=request.metadata,
                 workflow_execution_expiration_time=state.execution_expiration_time if execution_expiration_ns else None,
+                schedule_id=request.schedule_id,
+                scheduled_time=request.scheduled_time if request.HasField("scheduled_time") else None,
             ),
             now,
         )
@@ -345,6 +348,7 @@ class RunState(WorkflowTasks, Commands, Activities):
         self.state.timers.clear()
         for scheduled_event_id in list(self.activities):
             self._drop_activity(scheduled_event_id)
+        self._abandon_unfinished_updates(status)
         self.mutation.closed = True
         self.mutation.current_changed = True
 

@@ -29,6 +29,7 @@ from fanflow.errors import Unavailable
 from matching.persistence.store import Backlog
 from matching.keys import PartitionKey, QueueKey
 from matching.rate_limiter import Reservation, StartMeter
+from matching.queries import QueryDispatcher, QueryOffer
 from matching.partition import (
     CLOSE,
     FAILED,
@@ -76,8 +77,13 @@ class Matcher:
         self._batch_size = batch_size
         self._queues: dict[QueueKey, TaskQueue] = {}
         self._closing = False
+        #: Query tasks (matching/queries.py): handed to workflow-task polls, never stored.
+        self.queries = QueryDispatcher(self._queue_for_query)
         #: The windows of rate-limited queues (restored from the backlog file at start).
         self.meter = StartMeter(backlog)
+
+    def _queue_for_query(self, key: QueueKey, create: bool) -> TaskQueue | None:
+        return self.queue(key) if create else self._queues.get(key)
 
     def queue(self, key: QueueKey) -> TaskQueue:
         q = self._queues.get(key)
@@ -111,6 +117,7 @@ class Matcher:
 
     def close(self) -> None:
         self._closing = True
+        self.queries.close()
         for q in self._queues.values():
             q.close()
 
@@ -174,6 +181,8 @@ class Matcher:
         while not self._closing and (first or loop.time() < deadline):
             first = False
             version = q.version
+            if task_type == common_pb2.TASK_TYPE_WORKFLOW and (query := self.queries.take(q.key, request.identity)) is not None:
+                return query  # a query task waiting for a poller (nothing to start in history)
             task = await self._take_backlog(q, partition)
             slot_free_at = None  # a rate-limited queue's window is full until then (loop time)
             if task is not None:
@@ -201,6 +210,11 @@ class Matcher:
                 continue
             if signal is CLOSE:
                 break
+            if isinstance(signal, QueryOffer):
+                query = self.queries.accept_offer(signal, request.identity)
+                if query is not None:
+                    return query
+                continue
             response = await self._dispatch_offer(q, signal, task_type, request)
             if response is not None:
                 return response
@@ -230,6 +244,8 @@ class Matcher:
                 signal = waiter.future.result()
                 if isinstance(signal, Offer):
                     signal.settle(FAILED)  # AddTask will persist it
+                elif isinstance(signal, QueryOffer):
+                    self.queries.put_back(signal, q)  # another poll takes the query
                 elif signal is RECHECK:
                     q.wake()  # pass the wake-up on to a poll that is still there
             else:

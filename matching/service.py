@@ -256,6 +256,29 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
             response.recent_poller_identities.extend(q.recent_pollers())
         return response
 
+    # -- queries, updates and human input (matching/queries.py) ----------------
+
+    @rpc_method
+    async def QueryWorkflow(self, request: matching_service_pb2.QueryWorkflowTaskRequest, context):
+        self._check_running()
+        self._check_queue("QueryWorkflow", request.namespace, request.task_queue)
+        self._check_partition("QueryWorkflow", request.partition, request.task_queue)
+        if not request.task.HasField("query") or not request.task.query.query_type:
+            raise InvalidArgument("QueryWorkflow: task.query.query_type is required")
+        wait = request.wait.ToNanoseconds() / 1e9 or self.config.poll_timeout
+        remaining = context.time_remaining() if context is not None else None
+        if remaining is not None:  # answer (NOT_TAKEN / NO_ANSWER) before our caller gives up
+            wait = min(wait, max(0.0, remaining - POLL_DEADLINE_RESERVE))
+        return await self._matcher.queries.dispatch(request, wait)
+
+    @rpc_method
+    async def RespondQueryTaskCompleted(self, request: matching_service_pb2.RespondQueryTaskCompletedRequest, context):
+        self._check_running()
+        if not request.query_id:
+            raise InvalidArgument("RespondQueryTaskCompleted: query_id is required")
+        self._matcher.queries.answer(request.query_id, request.request)
+        return workflow_service_pb2.RespondQueryTaskCompletedResponse()
+
     # -- helpers -------------------------------------------------------------
 
     def _check_running(self) -> None:

@@ -90,6 +90,8 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_TIMER_FIRED: _ClassVar[EventType]
     EVENT_TYPE_TIMER_CANCELED: _ClassVar[EventType]
     EVENT_TYPE_MARKER_RECORDED: _ClassVar[EventType]
+    EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: _ClassVar[EventType]
+    EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: _ClassVar[EventType]
 
 class CommandType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -103,6 +105,13 @@ class CommandType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMMAND_TYPE_RECORD_MARKER: _ClassVar[CommandType]
     COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: _ClassVar[CommandType]
     COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: _ClassVar[CommandType]
+    COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE: _ClassVar[CommandType]
+
+class QueryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUERY_KIND_UNSPECIFIED: _ClassVar[QueryKind]
+    QUERY_KIND_QUERY: _ClassVar[QueryKind]
+    QUERY_KIND_UPDATE_VALIDATION: _ClassVar[QueryKind]
 TASK_QUEUE_KIND_UNSPECIFIED: TaskQueueKind
 TASK_QUEUE_KIND_NORMAL: TaskQueueKind
 TASK_QUEUE_KIND_STICKY: TaskQueueKind
@@ -162,6 +171,8 @@ EVENT_TYPE_TIMER_STARTED: EventType
 EVENT_TYPE_TIMER_FIRED: EventType
 EVENT_TYPE_TIMER_CANCELED: EventType
 EVENT_TYPE_MARKER_RECORDED: EventType
+EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: EventType
+EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: EventType
 COMMAND_TYPE_UNSPECIFIED: CommandType
 COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: CommandType
 COMMAND_TYPE_START_TIMER: CommandType
@@ -172,6 +183,10 @@ COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: CommandType
 COMMAND_TYPE_RECORD_MARKER: CommandType
 COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: CommandType
 COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: CommandType
+COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE: CommandType
+QUERY_KIND_UNSPECIFIED: QueryKind
+QUERY_KIND_QUERY: QueryKind
+QUERY_KIND_UPDATE_VALIDATION: QueryKind
 
 class Payload(_message.Message):
     __slots__ = ("data", "encoding")
@@ -242,14 +257,22 @@ class Failure(_message.Message):
     def __init__(self, message: _Optional[str] = ..., type: _Optional[str] = ..., stack_trace: _Optional[str] = ..., non_retryable: _Optional[bool] = ..., cause: _Optional[_Union[Failure, _Mapping]] = ..., details: _Optional[_Union[Payload, _Mapping]] = ..., source: _Optional[str] = ...) -> None: ...
 
 class WorkflowMetadata(_message.Message):
-    __slots__ = ("display_name", "description", "is_technical")
+    __slots__ = ("display_name", "description", "is_technical", "signal_names", "query_names", "update_names", "handler_names_declared")
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     IS_TECHNICAL_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_NAMES_FIELD_NUMBER: _ClassVar[int]
+    QUERY_NAMES_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_NAMES_FIELD_NUMBER: _ClassVar[int]
+    HANDLER_NAMES_DECLARED_FIELD_NUMBER: _ClassVar[int]
     display_name: str
     description: str
     is_technical: bool
-    def __init__(self, display_name: _Optional[str] = ..., description: _Optional[str] = ..., is_technical: _Optional[bool] = ...) -> None: ...
+    signal_names: _containers.RepeatedScalarFieldContainer[str]
+    query_names: _containers.RepeatedScalarFieldContainer[str]
+    update_names: _containers.RepeatedScalarFieldContainer[str]
+    handler_names_declared: bool
+    def __init__(self, display_name: _Optional[str] = ..., description: _Optional[str] = ..., is_technical: _Optional[bool] = ..., signal_names: _Optional[_Iterable[str]] = ..., query_names: _Optional[_Iterable[str]] = ..., update_names: _Optional[_Iterable[str]] = ..., handler_names_declared: _Optional[bool] = ...) -> None: ...
 
 class WorkflowTaskFailureInfo(_message.Message):
     __slots__ = ("cause", "failure", "attempt", "time", "identity", "timed_out")
@@ -268,7 +291,7 @@ class WorkflowTaskFailureInfo(_message.Message):
     def __init__(self, cause: _Optional[_Union[WorkflowTaskFailedCause, str]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., attempt: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., identity: _Optional[str] = ..., timed_out: _Optional[bool] = ...) -> None: ...
 
 class WorkflowExecutionStartedEventAttributes(_message.Message):
-    __slots__ = ("workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "continued_execution_run_id", "first_execution_run_id", "identity", "attempt", "sdk_state", "metadata", "workflow_execution_expiration_time")
+    __slots__ = ("workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "continued_execution_run_id", "first_execution_run_id", "identity", "attempt", "sdk_state", "metadata", "workflow_execution_expiration_time", "schedule_id", "scheduled_time")
     WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -282,6 +305,8 @@ class WorkflowExecutionStartedEventAttributes(_message.Message):
     SDK_STATE_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_EXECUTION_EXPIRATION_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
     workflow_type: WorkflowType
     task_queue: TaskQueue
     input: Payload
@@ -295,7 +320,9 @@ class WorkflowExecutionStartedEventAttributes(_message.Message):
     sdk_state: Payload
     metadata: WorkflowMetadata
     workflow_execution_expiration_time: _timestamp_pb2.Timestamp
-    def __init__(self, workflow_type: _Optional[_Union[WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., continued_execution_run_id: _Optional[str] = ..., first_execution_run_id: _Optional[str] = ..., identity: _Optional[str] = ..., attempt: _Optional[int] = ..., sdk_state: _Optional[_Union[Payload, _Mapping]] = ..., metadata: _Optional[_Union[WorkflowMetadata, _Mapping]] = ..., workflow_execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    schedule_id: str
+    scheduled_time: _timestamp_pb2.Timestamp
+    def __init__(self, workflow_type: _Optional[_Union[WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., continued_execution_run_id: _Optional[str] = ..., first_execution_run_id: _Optional[str] = ..., identity: _Optional[str] = ..., attempt: _Optional[int] = ..., sdk_state: _Optional[_Union[Payload, _Mapping]] = ..., metadata: _Optional[_Union[WorkflowMetadata, _Mapping]] = ..., workflow_execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule_id: _Optional[str] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WorkflowExecutionCompletedEventAttributes(_message.Message):
     __slots__ = ("result", "workflow_task_completed_event_id")
@@ -562,7 +589,7 @@ class MarkerRecordedEventAttributes(_message.Message):
     def __init__(self, marker_name: _Optional[str] = ..., details: _Optional[_Union[Payload, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ...) -> None: ...
 
 class HistoryEvent(_message.Message):
-    __slots__ = ("event_id", "event_time", "event_type", "workflow_execution_started", "workflow_execution_completed", "workflow_execution_failed", "workflow_execution_timed_out", "workflow_execution_terminated", "workflow_execution_continued_as_new", "workflow_execution_signaled", "workflow_execution_cancel_requested", "workflow_execution_canceled", "workflow_task_scheduled", "workflow_task_started", "workflow_task_completed", "workflow_task_failed", "workflow_task_timed_out", "activity_task_scheduled", "activity_task_started", "activity_task_completed", "activity_task_failed", "activity_task_timed_out", "activity_task_cancel_requested", "activity_task_canceled", "timer_started", "timer_fired", "timer_canceled", "marker_recorded")
+    __slots__ = ("event_id", "event_time", "event_type", "workflow_execution_started", "workflow_execution_completed", "workflow_execution_failed", "workflow_execution_timed_out", "workflow_execution_terminated", "workflow_execution_continued_as_new", "workflow_execution_signaled", "workflow_execution_cancel_requested", "workflow_execution_canceled", "workflow_task_scheduled", "workflow_task_started", "workflow_task_completed", "workflow_task_failed", "workflow_task_timed_out", "activity_task_scheduled", "activity_task_started", "activity_task_completed", "activity_task_failed", "activity_task_timed_out", "activity_task_cancel_requested", "activity_task_canceled", "timer_started", "timer_fired", "timer_canceled", "marker_recorded", "workflow_execution_update_accepted", "workflow_execution_update_completed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -591,6 +618,8 @@ class HistoryEvent(_message.Message):
     TIMER_FIRED_FIELD_NUMBER: _ClassVar[int]
     TIMER_CANCELED_FIELD_NUMBER: _ClassVar[int]
     MARKER_RECORDED_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_EXECUTION_UPDATE_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_EXECUTION_UPDATE_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     event_id: int
     event_time: _timestamp_pb2.Timestamp
     event_type: EventType
@@ -619,7 +648,9 @@ class HistoryEvent(_message.Message):
     timer_fired: TimerFiredEventAttributes
     timer_canceled: TimerCanceledEventAttributes
     marker_recorded: MarkerRecordedEventAttributes
-    def __init__(self, event_id: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., workflow_execution_started: _Optional[_Union[WorkflowExecutionStartedEventAttributes, _Mapping]] = ..., workflow_execution_completed: _Optional[_Union[WorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., workflow_execution_failed: _Optional[_Union[WorkflowExecutionFailedEventAttributes, _Mapping]] = ..., workflow_execution_timed_out: _Optional[_Union[WorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., workflow_execution_terminated: _Optional[_Union[WorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., workflow_execution_continued_as_new: _Optional[_Union[WorkflowExecutionContinuedAsNewEventAttributes, _Mapping]] = ..., workflow_execution_signaled: _Optional[_Union[WorkflowExecutionSignaledEventAttributes, _Mapping]] = ..., workflow_execution_cancel_requested: _Optional[_Union[WorkflowExecutionCancelRequestedEventAttributes, _Mapping]] = ..., workflow_execution_canceled: _Optional[_Union[WorkflowExecutionCanceledEventAttributes, _Mapping]] = ..., workflow_task_scheduled: _Optional[_Union[WorkflowTaskScheduledEventAttributes, _Mapping]] = ..., workflow_task_started: _Optional[_Union[WorkflowTaskStartedEventAttributes, _Mapping]] = ..., workflow_task_completed: _Optional[_Union[WorkflowTaskCompletedEventAttributes, _Mapping]] = ..., workflow_task_failed: _Optional[_Union[WorkflowTaskFailedEventAttributes, _Mapping]] = ..., workflow_task_timed_out: _Optional[_Union[WorkflowTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_scheduled: _Optional[_Union[ActivityTaskScheduledEventAttributes, _Mapping]] = ..., activity_task_started: _Optional[_Union[ActivityTaskStartedEventAttributes, _Mapping]] = ..., activity_task_completed: _Optional[_Union[ActivityTaskCompletedEventAttributes, _Mapping]] = ..., activity_task_failed: _Optional[_Union[ActivityTaskFailedEventAttributes, _Mapping]] = ..., activity_task_timed_out: _Optional[_Union[ActivityTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_cancel_requested: _Optional[_Union[ActivityTaskCancelRequestedEventAttributes, _Mapping]] = ..., activity_task_canceled: _Optional[_Union[ActivityTaskCanceledEventAttributes, _Mapping]] = ..., timer_started: _Optional[_Union[TimerStartedEventAttributes, _Mapping]] = ..., timer_fired: _Optional[_Union[TimerFiredEventAttributes, _Mapping]] = ..., timer_canceled: _Optional[_Union[TimerCanceledEventAttributes, _Mapping]] = ..., marker_recorded: _Optional[_Union[MarkerRecordedEventAttributes, _Mapping]] = ...) -> None: ...
+    workflow_execution_update_accepted: WorkflowExecutionUpdateAcceptedEventAttributes
+    workflow_execution_update_completed: WorkflowExecutionUpdateCompletedEventAttributes
+    def __init__(self, event_id: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., workflow_execution_started: _Optional[_Union[WorkflowExecutionStartedEventAttributes, _Mapping]] = ..., workflow_execution_completed: _Optional[_Union[WorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., workflow_execution_failed: _Optional[_Union[WorkflowExecutionFailedEventAttributes, _Mapping]] = ..., workflow_execution_timed_out: _Optional[_Union[WorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., workflow_execution_terminated: _Optional[_Union[WorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., workflow_execution_continued_as_new: _Optional[_Union[WorkflowExecutionContinuedAsNewEventAttributes, _Mapping]] = ..., workflow_execution_signaled: _Optional[_Union[WorkflowExecutionSignaledEventAttributes, _Mapping]] = ..., workflow_execution_cancel_requested: _Optional[_Union[WorkflowExecutionCancelRequestedEventAttributes, _Mapping]] = ..., workflow_execution_canceled: _Optional[_Union[WorkflowExecutionCanceledEventAttributes, _Mapping]] = ..., workflow_task_scheduled: _Optional[_Union[WorkflowTaskScheduledEventAttributes, _Mapping]] = ..., workflow_task_started: _Optional[_Union[WorkflowTaskStartedEventAttributes, _Mapping]] = ..., workflow_task_completed: _Optional[_Union[WorkflowTaskCompletedEventAttributes, _Mapping]] = ..., workflow_task_failed: _Optional[_Union[WorkflowTaskFailedEventAttributes, _Mapping]] = ..., workflow_task_timed_out: _Optional[_Union[WorkflowTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_scheduled: _Optional[_Union[ActivityTaskScheduledEventAttributes, _Mapping]] = ..., activity_task_started: _Optional[_Union[ActivityTaskStartedEventAttributes, _Mapping]] = ..., activity_task_completed: _Optional[_Union[ActivityTaskCompletedEventAttributes, _Mapping]] = ..., activity_task_failed: _Optional[_Union[ActivityTaskFailedEventAttributes, _Mapping]] = ..., activity_task_timed_out: _Optional[_Union[ActivityTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_cancel_requested: _Optional[_Union[ActivityTaskCancelRequestedEventAttributes, _Mapping]] = ..., activity_task_canceled: _Optional[_Union[ActivityTaskCanceledEventAttributes, _Mapping]] = ..., timer_started: _Optional[_Union[TimerStartedEventAttributes, _Mapping]] = ..., timer_fired: _Optional[_Union[TimerFiredEventAttributes, _Mapping]] = ..., timer_canceled: _Optional[_Union[TimerCanceledEventAttributes, _Mapping]] = ..., marker_recorded: _Optional[_Union[MarkerRecordedEventAttributes, _Mapping]] = ..., workflow_execution_update_accepted: _Optional[_Union[WorkflowExecutionUpdateAcceptedEventAttributes, _Mapping]] = ..., workflow_execution_update_completed: _Optional[_Union[WorkflowExecutionUpdateCompletedEventAttributes, _Mapping]] = ...) -> None: ...
 
 class History(_message.Message):
     __slots__ = ("events",)
@@ -726,7 +757,7 @@ class RecordMarkerCommandAttributes(_message.Message):
     def __init__(self, marker_name: _Optional[str] = ..., details: _Optional[_Union[Payload, _Mapping]] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("command_type", "schedule_activity_task", "start_timer", "cancel_timer", "complete_workflow_execution", "fail_workflow_execution", "continue_as_new_workflow_execution", "record_marker", "request_cancel_activity_task", "cancel_workflow_execution")
+    __slots__ = ("command_type", "schedule_activity_task", "start_timer", "cancel_timer", "complete_workflow_execution", "fail_workflow_execution", "continue_as_new_workflow_execution", "record_marker", "request_cancel_activity_task", "cancel_workflow_execution", "complete_workflow_update")
     COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
     START_TIMER_FIELD_NUMBER: _ClassVar[int]
@@ -737,6 +768,7 @@ class Command(_message.Message):
     RECORD_MARKER_FIELD_NUMBER: _ClassVar[int]
     REQUEST_CANCEL_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
     CANCEL_WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_WORKFLOW_UPDATE_FIELD_NUMBER: _ClassVar[int]
     command_type: CommandType
     schedule_activity_task: ScheduleActivityTaskCommandAttributes
     start_timer: StartTimerCommandAttributes
@@ -747,7 +779,56 @@ class Command(_message.Message):
     record_marker: RecordMarkerCommandAttributes
     request_cancel_activity_task: RequestCancelActivityTaskCommandAttributes
     cancel_workflow_execution: CancelWorkflowExecutionCommandAttributes
-    def __init__(self, command_type: _Optional[_Union[CommandType, str]] = ..., schedule_activity_task: _Optional[_Union[ScheduleActivityTaskCommandAttributes, _Mapping]] = ..., start_timer: _Optional[_Union[StartTimerCommandAttributes, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimerCommandAttributes, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecutionCommandAttributes, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecutionCommandAttributes, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecutionCommandAttributes, _Mapping]] = ..., record_marker: _Optional[_Union[RecordMarkerCommandAttributes, _Mapping]] = ..., request_cancel_activity_task: _Optional[_Union[RequestCancelActivityTaskCommandAttributes, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecutionCommandAttributes, _Mapping]] = ...) -> None: ...
+    complete_workflow_update: CompleteWorkflowUpdateCommandAttributes
+    def __init__(self, command_type: _Optional[_Union[CommandType, str]] = ..., schedule_activity_task: _Optional[_Union[ScheduleActivityTaskCommandAttributes, _Mapping]] = ..., start_timer: _Optional[_Union[StartTimerCommandAttributes, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimerCommandAttributes, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecutionCommandAttributes, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecutionCommandAttributes, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecutionCommandAttributes, _Mapping]] = ..., record_marker: _Optional[_Union[RecordMarkerCommandAttributes, _Mapping]] = ..., request_cancel_activity_task: _Optional[_Union[RequestCancelActivityTaskCommandAttributes, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecutionCommandAttributes, _Mapping]] = ..., complete_workflow_update: _Optional[_Union[CompleteWorkflowUpdateCommandAttributes, _Mapping]] = ...) -> None: ...
+
+class WorkflowExecutionUpdateAcceptedEventAttributes(_message.Message):
+    __slots__ = ("update_id", "name", "input", "identity")
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    update_id: str
+    name: str
+    input: Payload
+    identity: str
+    def __init__(self, update_id: _Optional[str] = ..., name: _Optional[str] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class WorkflowExecutionUpdateCompletedEventAttributes(_message.Message):
+    __slots__ = ("update_id", "accepted_event_id", "result", "failure", "workflow_task_completed_event_id")
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TASK_COMPLETED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    update_id: str
+    accepted_event_id: int
+    result: Payload
+    failure: Failure
+    workflow_task_completed_event_id: int
+    def __init__(self, update_id: _Optional[str] = ..., accepted_event_id: _Optional[int] = ..., result: _Optional[_Union[Payload, _Mapping]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ...) -> None: ...
+
+class CompleteWorkflowUpdateCommandAttributes(_message.Message):
+    __slots__ = ("update_id", "result", "failure")
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    update_id: str
+    result: Payload
+    failure: Failure
+    def __init__(self, update_id: _Optional[str] = ..., result: _Optional[_Union[Payload, _Mapping]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ...) -> None: ...
+
+class WorkflowQuery(_message.Message):
+    __slots__ = ("query_type", "query_args", "kind", "update_id")
+    QUERY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_ARGS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    query_type: str
+    query_args: Payload
+    kind: QueryKind
+    update_id: str
+    def __init__(self, query_type: _Optional[str] = ..., query_args: _Optional[_Union[Payload, _Mapping]] = ..., kind: _Optional[_Union[QueryKind, str]] = ..., update_id: _Optional[str] = ...) -> None: ...
 
 class ActivityRateLimit(_message.Message):
     __slots__ = ("key", "max_execution", "time_window")

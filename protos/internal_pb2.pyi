@@ -56,3 +56,15 @@ class TaskInfo(_message.Message):
     expire_time: _timestamp_pb2.Timestamp
     rate_limit: _common_pb2.ActivityRateLimit
     def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., scheduled_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., shard_id: _Optional[int] = ..., task_type: _Optional[_Union[_common_pb2.TaskType, str]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rate_limit: _Optional[_Union[_common_pb2.ActivityRateLimit, _Mapping]] = ...) -> None: ...
+
+class QueryTaskToken(_message.Message):
+    __slots__ = ("query_id", "namespace", "task_queue", "partition")
+    QUERY_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    query_id: str
+    namespace: str
+    task_queue: _common_pb2.TaskQueue
+    partition: int
+    def __init__(self, query_id: _Optional[str] = ..., namespace: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., partition: _Optional[int] = ...) -> None: ...

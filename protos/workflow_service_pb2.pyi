@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from protos import common_pb2 as _common_pb2
+from protos import schedule_pb2 as _schedule_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -19,14 +20,32 @@ class WorkflowIdReusePolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY: _ClassVar[WorkflowIdReusePolicy]
     WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE: _ClassVar[WorkflowIdReusePolicy]
     WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING: _ClassVar[WorkflowIdReusePolicy]
+
+class QueryResultType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUERY_RESULT_TYPE_UNSPECIFIED: _ClassVar[QueryResultType]
+    QUERY_RESULT_TYPE_ANSWERED: _ClassVar[QueryResultType]
+    QUERY_RESULT_TYPE_FAILED: _ClassVar[QueryResultType]
+
+class UpdateWorkflowExecutionLifecycleStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED: _ClassVar[UpdateWorkflowExecutionLifecycleStage]
+    UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED: _ClassVar[UpdateWorkflowExecutionLifecycleStage]
+    UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: _ClassVar[UpdateWorkflowExecutionLifecycleStage]
 WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING: WorkflowIdReusePolicy
+QUERY_RESULT_TYPE_UNSPECIFIED: QueryResultType
+QUERY_RESULT_TYPE_ANSWERED: QueryResultType
+QUERY_RESULT_TYPE_FAILED: QueryResultType
+UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED: UpdateWorkflowExecutionLifecycleStage
+UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED: UpdateWorkflowExecutionLifecycleStage
+UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: UpdateWorkflowExecutionLifecycleStage
 
 class StartWorkflowExecutionRequest(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "identity", "request_id", "workflow_id_reuse_policy", "metadata")
+    __slots__ = ("namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "identity", "request_id", "workflow_id_reuse_policy", "metadata", "schedule_id", "scheduled_time")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +58,8 @@ class StartWorkflowExecutionRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_REUSE_POLICY_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
     workflow_type: _common_pb2.WorkflowType
@@ -51,7 +72,9 @@ class StartWorkflowExecutionRequest(_message.Message):
     request_id: str
     workflow_id_reuse_policy: WorkflowIdReusePolicy
     metadata: _common_pb2.WorkflowMetadata
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., identity: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_id_reuse_policy: _Optional[_Union[WorkflowIdReusePolicy, str]] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ...) -> None: ...
+    schedule_id: str
+    scheduled_time: _timestamp_pb2.Timestamp
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., identity: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_id_reuse_policy: _Optional[_Union[WorkflowIdReusePolicy, str]] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., schedule_id: _Optional[str] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class StartWorkflowExecutionResponse(_message.Message):
     __slots__ = ("run_id", "shard_id")
@@ -256,7 +279,7 @@ class PollWorkflowTaskQueueRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., identity: _Optional[str] = ...) -> None: ...
 
 class PollWorkflowTaskQueueResponse(_message.Message):
-    __slots__ = ("task_token", "workflow_execution", "workflow_type", "previous_started_event_id", "started_event_id", "attempt", "history", "scheduled_time", "started_time", "task_queue", "partition")
+    __slots__ = ("task_token", "workflow_execution", "workflow_type", "previous_started_event_id", "started_event_id", "attempt", "history", "scheduled_time", "started_time", "task_queue", "partition", "query", "query_state_event_id")
     TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -268,6 +291,8 @@ class PollWorkflowTaskQueueResponse(_message.Message):
     STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    QUERY_STATE_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     task_token: bytes
     workflow_execution: _common_pb2.WorkflowExecution
     workflow_type: _common_pb2.WorkflowType
@@ -279,7 +304,9 @@ class PollWorkflowTaskQueueResponse(_message.Message):
     started_time: _timestamp_pb2.Timestamp
     task_queue: _common_pb2.TaskQueue
     partition: int
-    def __init__(self, task_token: _Optional[bytes] = ..., workflow_execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., previous_started_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., history: _Optional[_Union[_common_pb2.History, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., partition: _Optional[int] = ...) -> None: ...
+    query: _common_pb2.WorkflowQuery
+    query_state_event_id: int
+    def __init__(self, task_token: _Optional[bytes] = ..., workflow_execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., previous_started_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., history: _Optional[_Union[_common_pb2.History, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., partition: _Optional[int] = ..., query: _Optional[_Union[_common_pb2.WorkflowQuery, _Mapping]] = ..., query_state_event_id: _Optional[int] = ...) -> None: ...
 
 class StickyExecutionAttributes(_message.Message):
     __slots__ = ("worker_task_queue", "schedule_to_start_timeout")
@@ -560,3 +587,109 @@ class GetWorkflowProgressResponse(_message.Message):
     runs: int
     last_workflow_task_failure: _common_pb2.WorkflowTaskFailureInfo
     def __init__(self, executors: _Optional[_Iterable[_Union[ParallelProgress, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., current_run_id: _Optional[str] = ..., runs: _Optional[int] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ...) -> None: ...
+
+class QueryWorkflowRequest(_message.Message):
+    __slots__ = ("namespace", "execution", "query", "timeout")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    execution: _common_pb2.WorkflowExecution
+    query: _common_pb2.WorkflowQuery
+    timeout: _duration_pb2.Duration
+    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., query: _Optional[_Union[_common_pb2.WorkflowQuery, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class QueryWorkflowResponse(_message.Message):
+    __slots__ = ("query_result", "execution", "answered_by")
+    QUERY_RESULT_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_BY_FIELD_NUMBER: _ClassVar[int]
+    query_result: _common_pb2.Payload
+    execution: _common_pb2.WorkflowExecution
+    answered_by: str
+    def __init__(self, query_result: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., answered_by: _Optional[str] = ...) -> None: ...
+
+class RespondQueryTaskCompletedRequest(_message.Message):
+    __slots__ = ("namespace", "task_token", "completed_type", "query_result", "failure", "identity")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_TYPE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_RESULT_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    task_token: bytes
+    completed_type: QueryResultType
+    query_result: _common_pb2.Payload
+    failure: _common_pb2.Failure
+    identity: str
+    def __init__(self, namespace: _Optional[str] = ..., task_token: _Optional[bytes] = ..., completed_type: _Optional[_Union[QueryResultType, str]] = ..., query_result: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class RespondQueryTaskCompletedResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UpdateOutcome(_message.Message):
+    __slots__ = ("success", "failure")
+    SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    success: _common_pb2.Payload
+    failure: _common_pb2.Failure
+    def __init__(self, success: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+
+class UpdateWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("namespace", "execution", "update_id", "name", "input", "identity", "wait_for_stage", "wait_timeout")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FOR_STAGE_FIELD_NUMBER: _ClassVar[int]
+    WAIT_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    execution: _common_pb2.WorkflowExecution
+    update_id: str
+    name: str
+    input: _common_pb2.Payload
+    identity: str
+    wait_for_stage: UpdateWorkflowExecutionLifecycleStage
+    wait_timeout: _duration_pb2.Duration
+    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., update_id: _Optional[str] = ..., name: _Optional[str] = ..., input: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., identity: _Optional[str] = ..., wait_for_stage: _Optional[_Union[UpdateWorkflowExecutionLifecycleStage, str]] = ..., wait_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class UpdateWorkflowExecutionResponse(_message.Message):
+    __slots__ = ("update_id", "execution", "stage", "outcome")
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    update_id: str
+    execution: _common_pb2.WorkflowExecution
+    stage: UpdateWorkflowExecutionLifecycleStage
+    outcome: UpdateOutcome
+    def __init__(self, update_id: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., stage: _Optional[_Union[UpdateWorkflowExecutionLifecycleStage, str]] = ..., outcome: _Optional[_Union[UpdateOutcome, _Mapping]] = ...) -> None: ...
+
+class PollWorkflowExecutionUpdateRequest(_message.Message):
+    __slots__ = ("namespace", "execution", "update_id", "wait_timeout")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    execution: _common_pb2.WorkflowExecution
+    update_id: str
+    wait_timeout: _duration_pb2.Duration
+    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., update_id: _Optional[str] = ..., wait_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class PollWorkflowExecutionUpdateResponse(_message.Message):
+    __slots__ = ("update_id", "execution", "stage", "outcome")
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    update_id: str
+    execution: _common_pb2.WorkflowExecution
+    stage: UpdateWorkflowExecutionLifecycleStage
+    outcome: UpdateOutcome
+    def __init__(self, update_id: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., stage: _Optional[_Union[UpdateWorkflowExecutionLifecycleStage, str]] = ..., outcome: _Optional[_Union[UpdateOutcome, _Mapping]] = ...) -> None: ...

@@ -38,9 +38,11 @@ from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activiti
 # Called from workflow code (besides ``workflows.workflow.*``).
 from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id, record_event
 from .sticky_sessions import StickyWorkerSession, get_sticky_worker_session, run_sticky_worker_session
+from .interactive import InteractiveWorkflow
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
+from .client_messages import WorkflowUpdateHandle
 from .embedded import configure, execute_workflow
 from .worker import Worker
 from .workers import get_registered_workflow_names, run_worker
@@ -69,7 +71,10 @@ from .exceptions import (
     WorkflowError,
     WorkflowFailureError,
     WorkflowNotFoundError,
+    WorkflowQueryFailedError,
     WorkflowsException,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRejectedError,
 )
 
 # Payloads.
@@ -99,11 +104,13 @@ __all__ = [
     "StickyWorkerSession",
     "get_sticky_worker_session",
     "run_sticky_worker_session",
+    "InteractiveWorkflow",
     # running
     "execute_workflow",
     "configure",
     "Client",
     "WorkflowHandle",
+    "WorkflowUpdateHandle",
     "Worker",
     "run_worker",
     "get_registered_workflow_names",
@@ -136,6 +143,9 @@ __all__ = [
     "UnknownWorkflowTypeError",
     "WorkflowNotFoundError",
     "WorkflowAlreadyStartedError",
+    "WorkflowQueryFailedError",
+    "WorkflowUpdateRejectedError",
+    "WorkflowUpdateFailedError",
     # payloads
     "converter",
 ]

@@ -88,6 +88,7 @@ _COMMAND_EVENT = {
     E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE,
 }
 
 
@@ -160,6 +161,8 @@ def _command_key(cmd: common_pb2.Command) -> tuple:
         return (t, cmd.record_marker.marker_name)
     if t == CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
         return (t, cmd.request_cancel_activity_task.scheduled_event_id)
+    if t == CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE:
+        return (t, cmd.complete_workflow_update.update_id)
     return (t,)
 
 
@@ -177,6 +180,8 @@ def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
         return (ct, ev.marker_recorded.marker_name)
     if t == E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
         return (ct, ev.activity_task_cancel_requested.scheduled_event_id)
+    if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+        return (ct, ev.workflow_execution_update_completed.update_id)
     return (ct,)
 
 
@@ -266,6 +271,11 @@ class WorkflowInstance:
         self.history = HistorySize()
         #: What ``execute_activities_in_parallel`` reads and keeps in this run (its only way in).
         self.executors = ExecutorHost(self)
+        #: Set while a query handler or an update validator runs (``read_only_section``): what
+        #: runs, for the error raised when it tries to produce a command.
+        self.read_only: str | None = None
+        #: A throwaway instance rebuilding state for a query: every activation is a replay.
+        self.replay_only = False
 
     # ------------------------------------------------------------ public
 
@@ -470,6 +480,9 @@ class WorkflowInstance:
             self.signals.append((s.signal_name, s.input))
             # Runs in the next activation, after what earlier events woke (history order).
             self._loop.call_soon(self._deliver_signal, s.signal_name, s.input)
+        elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            u = ev.workflow_execution_update_accepted
+            self._loop.call_soon(self._deliver_update, u.update_id, u.name, u.input)  # as a signal, in history order
         # WorkflowTaskScheduled, ActivityTaskStarted, Terminated, TimedOut: nothing to do.
 
     def _activity_for(self, ev: common_pb2.HistoryEvent, scheduled_event_id: int) -> _ActivityState:
@@ -508,6 +521,32 @@ class WorkflowInstance:
             ) from exc
         self.workflow_object = defn.cls()
         return await getattr(self.workflow_object, defn.run_name)(*args, **kwargs)
+
+    # ------------------------------------------- updates and queries (updates.py, queries.py)
+
+    def _deliver_update(self, update_id: str, name: str, payload: common_pb2.Payload) -> None:
+        """An accepted update (WorkflowExecutionUpdateAccepted): its handler starts as a task;
+        CompleteWorkflowUpdate records its outcome."""
+        from .updates import start_update_handler
+
+        start_update_handler(self, update_id, name, payload)
+
+    def complete_update(self, command: common_pb2.Command) -> None:
+        """An update handler's CompleteWorkflowUpdate (skipped once the run produced its close)."""
+        if not self._closed and self._new_commands is not None:
+            self._add_command(command)
+
+    def record_handler_error(self, exc: BaseException) -> None:
+        """A bug in a handler task (not a failure of the update itself): fails the workflow task."""
+        if self._handler_error is None:
+            self._handler_error = exc
+
+    def read_only_section(self, what: str):
+        """A context in which a query handler or update validator runs on this instance: see
+        ``queries.read_only_section``."""
+        from .queries import read_only_section
+
+        return read_only_section(self, self._loop, what)
 
     # ----------------------------------------------------------- signals
 
@@ -618,7 +657,7 @@ class WorkflowInstance:
         history.events = ev.event_id
         history.bytes = a.history_size_bytes
         history.suggest_continue_as_new = a.suggest_continue_as_new
-        self.is_replaying = replaying
+        self.is_replaying = replaying or self.replay_only
         if self._closed:
             return []
         self._new_commands = []
@@ -678,6 +717,13 @@ class WorkflowInstance:
         self._closed = True
 
     def _add_command(self, cmd: common_pb2.Command) -> None:
+        if self.read_only is not None:
+            from .queries import ReadOnlyViolation
+
+            raise ReadOnlyViolation(
+                f"{self.read_only} tried to {describe_command(cmd)}: queries and update validators only read the "
+                "workflow's state (nothing was recorded; use an update to change it or run activities)"
+            )
         if self._new_commands is None:
             raise RuntimeError("workflow commands can only be produced while the workflow code runs")
         if self._closed:

@@ -25,6 +25,8 @@ from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
 from worker_sdk import converter
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
+from worker_sdk.schedules_client import ScheduleClient
+from worker_sdk.client_messages import MessagesMixin
 from worker_sdk.workflow import timeout_seconds
 
 log = structlog.get_logger("fanflow.sdk.client")
@@ -63,7 +65,9 @@ def _definition(workflow: Any):
     return wf.get_definition(workflow)
 
 
-class Client:
+class Client(ScheduleClient):
+    """Start and follow workflows; schedules: see ``worker_sdk.schedules_client.ScheduleClient``."""
+
     def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0):
         self.channel = channel
         self.namespace = namespace
@@ -208,7 +212,10 @@ class Client:
                 return out
 
 
-class WorkflowHandle:
+class WorkflowHandle(MessagesMixin):
+    """A workflow execution: its result, history, description, progress; signals, queries,
+    updates and human input (``client_messages.MessagesMixin``); cancel and terminate."""
+
     def __init__(self, client: Client, workflow_id: str, run_id: str, definition=None):
         self.client = client
         self.workflow_id = workflow_id

@@ -375,6 +375,68 @@ class WorkflowAlreadyStartedError(FanflowSDKError):
     """Client side: a run with that workflow id is already running."""
 
 
+# ---------------------------------------------------------------- queries, updates and human input
+
+# gRPC status name -> the seed's HTTP status for these client errors.
+_HTTP_OF_GRPC = {
+    "INVALID_ARGUMENT": HTTPStatus.UNPROCESSABLE_ENTITY,  # the seed's 422 for input that does not validate
+    "FAILED_PRECONDITION": HTTPStatus.CONFLICT,
+    "NOT_FOUND": HTTPStatus.NOT_FOUND,
+    "UNAVAILABLE": HTTPStatus.SERVICE_UNAVAILABLE,
+    "DEADLINE_EXCEEDED": HTTPStatus.GATEWAY_TIMEOUT,
+}
+
+
+class _MessageRefused(FanflowSDKError, WorkflowsException):
+    """A query or update the cluster did not carry out: ``grpc_code`` is the status
+    (``grpc.StatusCode``) and names whose fault it is; ``status`` / ``code`` are the seed's."""
+
+    _error_code = ErrorCode.EXECUTION_ERROR
+
+    def __init__(self, message: str, grpc_code: Any = None) -> None:
+        name = getattr(grpc_code, "name", str(grpc_code))
+        WorkflowsException.__init__(self, message, status=_HTTP_OF_GRPC.get(name, HTTPStatus.INTERNAL_SERVER_ERROR), code=self._error_code)
+        self.grpc_code = grpc_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class WorkflowQueryFailedError(_MessageRefused):
+    """Client side: a query got no answer. ``grpc_code``: INVALID_ARGUMENT (unknown query name,
+    input that does not fit the handler), FAILED_PRECONDITION (the handler raised or tried to
+    change the run, no state to query yet), UNAVAILABLE (no worker polls the run's task
+    queue) or DEADLINE_EXCEEDED (no worker answered in time)."""
+
+    _error_code = ErrorCode.REJECTED_QUERY_ERROR
+
+
+class WorkflowUpdateRejectedError(_MessageRefused):
+    """Client side: an update was not accepted, and nothing was recorded. ``grpc_code``:
+    INVALID_ARGUMENT (unknown update name, input that does not fit the handler, a validator
+    that refused the input), FAILED_PRECONDITION (the validator refused in the workflow's
+    state, the workflow is closed), UNAVAILABLE / DEADLINE_EXCEEDED (no worker could check
+    it in time)."""
+
+    _error_code = ErrorCode.INVALID_ARGUMENTS_ERROR
+
+
+class WorkflowUpdateFailedError(FailureError):
+    """Client side: an accepted update's handler raised (or the run closed before it
+    finished). ``failure`` is the proto, ``cause`` the exception rebuilt from it."""
+
+    def __init__(self, message: str, *, failure: "common_pb2.Failure", update_id: str = "") -> None:
+        from .converter import exception_from_failure
+
+        super().__init__(message, failure=failure)
+        self.update_id = update_id
+        self.cause = exception_from_failure(failure)
+        self.__cause__ = self.cause
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class ContinueAsNewError(BaseException):
     """Internal signal raised by ``workflow.continue_as_new``.
 

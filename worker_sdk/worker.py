@@ -28,6 +28,7 @@ from .activity_worker import ActivityWorker
 from .client import DEFAULT_TASK_QUEUE, Client
 from .dependencies import DependencyScope
 from .executors import bind_offset_group
+from .schedules_client import register_worker
 from .workflow_worker import WorkflowWorker
 
 log = structlog.get_logger("fanflow.sdk.worker")
@@ -36,6 +37,7 @@ __all__ = ["Worker"]
 
 #: Pollers of each sticky session queue and rate-limited queue a worker polls besides its task queue.
 EXTRA_QUEUE_POLLERS = 2
+REGISTRATION_WAIT = 10.0  # seconds start() waits for the cluster to take the worker's registration
 
 
 class Worker:
@@ -108,6 +110,7 @@ class Worker:
         self.stopping = False
         self._tasks: set[asyncio.Task] = set()
         self._pollers: list[asyncio.Task] = []
+        self._registration: asyncio.Task | None = None
         self.activity_worker = ActivityWorker(self, max_concurrent=max_concurrent_activities, max_per_second=max_activities_per_second)
         self.workflow_worker = WorkflowWorker(self)
 
@@ -142,6 +145,14 @@ class Worker:
 
     async def start(self) -> "Worker":
         if self.workflows:
+            # The cluster learns which workflow types we serve (schedules may start only those)
+            # and gets the schedules they declare (define(schedules=[...])), idempotently. A
+            # cluster that is not up yet gets them once it is (retried in the background).
+            self._registration = asyncio.create_task(register_worker(self.client, self.task_queue, list(self.workflows.values())))
+            done, _ = await asyncio.wait({self._registration}, timeout=REGISTRATION_WAIT)
+            if done:
+                self._registration.result()  # a declared schedule the cluster refused: raise it here
+        if self.workflows:
             queues = [common_pb2.TaskQueue(name=self.task_queue, kind=common_pb2.TASK_QUEUE_KIND_NORMAL)]
             if self.max_cached_workflows > 0:
                 queues.append(self.sticky_queue)
@@ -174,6 +185,8 @@ class Worker:
     async def shutdown(self, grace: float = 5.0) -> None:
         """Stop polling, let running tasks finish for up to `grace` seconds."""
         self.stopping = True
+        if self._registration is not None and not self._registration.done():
+            self._registration.cancel()
         for task in self._pollers:
             task.cancel()
         await asyncio.gather(*self._pollers, return_exceptions=True)

@@ -126,6 +126,9 @@ class HandlerDefinition:
     description: str | None
     method_name: str
     fn: Callable[..., Any]  # the function in the class body (takes self)
+    #: An update's ``@my_update.validator`` (takes self and the handler's parameters; raising
+    #: refuses the update before anything is recorded).
+    validator: Callable[..., Any] | None = None
 
     @property
     def signature(self) -> inspect.Signature:
@@ -241,10 +244,17 @@ class WorkflowDefinition:
         return result_model(self.run_fn.__name__, self.type_hints)
 
     def metadata(self) -> common_pb2.WorkflowMetadata:
-        """What the client sends as ``StartWorkflowExecutionRequest.metadata``."""
-        return common_pb2.WorkflowMetadata(
-            display_name=self.display_name or "", description=self.description or "", is_technical=self.is_technical
-        )
+        """What the client sends as ``StartWorkflowExecutionRequest.metadata``: the define()
+        options shown by describe, and the names of the handlers (history refuses an unknown
+        query or update name with them, even with no worker up). A workflow without any
+        handler sends none (its worker refuses every name)."""
+        metadata = common_pb2.WorkflowMetadata(display_name=self.display_name or "", description=self.description or "", is_technical=self.is_technical)
+        if self.signals or self.queries or self.updates:
+            metadata.signal_names.extend(sorted(self.signals))
+            metadata.query_names.extend(sorted(self.queries))
+            metadata.update_names.extend(sorted(self.updates))
+            metadata.handler_names_declared = True
+        return metadata
 
 
 _REGISTRY: dict[str, WorkflowDefinition] = {}
@@ -272,17 +282,21 @@ class _HandlerMark:
     description: str | None
 
 
-def _handler_decorator(kind: str, name: Any, description: Any) -> Any:
+#: Handler names the SDK's own ``InteractiveWorkflow`` uses (the seed's reserved names).
+RESERVED_HANDLER_NAMES = {"query": frozenset({"__get_pending_inputs"}), "update": frozenset({"__submit_input"})}
+
+
+def _handler_decorator(kind: str, name: Any, description: Any, internal: bool = False) -> Any:
     if callable(name) and not isinstance(name, str) and description is None:
-        return _mark_handler(kind, name, None, None)  # bare: @workflow.signal
+        return _mark_handler(kind, name, None, None, internal)  # bare: @workflow.signal
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise TypeError(f"workflow.{kind}(name=...) must be a non-empty string, got {name!r}")
     if description is not None and not isinstance(description, str):
         raise TypeError(f"workflow.{kind}(description=...) must be a string, got {type(description).__name__}")
-    return lambda fn: _mark_handler(kind, fn, name, description)
+    return lambda fn: _mark_handler(kind, fn, name, description, internal)
 
 
-def _mark_handler(kind: str, fn: Any, name: str | None, description: str | None) -> Any:
+def _mark_handler(kind: str, fn: Any, name: str | None, description: str | None, internal: bool = False) -> Any:
     if not inspect.isfunction(fn):
         raise TypeError(f"@workflow.{kind} decorates a method of a workflow class, not {fn!r}")
     existing = getattr(fn, "__fanflow_handler__", None)
@@ -292,8 +306,26 @@ def _mark_handler(kind: str, fn: Any, name: str | None, description: str | None)
         raise TypeError(f"query handler {fn.__qualname__} must be a plain `def` (queries read state, they cannot wait), not `async def`")
     if kind in ("query", "update") and converter.type_hints_of(fn).get("return", ...) in (None, type(None)):
         raise TypeError(f"{kind} handler {fn.__qualname__} must return a value (its annotation is `-> None`)")
+    reserved = RESERVED_HANDLER_NAMES.get(kind, frozenset())
+    if not internal and (name or fn.__name__) in reserved:
+        raise ValueError(f"{kind} name {name or fn.__name__!r} is reserved by InteractiveWorkflow; reserved {kind} names: {', '.join(sorted(reserved))}")
     fn.__fanflow_handler__ = _HandlerMark(kind, name, description)
+    if kind == "update":
+        fn.validator = functools.partial(_mark_validator, fn)  # Temporal's `@my_update.validator`
     return fn
+
+
+def _mark_validator(update_fn: Any, validator: Any) -> Any:
+    """``@my_update.validator``: a plain ``def`` taking the update's parameters, run on the
+    workflow's state before the update is accepted; raising refuses it (nothing recorded):
+    ``ValueError`` / ``TypeError`` / pydantic's ``ValidationError`` as bad input
+    (INVALID_ARGUMENT), anything else as the workflow's refusal (FAILED_PRECONDITION)."""
+    if not inspect.isfunction(validator):
+        raise TypeError(f"@{update_fn.__name__}.validator decorates a method of the workflow class, not {validator!r}")
+    if inspect.iscoroutinefunction(validator):
+        raise TypeError(f"update validator {validator.__qualname__} must be a plain `def` (it reads state, it cannot wait), not `async def`")
+    update_fn.__fanflow_update_validator__ = validator
+    return validator
 
 
 def signal(name: Any = None, description: str | None = None) -> Any:
@@ -311,20 +343,29 @@ def signal(name: Any = None, description: str | None = None) -> Any:
     return _handler_decorator("signal", name, description)
 
 
-def query(name: Any = None, description: str | None = None) -> Any:
-    """Mark a workflow method (a plain ``def`` that returns a value) as a query handler.
+def query(name: Any = None, description: str | None = None, _internal: bool = False) -> Any:
+    """Mark a workflow method (a plain ``def`` that returns a value) as a query handler:
+    ``handle.query("name", value)``, ``fanflow workflow query ID --name N --input JSON`` or
+    the QueryWorkflow RPC run it on a worker and return its value, writing nothing to history.
 
-    fanflow records queries on the workflow's definition (``WorkflowDefinition.queries``,
-    ``get_workflow_definition``); a client cannot query a run."""
-    return _handler_decorator("query", name, description)
+    It takes parameters like a signal handler (``{"param": value}`` or a bare value for one
+    parameter). It reads state: it cannot wait, and anything that would produce a command
+    (an activity, a timer, a marker...) fails the query and changes nothing. Closed runs can
+    be queried too (their history is replayed)."""
+    return _handler_decorator("query", name, description, _internal)
 
 
-def update(name: Any = None, description: str | None = None) -> Any:
-    """Mark a workflow method (``def`` or ``async def``, returning a value) as an update handler.
+def update(name: Any = None, description: str | None = None, _internal: bool = False) -> Any:
+    """Mark a workflow method (``def`` or ``async def``, returning a value) as an update
+    handler: ``handle.execute_update("name", value)`` (or the CLI, or the
+    UpdateWorkflowExecution RPC) runs it in the workflow and returns its value.
 
-    fanflow records updates on the workflow's definition (``WorkflowDefinition.updates``,
-    ``get_workflow_definition``); a client cannot send updates to a run."""
-    return _handler_decorator("update", name, description)
+    A worker first checks the name and decodes the input against the parameters, and runs the
+    validator if there is one (``@my_update.validator``); a refused update writes nothing.
+    Accepted, it is recorded in history (its handler reruns from there on replay, so it
+    survives a worker restart), may run activities and timers, and its result or failure is
+    recorded too. The same update id is applied once."""
+    return _handler_decorator("update", name, description, _internal)
 
 
 def _collect_handlers(cls: type) -> dict[str, dict[str, HandlerDefinition]]:
@@ -347,7 +388,7 @@ def _collect_handlers(cls: type) -> dict[str, dict[str, HandlerDefinition]]:
                 f"workflow class {cls.__qualname__}: {mark.kind} {name!r} has two handlers "
                 f"({same_kind[name].method_name}, {attr}); give one of them another name"
             )
-        same_kind[name] = HandlerDefinition(mark.kind, name, mark.description, attr, fn)
+        same_kind[name] = HandlerDefinition(mark.kind, name, mark.description, attr, fn, getattr(fn, "__fanflow_update_validator__", None))
     return handlers
 
 
@@ -424,8 +465,9 @@ def define(
     * ``execution_timeout`` (default 1 hour; a ``timedelta`` or seconds; ``None`` = no limit):
       the default ``workflow_execution_timeout`` of every start of this workflow (across
       continue-as-new); ``execute_workflow(..., execution_timeout=...)`` overrides it.
-    * ``schedules`` (``workflows.Schedule`` list): validated and stored; fanflow does not
-      start scheduled runs yet.
+    * ``schedules`` (``workflows.Schedule`` list): validated here; a worker that serves the
+      workflow registers them with the cluster when it starts (id: the schedule's
+      ``schedule_id``, else ``<name>-schedule-<index>``), which starts the runs at their times.
     * ``search_keys`` (dot paths into the input, at most 20): validated as the seed does and
       stored; fanflow does not extract them into searchable metadata yet.
     * ``on_behalf_of``: stored; fanflow has no user identities to run workflows as. It cannot

@@ -25,7 +25,7 @@ from fanflow.protocol import CLOSING_COMMANDS, MAX_PAYLOAD_BYTES
 from fanflow.timeutil import duration
 from protos import common_pb2, workflow_service_pb2 as ws
 
-from . import converter
+from . import converter, queries
 from ._instance import WorkflowInstance
 from .exceptions import NonDeterminismError, StaleWorkflowInstanceError
 
@@ -46,6 +46,10 @@ class WorkflowWorker:
         self.cache: OrderedDict[str, WorkflowInstance] = OrderedDict()  # by run id, least recently used first
         self._run_locks: dict[str, asyncio.Lock] = {}
         self.completed = 0
+        #: Query tasks answered (queries and update checks), and how many needed a replay
+        #: because the run was not cached here (queries.py).
+        self.queries_answered = 0
+        self.query_replays = 0
 
     def is_cached(self, run_id: str) -> bool:
         return run_id in self.cache
@@ -66,11 +70,15 @@ class WorkflowWorker:
                 await self.handle(task)
 
     async def handle(self, task: ws.PollWorkflowTaskQueueResponse) -> None:
-        """Run ``task`` (one at a time per run), and the run's next tasks history hands back."""
+        """Run ``task`` (one at a time per run), and the run's next tasks history hands back;
+        a query task is answered from the run's state (``queries.answer``), changing nothing."""
         run_id = task.workflow_execution.run_id
         lock = self._run_locks.setdefault(run_id, asyncio.Lock())
         async with lock:
             try:
+                if task.HasField("query"):
+                    await queries.answer(self, task)
+                    return
                 next_task: ws.PollWorkflowTaskQueueResponse | None = task
                 while next_task is not None:  # history may hand back this run's next task at once
                     next_task = await self._process(next_task)

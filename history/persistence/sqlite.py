@@ -33,12 +33,14 @@ from history.persistence.store import (
     OutboxTask,
     RunKey,
     RunWrite,
+    ScheduleWrite,
     ShardStats,
 )
 from protos import (
     common_pb2,
     internal_pb2,
     persistence_pb2,
+    schedule_state_pb2,
     workflow_service_pb2,
 )
 
@@ -347,6 +349,33 @@ class SqliteHistoryStore:
 
     async def stats(self) -> ShardStats:
         return await self._db.run(_stats)
+
+    # ------------------------------------------------------------ schedules
+    async def load_schedule(self, namespace: str, schedule_id: str) -> schedule_state_pb2.ScheduleRecord | None:
+        row = await self._fetchone("SELECT data FROM schedules WHERE namespace=? AND schedule_id=?", (namespace, schedule_id))
+        return schedule_state_pb2.ScheduleRecord.FromString(row[0]) if row else None
+
+    async def list_schedules(self, namespace: str, after_schedule_id: str, limit: int) -> list[schedule_state_pb2.ScheduleRecord]:
+        rows = await self._fetchall(
+            "SELECT data FROM schedules WHERE namespace=? AND schedule_id>? ORDER BY schedule_id LIMIT ?", (namespace, after_schedule_id, limit)
+        )
+        return [schedule_state_pb2.ScheduleRecord.FromString(data) for (data,) in rows]
+
+    async def all_schedules(self) -> list[schedule_state_pb2.ScheduleRecord]:
+        return [schedule_state_pb2.ScheduleRecord.FromString(data) for (data,) in await self._fetchall("SELECT data FROM schedules")]
+
+    async def commit_schedule(self, write: ScheduleWrite) -> None:
+        key = (write.namespace, write.schedule_id)
+        ops: list[Op] = []
+        if write.record is None:
+            ops.append(("DELETE FROM schedules WHERE namespace=? AND schedule_id=?", key, False))
+        else:
+            ops.append(("INSERT OR REPLACE INTO schedules (namespace, schedule_id, data) VALUES (?,?,?)", (*key, write.record.SerializeToString()), False))
+        if write.timers:
+            ops.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in write.timers], True))
+        if write.fired_timer is not None:
+            ops.append((_DELETE_TIMER, (write.fired_timer,), False))
+        await self._write(ops)
 
 
 def _run_ops(conn: sqlite3.Connection, ops: list[Op]) -> None:

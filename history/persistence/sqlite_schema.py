@@ -71,4 +71,10 @@ CREATE TABLE IF NOT EXISTS shard_settings (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+-- schedules: one row per schedule (its whole state, a ScheduleRecord)
+CREATE TABLE IF NOT EXISTS schedules (
+  namespace TEXT NOT NULL, schedule_id TEXT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (namespace, schedule_id)
+) WITHOUT ROWID;
 """

@@ -29,6 +29,7 @@ from protos import (
     common_pb2,
     internal_pb2,
     persistence_pb2,
+    schedule_state_pb2,
     workflow_service_pb2,
 )
 
@@ -124,6 +125,18 @@ class ShardStats:
     timers: int
 
 
+@dataclass(slots=True)
+class ScheduleWrite:
+    """One change of a schedule, committed atomically: its record (None: the schedule is
+    deleted), the timer rows it adds, and the timer row whose firing this is (deleted with it)."""
+
+    namespace: str
+    schedule_id: str
+    record: schedule_state_pb2.ScheduleRecord | None
+    timers: Sequence[tuple[int, persistence_pb2.TimerTask]] = ()  # (fire at, unix ns; task)
+    fired_timer: int | None = None
+
+
 class HistoryStore(Protocol):
     shard_id: int
     owner: str
@@ -211,3 +224,15 @@ class HistoryStore(Protocol):
     async def put_setting(self, name: str, value: str) -> None: ...
 
     async def stats(self) -> ShardStats: ...
+
+    # ------------------------------------------------------------ schedules
+    async def load_schedule(self, namespace: str, schedule_id: str) -> schedule_state_pb2.ScheduleRecord | None: ...
+
+    async def list_schedules(self, namespace: str, after_schedule_id: str, limit: int) -> list[schedule_state_pb2.ScheduleRecord]:
+        """A namespace's schedules with ids after after_schedule_id, by id."""
+
+    async def all_schedules(self) -> list[schedule_state_pb2.ScheduleRecord]:
+        """Every schedule of the shard (read when the shard starts)."""
+
+    async def commit_schedule(self, write: ScheduleWrite) -> None:
+        """Write (or delete) the record, add its timers and delete the fired one, atomically."""
