@@ -99,7 +99,9 @@ async def test_killed_session_worker_gives_the_documented_error_and_the_workflow
         else:  # schedule-to-start 3 s from when the activity was scheduled (after the signal's workflow task)
             scheduled = {e.event_id: e for e in events}[timed_out[0].activity_task_timed_out.scheduled_event_id]
             waited, bound = ended - scheduled.event_time.ToNanoseconds() / 1e9, 3
-        assert bound <= waited + 0.5 and waited <= bound + 3, f"the session ended {waited:.1f} s after it could; the bound is {bound} s"
+        assert waited <= bound + 3, f"the session ended {waited:.1f} s after it could; the bound is {bound} s"
+        if not mid_activity:  # (mid-activity, the last heartbeat came up to a second before the kill)
+            assert waited >= bound - 0.5, f"the session ended {waited:.1f} s after its activity was scheduled, before its {bound} s bound"
         # the new session ran on one surviving worker, from the start
         starts = activity_starts(events)
         after = [identity for t, identity, _ in starts if t == "remember_quick"][-3:]
