@@ -280,6 +280,8 @@ def validate_poll(
     check_namespace(req.namespace, settings)
     check_task_queue("task_queue", req.task_queue, settings)
     check_id("identity", req.identity, settings, required=False)
+    if getattr(req, "rate_limited", False) and req.task_queue.kind == common_pb2.TASK_QUEUE_KIND_STICKY:
+        raise InvalidArgument("rate_limited is set but task_queue.kind is TASK_QUEUE_KIND_STICKY; rate-limited activities have a NORMAL queue of their own")
 
 
 def validate_respond(

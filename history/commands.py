@@ -14,6 +14,7 @@ import uuid
 from fanflow.errors import FailedPrecondition, InvalidArgument
 from fanflow.protocol import CLOSING_COMMANDS
 from fanflow.timeutil import duration, seconds, ts_from_ns
+from history import activity_routing
 from history.updates import Updates
 from history.child_workflows import ChildWorkflows
 from history.workflow_tasks import WorkflowTaskOutcome
@@ -147,9 +148,7 @@ class Commands:
     ) -> None:
         if not attrs.activity_type.name:
             raise InvalidArgument("ScheduleActivityTask needs an activity type name")
-        task_queue = common_pb2.TaskQueue(
-            name=attrs.task_queue.name or self.state.task_queue.name, kind=common_pb2.TASK_QUEUE_KIND_NORMAL
-        )
+        task_queue = activity_routing.schedule_task_queue(attrs, self.state.task_queue.name)  # sessions, rate limits
         start_to_close = attrs.start_to_close_timeout
         if not start_to_close.ToNanoseconds():
             limit = seconds(attrs.schedule_to_close_timeout) or self.limits.default_activity_start_to_close_timeout
@@ -169,6 +168,7 @@ class Commands:
                 retry_policy=attrs.retry_policy,
                 workflow_task_completed_event_id=wft_completed_id,
                 result_sink=attrs.result_sink if attrs.HasField("result_sink") else None,
+                rate_limit=attrs.rate_limit if attrs.HasField("rate_limit") else None,
             ),
             now,
         )
@@ -186,6 +186,7 @@ class Commands:
             heartbeat_timeout=attrs.heartbeat_timeout,
             retry_policy=attrs.retry_policy,
             result_sink=attrs.result_sink if attrs.HasField("result_sink") else None,
+            rate_limit=attrs.rate_limit if attrs.HasField("rate_limit") else None,
         )
         self._put_activity(info)
         self.scheduled[event.event_id] = event.activity_task_scheduled

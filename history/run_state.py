@@ -139,9 +139,11 @@ class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows):
             )
         )
 
-    def add_task(self, task_type: int, task_queue: common_pb2.TaskQueue, scheduled_event_id: int, attempt: int, now: int, expire_at: int = 0) -> None:
+    def add_task(self, task_type: int, task_queue: common_pb2.TaskQueue, scheduled_event_id: int, attempt: int, now: int, expire_at: int = 0,
+                 rate_limit: common_pb2.ActivityRateLimit | None = None) -> None:
         """Queue a task for matching. expire_at (ns): when a schedule-to-start timer of ours
-        fires, after which matching may drop the task without asking."""
+        fires, after which matching may drop the task without asking. rate_limit: a
+        rate-limited activity's limit (matching meters its queue)."""
         self.mutation.outbox.append(
             internal_pb2.TaskInfo(
                 namespace=self.state.namespace,
@@ -154,6 +156,7 @@ class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows):
                 task_queue=task_queue,
                 created_time=ts_from_ns(now),
                 expire_time=ts_from_ns(expire_at) if expire_at else None,
+                rate_limit=rate_limit,
             )
         )
 
@@ -179,7 +182,8 @@ class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows):
             timeout = info.schedule_to_start_timeout.ToNanoseconds()
             if timeout and due + timeout <= now:
                 continue  # its schedule-to-start timer has fired or is about to: it decides
-            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=due + timeout if timeout else 0)
+            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=due + timeout if timeout else 0,
+                          rate_limit=info.rate_limit if info.HasField("rate_limit") else None)
             queued += 1
         return queued
 

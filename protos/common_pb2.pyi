@@ -485,7 +485,7 @@ class WorkflowTaskTimedOutEventAttributes(_message.Message):
     def __init__(self, scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., timeout_type: _Optional[_Union[TimeoutType, str]] = ...) -> None: ...
 
 class ActivityTaskScheduledEventAttributes(_message.Message):
-    __slots__ = ("activity_id", "activity_type", "task_queue", "input", "schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout", "retry_policy", "workflow_task_completed_event_id", "result_sink")
+    __slots__ = ("activity_id", "activity_type", "task_queue", "input", "schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout", "retry_policy", "workflow_task_completed_event_id", "result_sink", "rate_limit")
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TYPE_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
@@ -497,6 +497,7 @@ class ActivityTaskScheduledEventAttributes(_message.Message):
     RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TASK_COMPLETED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     RESULT_SINK_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     activity_id: str
     activity_type: ActivityType
     task_queue: TaskQueue
@@ -508,7 +509,8 @@ class ActivityTaskScheduledEventAttributes(_message.Message):
     retry_policy: RetryPolicy
     workflow_task_completed_event_id: int
     result_sink: ResultSink
-    def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[ActivityType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., heartbeat_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ..., result_sink: _Optional[_Union[ResultSink, _Mapping]] = ...) -> None: ...
+    rate_limit: ActivityRateLimit
+    def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[ActivityType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., heartbeat_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ..., result_sink: _Optional[_Union[ResultSink, _Mapping]] = ..., rate_limit: _Optional[_Union[ActivityRateLimit, _Mapping]] = ...) -> None: ...
 
 class ActivityTaskStartedEventAttributes(_message.Message):
     __slots__ = ("scheduled_event_id", "identity", "attempt", "last_failure")
@@ -727,7 +729,7 @@ class History(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[HistoryEvent, _Mapping]]] = ...) -> None: ...
 
 class ScheduleActivityTaskCommandAttributes(_message.Message):
-    __slots__ = ("activity_id", "activity_type", "task_queue", "input", "schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout", "retry_policy", "result_sink", "request_eager_execution")
+    __slots__ = ("activity_id", "activity_type", "task_queue", "input", "schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout", "retry_policy", "result_sink", "request_eager_execution", "rate_limit")
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TYPE_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
@@ -739,6 +741,7 @@ class ScheduleActivityTaskCommandAttributes(_message.Message):
     RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
     RESULT_SINK_FIELD_NUMBER: _ClassVar[int]
     REQUEST_EAGER_EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     activity_id: str
     activity_type: ActivityType
     task_queue: TaskQueue
@@ -750,7 +753,8 @@ class ScheduleActivityTaskCommandAttributes(_message.Message):
     retry_policy: RetryPolicy
     result_sink: ResultSink
     request_eager_execution: bool
-    def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[ActivityType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., heartbeat_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., result_sink: _Optional[_Union[ResultSink, _Mapping]] = ..., request_eager_execution: _Optional[bool] = ...) -> None: ...
+    rate_limit: ActivityRateLimit
+    def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[ActivityType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., heartbeat_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., result_sink: _Optional[_Union[ResultSink, _Mapping]] = ..., request_eager_execution: _Optional[bool] = ..., rate_limit: _Optional[_Union[ActivityRateLimit, _Mapping]] = ...) -> None: ...
 
 class ResultSink(_message.Message):
     __slots__ = ("executor_id", "index")
@@ -1111,3 +1115,13 @@ class ParentExecutionInfo(_message.Message):
     execution: WorkflowExecution
     initiated_event_id: int
     def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[WorkflowExecution, _Mapping]] = ..., initiated_event_id: _Optional[int] = ...) -> None: ...
+
+class ActivityRateLimit(_message.Message):
+    __slots__ = ("key", "max_execution", "time_window")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    MAX_EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    TIME_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    max_execution: int
+    time_window: _duration_pb2.Duration
+    def __init__(self, key: _Optional[str] = ..., max_execution: _Optional[int] = ..., time_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...

@@ -46,7 +46,7 @@ class TaskToken(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., task_type: _Optional[_Union[_common_pb2.TaskType, str]] = ..., shard_id: _Optional[int] = ..., mac: _Optional[bytes] = ...) -> None: ...
 
 class TaskInfo(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "run_id", "scheduled_event_id", "attempt", "shard_id", "task_type", "task_queue", "created_time", "expire_time", "transfer_kind", "target", "target_event_id", "parent_close_policy")
+    __slots__ = ("namespace", "workflow_id", "run_id", "scheduled_event_id", "attempt", "shard_id", "task_type", "task_queue", "created_time", "expire_time", "transfer_kind", "target", "target_event_id", "parent_close_policy", "rate_limit")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -61,6 +61,7 @@ class TaskInfo(_message.Message):
     TARGET_FIELD_NUMBER: _ClassVar[int]
     TARGET_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     PARENT_CLOSE_POLICY_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
     run_id: str
@@ -75,7 +76,8 @@ class TaskInfo(_message.Message):
     target: _common_pb2.WorkflowExecution
     target_event_id: int
     parent_close_policy: _common_pb2.ParentClosePolicy
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., scheduled_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., shard_id: _Optional[int] = ..., task_type: _Optional[_Union[_common_pb2.TaskType, str]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer_kind: _Optional[_Union[TransferKind, str]] = ..., target: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., target_event_id: _Optional[int] = ..., parent_close_policy: _Optional[_Union[_common_pb2.ParentClosePolicy, str]] = ...) -> None: ...
+    rate_limit: _common_pb2.ActivityRateLimit
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., scheduled_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., shard_id: _Optional[int] = ..., task_type: _Optional[_Union[_common_pb2.TaskType, str]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., created_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer_kind: _Optional[_Union[TransferKind, str]] = ..., target: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., target_event_id: _Optional[int] = ..., parent_close_policy: _Optional[_Union[_common_pb2.ParentClosePolicy, str]] = ..., rate_limit: _Optional[_Union[_common_pb2.ActivityRateLimit, _Mapping]] = ...) -> None: ...
 
 class QueryTaskToken(_message.Message):
     __slots__ = ("query_id", "namespace", "task_queue", "partition")

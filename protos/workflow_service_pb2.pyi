@@ -369,14 +369,16 @@ class RespondWorkflowTaskFailedResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class PollActivityTaskQueueRequest(_message.Message):
-    __slots__ = ("namespace", "task_queue", "identity")
+    __slots__ = ("namespace", "task_queue", "identity", "rate_limited")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMITED_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     task_queue: _common_pb2.TaskQueue
     identity: str
-    def __init__(self, namespace: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., identity: _Optional[str] = ...) -> None: ...
+    rate_limited: bool
+    def __init__(self, namespace: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., identity: _Optional[str] = ..., rate_limited: _Optional[bool] = ...) -> None: ...
 
 class PollActivityTaskQueueResponse(_message.Message):
     __slots__ = ("task_token", "workflow_execution", "workflow_type", "activity_id", "activity_type", "input", "attempt", "heartbeat_details", "scheduled_time", "started_time", "start_to_close_timeout", "heartbeat_timeout", "schedule_to_close_timeout", "partition", "task_queue", "result_sink")

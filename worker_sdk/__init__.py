@@ -37,6 +37,7 @@ from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activiti
 
 # Called from workflow code (besides ``workflows.workflow.*``).
 from .workflow import ParentClosePolicy, get_execution_id, record_event
+from .sticky_sessions import StickyWorkerSession, get_sticky_worker_session, run_sticky_worker_session
 from .interactive import InteractiveWorkflow
 from .child_workflows import ChildWorkflowHandle
 
@@ -66,6 +67,7 @@ from .exceptions import (
     NonDeterminismError,
     NotInTemporalContextError,
     StaleWorkflowInstanceError,
+    StickyWorkerSessionLostError,
     UnknownActivityTypeError,
     UnknownWorkflowTypeError,
     WorkflowAlreadyStartedError,
@@ -101,6 +103,9 @@ __all__ = [
     "record_event",
     "get_execution_id",
     "ParentClosePolicy",
+    "StickyWorkerSession",
+    "get_sticky_worker_session",
+    "run_sticky_worker_session",
     "InteractiveWorkflow",
     "ChildWorkflowHandle",
     # running
@@ -132,6 +137,7 @@ __all__ = [
     "ActivityError",
     "ChildWorkflowError",
     "ChildWorkflowAlreadyStartedError",
+    "StickyWorkerSessionLostError",
     "FailureError",
     "WorkflowFailureError",
     "NonDeterminismError",

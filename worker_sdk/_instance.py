@@ -50,7 +50,7 @@ from fanflow import timeutil
 from protos import common_pb2
 
 from . import child_workflows as _children
-from . import converter
+from . import converter, rate_limits, sticky_sessions
 from ._executor_host import ExecutorHost, HistorySize
 from ._loop import WorkflowEventLoop
 from .activity_context import runs_locally
@@ -455,16 +455,17 @@ class WorkflowInstance:
                 failure.type = "TimeoutError"
                 failure.source = "server"
             if not st.future.done():
-                st.future.set_exception(
-                    converter.exception_from_failure(
-                        failure,
-                        activity_type=st.defn.name,
-                        activity_id=st.activity_id,
-                        scheduled_event_id=st.scheduled_event_id,
-                        retry_state=a.retry_state,
-                        timeout_type=a.timeout_type,
-                    )
+                error = converter.exception_from_failure(
+                    failure,
+                    activity_type=st.defn.name,
+                    activity_id=st.activity_id,
+                    scheduled_event_id=st.scheduled_event_id,
+                    retry_state=a.retry_state,
+                    timeout_type=a.timeout_type,
                 )
+                if st.command is not None:  # a sticky session's worker that never took it: say so
+                    error = sticky_sessions.session_lost(error, st.command.schedule_activity_task, failure, a.timeout_type)
+                st.future.set_exception(error)
         elif t == E.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
             st = self._activity_for(ev, ev.activity_task_canceled.scheduled_event_id)
             if not st.future.done():  # the code cancelled its wait already (it asked for this)
@@ -794,9 +795,10 @@ class WorkflowInstance:
             input=payload,
         )
         defn.options.apply_to(attrs)
+        routed = self._route_activity(defn, attrs)
         if task_queue and not attrs.task_queue.name:
             attrs.task_queue.name = task_queue
-        if runs_locally():  # run_activities_locally(): the workflow's own queue, started eagerly by its worker
+        if runs_locally() and not routed:  # run_activities_locally(): the workflow's own queue, started eagerly by its worker
             attrs.task_queue.name = ""
             self.local_activity_ids.add(activity_id)
         if result_sink is not None:
@@ -814,6 +816,21 @@ class WorkflowInstance:
         if result_sink is not None:
             return None
         return converter.from_payload(result, defn.return_type)
+
+    # -------------------------------------------- sticky worker sessions and rate limits
+
+    def _route_activity(self, defn: "ActivityDefinition", attrs: common_pb2.ScheduleActivityTaskCommandAttributes) -> bool:
+        """A sticky activity goes to its session's queue, a rate-limited one to its limit's queue
+        (``sticky_sessions`` / ``rate_limits``); the session-handing activity to the queue its
+        caller names. True when the queue is chosen so (``run_activities_locally`` leaves it)."""
+        options = defn.options
+        if options.sticky_to_worker:
+            sticky_sessions.route_activity(defn, attrs)
+            return True
+        if options.rate_limit is not None:
+            rate_limits.route_activity(defn, attrs, self.task_queue)
+            return True
+        return defn.name == sticky_sessions.GET_STICKY_WORKER_SESSION_ACTIVITY
 
     def _cancel_activity(self, st: _ActivityState) -> None:
         """The code stopped waiting for an activity (its task was cancelled): ask history to

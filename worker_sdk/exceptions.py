@@ -118,6 +118,22 @@ class ActivityError(FailureError):
             self.__cause__ = cause
 
 
+class StickyWorkerSessionLostError(ActivityError):
+    """An activity of a sticky worker session was not started by the session's worker in time:
+    that worker is gone (stopped or crashed) or kept all its activity slots busy that long.
+
+    Raised in the workflow where the activity was awaited, after the activity's
+    ``schedule_to_start_timeout`` (for sticky activities 30 s unless set:
+    ``worker_sdk.sticky_sessions.SESSION_SCHEDULE_TO_START_TIMEOUT``); history's failure says the
+    same (type ``StickyWorkerSessionLost``). It is an ``ActivityError``: catch it, open a new
+    session (``await get_sticky_worker_session()``, bound to a live worker) and go on.
+    ``task_queue`` is the lost session's queue."""
+
+    def __init__(self, message: str, *, task_queue: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.task_queue = task_queue
+
+
 class ErrorCode(str, enum.Enum):
     """The seed's structured error codes (``WorkflowsException.code``); the values are the
     seed's strings."""
