@@ -1,7 +1,8 @@
 """Deploying changed workflow code over runs in flight, on the embedded cluster: histories
 recorded by real workers of one version of `patch_orders` (tests/support/patch_orders_v1..v4),
 fetched from history, replayed against the next version, and the runs continued by workers
-of that version."""
+of that version; and the replayer on what other features leave in history (executors that
+continue as new, a parent and its children)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ from worker_sdk import Worker
 from worker_sdk.replayer import describe_replay_failure
 
 from support import patch_order_steps as steps
+from support.child_cluster_workflows import ClusterChild, ClusterParent, cc_square, expected
 from support.executors_at_scale import ScaleTwo, low_limit_client, reset, square  # noqa: F401  (fixture)
 from support import patch_orders_v1 as v1
 from support import patch_orders_v2 as v2
@@ -189,3 +191,16 @@ async def test_every_run_of_a_continue_as_new_executor_chain_replays(low_limit_c
     assert len(runs) > 1 and runs[1].continued_from == runs[0].run_id
     results = await workflows.Replayer(workflows=[ScaleTwo]).replay_workflows(runs, raise_on_replay_failure=False)
     assert dict(results.replay_failures) == {}
+
+
+async def test_a_parent_and_its_children_replay(client):
+    async with Worker(client, task_queue="patch-children", workflows=[ClusterParent, ClusterChild], activities=[cc_square]):
+        parent = await client.start_workflow(ClusterParent, {"children": 3, "items": 20}, id="patch-parent", task_queue="patch-children")
+        assert await parent.result(timeout=60) == expected(3, 20)
+    handles = [parent] + [client.get_workflow_handle(f"patch-parent-c{i}") for i in range(3)]
+    histories = [await h.fetch_history() for h in handles]
+    assert {h.workflow_type for h in histories} == {"cc_parent", "cc_child"}
+    results = await workflows.Replayer(workflows=[ClusterParent, ClusterChild]).replay_workflows(histories, raise_on_replay_failure=False)
+    assert dict(results.replay_failures) == {}
+    only_children = workflows.Replayer(workflows=[ClusterChild])
+    assert isinstance(only_children.replay_workflow_now(histories[0], raise_on_replay_failure=False).replay_failure, workflows.UnknownWorkflowTypeError)
