@@ -4,7 +4,7 @@
     fanflow frontend|history|matching --config F [--name N]   one service
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
-    fanflow workflow list|describe|history|result|progress|cancel|terminate [ID]
+    fanflow workflow list|describe|history|result|progress|watch|cancel|terminate [ID]
     fanflow workflow start [ID] --type T [--input JSON ...] | signal ID --name N [--input JSON]
     fanflow schedule create ID --type T [--cron EXPR ...] [--interval 30s[/OFFSET] ...] [--input JSON] ...
     fanflow schedule list | describe ID | pause ID | unpause ID | trigger ID | backfill ID --start T --end T | delete ID
@@ -223,6 +223,8 @@ def _cmd_workflow(args) -> int:
                     print(json.dumps(json_format.MessageToDict(event)))
             elif args.action == "result":
                 print(json.dumps(await handle.result(timeout=args.timeout), default=str))
+            elif args.action == "watch":
+                return await _workflow_watch(handle, args)
             elif args.action == "progress":
                 from fanflow.progress_view import watch_progress
 
@@ -424,6 +426,35 @@ async def _workflow_input(handle, args, inputs: tuple) -> int:
 _MESSAGE_ACTIONS = {"query": _workflow_query, "update": _workflow_update, "input": _workflow_input}
 
 
+async def _workflow_watch(handle, args) -> int:
+    """`fanflow workflow watch ID [--cursor N] [--no-progress]`: one JSON line per change
+    (task states, recorded events, status changes, progress snapshots) until the chain closes."""
+    if args.cursor < 0:
+        print("--cursor must be 0 or a cursor a watch line gave", file=sys.stderr)
+        return 2
+    from worker_sdk.exceptions import WorkflowNotFoundError
+
+    try:
+        async for response in handle.watch(args.cursor, progress=not args.no_progress):
+            print(json.dumps(_watch_line(response)), flush=True)
+    except WorkflowNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _watch_line(response) -> dict:
+    """A watch response as JSON, with task states and event details as the JSON they hold."""
+    line = json_format.MessageToDict(response)
+    for item, field, source in (("task", "state", response.task.state), ("event", "details", response.event.details)):
+        if item in line and field in line[item]:
+            line[item][field] = json.loads(source.data or b"null")
+    for task, source in zip(line.get("progress", {}).get("tasks", []), response.progress.tasks):
+        if "state" in task:
+            task["state"] = json.loads(source.state.data or b"null")
+    return line
+
+
 def _workflow_replay(args) -> int:
     """fanflow workflow replay: stored histories (of a cluster, or a JSON file) replayed
     against the code of --module, as a worker of that module would replay them. Exit 0 when
@@ -571,7 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")
-    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "describe", "history", "result", "progress", "cancel", "terminate", "replay"])
+    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "describe", "history", "result", "progress", "watch", "cancel", "terminate", "replay"])
     wf.add_argument("workflow_id", nargs="?", help="start: optional (default: TYPE-uuid)")
     wf.add_argument("--type", default=None, help="start: the workflow type's name")
     wf.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="start: the task queue")
@@ -586,6 +617,8 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--timeout", type=float, default=None)
     wf.add_argument("--reason", default="terminated from the command line")
     wf.add_argument("--once", action="store_true", help="progress: print one snapshot instead of a live bar")
+    wf.add_argument("--cursor", type=int, default=0, help="watch: resume after this cursor (a line's \"cursor\")")
+    wf.add_argument("--no-progress", action="store_true", help="watch: leave out the progress snapshots")
     wf.add_argument("--module", action="append", default=[], help="replay: a module with the code to check (repeat for more), as for `fanflow worker`")
     wf.add_argument("--run", default=None, help="replay: this run of the workflow ID (default: its latest run)")
     wf.add_argument("--all-running", action="store_true", help="replay: every running run of a workflow type the module defines")

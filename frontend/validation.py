@@ -554,3 +554,45 @@ def validate_poll_update(
     check_id("update_id", req.update_id, settings)
     return check_duration("wait_timeout", req.wait_timeout)
 
+
+
+# ---------------------------------------------------------------- streaming state and large data
+
+MAX_TASK_FIELD = 200  # task id and type
+
+
+def validate_watch_workflow(req: workflow_service_pb2.WatchWorkflowRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    if req.cursor < 0:
+        raise InvalidArgument(f"cursor is {req.cursor}; pass 0 (from the start) or a cursor a WatchWorkflow response gave")
+
+
+def validate_record_task_state(
+    req: workflow_service_pb2.RecordTaskStateRequest, shard_count: int, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> internal_pb2.TaskToken:
+    check_namespace(req.namespace, settings)
+    token = parse_task_token(req.task_token, namespace=req.namespace, expected_type=common_pb2.TASK_TYPE_ACTIVITY, shard_count=shard_count)
+    task = req.task
+    for field in ("id", "type"):
+        value = getattr(task, field)
+        if not value:
+            raise InvalidArgument(f"task.{field} is required")
+        if len(value) > MAX_TASK_FIELD:
+            raise InvalidArgument(f"task.{field} is {len(value)} characters; at most {MAX_TASK_FIELD}")
+    check_enum("task.status", task.status, workflow_service_pb2.TaskStatus, allow_unspecified=False)
+    if task.HasField("state"):
+        check_payload("task.state", task.state, settings)
+    return token
+
+
+def validate_put_payload_blob(req: workflow_service_pb2.PutPayloadBlobRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("blob_id", req.blob_id, settings)
+
+
+def validate_get_payload_blob(req: workflow_service_pb2.GetPayloadBlobRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("blob_id", req.blob_id, settings)

@@ -40,6 +40,7 @@ from .workflow import ParentClosePolicy, get_execution_id, record_event
 from .sticky_sessions import StickyWorkerSession, get_sticky_worker_session, run_sticky_worker_session
 from .interactive import InteractiveWorkflow
 from .child_workflows import ChildWorkflowHandle
+from .tasks import Task, task, task_from
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
@@ -111,6 +112,9 @@ __all__ = [
     "run_sticky_worker_session",
     "InteractiveWorkflow",
     "ChildWorkflowHandle",
+    "task",
+    "task_from",
+    "Task",
     # running
     "execute_workflow",
     "configure",

@@ -14,7 +14,7 @@ import random
 import socket
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
 import grpc
 import structlog
@@ -312,6 +312,37 @@ class WorkflowHandle(MessagesMixin):
         return await self.client.call(
             "GetWorkflowProgress", ws.GetWorkflowProgressRequest(namespace=self.client.namespace, workflow_id=self.workflow_id, max_events=max_events)
         )
+
+    async def watch(self, cursor: int = 0, *, progress: bool = True) -> AsyncIterator[ws.WatchWorkflowResponse]:
+        """What happens to this workflow as it happens (WatchWorkflow): its tasks' state changes
+        (``item`` ``task``), recorded events (``event``), each run's start and close
+        (``status``) and, unless ``progress=False``, progress snapshots (``progress``: at the
+        start and after each batch of changes), until the continue-as-new chain closes.
+        ``cursor``: resume after a response's ``cursor`` (0: from the start). A dropped
+        connection is resumed from the last cursor seen (within the client's retry_timeout)."""
+        if cursor < 0:
+            raise ValueError(f"cursor must be 0 or a cursor a watch response gave, got {cursor}")
+        client = self.client
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + client.retry_timeout
+        delay = 0.1
+        while True:
+            request = ws.WatchWorkflowRequest(namespace=client.namespace, workflow_id=self.workflow_id, cursor=cursor, no_progress=not progress)
+            try:
+                async for response in client.service.WatchWorkflow(request, metadata=client.metadata):
+                    if not response.HasField("progress"):
+                        cursor = response.cursor
+                    give_up, delay = loop.time() + client.retry_timeout, 0.1
+                    yield response
+                return
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.NOT_FOUND:
+                    raise WorkflowNotFoundError(exc.details()) from None
+                if exc.code() not in RETRYABLE or loop.time() + delay > give_up:
+                    raise
+                log.debug("watch interrupted, resuming", workflow_id=self.workflow_id, cursor=cursor, error=exc.details())
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 3.0)
 
     async def terminate(self, reason: str = "") -> None:
         await self.client.call("TerminateWorkflowExecution", ws.TerminateWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), reason=reason, identity=self.client.identity))

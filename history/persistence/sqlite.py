@@ -75,6 +75,13 @@ _WHERE_RUN = "namespace=? AND workflow_id=? AND run_id=?"
 # child workflows
 _PUT_CHILD = "INSERT OR REPLACE INTO child_executions (namespace, workflow_id, run_id, initiated_event_id, data) VALUES (?,?,?,?,?)"
 _DELETE_CHILD = "DELETE FROM child_executions WHERE namespace=? AND workflow_id=? AND run_id=? AND initiated_event_id=?"
+# streaming state and large data
+_ADD_WATCH_ENTRY = "INSERT INTO watch_entries (namespace, workflow_id, run_id, data) VALUES (?,?,?,?)"
+_PUT_TASK_STATE = (
+    "INSERT INTO task_states (namespace, workflow_id, task_id, started_ns, changes, data) VALUES (?,?,?,?,1,?) "
+    "ON CONFLICT DO UPDATE SET changes = changes + 1, data = excluded.data"
+)
+_PUT_BLOB = "INSERT OR IGNORE INTO payload_blobs (namespace, workflow_id, blob_id, size, created_ns, data) VALUES (?,?,?,?,?,?)"
 
 
 class SqliteHistoryStore:
@@ -188,6 +195,7 @@ class SqliteHistoryStore:
         if run.activities_deleted:
             ops.append((_DELETE_ACTIVITY, [(*key, i) for i in run.activities_deleted], True))
         ops.extend(_child_ops(key, run))
+        ops.extend(_stream_ops(key, run.task_states, run.watch_entries, now))
         if run.timers:
             ops.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in run.timers], True))
         if run.outbox:
@@ -224,10 +232,10 @@ class SqliteHistoryStore:
         ns, wf, _ = key
         ops: list[Op] = [
             (f"DELETE FROM {table} WHERE {_WHERE_RUN}", key, False)
-            for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions")
+            for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions", "watch_entries")
         ]
-        # The workflow's last run gone: its executor results and progress go too.
-        for table in ("executor_results", "executor_progress"):
+        # The workflow's last run gone: its executor results and progress, tasks and blobs go too.
+        for table in ("executor_results", "executor_progress", "task_states", "payload_blobs"):
             ops.append((
                 f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)",
                 (ns, wf, ns, wf),
@@ -380,6 +388,67 @@ class SqliteHistoryStore:
         if write.fired_timer is not None:
             ops.append((_DELETE_TIMER, (write.fired_timer,), False))
         await self._write(ops)
+
+    # ------------------------------------------------------------ streaming state and large data
+    async def record_task_state(
+        self, namespace: str, workflow_id: str, task: workflow_service_pb2.TaskState, entry: workflow_service_pb2.WatchWorkflowResponse
+    ) -> None:
+        await self._write(_stream_ops((namespace, workflow_id, task.run_id), [task], [entry], time.time_ns()))
+
+    async def watch_entries(
+        self, namespace: str, workflow_id: str, after_cursor: int, limit: int
+    ) -> list[workflow_service_pb2.WatchWorkflowResponse]:
+        rows = await self._fetchall(
+            "SELECT id, data FROM watch_entries WHERE namespace=? AND workflow_id=? AND id>? ORDER BY id LIMIT ?",
+            (namespace, workflow_id, after_cursor, limit),
+        )
+        entries = []
+        for cursor, data in rows:
+            entry = workflow_service_pb2.WatchWorkflowResponse.FromString(data)
+            entry.cursor = cursor
+            entries.append(entry)
+        return entries
+
+    async def task_states(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.TaskState]:
+        rows = await self._fetchall(
+            "SELECT started_ns, changes, data FROM task_states WHERE namespace=? AND workflow_id=? ORDER BY rowid LIMIT ?",
+            (namespace, workflow_id, limit),
+        )
+        tasks = []
+        for started_ns, changes, data in rows:
+            task = workflow_service_pb2.TaskState.FromString(data)
+            task.started_time.FromNanoseconds(started_ns)
+            task.changes = changes
+            tasks.append(task)
+        return tasks
+
+    async def put_blob(self, namespace: str, workflow_id: str, blob_id: str, data: bytes) -> None:
+        await self._write([(_PUT_BLOB, (namespace, workflow_id, blob_id, len(data), time.time_ns(), data), False)])
+
+    async def get_blob(self, namespace: str, workflow_id: str, blob_id: str) -> bytes | None:
+        row = await self._fetchone(
+            "SELECT data FROM payload_blobs WHERE namespace=? AND workflow_id=? AND blob_id=?", (namespace, workflow_id, blob_id)
+        )
+        return row[0] if row else None
+
+
+def _stream_ops(
+    key: RunKey,
+    task_states: Sequence[workflow_service_pb2.TaskState],
+    entries: Sequence[workflow_service_pb2.WatchWorkflowResponse],
+    now: int,
+) -> list[Op]:
+    """Streaming state: tasks' latest states (the first change's time kept as started) and stream entries."""
+    ops: list[Op] = []
+    if task_states:
+        ops.append((
+            _PUT_TASK_STATE,
+            [(key[0], key[1], t.id, t.updated_time.ToNanoseconds() or now, t.SerializeToString()) for t in task_states],
+            True,
+        ))
+    if entries:
+        ops.append((_ADD_WATCH_ENTRY, [(*key, e.SerializeToString()) for e in entries], True))
+    return ops
 
 
 def _run_ops(conn: sqlite3.Connection, ops: list[Op]) -> None:
