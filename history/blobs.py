@@ -8,11 +8,10 @@ import hashlib
 import re
 
 from fanflow.errors import InvalidArgument, NotFound
+from fanflow.protocol import MAX_BLOB_BYTES
 from history.shard import Shard
 from protos import workflow_service_pb2 as ws
 
-# One blob travels in one gRPC message (fanflow.channels.MAX_MESSAGE_BYTES is 64 MiB).
-MAX_BLOB_BYTES = 48 * 1024 * 1024
 _BLOB_ID = re.compile(r"[0-9a-f]{64}")
 
 

@@ -41,6 +41,7 @@ from .sticky_sessions import StickyWorkerSession, get_sticky_worker_session, run
 from .interactive import InteractiveWorkflow
 from .child_workflows import ChildWorkflowHandle
 from .tasks import Task, task, task_from
+from .offload import OffloadableField, OffloadableFieldException, OffloadableModel, PayloadBlobNotFoundError
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
@@ -115,6 +116,10 @@ __all__ = [
     "task",
     "task_from",
     "Task",
+    "OffloadableModel",
+    "OffloadableField",
+    "OffloadableFieldException",
+    "PayloadBlobNotFoundError",
     # running
     "execute_workflow",
     "configure",

@@ -23,7 +23,7 @@ from fanflow.channels import insecure_channel, secure_channel
 from fanflow.timeutil import duration
 from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
-from worker_sdk import converter
+from worker_sdk import converter, offload
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
 from worker_sdk.schedules_client import ScheduleClient
 from worker_sdk.client_messages import MessagesMixin
@@ -71,7 +71,13 @@ def _definition(workflow: Any):
 class Client(ScheduleClient):
     """Start and follow workflows; schedules: see ``worker_sdk.schedules_client.ScheduleClient``."""
 
-    def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0):
+    def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0,
+                 payload_offload_bytes: int | None = None):
+        """payload_offload_bytes: payloads with more data than this are stored beside history
+        and sent by reference (worker_sdk.offload); default FANFLOW_PAYLOAD_OFFLOAD_BYTES or
+        512 KiB; 0: never."""
+        self.payload_offload_bytes = offload.offload_threshold(payload_offload_bytes)
+        self.blob_cache = offload.BlobCache()
         self.channel = channel
         self.namespace = namespace
         self.identity = identity or default_identity()
@@ -89,19 +95,28 @@ class Client(ScheduleClient):
         api_key: str | None = None,
         tls_ca_file: str | None = None,
         retry_timeout: float = 120.0,
+        payload_offload_bytes: int | None = None,
     ) -> "Client":
         """api_key: sent as `authorization: Bearer KEY` (default FANFLOW_API_KEY).
         tls_ca_file: PEM of the CA that signed the frontend's certificate (default
         FANFLOW_TLS_CA_FILE); set it to talk TLS."""
         ca_file = tls_ca_file or os.environ.get("FANFLOW_TLS_CA_FILE")
         channel = secure_channel(address, Path(ca_file).read_bytes()) if ca_file else insecure_channel(address)
-        return cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout)
+        return cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout,
+                   payload_offload_bytes=payload_offload_bytes)
 
     async def close(self) -> None:
         await self.channel.close()
 
     async def call(self, method: str, request, *, timeout: float | None = 30.0, retry: bool = True):
-        """Call a WorkflowService method, retrying while the cluster is unavailable."""
+        """Call a WorkflowService method, retrying while the cluster is unavailable. Large
+        payloads go out as blob references and come back resolved (worker_sdk.offload)."""
+        await offload.offload_request(self, method, request)
+        response = await self._call(method, request, timeout=timeout, retry=retry)
+        await offload.resolve_response(self, method, response)
+        return response
+
+    async def _call(self, method: str, request, *, timeout: float | None, retry: bool):
         rpc = getattr(self.service, method)
         delay = 0.1
         deadline = asyncio.get_running_loop().time() + self.retry_timeout
@@ -304,7 +319,10 @@ class WorkflowHandle(MessagesMixin):
         run_id = self.run_id if run_id is None else run_id
         if not run_id:
             run_id = (await self.describe()).info.execution.run_id
-        return WorkflowHistory(self.workflow_id, await self.history(run_id=run_id), run_id)
+        events = await self.history(run_id=run_id)
+        for event in events:  # payloads stored beside history come back for the replay
+            await offload.resolve_payloads(self.client, event)
+        return WorkflowHistory(self.workflow_id, events, run_id)
 
     async def progress(self, max_events: int = 100) -> ws.GetWorkflowProgressResponse:
         """Progress of this workflow's parallel executors (across continue-as-new

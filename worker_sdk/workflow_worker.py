@@ -25,7 +25,7 @@ from fanflow.protocol import CLOSING_COMMANDS, MAX_PAYLOAD_BYTES
 from fanflow.timeutil import duration
 from protos import common_pb2, workflow_service_pb2 as ws
 
-from . import converter, queries
+from . import converter, offload, queries
 from ._instance import WorkflowInstance
 from .exceptions import NonDeterminismError, StaleWorkflowInstanceError
 
@@ -141,6 +141,7 @@ class WorkflowWorker:
         if sticky:
             request.sticky_attributes.CopyFrom(ws.StickyExecutionAttributes(worker_task_queue=worker.sticky_queue, schedule_to_start_timeout=duration(worker.sticky_timeout)))
         activities = worker.activity_worker
+        await offload.offload_request(worker.client, "RespondWorkflowTaskCompleted", request)  # large payloads by reference
         size = request.ByteSize()
         if size > MAX_MESSAGE_BYTES:
             # Too big to send at all: say so (history terminates the run, naming the sizes)
