@@ -121,6 +121,10 @@ class ActivityWorker:
         definition = worker.activities.get(task.activity_type.name)
         heartbeats = Heartbeater(worker.client, task.task_token, worker.identity)
         try:
+            try:
+                await offload.resolve_payloads(worker.client, task)  # large input stored beside history
+            except offload.PayloadBlobNotFoundError as exc:
+                raise ApplicationError(str(exc), type="PayloadBlobNotFound", non_retryable=True) from None
             if definition is None:
                 raise ApplicationError(f"activity type {task.activity_type.name!r} is not registered on worker {worker.identity} (known: {sorted(worker.activities)})", type="ActivityNotRegistered")
             args, kwargs = definition.decode_input(task.input)

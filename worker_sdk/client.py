@@ -296,8 +296,9 @@ class WorkflowHandle(MessagesMixin):
     async def describe(self) -> ws.DescribeWorkflowExecutionResponse:
         return await self.client.call("DescribeWorkflowExecution", ws.DescribeWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest()))
 
-    async def history(self, run_id: str | None = None) -> list[common_pb2.HistoryEvent]:
-        """Every event of one run (default: the first run of this handle)."""
+    async def history(self, run_id: str | None = None, *, resolve: bool = False) -> list[common_pb2.HistoryEvent]:
+        """Every event of one run (default: the first run of this handle), as stored: large
+        payloads as blob references, unless ``resolve`` (then with their data)."""
         execution = common_pb2.WorkflowExecution(workflow_id=self.workflow_id, run_id=self.run_id if run_id is None else run_id)
         events, token = [], b""
         while True:
@@ -308,6 +309,9 @@ class WorkflowHandle(MessagesMixin):
             events.extend(response.history.events)
             token = response.next_page_token
             if not token:
+                if resolve:
+                    for event in events:
+                        await offload.resolve_payloads(self.client, event)
                 return events
 
     async def fetch_history(self, run_id: str | None = None) -> "WorkflowHistory":
@@ -319,9 +323,7 @@ class WorkflowHandle(MessagesMixin):
         run_id = self.run_id if run_id is None else run_id
         if not run_id:
             run_id = (await self.describe()).info.execution.run_id
-        events = await self.history(run_id=run_id)
-        for event in events:  # payloads stored beside history come back for the replay
-            await offload.resolve_payloads(self.client, event)
+        events = await self.history(run_id=run_id, resolve=True)  # payloads stored beside history come back for the replay
         return WorkflowHistory(self.workflow_id, events, run_id)
 
     async def progress(self, max_events: int = 100) -> ws.GetWorkflowProgressResponse:

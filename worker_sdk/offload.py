@@ -10,9 +10,10 @@ Every call the SDK makes goes through ``Client.call``, which hands its request t
   shard of that workflow (the workflow a task token names), under its sha256, and the payload
   keeps only the reference (``blob_id``, ``blob_size``, ``blob_workflow_id``). Markers stay inline
   (history reads them).
-- **Resolving.** Payloads with a reference in a response (a poll's history and activity input,
-  a result, executor results, query and update answers) get their data back (GetPayloadBlob,
-  through a per-client cache) before anyone decodes them: workflow and activity code see values.
+- **Resolving.** Payloads with a reference in a response (a result, executor results, query and
+  update answers) get their data back (GetPayloadBlob, through a per-client cache) before anyone
+  decodes them; workers resolve the tasks they get (history, activity input) the same way, so
+  workflow and activity code see values.
 
 History stores the references, so no payload in history is larger than the threshold; the blobs
 are deleted with the workflow's last run at retention. A reference whose blob is gone raises
@@ -38,8 +39,6 @@ from fanflow import task_tokens
 from fanflow.protocol import MAX_PAYLOAD_BYTES, WARN_PAYLOAD_BYTES
 from protos import common_pb2, workflow_service_pb2 as ws
 
-from .exceptions import WorkflowsException
-
 if TYPE_CHECKING:
     from .client import Client
 
@@ -63,7 +62,7 @@ _PAYLOAD = common_pb2.Payload.DESCRIPTOR
 _MARKER = common_pb2.RecordMarkerCommandAttributes.DESCRIPTOR
 
 
-class PayloadBlobNotFoundError(WorkflowsException):
+class PayloadBlobNotFoundError(LookupError):
     """A payload refers to a blob that is not stored (never stored, or deleted at retention)."""
 
 
@@ -171,11 +170,9 @@ _TOKEN_METHODS = frozenset({
     "RespondActivityTaskCanceled",
     "RecordActivityTaskHeartbeat",
 })
+# Tasks a worker receives (polls, and the tasks handed back with a completion) are resolved by
+# the worker itself, which turns a missing blob into the task's failure.
 _RESOLVED_RESPONSES = frozenset({
-    "PollWorkflowTaskQueue",
-    "PollActivityTaskQueue",
-    "RespondWorkflowTaskCompleted",
-    "RespondActivityTaskCompleted",
     "GetWorkflowResult",
     "GetParallelResults",
     "QueryWorkflow",
@@ -274,7 +271,7 @@ class BlobCache:
 OffloadableType = TypeVar("OffloadableType")
 
 
-class OffloadableFieldException(WorkflowsException):
+class OffloadableFieldException(Exception):
     """An offloadable field's value is not there (in workflow code, or not restored yet)."""
 
 

@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .workflow import HandlerDefinition, WorkflowDefinition
     from .workflow_worker import WorkflowWorker
 
+from .offload import PayloadBlobNotFoundError
+
 log = structlog.get_logger("fanflow.sdk.queries")
 
 
@@ -131,7 +133,10 @@ async def instance_for(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowT
     if cached is not None and cached.last_event_id >= state_event_id and cached.workflow_object is not None:
         return cached, False
     handle = workflow_worker.worker.client.get_workflow_handle(task.workflow_execution.workflow_id, task.workflow_execution.run_id)
-    history = await handle.history()
+    try:
+        history = await handle.history(resolve=True)
+    except PayloadBlobNotFoundError as exc:
+        raise QueryRefused("WorkflowStateUnavailable", f"could not rebuild the workflow's state from its history: {exc}") from None
     events_ = [e for e in history if e.event_id <= state_event_id]
     workflow_worker.query_replays += 1
     instance = workflow_worker._new_instance(definition, task)

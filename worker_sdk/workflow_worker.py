@@ -108,8 +108,9 @@ class WorkflowWorker:
             )
             return None
         instance = self.cache.pop(run_id, None)
-        events = list(task.history.events)
         try:
+            await offload.resolve_payloads(worker.client, task)  # large payloads stored beside history
+            events = list(task.history.events)
             if instance is not None and (task.previous_started_event_id == 0 or instance.last_event_id != task.previous_started_event_id):
                 instance.close()  # history sent a full history, or we missed a task
                 instance = None
@@ -199,7 +200,7 @@ class WorkflowWorker:
 
     async def _full_history(self, task: ws.PollWorkflowTaskQueueResponse) -> list[common_pb2.HistoryEvent]:
         handle = self.worker.client.get_workflow_handle(task.workflow_execution.workflow_id, task.workflow_execution.run_id)
-        events = await handle.history()
+        events = await handle.history(resolve=True)
         return [e for e in events if e.event_id <= task.started_event_id]
 
     async def _fail_task(self, task, cause: int, message: str, exc: BaseException | None = None) -> None:
