@@ -376,3 +376,34 @@ async def test_task_api_misuse_names_what_to_fix():
     with pytest.raises(RuntimeError, match="already entered"):
         async with entered:
             pass
+
+
+async def test_watch_is_server_streaming_in_reflection_and_guarded_by_api_keys(tmp_path):
+    """grpcurl finds WatchWorkflow by reflection (a server stream); with auth on it needs a key
+    of the namespace it watches, like every other call."""
+    from google.protobuf import descriptor_pb2
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=2.0, auth_enabled=True, admin_api_keys=["admin-key"])
+    cluster = await embedded(config).start()
+    channel = grpc.aio.insecure_channel(cluster.frontend_address)
+    try:
+        reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+        request = reflection_pb2.ServerReflectionRequest(file_containing_symbol="fanflow.v1.WorkflowService")
+        async for response in reflection.ServerReflectionInfo(iter([request])):
+            files = [descriptor_pb2.FileDescriptorProto.FromString(raw) for raw in response.file_descriptor_response.file_descriptor_proto]
+        methods = {m.name: m for f in files for s in f.service if s.name == "WorkflowService" for m in s.method}
+        assert methods["WatchWorkflow"].server_streaming and not methods["WatchWorkflow"].client_streaming
+        assert {"RecordTaskState", "PutPayloadBlob", "GetPayloadBlob"} <= set(methods)
+
+        stub = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
+        request = ws.WatchWorkflowRequest(namespace="default", workflow_id="w")
+        for metadata, code in ((None, grpc.StatusCode.UNAUTHENTICATED), ((("authorization", "Bearer wrong"),), grpc.StatusCode.UNAUTHENTICATED),
+                               ((("authorization", "Bearer admin-key"),), grpc.StatusCode.NOT_FOUND)):
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                async for _ in stub.WatchWorkflow(request, metadata=metadata):
+                    pass
+            assert err.value.code() == code, err.value.details()
+    finally:
+        await channel.close()
+        await cluster.stop()
