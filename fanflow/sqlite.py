@@ -1,14 +1,22 @@
-"""SQLite as every fanflow service that stores something uses it.
+"""SQLite as every fanflow service that stores something uses it, on aiosqlite.
 
 - `SqliteSettings`: the one place that validates and applies a database's settings
   (WAL journal, `synchronous`, busy timeout), for history and matching alike.
-- `SqliteThread`: one sqlite3 connection and the one thread that uses it.
-  `await db.run(fn, *args)` runs `fn(connection, *args)` there, so a whole
-  transaction costs one hop between the event loop and the thread.
+- `SqliteDatabase`: a file opened with two aiosqlite connections. The write
+  connection is used by one writer at a time (`writing()`: its group commit's
+  transactions, or a store's own maintenance); the read connection serves reads,
+  which in WAL mode see the last committed state and never a transaction in flight.
 - `GroupCommit`: the group-commit writer. Writes queued while a transaction runs
   are committed together in the next one (one fsync for all of them); a write is
-  acknowledged only after COMMIT returned. `in_savepoint` lets a store give each
-  write its own savepoint, so one bad write cannot sink the others.
+  acknowledged only after COMMIT returned.
+
+A write is a list of statements, `(sql, rows)`. A transaction merges the rows of
+every write in its batch per statement and runs each statement once
+(`executemany`), in a fixed order: BEGIN IMMEDIATE, the fencing check, one call
+per statement, COMMIT. Each is one hop to aiosqlite's thread, so the hops per
+transaction do not grow with the batch. If a statement fails, the batch is rolled
+back and done again write by write, each in its own savepoint, so the bad write
+fails alone and the others commit.
 
 Durability: in WAL mode COMMIT writes the transaction to the WAL before it
 returns. With synchronous=NORMAL that survives a crash or SIGKILL of the process
@@ -18,14 +26,13 @@ loss too.
 from __future__ import annotations
 
 import asyncio
-import queue
-import sqlite3
-import threading
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import aiosqlite
 import structlog
 
 log = structlog.get_logger("fanflow.sqlite")
@@ -55,113 +62,96 @@ class SqliteSettings:
         if self.busy_timeout_ms < 0:
             raise ValueError(f"busy_timeout_ms must not be negative, got {self.busy_timeout_ms}")
 
-    def connect(self, path: Path) -> sqlite3.Connection:
+    async def connect(self, path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
         """Open `path` (creating its folder) in WAL mode with these settings. The
-        connection runs in autocommit mode: callers issue BEGIN / COMMIT themselves."""
+        connection runs in autocommit mode: callers issue BEGIN / COMMIT themselves.
+        read_only: the connection refuses to write (PRAGMA query_only)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn = await aiosqlite.connect(path, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            if read_only:
+                await conn.execute("PRAGMA query_only=ON")
         except BaseException:
-            conn.close()
+            await conn.close()
             raise
         return conn
 
 
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
-    if future.done():  # the caller gave up waiting
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+class SqliteDatabase:
+    """A SQLite file with a write connection and a read connection (aiosqlite, one thread each).
 
-
-class SqliteThread:
-    """A database connection owned by one thread; every statement runs there."""
+    Statements on the write connection come from one holder of `writing()` at a time, so
+    a transaction's statements never interleave with anybody else's. Reads go to the
+    read connection: in WAL mode a read sees what was committed when it started, never
+    the rows of a transaction still running, and it does not wait for one."""
 
     def __init__(self, path: Path, settings: SqliteSettings, name: str):
         self.path = Path(path)
         self.settings = settings
         self.name = name
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._conn: sqlite3.Connection | None = None
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._writing = asyncio.Lock()
 
     @property
     def is_open(self) -> bool:
-        return self._thread is not None
+        return self._writer is not None
 
     async def open(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._serve, name=self.name, daemon=True)
-        self._thread.start()
         try:
-            await self.run(self._connect)
+            self._writer = await self.settings.connect(self.path)  # first: it turns WAL on
+            self._reader = await self.settings.connect(self.path, read_only=True)
         except BaseException:
             await self.close()
             raise
 
-    def _connect(self, _conn: None) -> None:
-        self._conn = self.settings.connect(self.path)
-
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """fn(connection, *args) on the database's thread; its result or its exception."""
-        if self._thread is None or self._loop is None:
-            raise RuntimeError(f"database {self.path} is not open")
-        future = self._loop.create_future()
-        self._jobs.put((future, fn, args))
-        return await future
-
-    def _serve(self) -> None:
-        loop = self._loop
-        assert loop is not None
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                break
-            future, fn, args = job
-            result, error = None, None
-            try:
-                result = fn(self._conn, *args)
-            except BaseException as exc:  # handed to the caller
-                error = exc
-            try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:  # the event loop is gone: nobody is waiting any more
-                pass
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
     async def close(self) -> None:
-        """Run what is queued, close the connection, end the thread."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        self._jobs.put(None)
-        await asyncio.get_running_loop().run_in_executor(None, thread.join)
+        """Wait for the writer in progress, then close both connections (queued reads run first)."""
+        async with self._writing:
+            writer, self._writer = self._writer, None
+            reader, self._reader = self._reader, None
+            for conn in (writer, reader):
+                if conn is not None:
+                    await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The write connection, for this caller alone until the block ends."""
+        async with self._writing:
+            if self._writer is None:
+                raise RuntimeError(f"database {self.path} is not open")
+            yield self._writer
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """The rows of one query, on the read connection (one hop)."""
+        if self._reader is None:
+            raise RuntimeError(f"database {self.path} is not open")
+        return list(await self._reader.execute_fetchall(sql, params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
 
-def in_savepoint(conn: sqlite3.Connection, apply: Callable[[sqlite3.Connection], None]) -> BaseException | None:
-    """apply(conn) inside a savepoint of the open transaction: on an error only its
-    own changes are undone and the error is returned (the transaction goes on)."""
-    conn.execute("SAVEPOINT write")
-    try:
-        apply(conn)
-    except Exception as exc:
-        conn.execute("ROLLBACK TO write")
-        conn.execute("RELEASE write")
-        return exc
-    conn.execute("RELEASE write")
-    return None
+# One statement of a write: its SQL and its parameter rows (run with executemany).
+Statement = tuple[str, Sequence[Sequence[Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """A check that opens every transaction, right after BEGIN IMMEDIATE (so nobody can
+    write between it and the batch's statements): `check(rows)` gets the rows of
+    `sql` and raises to refuse the whole batch, which then writes nothing."""
+
+    sql: str
+    params: Sequence[Any]
+    check: Callable[[list[tuple]], None]
 
 
 W = TypeVar("W")
-TransactionBody = Callable[[sqlite3.Connection, Sequence[W]], Sequence[BaseException | None]]
 
 
 class GroupCommit(Generic[W]):
@@ -172,19 +162,27 @@ class GroupCommit(Generic[W]):
     with the next transaction, or gets one of its own after `linger` seconds;
     if it fails it is tried again with the next one.
 
-    Each transaction runs `body(connection, items)` between BEGIN IMMEDIATE and
-    COMMIT on the database's thread, in one hop. `body` returns one outcome per
-    item (None, or the exception for that item); if it raises, the transaction
-    is rolled back and every item of it fails with that exception (that is how
-    a fencing check refuses a whole batch).
+    `statements(item)` turns an item into its statements; every statement must be
+    in `statement_order`, the order in which a transaction runs them (an item's own
+    statements must follow it: a row a later statement depends on comes first).
+    The items of one batch are concurrent writes (their callers did not wait for
+    each other), so the order between them is free.
+
+    A failing statement: with `isolate_failures`, the batch is redone item by item,
+    each in its own savepoint, and only the items whose statements fail get their
+    error; without, every item of the batch fails with it. A failing `fence`, BEGIN
+    or COMMIT fails the whole batch.
     """
 
     def __init__(
         self,
-        db: SqliteThread,
-        body: TransactionBody,
+        db: SqliteDatabase,
         *,
         name: str,
+        statement_order: Iterable[str],
+        statements: Callable[[W], Sequence[Statement]] = lambda item: item,  # type: ignore[assignment, return-value]
+        fence: Fence | None = None,
+        isolate_failures: bool = True,
         max_batch: int | None = None,
         linger: float = 0.05,
         drain_on_close: bool = True,
@@ -195,8 +193,11 @@ class GroupCommit(Generic[W]):
         writes with closed_error()). on_committed(items): after each commit, with the
         waited-for items it committed."""
         self._db = db
-        self._body = body
         self.name = name
+        self._rank = {sql: rank for rank, sql in enumerate(statement_order)}
+        self._statements = statements
+        self._fence = fence
+        self._isolate_failures = isolate_failures
         self._max_batch = max_batch
         self._linger_seconds = linger
         self._drain_on_close = drain_on_close
@@ -296,8 +297,9 @@ class GroupCommit(Generic[W]):
         later, self._later = self._later, []
         items = [item for item, _ in waited] + later
         try:
-            outcomes = await self._db.run(self._transaction, items)
-        except Exception as exc:  # the whole transaction failed (fenced, I/O error, ...)
+            async with self._db.writing() as conn:
+                outcomes = await self._transaction(conn, items)
+        except Exception as exc:  # the whole transaction failed (fenced, I/O error, closed, ...)
             log.error("group commit failed", database=self.name, writes=len(items), error=repr(exc))
             outcomes = [exc] * len(items)
         committed: list[W] = []
@@ -318,14 +320,64 @@ class GroupCommit(Generic[W]):
             except Exception:
                 log.exception("commit callback failed", database=self.name)
 
-    def _transaction(self, conn: sqlite3.Connection, items: list[W]) -> Sequence[BaseException | None]:
-        conn.execute("BEGIN IMMEDIATE")
+    def _merged(self, items: Sequence[W]) -> list[Statement]:
+        """Each statement once, with the rows of every item, in statement order."""
+        rows: dict[str, list[Sequence[Any]]] = {}
+        for item in items:
+            for sql, params in self._statements(item):
+                if params:
+                    rows.setdefault(sql, []).extend(params)
+        return sorted(rows.items(), key=lambda statement: self._rank[statement[0]])
+
+    async def _transaction(self, conn: aiosqlite.Connection, items: Sequence[W]) -> list[BaseException | None]:
+        await self._begin(conn)
         try:
-            outcomes = self._body(conn, items)
-            conn.execute("COMMIT")
+            for sql, rows in self._merged(items):
+                await conn.executemany(sql, rows)
+        except BaseException as exc:
+            await conn.rollback()
+            if not (isinstance(exc, Exception) and self._isolate_failures):
+                raise
+            return await self._item_by_item(conn, items)
+        await self._commit(conn)
+        return [None] * len(items)
+
+    async def _item_by_item(self, conn: aiosqlite.Connection, items: Sequence[W]) -> list[BaseException | None]:
+        """The failure path: each item in its own savepoint, so a bad one is undone alone."""
+        await self._begin(conn)
+        outcomes: list[BaseException | None] = []
+        try:
+            for item in items:
+                await conn.execute("SAVEPOINT write")
+                try:
+                    for sql, rows in self._merged([item]):
+                        await conn.executemany(sql, rows)
+                except Exception as exc:
+                    await conn.execute("ROLLBACK TO write")
+                    outcomes.append(exc)
+                else:
+                    outcomes.append(None)
+                await conn.execute("RELEASE write")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            await conn.rollback()
+            raise
+        await self._commit(conn)
+        return outcomes
+
+    async def _begin(self, conn: aiosqlite.Connection) -> None:
+        await conn.execute("BEGIN IMMEDIATE")
+        fence = self._fence
+        if fence is not None:
+            try:
+                fence.check(list(await conn.execute_fetchall(fence.sql, fence.params)))
+            except BaseException:
+                await conn.rollback()
+                raise
+
+    async def _commit(self, conn: aiosqlite.Connection) -> None:
+        try:
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
             raise
         self.commits += 1
-        return outcomes

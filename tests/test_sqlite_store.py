@@ -10,7 +10,7 @@ import pytest
 
 from fanflow.config import ClusterConfig
 from fanflow.errors import ShardOwnershipLost
-from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread, in_savepoint
+from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings
 from history.persistence.sqlite import SqliteHistoryStore
 from history.persistence.store import ExecutionCommit, RunWrite
 from protos import common_pb2, internal_pb2, persistence_pb2
@@ -21,13 +21,17 @@ NS = "default"
 # ------------------------------------------------------------ settings
 @pytest.mark.parametrize("mode, level", [("NORMAL", 1), ("full", 2), ("OFF", 0)])
 async def test_settings_are_applied_to_the_connection(tmp_path, mode, level):
-    db = SqliteThread(tmp_path / "sub" / "a.db", SqliteSettings(mode, busy_timeout_ms=1234), name="t")
+    db = SqliteDatabase(tmp_path / "sub" / "a.db", SqliteSettings(mode, busy_timeout_ms=1234), name="t")
     await db.open()
+    names = ("journal_mode", "synchronous", "busy_timeout")
     try:
-        pragmas = await db.run(lambda conn: [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("journal_mode", "synchronous", "busy_timeout")])
+        async with db.writing() as conn:
+            pragmas = [(await conn.execute_fetchall(f"PRAGMA {p}"))[0][0] for p in names]
+        read_pragmas = [(await db.fetchone(f"PRAGMA {p}"))[0] for p in names]
     finally:
         await db.close()
     assert pragmas == ["wal", level, 1234]
+    assert read_pragmas == ["wal", level, 1234]  # the read connection is opened the same way
 
 
 @pytest.mark.parametrize("bad", ["FULL; DROP TABLE tasks", "fast", ""])
@@ -48,15 +52,15 @@ def test_synchronous_is_normalised_and_busy_timeout_checked():
 
 
 # ------------------------------------------------------------ group commit
-async def _writer(tmp_path, **options) -> tuple[SqliteThread, GroupCommit]:
-    db = SqliteThread(tmp_path / "g.db", SqliteSettings("FULL"), name="g")
+INSERT = "INSERT INTO t (k, v) VALUES (?, ?)"
+
+
+async def _writer(tmp_path, **options) -> tuple[SqliteDatabase, GroupCommit]:
+    db = SqliteDatabase(tmp_path / "g.db", SqliteSettings("FULL"), name="g")
     await db.open()
-    await db.run(lambda conn: conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)"))
-
-    def body(conn, items):
-        return [in_savepoint(conn, lambda c, item=item: c.execute("INSERT INTO t (k, v) VALUES (?, ?)", item)) for item in items]
-
-    writes = GroupCommit(db, body, name="g", **options)
+    async with db.writing() as conn:
+        await conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    writes = GroupCommit(db, name="g", statement_order=[INSERT], statements=lambda item: [(INSERT, [item])], **options)
     writes.start()
     return db, writes
 
@@ -125,9 +129,9 @@ async def test_close_drains_or_refuses_queued_writes(tmp_path):
         await writes.write((20, "late"))
     await db.close()
 
-    db2 = SqliteThread(tmp_path / "g.db", SqliteSettings("FULL"), name="g2")
+    db2 = SqliteDatabase(tmp_path / "g.db", SqliteSettings("FULL"), name="g2")
     await db2.open()
-    refusing = GroupCommit(db2, lambda conn, items: [None] * len(items), name="g2", drain_on_close=False,
+    refusing = GroupCommit(db2, name="g2", statement_order=[INSERT], statements=lambda item: [(INSERT, [item])], drain_on_close=False,
                            closed_error=lambda: ShardOwnershipLost("closing"))
     refusing.start()
     queued = asyncio.ensure_future(refusing.write((30, "x")))

@@ -2,23 +2,25 @@
 
 Inserts and lazy deletes go through the file's group-commit writer
 (`fanflow.sqlite.GroupCommit`): everything queued while a transaction runs is
-committed in the next one (one fsync), all or nothing. Deletes ride along with
-the next transaction, or get one of their own after a short linger. Ids are
-assigned here, in enqueue order, and each batch commits after the previous one,
-which keeps the read-forward-by-id promise. Every statement runs on the file's
-one connection thread, so a read never sees a half-written batch.
+committed in the next one (one fsync, one INSERT and one DELETE call for the
+whole batch), all or nothing. Deletes ride along with the next transaction, or
+get one of their own after a short linger. Ids are assigned here, in enqueue
+order, and each batch commits after the previous one, which keeps the
+read-forward-by-id promise. Reads go to the file's read connection, which sees
+committed batches only, never half of one.
 """
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
+import aiosqlite
 import structlog
 
 from fanflow.errors import Unavailable
-from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread
+from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings, Statement
 from matching.keys import PartitionKey, QueueKey
 from matching.persistence.store import StoredTask
 from protos import internal_pb2
@@ -68,11 +70,13 @@ class SqliteBacklog:
         # Called after each commit with how many tasks each partition gained, so
         # partitions learn about new rows even if the AddTask that wrote them is gone.
         self._on_committed = on_committed
-        self._db = SqliteThread(self.path, self._settings, name=f"matching-backlog:{self.path.name}")
+        self._db = SqliteDatabase(self.path, self._settings, name=f"matching-backlog:{self.path.name}")
         self._writes: GroupCommit[_Write] = GroupCommit(
             self._db,
-            _write_batch,
             name=f"matching-backlog:{self.path.name}",
+            statement_order=(_INSERT, _DELETE),
+            statements=_statements,
+            isolate_failures=False,  # all or nothing: a failure fails the inserts and keeps the deletes for later
             linger=DELETE_LINGER,
             drain_on_close=True,
             closed_error=lambda: Unavailable("matching backlog is closed (process stopping); retry on another attempt"),
@@ -89,7 +93,12 @@ class SqliteBacklog:
 
     async def open(self) -> None:
         await self._db.open()
-        self._next_id = await self._db.run(_prepare) + 1
+        try:
+            async with self._db.writing() as conn:
+                self._next_id = await _prepare(conn) + 1
+        except BaseException:
+            await self._db.close()
+            raise
         self._writes.start()
         self._open = True
         log.info("backlog opened", path=str(self.path), synchronous=self._settings.synchronous, next_id=self._next_id)
@@ -137,7 +146,12 @@ class SqliteBacklog:
         if not self._usable():
             return 0
         try:
-            return await self._db.run(_delete_expired, now_ns, limit)
+            async with self._db.writing() as conn:  # not inside a group-commit transaction: between two
+                cursor = await conn.execute(
+                    "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)",
+                    (now_ns, limit),
+                )
+                return max(cursor.rowcount, 0)
         except (sqlite3.Error, ValueError, RuntimeError) as exc:
             raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
 
@@ -159,37 +173,26 @@ class SqliteBacklog:
         if not self._usable():
             raise Unavailable("matching backlog is closed (process stopping)")
         try:
-            return await self._db.run(lambda conn: conn.execute(sql, args).fetchall())
-        except (sqlite3.Error, ValueError, RuntimeError) as exc:  # RuntimeError: closed under us
+            return await self._db.fetchall(sql, args)
+        except (sqlite3.Error, ValueError, RuntimeError) as exc:  # ValueError, RuntimeError: closed under us
             raise Unavailable(f"matching backlog read failed: {exc}") from exc
 
 
-def _prepare(conn: sqlite3.Connection) -> int:
+async def _prepare(conn: aiosqlite.Connection) -> int:
     """Create or upgrade the schema; the highest stored id."""
-    conn.executescript(SCHEMA)
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
+    await conn.executescript(SCHEMA)
+    columns = {row[1] for row in await conn.execute_fetchall("PRAGMA table_info(tasks)")}
     if "expires_at" not in columns:
-        conn.execute("ALTER TABLE tasks ADD COLUMN expires_at INTEGER")
-    conn.execute(_EXPIRY_INDEX)
-    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM tasks").fetchone()[0]
+        await conn.execute("ALTER TABLE tasks ADD COLUMN expires_at INTEGER")
+    await conn.execute(_EXPIRY_INDEX)
+    [(max_id,)] = await conn.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM tasks")
+    return max_id
 
 
-def _write_batch(conn: sqlite3.Connection, writes: Sequence[_Write]) -> list[BaseException | None]:
-    """All or nothing: a failure raises, failing the inserts and keeping the deletes for later."""
-    inserts = [w[0] for w in writes if not isinstance(w, int)]
-    deletes = [(w,) for w in writes if isinstance(w, int)]
-    if inserts:
-        conn.executemany(_INSERT, inserts)
-    if deletes:
-        conn.executemany(_DELETE, deletes)
-    return [None] * len(writes)
-
-
-def _delete_expired(conn: sqlite3.Connection, now_ns: int, limit: int) -> int:
-    cur = conn.execute(
-        "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)", (now_ns, limit)
-    )
-    return max(cur.rowcount, 0)
+def _statements(write: _Write) -> list[Statement]:
+    if isinstance(write, int):
+        return [(_DELETE, [(write,)])]
+    return [(_INSERT, [write[0]])]
 
 
 def _decode(data: bytes) -> internal_pb2.TaskInfo | None:
