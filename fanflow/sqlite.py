@@ -12,11 +12,12 @@
 
 A write is a list of statements, `(sql, rows)`. A transaction merges the rows of
 every write in its batch per statement and runs each statement once
-(`executemany`), in a fixed order: BEGIN IMMEDIATE, the fencing check, one call
-per statement, COMMIT. Each is one hop to aiosqlite's thread, so the hops per
-transaction do not grow with the batch. If a statement fails, the batch is rolled
-back and done again write by write, each in its own savepoint, so the bad write
-fails alone and the others commit.
+(`executemany`), in a fixed order; the first one opens the transaction (BEGIN
+IMMEDIATE), then come the fencing check and COMMIT. Each call is one hop to
+aiosqlite's thread, so a transaction costs (statements + 2) hops however many
+writes it carries. If a statement fails, the batch is rolled back and done again
+write by write, each in its own savepoint, so the bad write fails alone and the
+others commit.
 
 Durability: in WAL mode COMMIT writes the transaction to the WAL before it
 returns. With synchronous=NORMAL that survives a crash or SIGKILL of the process
@@ -63,11 +64,15 @@ class SqliteSettings:
             raise ValueError(f"busy_timeout_ms must not be negative, got {self.busy_timeout_ms}")
 
     async def connect(self, path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
-        """Open `path` (creating its folder) in WAL mode with these settings. The
-        connection runs in autocommit mode: callers issue BEGIN / COMMIT themselves.
-        read_only: the connection refuses to write (PRAGMA query_only)."""
+        """Open `path` (creating its folder) in WAL mode with these settings.
+
+        A write connection opens its transactions itself: sqlite3 runs BEGIN IMMEDIATE
+        before the first INSERT / UPDATE / DELETE that finds none open (isolation_level
+        IMMEDIATE), so no write ever runs outside a transaction and nothing is committed
+        but by an explicit COMMIT (`commit()`); callers may also BEGIN themselves.
+        read_only: a connection that refuses to write (PRAGMA query_only), in autocommit mode."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn = await aiosqlite.connect(path, isolation_level=None if read_only else "IMMEDIATE")
         try:
             await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -119,11 +124,20 @@ class SqliteDatabase:
 
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The write connection, for this caller alone until the block ends."""
+        """The write connection, for this caller alone until the block ends. A block that
+        raises has its open transaction rolled back (the next holder starts clean)."""
         async with self._writing:
-            if self._writer is None:
+            conn = self._writer
+            if conn is None:
                 raise RuntimeError(f"database {self.path} is not open")
-            yield self._writer
+            try:
+                yield conn
+            except BaseException:
+                try:
+                    await conn.rollback()
+                except Exception as exc:  # closed under us: the error that got us here says more
+                    log.warning("rollback failed", database=self.name, error=repr(exc))
+                raise
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """The rows of one query, on the read connection (one hop)."""
@@ -142,9 +156,10 @@ Statement = tuple[str, Sequence[Sequence[Any]]]
 
 @dataclass(frozen=True, slots=True)
 class Fence:
-    """A check that opens every transaction, right after BEGIN IMMEDIATE (so nobody can
-    write between it and the batch's statements): `check(rows)` gets the rows of
-    `sql` and raises to refuse the whole batch, which then writes nothing."""
+    """A check inside every transaction, before its COMMIT: `check(rows)` gets the rows
+    of `sql` and raises to refuse the whole batch, which is then rolled back. The
+    transaction holds the write lock from its BEGIN IMMEDIATE on, so nobody can write
+    between the check and the batch's statements."""
 
     sql: str
     params: Sequence[Any]
@@ -330,7 +345,7 @@ class GroupCommit(Generic[W]):
         return sorted(rows.items(), key=lambda statement: self._rank[statement[0]])
 
     async def _transaction(self, conn: aiosqlite.Connection, items: Sequence[W]) -> list[BaseException | None]:
-        await self._begin(conn)
+        """One call per statement (the first one opens the transaction), the fence, COMMIT."""
         try:
             for sql, rows in self._merged(items):
                 await conn.executemany(sql, rows)
@@ -339,12 +354,14 @@ class GroupCommit(Generic[W]):
             if not (isinstance(exc, Exception) and self._isolate_failures):
                 raise
             return await self._item_by_item(conn, items)
+        await self._check_fence(conn)
         await self._commit(conn)
         return [None] * len(items)
 
     async def _item_by_item(self, conn: aiosqlite.Connection, items: Sequence[W]) -> list[BaseException | None]:
         """The failure path: each item in its own savepoint, so a bad one is undone alone."""
-        await self._begin(conn)
+        await conn.execute("BEGIN IMMEDIATE")
+        await self._check_fence(conn)  # a stale owner's batch fails whole, bad item or not
         outcomes: list[BaseException | None] = []
         try:
             for item in items:
@@ -364,15 +381,15 @@ class GroupCommit(Generic[W]):
         await self._commit(conn)
         return outcomes
 
-    async def _begin(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute("BEGIN IMMEDIATE")
+    async def _check_fence(self, conn: aiosqlite.Connection) -> None:
         fence = self._fence
-        if fence is not None:
-            try:
-                fence.check(list(await conn.execute_fetchall(fence.sql, fence.params)))
-            except BaseException:
-                await conn.rollback()
-                raise
+        if fence is None:
+            return
+        try:
+            fence.check(list(await conn.execute_fetchall(fence.sql, fence.params)))
+        except BaseException:
+            await conn.rollback()
+            raise
 
     async def _commit(self, conn: aiosqlite.Connection) -> None:
         try:

@@ -146,11 +146,12 @@ class SqliteBacklog:
         if not self._usable():
             return 0
         try:
-            async with self._db.writing() as conn:  # not inside a group-commit transaction: between two
+            async with self._db.writing() as conn:  # between two group-commit transactions, never inside one
                 cursor = await conn.execute(
                     "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)",
                     (now_ns, limit),
                 )
+                await conn.commit()
                 return max(cursor.rowcount, 0)
         except (sqlite3.Error, ValueError, RuntimeError) as exc:
             raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
