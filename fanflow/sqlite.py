@@ -3,23 +3,28 @@
 - `SqliteSettings`: the one place that validates and applies a database's settings
   (WAL journal, `synchronous`, busy timeout), for history and matching alike.
 - `SqliteDatabase`: a file opened with two aiosqlite connections. The write
-  connection is used by one writer at a time (`writing()`: its group commit's
-  transactions, or a store's own maintenance); the read connection serves reads,
-  which in WAL mode see the last committed state and never a transaction in flight.
+  connection is used by one holder at a time (`writing()`: the group commit's
+  writer, or a store's own setup and maintenance); the read connection serves
+  reads, which in WAL mode see the last committed state, never a transaction in
+  flight, and do not wait for one.
 - `GroupCommit`: the group-commit writer. Writes queued while a transaction runs
   are committed together in the next one (one fsync for all of them); a write is
-  acknowledged only after COMMIT returned.
+  acknowledged only after its transaction committed.
 
-A write is a list of statements, `(sql, rows)`. A transaction merges the rows of
-every write in its batch per statement and runs each statement once
-(`executemany`), in a fixed order; the first one opens the transaction (BEGIN
-IMMEDIATE), then come the fencing check and COMMIT. Each call is one hop to
-aiosqlite's thread, so a transaction costs (statements + 2) hops however many
-writes it carries. If a statement fails, the batch is rolled back and done again
-write by write, each in its own savepoint, so the bad write fails alone and the
-others commit.
+How a transaction is one hop. Every aiosqlite call is a round trip between the
+event loop and the connection's thread, and the event loop is fanflow's
+bottleneck, so a transaction is ONE call whatever it carries: a write is a list
+of statements `(sql, rows)`; the writer sends every row of every write in the
+batch (the fencing check first, then each statement's rows in statement order) as
+one multi-row INSERT into a TEMP view, whose INSTEAD OF triggers (one per
+statement, its SQL with NEW.p1, NEW.p2, ... for its parameters) run the
+statements. In autocommit mode one statement is one transaction, taking the write
+lock when it starts: it commits as a whole before the call returns, or fails and
+leaves nothing. If it fails, the batch is done again write by write (BEGIN
+IMMEDIATE, the fencing check, each write in its own savepoint, COMMIT), so a bad
+write fails alone and the others commit.
 
-Durability: in WAL mode COMMIT writes the transaction to the WAL before it
+Durability: in WAL mode a commit writes the transaction to the WAL before it
 returns. With synchronous=NORMAL that survives a crash or SIGKILL of the process
 (the data is in the OS's page cache); FULL fsyncs every commit and survives power
 loss too.
@@ -27,8 +32,11 @@ loss too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+import bisect
+import logging
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -37,9 +45,14 @@ import aiosqlite
 import structlog
 
 log = structlog.get_logger("fanflow.sqlite")
+# aiosqlite logs every call with its parameters (payload bytes included) at DEBUG: never wanted,
+# even when fanflow itself logs at DEBUG.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA", "0", "1", "2", "3")
 BUSY_TIMEOUT_MS = 30_000  # how long a writer waits for another process's transaction (a shard being taken over)
+# Parameters one statement may carry (SQLITE_MAX_VARIABLE_NUMBER's default since SQLite 3.32).
+MAX_VARIABLES = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 
 def check_synchronous(value: object) -> str:
@@ -64,21 +77,18 @@ class SqliteSettings:
             raise ValueError(f"busy_timeout_ms must not be negative, got {self.busy_timeout_ms}")
 
     async def connect(self, path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
-        """Open `path` (creating its folder) in WAL mode with these settings.
-
-        A write connection opens its transactions itself: sqlite3 runs BEGIN IMMEDIATE
-        before the first INSERT / UPDATE / DELETE that finds none open (isolation_level
-        IMMEDIATE), so no write ever runs outside a transaction and nothing is committed
-        but by an explicit COMMIT (`commit()`); callers may also BEGIN themselves.
-        read_only: a connection that refuses to write (PRAGMA query_only), in autocommit mode."""
+        """Open `path` (creating its folder) in WAL mode with these settings. The
+        connection runs in autocommit mode: a statement is its own transaction unless
+        the caller issues BEGIN (and COMMIT). read_only: it refuses to write."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None if read_only else "IMMEDIATE")
+        conn = await aiosqlite.connect(path, isolation_level=None)
         try:
-            await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            # execute_fetchall: each statement runs to its end (an unfinished one would hold its transaction open).
+            await conn.execute_fetchall(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+            await conn.execute_fetchall("PRAGMA journal_mode=WAL")
+            await conn.execute_fetchall(f"PRAGMA synchronous={self.synchronous}")
             if read_only:
-                await conn.execute("PRAGMA query_only=ON")
+                await conn.execute_fetchall("PRAGMA query_only=ON")
         except BaseException:
             await conn.close()
             raise
@@ -114,7 +124,8 @@ class SqliteDatabase:
             raise
 
     async def close(self) -> None:
-        """Wait for the writer in progress, then close both connections (queued reads run first)."""
+        """Wait for the holder of the write connection, then close both connections
+        (reads already queued run first)."""
         async with self._writing:
             writer, self._writer = self._writer, None
             reader, self._reader = self._reader, None
@@ -122,25 +133,15 @@ class SqliteDatabase:
                 if conn is not None:
                     await conn.close()
 
-    @contextlib.asynccontextmanager
-    async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The write connection, for this caller alone until the block ends. A block that
-        raises has its open transaction rolled back (the next holder starts clean)."""
-        async with self._writing:
-            conn = self._writer
-            if conn is None:
-                raise RuntimeError(f"database {self.path} is not open")
-            try:
-                yield conn
-            except BaseException:
-                try:
-                    await conn.rollback()
-                except Exception as exc:  # closed under us: the error that got us here says more
-                    log.warning("rollback failed", database=self.name, error=repr(exc))
-                raise
+    def writing(self) -> _Writing:
+        """`async with db.writing() as conn`: the write connection, for this caller alone
+        until the block ends. A block that raises has its open transaction rolled back; one
+        that leaves a transaction open is an error (rolled back too): the group commit's
+        statements must each be their own transaction."""
+        return _Writing(self)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """The rows of one query, on the read connection (one hop)."""
+        """The rows of one query, on the read connection (one hop, one snapshot)."""
         if self._reader is None:
             raise RuntimeError(f"database {self.path} is not open")
         return list(await self._reader.execute_fetchall(sql, params))
@@ -150,22 +151,70 @@ class SqliteDatabase:
         return rows[0] if rows else None
 
 
-# One statement of a write: its SQL and its parameter rows (run with executemany).
+class _Writing:
+    """What SqliteDatabase.writing() returns (a class: this runs once per transaction)."""
+
+    __slots__ = ("_db", "_conn")
+
+    def __init__(self, db: SqliteDatabase):
+        self._db = db
+        self._conn: aiosqlite.Connection | None = None
+
+    async def __aenter__(self) -> aiosqlite.Connection:
+        db = self._db
+        await db._writing.acquire()
+        if db._writer is None:
+            db._writing.release()
+            raise RuntimeError(f"database {db.path} is not open")
+        self._conn = db._writer
+        return self._conn
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        conn, db = self._conn, self._db
+        assert conn is not None
+        try:
+            if exc_type is not None:
+                try:
+                    await conn.rollback()
+                except Exception as error:  # closed under us: the error that got us here says more
+                    log.warning("rollback failed", database=db.name, error=repr(error))
+            elif conn.in_transaction:
+                await conn.rollback()
+                raise RuntimeError(f"a writer of {db.path} left its transaction open (rolled back): end it with commit()")
+        finally:
+            db._writing.release()
+
+
+# One statement of a write: its SQL (placeholders `?` only) and its parameter rows.
 Statement = tuple[str, Sequence[Sequence[Any]]]
 
 
 @dataclass(frozen=True, slots=True)
 class Fence:
-    """A check inside every transaction, before its COMMIT: `check(rows)` gets the rows
-    of `sql` and raises to refuse the whole batch, which is then rolled back. The
-    transaction holds the write lock from its BEGIN IMMEDIATE on, so nobody can write
-    between the check and the batch's statements."""
+    """Refuses the writes of a writer that lost the file (another owner took it).
+
+    `sql` is a query that returns a row while this writer may still write, with the
+    parameters `params()` gives at each transaction. It runs in every transaction,
+    before the batch's writes and atomically with them; when it returns no row the
+    whole batch is rolled back and every write in it fails with `refused()`."""
 
     sql: str
-    params: Sequence[Any]
-    check: Callable[[list[tuple]], None]
+    params: Callable[[], Sequence[Any]]
+    refused: Callable[[], Exception]
 
 
+_VIEW = "temp.group_commit_writes"
+
+
+def _statement_sizes(most: int) -> list[int]:
+    """The row counts an INSERT into the view is rounded up to: 1 to 8, then about x1.5 a step, up to `most`."""
+    sizes = list(range(1, min(8, most) + 1))
+    while sizes[-1] < most:
+        sizes.append(min(most, sizes[-1] * 3 // 2))
+    return sizes
+
+
+_PLACEHOLDER = re.compile(r"\?")
 W = TypeVar("W")
 
 
@@ -183,10 +232,10 @@ class GroupCommit(Generic[W]):
     The items of one batch are concurrent writes (their callers did not wait for
     each other), so the order between them is free.
 
-    A failing statement: with `isolate_failures`, the batch is redone item by item,
-    each in its own savepoint, and only the items whose statements fail get their
-    error; without, every item of the batch fails with it. A failing `fence`, BEGIN
-    or COMMIT fails the whole batch.
+    A transaction is one aiosqlite call (see the module's docstring). If it fails:
+    with `isolate_failures`, the batch is redone item by item, each in its own
+    savepoint, and only the items whose statements fail get their error; without,
+    every item of the batch fails with it. A refusing `fence` fails the whole batch.
     """
 
     def __init__(
@@ -209,9 +258,20 @@ class GroupCommit(Generic[W]):
         waited-for items it committed."""
         self._db = db
         self.name = name
-        self._rank = {sql: rank for rank, sql in enumerate(statement_order)}
+        order = tuple(statement_order)
+        for sql in (*order, *([fence.sql] if fence else [])):
+            if "'" in sql or '"' in sql:  # a `?` inside a literal would be taken for a placeholder
+                raise ValueError(f"a group-commit statement must not hold quoted text: {sql!r}")
+        self._order = order
+        self._rank = {sql: rank for rank, sql in enumerate(order, start=1)}  # the fence is statement 0
         self._statements = statements
         self._fence = fence
+        arity = max([sql.count("?") for sql in order] + [fence.sql.count("?") if fence else 0])
+        self._row_width = 1 + arity  # statement number, then its parameters padded with NULLs
+        self._padding = [(None,) * (arity - n) for n in range(arity + 1)]
+        self._rows_per_insert = MAX_VARIABLES // self._row_width
+        self._insert_sizes = _statement_sizes(self._rows_per_insert)
+        self._insert_sql: dict[int, str] = {}
         self._isolate_failures = isolate_failures
         self._max_batch = max_batch
         self._linger_seconds = linger
@@ -232,8 +292,25 @@ class GroupCommit(Generic[W]):
     def closing(self) -> bool:
         return self._closing
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Create the statements' view and triggers on the write connection, start the writer."""
+        async with self._db.writing() as conn:
+            await conn.executescript(self._dispatch_script())
         self._writer = asyncio.create_task(self._run(), name=f"{self.name}-writer")
+
+    def _dispatch_script(self) -> str:
+        columns = ", ".join(f"p{i}" for i in range(1, self._row_width))
+        nulls = ", ".join(["NULL"] * self._row_width)
+        script = [f"CREATE TEMP VIEW {_VIEW.split('.')[1]} (statement, {columns}) AS SELECT {nulls};"]
+        triggers = [(rank, f"{sql};") for sql, rank in self._rank.items()]
+        if self._fence is not None:
+            triggers.append((0, f"SELECT RAISE(ABORT, 'fenced') WHERE NOT EXISTS ({self._fence.sql});"))
+        for rank, body in triggers:
+            parameter = iter(range(1, self._row_width))
+            body = _PLACEHOLDER.sub(lambda _: f"NEW.p{next(parameter)}", body)
+            script.append(f"CREATE TEMP TRIGGER group_commit_statement_{rank} INSTEAD OF INSERT ON {_VIEW.split('.')[1]} "
+                          f"WHEN NEW.statement = {rank} BEGIN {body} END;")
+        return "\n".join(script)
 
     async def write(self, item: W) -> None:
         if self._closing or self._writer is None:
@@ -335,66 +412,92 @@ class GroupCommit(Generic[W]):
             except Exception:
                 log.exception("commit callback failed", database=self.name)
 
-    def _merged(self, items: Sequence[W]) -> list[Statement]:
-        """Each statement once, with the rows of every item, in statement order."""
-        rows: dict[str, list[Sequence[Any]]] = {}
+    def _rows(self, items: Sequence[W], *, fenced: bool) -> list[Any]:
+        """The view's rows for `items`, flat (`row_width` values each): the fence first (if
+        `fenced`), then each statement's rows of every item, in statement order. A row is
+        the statement's number, its parameters, NULLs up to the width."""
+        by_rank: dict[int, list[Sequence[Any]]] = {}
         for item in items:
             for sql, params in self._statements(item):
-                if params:
-                    rows.setdefault(sql, []).extend(params)
-        return sorted(rows.items(), key=lambda statement: self._rank[statement[0]])
+                by_rank.setdefault(self._rank[sql], []).extend(params)
+        flat: list[Any] = []
+        padding = self._padding
+        if fenced and self._fence is not None:
+            params = self._fence.params()
+            flat.extend((0, *params, *padding[len(params)]))
+        for rank in sorted(by_rank):
+            for params in by_rank[rank]:
+                flat.extend((rank, *params, *padding[len(params)]))
+        return flat
+
+    def _inserts(self, rows: list[Any]) -> list[tuple[str, list[Any]]]:
+        """INSERTs of flat `rows` into the view (one, unless they need more parameters than
+        a statement takes): each its SQL and its parameters. Row counts are rounded up to
+        a few sizes, with empty rows that no trigger takes, so that the connection keeps
+        each statement prepared (preparing one costs as much as running it many times)."""
+        width = self._row_width
+        step = self._rows_per_insert * width
+        parts = [rows[start : start + step] for start in range(0, len(rows), step)] if len(rows) > step else [rows] if rows else []
+        inserts = []
+        for part in parts:
+            count = len(part) // width
+            size = self._insert_sizes[bisect.bisect_left(self._insert_sizes, count)]
+            if size > count:
+                part = part + [None] * ((size - count) * width)
+            inserts.append((self._insert_sql_for(size), part))
+        return inserts
+
+    def _insert_sql_for(self, count: int) -> str:
+        sql = self._insert_sql.get(count)
+        if sql is None:
+            one = "(" + ",".join(["?"] * self._row_width) + ")"
+            sql = self._insert_sql[count] = f"INSERT INTO {_VIEW} VALUES " + ",".join([one] * count)
+        return sql
 
     async def _transaction(self, conn: aiosqlite.Connection, items: Sequence[W]) -> list[BaseException | None]:
-        """One call per statement (the first one opens the transaction), the fence, COMMIT."""
+        inserts = self._inserts(self._rows(items, fenced=True))
         try:
-            for sql, rows in self._merged(items):
-                await conn.executemany(sql, rows)
+            if len(inserts) == 1:  # one statement: its own transaction, committed when the call returns
+                await conn.execute_fetchall(*inserts[0])
+            elif inserts:  # more parameters than one statement takes: one per part, in one transaction
+                await conn.execute_fetchall("BEGIN IMMEDIATE")
+                for insert in inserts:
+                    await conn.execute_fetchall(*insert)
+                await conn.commit()
         except BaseException as exc:
-            await conn.rollback()
-            if not (isinstance(exc, Exception) and self._isolate_failures):
+            await conn.rollback()  # nothing to undo after a failed single statement; the parts otherwise
+            if not (isinstance(exc, Exception) and (self._isolate_failures or self._fence is not None)):
                 raise
-            return await self._item_by_item(conn, items)
-        await self._check_fence(conn)
-        await self._commit(conn)
+            return await self._item_by_item(conn, items, exc)
+        self.commits += 1
         return [None] * len(items)
 
-    async def _item_by_item(self, conn: aiosqlite.Connection, items: Sequence[W]) -> list[BaseException | None]:
-        """The failure path: each item in its own savepoint, so a bad one is undone alone."""
-        await conn.execute("BEGIN IMMEDIATE")
-        await self._check_fence(conn)  # a stale owner's batch fails whole, bad item or not
+    async def _item_by_item(self, conn: aiosqlite.Connection, items: Sequence[W], error: Exception) -> list[BaseException | None]:
+        """The failure path: the fence checked on its own, then each item in its own savepoint."""
+        await conn.execute_fetchall("BEGIN IMMEDIATE")
+        fence = self._fence
+        if fence is not None and not await conn.execute_fetchall(fence.sql, fence.params()):
+            await conn.rollback()
+            raise fence.refused()
+        if not self._isolate_failures:  # not the fence: the batch's own error, all or nothing
+            await conn.rollback()
+            raise error
         outcomes: list[BaseException | None] = []
         try:
             for item in items:
-                await conn.execute("SAVEPOINT write")
+                await conn.execute_fetchall("SAVEPOINT write")
                 try:
-                    for sql, rows in self._merged([item]):
-                        await conn.executemany(sql, rows)
+                    for insert in self._inserts(self._rows([item], fenced=False)):
+                        await conn.execute_fetchall(*insert)
                 except Exception as exc:
-                    await conn.execute("ROLLBACK TO write")
+                    await conn.execute_fetchall("ROLLBACK TO write")
                     outcomes.append(exc)
                 else:
                     outcomes.append(None)
-                await conn.execute("RELEASE write")
-        except BaseException:
-            await conn.rollback()
-            raise
-        await self._commit(conn)
-        return outcomes
-
-    async def _check_fence(self, conn: aiosqlite.Connection) -> None:
-        fence = self._fence
-        if fence is None:
-            return
-        try:
-            fence.check(list(await conn.execute_fetchall(fence.sql, fence.params)))
-        except BaseException:
-            await conn.rollback()
-            raise
-
-    async def _commit(self, conn: aiosqlite.Connection) -> None:
-        try:
+                await conn.execute_fetchall("RELEASE write")
             await conn.commit()
         except BaseException:
             await conn.rollback()
             raise
         self.commits += 1
+        return outcomes

@@ -68,10 +68,10 @@ class SqliteMetadataStore:
                     if imported is not None:
                         log.info("namespaces and API keys copied from the shard file earlier versions kept them in",
                                  source=str(legacy), namespaces=imported[0], api_keys=imported[1])
+            await self._writes.start()
         except BaseException:
             await self._db.close()
             raise
-        self._writes.start()
 
     async def close(self) -> None:
         await self._writes.close()

@@ -1,12 +1,12 @@
 """`HistoryStore` on one SQLite file per shard (`history-shard-N.db`).
 
 Writes become statements here and go through the file's group-commit writer
-(`fanflow.sqlite.GroupCommit`): all writes queued meanwhile in one transaction,
-each statement once with the rows of all of them (in `STATEMENT_ORDER`); a write
-that fails is undone alone. Fencing: the transaction first checks that the
-`shard` row still holds the range id `open()` took, inside BEGIN IMMEDIATE, so
-the check and the writes are atomic; if another process took the shard since,
-the whole transaction is rolled back and fails with ShardOwnershipLost.
+(`fanflow.sqlite.GroupCommit`): all writes queued meanwhile in one transaction
+(one aiosqlite call), their statements' rows in `STATEMENT_ORDER`; a write that
+fails is undone alone. Fencing: the transaction first checks that the `shard`
+row still holds the range id `open()` took, holding the write lock, so the check
+and the writes are atomic; if another process took the shard since, the whole
+transaction is rolled back and fails with ShardOwnershipLost.
 Reads go to the file's read connection, one hop each (one statement each, so a
 read is one consistent snapshot).
 """
@@ -77,8 +77,7 @@ _DELETE_RUN = tuple(
     f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)"
     for table in ("executor_results", "executor_progress")
 )
-# The order in which a transaction runs its statements (each once, with the rows of every
-# write in it). Writes sharing a transaction come from callers holding different workflows'
+# The order in which a transaction runs its statements' rows (those of every write in it). Writes sharing a transaction come from callers holding different workflows'
 # locks, so only a write's own order matters: an executor's progress row is created before
 # failed attempts are counted on it, a run's executions row is deleted before the check
 # whether its workflow has any left.
@@ -88,6 +87,7 @@ STATEMENT_ORDER = (
     *_DELETE_RUN,
 )
 _RANGE_ID = "SELECT range_id FROM shard WHERE shard_id=?"
+_STILL_OURS = "SELECT 1 FROM shard WHERE shard_id=? AND range_id=?"  # the fence: a row while we own the shard
 
 
 class SqliteHistoryStore:
@@ -105,7 +105,7 @@ class SqliteHistoryStore:
             self._db,
             name=f"history-shard-{shard_id}",
             statement_order=STATEMENT_ORDER,
-            fence=Fence(_RANGE_ID, (shard_id,), self._check_range_id),
+            fence=Fence(_STILL_OURS, lambda: (self.shard_id, self.range_id), self._ownership_lost),
             max_batch=MAX_WRITES_PER_TRANSACTION,
             drain_on_close=False,
             closed_error=lambda: ShardOwnershipLost(f"shard {self.shard_id} is closing"),
@@ -130,11 +130,11 @@ class SqliteHistoryStore:
             async with self._db.writing() as conn:
                 await conn.executescript(SCHEMA)
                 self.range_id, self.token_key, max_outbox_id = await self._acquire(conn)
+            self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
+            await self._writes.start()
         except BaseException:
             await self._db.close()
             raise
-        self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
-        self._writes.start()
         log.info("shard acquired", shard=self.shard_id, range_id=self.range_id, owner=self.owner)
 
     async def _acquire(self, conn: aiosqlite.Connection) -> tuple[int, bytes, int]:
@@ -170,12 +170,11 @@ class SqliteHistoryStore:
     def _lost_message(self) -> str:
         return f"shard {self.shard_id} ownership lost: another history process took it (our range id {self.range_id})"
 
-    def _check_range_id(self, rows: list[tuple]) -> None:
-        """The fence, first in every transaction: the shard is still ours."""
-        if not rows or rows[0][0] != self.range_id:
-            self.lost = True
-            log.error("shard ownership lost", shard=self.shard_id, ours=self.range_id, theirs=rows[0][0] if rows else None)
-            raise ShardOwnershipLost(self._lost_message())
+    def _ownership_lost(self) -> ShardOwnershipLost:
+        """The fence refused a transaction: another process raised the range id since open()."""
+        self.lost = True
+        log.error("shard ownership lost", shard=self.shard_id, ours=self.range_id)
+        return ShardOwnershipLost(self._lost_message())
 
     async def commit(self, commit: ExecutionCommit) -> list[OutboxTask]:
         statements: list[Statement] = []

@@ -2,8 +2,7 @@
 
 Inserts and lazy deletes go through the file's group-commit writer
 (`fanflow.sqlite.GroupCommit`): everything queued while a transaction runs is
-committed in the next one (one fsync, one INSERT and one DELETE call for the
-whole batch), all or nothing. Deletes ride along with the next transaction, or
+committed in the next one (one fsync, one aiosqlite call), all or nothing. Deletes ride along with the next transaction, or
 get one of their own after a short linger. Ids are assigned here, in enqueue
 order, and each batch commits after the previous one, which keeps the
 read-forward-by-id promise. Reads go to the file's read connection, which sees
@@ -96,10 +95,10 @@ class SqliteBacklog:
         try:
             async with self._db.writing() as conn:
                 self._next_id = await _prepare(conn) + 1
+            await self._writes.start()
         except BaseException:
             await self._db.close()
             raise
-        self._writes.start()
         self._open = True
         log.info("backlog opened", path=str(self.path), synchronous=self._settings.synchronous, next_id=self._next_id)
 
@@ -151,7 +150,6 @@ class SqliteBacklog:
                     "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)",
                     (now_ns, limit),
                 )
-                await conn.commit()
                 return max(cursor.rowcount, 0)
         except (sqlite3.Error, ValueError, RuntimeError) as exc:
             raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
