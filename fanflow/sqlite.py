@@ -264,6 +264,8 @@ class GroupCommit(Generic[W]):
                 raise ValueError(f"a group-commit statement must not hold quoted text: {sql!r}")
         self._order = order
         self._rank = {sql: rank for rank, sql in enumerate(order, start=1)}  # the fence is statement 0
+        self._sql = {0: fence.sql if fence else "", **{rank: sql for sql, rank in self._rank.items()}}
+        self._arity = {rank: sql.count("?") for rank, sql in self._sql.items()}
         self._statements = statements
         self._fence = fence
         arity = max([sql.count("?") for sql in order] + [fence.sql.count("?") if fence else 0])
@@ -423,11 +425,15 @@ class GroupCommit(Generic[W]):
         flat: list[Any] = []
         padding = self._padding
         if fenced and self._fence is not None:
-            params = self._fence.params()
-            flat.extend((0, *params, *padding[len(params)]))
+            by_rank[0] = [self._fence.params()]
         for rank in sorted(by_rank):
+            arity = self._arity[rank]
             for params in by_rank[rank]:
-                flat.extend((rank, *params, *padding[len(params)]))
+                if len(params) != arity:  # the view would take the missing ones for NULLs
+                    raise sqlite3.ProgrammingError(
+                        f"{self._sql[rank]!r} takes {arity} parameters, {len(params)} given: {params!r:.200}"
+                    )
+                flat.extend((rank, *params, *padding[arity]))
         return flat
 
     def _inserts(self, rows: list[Any]) -> list[tuple[str, list[Any]]]:
@@ -455,8 +461,8 @@ class GroupCommit(Generic[W]):
         return sql
 
     async def _transaction(self, conn: aiosqlite.Connection, items: Sequence[W]) -> list[BaseException | None]:
-        inserts = self._inserts(self._rows(items, fenced=True))
         try:
+            inserts = self._inserts(self._rows(items, fenced=True))
             if len(inserts) == 1:  # one statement: its own transaction, committed when the call returns
                 await conn.execute_fetchall(*inserts[0])
             elif inserts:  # more parameters than one statement takes: one per part, in one transaction

@@ -179,6 +179,19 @@ async def test_a_write_failing_in_a_later_statement_is_undone_whole_and_alone(tm
         await db.close()
 
 
+
+async def test_a_write_with_the_wrong_number_of_parameters_fails_alone_naming_its_statement(tmp_path):
+    db, writes = await _writer(tmp_path)
+    try:
+        outcomes = await asyncio.gather(writes.write((1, "a")), writes.write((2,)), writes.write((3, "c", "extra")), return_exceptions=True)
+        assert outcomes[0] is None
+        for bad in outcomes[1:]:
+            assert isinstance(bad, sqlite3.ProgrammingError) and "INSERT INTO t" in str(bad) and "takes 2 parameters" in str(bad)
+        assert _rows(tmp_path) == [(1, "a")]
+    finally:
+        await writes.close()
+        await db.close()
+
 async def test_without_isolation_one_bad_write_fails_its_batch_and_lazy_writes_are_retried(tmp_path):
     db, writes = await _two_statement_writer(tmp_path, isolate_failures=False)
     try:
