@@ -110,12 +110,17 @@ class SqliteDatabase:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._writing = asyncio.Lock()
+        self._guard: asyncio.Task | None = None
 
     @property
     def is_open(self) -> bool:
         return self._writer is not None
 
     async def open(self) -> None:
+        # aiosqlite's threads are not daemon threads: a connection left open keeps the process
+        # from exiting (say, a start that failed half-way). The guard closes them when it is
+        # cancelled, as asyncio.run cancels every task left when its loop ends.
+        self._guard = asyncio.get_running_loop().create_task(self._close_on_cancel(), name=f"{self.name}-close-guard")
         try:
             self._writer = await self.settings.connect(self.path)  # first: it turns WAL on
             self._reader = await self.settings.connect(self.path, read_only=True)
@@ -127,11 +132,26 @@ class SqliteDatabase:
         """Wait for the holder of the write connection, then close both connections
         (reads already queued run first)."""
         async with self._writing:
-            writer, self._writer = self._writer, None
-            reader, self._reader = self._reader, None
-            for conn in (writer, reader):
-                if conn is not None:
-                    await conn.close()
+            await self._close_connections()
+        guard, self._guard = self._guard, None
+        if guard is not None:
+            guard.cancel()
+            await asyncio.wait([guard])  # its end, without taking its cancellation for ours
+
+    async def _close_connections(self) -> None:
+        writer, self._writer = self._writer, None
+        reader, self._reader = self._reader, None
+        for conn in (writer, reader):
+            if conn is not None:
+                await conn.close()  # after the calls already queued on it
+
+    async def _close_on_cancel(self) -> None:
+        try:
+            await asyncio.get_running_loop().create_future()  # never done: waits to be cancelled
+        finally:
+            if self._writer is not None or self._reader is not None:
+                log.warning("database left open: closed as its event loop ends", database=self.name)
+                await self._close_connections()
 
     def writing(self) -> _Writing:
         """`async with db.writing() as conn`: the write connection, for this caller alone

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -283,6 +286,24 @@ async def test_a_batch_too_big_for_one_statement_is_still_one_transaction(tmp_pa
     finally:
         await writes.close()
         await db.close()
+
+
+def test_a_process_that_never_closes_its_store_still_exits(tmp_path):
+    """aiosqlite's threads are not daemon threads: a store left open (a start that failed
+    half-way) must not keep the process alive after its error."""
+    script = (
+        "import asyncio, sys\n"
+        "from history.persistence.sqlite import SqliteHistoryStore\n"
+        "async def main():\n"
+        "    store = SqliteHistoryStore(sys.argv[1], 0, 'a')\n"
+        "    await store.open()\n"
+        "    raise RuntimeError('failed before close')\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "shard.db")], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=60)
+    assert out.returncode == 1 and "failed before close" in out.stderr, out.stderr[-2000:]
+    assert "database left open" in out.stdout + out.stderr
 
 # ------------------------------------------------------------ history's store: fencing and atomic commits
 def _state(workflow_id: str, run_id: str = "r1") -> persistence_pb2.ExecutionState:
