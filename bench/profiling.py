@@ -23,7 +23,7 @@ class Recorder:
             raise RuntimeError("py-spy is not installed: pip install -e '.[bench]'")
         self.out = out
         self.proc = subprocess.Popen(
-            [binary, "record", "--pid", str(pid), "--rate", "1000", "--native", "--threads", "--format", "raw", "--output", str(out)],
+            [binary, "record", "--pid", str(pid), "--rate", str(rate), "--nonblocking", "--format", "raw", "--output", str(out)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
 

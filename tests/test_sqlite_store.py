@@ -144,7 +144,6 @@ async def test_close_drains_or_refuses_queued_writes(tmp_path):
     await db2.close()
 
 
-
 LABEL = "INSERT INTO labels (k, label) VALUES (?, ?)"  # runs after INSERT in the statement order
 
 
