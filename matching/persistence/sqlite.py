@@ -2,10 +2,10 @@
 
 Inserts and lazy deletes go through the file's group-commit writer
 (`fanflow.sqlite.GroupCommit`): everything queued while a transaction runs is
-committed in the next one (one fsync, one aiosqlite call), all or nothing. Deletes ride along with the next transaction, or
-get one of their own after a short linger. Ids are assigned here, in enqueue
-order, and each batch commits after the previous one, which keeps the
-read-forward-by-id promise. Reads go to the file's read connection, which sees
+committed in the next one (one fsync, one aiosqlite call), all or nothing.
+Deletes ride along with the next transaction, or get one of their own after a
+short linger. Ids are assigned here, in enqueue order, and each batch commits
+after the previous one, which keeps the read-forward-by-id promise. Reads go to the file's read connection, which sees
 committed batches only, never half of one.
 """
 from __future__ import annotations
