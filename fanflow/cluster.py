@@ -90,7 +90,7 @@ class ClusterProcess:
             self.config.data_dir.mkdir(parents=True, exist_ok=True)
         if "history" in self.roles:
             host = self.config.history_host(self.history_name)
-            self.history = HistoryServicer(self.config, host.name, self.matching_client)
+            self.history = HistoryServicer(self.config, host.name, self.matching_client, history=self.history_client)
             self.servers["history"] = bind_server(
                 self.listen or host.address, [(history_service_pb2_grpc.add_HistoryServiceServicer_to_server, self.history, HISTORY_SERVICE_NAME)],
                 **self._security("history"),

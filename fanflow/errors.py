@@ -41,6 +41,12 @@ class Unavailable(FanflowError):
     code = grpc.StatusCode.UNAVAILABLE
 
 
+class DeadlineExceeded(FanflowError):
+    """A wait ended before its outcome (e.g. no worker answered a query in time)."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
 class ShardOwnershipLost(Unavailable):
     """Another history process took the shard (its range id moved past ours)."""
 

@@ -34,6 +34,8 @@ POLL_SLICE = 2.0  # a poll of a queue spread over several matching processes mov
 POLL_ERROR_BACKOFF = 1.0  # sleep before answering a poll whose upstream call failed
 NAMESPACE_MISS_REFRESH_INTERVAL = 1.0  # a namespace miss refreshes the cache at most this often
 NAMESPACE_REFRESH_INTERVAL = 10.0  # the cache is also refreshed in the background this often
+QUERY_TIMEOUT = 20.0  # QueryWorkflow.timeout = 0: wait this long for a worker's answer
+UPDATE_WAIT = 20.0  # UpdateWorkflowExecution.wait_timeout = 0: wait this long for the stage asked for
 
 # Rate limits (per namespace, per frontend process; 0 = off). See frontend/ratelimit.py.
 NAMESPACE_RPS = 10_000.0  # WorkflowService requests per second
@@ -63,6 +65,8 @@ class FrontendSettings:
     namespace_refresh_interval: float = NAMESPACE_REFRESH_INTERVAL
     namespace_rps: float = NAMESPACE_RPS
     namespace_burst: float = NAMESPACE_BURST
+    query_timeout: float = QUERY_TIMEOUT
+    update_wait: float = UPDATE_WAIT
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

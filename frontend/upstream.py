@@ -46,6 +46,22 @@ def upstream(target: str) -> Iterator[None]:
         raise UpstreamError(code, f"{target}: {exc.details() or code.name}") from exc
 
 
+@contextlib.contextmanager
+def upstream_answer(target: str) -> Iterator[None]:
+    """Like `upstream`, for calls whose UNAVAILABLE / DEADLINE_EXCEEDED is usually the
+    upstream's own answer (no worker took a query, none answered in time) rather than a
+    failure to reach it: its message comes first, `target` after it."""
+    try:
+        yield
+    except grpc.aio.AioRpcError as exc:
+        code = exc.code()
+        if code not in _TRANSPORT_CODES:
+            raise
+        if code == grpc.StatusCode.CANCELLED:
+            code = grpc.StatusCode.UNAVAILABLE
+        raise UpstreamError(code, f"{exc.details() or code.name} (from {target})") from exc
+
+
 def deadline(context: grpc.aio.ServicerContext | None, budget: float) -> float:
     """The upstream deadline: `budget` seconds, but never past our caller's own deadline."""
     if context is None:

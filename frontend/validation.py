@@ -18,6 +18,7 @@ from google.protobuf import duration_pb2
 from google.protobuf.message import Message
 
 from fanflow import routing, task_tokens
+from fanflow.protocol import iter_payloads, payload_too_large_message
 from fanflow.errors import InvalidArgument
 from frontend.settings import FrontendSettings
 from protos import admin_service_pb2, common_pb2, internal_pb2, workflow_service_pb2
@@ -28,7 +29,6 @@ NAMESPACE_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 
 LargePayloads = list[tuple[str, int]]
 
-_PAYLOAD = common_pb2.Payload.DESCRIPTOR
 _MAX_DURATION_SECONDS = 315_576_000_000  # protobuf Duration's own limit (10,000 years)
 
 
@@ -37,14 +37,6 @@ def show(value: str, limit: int = 80) -> str:
     if len(value) > limit:
         return repr(value[:limit]) + f"... ({len(value)} characters)"
     return repr(value)
-
-
-def _mib(n: int) -> str:
-    if n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MiB"
-    if n % 1024 == 0:
-        return f"{n // 1024} KiB"
-    return f"{n} bytes"
 
 
 # ---------------------------------------------------------------- building blocks
@@ -136,38 +128,20 @@ def check_payload(field: str, payload: common_pb2.Payload, settings: FrontendSet
     size = payload.ByteSize()
     limit = settings.max_payload_bytes
     if size > limit:
-        raise InvalidArgument(
-            f"{field} is {size:,} bytes; a single payload may be at most {limit:,} bytes ({_mib(limit)}). "
-            "Pass large data by reference (e.g. a blob-store key) instead"
-        )
+        raise InvalidArgument(payload_too_large_message(field, size, limit))
     return size
 
 
-def check_payloads(message: Message, settings: FrontendSettings = DEFAULT_SETTINGS, path: str = "") -> LargePayloads:
-    """Walk every set field of `message` (commands, failures and their causes
-    included) and check each Payload. Returns the large-but-allowed ones."""
+def check_payloads(message: Message, settings: FrontendSettings = DEFAULT_SETTINGS, path: str = "", *, enforce: bool = True) -> LargePayloads:
+    """Check every Payload set anywhere in `message` (commands, failures and their causes
+    included). Returns the large-but-allowed ones; with enforce=False, payloads over the
+    limit are returned too instead of refused (history decides what to do with them)."""
     large: LargePayloads = []
-    _walk_payloads(message, path, settings, large)
-    return large
-
-
-def _walk_payloads(message: Message, path: str, settings: FrontendSettings, large: LargePayloads) -> None:
-    if message.DESCRIPTOR is _PAYLOAD:
-        size = check_payload(path or "payload", message, settings)
+    for field, payload in iter_payloads(message, path):
+        size = check_payload(field, payload, settings) if enforce else payload.ByteSize()
         if size > settings.warn_payload_bytes:
-            large.append((path or "payload", size))
-        return
-    for field, value in message.ListFields():
-        if field.message_type is None:
-            continue
-        name = f"{path}.{field.name}" if path else field.name
-        if field.is_repeated:
-            if field.message_type.GetOptions().map_entry:
-                continue  # no maps carry payloads in this API
-            for i, item in enumerate(value):
-                _walk_payloads(item, f"{name}[{i}]", settings, large)
-        else:
-            _walk_payloads(value, name, settings, large)
+            large.append((field, size))
+    return large
 
 
 def check_execution(
@@ -235,6 +209,11 @@ def validate_start_workflow(
     check_id("identity", req.identity, settings, required=False)
     check_id("request_id", req.request_id, settings, required=False)
     check_enum("workflow_id_reuse_policy", req.workflow_id_reuse_policy, workflow_service_pb2.WorkflowIdReusePolicy)
+    if req.HasField("parent"):
+        raise InvalidArgument(
+            "parent is set by history when a workflow starts a child workflow; a client's start must leave it unset "
+            "(start children from workflow code: execute_workflow inside the parent)"
+        )
     return check_payloads(req.input, settings, "input") if req.HasField("input") else []
 
 
@@ -301,6 +280,8 @@ def validate_poll(
     check_namespace(req.namespace, settings)
     check_task_queue("task_queue", req.task_queue, settings)
     check_id("identity", req.identity, settings, required=False)
+    if getattr(req, "rate_limited", False) and req.task_queue.kind == common_pb2.TASK_QUEUE_KIND_STICKY:
+        raise InvalidArgument("rate_limited is set but task_queue.kind is TASK_QUEUE_KIND_STICKY; rate-limited activities have a NORMAL queue of their own")
 
 
 def validate_respond(
@@ -323,6 +304,10 @@ def validate_respond(
         check_enum("cause", req.cause, common_pb2.WorkflowTaskFailedCause)
     if isinstance(req, workflow_service_pb2.RespondActivityTaskCompletedRequest):
         check_id("sticky_task_queue", req.sticky_task_queue, settings, required=False)
+    if isinstance(req, workflow_service_pb2.RespondWorkflowTaskCompletedRequest):
+        # An oversized payload in a command is history's to refuse: it fails the workflow
+        # task and terminates the run, so the caller learns why instead of waiting forever.
+        return token, check_payloads(req, settings, enforce=False)
     return token, check_payloads(req, settings)
 
 
@@ -391,3 +376,181 @@ def validate_get_workflow_progress(req, settings: FrontendSettings = DEFAULT_SET
     validate_parallel_key(req, settings)
     if not 0 <= req.max_events <= 10_000:
         raise InvalidArgument(f"max_events is {req.max_events}; it must be between 0 (default 100) and 10,000")
+
+
+# ---------------------------------------------------------------- schedules
+
+MAX_SCHEDULE_SPEC_ITEMS = 100  # calendars, intervals, cron expressions or skip calendars per spec
+MAX_BACKFILLS_PER_PATCH = 100
+
+
+def check_spec(field: str, spec) -> None:
+    """The spec compiles (cron fields, ranges, intervals, zone, start before end); the message
+    names the part that is wrong."""
+    from fanflow.schedule_spec import SpecError, compile_spec
+
+    for name in ("calendars", "intervals", "cron_expressions", "skip"):
+        count = len(getattr(spec, name))
+        if count > MAX_SCHEDULE_SPEC_ITEMS:
+            raise InvalidArgument(f"{field}.{name} has {count} items; a schedule may have at most {MAX_SCHEDULE_SPEC_ITEMS}")
+    check_duration(f"{field}.jitter", spec.jitter)
+    for i, interval in enumerate(spec.intervals):
+        check_duration(f"{field}.intervals[{i}].every", interval.every)
+        check_duration(f"{field}.intervals[{i}].offset", interval.offset)
+    try:
+        compile_spec(spec, field)
+    except SpecError as exc:
+        raise InvalidArgument(str(exc)) from None
+
+
+def validate_create_schedule(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> LargePayloads:
+    from protos import schedule_pb2
+
+    check_namespace(req.namespace, settings)
+    check_id("schedule_id", req.schedule_id, settings)
+    check_id("identity", req.identity, settings, required=False)
+    check_id("request_id", req.request_id, settings, required=False)
+    schedule = req.schedule
+    check_spec("schedule.spec", schedule.spec)
+    action = schedule.action
+    check_id("schedule.action.workflow_type.name", action.workflow_type.name, settings)
+    check_task_queue("schedule.action.task_queue", action.task_queue, settings, allow_sticky=False)
+    for name in ("workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout"):
+        check_duration(f"schedule.action.{name}", getattr(action, name))
+    policies = schedule.policies
+    check_enum("schedule.policies.overlap_policy", policies.overlap_policy, schedule_pb2.ScheduleOverlapPolicy)
+    check_duration("schedule.policies.catchup_window", policies.catchup_window)
+    check_string("schedule.state.notes", schedule.state.notes, required=False, limit=settings.max_text_length)
+    if schedule.state.remaining_actions < 0:
+        raise InvalidArgument(f"schedule.state.remaining_actions is {schedule.state.remaining_actions}; it must not be negative")
+    if schedule.state.limited_actions and schedule.state.remaining_actions == 0:
+        raise InvalidArgument("schedule.state.limited_actions is set with remaining_actions 0: the schedule could never start anything; give remaining_actions >= 1 (max executions)")
+    return check_payloads(action.input, settings, "schedule.action.input") if action.HasField("input") else []
+
+
+def validate_schedule_key(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    """Describe / Delete: namespace and schedule id."""
+    check_namespace(req.namespace, settings)
+    check_id("schedule_id", req.schedule_id, settings)
+    if hasattr(req, "identity"):
+        check_id("identity", req.identity, settings, required=False)
+    if hasattr(req, "future_action_count") and not 0 <= req.future_action_count <= 1000:
+        raise InvalidArgument(f"future_action_count is {req.future_action_count}; it must be between 0 (default 10) and 1,000")
+
+
+def validate_patch_schedule(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    from protos import schedule_pb2
+
+    validate_schedule_key(req, settings)
+    check_id("request_id", req.request_id, settings, required=False)
+    patch = req.patch
+    if patch.pause and patch.unpause:
+        raise InvalidArgument("patch.pause and patch.unpause are both set; send one of them")
+    if not (patch.pause or patch.unpause or patch.backfill or patch.HasField("trigger_immediately")):
+        raise InvalidArgument("patch is empty: set pause, unpause, trigger_immediately or backfill")
+    check_string("patch.note", patch.note, required=False, limit=settings.max_text_length)
+    if patch.HasField("trigger_immediately"):
+        check_enum("patch.trigger_immediately.overlap_policy", patch.trigger_immediately.overlap_policy, schedule_pb2.ScheduleOverlapPolicy)
+    if len(patch.backfill) > MAX_BACKFILLS_PER_PATCH:
+        raise InvalidArgument(f"patch.backfill has {len(patch.backfill)} ranges; send at most {MAX_BACKFILLS_PER_PATCH} per patch")
+    for i, backfill in enumerate(patch.backfill):
+        where = f"patch.backfill[{i}]"
+        if not backfill.HasField("start_time") or not backfill.HasField("end_time"):
+            raise InvalidArgument(f"{where} needs start_time and end_time")
+        if backfill.end_time.ToNanoseconds() < backfill.start_time.ToNanoseconds():
+            raise InvalidArgument(f"{where}.end_time is before its start_time")
+        check_enum(f"{where}.overlap_policy", backfill.overlap_policy, schedule_pb2.ScheduleOverlapPolicy)
+
+
+def validate_list_schedules(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> int:
+    check_namespace(req.namespace, settings)
+    check_page_size("page_size", req.page_size, settings.max_list_page_size, f"{settings.default_list_page_size}")
+    return req.page_size or settings.default_list_page_size
+
+
+def validate_register_workflow_types(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("task_queue", req.task_queue, settings)
+    check_id("identity", req.identity, settings, required=False)
+    if not req.workflow_types:
+        raise InvalidArgument("workflow_types is empty: list the workflow types this worker serves")
+    if len(req.workflow_types) > 10_000:
+        raise InvalidArgument(f"workflow_types has {len(req.workflow_types):,} names; register at most 10,000 per call")
+    for i, name in enumerate(req.workflow_types):
+        check_id(f"workflow_types[{i}]", name, settings)
+
+
+def validate_list_workflow_types(req, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    for i, name in enumerate(req.workflow_types):
+        check_id(f"workflow_types[{i}]", name, settings)
+# ---------------------------------------------------------------- queries, updates and human input
+
+
+def validate_query_workflow(
+    req: workflow_service_pb2.QueryWorkflowRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> tuple[float, LargePayloads]:
+    """Returns the requested wait in seconds (0 = the default) and the large payloads."""
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    if not req.HasField("query"):
+        raise InvalidArgument("query is required: query.query_type names the @workflow.query handler, query.query_args is its input")
+    check_id("query.query_type", req.query.query_type, settings)
+    check_enum("query.kind", req.query.kind, common_pb2.QueryKind)
+    if req.query.kind not in (common_pb2.QUERY_KIND_UNSPECIFIED, common_pb2.QUERY_KIND_QUERY) or req.query.update_id:
+        raise InvalidArgument("query.kind and query.update_id are set by history for updates; leave them empty in a query")
+    wait = check_duration("timeout", req.timeout)
+    return wait, check_payloads(req.query, settings, "query")
+
+
+def parse_query_task_token(raw: bytes, *, namespace: str, partitions_of) -> internal_pb2.QueryTaskToken:
+    """Decode a query task's token (RespondQueryTaskCompleted). partitions_of(task_queue):
+    how many partitions that queue has."""
+    bad = task_tokens.malformed
+    if not raw:
+        raise InvalidArgument("task_token is required: pass back the task_token of the query task exactly as the poll returned it")
+    try:
+        token = internal_pb2.QueryTaskToken.FromString(raw)
+    except Exception:  # noqa: BLE001 - protobuf's DecodeError and friends
+        raise bad("it is not a query task token") from None
+    if not token.query_id or not token.task_queue.name:
+        raise bad("it is not a query task token (no query id or task queue): answer a workflow task with RespondWorkflowTaskCompleted")
+    if token.namespace != namespace:
+        raise bad(f"it was issued in namespace {show(token.namespace)}, not {show(namespace)}")
+    if not 0 <= token.partition < partitions_of(token.task_queue):
+        raise bad(f"partition {token.partition} is out of range for task queue {show(token.task_queue.name)}")
+    return token
+
+
+def validate_respond_query(
+    req: workflow_service_pb2.RespondQueryTaskCompletedRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> LargePayloads:
+    """The token is checked by `parse_query_task_token` (it needs the partition count)."""
+    check_namespace(req.namespace, settings)
+    check_id("identity", req.identity, settings, required=False)
+    check_enum("completed_type", req.completed_type, workflow_service_pb2.QueryResultType, allow_unspecified=False)
+    return check_payloads(req, settings)
+
+
+def validate_update_workflow(
+    req: workflow_service_pb2.UpdateWorkflowExecutionRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> tuple[float, LargePayloads]:
+    """Returns the requested wait in seconds (0 = the default) and the large payloads."""
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    check_id("update_id", req.update_id, settings, required=False)
+    check_id("name", req.name, settings)
+    check_id("identity", req.identity, settings, required=False)
+    check_enum("wait_for_stage", req.wait_for_stage, workflow_service_pb2.UpdateWorkflowExecutionLifecycleStage)
+    wait = check_duration("wait_timeout", req.wait_timeout)
+    return wait, check_payloads(req.input, settings, "input") if req.HasField("input") else []
+
+
+def validate_poll_update(
+    req: workflow_service_pb2.PollWorkflowExecutionUpdateRequest, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> float:
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    check_id("update_id", req.update_id, settings)
+    return check_duration("wait_timeout", req.wait_timeout)
+

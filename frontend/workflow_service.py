@@ -9,6 +9,8 @@ ListWorkflowExecutions to every shard, merged here.
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 
 import grpc
 import structlog
@@ -16,17 +18,18 @@ import structlog
 from fanflow import timeutil
 from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
-from fanflow.errors import Unavailable
+from fanflow.errors import FailedPrecondition, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from frontend import listing, validation
 from frontend.namespaces import NamespaceCache
 from frontend.ratelimit import NamespaceRateLimiter
 from frontend.settings import FrontendSettings
-from frontend.upstream import UpstreamError, deadline, upstream
+from frontend.upstream import UpstreamError, deadline, gather_all, upstream, upstream_answer
 from protos import (
     common_pb2,
     history_service_pb2,
     matching_service_pb2,
+    schedule_pb2,
     workflow_service_pb2,
     workflow_service_pb2_grpc,
 )
@@ -221,6 +224,8 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         process that had no poller waiting is picked up within about a slice.
         A process that cannot be reached gets no polls for a few seconds while
         another one holding partitions of the queue can take them.
+        The queue of rate-limited activities (``rate_limited``) is polled at its
+        partition 0 only: the one matching process metering its starts.
         Matching is told how long to wait (POLL_WAIT_METADATA) and answers empty
         by then; our call deadline adds `poll_deadline_margin` so that a task it
         found at the last moment still reaches the worker.
@@ -236,9 +241,10 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
             budget = min(budget, max(0.0, remaining - self.settings.poll_deadline_margin))
         end = loop.time() + budget
         queue, namespace = request.task_queue, request.namespace
-        spread = len(self.matching.partitions_by_host(namespace, queue, task_type)) > 1
+        rate_limited = getattr(request, "rate_limited", False)  # sticky+rate limits: partition 0 only
+        spread = not rate_limited and len(self.matching.partitions_by_host(namespace, queue, task_type)) > 1
         while True:
-            partition = self.matching.choose_poll_partition(namespace, queue, task_type)
+            partition = 0 if rate_limited else self.matching.choose_poll_partition(namespace, queue, task_type)
             stub, target = self.router.matching_stub(namespace, queue, task_type, partition)
             wait = max(0.0, end - loop.time())
             if spread:
@@ -385,3 +391,163 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     async def GetWorkflowProgress(self, request, context):
         validation.validate_get_workflow_progress(request, self.settings)
         return await self._to_id_shard("GetWorkflowProgress", history_service_pb2.GetWorkflowProgressRequest, request, context)
+
+    # ------------------------------------------------------------ schedules
+
+    async def _to_schedule_shard(self, method: str, wrapper, request, context):
+        shard = self.history.shard_for(request.namespace, request.schedule_id)
+        return await self._to_shard(method, wrapper, shard, request, context)
+
+    async def _require_registered_type(self, namespace: str, workflow_type: str, context) -> None:
+        """A schedule may start only a workflow type a worker of the namespace registered."""
+        stub, target = self.router.metadata_stub()
+        with upstream(target):
+            found = await stub.ListWorkflowTypes(
+                schedule_pb2.ListWorkflowTypesRequest(namespace=namespace, workflow_types=[workflow_type]),
+                timeout=deadline(context, self.settings.rpc_timeout),
+            )
+        if not found.workflow_types:
+            raise FailedPrecondition(
+                f"schedule.action.workflow_type {workflow_type!r}: no worker in namespace {namespace!r} has registered this workflow type; "
+                "start a worker that serves it (workers register their workflow types when they start), then create the schedule"
+            )
+
+    @rpc_method
+    async def CreateSchedule(self, request, context):
+        large = validation.validate_create_schedule(request, self.settings)
+        await self._admit(request.namespace)
+        log_large_payloads("CreateSchedule", request.namespace, large, self.settings)
+        await self._require_registered_type(request.namespace, request.schedule.action.workflow_type.name, context)
+        return await self._to_schedule_shard("CreateSchedule", history_service_pb2.CreateScheduleRequest, request, context)
+
+    @rpc_method
+    async def DescribeSchedule(self, request, context):
+        validation.validate_schedule_key(request, self.settings)
+        await self._admit(request.namespace)
+        return await self._to_schedule_shard("DescribeSchedule", history_service_pb2.DescribeScheduleRequest, request, context)
+
+    @rpc_method
+    async def PatchSchedule(self, request, context):
+        validation.validate_patch_schedule(request, self.settings)
+        await self._admit(request.namespace)
+        return await self._to_schedule_shard("PatchSchedule", history_service_pb2.PatchScheduleRequest, request, context)
+
+    @rpc_method
+    async def DeleteSchedule(self, request, context):
+        validation.validate_schedule_key(request, self.settings)
+        await self._admit(request.namespace)
+        return await self._to_schedule_shard("DeleteSchedule", history_service_pb2.DeleteScheduleRequest, request, context)
+
+    @rpc_method
+    async def ListSchedules(self, request, context):
+        """Every shard's schedules after the page token's id, merged by schedule id."""
+        page_size = validation.validate_list_schedules(request, self.settings)
+        after = _schedule_page_cursor(request)
+        await self._admit(request.namespace)
+
+        async def fetch(shard: int):
+            stub, target = self.router.history_stub(shard)
+            with upstream(target):
+                return await stub.ListSchedules(
+                    history_service_pb2.ListSchedulesRequest(shard_id=shard, namespace=request.namespace, after_schedule_id=after, limit=page_size + 1),
+                    timeout=deadline(context, self.settings.rpc_timeout),
+                )
+
+        pages = await gather_all(fetch(shard) for shard in range(self.config.history_shard_count))
+        entries = sorted((e for page in pages for e in page.schedules), key=lambda e: e.schedule_id)
+        response = schedule_pb2.ListSchedulesResponse(schedules=entries[:page_size])
+        if len(entries) > page_size:
+            response.next_page_token = json.dumps({"v": 1, "ns": request.namespace, "after": entries[page_size - 1].schedule_id}).encode()
+        return response
+
+    @rpc_method
+    async def RegisterWorkflowTypes(self, request, context):
+        validation.validate_register_workflow_types(request, self.settings)
+        await self._admit(request.namespace)
+        stub, target = self.router.metadata_stub()
+        with upstream(target):
+            return await stub.RegisterWorkflowTypes(request, timeout=deadline(context, self.settings.rpc_timeout))
+
+    @rpc_method
+    async def ListWorkflowTypes(self, request, context):
+        validation.validate_list_workflow_types(request, self.settings)
+        await self._admit(request.namespace)
+        stub, target = self.router.metadata_stub()
+        with upstream(target):
+            return await stub.ListWorkflowTypes(request, timeout=deadline(context, self.settings.rpc_timeout))
+
+
+    # ------------------------------------------------------------ queries, updates and human input
+
+    def _bounded_wait(self, wait: float, context) -> float:
+        """A wait the client asked for (0: `default`), capped so that history answers before
+        our caller's deadline."""
+        wait = min(wait, self.settings.max_result_wait)
+        remaining = context.time_remaining() if context is not None else None
+        if remaining is not None:
+            wait = max(0.0, min(wait, remaining - _RESULT_REPLY_MARGIN))
+        return wait
+
+    async def _to_workflow_shard_answer(self, method: str, wrapper, request, context, wait: float):
+        shard = self.history.shard_for(request.namespace, request.execution.workflow_id)
+        stub, target = self.router.history_stub(shard)
+        with upstream_answer(target):
+            return await getattr(stub, method)(
+                wrapper(shard_id=shard, request=request), timeout=deadline(context, wait + self.settings.result_deadline_margin)
+            )
+
+    @rpc_method
+    async def QueryWorkflow(self, request, context):
+        wait, large = validation.validate_query_workflow(request, self.settings)
+        await self._admit(request.namespace)
+        log_large_payloads("QueryWorkflow", request.namespace, large, self.settings)
+        wait = self._bounded_wait(wait or self.settings.query_timeout, context)
+        request.timeout.CopyFrom(timeutil.duration(wait))
+        return await self._to_workflow_shard_answer("QueryWorkflow", history_service_pb2.QueryWorkflowRequest, request, context, wait)
+
+    @rpc_method
+    async def RespondQueryTaskCompleted(self, request, context):
+        large = validation.validate_respond_query(request, self.settings)
+        token = validation.parse_query_task_token(request.task_token, namespace=request.namespace, partitions_of=self.matching.partitions)
+        await self._admit(request.namespace)
+        log_large_payloads("RespondQueryTaskCompleted", request.namespace, large, self.settings)
+        stub, target = self.router.matching_stub(token.namespace, token.task_queue, common_pb2.TASK_TYPE_WORKFLOW, token.partition)
+        with upstream(target):
+            return await stub.RespondQueryTaskCompleted(
+                matching_service_pb2.RespondQueryTaskCompletedRequest(query_id=token.query_id, request=request),
+                timeout=deadline(context, self.settings.rpc_timeout),
+            )
+
+    @rpc_method
+    async def UpdateWorkflowExecution(self, request, context):
+        wait, large = validation.validate_update_workflow(request, self.settings)
+        await self._admit(request.namespace)
+        log_large_payloads("UpdateWorkflowExecution", request.namespace, large, self.settings)
+        if not request.update_id:
+            request.update_id = str(uuid.uuid4())  # no id given: this call is its only attempt
+        wait = self._bounded_wait(wait or self.settings.update_wait, context)
+        request.wait_timeout.CopyFrom(timeutil.duration(wait))
+        return await self._to_workflow_shard_answer("UpdateWorkflowExecution", history_service_pb2.UpdateWorkflowExecutionRequest, request, context, wait)
+
+    @rpc_method
+    async def PollWorkflowExecutionUpdate(self, request, context):
+        wait = validation.validate_poll_update(request, self.settings)
+        await self._admit(request.namespace)
+        wait = self._bounded_wait(wait, context)
+        request.wait_timeout.CopyFrom(timeutil.duration(wait))
+        return await self._to_workflow_shard_answer("PollWorkflowExecutionUpdate", history_service_pb2.PollWorkflowExecutionUpdateRequest, request, context, wait)
+
+
+def _schedule_page_cursor(request) -> str:
+    """The schedule id a ListSchedules page token continues after ("" for the first page)."""
+    if not request.next_page_token:
+        return ""
+    try:
+        body = json.loads(request.next_page_token)
+        if body.get("v") != 1 or body.get("ns") != request.namespace or not isinstance(body.get("after"), str):
+            raise ValueError
+        return body["after"]
+    except (ValueError, AttributeError, TypeError):
+        raise InvalidArgument(
+            "next_page_token is malformed; pass the next_page_token of the previous ListSchedules response unchanged, or none for the first page"
+        ) from None

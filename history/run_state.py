@@ -9,7 +9,8 @@ the mutation and, if the commit fails, drops this state from its cache.
 state, what every part uses (events, timers, tasks for matching), its creation,
 its timers and how it closes; `workflow_tasks.py` the workflow-task cycle,
 `commands.py` the commands a completed workflow task carries, `activities.py`
-the activities.
+the activities, `updates.py` the accepted updates, `child_workflows.py` the child
+workflows (as parent and as child).
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from dataclasses import dataclass, field
 from fanflow.errors import NotFound
 from fanflow.timeutil import duration, seconds, ts_from_ns
 from history.activities import Activities
+from history.child_workflows import ChildWorkflows
 from history.commands import Commands
 from history.limits import Limits
+from history.updates import Updates
 from history.workflow_tasks import WorkflowTaskOutcome, WorkflowTasks
 from protos import common_pb2, internal_pb2, persistence_pb2, workflow_service_pb2
 
@@ -46,13 +49,15 @@ class Mutation:
     markers: list[common_pb2.MarkerRecordedEventAttributes] = field(default_factory=list)  # fanflow.* side effects
     executor_results: list[tuple[str, int, common_pb2.Payload]] = field(default_factory=list)  # (executor id, index, result)
     executor_failed_attempts: list[str] = field(default_factory=list)  # executor id per failed item attempt (progress)
+    child_upserts: dict[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # open children, by initiated event id
+    child_deletes: set[int] = field(default_factory=set)
     closed: bool = False
     current_changed: bool = False  # current_executions row must be (re)written
 
 
-class RunState(WorkflowTasks, Commands, Activities):
-    """One run: its persisted state (`state`), its pending activities, and the `mutation`
-    the operation in progress builds up."""
+class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows):
+    """One run: its persisted state (`state`), its pending activities and open children, and
+    the `mutation` the operation in progress builds up."""
 
     def __init__(
         self,
@@ -61,12 +66,15 @@ class RunState(WorkflowTasks, Commands, Activities):
         shard_id: int,
         limits: Limits,
         scheduled: dict[int, common_pb2.ActivityTaskScheduledEventAttributes] | None = None,
+        children: dict[int, persistence_pb2.ChildExecutionInfo] | None = None,
     ):
         """scheduled: the ActivityTaskScheduled attributes (input included) of the pending
-        activities, by scheduled event id, so starting an attempt needs no read."""
+        activities, by scheduled event id, so starting an attempt needs no read.
+        children: the open child workflows, by initiated event id."""
         self.state = state
         self.activities = activities
         self.scheduled = scheduled if scheduled is not None else {}
+        self.children = children if children is not None else {}
         self.shard_id = shard_id
         self.limits = limits
         self.mutation = Mutation()
@@ -131,9 +139,11 @@ class RunState(WorkflowTasks, Commands, Activities):
             )
         )
 
-    def add_task(self, task_type: int, task_queue: common_pb2.TaskQueue, scheduled_event_id: int, attempt: int, now: int, expire_at: int = 0) -> None:
+    def add_task(self, task_type: int, task_queue: common_pb2.TaskQueue, scheduled_event_id: int, attempt: int, now: int, expire_at: int = 0,
+                 rate_limit: common_pb2.ActivityRateLimit | None = None) -> None:
         """Queue a task for matching. expire_at (ns): when a schedule-to-start timer of ours
-        fires, after which matching may drop the task without asking."""
+        fires, after which matching may drop the task without asking. rate_limit: a
+        rate-limited activity's limit (matching meters its queue)."""
         self.mutation.outbox.append(
             internal_pb2.TaskInfo(
                 namespace=self.state.namespace,
@@ -146,6 +156,7 @@ class RunState(WorkflowTasks, Commands, Activities):
                 task_queue=task_queue,
                 created_time=ts_from_ns(now),
                 expire_time=ts_from_ns(expire_at) if expire_at else None,
+                rate_limit=rate_limit,
             )
         )
 
@@ -171,7 +182,8 @@ class RunState(WorkflowTasks, Commands, Activities):
             timeout = info.schedule_to_start_timeout.ToNanoseconds()
             if timeout and due + timeout <= now:
                 continue  # its schedule-to-start timer has fired or is about to: it decides
-            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=due + timeout if timeout else 0)
+            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=due + timeout if timeout else 0,
+                          rate_limit=info.rate_limit if info.HasField("rate_limit") else None)
             queued += 1
         return queued
 
@@ -211,8 +223,14 @@ class RunState(WorkflowTasks, Commands, Activities):
         first_run_id: str = "",
         continued_from: str = "",
         sdk_state: common_pb2.Payload | None = None,
+        execution_expiration_ns: int = 0,
     ) -> "RunState":
+        """execution_expiration_ns: when the execution (the whole continue-as-new chain) times
+        out, carried over from the previous run; 0 = computed from the request's
+        workflow_execution_timeout (a first run), or none."""
         run_id = run_id or str(uuid.uuid4())
+        if not execution_expiration_ns and request.workflow_execution_timeout.ToNanoseconds() > 0 and not continued_from:
+            execution_expiration_ns = now + request.workflow_execution_timeout.ToNanoseconds()
         task_queue = common_pb2.TaskQueue(name=request.task_queue.name, kind=common_pb2.TASK_QUEUE_KIND_NORMAL)
         wft_timeout = seconds(request.workflow_task_timeout) or limits.workflow_task_timeout
         state = persistence_pb2.ExecutionState(
@@ -228,6 +246,9 @@ class RunState(WorkflowTasks, Commands, Activities):
             request_id=request.request_id,
             workflow_task_timeout=duration(wft_timeout),
             workflow_run_timeout=request.workflow_run_timeout,
+            metadata=request.metadata,
+            execution_expiration_time=ts_from_ns(execution_expiration_ns) if execution_expiration_ns else None,
+            parent=request.parent if request.HasField("parent") else None,
         )
         run = cls(state, {}, shard_id, limits)
         run.tail, run.tail_from = [], 1
@@ -246,12 +267,21 @@ class RunState(WorkflowTasks, Commands, Activities):
                 identity=request.identity,
                 attempt=1,
                 sdk_state=sdk_state,
+                metadata=request.metadata,
+                workflow_execution_expiration_time=state.execution_expiration_time if execution_expiration_ns else None,
+                schedule_id=request.schedule_id,
+                scheduled_time=request.scheduled_time if request.HasField("scheduled_time") else None,
+                parent_workflow_execution=request.parent.execution if request.HasField("parent") else None,
+                parent_workflow_namespace=request.parent.namespace,
+                parent_initiated_event_id=request.parent.initiated_event_id,
             ),
             now,
         )
         run.schedule_workflow_task(now)
         if seconds(request.workflow_run_timeout) > 0:
             run.add_timer(now + request.workflow_run_timeout.ToNanoseconds(), K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT)
+        if execution_expiration_ns:
+            run.add_timer(execution_expiration_ns, K.TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT)
         run.mutation.current_changed = True
         return run
 
@@ -273,7 +303,7 @@ class RunState(WorkflowTasks, Commands, Activities):
         if kind == K.TIMER_TASK_KIND_USER_TIMER:
             timer = self.state.timers.get(task.timer_id)
             return timer is not None and timer.started_event_id == task.event_id
-        if kind == K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT:
+        if kind in (K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT, K.TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT):
             return True
         info = self.activities.get(task.event_id)
         if info is None:
@@ -308,11 +338,11 @@ class RunState(WorkflowTasks, Commands, Activities):
             )
             del self.state.timers[task.timer_id]
             self._new_events_need_workflow_task(now)
-        elif kind == K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT:
+        elif kind in (K.TIMER_TASK_KIND_WORKFLOW_RUN_TIMEOUT, K.TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT):
             event = self.add_event(
                 common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
                 "workflow_execution_timed_out",
-                common_pb2.WorkflowExecutionTimedOutEventAttributes(),
+                common_pb2.WorkflowExecutionTimedOutEventAttributes(execution_timeout=kind == K.TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT),
                 now,
             )
             self._close(common_pb2.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, event.event_id, now)
@@ -329,6 +359,8 @@ class RunState(WorkflowTasks, Commands, Activities):
         self.state.timers.clear()
         for scheduled_event_id in list(self.activities):
             self._drop_activity(scheduled_event_id)
+        self._abandon_unfinished_updates(status)
+        self._children_on_close(status, close_event_id, now)
         self.mutation.closed = True
         self.mutation.current_changed = True
 

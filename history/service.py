@@ -8,15 +8,17 @@ cluster metadata, namespaces and API keys, from its own store.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import structlog
 
 from fanflow import routing, task_tokens
-from fanflow.clients import MatchingClient
+from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
-from history.api import executor_results, namespaces, progress, reads, respond, start, task_started
+from fanflow.timeutil import ts_from_ns
+from history.api import child_workflows, executor_results, namespaces, progress, queries, reads, respond, schedules, start, task_started, updates
 from history.limits import Limits
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
@@ -26,6 +28,7 @@ from protos import (
     history_service_pb2,
     history_service_pb2_grpc,
     internal_pb2,
+    schedule_pb2,
     workflow_service_pb2,
 )
 
@@ -37,10 +40,15 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     METRICS_SERVICE = "history"
     SERVICE_NAME = "fanflow.internal.v1.HistoryService"
 
-    def __init__(self, config: ClusterConfig, host_name: str, matching: MatchingClient, limits: Limits | None = None):
+    def __init__(self, config: ClusterConfig, host_name: str, matching: MatchingClient, limits: Limits | None = None,
+                 history: HistoryClient | None = None):
+        """history: how this process's shards reach others (child workflows; schedules start
+        workflows there); None: one of our own."""
         self.config = config
         self.host_name = host_name
         self.matching = matching
+        self._own_history_client = history is None
+        self.history = history if history is not None else HistoryClient(config)
         self.limits = limits or Limits.from_config(config)
         self.shards: dict[int, Shard] = {}
         self.metadata: MetadataStore | None = None  # when this host serves cluster metadata
@@ -52,6 +60,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
                 shard_id, shard_store(self.config, shard_id, self.host_name), self.matching, self.limits,
                 retention_seconds=self.config.retention_hours * 3600,
                 matching_layout=routing.matching_layout(self.config),
+                history=self.history,
             )
             await shard.start()
             self.shards[shard_id] = shard
@@ -71,6 +80,8 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         if self.metadata is not None:
             await self.metadata.close()
             self.metadata = None
+        if self._own_history_client:
+            await self.history.close()
 
     def shard(self, shard_id: int) -> Shard:
         shard = self.shards.get(shard_id)
@@ -189,7 +200,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     @rpc_method
     async def GetWorkflowProgress(self, request, context):
-        return await progress.get_progress(self.shard(request.shard_id), request.request)
+        return await progress.get_progress(self.shard(request.shard_id), request.request, with_children=not request.omit_children)
 
     # -------------------------------------------------------------- admin
     @rpc_method
@@ -215,3 +226,67 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def ListNamespaces(self, request, context):
         return admin_service_pb2.ListNamespacesResponse(namespaces=await self._metadata().list_namespaces())
+
+    # -------------------------------------------------------------- schedules
+    @rpc_method
+    async def CreateSchedule(self, request, context):
+        return await schedules.create_schedule(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def DescribeSchedule(self, request, context):
+        return await schedules.describe_schedule(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def ListSchedules(self, request, context):
+        entries = await schedules.list_schedules(self.shard(request.shard_id), request.namespace, request.after_schedule_id, request.limit or 100)
+        return history_service_pb2.ListSchedulesResponse(schedules=entries)
+
+    @rpc_method
+    async def PatchSchedule(self, request, context):
+        await schedules.patch_schedule(self.shard(request.shard_id), request.request)
+        return schedule_pb2.PatchScheduleResponse()
+
+    @rpc_method
+    async def DeleteSchedule(self, request, context):
+        await schedules.delete_schedule(self.shard(request.shard_id), request.request)
+        return schedule_pb2.DeleteScheduleResponse()
+
+    @rpc_method
+    async def RegisterWorkflowTypes(self, request, context):
+        await self._metadata().register_workflow_types(request.namespace, request.task_queue, list(request.workflow_types), request.identity, time.time_ns())
+        return schedule_pb2.RegisterWorkflowTypesResponse()
+
+    @rpc_method
+    async def ListWorkflowTypes(self, request, context):
+        found = await self._metadata().workflow_types(request.namespace, list(request.workflow_types) or None)
+        return schedule_pb2.ListWorkflowTypesResponse(workflow_types=[
+            schedule_pb2.RegisteredWorkflowType(workflow_type=name, task_queues=queues, last_registered_time=ts_from_ns(last))
+            for name, (queues, last) in sorted(found.items())
+        ])
+    # ------------------------------------------- queries, updates and human input
+    @rpc_method
+    async def QueryWorkflow(self, request, context):
+        return await queries.query_workflow(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def UpdateWorkflowExecution(self, request, context):
+        return await updates.update_workflow(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def PollWorkflowExecutionUpdate(self, request, context):
+        return await updates.poll_update(self.shard(request.shard_id), request.request)
+    # ---------------------------------------------------- child workflows (history/api/child_workflows.py)
+    @rpc_method
+    async def StartChildWorkflowExecution(self, request, context):
+        run_id = await child_workflows.start_child(self.shard(request.shard_id), request.request)
+        return workflow_service_pb2.StartWorkflowExecutionResponse(run_id=run_id, shard_id=request.shard_id)
+
+    @rpc_method
+    async def RecordChildExecutionCompleted(self, request, context):
+        await child_workflows.record_child_closed(self.shard(request.shard_id), request)
+        return history_service_pb2.RecordChildExecutionCompletedResponse()
+
+    @rpc_method
+    async def ApplyParentClosePolicy(self, request, context):
+        await child_workflows.apply_parent_close_policy(self.shard(request.shard_id), request)
+        return history_service_pb2.ApplyParentClosePolicyResponse()

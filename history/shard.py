@@ -23,7 +23,7 @@ from typing import Any
 import structlog
 
 from fanflow import metrics
-from fanflow.clients import MatchingClient
+from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.errors import InvalidArgument, NotFound
 from fanflow import task_tokens
 from history import sdk_markers
@@ -34,6 +34,7 @@ from history.persistence.store import CurrentRun, ExecutionCommit, HistoryStore,
 from history.redispatch import redispatch_after_layout_change
 from history.retention import Retention
 from history.run_state import Mutation, RunState
+from history.schedule_runner import ScheduleRunner
 from history.timer_queue import TimerQueue
 from protos import common_pb2, internal_pb2
 
@@ -51,23 +52,29 @@ class Shard:
         limits: Limits,
         retention_seconds: float = 72 * 3600,
         matching_layout: str = "",
+        history: HistoryClient | None = None,
     ):
         """matching_layout: what decides which matching process holds a partition (see
         routing.matching_layout); when it differs from the one this shard last ran with, the
-        shard queues its undelivered tasks again (a process that held them may be gone)."""
+        shard queues its undelivered tasks again (a process that held them may be gone).
+        history: how this shard reaches other shards (child workflows; the workflows its
+        schedules start)."""
         self.shard_id = shard_id
         self.store = store
         self.owner = store.owner
         self.matching = matching
+        self.history = history
         self.limits = limits
         self.matching_layout = matching_layout
         self.tasks_redispatched = 0  # observability
         self.locks = KeyedLocks()
         self._runs: OrderedDict[RunKey, RunState] = OrderedDict()
         self._close_waiters: dict[RunKey, list[asyncio.Future]] = {}
+        self._commit_waiters: dict[RunKey, list[asyncio.Future]] = {}  # next_commit (queries, updates)
         self.outbox = OutboxQueue(self)
         self.timers = TimerQueue(self, metrics.TIMERS_FIRED.labels(str(shard_id)))
         self.retention = Retention(self, retention_seconds)
+        self.schedules = ScheduleRunner(self, history)
         self._tasks: list[asyncio.Task] = []
 
     # ------------------------------------------------------------ lifecycle
@@ -78,10 +85,12 @@ class Shard:
             self.timers.start(),
             self.retention.start(),
         ]
+        await self.schedules.start()
         if self.matching_layout:
             self._tasks.append(asyncio.create_task(redispatch_after_layout_change(self), name=f"shard-{self.shard_id}-redispatch"))
 
     async def stop(self) -> None:
+        await self.schedules.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -90,7 +99,7 @@ class Shard:
             except (asyncio.CancelledError, Exception):
                 pass
         await self.outbox.flush_deletes()
-        for futures in self._close_waiters.values():
+        for futures in (*self._close_waiters.values(), *self._commit_waiters.values()):
             for fut in futures:
                 if not fut.done():
                     fut.cancel()
@@ -120,7 +129,7 @@ class Shard:
         loaded = await self.store.load_run(key)
         if loaded is None:
             return None
-        run = RunState(loaded.state, loaded.activities, self.shard_id, self.limits, loaded.scheduled)
+        run = RunState(loaded.state, loaded.activities, self.shard_id, self.limits, loaded.scheduled, loaded.children)
         self.cache(run)
         return run
 
@@ -221,6 +230,9 @@ class Shard:
             self.timers.committed(earliest)
         if mutation.closed:
             self._notify_closed(run.key)
+        if self._commit_waiters:
+            for r, _ in changes:
+                self._notify_committed(r.key)
 
     # ------------------------------------------------------------ waiting for a run to close
     def close_waiter(self, key: RunKey) -> asyncio.Future:
@@ -235,6 +247,26 @@ class Shard:
             waiters.remove(fut)
             if not waiters:
                 del self._close_waiters[key]
+
+    # ------------------------------------------------------------ waiting for a run to change
+    def next_commit(self, key: RunKey) -> asyncio.Future:
+        """A future resolved by the run's next commit (register it under the workflow's lock):
+        queries wait this way for a running workflow task, updates for their outcome."""
+        fut = asyncio.get_running_loop().create_future()
+        self._commit_waiters.setdefault(key, []).append(fut)
+        return fut
+
+    def stop_waiting_commit(self, key: RunKey, fut: asyncio.Future) -> None:
+        waiters = self._commit_waiters.get(key)
+        if waiters and fut in waiters:
+            waiters.remove(fut)
+            if not waiters:
+                del self._commit_waiters[key]
+
+    def _notify_committed(self, key: RunKey) -> None:
+        for fut in self._commit_waiters.pop(key, []):
+            if not fut.done():
+                fut.set_result(None)
 
     def _notify_closed(self, key: RunKey) -> None:
         for fut in self._close_waiters.pop(key, []):
@@ -255,4 +287,6 @@ def _run_write(run: RunState, m: Mutation, now: int) -> RunWrite:
         executor_failed_attempts=m.executor_failed_attempts,
         executors_started=executors_started,
         recorded_events=recorded_events,
+        children_upserted=m.child_upserts,
+        children_deleted=m.child_deletes,
     )

@@ -74,6 +74,8 @@ class TimerQueue:
         """Apply one due timer: FIRED, DEAD (stale: the caller deletes it, in a batch with
         others) or FAILED (left for the next pass)."""
         shard = self._shard
+        if task.kind == persistence_pb2.TIMER_TASK_KIND_SCHEDULE_WAKEUP:  # a schedule, not a run
+            return await shard.schedules.fire_timer(timer_id, task)
         key = (task.namespace, task.workflow_id, task.run_id)
         async with shard.locks.hold(key[:2]):
             run = await shard.load(key)

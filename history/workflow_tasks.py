@@ -142,6 +142,7 @@ class WorkflowTasks:
         self.state.workflow_task.Clear()
         self.state.events_since_wft_started = False
         self.state.failed_wft_attempts = 0
+        self.state.ClearField("last_wft_failure")
         if sticky is not None and sticky.worker_task_queue.name:
             self.state.sticky_task_queue.CopyFrom(
                 common_pb2.TaskQueue(name=sticky.worker_task_queue.name, kind=STICKY)
@@ -170,7 +171,11 @@ class WorkflowTasks:
         identity: str,
         now: int,
     ) -> None:
+        if cause == common_pb2.WORKFLOW_TASK_FAILED_CAUSE_PAYLOAD_TOO_LARGE:
+            self.refuse_oversized_completion(token, failure.message, identity, now)
+            return
         self._check_workflow_task_token(token)
+        self._remember_failure(common_pb2.WorkflowTaskFailureInfo(cause=cause, failure=failure, identity=identity), now)
         self._workflow_task_attempt_failed(
             now,
             lambda: self.add_event(
@@ -186,6 +191,27 @@ class WorkflowTasks:
                 now,
             ),
         )
+
+    def refuse_oversized_completion(self, token: internal_pb2.TaskToken, message: str, identity: str, now: int) -> None:
+        """The workflow task's answer carries a payload over the limit (history found it, or
+        the worker could not even send it): record the failed task and terminate the run with
+        the reason, as Temporal does. Retrying would fail the same way forever while the
+        caller waits."""
+        self._check_workflow_task_token(token)
+        failure = common_pb2.Failure(message=message, type="PayloadTooLarge", source="server", non_retryable=True)
+        cause = common_pb2.WORKFLOW_TASK_FAILED_CAUSE_PAYLOAD_TOO_LARGE
+        self._remember_failure(common_pb2.WorkflowTaskFailureInfo(cause=cause, failure=failure, identity=identity), now)
+        self.add_event(
+            common_pb2.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+            "workflow_task_failed",
+            common_pb2.WorkflowTaskFailedEventAttributes(
+                scheduled_event_id=token.scheduled_event_id, started_event_id=token.started_event_id,
+                cause=cause, failure=failure, identity=identity,
+            ),
+            now,
+        )
+        self.state.workflow_task.Clear()
+        self.terminate(f"workflow task failed: {message}", "history (payload limit)", now)
 
     def _workflow_task_attempt_failed(self, now: int, write_event) -> None:
         """Failed or timed out: retry on the normal queue (the sticky cache may be
@@ -203,9 +229,24 @@ class WorkflowTasks:
             delay = min(2.0 ** (self.state.failed_wft_attempts - 2), self.limits.max_workflow_task_retry_backoff)
             self.add_timer(now + int(delay * S), K.TIMER_TASK_KIND_WORKFLOW_TASK_RETRY, attempt=attempt + 1)
 
+    def _remember_failure(self, info: common_pb2.WorkflowTaskFailureInfo, now: int) -> None:
+        """Keep the latest failed attempt for describe and progress (cleared by a completion),
+        so a run whose workflow task keeps failing says why."""
+        info.attempt = self.state.workflow_task.attempt
+        info.time.CopyFrom(ts_from_ns(now))
+        self.state.last_wft_failure.CopyFrom(info)
+
     def _workflow_task_timed_out(self, timeout_type: int, now: int) -> None:
         wft = self.state.workflow_task
         scheduled, started = wft.scheduled_event_id, wft.started_event_id
+        if timeout_type == common_pb2.TIMEOUT_TYPE_START_TO_CLOSE:  # a worker took it and never answered
+            timeout = seconds(self.state.workflow_task_timeout) or self.limits.workflow_task_timeout
+            self._remember_failure(common_pb2.WorkflowTaskFailureInfo(
+                timed_out=True, identity=wft.identity,
+                failure=common_pb2.Failure(
+                    message=f"workflow task started by {wft.identity!r} timed out after {timeout:g} s (start-to-close): the worker "
+                    "died, was blocked, or its answer was lost", type="TimeoutError", source="server"),
+            ), now)
         self._workflow_task_attempt_failed(
             now,
             lambda: self.add_event(

@@ -234,6 +234,10 @@ class TaskQueue:
         while (waiter := self.pop_waiter()) is not None:
             waiter.future.set_result(CLOSE)
 
+    def has_waiters(self) -> bool:
+        """A poll is waiting on this queue right now (on any partition held here)."""
+        return any(not w.future.done() for w in self._waiters.values())
+
     def waiting(self, partition: int) -> int:
         return sum(1 for w in self._waiters.values() if w.partition == partition and not w.future.done())
 

@@ -25,58 +25,87 @@ _sym_db = _symbol_database.Default()
 from protos import admin_service_pb2 as protos_dot_admin__service__pb2
 from protos import internal_pb2 as protos_dot_internal__pb2
 from protos import common_pb2 as protos_dot_common__pb2
+from protos import schedule_pb2 as protos_dot_schedule__pb2
 from protos import workflow_service_pb2 as protos_dot_workflow__service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/history_service.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1aprotos/admin_service.proto\x1a\x15protos/internal.proto\x1a\x13protos/common.proto\x1a\x1dprotos/workflow_service.proto\"\x14\n\x12ListApiKeysRequest\"D\n\x0b\x41piKeyEntry\x12\x12\n\nkey_sha256\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"E\n\x13ListApiKeysResponse\x12.\n\x04keys\x18\x01 \x03(\x0b\x32 .fanflow.internal.v1.ApiKeyEntry\"m\n\x1dStartWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"c\n\x18GetWorkflowResultRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x35\n\x07request\x18\x02 \x01(\x0b\x32$.fanflow.v1.GetWorkflowResultRequest\"s\n DescribeWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.DescribeWorkflowExecutionRequest\"w\n\"GetWorkflowExecutionHistoryRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.GetWorkflowExecutionHistoryRequest\"m\n\x1dListWorkflowExecutionsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.ListWorkflowExecutionsRequest\"u\n!TerminateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12>\n\x07request\x18\x02 \x01(\x0b\x32-.fanflow.v1.TerminateWorkflowExecutionRequest\"}\n%RequestCancelWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x42\n\x07request\x18\x02 \x01(\x0b\x32\x31.fanflow.v1.RequestCancelWorkflowExecutionRequest\"o\n\x1eSignalWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.SignalWorkflowExecutionRequest\"y\n#RespondWorkflowTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondWorkflowTaskCompletedRequest\"s\n RespondWorkflowTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondWorkflowTaskFailedRequest\"y\n#RespondActivityTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondActivityTaskCompletedRequest\"s\n RespondActivityTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondActivityTaskFailedRequest\"w\n\"RespondActivityTaskCanceledRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RespondActivityTaskCanceledRequest\"w\n\"RecordActivityTaskHeartbeatRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RecordActivityTaskHeartbeatRequest\"e\n\x19PutParallelResultsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x36\n\x07request\x18\x02 \x01(\x0b\x32%.fanflow.v1.PutParallelResultsRequest\"e\n\x19GetParallelResultsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x36\n\x07request\x18\x02 \x01(\x0b\x32%.fanflow.v1.GetParallelResultsRequest\"g\n\x1aGetWorkflowProgressRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x37\n\x07request\x18\x02 \x01(\x0b\x32&.fanflow.v1.GetWorkflowProgressRequest\"\x9e\x01\n\x18RecordTaskStartedRequest\x12+\n\x04task\x18\x01 \x01(\x0b\x32\x1d.fanflow.internal.v1.TaskInfo\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x30\n\x11polled_task_queue\x18\x04 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue2\xcb\x16\n\x0eHistoryService\x12x\n\x16StartWorkflowExecution\x12\x32.fanflow.internal.v1.StartWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12i\n\x11GetWorkflowResult\x12-.fanflow.internal.v1.GetWorkflowResultRequest\x1a%.fanflow.v1.GetWorkflowResultResponse\x12\x81\x01\n\x19\x44\x65scribeWorkflowExecution\x12\x35.fanflow.internal.v1.DescribeWorkflowExecutionRequest\x1a-.fanflow.v1.DescribeWorkflowExecutionResponse\x12\x87\x01\n\x1bGetWorkflowExecutionHistory\x12\x37.fanflow.internal.v1.GetWorkflowExecutionHistoryRequest\x1a/.fanflow.v1.GetWorkflowExecutionHistoryResponse\x12x\n\x16ListWorkflowExecutions\x12\x32.fanflow.internal.v1.ListWorkflowExecutionsRequest\x1a*.fanflow.v1.ListWorkflowExecutionsResponse\x12\x84\x01\n\x1aTerminateWorkflowExecution\x12\x36.fanflow.internal.v1.TerminateWorkflowExecutionRequest\x1a..fanflow.v1.TerminateWorkflowExecutionResponse\x12\x90\x01\n\x1eRequestCancelWorkflowExecution\x12:.fanflow.internal.v1.RequestCancelWorkflowExecutionRequest\x1a\x32.fanflow.v1.RequestCancelWorkflowExecutionResponse\x12{\n\x17SignalWorkflowExecution\x12\x33.fanflow.internal.v1.SignalWorkflowExecutionRequest\x1a+.fanflow.v1.SignalWorkflowExecutionResponse\x12u\n\x19RecordWorkflowTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollWorkflowTaskQueueResponse\x12u\n\x19RecordActivityTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollActivityTaskQueueResponse\x12\x8a\x01\n\x1cRespondWorkflowTaskCompleted\x12\x38.fanflow.internal.v1.RespondWorkflowTaskCompletedRequest\x1a\x30.fanflow.v1.RespondWorkflowTaskCompletedResponse\x12\x81\x01\n\x19RespondWorkflowTaskFailed\x12\x35.fanflow.internal.v1.RespondWorkflowTaskFailedRequest\x1a-.fanflow.v1.RespondWorkflowTaskFailedResponse\x12\x8a\x01\n\x1cRespondActivityTaskCompleted\x12\x38.fanflow.internal.v1.RespondActivityTaskCompletedRequest\x1a\x30.fanflow.v1.RespondActivityTaskCompletedResponse\x12\x81\x01\n\x19RespondActivityTaskFailed\x12\x35.fanflow.internal.v1.RespondActivityTaskFailedRequest\x1a-.fanflow.v1.RespondActivityTaskFailedResponse\x12\x87\x01\n\x1bRecordActivityTaskHeartbeat\x12\x37.fanflow.internal.v1.RecordActivityTaskHeartbeatRequest\x1a/.fanflow.v1.RecordActivityTaskHeartbeatResponse\x12\x87\x01\n\x1bRespondActivityTaskCanceled\x12\x37.fanflow.internal.v1.RespondActivityTaskCanceledRequest\x1a/.fanflow.v1.RespondActivityTaskCanceledResponse\x12l\n\x12PutParallelResults\x12..fanflow.internal.v1.PutParallelResultsRequest\x1a&.fanflow.v1.PutParallelResultsResponse\x12l\n\x12GetParallelResults\x12..fanflow.internal.v1.GetParallelResultsRequest\x1a&.fanflow.v1.GetParallelResultsResponse\x12o\n\x13GetWorkflowProgress\x12/.fanflow.internal.v1.GetWorkflowProgressRequest\x1a\'.fanflow.v1.GetWorkflowProgressResponse\x12T\n\rDescribeShard\x12 .fanflow.v1.DescribeShardRequest\x1a!.fanflow.v1.DescribeShardResponse\x12`\n\x11RegisterNamespace\x12$.fanflow.v1.RegisterNamespaceRequest\x1a%.fanflow.v1.RegisterNamespaceResponse\x12W\n\x0eListNamespaces\x12!.fanflow.v1.ListNamespacesRequest\x1a\".fanflow.v1.ListNamespacesResponse\x12Q\n\x0c\x43reateApiKey\x12\x1f.fanflow.v1.CreateApiKeyRequest\x1a .fanflow.v1.CreateApiKeyResponse\x12`\n\x0bListApiKeys\x12\'.fanflow.internal.v1.ListApiKeysRequest\x1a(.fanflow.internal.v1.ListApiKeysResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/history_service.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1aprotos/admin_service.proto\x1a\x15protos/internal.proto\x1a\x13protos/common.proto\x1a\x15protos/schedule.proto\x1a\x1dprotos/workflow_service.proto\"\x14\n\x12ListApiKeysRequest\"D\n\x0b\x41piKeyEntry\x12\x12\n\nkey_sha256\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"E\n\x13ListApiKeysResponse\x12.\n\x04keys\x18\x01 \x03(\x0b\x32 .fanflow.internal.v1.ApiKeyEntry\"m\n\x1dStartWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"c\n\x18GetWorkflowResultRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x35\n\x07request\x18\x02 \x01(\x0b\x32$.fanflow.v1.GetWorkflowResultRequest\"s\n DescribeWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.DescribeWorkflowExecutionRequest\"w\n\"GetWorkflowExecutionHistoryRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.GetWorkflowExecutionHistoryRequest\"m\n\x1dListWorkflowExecutionsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.ListWorkflowExecutionsRequest\"u\n!TerminateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12>\n\x07request\x18\x02 \x01(\x0b\x32-.fanflow.v1.TerminateWorkflowExecutionRequest\"}\n%RequestCancelWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x42\n\x07request\x18\x02 \x01(\x0b\x32\x31.fanflow.v1.RequestCancelWorkflowExecutionRequest\"o\n\x1eSignalWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.SignalWorkflowExecutionRequest\"y\n#RespondWorkflowTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondWorkflowTaskCompletedRequest\"s\n RespondWorkflowTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondWorkflowTaskFailedRequest\"y\n#RespondActivityTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondActivityTaskCompletedRequest\"s\n RespondActivityTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondActivityTaskFailedRequest\"w\n\"RespondActivityTaskCanceledRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RespondActivityTaskCanceledRequest\"w\n\"RecordActivityTaskHeartbeatRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RecordActivityTaskHeartbeatRequest\"e\n\x19PutParallelResultsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x36\n\x07request\x18\x02 \x01(\x0b\x32%.fanflow.v1.PutParallelResultsRequest\"e\n\x19GetParallelResultsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x36\n\x07request\x18\x02 \x01(\x0b\x32%.fanflow.v1.GetParallelResultsRequest\"~\n\x1aGetWorkflowProgressRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x37\n\x07request\x18\x02 \x01(\x0b\x32&.fanflow.v1.GetWorkflowProgressRequest\x12\x15\n\romit_children\x18\x14 \x01(\x08\"\x9e\x01\n\x18RecordTaskStartedRequest\x12+\n\x04task\x18\x01 \x01(\x0b\x32\x1d.fanflow.internal.v1.TaskInfo\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x30\n\x11polled_task_queue\x18\x04 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\"]\n\x15\x43reateScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x32\n\x07request\x18\x02 \x01(\x0b\x32!.fanflow.v1.CreateScheduleRequest\"a\n\x17\x44\x65scribeScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x34\n\x07request\x18\x02 \x01(\x0b\x32#.fanflow.v1.DescribeScheduleRequest\"[\n\x14PatchScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x31\n\x07request\x18\x02 \x01(\x0b\x32 .fanflow.v1.PatchScheduleRequest\"]\n\x15\x44\x65leteScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x32\n\x07request\x18\x02 \x01(\x0b\x32!.fanflow.v1.DeleteScheduleRequest\"e\n\x14ListSchedulesRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x19\n\x11\x61\x66ter_schedule_id\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\"I\n\x15ListSchedulesResponse\x12\x30\n\tschedules\x18\x01 \x03(\x0b\x32\x1d.fanflow.v1.ScheduleListEntry\"[\n\x14QueryWorkflowRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x31\n\x07request\x18\x02 \x01(\x0b\x32 .fanflow.v1.QueryWorkflowRequest\"o\n\x1eUpdateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.UpdateWorkflowExecutionRequest\"w\n\"PollWorkflowExecutionUpdateRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.PollWorkflowExecutionUpdateRequest\"r\n\"StartChildWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"\xc5\x02\n$RecordChildExecutionCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x37\n\x10parent_execution\x18\x03 \x01(\x0b\x32\x1d.fanflow.v1.WorkflowExecution\x12!\n\x19parent_initiated_event_id\x18\x04 \x01(\x03\x12\x36\n\x0f\x63hild_execution\x18\x05 \x01(\x0b\x32\x1d.fanflow.v1.WorkflowExecution\x12\x35\n\x13\x63hild_workflow_type\x18\x06 \x01(\x0b\x32\x18.fanflow.v1.WorkflowType\x12-\n\x0b\x63lose_event\x18\x07 \x01(\x0b\x32\x18.fanflow.v1.HistoryEvent\"\'\n%RecordChildExecutionCompletedResponse\"\xcf\x01\n\x1d\x41pplyParentClosePolicyRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x19\n\x11\x63hild_workflow_id\x18\x03 \x01(\t\x12/\n\x06parent\x18\x04 \x01(\x0b\x32\x1f.fanflow.v1.ParentExecutionInfo\x12-\n\x06policy\x18\x05 \x01(\x0e\x32\x1d.fanflow.v1.ParentClosePolicy\x12\x0e\n\x06reason\x18\x06 \x01(\t\" \n\x1e\x41pplyParentClosePolicyResponse2\x96\"\n\x0eHistoryService\x12x\n\x16StartWorkflowExecution\x12\x32.fanflow.internal.v1.StartWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12i\n\x11GetWorkflowResult\x12-.fanflow.internal.v1.GetWorkflowResultRequest\x1a%.fanflow.v1.GetWorkflowResultResponse\x12\x81\x01\n\x19\x44\x65scribeWorkflowExecution\x12\x35.fanflow.internal.v1.DescribeWorkflowExecutionRequest\x1a-.fanflow.v1.DescribeWorkflowExecutionResponse\x12\x87\x01\n\x1bGetWorkflowExecutionHistory\x12\x37.fanflow.internal.v1.GetWorkflowExecutionHistoryRequest\x1a/.fanflow.v1.GetWorkflowExecutionHistoryResponse\x12x\n\x16ListWorkflowExecutions\x12\x32.fanflow.internal.v1.ListWorkflowExecutionsRequest\x1a*.fanflow.v1.ListWorkflowExecutionsResponse\x12\x84\x01\n\x1aTerminateWorkflowExecution\x12\x36.fanflow.internal.v1.TerminateWorkflowExecutionRequest\x1a..fanflow.v1.TerminateWorkflowExecutionResponse\x12\x90\x01\n\x1eRequestCancelWorkflowExecution\x12:.fanflow.internal.v1.RequestCancelWorkflowExecutionRequest\x1a\x32.fanflow.v1.RequestCancelWorkflowExecutionResponse\x12{\n\x17SignalWorkflowExecution\x12\x33.fanflow.internal.v1.SignalWorkflowExecutionRequest\x1a+.fanflow.v1.SignalWorkflowExecutionResponse\x12u\n\x19RecordWorkflowTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollWorkflowTaskQueueResponse\x12u\n\x19RecordActivityTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollActivityTaskQueueResponse\x12\x8a\x01\n\x1cRespondWorkflowTaskCompleted\x12\x38.fanflow.internal.v1.RespondWorkflowTaskCompletedRequest\x1a\x30.fanflow.v1.RespondWorkflowTaskCompletedResponse\x12\x81\x01\n\x19RespondWorkflowTaskFailed\x12\x35.fanflow.internal.v1.RespondWorkflowTaskFailedRequest\x1a-.fanflow.v1.RespondWorkflowTaskFailedResponse\x12\x8a\x01\n\x1cRespondActivityTaskCompleted\x12\x38.fanflow.internal.v1.RespondActivityTaskCompletedRequest\x1a\x30.fanflow.v1.RespondActivityTaskCompletedResponse\x12\x81\x01\n\x19RespondActivityTaskFailed\x12\x35.fanflow.internal.v1.RespondActivityTaskFailedRequest\x1a-.fanflow.v1.RespondActivityTaskFailedResponse\x12\x87\x01\n\x1bRecordActivityTaskHeartbeat\x12\x37.fanflow.internal.v1.RecordActivityTaskHeartbeatRequest\x1a/.fanflow.v1.RecordActivityTaskHeartbeatResponse\x12\x87\x01\n\x1bRespondActivityTaskCanceled\x12\x37.fanflow.internal.v1.RespondActivityTaskCanceledRequest\x1a/.fanflow.v1.RespondActivityTaskCanceledResponse\x12l\n\x12PutParallelResults\x12..fanflow.internal.v1.PutParallelResultsRequest\x1a&.fanflow.v1.PutParallelResultsResponse\x12l\n\x12GetParallelResults\x12..fanflow.internal.v1.GetParallelResultsRequest\x1a&.fanflow.v1.GetParallelResultsResponse\x12o\n\x13GetWorkflowProgress\x12/.fanflow.internal.v1.GetWorkflowProgressRequest\x1a\'.fanflow.v1.GetWorkflowProgressResponse\x12T\n\rDescribeShard\x12 .fanflow.v1.DescribeShardRequest\x1a!.fanflow.v1.DescribeShardResponse\x12`\n\x11RegisterNamespace\x12$.fanflow.v1.RegisterNamespaceRequest\x1a%.fanflow.v1.RegisterNamespaceResponse\x12W\n\x0eListNamespaces\x12!.fanflow.v1.ListNamespacesRequest\x1a\".fanflow.v1.ListNamespacesResponse\x12Q\n\x0c\x43reateApiKey\x12\x1f.fanflow.v1.CreateApiKeyRequest\x1a .fanflow.v1.CreateApiKeyResponse\x12`\n\x0bListApiKeys\x12\'.fanflow.internal.v1.ListApiKeysRequest\x1a(.fanflow.internal.v1.ListApiKeysResponse\x12`\n\x0e\x43reateSchedule\x12*.fanflow.internal.v1.CreateScheduleRequest\x1a\".fanflow.v1.CreateScheduleResponse\x12\x66\n\x10\x44\x65scribeSchedule\x12,.fanflow.internal.v1.DescribeScheduleRequest\x1a$.fanflow.v1.DescribeScheduleResponse\x12\x66\n\rListSchedules\x12).fanflow.internal.v1.ListSchedulesRequest\x1a*.fanflow.internal.v1.ListSchedulesResponse\x12]\n\rPatchSchedule\x12).fanflow.internal.v1.PatchScheduleRequest\x1a!.fanflow.v1.PatchScheduleResponse\x12`\n\x0e\x44\x65leteSchedule\x12*.fanflow.internal.v1.DeleteScheduleRequest\x1a\".fanflow.v1.DeleteScheduleResponse\x12l\n\x15RegisterWorkflowTypes\x12(.fanflow.v1.RegisterWorkflowTypesRequest\x1a).fanflow.v1.RegisterWorkflowTypesResponse\x12`\n\x11ListWorkflowTypes\x12$.fanflow.v1.ListWorkflowTypesRequest\x1a%.fanflow.v1.ListWorkflowTypesResponse\x12]\n\rQueryWorkflow\x12).fanflow.internal.v1.QueryWorkflowRequest\x1a!.fanflow.v1.QueryWorkflowResponse\x12{\n\x17UpdateWorkflowExecution\x12\x33.fanflow.internal.v1.UpdateWorkflowExecutionRequest\x1a+.fanflow.v1.UpdateWorkflowExecutionResponse\x12\x87\x01\n\x1bPollWorkflowExecutionUpdate\x12\x37.fanflow.internal.v1.PollWorkflowExecutionUpdateRequest\x1a/.fanflow.v1.PollWorkflowExecutionUpdateResponse\x12\x82\x01\n\x1bStartChildWorkflowExecution\x12\x37.fanflow.internal.v1.StartChildWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12\x96\x01\n\x1dRecordChildExecutionCompleted\x12\x39.fanflow.internal.v1.RecordChildExecutionCompletedRequest\x1a:.fanflow.internal.v1.RecordChildExecutionCompletedResponse\x12\x81\x01\n\x16\x41pplyParentClosePolicy\x12\x32.fanflow.internal.v1.ApplyParentClosePolicyRequest\x1a\x33.fanflow.internal.v1.ApplyParentClosePolicyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.history_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=156
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=176
-  _globals['_APIKEYENTRY']._serialized_start=178
-  _globals['_APIKEYENTRY']._serialized_end=246
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=248
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=317
-  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_start=319
-  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_end=428
-  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_start=430
-  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_end=529
-  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_start=531
-  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_end=646
-  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_start=648
-  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_end=767
-  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_start=769
-  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_end=878
-  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_start=880
-  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_end=997
-  _globals['_REQUESTCANCELWORKFLOWEXECUTIONREQUEST']._serialized_start=999
-  _globals['_REQUESTCANCELWORKFLOWEXECUTIONREQUEST']._serialized_end=1124
-  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_start=1126
-  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_end=1237
-  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_start=1239
-  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_end=1360
-  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_start=1362
-  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_end=1477
-  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_start=1479
-  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_end=1600
-  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_start=1602
-  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_end=1717
-  _globals['_RESPONDACTIVITYTASKCANCELEDREQUEST']._serialized_start=1719
-  _globals['_RESPONDACTIVITYTASKCANCELEDREQUEST']._serialized_end=1838
-  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_start=1840
-  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_end=1959
-  _globals['_PUTPARALLELRESULTSREQUEST']._serialized_start=1961
-  _globals['_PUTPARALLELRESULTSREQUEST']._serialized_end=2062
-  _globals['_GETPARALLELRESULTSREQUEST']._serialized_start=2064
-  _globals['_GETPARALLELRESULTSREQUEST']._serialized_end=2165
-  _globals['_GETWORKFLOWPROGRESSREQUEST']._serialized_start=2167
-  _globals['_GETWORKFLOWPROGRESSREQUEST']._serialized_end=2270
-  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_start=2273
-  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_end=2431
-  _globals['_HISTORYSERVICE']._serialized_start=2434
-  _globals['_HISTORYSERVICE']._serialized_end=5325
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=179
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=199
+  _globals['_APIKEYENTRY']._serialized_start=201
+  _globals['_APIKEYENTRY']._serialized_end=269
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=271
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=340
+  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_start=342
+  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_end=451
+  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_start=453
+  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_end=552
+  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_start=554
+  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_end=669
+  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_start=671
+  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_end=790
+  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_start=792
+  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_end=901
+  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_start=903
+  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_end=1020
+  _globals['_REQUESTCANCELWORKFLOWEXECUTIONREQUEST']._serialized_start=1022
+  _globals['_REQUESTCANCELWORKFLOWEXECUTIONREQUEST']._serialized_end=1147
+  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_start=1149
+  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_end=1260
+  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_start=1262
+  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_end=1383
+  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_start=1385
+  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_end=1500
+  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_start=1502
+  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_end=1623
+  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_start=1625
+  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_end=1740
+  _globals['_RESPONDACTIVITYTASKCANCELEDREQUEST']._serialized_start=1742
+  _globals['_RESPONDACTIVITYTASKCANCELEDREQUEST']._serialized_end=1861
+  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_start=1863
+  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_end=1982
+  _globals['_PUTPARALLELRESULTSREQUEST']._serialized_start=1984
+  _globals['_PUTPARALLELRESULTSREQUEST']._serialized_end=2085
+  _globals['_GETPARALLELRESULTSREQUEST']._serialized_start=2087
+  _globals['_GETPARALLELRESULTSREQUEST']._serialized_end=2188
+  _globals['_GETWORKFLOWPROGRESSREQUEST']._serialized_start=2190
+  _globals['_GETWORKFLOWPROGRESSREQUEST']._serialized_end=2316
+  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_start=2319
+  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_end=2477
+  _globals['_CREATESCHEDULEREQUEST']._serialized_start=2479
+  _globals['_CREATESCHEDULEREQUEST']._serialized_end=2572
+  _globals['_DESCRIBESCHEDULEREQUEST']._serialized_start=2574
+  _globals['_DESCRIBESCHEDULEREQUEST']._serialized_end=2671
+  _globals['_PATCHSCHEDULEREQUEST']._serialized_start=2673
+  _globals['_PATCHSCHEDULEREQUEST']._serialized_end=2764
+  _globals['_DELETESCHEDULEREQUEST']._serialized_start=2766
+  _globals['_DELETESCHEDULEREQUEST']._serialized_end=2859
+  _globals['_LISTSCHEDULESREQUEST']._serialized_start=2861
+  _globals['_LISTSCHEDULESREQUEST']._serialized_end=2962
+  _globals['_LISTSCHEDULESRESPONSE']._serialized_start=2964
+  _globals['_LISTSCHEDULESRESPONSE']._serialized_end=3037
+  _globals['_QUERYWORKFLOWREQUEST']._serialized_start=3039
+  _globals['_QUERYWORKFLOWREQUEST']._serialized_end=3130
+  _globals['_UPDATEWORKFLOWEXECUTIONREQUEST']._serialized_start=3132
+  _globals['_UPDATEWORKFLOWEXECUTIONREQUEST']._serialized_end=3243
+  _globals['_POLLWORKFLOWEXECUTIONUPDATEREQUEST']._serialized_start=3245
+  _globals['_POLLWORKFLOWEXECUTIONUPDATEREQUEST']._serialized_end=3364
+  _globals['_STARTCHILDWORKFLOWEXECUTIONREQUEST']._serialized_start=3366
+  _globals['_STARTCHILDWORKFLOWEXECUTIONREQUEST']._serialized_end=3480
+  _globals['_RECORDCHILDEXECUTIONCOMPLETEDREQUEST']._serialized_start=3483
+  _globals['_RECORDCHILDEXECUTIONCOMPLETEDREQUEST']._serialized_end=3808
+  _globals['_RECORDCHILDEXECUTIONCOMPLETEDRESPONSE']._serialized_start=3810
+  _globals['_RECORDCHILDEXECUTIONCOMPLETEDRESPONSE']._serialized_end=3849
+  _globals['_APPLYPARENTCLOSEPOLICYREQUEST']._serialized_start=3852
+  _globals['_APPLYPARENTCLOSEPOLICYREQUEST']._serialized_end=4059
+  _globals['_APPLYPARENTCLOSEPOLICYRESPONSE']._serialized_start=4061
+  _globals['_APPLYPARENTCLOSEPOLICYRESPONSE']._serialized_end=4093
+  _globals['_HISTORYSERVICE']._serialized_start=4096
+  _globals['_HISTORYSERVICE']._serialized_end=8470
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,7 @@ import warnings
 
 from protos import admin_service_pb2 as protos_dot_admin__service__pb2
 from protos import history_service_pb2 as protos_dot_history__service__pb2
+from protos import schedule_pb2 as protos_dot_schedule__pb2
 from protos import workflow_service_pb2 as protos_dot_workflow__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -155,6 +156,71 @@ class HistoryServiceStub:
                 '/fanflow.internal.v1.HistoryService/ListApiKeys',
                 request_serializer=protos_dot_history__service__pb2.ListApiKeysRequest.SerializeToString,
                 response_deserializer=protos_dot_history__service__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.CreateSchedule = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/CreateSchedule',
+                request_serializer=protos_dot_history__service__pb2.CreateScheduleRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.CreateScheduleResponse.FromString,
+                _registered_method=True)
+        self.DescribeSchedule = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/DescribeSchedule',
+                request_serializer=protos_dot_history__service__pb2.DescribeScheduleRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.DescribeScheduleResponse.FromString,
+                _registered_method=True)
+        self.ListSchedules = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/ListSchedules',
+                request_serializer=protos_dot_history__service__pb2.ListSchedulesRequest.SerializeToString,
+                response_deserializer=protos_dot_history__service__pb2.ListSchedulesResponse.FromString,
+                _registered_method=True)
+        self.PatchSchedule = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/PatchSchedule',
+                request_serializer=protos_dot_history__service__pb2.PatchScheduleRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.PatchScheduleResponse.FromString,
+                _registered_method=True)
+        self.DeleteSchedule = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/DeleteSchedule',
+                request_serializer=protos_dot_history__service__pb2.DeleteScheduleRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.DeleteScheduleResponse.FromString,
+                _registered_method=True)
+        self.RegisterWorkflowTypes = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RegisterWorkflowTypes',
+                request_serializer=protos_dot_schedule__pb2.RegisterWorkflowTypesRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.RegisterWorkflowTypesResponse.FromString,
+                _registered_method=True)
+        self.ListWorkflowTypes = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/ListWorkflowTypes',
+                request_serializer=protos_dot_schedule__pb2.ListWorkflowTypesRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.ListWorkflowTypesResponse.FromString,
+                _registered_method=True)
+        self.QueryWorkflow = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/QueryWorkflow',
+                request_serializer=protos_dot_history__service__pb2.QueryWorkflowRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.QueryWorkflowResponse.FromString,
+                _registered_method=True)
+        self.UpdateWorkflowExecution = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/UpdateWorkflowExecution',
+                request_serializer=protos_dot_history__service__pb2.UpdateWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.FromString,
+                _registered_method=True)
+        self.PollWorkflowExecutionUpdate = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/PollWorkflowExecutionUpdate',
+                request_serializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+                _registered_method=True)
+        self.StartChildWorkflowExecution = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/StartChildWorkflowExecution',
+                request_serializer=protos_dot_history__service__pb2.StartChildWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.StartWorkflowExecutionResponse.FromString,
+                _registered_method=True)
+        self.RecordChildExecutionCompleted = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RecordChildExecutionCompleted',
+                request_serializer=protos_dot_history__service__pb2.RecordChildExecutionCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_history__service__pb2.RecordChildExecutionCompletedResponse.FromString,
+                _registered_method=True)
+        self.ApplyParentClosePolicy = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/ApplyParentClosePolicy',
+                request_serializer=protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.SerializeToString,
+                response_deserializer=protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.FromString,
                 _registered_method=True)
 
 
@@ -309,6 +375,94 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateSchedule(self, request, context):
+        """schedules: each lives in the shard of hash(namespace, schedule id)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DescribeSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSchedules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PatchSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterWorkflowTypes(self, request, context):
+        """Registered workflow types live with cluster metadata (the metadata host).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWorkflowTypes(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryWorkflow(self, request, context):
+        """Queries, updates and human input: history asks a worker through matching (nothing is
+        written for a query or a refused update) and waits for updates' outcomes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWorkflowExecution(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PollWorkflowExecutionUpdate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartChildWorkflowExecution(self, request, context):
+        """Child workflows: what one shard asks another (from its outbox, retried until answered;
+        each is idempotent on the receiving side).
+        Start a child (its request carries the parent; a retried start with the same request id
+        returns the same run, even once it closed). ALREADY_EXISTS: the id is running.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordChildExecutionCompleted(self, request, context):
+        """A child closed: record its close in the parent (once per initiated event).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyParentClosePolicy(self, request, context):
+        """Terminate or ask to cancel a child, if it is still that parent's open child.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HistoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -431,6 +585,71 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.ListApiKeys,
                     request_deserializer=protos_dot_history__service__pb2.ListApiKeysRequest.FromString,
                     response_serializer=protos_dot_history__service__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'CreateSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSchedule,
+                    request_deserializer=protos_dot_history__service__pb2.CreateScheduleRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.CreateScheduleResponse.SerializeToString,
+            ),
+            'DescribeSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DescribeSchedule,
+                    request_deserializer=protos_dot_history__service__pb2.DescribeScheduleRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.DescribeScheduleResponse.SerializeToString,
+            ),
+            'ListSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSchedules,
+                    request_deserializer=protos_dot_history__service__pb2.ListSchedulesRequest.FromString,
+                    response_serializer=protos_dot_history__service__pb2.ListSchedulesResponse.SerializeToString,
+            ),
+            'PatchSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.PatchSchedule,
+                    request_deserializer=protos_dot_history__service__pb2.PatchScheduleRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.PatchScheduleResponse.SerializeToString,
+            ),
+            'DeleteSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSchedule,
+                    request_deserializer=protos_dot_history__service__pb2.DeleteScheduleRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.DeleteScheduleResponse.SerializeToString,
+            ),
+            'RegisterWorkflowTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterWorkflowTypes,
+                    request_deserializer=protos_dot_schedule__pb2.RegisterWorkflowTypesRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.RegisterWorkflowTypesResponse.SerializeToString,
+            ),
+            'ListWorkflowTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWorkflowTypes,
+                    request_deserializer=protos_dot_schedule__pb2.ListWorkflowTypesRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.ListWorkflowTypesResponse.SerializeToString,
+            ),
+            'QueryWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryWorkflow,
+                    request_deserializer=protos_dot_history__service__pb2.QueryWorkflowRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.QueryWorkflowResponse.SerializeToString,
+            ),
+            'UpdateWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWorkflowExecution,
+                    request_deserializer=protos_dot_history__service__pb2.UpdateWorkflowExecutionRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.SerializeToString,
+            ),
+            'PollWorkflowExecutionUpdate': grpc.unary_unary_rpc_method_handler(
+                    servicer.PollWorkflowExecutionUpdate,
+                    request_deserializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
+            ),
+            'StartChildWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartChildWorkflowExecution,
+                    request_deserializer=protos_dot_history__service__pb2.StartChildWorkflowExecutionRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.StartWorkflowExecutionResponse.SerializeToString,
+            ),
+            'RecordChildExecutionCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordChildExecutionCompleted,
+                    request_deserializer=protos_dot_history__service__pb2.RecordChildExecutionCompletedRequest.FromString,
+                    response_serializer=protos_dot_history__service__pb2.RecordChildExecutionCompletedResponse.SerializeToString,
+            ),
+            'ApplyParentClosePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyParentClosePolicy,
+                    request_deserializer=protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.FromString,
+                    response_serializer=protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1081,6 +1300,357 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/ListApiKeys',
             protos_dot_history__service__pb2.ListApiKeysRequest.SerializeToString,
             protos_dot_history__service__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/CreateSchedule',
+            protos_dot_history__service__pb2.CreateScheduleRequest.SerializeToString,
+            protos_dot_schedule__pb2.CreateScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DescribeSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/DescribeSchedule',
+            protos_dot_history__service__pb2.DescribeScheduleRequest.SerializeToString,
+            protos_dot_schedule__pb2.DescribeScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/ListSchedules',
+            protos_dot_history__service__pb2.ListSchedulesRequest.SerializeToString,
+            protos_dot_history__service__pb2.ListSchedulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PatchSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/PatchSchedule',
+            protos_dot_history__service__pb2.PatchScheduleRequest.SerializeToString,
+            protos_dot_schedule__pb2.PatchScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/DeleteSchedule',
+            protos_dot_history__service__pb2.DeleteScheduleRequest.SerializeToString,
+            protos_dot_schedule__pb2.DeleteScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterWorkflowTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RegisterWorkflowTypes',
+            protos_dot_schedule__pb2.RegisterWorkflowTypesRequest.SerializeToString,
+            protos_dot_schedule__pb2.RegisterWorkflowTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWorkflowTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/ListWorkflowTypes',
+            protos_dot_schedule__pb2.ListWorkflowTypesRequest.SerializeToString,
+            protos_dot_schedule__pb2.ListWorkflowTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/QueryWorkflow',
+            protos_dot_history__service__pb2.QueryWorkflowRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.QueryWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/UpdateWorkflowExecution',
+            protos_dot_history__service__pb2.UpdateWorkflowExecutionRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PollWorkflowExecutionUpdate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/PollWorkflowExecutionUpdate',
+            protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartChildWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/StartChildWorkflowExecution',
+            protos_dot_history__service__pb2.StartChildWorkflowExecutionRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.StartWorkflowExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordChildExecutionCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RecordChildExecutionCompleted',
+            protos_dot_history__service__pb2.RecordChildExecutionCompletedRequest.SerializeToString,
+            protos_dot_history__service__pb2.RecordChildExecutionCompletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyParentClosePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/ApplyParentClosePolicy',
+            protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.SerializeToString,
+            protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.FromString,
             options,
             channel_credentials,
             insecure,

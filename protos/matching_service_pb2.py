@@ -22,28 +22,38 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from protos import admin_service_pb2 as protos_dot_admin__service__pb2
+from protos import common_pb2 as protos_dot_common__pb2
 from protos import internal_pb2 as protos_dot_internal__pb2
 from protos import workflow_service_pb2 as protos_dot_workflow__service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dprotos/matching_service.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1aprotos/admin_service.proto\x1a\x15protos/internal.proto\x1a\x1dprotos/workflow_service.proto\"P\n\x0e\x41\x64\x64TaskRequest\x12+\n\x04task\x18\x01 \x01(\x0b\x32\x1d.fanflow.internal.v1.TaskInfo\x12\x11\n\tpartition\x18\x02 \x01(\x05\"\'\n\x0f\x41\x64\x64TaskResponse\x12\x14\n\x0csync_matched\x18\x01 \x01(\x08\"l\n\x1cPollWorkflowTaskQueueRequest\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x39\n\x07request\x18\x02 \x01(\x0b\x32(.fanflow.v1.PollWorkflowTaskQueueRequest\"l\n\x1cPollActivityTaskQueueRequest\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x39\n\x07request\x18\x02 \x01(\x0b\x32(.fanflow.v1.PollActivityTaskQueueRequest\"e\n\x18\x44\x65scribeTaskQueueRequest\x12\x12\n\npartitions\x18\x01 \x03(\x05\x12\x35\n\x07request\x18\x02 \x01(\x0b\x32$.fanflow.v1.DescribeTaskQueueRequest2\xc0\x03\n\x0fMatchingService\x12T\n\x07\x41\x64\x64Task\x12#.fanflow.internal.v1.AddTaskRequest\x1a$.fanflow.internal.v1.AddTaskResponse\x12u\n\x15PollWorkflowTaskQueue\x12\x31.fanflow.internal.v1.PollWorkflowTaskQueueRequest\x1a).fanflow.v1.PollWorkflowTaskQueueResponse\x12u\n\x15PollActivityTaskQueue\x12\x31.fanflow.internal.v1.PollActivityTaskQueueRequest\x1a).fanflow.v1.PollActivityTaskQueueResponse\x12i\n\x11\x44\x65scribeTaskQueue\x12-.fanflow.internal.v1.DescribeTaskQueueRequest\x1a%.fanflow.v1.DescribeTaskQueueResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dprotos/matching_service.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1aprotos/admin_service.proto\x1a\x13protos/common.proto\x1a\x15protos/internal.proto\x1a\x1dprotos/workflow_service.proto\"P\n\x0e\x41\x64\x64TaskRequest\x12+\n\x04task\x18\x01 \x01(\x0b\x32\x1d.fanflow.internal.v1.TaskInfo\x12\x11\n\tpartition\x18\x02 \x01(\x05\"\'\n\x0f\x41\x64\x64TaskResponse\x12\x14\n\x0csync_matched\x18\x01 \x01(\x08\"l\n\x1cPollWorkflowTaskQueueRequest\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x39\n\x07request\x18\x02 \x01(\x0b\x32(.fanflow.v1.PollWorkflowTaskQueueRequest\"l\n\x1cPollActivityTaskQueueRequest\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x39\n\x07request\x18\x02 \x01(\x0b\x32(.fanflow.v1.PollActivityTaskQueueRequest\"e\n\x18\x44\x65scribeTaskQueueRequest\x12\x12\n\npartitions\x18\x01 \x03(\x05\x12\x35\n\x07request\x18\x02 \x01(\x0b\x32$.fanflow.v1.DescribeTaskQueueRequest\"\x93\x02\n\x18QueryWorkflowTaskRequest\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12)\n\ntask_queue\x18\x03 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\x12\x37\n\x04task\x18\x04 \x01(\x0b\x32).fanflow.v1.PollWorkflowTaskQueueResponse\x12\'\n\x04wait\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12,\n\ttake_wait\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x16\n\x0eonly_if_polled\x18\x07 \x01(\x08\"\xc6\x01\n\x19QueryWorkflowTaskResponse\x12:\n\x07outcome\x18\x01 \x01(\x0e\x32).fanflow.internal.v1.QueryDispatchOutcome\x12<\n\x06\x61nswer\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondQueryTaskCompletedRequest\x12\x17\n\x0fworker_identity\x18\x03 \x01(\t\x12\x16\n\x0erecent_pollers\x18\x04 \x03(\t\"s\n RespondQueryTaskCompletedRequest\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondQueryTaskCompletedRequest*\xaf\x01\n\x14QueryDispatchOutcome\x12&\n\"QUERY_DISPATCH_OUTCOME_UNSPECIFIED\x10\x00\x12#\n\x1fQUERY_DISPATCH_OUTCOME_ANSWERED\x10\x01\x12$\n QUERY_DISPATCH_OUTCOME_NOT_TAKEN\x10\x02\x12$\n QUERY_DISPATCH_OUTCOME_NO_ANSWER\x10\x03\x32\xb4\x05\n\x0fMatchingService\x12T\n\x07\x41\x64\x64Task\x12#.fanflow.internal.v1.AddTaskRequest\x1a$.fanflow.internal.v1.AddTaskResponse\x12u\n\x15PollWorkflowTaskQueue\x12\x31.fanflow.internal.v1.PollWorkflowTaskQueueRequest\x1a).fanflow.v1.PollWorkflowTaskQueueResponse\x12u\n\x15PollActivityTaskQueue\x12\x31.fanflow.internal.v1.PollActivityTaskQueueRequest\x1a).fanflow.v1.PollActivityTaskQueueResponse\x12i\n\x11\x44\x65scribeTaskQueue\x12-.fanflow.internal.v1.DescribeTaskQueueRequest\x1a%.fanflow.v1.DescribeTaskQueueResponse\x12n\n\rQueryWorkflow\x12-.fanflow.internal.v1.QueryWorkflowTaskRequest\x1a..fanflow.internal.v1.QueryWorkflowTaskResponse\x12\x81\x01\n\x19RespondQueryTaskCompleted\x12\x35.fanflow.internal.v1.RespondQueryTaskCompletedRequest\x1a-.fanflow.v1.RespondQueryTaskCompletedResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.matching_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ADDTASKREQUEST']._serialized_start=136
-  _globals['_ADDTASKREQUEST']._serialized_end=216
-  _globals['_ADDTASKRESPONSE']._serialized_start=218
-  _globals['_ADDTASKRESPONSE']._serialized_end=257
-  _globals['_POLLWORKFLOWTASKQUEUEREQUEST']._serialized_start=259
-  _globals['_POLLWORKFLOWTASKQUEUEREQUEST']._serialized_end=367
-  _globals['_POLLACTIVITYTASKQUEUEREQUEST']._serialized_start=369
-  _globals['_POLLACTIVITYTASKQUEUEREQUEST']._serialized_end=477
-  _globals['_DESCRIBETASKQUEUEREQUEST']._serialized_start=479
-  _globals['_DESCRIBETASKQUEUEREQUEST']._serialized_end=580
-  _globals['_MATCHINGSERVICE']._serialized_start=583
-  _globals['_MATCHINGSERVICE']._serialized_end=1031
+  _globals['_QUERYDISPATCHOUTCOME']._serialized_start=1232
+  _globals['_QUERYDISPATCHOUTCOME']._serialized_end=1407
+  _globals['_ADDTASKREQUEST']._serialized_start=189
+  _globals['_ADDTASKREQUEST']._serialized_end=269
+  _globals['_ADDTASKRESPONSE']._serialized_start=271
+  _globals['_ADDTASKRESPONSE']._serialized_end=310
+  _globals['_POLLWORKFLOWTASKQUEUEREQUEST']._serialized_start=312
+  _globals['_POLLWORKFLOWTASKQUEUEREQUEST']._serialized_end=420
+  _globals['_POLLACTIVITYTASKQUEUEREQUEST']._serialized_start=422
+  _globals['_POLLACTIVITYTASKQUEUEREQUEST']._serialized_end=530
+  _globals['_DESCRIBETASKQUEUEREQUEST']._serialized_start=532
+  _globals['_DESCRIBETASKQUEUEREQUEST']._serialized_end=633
+  _globals['_QUERYWORKFLOWTASKREQUEST']._serialized_start=636
+  _globals['_QUERYWORKFLOWTASKREQUEST']._serialized_end=911
+  _globals['_QUERYWORKFLOWTASKRESPONSE']._serialized_start=914
+  _globals['_QUERYWORKFLOWTASKRESPONSE']._serialized_end=1112
+  _globals['_RESPONDQUERYTASKCOMPLETEDREQUEST']._serialized_start=1114
+  _globals['_RESPONDQUERYTASKCOMPLETEDREQUEST']._serialized_end=1229
+  _globals['_MATCHINGSERVICE']._serialized_start=1410
+  _globals['_MATCHINGSERVICE']._serialized_end=2102
 # @@protoc_insertion_point(module_scope)

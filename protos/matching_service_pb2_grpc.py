@@ -56,6 +56,16 @@ class MatchingServiceStub:
                 request_serializer=protos_dot_matching__service__pb2.DescribeTaskQueueRequest.SerializeToString,
                 response_deserializer=protos_dot_admin__service__pb2.DescribeTaskQueueResponse.FromString,
                 _registered_method=True)
+        self.QueryWorkflow = channel.unary_unary(
+                '/fanflow.internal.v1.MatchingService/QueryWorkflow',
+                request_serializer=protos_dot_matching__service__pb2.QueryWorkflowTaskRequest.SerializeToString,
+                response_deserializer=protos_dot_matching__service__pb2.QueryWorkflowTaskResponse.FromString,
+                _registered_method=True)
+        self.RespondQueryTaskCompleted = channel.unary_unary(
+                '/fanflow.internal.v1.MatchingService/RespondQueryTaskCompleted',
+                request_serializer=protos_dot_matching__service__pb2.RespondQueryTaskCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.FromString,
+                _registered_method=True)
 
 
 class MatchingServiceServicer:
@@ -87,6 +97,21 @@ class MatchingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QueryWorkflow(self, request, context):
+        """Queries, updates and human input: hand a query task to a workflow-task poller of the
+        queue and hold the caller until the worker answers or the wait ends (nothing is stored).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RespondQueryTaskCompleted(self, request, context):
+        """A worker's answer, routed here by the query task token's partition.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MatchingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -109,6 +134,16 @@ def add_MatchingServiceServicer_to_server(servicer, server):
                     servicer.DescribeTaskQueue,
                     request_deserializer=protos_dot_matching__service__pb2.DescribeTaskQueueRequest.FromString,
                     response_serializer=protos_dot_admin__service__pb2.DescribeTaskQueueResponse.SerializeToString,
+            ),
+            'QueryWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryWorkflow,
+                    request_deserializer=protos_dot_matching__service__pb2.QueryWorkflowTaskRequest.FromString,
+                    response_serializer=protos_dot_matching__service__pb2.QueryWorkflowTaskResponse.SerializeToString,
+            ),
+            'RespondQueryTaskCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondQueryTaskCompleted,
+                    request_deserializer=protos_dot_matching__service__pb2.RespondQueryTaskCompletedRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -219,6 +254,60 @@ class MatchingService:
             '/fanflow.internal.v1.MatchingService/DescribeTaskQueue',
             protos_dot_matching__service__pb2.DescribeTaskQueueRequest.SerializeToString,
             protos_dot_admin__service__pb2.DescribeTaskQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.MatchingService/QueryWorkflow',
+            protos_dot_matching__service__pb2.QueryWorkflowTaskRequest.SerializeToString,
+            protos_dot_matching__service__pb2.QueryWorkflowTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondQueryTaskCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.MatchingService/RespondQueryTaskCompleted',
+            protos_dot_matching__service__pb2.RespondQueryTaskCompletedRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from protos import schedule_pb2 as protos_dot_schedule__pb2
 from protos import workflow_service_pb2 as protos_dot_workflow__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -128,6 +129,61 @@ class WorkflowServiceStub:
                 '/fanflow.v1.WorkflowService/GetWorkflowProgress',
                 request_serializer=protos_dot_workflow__service__pb2.GetWorkflowProgressRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.FromString,
+                _registered_method=True)
+        self.CreateSchedule = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/CreateSchedule',
+                request_serializer=protos_dot_schedule__pb2.CreateScheduleRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.CreateScheduleResponse.FromString,
+                _registered_method=True)
+        self.DescribeSchedule = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/DescribeSchedule',
+                request_serializer=protos_dot_schedule__pb2.DescribeScheduleRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.DescribeScheduleResponse.FromString,
+                _registered_method=True)
+        self.ListSchedules = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/ListSchedules',
+                request_serializer=protos_dot_schedule__pb2.ListSchedulesRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.ListSchedulesResponse.FromString,
+                _registered_method=True)
+        self.PatchSchedule = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/PatchSchedule',
+                request_serializer=protos_dot_schedule__pb2.PatchScheduleRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.PatchScheduleResponse.FromString,
+                _registered_method=True)
+        self.DeleteSchedule = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/DeleteSchedule',
+                request_serializer=protos_dot_schedule__pb2.DeleteScheduleRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.DeleteScheduleResponse.FromString,
+                _registered_method=True)
+        self.RegisterWorkflowTypes = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RegisterWorkflowTypes',
+                request_serializer=protos_dot_schedule__pb2.RegisterWorkflowTypesRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.RegisterWorkflowTypesResponse.FromString,
+                _registered_method=True)
+        self.ListWorkflowTypes = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/ListWorkflowTypes',
+                request_serializer=protos_dot_schedule__pb2.ListWorkflowTypesRequest.SerializeToString,
+                response_deserializer=protos_dot_schedule__pb2.ListWorkflowTypesResponse.FromString,
+                _registered_method=True)
+        self.QueryWorkflow = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/QueryWorkflow',
+                request_serializer=protos_dot_workflow__service__pb2.QueryWorkflowRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.QueryWorkflowResponse.FromString,
+                _registered_method=True)
+        self.RespondQueryTaskCompleted = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RespondQueryTaskCompleted',
+                request_serializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.FromString,
+                _registered_method=True)
+        self.UpdateWorkflowExecution = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/UpdateWorkflowExecution',
+                request_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.FromString,
+                _registered_method=True)
+        self.PollWorkflowExecutionUpdate = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/PollWorkflowExecutionUpdate',
+                request_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
                 _registered_method=True)
 
 
@@ -258,6 +314,84 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateSchedule(self, request, context):
+        """schedules (messages in schedule.proto): start workflows at the times a spec gives.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DescribeSchedule(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSchedules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PatchSchedule(self, request, context):
+        """Pause, unpause, trigger now, backfill a range of times.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSchedule(self, request, context):
+        """Runs it started keep running.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterWorkflowTypes(self, request, context):
+        """Workers register the workflow types they serve when they start.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWorkflowTypes(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryWorkflow(self, request, context):
+        """Queries, updates and human input.
+        A query runs a @workflow.query handler on a worker (the run's sticky worker if it polls,
+        else any worker of its task queue; closed runs are replayed) and writes nothing to history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RespondQueryTaskCompleted(self, request, context):
+        """A worker's answer to a query task (PollWorkflowTaskQueueResponse.query set).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWorkflowExecution(self, request, context):
+        """An update: a worker checks name, input and validator first (a refusal writes nothing);
+        accepted, it is an event, its handler runs in the workflow and its outcome is recorded.
+        Idempotent by update_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PollWorkflowExecutionUpdate(self, request, context):
+        """Wait (up to wait_timeout) for an accepted update's outcome, by update id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkflowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -355,6 +489,61 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.GetWorkflowProgress,
                     request_deserializer=protos_dot_workflow__service__pb2.GetWorkflowProgressRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.SerializeToString,
+            ),
+            'CreateSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSchedule,
+                    request_deserializer=protos_dot_schedule__pb2.CreateScheduleRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.CreateScheduleResponse.SerializeToString,
+            ),
+            'DescribeSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DescribeSchedule,
+                    request_deserializer=protos_dot_schedule__pb2.DescribeScheduleRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.DescribeScheduleResponse.SerializeToString,
+            ),
+            'ListSchedules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSchedules,
+                    request_deserializer=protos_dot_schedule__pb2.ListSchedulesRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.ListSchedulesResponse.SerializeToString,
+            ),
+            'PatchSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.PatchSchedule,
+                    request_deserializer=protos_dot_schedule__pb2.PatchScheduleRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.PatchScheduleResponse.SerializeToString,
+            ),
+            'DeleteSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSchedule,
+                    request_deserializer=protos_dot_schedule__pb2.DeleteScheduleRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.DeleteScheduleResponse.SerializeToString,
+            ),
+            'RegisterWorkflowTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterWorkflowTypes,
+                    request_deserializer=protos_dot_schedule__pb2.RegisterWorkflowTypesRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.RegisterWorkflowTypesResponse.SerializeToString,
+            ),
+            'ListWorkflowTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWorkflowTypes,
+                    request_deserializer=protos_dot_schedule__pb2.ListWorkflowTypesRequest.FromString,
+                    response_serializer=protos_dot_schedule__pb2.ListWorkflowTypesResponse.SerializeToString,
+            ),
+            'QueryWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryWorkflow,
+                    request_deserializer=protos_dot_workflow__service__pb2.QueryWorkflowRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.QueryWorkflowResponse.SerializeToString,
+            ),
+            'RespondQueryTaskCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondQueryTaskCompleted,
+                    request_deserializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.SerializeToString,
+            ),
+            'UpdateWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWorkflowExecution,
+                    request_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.SerializeToString,
+            ),
+            'PollWorkflowExecutionUpdate': grpc.unary_unary_rpc_method_handler(
+                    servicer.PollWorkflowExecutionUpdate,
+                    request_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -870,6 +1059,303 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/GetWorkflowProgress',
             protos_dot_workflow__service__pb2.GetWorkflowProgressRequest.SerializeToString,
             protos_dot_workflow__service__pb2.GetWorkflowProgressResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/CreateSchedule',
+            protos_dot_schedule__pb2.CreateScheduleRequest.SerializeToString,
+            protos_dot_schedule__pb2.CreateScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DescribeSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/DescribeSchedule',
+            protos_dot_schedule__pb2.DescribeScheduleRequest.SerializeToString,
+            protos_dot_schedule__pb2.DescribeScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSchedules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/ListSchedules',
+            protos_dot_schedule__pb2.ListSchedulesRequest.SerializeToString,
+            protos_dot_schedule__pb2.ListSchedulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PatchSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/PatchSchedule',
+            protos_dot_schedule__pb2.PatchScheduleRequest.SerializeToString,
+            protos_dot_schedule__pb2.PatchScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/DeleteSchedule',
+            protos_dot_schedule__pb2.DeleteScheduleRequest.SerializeToString,
+            protos_dot_schedule__pb2.DeleteScheduleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterWorkflowTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RegisterWorkflowTypes',
+            protos_dot_schedule__pb2.RegisterWorkflowTypesRequest.SerializeToString,
+            protos_dot_schedule__pb2.RegisterWorkflowTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWorkflowTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/ListWorkflowTypes',
+            protos_dot_schedule__pb2.ListWorkflowTypesRequest.SerializeToString,
+            protos_dot_schedule__pb2.ListWorkflowTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/QueryWorkflow',
+            protos_dot_workflow__service__pb2.QueryWorkflowRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.QueryWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondQueryTaskCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RespondQueryTaskCompleted',
+            protos_dot_workflow__service__pb2.RespondQueryTaskCompletedRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondQueryTaskCompletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/UpdateWorkflowExecution',
+            protos_dot_workflow__service__pb2.UpdateWorkflowExecutionRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.UpdateWorkflowExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PollWorkflowExecutionUpdate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/PollWorkflowExecutionUpdate',
+            protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+SUPPORT = ROOT / "tests" / "support"  # worker programs and definitions shared by several test files
 
 from bench.procs import free_port, wait_for_port  # noqa: E402,F401  (shared with the benchmark; tests import them from here)
 

@@ -1,4 +1,5 @@
-"""fanflow's Python SDK.
+"""fanflow's Python SDK: define workflows and activities, run workers, start and follow
+workflows on a fanflow cluster (or on an embedded one, started on demand).
 
     import worker_sdk as workflows
 
@@ -10,101 +11,155 @@
         @workflows.workflow.entrypoint
         async def run(self, params: Input) -> list[dict]: ...
 
-``workflows.activity`` is the (callable) ``worker_sdk.activity`` module: calling it is the
-decorator, ``workflows.activity.heartbeat()`` / ``.info()`` are the in-activity hooks.
-``workflows.workflow`` is the ``worker_sdk.workflow`` module.
+The public API is the one of the seed system, Mistral Workflows (``mistralai.workflows``):
+a program written for it runs on fanflow with ``import mistralai.workflows as workflows``
+changed to ``import worker_sdk as workflows``. Its names keep their meaning here:
+``workflows.workflow`` (the ``worker_sdk.workflow`` module: ``define``, ``entrypoint``,
+``signal`` / ``query`` / ``update``, and what workflow code calls while it runs) and
+``workflows.activity`` (the callable ``worker_sdk.activity`` module: calling it is the
+decorator, ``.heartbeat()`` / ``.info()`` are the in-activity hooks), the concurrency
+patterns, ``execute_workflow``, ``run_worker``, the models and schedules, the errors.
+fanflow adds Temporal-style pieces the seed takes from Temporal: ``Client`` /
+``WorkflowHandle``, ``Worker``, ``RetryPolicy``, ``ActivityContext`` / ``ActivityInfo``, the
+payload ``converter``.
+
+The names below are listed in that order: defining, parallel executors, in workflow code,
+running, replaying recorded runs, describing, errors, payloads.
 """
-from . import activity, converter, workflow
-from .activity import ActivityContext, ActivityInfo, RetryPolicy
+# Defining workflows and activities.
+from . import activity, workflow
+from .activity import ActivityContext, ActivityInfo, RetryPolicy, activity_heartbeat, run_activities_locally
+from .dependencies import DependencyInjector, Depends
+from .rate_limit import RateLimit
+
+# Parallel executors (the seed's concurrency patterns).
+from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activities_in_parallel
+
+# Called from workflow code (besides ``workflows.workflow.*``).
+from .workflow import ParentClosePolicy, get_execution_id, record_event
+from .sticky_sessions import StickyWorkerSession, get_sticky_worker_session, run_sticky_worker_session
+from .interactive import InteractiveWorkflow
+from .child_workflows import ChildWorkflowHandle
+
+# Running: start workflows, serve them.
+from .client import Client, WorkflowHandle
+from .client_messages import WorkflowUpdateHandle
+from .embedded import configure, execute_workflow
+from .worker import Worker
+from .workers import get_registered_workflow_names, run_worker
+
+# Checking changed code against recorded runs (before a deploy).
+from .replayer import Replayer, WorkflowHistory, WorkflowReplayResult, WorkflowReplayResults, replay
+
+# Describing workflows: their public description, discovery, schedules.
+from . import models, schedules
+from .definition import get_workflow_definition
+from .discovery import discover_all_workflows_in_package
+from .schedules import Schedule, ScheduleCalendar, ScheduleInterval, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange
+
+# Errors.
+from . import exceptions
 from .exceptions import (
     ActivityError,
     ApplicationError,
+    ChildWorkflowAlreadyStartedError,
+    ChildWorkflowError,
     ContinueAsNewError,
+    ErrorCode,
     FailureError,
     NonDeterminismError,
+    NotInTemporalContextError,
     StaleWorkflowInstanceError,
+    StickyWorkerSessionLostError,
     UnknownActivityTypeError,
     UnknownWorkflowTypeError,
     WorkflowAlreadyStartedError,
+    WorkflowError,
     WorkflowFailureError,
     WorkflowNotFoundError,
+    WorkflowQueryFailedError,
+    WorkflowsException,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRejectedError,
 )
 
+# Payloads.
+from . import converter
+
 __all__ = [
-    "activity",
+    # defining
     "workflow",
-    "converter",
+    "activity",
     "RetryPolicy",
+    "RateLimit",
+    "Depends",
+    "DependencyInjector",
     "ActivityContext",
     "ActivityInfo",
-    "ApplicationError",
-    "ActivityError",
-    "FailureError",
-    "WorkflowFailureError",
-    "NonDeterminismError",
-    "StaleWorkflowInstanceError",
-    "ContinueAsNewError",
-    "UnknownActivityTypeError",
-    "UnknownWorkflowTypeError",
-    "WorkflowNotFoundError",
-    "WorkflowAlreadyStartedError",
-]
-
-# --- Added by other modules (client / worker / executors), keep below this line: ---
-from .client import Client, WorkflowHandle  # noqa: E402
-from .embedded import configure, execute_workflow  # noqa: E402
-from .worker import Worker  # noqa: E402
-
-__all__ += ["Client", "WorkflowHandle", "Worker", "configure", "execute_workflow"]
-from .executors import GetItemFromIndexParams, execute_activities_in_parallel  # noqa: E402
-
-__all__ += ["execute_activities_in_parallel", "GetItemFromIndexParams"]
-from .workflow import record_event  # noqa: E402
-
-__all__ += ["record_event"]
-# The seed's workflow-definition and worker API (sdk1):
-from . import models, schedules  # noqa: E402
-from .definition import get_workflow_definition  # noqa: E402
-from .discovery import discover_all_workflows_in_package  # noqa: E402
-from .schedules import Schedule, ScheduleCalendar, ScheduleInterval, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange  # noqa: E402
-from .workers import get_registered_workflow_names, run_worker  # noqa: E402
-from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id  # noqa: E402
-
-__all__ += [
-    "models",
-    "schedules",
-    "get_workflow_definition",
-    "discover_all_workflows_in_package",
-    "get_registered_workflow_names",
-    "run_worker",
+    "activity_heartbeat",
+    "run_activities_locally",
+    # parallel executors
+    "execute_activities_in_parallel",
+    "ExtraItemParams",
+    "GetItemFromIndexParams",
+    # in workflow code
+    "record_event",
     "get_execution_id",
     "ParentClosePolicy",
-    "ChildWorkflowsNotSupportedError",
+    "StickyWorkerSession",
+    "get_sticky_worker_session",
+    "run_sticky_worker_session",
+    "InteractiveWorkflow",
+    "ChildWorkflowHandle",
+    # running
+    "execute_workflow",
+    "configure",
+    "Client",
+    "WorkflowHandle",
+    "WorkflowUpdateHandle",
+    "Worker",
+    "run_worker",
+    "get_registered_workflow_names",
+    # replaying recorded runs
+    "Replayer",
+    "WorkflowHistory",
+    "WorkflowReplayResult",
+    "WorkflowReplayResults",
+    "replay",
+    # describing
+    "get_workflow_definition",
+    "discover_all_workflows_in_package",
+    "models",
+    "schedules",
     "Schedule",
     "ScheduleCalendar",
     "ScheduleInterval",
     "ScheduleOverlapPolicy",
     "SchedulePolicy",
     "ScheduleRange",
-]
-
-# --- The seed's activity-side names (activity options, Depends, heartbeat, local
-# activities, errors): ---
-from . import dependencies, exceptions  # noqa: E402,F401  (modules the seed exposes)
-from .activity import activity_heartbeat, run_activities_locally  # noqa: E402
-from .dependencies import DependencyInjector, Depends  # noqa: E402
-from .exceptions import ErrorCode, NotInTemporalContextError, WorkflowError, WorkflowsException  # noqa: E402
-from .rate_limit import RateLimit  # noqa: E402
-
-__all__ += [
+    # errors
     "exceptions",
-    "activity_heartbeat",
-    "run_activities_locally",
-    "Depends",
-    "DependencyInjector",
-    "RateLimit",
-    "WorkflowError",
     "WorkflowsException",
+    "WorkflowError",
     "ErrorCode",
+    "ApplicationError",
+    "ActivityError",
+    "ChildWorkflowError",
+    "ChildWorkflowAlreadyStartedError",
+    "StickyWorkerSessionLostError",
+    "FailureError",
+    "WorkflowFailureError",
+    "NonDeterminismError",
+    "StaleWorkflowInstanceError",
+    "ContinueAsNewError",
     "NotInTemporalContextError",
+    "UnknownActivityTypeError",
+    "UnknownWorkflowTypeError",
+    "WorkflowNotFoundError",
+    "WorkflowAlreadyStartedError",
+    "WorkflowQueryFailedError",
+    "WorkflowUpdateRejectedError",
+    "WorkflowUpdateFailedError",
+    # payloads
+    "converter",
 ]

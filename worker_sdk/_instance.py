@@ -49,9 +49,11 @@ import structlog
 from fanflow import timeutil
 from protos import common_pb2
 
-from . import converter
+from . import child_workflows as _children
+from . import converter, patching, rate_limits, sticky_sessions
+from ._executor_host import ExecutorHost, HistorySize
 from ._loop import WorkflowEventLoop
-from .activity import runs_locally
+from .activity_context import runs_locally
 from .exceptions import (
     ApplicationError,
     ContinueAsNewError,
@@ -59,12 +61,13 @@ from .exceptions import (
     NonDeterminismError,
     StaleWorkflowInstanceError,
 )
+from .workflow_context import WorkflowInfo
 
 log = structlog.get_logger("fanflow.sdk.workflow")
 
 if TYPE_CHECKING:  # pragma: no cover
     from .activity import ActivityDefinition
-    from .workflow import WorkflowDefinition, WorkflowInfo
+    from .workflow import WorkflowDefinition
 
 E = common_pb2.EventType
 CT = common_pb2.CommandType
@@ -86,6 +89,8 @@ _COMMAND_EVENT = {
     E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: CT.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE,
+    **_children.COMMAND_EVENTS,  # child workflows: start one, ask one to cancel
 }
 
 
@@ -118,6 +123,9 @@ def describe_command(cmd: common_pb2.Command) -> str:
     if t == CT.COMMAND_TYPE_CANCEL_TIMER:
         return f"{name}(timer_id={cmd.cancel_timer.timer_id!r})"
     if t == CT.COMMAND_TYPE_RECORD_MARKER:
+        patch = patching.of_command(cmd)
+        if patch is not None:
+            return f"{name}({patching.PATCH_MARKER}: {patch.describe()})"
         return f"{name}(marker_name={cmd.record_marker.marker_name!r})"
     if t == CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
         return f"{name}(scheduled_event_id={cmd.request_cancel_activity_task.scheduled_event_id})"
@@ -125,6 +133,8 @@ def describe_command(cmd: common_pb2.Command) -> str:
         return f"{name}(failure={converter.describe_failure(cmd.fail_workflow_execution.failure)!r})"
     if t == CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
         return f"{name}(workflow_type={cmd.continue_as_new_workflow_execution.workflow_type.name!r})"
+    if t in _children.COMMAND_EVENTS.values():
+        return _children.describe(_children.command_key(cmd), name)
     return name
 
 
@@ -139,9 +149,14 @@ def describe_event(ev: common_pb2.HistoryEvent) -> str:
     if t == E.EVENT_TYPE_TIMER_CANCELED:
         return f"{name}(timer_id={ev.timer_canceled.timer_id!r})"
     if t == E.EVENT_TYPE_MARKER_RECORDED:
+        patch = patching.of_event(ev)
+        if patch is not None:
+            return f"{name}({patching.PATCH_MARKER}: {patch.describe()})"
         return f"{name}(marker_name={ev.marker_recorded.marker_name!r})"
     if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
         return f"{name}(workflow_type={ev.workflow_execution_continued_as_new.workflow_type.name!r})"
+    if t in _children.COMMAND_EVENTS:
+        return _children.describe(_children.event_key(ev), name)
     return name
 
 
@@ -155,9 +170,14 @@ def _command_key(cmd: common_pb2.Command) -> tuple:
     if t == CT.COMMAND_TYPE_CANCEL_TIMER:
         return (t, cmd.cancel_timer.timer_id)
     if t == CT.COMMAND_TYPE_RECORD_MARKER:
-        return (t, cmd.record_marker.marker_name)
+        patch = patching.of_command(cmd)  # a patch marker matches its own id only
+        return (t, cmd.record_marker.marker_name) + ((patch.patch_id,) if patch else ())
     if t == CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
         return (t, cmd.request_cancel_activity_task.scheduled_event_id)
+    if t == CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE:
+        return (t, cmd.complete_workflow_update.update_id)
+    if t in _children.COMMAND_EVENTS.values():
+        return _children.command_key(cmd)
     return (t,)
 
 
@@ -172,10 +192,25 @@ def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
     if t == E.EVENT_TYPE_TIMER_CANCELED:
         return (ct, ev.timer_canceled.timer_id)
     if t == E.EVENT_TYPE_MARKER_RECORDED:
-        return (ct, ev.marker_recorded.marker_name)
+        patch = patching.of_event(ev)
+        return (ct, ev.marker_recorded.marker_name) + ((patch.patch_id,) if patch else ())
     if t == E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
         return (ct, ev.activity_task_cancel_requested.scheduled_event_id)
+    if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+        return (ct, ev.workflow_execution_update_completed.update_id)
+    if t in _children.COMMAND_EVENTS:
+        return _children.event_key(ev)
     return (ct,)
+
+
+def _patch_id(cmd: common_pb2.Command) -> str | None:
+    patch = patching.of_command(cmd)
+    return None if patch is None else patch.patch_id
+
+
+def _is_deprecated_patch(cmd: common_pb2.Command) -> bool:
+    patch = patching.of_command(cmd)
+    return patch is not None and patch.deprecated
 
 
 @dataclasses.dataclass(slots=True)
@@ -260,21 +295,22 @@ class WorkflowInstance:
         self._broken: str | None = None
         self.now_seconds = 0.0
         self.is_replaying = False
-        self._history_length = 0
-        self._history_size_bytes = 0
-        self._suggest_continue_as_new = False
-        #: The run's input payload (what executors continue as new with).
-        self.input_payload = common_pb2.Payload()
-        #: SDK state carried over from the previous run (``sdk_state`` of WorkflowExecutionStarted),
-        #: decoded: ``{executor_id: checkpoint}``.
-        self.sdk_state: dict[str, Any] = {}
-        #: Per-run bookkeeping of ``execute_activities_in_parallel`` (see executors.py).
-        self.executor_seq = 0
-        self.executor_checkpoints: dict[str, Any] = {}
-        self.continue_as_new_requested = False
-        self.active_executors = 0
-        self.executor_runs: dict[int, Any] = {}
-        self.executor_work_base: tuple[int, int] | None = None
+        #: History's size at the current workflow task (set by each activation).
+        self.history = HistorySize()
+        #: What ``execute_activities_in_parallel`` reads and keeps in this run (its only way in).
+        self.executors = ExecutorHost(self)
+        #: Set while a query handler or an update validator runs (``read_only_section``): what
+        #: runs, for the error raised when it tries to produce a command.
+        self.read_only: str | None = None
+        #: A throwaway instance rebuilding state for a query: every activation is a replay.
+        self.replay_only = False
+        #: The child workflows this run started (``worker_sdk/child_workflows.py``).
+        self.children = _children.ChildWorkflows(self)
+        #: Workflow types the worker running this instance serves on ``task_queue`` (set by the
+        #: worker; None: unknown). A child of a type not in it, for this queue, is refused.
+        self.registered_workflow_types: frozenset[str] | None = None
+        #: ``workflow.patched`` / ``deprecate_patch``: answers given, markers seen (patching.py).
+        self.patches = patching.Patches()
 
     # ------------------------------------------------------------ public
 
@@ -288,9 +324,6 @@ class WorkflowInstance:
         return self._last_event_id
 
     def info(self) -> "WorkflowInfo":
-        from .workflow import WorkflowInfo
-        import datetime
-
         return WorkflowInfo(
             workflow_id=self.workflow_id,
             run_id=self.run_id,
@@ -298,16 +331,12 @@ class WorkflowInstance:
             task_queue=self.task_queue,
             namespace=self.namespace,
             attempt=self.attempt,
-            history_length=self._history_length,
-            history_size_bytes=self._history_size_bytes,
+            history_length=self.history.events,
+            history_size_bytes=self.history.bytes,
             continued_run_id=self.continued_run_id,
             first_execution_run_id=self.first_execution_run_id,
-            start_time=(
-                datetime.datetime.fromtimestamp(self.start_time, datetime.timezone.utc)
-                if self.start_time is not None
-                else None
-            ),
-            suggest_continue_as_new=self._suggest_continue_as_new,
+            start_time=timeutil.utc_datetime(self.start_time) if self.start_time is not None else None,
+            suggest_continue_as_new=self.history.suggest_continue_as_new,
         )
 
     def activate(self, events: Sequence[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
@@ -333,6 +362,29 @@ class WorkflowInstance:
             self._broken = f"an earlier activate() raised {type(exc).__name__}: {exc}"
             raise
 
+    def replay_history(self, events: Sequence[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
+        """Replay a whole recorded history into this new instance (what the replayer does to
+        check changed code against runs already recorded): from event 1 to the last event,
+        whatever it is (a closed run, or a running one). Every workflow task history
+        completed runs again and its commands must match the events it wrote; a workflow
+        task still in flight runs as the newest one. Returns that task's commands (none
+        when every task was completed).
+
+        Raises ``NonDeterminismError`` (also when the code produces a command history does
+        not have), or what the workflow code raised as a bug; ``ValueError`` for a
+        malformed history."""
+        if self._last_event_id or self._broken is not None:
+            raise ValueError("replay_history() needs a new workflow instance")
+        events = list(events)
+        self._validate_batch(events, whole_history=True)
+        try:
+            commands = self._apply(events, whole_history=True)
+            self._check_nothing_left_unmatched(events[-1])
+            return commands
+        except BaseException as exc:
+            self._broken = f"replay_history() raised {type(exc).__name__}: {exc}"
+            raise
+
     def close(self) -> None:
         """Drop everything (the worker evicted this instance). Pending tasks are not run."""
         self._broken = self._broken or "the instance was closed"
@@ -343,8 +395,10 @@ class WorkflowInstance:
     def _prefix(self) -> str:
         return f"workflow {self.definition.name!r} (workflow_id={self.workflow_id}, run_id={self.run_id}): "
 
-    def _validate_batch(self, events: list[common_pb2.HistoryEvent]) -> None:
+    def _validate_batch(self, events: list[common_pb2.HistoryEvent], *, whole_history: bool = False) -> None:
         if not events:
+            if whole_history:
+                raise ValueError("replay_history() needs at least one event (WorkflowExecutionStarted first)")
             raise ValueError("activate() needs at least one event (ending with WorkflowTaskStarted)")
         first = events[0].event_id
         expected = self._last_event_id + 1
@@ -358,7 +412,7 @@ class WorkflowInstance:
         for offset, ev in enumerate(events):
             if ev.event_id != first + offset:
                 raise ValueError(f"event ids must be consecutive: event {ev.event_id} follows event {first + offset - 1}")
-        if events[-1].event_type != E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        if not whole_history and events[-1].event_type != E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             raise ValueError(
                 f"the last event must be the WorkflowTaskStarted of the task being worked on, "
                 f"got {event_type_name(events[-1].event_type)} (event {events[-1].event_id})"
@@ -366,10 +420,11 @@ class WorkflowInstance:
         if self._last_event_id == 0 and events[0].event_type != E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             raise ValueError(f"event 1 must be WorkflowExecutionStarted, got {event_type_name(events[0].event_type)}")
 
-    def _apply(self, events: list[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
+    def _apply(self, events: list[common_pb2.HistoryEvent], *, whole_history: bool = False) -> list[common_pb2.Command]:
         # One pass to learn how each workflow task of the batch was closed (O(n)).
         closed_by: dict[int, int] = {}
-        for ev in events:
+        last_started_index = -1
+        for i, ev in enumerate(events):
             t = ev.event_type
             if t in _WT_CLOSING:
                 # A task that timed out before it started (sticky schedule-to-start)
@@ -377,6 +432,9 @@ class WorkflowInstance:
                 sid = getattr(ev, _WT_CLOSING[t]).started_event_id
                 if sid:
                     closed_by[sid] = t
+            elif t == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                last_started_index = i
+        patches_by_task = patching.recorded_by_task(events)  # what workflow.patched finds when replaying
 
         result: list[common_pb2.Command] = []
         last_index = len(events) - 1
@@ -385,12 +443,17 @@ class WorkflowInstance:
             t = ev.event_type
             if t == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
                 self._last_started_id = ev.event_id
-                if i == last_index:
+                closing = closed_by.get(ev.event_id)
+                # A whole history may end with a task in flight, events arriving after its start.
+                in_flight = i == last_index or (whole_history and i == last_started_index and closing is None)
+                if in_flight:
+                    if self.replay_only:  # a query's replay: this task's commands follow it in history
+                        self.patches.in_history |= self.patches.upcoming
                     result = self._activation(ev, replaying=False)
                     self._unconfirmed_started_id = ev.event_id
                 else:
-                    closing = closed_by.get(ev.event_id)
                     if closing == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                        self.patches.in_history |= patches_by_task.get(ev.event_id, set())
                         self._activation(ev, replaying=True)
                     elif closing is None:
                         raise ValueError(
@@ -446,16 +509,17 @@ class WorkflowInstance:
                 failure.type = "TimeoutError"
                 failure.source = "server"
             if not st.future.done():
-                st.future.set_exception(
-                    converter.exception_from_failure(
-                        failure,
-                        activity_type=st.defn.name,
-                        activity_id=st.activity_id,
-                        scheduled_event_id=st.scheduled_event_id,
-                        retry_state=a.retry_state,
-                        timeout_type=a.timeout_type,
-                    )
+                error = converter.exception_from_failure(
+                    failure,
+                    activity_type=st.defn.name,
+                    activity_id=st.activity_id,
+                    scheduled_event_id=st.scheduled_event_id,
+                    retry_state=a.retry_state,
+                    timeout_type=a.timeout_type,
                 )
+                if st.command is not None:  # a sticky session's worker that never took it: say so
+                    error = sticky_sessions.session_lost(error, st.command.schedule_activity_task, failure, a.timeout_type)
+                st.future.set_exception(error)
         elif t == E.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
             st = self._activity_for(ev, ev.activity_task_canceled.scheduled_event_id)
             if not st.future.done():  # the code cancelled its wait already (it asked for this)
@@ -468,13 +532,16 @@ class WorkflowInstance:
             if timer is None:
                 raise NonDeterminismError(
                     f"{self._prefix()}history event {ev.event_id} is TimerFired(timer_id={timer_id!r}) "
-                    "but the workflow code has no such timer"
+                    "but the workflow code has no such timer",
+                    event_id=ev.event_id, recorded=f"TimerFired(timer_id={timer_id!r})",
                 )
             timer.fired = True
             if timer.handle is not None:
                 self._loop.call_handle(timer.handle)  # asyncio.sleep / timeout: runs in this activation
             elif not timer.future.done():
                 timer.future.set_result(None)
+        elif t in _children.RESULT_EVENTS:
+            self.children.apply(ev)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             self._start(ev)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
@@ -485,6 +552,9 @@ class WorkflowInstance:
             self.signals.append((s.signal_name, s.input))
             # Runs in the next activation, after what earlier events woke (history order).
             self._loop.call_soon(self._deliver_signal, s.signal_name, s.input)
+        elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            u = ev.workflow_execution_update_accepted
+            self._loop.call_soon(self._deliver_update, u.update_id, u.name, u.input)  # as a signal, in history order
         # WorkflowTaskScheduled, ActivityTaskStarted, Terminated, TimedOut: nothing to do.
 
     def _activity_for(self, ev: common_pb2.HistoryEvent, scheduled_event_id: int) -> _ActivityState:
@@ -492,7 +562,8 @@ class WorkflowInstance:
         if st is None:
             raise NonDeterminismError(
                 f"{self._prefix()}history event {ev.event_id} is {event_type_name(ev.event_type)} for the activity "
-                f"scheduled at event {scheduled_event_id}, which the workflow code did not schedule"
+                f"scheduled at event {scheduled_event_id}, which the workflow code did not schedule",
+                event_id=ev.event_id, recorded=event_type_name(ev.event_type),
             )
         return st
 
@@ -510,10 +581,7 @@ class WorkflowInstance:
         self.continued_run_id = a.continued_execution_run_id
         self.first_execution_run_id = a.first_execution_run_id or self.run_id
         self.start_time = timeutil.ts_to_seconds(ev.event_time) if ev.HasField("event_time") else None
-        self.input_payload = a.input
-        if a.HasField("sdk_state") and a.sdk_state.data:
-            state = converter.from_payload(a.sdk_state)
-            self.sdk_state = state if isinstance(state, dict) else {}
+        self.executors.start_run(a.input, a.sdk_state if a.HasField("sdk_state") else None)
         self._main_task = self._loop.create_task(self._main(a.input), name=f"workflow:{self.definition.name}")
 
     async def _main(self, payload: common_pb2.Payload) -> Any:
@@ -526,6 +594,32 @@ class WorkflowInstance:
             ) from exc
         self.workflow_object = defn.cls()
         return await getattr(self.workflow_object, defn.run_name)(*args, **kwargs)
+
+    # ------------------------------------------- updates and queries (updates.py, queries.py)
+
+    def _deliver_update(self, update_id: str, name: str, payload: common_pb2.Payload) -> None:
+        """An accepted update (WorkflowExecutionUpdateAccepted): its handler starts as a task;
+        CompleteWorkflowUpdate records its outcome."""
+        from .updates import start_update_handler
+
+        start_update_handler(self, update_id, name, payload)
+
+    def complete_update(self, command: common_pb2.Command) -> None:
+        """An update handler's CompleteWorkflowUpdate (skipped once the run produced its close)."""
+        if not self._closed and self._new_commands is not None:
+            self._add_command(command)
+
+    def record_handler_error(self, exc: BaseException) -> None:
+        """A bug in a handler task (not a failure of the update itself): fails the workflow task."""
+        if self._handler_error is None:
+            self._handler_error = exc
+
+    def read_only_section(self, what: str):
+        """A context in which a query handler or update validator runs on this instance: see
+        ``queries.read_only_section``."""
+        from .queries import read_only_section
+
+        return read_only_section(self, self._loop, what)
 
     # ----------------------------------------------------------- signals
 
@@ -621,21 +715,24 @@ class WorkflowInstance:
     # ------------------------------------------------------- activations
 
     def _activation(self, ev: common_pb2.HistoryEvent, *, replaying: bool) -> list[common_pb2.Command]:
+        self._drop_deprecated_patch_commands()
         if self._pending:
             p = self._pending[0]
             raise NonDeterminismError(
                 f"{self._prefix()}the workflow code produced {describe_command(p.command)} in the workflow task "
                 f"started at event {p.started_event_id}, but history has no matching event (reached the "
-                f"workflow task started at event {ev.event_id}); the code now produces more commands than history recorded"
+                f"workflow task started at event {ev.event_id}); the code now produces more commands than history recorded",
+                event_id=ev.event_id, produced=describe_command(p.command), patch_id=_patch_id(p.command),
             )
         a = ev.workflow_task_started
         if ev.HasField("event_time"):
             self.now_seconds = timeutil.ts_to_seconds(ev.event_time)
             self._loop.set_time(self.now_seconds)
-        self._history_length = ev.event_id
-        self._history_size_bytes = a.history_size_bytes
-        self._suggest_continue_as_new = a.suggest_continue_as_new
-        self.is_replaying = replaying
+        history = self.history
+        history.events = ev.event_id
+        history.bytes = a.history_size_bytes
+        history.suggest_continue_as_new = a.suggest_continue_as_new
+        self.is_replaying = replaying or self.replay_only
         if self._closed:
             return []
         self._new_commands = []
@@ -695,6 +792,13 @@ class WorkflowInstance:
         self._closed = True
 
     def _add_command(self, cmd: common_pb2.Command) -> None:
+        if self.read_only is not None:
+            from .queries import ReadOnlyViolation
+
+            raise ReadOnlyViolation(
+                f"{self.read_only} tried to {describe_command(cmd)}: queries and update validators only read the "
+                "workflow's state (nothing was recorded; use an update to change it or run activities)"
+            )
         if self._new_commands is None:
             raise RuntimeError("workflow commands can only be produced while the workflow code runs")
         if self._closed:
@@ -704,16 +808,25 @@ class WorkflowInstance:
     # ----------------------------------------------------------- matching
 
     def _match_command_event(self, ev: common_pb2.HistoryEvent) -> None:
+        if self._patch_event_skipped(ev):
+            return
         if not self._pending:
             raise NonDeterminismError(
                 f"{self._prefix()}history event {ev.event_id} is {describe_event(ev)} but the workflow code produced "
-                "no command for it (the code now produces fewer commands than history recorded)"
+                "no command for it (the code now produces fewer commands than history recorded)",
+                event_id=ev.event_id, recorded=describe_event(ev),
             )
         p = self._pending.popleft()
         if _command_key(p.command) != _event_key(ev):
+            patch_id = _patch_id(p.command)
+            hint = ""
+            if patch_id is not None:  # history has the marker in this task, elsewhere
+                hint = (f"; workflow.patched({patch_id!r}) must be called at the point of the code where history "
+                        "recorded its marker (a call moved or added before other commands changes the order)")
             raise NonDeterminismError(
                 f"{self._prefix()}history event {ev.event_id} is {describe_event(ev)} but the workflow code produced "
-                f"{describe_command(p.command)} at that point (in the workflow task started at event {p.started_event_id})"
+                f"{describe_command(p.command)} at that point (in the workflow task started at event {p.started_event_id}){hint}",
+                event_id=ev.event_id, recorded=describe_event(ev), produced=describe_command(p.command), patch_id=patch_id,
             )
         if ev.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             st = self._unechoed_activities.pop(ev.activity_task_scheduled.activity_id)
@@ -721,6 +834,74 @@ class WorkflowInstance:
             self._activities[ev.event_id] = st
         elif ev.event_type == E.EVENT_TYPE_TIMER_CANCELED:
             self._timers.pop(ev.timer_canceled.timer_id, None)
+        elif ev.event_type in _children.COMMAND_EVENTS:
+            self.children.initiated(ev, p.command)
+
+    # ------------------------------------------------ patches (patching.py)
+
+    def patch(self, patch_id: str, *, deprecated: bool) -> bool:
+        """``workflow.patched`` (``deprecated=False``) and ``workflow.deprecate_patch``: whether
+        this run takes the patched branch; records the patch's marker when it does, once."""
+        if self.read_only is not None:
+            from .queries import ReadOnlyViolation
+
+            call = "deprecate_patch" if deprecated else "patched"
+            raise ReadOnlyViolation(
+                f"{self.read_only} called workflow.{call}({patch_id!r}): queries and update validators only read the "
+                "workflow's state; branch on patches in the workflow's code and handlers"
+            )
+        use, command = self.patches.use(patch_id, deprecated=deprecated, replaying=self.is_replaying)
+        if command is not None:
+            self._add_command(command)
+        return use
+
+    def _patch_event_skipped(self, ev: common_pb2.HistoryEvent) -> bool:
+        """Temporal's rules for patch markers met in history (see patching.py): True when
+        ``ev`` needs no command; a marker of ``workflow.patched`` no call matches raises."""
+        recorded = patching.of_event(ev)
+        while self._pending:
+            front = patching.of_command(self._pending[0].command)
+            if front is None or not front.deprecated or (recorded is not None and recorded.patch_id == front.patch_id):
+                break
+            self._pending.popleft()  # deprecate_patch() while replaying, its marker elsewhere: it needs none
+        if recorded is None:
+            return False
+        front = patching.of_command(self._pending[0].command) if self._pending else None
+        if front is not None and front.patch_id == recorded.patch_id:
+            return False  # the call that recorded it: matched as any command
+        if recorded.deprecated:
+            return True  # recorded by deprecate_patch(), whose call was removed: nothing to match
+        produced = describe_command(self._pending[0].command) if self._pending else None
+        if self.patches.answers.get(recorded.patch_id) is False:
+            why = (f"workflow.patched({recorded.patch_id!r}) already returned False earlier in this replay (history had "
+                   f"no marker for it at that point), so the call was moved earlier in the code or another call with "
+                   f"this id now comes first")
+        else:
+            why = (f"the workflow code produced {produced or 'no command'} there instead: a run recorded with the patch "
+                   f"needs workflow.patched({recorded.patch_id!r}) or workflow.deprecate_patch({recorded.patch_id!r}) "
+                   "at that point of the code until no such run remains")
+        raise NonDeterminismError(
+            f"{self._prefix()}history event {ev.event_id} is {describe_event(ev)}, the marker of "
+            f"workflow.patched({recorded.patch_id!r}), but {why}",
+            event_id=ev.event_id, recorded=describe_event(ev), produced=produced, patch_id=recorded.patch_id,
+        )
+
+    def _drop_deprecated_patch_commands(self) -> None:
+        """deprecate_patch() commands history has no marker for need none (they only record)."""
+        if any(_is_deprecated_patch(p.command) for p in self._pending):
+            self._pending = collections.deque(p for p in self._pending if not _is_deprecated_patch(p.command))
+
+    def _check_nothing_left_unmatched(self, last: common_pb2.HistoryEvent) -> None:
+        """End of a whole history: every command of a completed workflow task was recorded."""
+        self._drop_deprecated_patch_commands()
+        for p in self._pending:
+            if p.started_event_id != self._unconfirmed_started_id:
+                raise NonDeterminismError(
+                    f"{self._prefix()}the workflow code produced {describe_command(p.command)} in the workflow task "
+                    f"started at event {p.started_event_id}, but history has no matching event (history ends at event "
+                    f"{last.event_id}); the code now produces more commands than history recorded",
+                    event_id=last.event_id, produced=describe_command(p.command), patch_id=_patch_id(p.command),
+                )
 
     # ------------------------------------------------- called by user code
 
@@ -747,9 +928,10 @@ class WorkflowInstance:
             input=payload,
         )
         defn.options.apply_to(attrs)
+        routed = self._route_activity(defn, attrs)
         if task_queue and not attrs.task_queue.name:
             attrs.task_queue.name = task_queue
-        if runs_locally():  # run_activities_locally(): the workflow's own queue, started eagerly by its worker
+        if runs_locally() and not routed:  # run_activities_locally(): the workflow's own queue, started eagerly by its worker
             attrs.task_queue.name = ""
             self.local_activity_ids.add(activity_id)
         if result_sink is not None:
@@ -767,6 +949,21 @@ class WorkflowInstance:
         if result_sink is not None:
             return None
         return converter.from_payload(result, defn.return_type)
+
+    # -------------------------------------------- sticky worker sessions and rate limits
+
+    def _route_activity(self, defn: "ActivityDefinition", attrs: common_pb2.ScheduleActivityTaskCommandAttributes) -> bool:
+        """A sticky activity goes to its session's queue, a rate-limited one to its limit's queue
+        (``sticky_sessions`` / ``rate_limits``); the session-handing activity to the queue its
+        caller names. True when the queue is chosen so (``run_activities_locally`` leaves it)."""
+        options = defn.options
+        if options.sticky_to_worker:
+            sticky_sessions.route_activity(defn, attrs)
+            return True
+        if options.rate_limit is not None:
+            rate_limits.route_activity(defn, attrs, self.task_queue)
+            return True
+        return defn.name == sticky_sessions.GET_STICKY_WORKER_SESSION_ACTIVITY
 
     def _cancel_activity(self, st: _ActivityState) -> None:
         """The code stopped waiting for an activity (its task was cancelled): ask history to

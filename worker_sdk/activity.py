@@ -1,6 +1,8 @@
-"""Activities: the ``@workflows.activity()`` decorator, options, retry policy, registry,
-the in-activity hooks ``info()`` / ``heartbeat()`` (and the seed's ``activity_heartbeat(*details)``),
-and ``run_activities_locally()``.
+"""Activities: the ``@workflows.activity()`` decorator, ``ActivityDefinition`` and the
+registry. The namespace ``workflows.activity`` also holds the options (``RetryPolicy``,
+``ActivityOptions``, defaults: ``activity_options``) and the in-activity hooks (``info()``,
+``heartbeat()``, the seed's ``activity_heartbeat(*details)``, ``run_activities_locally()``:
+``activity_context``), re-exported here.
 
 This module is itself callable: ``worker_sdk.activity(...)`` is the decorator (so
 ``import worker_sdk as workflows; @workflows.activity()`` works) and
@@ -35,22 +37,42 @@ raise ``TypeError`` / ``ValueError`` naming the option when the function is deco
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import dataclasses
 import datetime
 import functools
 import inspect
 import sys
 import types
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar, overload
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar, overload
 
-from fanflow import timeutil
+import structlog
+
 from protos import common_pb2
 
 from . import converter
 from ._loop import current_instance
+from .activity_context import (
+    ActivityContext,
+    ActivityInfo,
+    activity_heartbeat,
+    heartbeat,
+    in_activity,
+    info,
+    is_cancel_requested,
+    run_activities_locally,
+    runs_locally,
+)
+from .activity_options import (
+    DEFAULT_RETRY_POLICY,
+    DEFAULT_START_TO_CLOSE_TIMEOUT,
+    ActivityOptions,
+    RetryPolicy,
+    Seconds,
+    build_options,
+)
 from .dependencies import DependencyScope, injected_parameters, provide
 from .exceptions import UnknownActivityTypeError
+from . import rate_limits
 from .rate_limit import RateLimit
 
 __all__ = [
@@ -69,153 +91,16 @@ __all__ = [
     "in_activity",
     "is_cancel_requested",
     "run_activities_locally",
+    "runs_locally",
     "DEFAULT_RETRY_POLICY",
     "DEFAULT_START_TO_CLOSE_TIMEOUT",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-Seconds = float | int | datetime.timedelta
-
-
-def _td(value: Seconds | None, what: str) -> datetime.timedelta | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta):
-        td = value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        td = datetime.timedelta(seconds=value)
-    else:
-        raise TypeError(f"{what} must be a number of seconds or a timedelta, not {type(value).__name__}")
-    if td.total_seconds() < 0:
-        raise ValueError(f"{what} must not be negative")
-    return td
-
-
-def _seconds(value: Any, what: str) -> datetime.timedelta | None:
-    """``_td`` that also refuses NaN / infinite numbers with a message naming the option."""
-    if isinstance(value, float) and value != value:
-        raise ValueError(f"{what} must be a number of seconds, not NaN")
-    try:
-        return _td(value, what)
-    except OverflowError:
-        raise ValueError(f"{what} is too large: {value!r}") from None
-
-
-def _duration(td: datetime.timedelta):
-    return timeutil.duration(td.total_seconds())
-
-
-# ------------------------------------------------------------ retry policy
-
-
-@dataclasses.dataclass(frozen=True)
-class RetryPolicy:
-    """Temporal's retry policy. Intervals accept seconds or ``timedelta``.
-
-    ``maximum_interval`` defaults to 100 x ``initial_interval``; ``maximum_attempts=0``
-    means unlimited; ``non_retryable_error_types`` are matched against the failure type
-    (the exception class name or ``ApplicationError.type``).
-    """
-
-    initial_interval: datetime.timedelta = datetime.timedelta(seconds=1)
-    backoff_coefficient: float = 2.0
-    maximum_interval: datetime.timedelta | None = None
-    maximum_attempts: int = 0
-    non_retryable_error_types: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        initial = _td(self.initial_interval, "initial_interval")
-        if initial is None or initial.total_seconds() <= 0:
-            raise ValueError("initial_interval must be positive")
-        object.__setattr__(self, "initial_interval", initial)
-        maximum = _td(self.maximum_interval, "maximum_interval")
-        if maximum is not None and maximum < initial:
-            raise ValueError("maximum_interval must be >= initial_interval")
-        object.__setattr__(self, "maximum_interval", maximum)
-        if self.backoff_coefficient < 1.0:
-            raise ValueError("backoff_coefficient must be >= 1.0")
-        if self.maximum_attempts < 0:
-            raise ValueError("maximum_attempts must be >= 0 (0 = unlimited)")
-        object.__setattr__(self, "non_retryable_error_types", tuple(self.non_retryable_error_types))
-
-    @property
-    def effective_maximum_interval(self) -> datetime.timedelta:
-        return self.maximum_interval if self.maximum_interval is not None else self.initial_interval * 100
-
-    def to_proto(self) -> common_pb2.RetryPolicy:
-        return common_pb2.RetryPolicy(
-            initial_interval=_duration(self.initial_interval),
-            backoff_coefficient=self.backoff_coefficient,
-            maximum_interval=_duration(self.effective_maximum_interval),
-            maximum_attempts=self.maximum_attempts,
-            non_retryable_error_types=list(self.non_retryable_error_types),
-        )
-
-    @classmethod
-    def from_proto(cls, proto: common_pb2.RetryPolicy) -> "RetryPolicy":
-        """Zero fields take the defaults, as the proto documents."""
-        initial = timeutil.seconds(proto.initial_interval) or 1.0
-        maximum = timeutil.seconds(proto.maximum_interval) or None
-        return cls(
-            initial_interval=datetime.timedelta(seconds=initial),
-            backoff_coefficient=proto.backoff_coefficient or 2.0,
-            maximum_interval=datetime.timedelta(seconds=maximum) if maximum else None,
-            maximum_attempts=proto.maximum_attempts,
-            non_retryable_error_types=tuple(proto.non_retryable_error_types),
-        )
-
-
-#: The seed's default activity retry policy (its ``retry_policy_max_attempts`` /
-#: ``retry_policy_backoff_coefficient`` defaults, Temporal's for the rest): what an activity gets
-#: when it sets neither ``retry_policy`` nor ``retry_policy_max_attempts`` /
-#: ``..._backoff_coefficient``. ``RetryPolicy()`` itself stays Temporal's (unlimited attempts):
-#: pass ``retry_policy=RetryPolicy(maximum_attempts=0)`` for an activity that must never give up.
-DEFAULT_RETRY_POLICY = RetryPolicy(maximum_attempts=3, backoff_coefficient=2.0)
-#: The seed's default start-to-close timeout. fanflow leaves an unset timeout unset on the
-#: wire and history applies the cluster's ``default_activity_start_to_close_timeout`` (300 s).
-DEFAULT_START_TO_CLOSE_TIMEOUT = datetime.timedelta(minutes=5)
+_log = structlog.get_logger("fanflow.sdk.activity")
 
 
 # ------------------------------------------------------------- definitions
-
-
-@dataclasses.dataclass(frozen=True)
-class ActivityOptions:
-    start_to_close_timeout: datetime.timedelta | None = None
-    schedule_to_close_timeout: datetime.timedelta | None = None
-    schedule_to_start_timeout: datetime.timedelta | None = None
-    heartbeat_timeout: datetime.timedelta | None = None
-    retry_policy: RetryPolicy | None = None
-    task_queue: str | None = None
-    #: The seed's ``sticky_to_worker``: stored; not acted on yet (a later change pins such
-    #: activities to one worker inside a sticky worker session).
-    sticky_to_worker: bool = False
-    #: The seed's ``rate_limit``: stored; not enforced yet (see ``worker_sdk.rate_limit``).
-    rate_limit: RateLimit | None = None
-
-    @property
-    def effective_retry_policy(self) -> RetryPolicy:
-        return self.retry_policy if self.retry_policy is not None else DEFAULT_RETRY_POLICY
-
-    def apply_to(self, attrs: common_pb2.ScheduleActivityTaskCommandAttributes) -> None:
-        """Fill the timeouts, retry policy and task queue of a ScheduleActivityTask command.
-
-        Unset timeouts stay unset: history applies its defaults (a start-to-close timeout
-        of ``schedule_to_close`` or the cluster's default activity timeout, 300 s like the
-        seed's). An unset retry policy is sent as the seed's default policy
-        (``DEFAULT_RETRY_POLICY``: 3 attempts), explicitly."""
-        if self.start_to_close_timeout is not None:
-            attrs.start_to_close_timeout.CopyFrom(_duration(self.start_to_close_timeout))
-        if self.schedule_to_close_timeout is not None:
-            attrs.schedule_to_close_timeout.CopyFrom(_duration(self.schedule_to_close_timeout))
-        if self.schedule_to_start_timeout is not None:
-            attrs.schedule_to_start_timeout.CopyFrom(_duration(self.schedule_to_start_timeout))
-        if self.heartbeat_timeout is not None:
-            attrs.heartbeat_timeout.CopyFrom(_duration(self.heartbeat_timeout))
-        attrs.retry_policy.CopyFrom(self.effective_retry_policy.to_proto())
-        if self.task_queue:
-            attrs.task_queue.name = self.task_queue
 
 
 @dataclasses.dataclass(frozen=True)
@@ -321,82 +206,6 @@ _SEED_POSITIONAL = (
 _CALL_SITE_OPTIONS = frozenset(set(_SEED_POSITIONAL) - {"name"} | {"schedule_to_close_timeout", "schedule_to_start_timeout", "retry_policy", "task_queue"})
 
 
-def _check_max_attempts(value: Any) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"retry_policy_max_attempts must be an int (0 = unlimited), not {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"retry_policy_max_attempts must be >= 0 (0 = unlimited), got {value}")
-    return value
-
-
-def _check_backoff(value: Any) -> float | None:
-    if value is None:
-        return None
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise TypeError(f"retry_policy_backoff_coefficient must be a number, not {type(value).__name__}")
-    if not value >= 1.0:  # also refuses NaN
-        raise ValueError(f"retry_policy_backoff_coefficient must be >= 1.0, got {value}")
-    return float(value)
-
-
-def _retry_policy(
-    retry_policy: Any, max_attempts: Any, backoff: Any, base: RetryPolicy | None = None
-) -> RetryPolicy | None:
-    """The policy from fanflow's ``retry_policy=`` or the seed's two numbers (over ``base``,
-    default the seed's default policy); ``None`` when none of them is given."""
-    max_attempts, backoff = _check_max_attempts(max_attempts), _check_backoff(backoff)
-    if retry_policy is not None:
-        if not isinstance(retry_policy, RetryPolicy):
-            raise TypeError(f"retry_policy must be a worker_sdk.RetryPolicy, not {type(retry_policy).__name__}")
-        given = [n for n, v in (("retry_policy_max_attempts", max_attempts), ("retry_policy_backoff_coefficient", backoff)) if v is not None]
-        if given:
-            raise TypeError(f"give either retry_policy or {' / '.join(given)}, not both: retry_policy already sets them")
-        return retry_policy
-    if max_attempts is None and backoff is None:
-        return None
-    base = base or DEFAULT_RETRY_POLICY
-    return dataclasses.replace(
-        base,
-        maximum_attempts=base.maximum_attempts if max_attempts is None else max_attempts,
-        backoff_coefficient=base.backoff_coefficient if backoff is None else backoff,
-    )
-
-
-def _options(base: ActivityOptions | None = None, **given: Any) -> ActivityOptions:
-    """Check the ``given`` options (naming the bad one) and build the options: over ``base``
-    (``with_options``: only the given ones change), else over the defaults."""
-    task_queue = given.get("task_queue")
-    if task_queue is not None and (not isinstance(task_queue, str) or not task_queue.strip()):
-        raise TypeError(f"task_queue must be a non-empty string, not {task_queue!r}")
-    if "sticky_to_worker" in given and not isinstance(given["sticky_to_worker"], bool):
-        raise TypeError(f"sticky_to_worker must be True or False, not {given['sticky_to_worker']!r}")
-    rate_limit = given.get("rate_limit")
-    if rate_limit is not None and not isinstance(rate_limit, RateLimit):
-        raise TypeError(
-            "rate_limit must be a workflows.RateLimit(time_window_in_sec=..., max_execution=...), "
-            f"not {type(rate_limit).__name__}"
-        )
-    fields: dict[str, Any] = {}
-    for key in ("start_to_close_timeout", "schedule_to_close_timeout", "schedule_to_start_timeout", "heartbeat_timeout"):
-        if key in given:
-            fields[key] = _seconds(given[key], key)
-    for key in ("task_queue", "sticky_to_worker", "rate_limit"):
-        if key in given:
-            fields[key] = given[key]
-    retry_keys = ("retry_policy", "retry_policy_max_attempts", "retry_policy_backoff_coefficient")
-    if any(given.get(k) is not None for k in retry_keys):
-        fields["retry_policy"] = _retry_policy(
-            given.get("retry_policy"),
-            given.get("retry_policy_max_attempts"),
-            given.get("retry_policy_backoff_coefficient"),
-            None if "retry_policy" in given or base is None else base.retry_policy,
-        )
-    if base is None:
-        return ActivityOptions(**fields)
-    return dataclasses.replace(base, **fields)
-
 
 @overload
 def activity(fn: F, /) -> F: ...
@@ -442,9 +251,12 @@ def activity(
       ``DEFAULT_RETRY_POLICY``: 3 attempts, backoff 2.0, first retry after 1 s, at most 100 s
       apart (the seed's default; Temporal's own default would retry forever).
     * ``name``: the activity type (default: the function's name).
-    * ``sticky_to_worker`` and ``rate_limit=RateLimit(time_window_in_sec=..., max_execution=...,
-      key=None)``: checked and stored on the definition (``options.sticky_to_worker`` /
-      ``options.rate_limit``); not acted on yet (a later change makes them real).
+    * ``sticky_to_worker=True``: called in a workflow, the activity runs on the worker of the
+      current sticky worker session (``run_sticky_worker_session``; ``worker_sdk.sticky_sessions``).
+    * ``rate_limit=RateLimit(time_window_in_sec=..., max_execution=..., key=None)``: at most that
+      many starts per window across the cluster, shared by the activities with the same key
+      (default: the activity's name); matching meters it (``worker_sdk.rate_limits``). Both set:
+      the activity runs in sessions, where the limit does not apply (as in the seed).
     * ``heartbeat_timeout``: the attempt fails when no ``heartbeat()`` came for that long.
     * fanflow's ``schedule_to_close_timeout``, ``schedule_to_start_timeout``, ``task_queue``.
 
@@ -472,7 +284,7 @@ def activity(
          sticky_to_worker, rate_limit, heartbeat_timeout) = (keywords[o] for o in _SEED_POSITIONAL)
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise TypeError(f"activity name must be a non-empty string, not {name!r}")
-    options = _options(
+    options = build_options(
         start_to_close_timeout=start_to_close_timeout,
         schedule_to_close_timeout=schedule_to_close_timeout,
         schedule_to_start_timeout=schedule_to_start_timeout,
@@ -502,6 +314,11 @@ def activity(
 
             for provider in dependencies.values():
                 DependencyInjector.get_singleton_instance().register(provider)
+        # sticky sessions and rate limits: a key that can name a queue; say which one wins
+        rate_limits.check_activity(name or fn.__name__, options.rate_limit)
+        if options.sticky_to_worker and options.rate_limit is not None:
+            _log.warning("activity is sticky_to_worker and rate-limited: in a session it runs on the session's worker, without the rate limit",
+                         activity=name or fn.__name__)
         defn = ActivityDefinition(
             name=name or fn.__name__,
             fn=fn,
@@ -525,7 +342,7 @@ def activity(
             unknown = sorted(set(overrides) - _CALL_SITE_OPTIONS)
             if unknown:
                 raise TypeError(f"unknown activity option(s) {unknown}; known: {sorted(_CALL_SITE_OPTIONS)}")
-            call_defn = dataclasses.replace(defn, options=_options(base=defn.options, **overrides))
+            call_defn = dataclasses.replace(defn, options=build_options(base=defn.options, **overrides))
 
             async def call(*args: Any, **kwargs: Any) -> Any:
                 instance = current_instance()
@@ -543,184 +360,6 @@ def activity(
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-# ----------------------------------------------------- in-activity context
-
-
-@dataclasses.dataclass(frozen=True)
-class ActivityInfo:
-    """What a running activity knows about itself (``activity.info()``)."""
-
-    activity_id: str = ""
-    activity_type: str = ""
-    attempt: int = 1
-    workflow_id: str = ""
-    workflow_run_id: str = ""
-    workflow_type: str = ""
-    task_queue: str = ""
-    namespace: str = ""
-    #: Details recorded by ``heartbeat()`` in an earlier attempt (decoded JSON), else ``None``.
-    heartbeat_details: Any = None
-    scheduled_time: datetime.datetime | None = None
-    started_time: datetime.datetime | None = None
-    start_to_close_timeout: datetime.timedelta | None = None
-    heartbeat_timeout: datetime.timedelta | None = None
-    schedule_to_close_timeout: datetime.timedelta | None = None
-    task_token: bytes = b""
-
-    @classmethod
-    def from_poll_response(cls, resp: Any, *, namespace: str = "") -> "ActivityInfo":
-        """Build from a ``workflow_service_pb2.PollActivityTaskQueueResponse``."""
-
-        def ts(field: str) -> datetime.datetime | None:
-            if not resp.HasField(field):
-                return None
-            return datetime.datetime.fromtimestamp(timeutil.ts_to_seconds(getattr(resp, field)), datetime.timezone.utc)
-
-        def dur(field: str) -> datetime.timedelta | None:
-            if not resp.HasField(field):
-                return None
-            return datetime.timedelta(seconds=timeutil.seconds(getattr(resp, field)))
-
-        details = None
-        if resp.HasField("heartbeat_details") and resp.heartbeat_details.data:
-            details = converter.from_payload(resp.heartbeat_details)
-        return cls(
-            activity_id=resp.activity_id,
-            activity_type=resp.activity_type.name,
-            attempt=resp.attempt or 1,
-            workflow_id=resp.workflow_execution.workflow_id,
-            workflow_run_id=resp.workflow_execution.run_id,
-            workflow_type=resp.workflow_type.name,
-            task_queue=resp.task_queue.name,
-            namespace=namespace,
-            heartbeat_details=details,
-            scheduled_time=ts("scheduled_time"),
-            started_time=ts("started_time"),
-            start_to_close_timeout=dur("start_to_close_timeout"),
-            heartbeat_timeout=dur("heartbeat_timeout"),
-            schedule_to_close_timeout=dur("schedule_to_close_timeout"),
-            task_token=resp.task_token,
-        )
-
-
-@dataclasses.dataclass
-class ActivityContext:
-    """Set by the worker while it runs one activity attempt.
-
-    ``heartbeat`` is called (synchronously, from the activity's thread / task) with the
-    details passed to ``activity.heartbeat(...)``; the worker encodes them
-    (``converter.to_payload``) and sends RecordActivityTaskHeartbeat (throttled, async).
-    ``cancel_requested`` may be set by the worker when a heartbeat response says so.
-
-        ctx = ActivityContext(info=ActivityInfo.from_poll_response(resp), heartbeat=cb)
-        with ctx.activate():
-            result = await defn.fn(*args, **kwargs)
-    """
-
-    info: ActivityInfo
-    heartbeat: Callable[[Any], None] | None = None
-    cancel_requested: bool = False
-    #: The worker's ``Client`` (set by the worker; the executors' internal activities use it
-    #: to store and read item results beside history). ``None`` outside a worker.
-    client: Any = None
-    #: The worker's ``Depends`` values (entered once per worker). ``None`` outside a worker.
-    dependencies: DependencyScope | None = None
-
-    @contextlib.contextmanager
-    def activate(self) -> Iterator["ActivityContext"]:
-        token = _CONTEXT.set(self)
-        try:
-            yield self
-        finally:
-            _CONTEXT.reset(token)
-
-    @staticmethod
-    def current() -> "ActivityContext | None":
-        return _CONTEXT.get()
-
-
-_CONTEXT: contextvars.ContextVar[ActivityContext | None] = contextvars.ContextVar("fanflow_activity_context", default=None)
-_NO_INFO = ActivityInfo()
-
-
-def in_activity() -> bool:
-    return _CONTEXT.get() is not None
-
-
-def info() -> ActivityInfo:
-    """The running activity's info; a blank ``ActivityInfo`` (attempt 1) outside a worker."""
-    ctx = _CONTEXT.get()
-    return ctx.info if ctx is not None else _NO_INFO
-
-
-def heartbeat(details: Any = None) -> None:
-    """Record progress; ``details`` (JSON-able) is given back to the next attempt as
-    ``info().heartbeat_details``. A no-op outside a worker-run activity. The reply also
-    tells the worker when the workflow asked to cancel this activity: an ``async``
-    activity is then cancelled (``asyncio.CancelledError`` at its current ``await``), a
-    sync one sees ``is_cancel_requested()`` become true."""
-    ctx = _CONTEXT.get()
-    if ctx is not None and ctx.heartbeat is not None:
-        ctx.heartbeat(details)
-
-
-def activity_heartbeat(*details: Any) -> None:
-    """The seed's heartbeat: ``workflows.activity_heartbeat(done, total)``. Same as
-    ``heartbeat(...)`` with the details as one value: a single detail as itself, several as a
-    list, none as ``None`` (what the next attempt sees in ``info().heartbeat_details``)."""
-    heartbeat(details[0] if len(details) == 1 else list(details) if details else None)
-
-
-def is_cancel_requested() -> bool:
-    """True once a heartbeat's reply said the workflow asked to cancel this activity."""
-    ctx = _CONTEXT.get()
-    return bool(ctx is not None and ctx.cancel_requested)
-
-
-# ---------------------------------------------------------- local activities
-
-_RUN_LOCALLY: contextvars.ContextVar[bool] = contextvars.ContextVar("fanflow_run_activities_locally", default=False)
-
-
-@contextlib.contextmanager
-def run_activities_locally() -> Iterator[None]:
-    """In workflow code: activities scheduled inside this block run on the workflow's own
-    worker when it can take them (the seed's local activities).
-
-        with workflows.run_activities_locally():
-            ok = await validate_email(email)
-
-    What it does in fanflow: each such activity is scheduled (an ActivityTaskScheduled event, as
-    any activity) on the workflow's task queue, whatever ``task_queue`` option it has, and the
-    worker completing the workflow task asks history to start it *eagerly* for itself (even if
-    the worker was built with ``disable_eager_activity_execution=True``), ahead of the task's
-    other activities: history records it started by that worker in the same transaction and
-    hands it back in the reply, so it never goes through matching. That needs the activity to
-    be registered on that worker, a free activity slot there, and the worker's
-    ``max_activities_per_second`` to allow it; otherwise the activity goes through matching on
-    the workflow's task queue to any worker polling it. Retries after a failed or timed-out
-    attempt also go through matching (history schedules them). Unlike the seed's (Temporal's)
-    local activities, they keep the durability of normal activities (events in history,
-    heartbeats and ``heartbeat_timeout`` work, ``rate_limit`` would apply) and a slow one does
-    not block workflow tasks (it runs in the worker's activity slots).
-
-    Outside workflow code it changes nothing (activities called there run in place anyway)."""
-    token = _RUN_LOCALLY.set(True)
-    try:
-        yield
-    finally:
-        try:
-            _RUN_LOCALLY.reset(token)
-        except ValueError:
-            pass  # closed from another context: an evicted run's coroutine being dropped
-
-
-def runs_locally() -> bool:
-    """True inside ``run_activities_locally()`` (read by the workflow runtime when it
-    schedules an activity)."""
-    return _RUN_LOCALLY.get()
 
 
 # Make the module callable: ``worker_sdk.activity(...)`` is the decorator, while

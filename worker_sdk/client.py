@@ -14,7 +14,7 @@ import random
 import socket
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import grpc
 import structlog
@@ -25,7 +25,12 @@ from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
 from worker_sdk import converter
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
+from worker_sdk.schedules_client import ScheduleClient
+from worker_sdk.client_messages import MessagesMixin
 from worker_sdk.workflow import timeout_seconds
+
+if TYPE_CHECKING:  # pragma: no cover
+    from worker_sdk.replayer import WorkflowHistory
 
 log = structlog.get_logger("fanflow.sdk.client")
 
@@ -63,7 +68,9 @@ def _definition(workflow: Any):
     return wf.get_definition(workflow)
 
 
-class Client:
+class Client(ScheduleClient):
+    """Start and follow workflows; schedules: see ``worker_sdk.schedules_client.ScheduleClient``."""
+
     def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0):
         self.channel = channel
         self.namespace = namespace
@@ -208,7 +215,10 @@ class Client:
                 return out
 
 
-class WorkflowHandle:
+class WorkflowHandle(MessagesMixin):
+    """A workflow execution: its result, history, description, progress; signals, queries,
+    updates and human input (``client_messages.MessagesMixin``); cancel and terminate."""
+
     def __init__(self, client: Client, workflow_id: str, run_id: str, definition=None):
         self.client = client
         self.workflow_id = workflow_id
@@ -284,6 +294,17 @@ class WorkflowHandle:
             token = response.next_page_token
             if not token:
                 return events
+
+    async def fetch_history(self, run_id: str | None = None) -> "WorkflowHistory":
+        """Temporal's ``fetch_history``: one run's events with its ids, for the replayer
+        (``workflows.Replayer``). Default: this handle's run, or the latest one when the
+        handle names none."""
+        from .replayer import WorkflowHistory
+
+        run_id = self.run_id if run_id is None else run_id
+        if not run_id:
+            run_id = (await self.describe()).info.execution.run_id
+        return WorkflowHistory(self.workflow_id, await self.history(run_id=run_id), run_id)
 
     async def progress(self, max_events: int = 100) -> ws.GetWorkflowProgressResponse:
         """Progress of this workflow's parallel executors (across continue-as-new

@@ -39,6 +39,7 @@ _MAX_CAUSE_DEPTH = 20
 
 __all__ = [
     "ENCODING",
+    "type_adapter",
     "to_payload",
     "from_payload",
     "encode_args",
@@ -67,7 +68,9 @@ def _cached_adapter(type_hint: Any) -> TypeAdapter[Any]:
     return TypeAdapter(type_hint)
 
 
-def _adapter(type_hint: Any) -> TypeAdapter[Any]:
+def type_adapter(type_hint: Any) -> TypeAdapter[Any]:
+    """The (cached) pydantic ``TypeAdapter`` for ``type_hint``; a missing hint
+    (``inspect.Parameter.empty``) is ``Any``. Every validation in the SDK goes through it."""
     if type_hint is Any or type_hint is inspect.Parameter.empty:
         return _ANY_ADAPTER
     try:
@@ -103,7 +106,7 @@ def from_payload(payload: common_pb2.Payload | None, type_hint: Any = Any) -> An
     else:
         _check_encoding(payload)
         data = payload.data
-    return _adapter(type_hint).validate_json(data)
+    return type_adapter(type_hint).validate_json(data)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -250,13 +253,13 @@ def decode_with_signature(
             if p.name in raw:
                 if not positional:
                     raise TypeError(f"cannot pass *{p.name} after a missing positional argument")
-                args.extend(_adapter(list[hint]).validate_python(raw[p.name]))  # type: ignore[valid-type]
+                args.extend(type_adapter(list[hint]).validate_python(raw[p.name]))  # type: ignore[valid-type]
             continue
         if p.kind is p.VAR_KEYWORD:
             extra = raw.get(p.name, {})
             # Unknown keys that are not parameters also land in **kwargs.
             extra = {**{k: v for k, v in raw.items() if k not in names}, **extra}
-            kwargs.update(_adapter(dict[str, hint]).validate_python(extra))  # type: ignore[valid-type]
+            kwargs.update(type_adapter(dict[str, hint]).validate_python(extra))  # type: ignore[valid-type]
             continue
         if p.name not in raw:
             if p.default is p.empty:
@@ -265,7 +268,7 @@ def decode_with_signature(
                 )
             positional = False
             continue
-        value = _adapter(hint).validate_python(raw[p.name])
+        value = type_adapter(hint).validate_python(raw[p.name])
         if p.kind is p.POSITIONAL_ONLY or (p.kind is p.POSITIONAL_OR_KEYWORD and positional):
             args.append(value)
         else:
@@ -277,7 +280,7 @@ def validate_bound(hints: dict[str, Any], bound: dict[str, Any]) -> None:
     """Check each bound argument against its parameter's type hint (``TypeError`` naming it)."""
     for name, value in bound.items():
         try:
-            _adapter(hints.get(name, Any)).validate_python(value)
+            type_adapter(hints.get(name, Any)).validate_python(value)
         except ValidationError as exc:
             raise TypeError(f"parameter {name!r}: {describe_validation_error(exc)}") from None
 
@@ -346,7 +349,7 @@ def _accepts(hint: Any, value: Any) -> bool:
     if hint is Any or hint is inspect.Parameter.empty:
         return True
     try:
-        _adapter(hint).validate_python(value)
+        type_adapter(hint).validate_python(value)
     except Exception:
         return False
     return True

@@ -140,7 +140,7 @@ _CONTEXT_VALUES: contextvars.ContextVar[Mapping[Callable[[], Any], Any] | None] 
 
 
 def _current_worker_scope() -> DependencyScope | None:
-    from .activity import ActivityContext
+    from .activity_context import ActivityContext
 
     ctx = ActivityContext.current()
     return ctx.dependencies if ctx is not None else None

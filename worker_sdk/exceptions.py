@@ -118,6 +118,22 @@ class ActivityError(FailureError):
             self.__cause__ = cause
 
 
+class StickyWorkerSessionLostError(ActivityError):
+    """An activity of a sticky worker session was not started by the session's worker in time:
+    that worker is gone (stopped or crashed) or kept all its activity slots busy that long.
+
+    Raised in the workflow where the activity was awaited, after the activity's
+    ``schedule_to_start_timeout`` (for sticky activities 30 s unless set:
+    ``worker_sdk.sticky_sessions.SESSION_SCHEDULE_TO_START_TIMEOUT``); history's failure says the
+    same (type ``StickyWorkerSessionLost``). It is an ``ActivityError``: catch it, open a new
+    session (``await get_sticky_worker_session()``, bound to a live worker) and go on.
+    ``task_queue`` is the lost session's queue."""
+
+    def __init__(self, message: str, *, task_queue: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.task_queue = task_queue
+
+
 class ErrorCode(str, enum.Enum):
     """The seed's structured error codes (``WorkflowsException.code``); the values are the
     seed's strings."""
@@ -331,8 +347,26 @@ class NonDeterminismError(FanflowSDKError):
     """Replaying history produced different commands than the ones history recorded.
 
     Raised by ``WorkflowInstance.activate``; the worker fails the workflow task with
-    cause ``WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR``.
+    cause ``WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR``. Besides the message:
+    ``event_id`` (the history event where code and history part ways), ``recorded`` (what
+    history has there, ``None``: nothing), ``produced`` (the command the code produced there,
+    ``None``: none) and ``patch_id`` (when a ``workflow.patched`` marker is involved).
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        event_id: int | None = None,
+        recorded: str | None = None,
+        produced: str | None = None,
+        patch_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.event_id = event_id
+        self.recorded = recorded
+        self.produced = produced
+        self.patch_id = patch_id
 
 
 class StaleWorkflowInstanceError(FanflowSDKError):
@@ -357,6 +391,110 @@ class WorkflowNotFoundError(FanflowSDKError):
 
 class WorkflowAlreadyStartedError(FanflowSDKError):
     """Client side: a run with that workflow id is already running."""
+
+
+# ---------------------------------------------------------------- queries, updates and human input
+
+# gRPC status name -> the seed's HTTP status for these client errors.
+_HTTP_OF_GRPC = {
+    "INVALID_ARGUMENT": HTTPStatus.UNPROCESSABLE_ENTITY,  # the seed's 422 for input that does not validate
+    "FAILED_PRECONDITION": HTTPStatus.CONFLICT,
+    "NOT_FOUND": HTTPStatus.NOT_FOUND,
+    "UNAVAILABLE": HTTPStatus.SERVICE_UNAVAILABLE,
+    "DEADLINE_EXCEEDED": HTTPStatus.GATEWAY_TIMEOUT,
+}
+
+
+class _MessageRefused(FanflowSDKError, WorkflowsException):
+    """A query or update the cluster did not carry out: ``grpc_code`` is the status
+    (``grpc.StatusCode``) and names whose fault it is; ``status`` / ``code`` are the seed's."""
+
+    _error_code = ErrorCode.EXECUTION_ERROR
+
+    def __init__(self, message: str, grpc_code: Any = None) -> None:
+        name = getattr(grpc_code, "name", str(grpc_code))
+        WorkflowsException.__init__(self, message, status=_HTTP_OF_GRPC.get(name, HTTPStatus.INTERNAL_SERVER_ERROR), code=self._error_code)
+        self.grpc_code = grpc_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class WorkflowQueryFailedError(_MessageRefused):
+    """Client side: a query got no answer. ``grpc_code``: INVALID_ARGUMENT (unknown query name,
+    input that does not fit the handler), FAILED_PRECONDITION (the handler raised or tried to
+    change the run, no state to query yet), UNAVAILABLE (no worker polls the run's task
+    queue) or DEADLINE_EXCEEDED (no worker answered in time)."""
+
+    _error_code = ErrorCode.REJECTED_QUERY_ERROR
+
+
+class WorkflowUpdateRejectedError(_MessageRefused):
+    """Client side: an update was not accepted, and nothing was recorded. ``grpc_code``:
+    INVALID_ARGUMENT (unknown update name, input that does not fit the handler, a validator
+    that refused the input), FAILED_PRECONDITION (the validator refused in the workflow's
+    state, the workflow is closed), UNAVAILABLE / DEADLINE_EXCEEDED (no worker could check
+    it in time)."""
+
+    _error_code = ErrorCode.INVALID_ARGUMENTS_ERROR
+
+
+class WorkflowUpdateFailedError(FailureError):
+    """Client side: an accepted update's handler raised (or the run closed before it
+    finished). ``failure`` is the proto, ``cause`` the exception rebuilt from it."""
+
+    def __init__(self, message: str, *, failure: "common_pb2.Failure", update_id: str = "") -> None:
+        from .converter import exception_from_failure
+
+        super().__init__(message, failure=failure)
+        self.update_id = update_id
+        self.cause = exception_from_failure(failure)
+        self.__cause__ = self.cause
+
+    def __str__(self) -> str:
+        return self.message
+# Child workflows (worker_sdk/child_workflows.py).
+
+
+class ChildWorkflowError(FailureError):
+    """A child workflow did not complete: it failed, timed out, was cancelled or terminated (or
+    could not start). fanflow's counterpart of Temporal's ``ChildWorkflowError``, which the seed
+    raises: the same attributes (``namespace``, ``workflow_id``, ``run_id``, ``workflow_type``,
+    ``initiated_event_id``, ``started_event_id``, ``retry_state``) and ``cause``, the child's
+    own failure rebuilt (an ``ApplicationError`` whose ``type`` is e.g. ``"ValueError"``,
+    ``"CancelledError"``, ``"Terminated"`` or ``"TimeoutError"``; also ``__cause__``).
+    Uncaught in the parent it fails the parent, with the child's failure as the cause."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        failure: "common_pb2.Failure | None" = None,
+        namespace: str = "",
+        workflow_id: str = "",
+        run_id: str = "",
+        workflow_type: str = "",
+        initiated_event_id: int = 0,
+        started_event_id: int = 0,
+        retry_state: int = 0,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(message, failure=failure)
+        self.namespace = namespace
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        self.workflow_type = workflow_type
+        self.initiated_event_id = initiated_event_id
+        self.started_event_id = started_event_id
+        self.retry_state = retry_state
+        self.cause = cause
+        if cause is not None:
+            self.__cause__ = cause
+
+
+class ChildWorkflowAlreadyStartedError(ChildWorkflowError, WorkflowAlreadyStartedError):
+    """The child could not start: a workflow with its id is already running
+    (StartChildWorkflowExecutionFailed, cause WORKFLOW_ALREADY_EXISTS)."""
 
 
 class ContinueAsNewError(BaseException):

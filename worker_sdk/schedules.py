@@ -2,10 +2,12 @@
 (``Schedule`` / ``ScheduleDefinition``, ``ScheduleCalendar``, ``ScheduleInterval``,
 ``ScheduleRange``, ``SchedulePolicy``, ``ScheduleOverlapPolicy``).
 
-fanflow validates and stores them on the workflow's definition; it does not start scheduled
-runs yet (that comes in a later issue). A schedule is checked when the workflow is defined:
+A worker serving the workflow registers them with the cluster when it starts
+(``worker_sdk.schedules_client``), where they run; ``Client.create_schedule`` takes them too.
+A schedule is checked when the workflow is defined:
 it needs at least one of ``cron_expressions``, ``intervals`` or ``calendars``; a cron
-expression has 5 to 7 fields or is a macro (``@daily``, ``@every 1h`` ...); intervals are
+expression has 5 to 7 fields or is a macro (``@daily``, ``@every 1h`` ...), each field in its
+range (``fanflow.schedule_spec`` names the one that is not); intervals are
 positive; ``end_at`` is after ``start_at``; ``max_executions`` is positive; and ``input``
 must fit the entrypoint's parameters (the same rule as ``execute_workflow(params=...)``).
 """
@@ -16,6 +18,8 @@ import enum
 from typing import Any, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from fanflow.schedule_spec import SpecError, parse_cron
 
 __all__ = [
     "ScheduleRange",
@@ -125,12 +129,19 @@ class ScheduleDefinition(BaseModel):
     def _cron(cls, expressions: list[str]) -> list[str]:
         for expr in expressions:
             text = expr.strip()
+            if text.startswith(("CRON_TZ=", "TZ=")):
+                text = text.partition(" ")[2].strip()
             if text.startswith("@"):
                 if text in _CRON_MACROS or (text.startswith("@every ") and text[7:].strip()):
                     continue
                 raise ValueError(f"cron expression {expr!r}: unknown macro (use one of {sorted(_CRON_MACROS)} or '@every <duration>')")
-            if not 5 <= len(text.split()) <= 7:
+            if not 5 <= len(text.split("#")[0].split()) <= 7:
                 raise ValueError(f"cron expression {expr!r} must have 5 fields (minute hour day-of-month month day-of-week), or 6-7 with seconds/years")
+        for expr in expressions:
+            try:
+                parse_cron(expr)
+            except SpecError as exc:
+                raise ValueError(str(exc)) from None
         return expressions
 
     @model_validator(mode="after")

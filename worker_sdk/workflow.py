@@ -1,8 +1,8 @@
 """Workflows: ``@workflow.define``, ``@workflow.entrypoint``, the handler decorators
-(``signal``, ``query``, ``update``), the registry, and the API that workflow code calls while
-it runs (``now``, ``sleep``, ``wait_condition``, ``info``, ``uuid4``, ``random``,
-``continue_as_new``, ``should_continue_as_new``, ``record_marker``, ``in_workflow``,
-``is_replaying``, ``unsafe``).
+(``signal``, ``query``, ``update``), ``WorkflowDefinition`` and the registry. The namespace
+``workflows.workflow`` also holds what workflow code calls while it runs (``now``, ``sleep``,
+``wait_condition``, ``info``, ``uuid4``, ``random``, ``continue_as_new``, ... :
+``workflow_context``), re-exported here.
 
     @workflows.workflow.define(name="concurrency_workflow", execution_timeout=timedelta(minutes=30))
     class ConcurrencyWorkflow:
@@ -12,35 +12,48 @@ it runs (``now``, ``sleep``, ``wait_condition``, ``info``, ``uuid4``, ``random``
         @workflows.workflow.entrypoint
         async def run(self, params: Input) -> list[dict]:
             ...
-
-The in-workflow functions raise ``RuntimeError`` when called outside workflow code
-(``in_workflow()`` and ``should_continue_as_new()`` excepted).
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
 import difflib
-import enum
 import functools
 import inspect
 import math
-import random as _random_module
 import re
-import uuid as _uuid_module
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from protos import common_pb2
 
 from . import converter
-from ._loop import current_instance
-from .exceptions import ApplicationError, ContinueAsNewError, NotInTemporalContextError, UnknownWorkflowTypeError
+from .exceptions import UnknownWorkflowTypeError
+from .workflow_context import (
+    ParentClosePolicy,
+    WorkflowInfo,
+    continue_as_new,
+    deprecate_patch,
+    execute_workflow,
+    get_execution_id,
+    in_workflow,
+    info,
+    is_replaying,
+    now,
+    patched,
+    random,
+    record_event,
+    record_marker,
+    should_continue_as_new,
+    sleep,
+    time,
+    unsafe,
+    uuid4,
+    wait_condition,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydantic import BaseModel
 
-    from ._instance import WorkflowInstance
     from .schedules import ScheduleDefinition
 
 __all__ = [
@@ -52,12 +65,12 @@ __all__ = [
     "WorkflowDefinition",
     "HandlerDefinition",
     "WorkflowInfo",
-    "ChildWorkflowsNotSupportedError",
     "ParentClosePolicy",
     "DEFAULT_EXECUTION_TIMEOUT",
     "get_workflow",
     "get_definition",
     "all_workflows",
+    "timeout_seconds",
     "info",
     "now",
     "time",
@@ -69,6 +82,9 @@ __all__ = [
     "should_continue_as_new",
     "execute_workflow",
     "record_marker",
+    "record_event",
+    "patched",
+    "deprecate_patch",
     "in_workflow",
     "is_replaying",
     "unsafe",
@@ -112,6 +128,9 @@ class HandlerDefinition:
     description: str | None
     method_name: str
     fn: Callable[..., Any]  # the function in the class body (takes self)
+    #: An update's ``@my_update.validator`` (takes self and the handler's parameters; raising
+    #: refuses the update before anything is recorded).
+    validator: Callable[..., Any] | None = None
 
     @property
     def signature(self) -> inspect.Signature:
@@ -227,10 +246,17 @@ class WorkflowDefinition:
         return result_model(self.run_fn.__name__, self.type_hints)
 
     def metadata(self) -> common_pb2.WorkflowMetadata:
-        """What the client sends as ``StartWorkflowExecutionRequest.metadata``."""
-        return common_pb2.WorkflowMetadata(
-            display_name=self.display_name or "", description=self.description or "", is_technical=self.is_technical
-        )
+        """What the client sends as ``StartWorkflowExecutionRequest.metadata``: the define()
+        options shown by describe, and the names of the handlers (history refuses an unknown
+        query or update name with them, even with no worker up). A workflow without any
+        handler sends none (its worker refuses every name)."""
+        metadata = common_pb2.WorkflowMetadata(display_name=self.display_name or "", description=self.description or "", is_technical=self.is_technical)
+        if self.signals or self.queries or self.updates:
+            metadata.signal_names.extend(sorted(self.signals))
+            metadata.query_names.extend(sorted(self.queries))
+            metadata.update_names.extend(sorted(self.updates))
+            metadata.handler_names_declared = True
+        return metadata
 
 
 _REGISTRY: dict[str, WorkflowDefinition] = {}
@@ -258,17 +284,21 @@ class _HandlerMark:
     description: str | None
 
 
-def _handler_decorator(kind: str, name: Any, description: Any) -> Any:
+#: Handler names the SDK's own ``InteractiveWorkflow`` uses (the seed's reserved names).
+RESERVED_HANDLER_NAMES = {"query": frozenset({"__get_pending_inputs"}), "update": frozenset({"__submit_input"})}
+
+
+def _handler_decorator(kind: str, name: Any, description: Any, internal: bool = False) -> Any:
     if callable(name) and not isinstance(name, str) and description is None:
-        return _mark_handler(kind, name, None, None)  # bare: @workflow.signal
+        return _mark_handler(kind, name, None, None, internal)  # bare: @workflow.signal
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise TypeError(f"workflow.{kind}(name=...) must be a non-empty string, got {name!r}")
     if description is not None and not isinstance(description, str):
         raise TypeError(f"workflow.{kind}(description=...) must be a string, got {type(description).__name__}")
-    return lambda fn: _mark_handler(kind, fn, name, description)
+    return lambda fn: _mark_handler(kind, fn, name, description, internal)
 
 
-def _mark_handler(kind: str, fn: Any, name: str | None, description: str | None) -> Any:
+def _mark_handler(kind: str, fn: Any, name: str | None, description: str | None, internal: bool = False) -> Any:
     if not inspect.isfunction(fn):
         raise TypeError(f"@workflow.{kind} decorates a method of a workflow class, not {fn!r}")
     existing = getattr(fn, "__fanflow_handler__", None)
@@ -278,8 +308,26 @@ def _mark_handler(kind: str, fn: Any, name: str | None, description: str | None)
         raise TypeError(f"query handler {fn.__qualname__} must be a plain `def` (queries read state, they cannot wait), not `async def`")
     if kind in ("query", "update") and converter.type_hints_of(fn).get("return", ...) in (None, type(None)):
         raise TypeError(f"{kind} handler {fn.__qualname__} must return a value (its annotation is `-> None`)")
+    reserved = RESERVED_HANDLER_NAMES.get(kind, frozenset())
+    if not internal and (name or fn.__name__) in reserved:
+        raise ValueError(f"{kind} name {name or fn.__name__!r} is reserved by InteractiveWorkflow; reserved {kind} names: {', '.join(sorted(reserved))}")
     fn.__fanflow_handler__ = _HandlerMark(kind, name, description)
+    if kind == "update":
+        fn.validator = functools.partial(_mark_validator, fn)  # Temporal's `@my_update.validator`
     return fn
+
+
+def _mark_validator(update_fn: Any, validator: Any) -> Any:
+    """``@my_update.validator``: a plain ``def`` taking the update's parameters, run on the
+    workflow's state before the update is accepted; raising refuses it (nothing recorded):
+    ``ValueError`` / ``TypeError`` / pydantic's ``ValidationError`` as bad input
+    (INVALID_ARGUMENT), anything else as the workflow's refusal (FAILED_PRECONDITION)."""
+    if not inspect.isfunction(validator):
+        raise TypeError(f"@{update_fn.__name__}.validator decorates a method of the workflow class, not {validator!r}")
+    if inspect.iscoroutinefunction(validator):
+        raise TypeError(f"update validator {validator.__qualname__} must be a plain `def` (it reads state, it cannot wait), not `async def`")
+    update_fn.__fanflow_update_validator__ = validator
+    return validator
 
 
 def signal(name: Any = None, description: str | None = None) -> Any:
@@ -297,20 +345,29 @@ def signal(name: Any = None, description: str | None = None) -> Any:
     return _handler_decorator("signal", name, description)
 
 
-def query(name: Any = None, description: str | None = None) -> Any:
-    """Mark a workflow method (a plain ``def`` that returns a value) as a query handler.
+def query(name: Any = None, description: str | None = None, _internal: bool = False) -> Any:
+    """Mark a workflow method (a plain ``def`` that returns a value) as a query handler:
+    ``handle.query("name", value)``, ``fanflow workflow query ID --name N --input JSON`` or
+    the QueryWorkflow RPC run it on a worker and return its value, writing nothing to history.
 
-    fanflow records queries on the workflow's definition (``WorkflowDefinition.queries``,
-    ``get_workflow_definition``); answering them from a client comes in a later issue."""
-    return _handler_decorator("query", name, description)
+    It takes parameters like a signal handler (``{"param": value}`` or a bare value for one
+    parameter). It reads state: it cannot wait, and anything that would produce a command
+    (an activity, a timer, a marker...) fails the query and changes nothing. Closed runs can
+    be queried too (their history is replayed)."""
+    return _handler_decorator("query", name, description, _internal)
 
 
-def update(name: Any = None, description: str | None = None) -> Any:
-    """Mark a workflow method (``def`` or ``async def``, returning a value) as an update handler.
+def update(name: Any = None, description: str | None = None, _internal: bool = False) -> Any:
+    """Mark a workflow method (``def`` or ``async def``, returning a value) as an update
+    handler: ``handle.execute_update("name", value)`` (or the CLI, or the
+    UpdateWorkflowExecution RPC) runs it in the workflow and returns its value.
 
-    fanflow records updates on the workflow's definition (``WorkflowDefinition.updates``,
-    ``get_workflow_definition``); sending them from a client comes in a later issue."""
-    return _handler_decorator("update", name, description)
+    A worker first checks the name and decodes the input against the parameters, and runs the
+    validator if there is one (``@my_update.validator``); a refused update writes nothing.
+    Accepted, it is recorded in history (its handler reruns from there on replay, so it
+    survives a worker restart), may run activities and timers, and its result or failure is
+    recorded too. The same update id is applied once."""
+    return _handler_decorator("update", name, description, _internal)
 
 
 def _collect_handlers(cls: type) -> dict[str, dict[str, HandlerDefinition]]:
@@ -333,7 +390,7 @@ def _collect_handlers(cls: type) -> dict[str, dict[str, HandlerDefinition]]:
                 f"workflow class {cls.__qualname__}: {mark.kind} {name!r} has two handlers "
                 f"({same_kind[name].method_name}, {attr}); give one of them another name"
             )
-        same_kind[name] = HandlerDefinition(mark.kind, name, mark.description, attr, fn)
+        same_kind[name] = HandlerDefinition(mark.kind, name, mark.description, attr, fn, getattr(fn, "__fanflow_update_validator__", None))
     return handlers
 
 
@@ -410,8 +467,9 @@ def define(
     * ``execution_timeout`` (default 1 hour; a ``timedelta`` or seconds; ``None`` = no limit):
       the default ``workflow_execution_timeout`` of every start of this workflow (across
       continue-as-new); ``execute_workflow(..., execution_timeout=...)`` overrides it.
-    * ``schedules`` (``workflows.Schedule`` list): validated and stored; fanflow does not
-      start scheduled runs yet.
+    * ``schedules`` (``workflows.Schedule`` list): validated here; a worker that serves the
+      workflow registers them with the cluster when it starts (id: the schedule's
+      ``schedule_id``, else ``<name>-schedule-<index>``), which starts the runs at their times.
     * ``search_keys`` (dot paths into the input, at most 20): validated as the seed does and
       stored; fanflow does not extract them into searchable metadata yet.
     * ``on_behalf_of``: stored; fanflow has no user identities to run workflows as. It cannot
@@ -559,217 +617,3 @@ def _definition_of_entrypoint(fn: Any) -> WorkflowDefinition | None:
 
 def all_workflows() -> dict[str, WorkflowDefinition]:
     return dict(_REGISTRY)
-
-
-# ------------------------------------------------------ in-workflow API
-
-
-@dataclasses.dataclass(frozen=True)
-class WorkflowInfo:
-    workflow_id: str
-    run_id: str
-    workflow_type: str
-    task_queue: str
-    namespace: str
-    attempt: int
-    #: Event id of the WorkflowTaskStarted being processed (Temporal's "current history length").
-    history_length: int
-    history_size_bytes: int
-    continued_run_id: str
-    first_execution_run_id: str
-    start_time: datetime.datetime | None
-    suggest_continue_as_new: bool
-
-    def is_continue_as_new_suggested(self) -> bool:
-        """True when history flagged the current workflow task (history grew large)."""
-        return self.suggest_continue_as_new
-
-    def get_current_history_length(self) -> int:
-        return self.history_length
-
-
-def _instance(what: str) -> "WorkflowInstance":
-    inst = current_instance()
-    if inst is None:
-        raise NotInTemporalContextError(f"workflow.{what} can only be called from workflow code (inside a running workflow)")
-    return inst
-
-
-def in_workflow() -> bool:
-    """True while workflow code is running (on the workflow's deterministic loop)."""
-    return current_instance() is not None
-
-
-def is_replaying() -> bool:
-    """True while the code runs to rebuild state from history (not the newest workflow task)."""
-    return _instance("is_replaying()").is_replaying
-
-
-def info() -> WorkflowInfo:
-    return _instance("info()").info()
-
-
-def now() -> datetime.datetime:
-    """Deterministic 'now' (UTC, aware): the start time of the current workflow task."""
-    return datetime.datetime.fromtimestamp(_instance("now()").now_seconds, datetime.timezone.utc)
-
-
-def time() -> float:
-    """``now()`` as POSIX seconds."""
-    return _instance("time()").now_seconds
-
-
-def _check_summary(summary: Any, option: str) -> None:
-    if summary is not None and not isinstance(summary, str):
-        raise TypeError(f"{option} must be a string, got {type(summary).__name__}")
-
-
-async def sleep(duration: float | datetime.timedelta, *, summary: str | None = None) -> None:
-    """A durable timer (StartTimer command, resolved by TimerFired). ``<= 0`` just yields.
-
-    ``summary`` (the seed's timer label for UIs) is accepted; fanflow's history does not
-    record timer summaries yet."""
-    inst = _instance("sleep()")
-    _check_summary(summary, "workflow.sleep(summary=...)")
-    if isinstance(duration, datetime.timedelta):
-        duration = duration.total_seconds()
-    await inst.sleep(float(duration))
-
-
-async def wait_condition(
-    predicate: Callable[[], bool], timeout: float | datetime.timedelta | None = None, timeout_summary: str | None = None
-) -> None:
-    """Wait until ``predicate()`` is true (checked whenever the workflow is idle within a
-    workflow task, e.g. after a signal handler ran). With ``timeout`` (seconds or a
-    ``timedelta``), a durable timer bounds the wait and ``asyncio.TimeoutError`` is raised
-    when it fires first. ``timeout_summary`` (the timer's label) is accepted, not recorded."""
-    inst = _instance("wait_condition()")
-    if not callable(predicate):
-        raise TypeError(f"workflow.wait_condition needs a callable predicate, got {predicate!r}")
-    _check_summary(timeout_summary, "workflow.wait_condition(timeout_summary=...)")
-    if isinstance(timeout, datetime.timedelta):
-        timeout = timeout.total_seconds()
-    await inst.wait_condition(predicate, timeout)
-
-
-def uuid4() -> _uuid_module.UUID:
-    """A deterministic random UUID (same on every replay)."""
-    return _instance("uuid4()").uuid4()
-
-
-def random() -> _random_module.Random:
-    """The workflow's deterministic ``random.Random`` (seeded from the run id), as in
-    Temporal: ``workflow.random().randint(1, 6)``."""
-    return _instance("random()").random
-
-
-def continue_as_new(*args: Any, **kwargs: Any) -> NoReturn:
-    """End this run and start a new one of the same workflow.
-
-    The seed's form ``continue_as_new(params)`` (one pydantic model or dict) follows the same
-    rule as ``execute_workflow(params=...)``: a single-model entrypoint gets it whole, other
-    entrypoints get its fields by parameter name. fanflow's form ``continue_as_new(*args,
-    **kwargs)`` calls ``run(*args, **kwargs)`` (a single positional value that fits the first
-    parameter is that parameter, as before).
-
-    Raises an internal ``ContinueAsNewError`` (a ``BaseException``): call it from the
-    entrypoint's flow (not from a detached task) and do not swallow it."""
-    inst = _instance("continue_as_new()")
-    defn = inst.definition
-    if len(args) == 1 and not kwargs:
-        payload = defn.encode_params(args[0])
-    else:
-        payload = converter.encode_args(defn.signature, args, kwargs)
-    raise ContinueAsNewError(payload, workflow_type=defn.name, task_queue=inst.task_queue)
-
-
-def should_continue_as_new() -> bool:
-    """True when history suggests continuing as new (the run's history grew large: 4,096
-    events or 4 MiB by default). ``False`` outside workflow code."""
-    inst = current_instance()
-    return bool(inst is not None and inst.info().is_continue_as_new_suggested())
-
-
-class ParentClosePolicy(enum.IntEnum):
-    """What happens to a child workflow when its parent closes (Temporal's values). Accepted
-    by ``execute_workflow`` for the seed's signature; fanflow has no child workflows yet."""
-
-    UNSPECIFIED = 0
-    TERMINATE = 1
-    ABANDON = 2
-    REQUEST_CANCEL = 3
-
-
-class ChildWorkflowsNotSupportedError(ApplicationError, NotImplementedError):
-    """``execute_workflow`` was called from workflow code: fanflow has no child workflows yet.
-    Non-retryable, so the calling workflow fails with this message instead of retrying."""
-
-    def __init__(self, workflow: Any) -> None:
-        target = getattr(workflow, "__name__", None) or repr(workflow)
-        super().__init__(
-            f"child workflows are not supported yet: execute_workflow({target}, ...) was called from workflow code. "
-            "Start it from a client (outside workflow code), or call the work as activities",
-            type="ChildWorkflowsNotSupported",
-            non_retryable=True,
-        )
-
-
-async def execute_workflow(
-    workflow: Any,
-    params: Any = None,
-    execution_timeout: datetime.timedelta | float | None = None,
-    execution_id: str | None = None,
-    wait: bool = True,
-    parent_close_policy: Any = None,
-    **options: Any,
-) -> Any:
-    """The seed's ``workflow.execute_workflow``: the same call as ``workflows.execute_workflow``
-    (see there). Called from workflow code it would start a child workflow, which fanflow
-    does not support yet: it raises ``ChildWorkflowsNotSupportedError`` (non-retryable, so the
-    calling workflow fails with that message)."""
-    if in_workflow():
-        raise ChildWorkflowsNotSupportedError(workflow)
-    from .embedded import execute_workflow as run
-
-    return await run(workflow, params, execution_timeout, execution_id, wait, parent_close_policy, **options)
-
-
-def record_marker(name: str, details: Any = None) -> None:
-    """Record a marker event (RecordMarker command) with JSON-able ``details``."""
-    _instance("record_marker()").record_marker(name, details)
-
-
-def record_event(name: str, details: Any = None) -> None:
-    """Record a custom event, durable with the workflow's history and readable
-    with the progress API (`Client.progress`, `fanflow workflow progress ID`)."""
-    if not isinstance(name, str) or not name:
-        raise ValueError("record_event needs a non-empty name")
-    _instance("record_event()").record_marker("fanflow.event", {"name": name, "details": details})
-
-
-class unsafe:
-    """The seed's escape hatches around its import sandbox. fanflow runs workflow code
-    without an import sandbox (its determinism comes from the private event loop and replay
-    checks), so both are plain context managers that change nothing."""
-
-    @staticmethod
-    @contextlib.contextmanager
-    def imports_passed_through() -> Iterator[None]:
-        """In the seed: import modules inside it from outside the sandbox. In fanflow every
-        import is already the normal one: this does nothing."""
-        yield None
-
-    @staticmethod
-    @contextlib.contextmanager
-    def skip_determinism_enforcement() -> Iterator[None]:
-        """In the seed: lift the sandbox's restrictions inside it. fanflow has no sandbox to
-        lift: this does nothing. Code inside still runs on the workflow's event loop (no
-        ``asyncio.sleep``/I/O on it) and must still replay the same commands."""
-        yield None
-
-
-def get_execution_id() -> str | None:
-    """The workflow id of the running workflow (the seed's execution id); ``None`` outside
-    workflow code."""
-    inst = current_instance()
-    return None if inst is None else inst.workflow_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 import structlog
 
 from fanflow.errors import FailedPrecondition, InvalidArgument
+from fanflow.protocol import iter_payloads, payload_too_large_message
 from history.api.task_started import activity_task_response, with_new_events, workflow_task_response
 from history.run_state import RunState
 from history.shard import Shard
@@ -24,6 +25,11 @@ async def complete_workflow_task(
     """Apply the commands; the reply carries the activities started eagerly for this
     worker and, if events arrived meanwhile, the run's next workflow task."""
     sticky = request.sticky_attributes if request.HasField("sticky_attributes") else None
+    oversized = _oversized_payload(request, shard.limits.max_payload_bytes)
+    if oversized is not None:
+        log.warning("workflow task completion carries a payload over the limit; terminating the run", workflow_id=token.workflow_id, error=oversized)
+        await shard.update(token.namespace, _execution(token), lambda run, now: run.refuse_oversized_completion(token, oversized, request.identity, now))
+        raise InvalidArgument(f"{oversized}; the run was terminated")
 
     def complete(run: RunState, now: int) -> workflow_service_pb2.RespondWorkflowTaskCompletedResponse:
         outcome = run.complete_workflow_task(token, list(request.commands), sticky, request.identity, now, request.return_new_workflow_task)
@@ -50,6 +56,16 @@ async def complete_workflow_task(
     if response.HasField("workflow_task"):
         await with_new_events(shard, token.namespace, response.workflow_task)
     return response
+
+
+def _oversized_payload(request: workflow_service_pb2.RespondWorkflowTaskCompletedRequest, limit: int) -> str | None:
+    """The message for the first payload of the commands over `limit`, else None."""
+    for i, command in enumerate(request.commands):
+        for field, payload in iter_payloads(command, f"commands[{i}]"):
+            size = payload.ByteSize()
+            if size > limit:
+                return payload_too_large_message(field, size, limit)
+    return None
 
 
 async def fail_workflow_task(shard: Shard, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondWorkflowTaskFailedRequest) -> None:

@@ -17,17 +17,17 @@ REUSE = workflow_service_pb2
 
 
 async def start_workflow(shard: Shard, request: workflow_service_pb2.StartWorkflowExecutionRequest) -> str:
-    """The new run's id. A retried start (same request id) of the running run gets its id
-    again; TERMINATE_IF_RUNNING ends the running run in the same commit that starts the new one."""
+    """The new run's id. A retried start (same request id as the workflow id's current run,
+    running or closed) gets that run's id again; TERMINATE_IF_RUNNING ends the running run in the same commit that starts the new one."""
     async with shard.locks.hold((request.namespace, request.workflow_id)):
         current = await shard.current(request.namespace, request.workflow_id)
         now = time.time_ns()
         previous: RunState | None = None
         if current is not None:
             run_id, status, request_id = current
+            if request.request_id and request.request_id == request_id:
+                return run_id  # a retried start (even of a run that closed since): same answer, never a second run
             if status == RUNNING:
-                if request.request_id and request.request_id == request_id:
-                    return run_id  # a retried start: same answer
                 if request.workflow_id_reuse_policy != REUSE.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING:
                     raise AlreadyExists(
                         f"workflow {request.workflow_id!r} is already running (run {run_id}); wait for it, "

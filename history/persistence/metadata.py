@@ -1,6 +1,6 @@
 """What the cluster keeps about itself, as an interface: `MetadataStore`.
 
-Namespaces and their API keys, served by one history host (the config's
+Namespaces and their API keys (and the workflow types workers registered), served by one history host (the config's
 `metadata_host`, by default the owner of shard 0) from a store of their own.
 `history.persistence.metadata_sqlite` implements it on a SQLite file; another
 database can implement it without touching the services. Writes return once
@@ -36,3 +36,10 @@ class MetadataStore(Protocol):
 
     async def list_api_keys(self) -> list[history_service_pb2.ApiKeyEntry]:
         """Oldest first."""
+
+    # ------------------------------------------------------------ registered workflow types (schedules)
+    async def register_workflow_types(self, namespace: str, task_queue: str, workflow_types: list[str], identity: str, now_ns: int) -> None:
+        """Record that a worker serves these types on this task queue (idempotent)."""
+
+    async def workflow_types(self, namespace: str, names: list[str] | None = None) -> dict[str, tuple[list[str], int]]:
+        """Registered types of a namespace (only `names` if given): type -> (task queues, last registered, unix ns)."""

@@ -38,11 +38,21 @@ CREATE TABLE IF NOT EXISTS metadata_settings (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+-- schedules: the workflow types workers said they serve, per task queue
+CREATE TABLE IF NOT EXISTS workflow_types (
+  namespace TEXT NOT NULL, workflow_type TEXT NOT NULL, task_queue TEXT NOT NULL,
+  identity TEXT NOT NULL, first_registered_ns INTEGER NOT NULL, last_registered_ns INTEGER NOT NULL,
+  PRIMARY KEY (namespace, workflow_type, task_queue)
+) WITHOUT ROWID;
 """
 IMPORTED = "imported_from_shard_file"  # metadata_settings: the legacy file whose rows were copied here
 
 _ADD_NAMESPACE = "INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)"
 _ADD_API_KEY = "INSERT INTO api_keys (key_sha256, namespace, key_id, description, created_ns) VALUES (?,?,?,?,?)"
+_REGISTER_TYPE = (
+    "INSERT INTO workflow_types (namespace, workflow_type, task_queue, identity, first_registered_ns, last_registered_ns) VALUES (?,?,?,?,?,?) "
+    "ON CONFLICT DO UPDATE SET identity=excluded.identity, last_registered_ns=excluded.last_registered_ns"
+)
 
 
 class SqliteMetadataStore:
@@ -51,7 +61,7 @@ class SqliteMetadataStore:
         self.path = Path(path)
         self.legacy_shard_file = Path(legacy_shard_file) if legacy_shard_file else None
         self._db = SqliteDatabase(self.path, settings or SqliteSettings(), name="cluster-metadata")
-        self._writes: GroupCommit[list[Statement]] = GroupCommit(self._db, name="cluster-metadata", statement_order=(_ADD_NAMESPACE, _ADD_API_KEY))
+        self._writes: GroupCommit[list[Statement]] = GroupCommit(self._db, name="cluster-metadata", statement_order=(_ADD_NAMESPACE, _ADD_API_KEY, _REGISTER_TYPE))
 
     @property
     def location(self) -> str:
@@ -105,6 +115,24 @@ class SqliteMetadataStore:
     async def list_api_keys(self) -> list[history_service_pb2.ApiKeyEntry]:
         rows = await self._fetchall("SELECT key_sha256, namespace, key_id FROM api_keys ORDER BY created_ns")
         return [history_service_pb2.ApiKeyEntry(key_sha256=h, namespace=ns, key_id=kid) for h, ns, kid in rows]
+
+    # ------------------------------------------------------------ registered workflow types (schedules)
+    async def register_workflow_types(self, namespace: str, task_queue: str, workflow_types: list[str], identity: str, now_ns: int) -> None:
+        names = sorted(set(workflow_types))
+        if names:
+            await self._writes.write([(_REGISTER_TYPE, [(namespace, name, task_queue, identity, now_ns, now_ns) for name in names])])
+
+    async def workflow_types(self, namespace: str, names: list[str] | None = None) -> dict[str, tuple[list[str], int]]:
+        sql = "SELECT workflow_type, task_queue, last_registered_ns FROM workflow_types WHERE namespace=?"
+        params: list[Any] = [namespace]
+        if names:
+            sql += f" AND workflow_type IN ({','.join('?' for _ in names)})"
+            params += list(names)
+        out: dict[str, tuple[list[str], int]] = {}
+        for name, queue, last in await self._fetchall(sql + " ORDER BY workflow_type, task_queue", params):
+            queues, latest = out.get(name, ([], 0))
+            out[name] = ([*queues, queue], max(latest, last))
+        return out
 
 
 async def _import_legacy(conn: aiosqlite.Connection, legacy: str) -> tuple[int, int] | None:

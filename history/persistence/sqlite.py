@@ -35,12 +35,14 @@ from history.persistence.store import (
     OutboxTask,
     RunKey,
     RunWrite,
+    ScheduleWrite,
     ShardStats,
 )
 from protos import (
     common_pb2,
     internal_pb2,
     persistence_pb2,
+    schedule_state_pb2,
     workflow_service_pb2,
 )
 
@@ -70,21 +72,31 @@ _START_EXECUTOR = (
 _ADD_RECORDED_EVENT = "INSERT INTO workflow_events (namespace, workflow_id, run_id, name, details, time_ns) VALUES (?,?,?,?,?,?)"
 _PUT_SETTING = "INSERT OR REPLACE INTO shard_settings (name, value) VALUES (?, ?)"
 _WHERE_RUN = "namespace=? AND workflow_id=? AND run_id=?"
-# A closed run's rows; then, once the workflow has no run left, its executor results and progress.
-_DELETE_RUN = tuple(
-    f"DELETE FROM {table} WHERE {_WHERE_RUN}" for table in ("events", "activities", "executions", "workflow_events", "current_executions")
-) + tuple(
+# child workflows
+_PUT_CHILD = "INSERT OR REPLACE INTO child_executions (namespace, workflow_id, run_id, initiated_event_id, data) VALUES (?,?,?,?,?)"
+_DELETE_CHILD = "DELETE FROM child_executions WHERE namespace=? AND workflow_id=? AND run_id=? AND initiated_event_id=?"
+# schedules
+_PUT_SCHEDULE = "INSERT OR REPLACE INTO schedules (namespace, schedule_id, data) VALUES (?,?,?)"
+_DELETE_SCHEDULE = "DELETE FROM schedules WHERE namespace=? AND schedule_id=?"
+# A closed run's rows (parameters: the run's key); then, once the workflow has no run left, its
+# executor results and progress (parameters: namespace, workflow id, twice).
+_DELETE_RUN_ROWS = tuple(
+    f"DELETE FROM {table} WHERE {_WHERE_RUN}"
+    for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions")
+)
+_DELETE_WORKFLOW_ROWS = tuple(
     f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)"
     for table in ("executor_results", "executor_progress")
 )
-# The order in which a transaction runs its statements' rows (those of every write in it). Writes sharing a transaction come from callers holding different workflows'
-# locks, so only a write's own order matters: an executor's progress row is created before
-# failed attempts are counted on it, a run's executions row is deleted before the check
-# whether its workflow has any left.
+# The order in which a transaction runs its statements' rows (those of every write in it).
+# Writes sharing a transaction come from callers holding different workflows' locks, so only a
+# write's own order matters: an executor's progress row is created before failed attempts are
+# counted on it, a run's executions row is deleted before the check whether its workflow has
+# any left.
 STATEMENT_ORDER = (
-    _PUT_EXECUTION, _PUT_CURRENT, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _ADD_TIMER, _DELETE_TIMER,
+    _PUT_EXECUTION, _PUT_CURRENT, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _DELETE_TIMER,
     _ADD_OUTBOX, _DELETE_OUTBOX, _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _PUT_SETTING,
-    *_DELETE_RUN,
+    _PUT_SCHEDULE, _DELETE_SCHEDULE, *_DELETE_RUN_ROWS, *_DELETE_WORKFLOW_ROWS,
 )
 _RANGE_ID = "SELECT range_id FROM shard WHERE shard_id=?"
 _STILL_OURS = "SELECT 1 FROM shard WHERE shard_id=? AND range_id=?"  # the fence: a row while we own the shard
@@ -203,6 +215,10 @@ class SqliteHistoryStore:
             statements.append((_PUT_ACTIVITY, [(*key, i, a.SerializeToString()) for i, a in run.activities_upserted.items()]))
         if run.activities_deleted:
             statements.append((_DELETE_ACTIVITY, [(*key, i) for i in run.activities_deleted]))
+        if run.children_upserted:
+            statements.append((_PUT_CHILD, [(*key, i, c.SerializeToString()) for i, c in run.children_upserted.items()]))
+        if run.children_deleted:
+            statements.append((_DELETE_CHILD, [(*key, i) for i in run.children_deleted]))
         if run.timers:
             statements.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in run.timers]))
         if run.outbox:
@@ -241,8 +257,7 @@ class SqliteHistoryStore:
 
     async def delete_run(self, key: RunKey) -> None:
         ns, wf, _ = key
-        run_rows, workflow_rows = _DELETE_RUN[:5], _DELETE_RUN[5:]
-        await self._write([(sql, [key]) for sql in run_rows] + [(sql, [(ns, wf, ns, wf)]) for sql in workflow_rows])
+        await self._write([(sql, [key]) for sql in _DELETE_RUN_ROWS] + [(sql, [(ns, wf, ns, wf)]) for sql in _DELETE_WORKFLOW_ROWS])
 
     async def put_setting(self, name: str, value: str) -> None:
         await self._write([(_PUT_SETTING, [(name, value)])])
@@ -255,26 +270,30 @@ class SqliteHistoryStore:
         return await self._db.fetchone(sql, params)
 
     async def load_run(self, key: RunKey) -> LoadedRun | None:
-        # One statement, so the state and the activities come from the same snapshot.
+        # One statement, so the state, the activities and the open children come from the same snapshot.
         rows = await self._fetchall(
             f"SELECT 0, state, NULL FROM executions WHERE {_WHERE_RUN} "
             "UNION ALL SELECT 1, a.data, e.data FROM activities a LEFT JOIN events e ON e.namespace=a.namespace "
             "AND e.workflow_id=a.workflow_id AND e.run_id=a.run_id AND e.event_id=a.scheduled_event_id "
-            "WHERE a.namespace=? AND a.workflow_id=? AND a.run_id=?",
-            (*key, *key),
+            "WHERE a.namespace=? AND a.workflow_id=? AND a.run_id=? "
+            f"UNION ALL SELECT 2, data, NULL FROM child_executions WHERE {_WHERE_RUN}",
+            (*key, *key, *key),
         )
         states = [data for kind, data, _ in rows if kind == 0]
         if not states:
             return None
         run = LoadedRun(persistence_pb2.ExecutionState.FromString(states[0]))
-        if run.state.status == RUNNING:
-            for kind, data, scheduled in rows:
-                if kind != 1:
-                    continue
+        if run.state.status != RUNNING:
+            return run
+        for kind, data, scheduled in rows:
+            if kind == 1:
                 info = persistence_pb2.ActivityInfo.FromString(data)
                 run.activities[info.scheduled_event_id] = info
                 if scheduled is not None:
                     run.scheduled[info.scheduled_event_id] = common_pb2.HistoryEvent.FromString(scheduled).activity_task_scheduled
+            elif kind == 2 and run.state.pending_child_count:
+                child = persistence_pb2.ChildExecutionInfo.FromString(data)
+                run.children[child.initiated_event_id] = child
         return run
 
     async def current_run(self, namespace: str, workflow_id: str) -> CurrentRun | None:
@@ -389,6 +408,32 @@ class SqliteHistoryStore:
         )
         return ShardStats(running=running, closed=closed, events=events, outbox=outbox, timers=timers)
 
+    # ------------------------------------------------------------ schedules
+    async def load_schedule(self, namespace: str, schedule_id: str) -> schedule_state_pb2.ScheduleRecord | None:
+        row = await self._fetchone("SELECT data FROM schedules WHERE namespace=? AND schedule_id=?", (namespace, schedule_id))
+        return schedule_state_pb2.ScheduleRecord.FromString(row[0]) if row else None
+
+    async def list_schedules(self, namespace: str, after_schedule_id: str, limit: int) -> list[schedule_state_pb2.ScheduleRecord]:
+        rows = await self._fetchall(
+            "SELECT data FROM schedules WHERE namespace=? AND schedule_id>? ORDER BY schedule_id LIMIT ?", (namespace, after_schedule_id, limit)
+        )
+        return [schedule_state_pb2.ScheduleRecord.FromString(data) for (data,) in rows]
+
+    async def all_schedules(self) -> list[schedule_state_pb2.ScheduleRecord]:
+        return [schedule_state_pb2.ScheduleRecord.FromString(data) for (data,) in await self._fetchall("SELECT data FROM schedules")]
+
+    async def commit_schedule(self, write: ScheduleWrite) -> None:
+        key = (write.namespace, write.schedule_id)
+        statements: list[Statement] = []
+        if write.record is None:
+            statements.append((_DELETE_SCHEDULE, [key]))
+        else:
+            statements.append((_PUT_SCHEDULE, [(*key, write.record.SerializeToString())]))
+        if write.timers:
+            statements.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in write.timers]))
+        if write.fired_timer is not None:
+            statements.append((_DELETE_TIMER, [(write.fired_timer,)]))
+        await self._write(statements)
 
 def _executor_statements(
     namespace: str, workflow_id: str, executor_id: str, results: Sequence[tuple[int, common_pb2.Payload]], failed_attempts: int, now: int

@@ -71,4 +71,16 @@ CREATE TABLE IF NOT EXISTS shard_settings (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+-- schedules: one row per schedule (its whole state, a ScheduleRecord)
+CREATE TABLE IF NOT EXISTS schedules (
+  namespace TEXT NOT NULL, schedule_id TEXT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (namespace, schedule_id)
+) WITHOUT ROWID;
+-- child workflows: the open children of a run (persistence_pb2.ChildExecutionInfo)
+CREATE TABLE IF NOT EXISTS child_executions (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  initiated_event_id INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, run_id, initiated_event_id)
+) WITHOUT ROWID;
 """

@@ -29,6 +29,7 @@ from protos import (
     common_pb2,
     internal_pb2,
     persistence_pb2,
+    schedule_state_pb2,
     workflow_service_pb2,
 )
 
@@ -51,6 +52,7 @@ class LoadedRun:
     state: persistence_pb2.ExecutionState
     activities: dict[int, persistence_pb2.ActivityInfo] = field(default_factory=dict)
     scheduled: dict[int, common_pb2.ActivityTaskScheduledEventAttributes] = field(default_factory=dict)
+    children: dict[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # open child workflows, by initiated event id
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +73,13 @@ class RunWrite:
     activities_upserted: Mapping[int, persistence_pb2.ActivityInfo] = field(default_factory=dict)
     activities_deleted: Collection[int] = ()
     timers: Sequence[tuple[int, persistence_pb2.TimerTask]] = ()  # (fire at, unix ns; task)
-    outbox: Sequence[internal_pb2.TaskInfo] = ()  # tasks for matching
+    outbox: Sequence[internal_pb2.TaskInfo] = ()  # tasks for matching, or for other shards (child workflows)
     executor_results: Sequence[tuple[str, int, common_pb2.Payload]] = ()  # (executor id, item index, result)
     executor_failed_attempts: Sequence[str] = ()  # executor id, once per failed item attempt
     executors_started: Sequence[ExecutorStarted] = ()
     recorded_events: Sequence[workflow_service_pb2.RecordedEvent] = ()  # `fanflow.event` markers, time set
+    children_upserted: Mapping[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # by initiated event id
+    children_deleted: Collection[int] = ()
 
 
 @dataclass(slots=True)
@@ -122,6 +126,18 @@ class ShardStats:
     events: int
     outbox: int
     timers: int
+
+
+@dataclass(slots=True)
+class ScheduleWrite:
+    """One change of a schedule, committed atomically: its record (None: the schedule is
+    deleted), the timer rows it adds, and the timer row whose firing this is (deleted with it)."""
+
+    namespace: str
+    schedule_id: str
+    record: schedule_state_pb2.ScheduleRecord | None
+    timers: Sequence[tuple[int, persistence_pb2.TimerTask]] = ()  # (fire at, unix ns; task)
+    fired_timer: int | None = None
 
 
 class HistoryStore(Protocol):
@@ -202,7 +218,7 @@ class HistoryStore(Protocol):
     async def closed_runs(self, closed_before_ns: int, limit: int) -> list[RunKey]: ...
 
     async def delete_run(self, key: RunKey) -> None:
-        """Delete a closed run (events, state, activities, recorded events); with the
+        """Delete a closed run (events, state, activities, open children, recorded events); with the
         workflow's last run, its executor results and progress too."""
 
     # ------------------------------------------------------------ shard settings and stats
@@ -211,3 +227,15 @@ class HistoryStore(Protocol):
     async def put_setting(self, name: str, value: str) -> None: ...
 
     async def stats(self) -> ShardStats: ...
+
+    # ------------------------------------------------------------ schedules
+    async def load_schedule(self, namespace: str, schedule_id: str) -> schedule_state_pb2.ScheduleRecord | None: ...
+
+    async def list_schedules(self, namespace: str, after_schedule_id: str, limit: int) -> list[schedule_state_pb2.ScheduleRecord]:
+        """A namespace's schedules with ids after after_schedule_id, by id."""
+
+    async def all_schedules(self) -> list[schedule_state_pb2.ScheduleRecord]:
+        """Every schedule of the shard (read when the shard starts)."""
+
+    async def commit_schedule(self, write: ScheduleWrite) -> None:
+        """Write (or delete) the record, add its timers and delete the fired one, atomically."""

