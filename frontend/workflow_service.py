@@ -41,6 +41,8 @@ log = structlog.get_logger("fanflow.frontend")
 _RESULT_REPLY_MARGIN = 0.5
 # How long one ReadWorkflowStream long poll of WatchWorkflow waits on history for something new.
 _WATCH_POLL_SECONDS = 20.0
+# At most this often a progress snapshot (a task streaming its state wakes a watch often).
+_WATCH_PROGRESS_EVERY = 1.0
 
 
 class Router:
@@ -545,12 +547,15 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
     @rpc_stream_method
     async def WatchWorkflow(self, request, context):
         """Long polls on the workflow's shard (ReadWorkflowStream), sent on as they come; a
-        progress snapshot first and after each batch; ends once the chain closed."""
+        progress snapshot first, after a batch of changes (at most once a second) and before
+        the end; ends once the chain closed."""
         validation.validate_watch_workflow(request, self.settings)
         await self._admit(request.namespace)
         shard = self.history.shard_for(request.namespace, request.workflow_id)
         cursor = request.cursor
         first = True
+        last_progress = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             stub, target = self.router.history_stub(shard)
             wait = self._bounded_wait(_WATCH_POLL_SECONDS, context)
@@ -560,8 +565,10 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
             )
             with upstream(target):
                 batch = await stub.ReadWorkflowStream(read, timeout=deadline(context, wait + self.settings.result_deadline_margin))
-            if (first or batch.entries) and not request.no_progress:
+            due = first or batch.closed or (batch.entries and loop.time() - last_progress >= _WATCH_PROGRESS_EVERY)
+            if due and not request.no_progress:
                 yield await self._watch_progress(request, shard, context, batch.entries[-1].cursor if batch.entries else cursor)
+                last_progress = loop.time()
             first = False
             for entry in batch.entries:
                 cursor = entry.cursor

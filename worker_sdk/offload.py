@@ -10,10 +10,11 @@ Every call the SDK makes goes through ``Client.call``, which hands its request t
   shard of that workflow (the workflow a task token names), under its sha256, and the payload
   keeps only the reference (``blob_id``, ``blob_size``, ``blob_workflow_id``). Markers stay inline
   (history reads them).
-- **Resolving.** Payloads with a reference in a response (a result, executor results, query and
-  update answers) get their data back (GetPayloadBlob, through a per-client cache) before anyone
+- **Resolving.** Payloads with a reference in a response (a result, query and update answers)
+  get their data back (GetPayloadBlob, through a per-client cache) before anyone
   decodes them; workers resolve the tasks they get (history, activity input) the same way, so
-  workflow and activity code see values.
+  workflow and activity code see values. Executor results are resolved one by one as
+  ``fanflow.read_results`` pages through them (its page budget counts their full size).
 
 History stores the references, so no payload in history is larger than the threshold; the blobs
 are deleted with the workflow's last run at retention. A reference whose blob is gone raises
@@ -174,7 +175,6 @@ _TOKEN_METHODS = frozenset({
 # the worker itself, which turns a missing blob into the task's failure.
 _RESOLVED_RESPONSES = frozenset({
     "GetWorkflowResult",
-    "GetParallelResults",
     "QueryWorkflow",
     "UpdateWorkflowExecution",
     "PollWorkflowExecutionUpdate",

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .workflow import HandlerDefinition, WorkflowDefinition
     from .workflow_worker import WorkflowWorker
 
-from .offload import PayloadBlobNotFoundError
+from .offload import PayloadBlobNotFoundError, resolve_payloads
 
 log = structlog.get_logger("fanflow.sdk.queries")
 
@@ -88,6 +88,10 @@ async def _evaluate(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowTask
     if definition is None:
         raise QueryRefused("UnknownWorkflowType", f"workflow type {task.workflow_type.name!r} is not registered on worker {worker.identity} (known: {sorted(worker.workflows)})")
     query = task.query
+    try:  # an update's large input is stored beside history (offload.py)
+        await resolve_payloads(worker.client, query)
+    except PayloadBlobNotFoundError as exc:
+        raise QueryRefused("PayloadBlobNotFound", str(exc)) from None
     payload = query.query_args if query.HasField("query_args") else None
     if query.kind == common_pb2.QUERY_KIND_UPDATE_VALIDATION:
         from .updates import validate_update

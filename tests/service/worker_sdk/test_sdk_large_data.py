@@ -93,6 +93,51 @@ class Documents:
         return {"count": await count_document(doc), "in_workflow": seen_in_workflow, "ref": doc.content.blob_ref or ""}
 
 
+@workflows.workflow.define(name="large_data_child")
+class LargeChild:
+    @workflows.workflow.entrypoint
+    async def run(self, text: str) -> str:
+        return text.upper()
+
+
+@workflows.workflow.define(name="large_data_parent")
+class LargeParent:
+    @workflows.workflow.entrypoint
+    async def run(self, size: int) -> int:
+        text = await make_text(size)
+        upper = await workflows.workflow.execute_workflow(LargeChild, params={"text": text}, execution_id=f"{workflows.get_execution_id()}-child")
+        return len(upper)
+
+
+@workflows.activity(name="large_data_megabyte")
+async def megabyte(i: int) -> str:
+    return str(i) * (1024 * 1024)
+
+
+@workflows.workflow.define(name="large_data_fan_out")
+class FanOut:
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> list[int]:
+        results = await workflows.execute_activities_in_parallel(megabyte, items=list(range(n)), max_concurrent_scheduled_tasks=2)
+        return [len(r) for r in results]
+
+
+@workflows.workflow.define(name="large_data_updated")
+class Updated:
+    def __init__(self) -> None:
+        self.text = ""
+
+    @workflows.workflow.update(name="replace")
+    def replace(self, text: str) -> int:
+        self.text = text
+        return len(text)
+
+    @workflows.workflow.entrypoint
+    async def run(self) -> int:
+        await workflows.workflow.wait_condition(lambda: bool(self.text))
+        return len(self.text)
+
+
 def _history_payloads(events) -> list:
     from worker_sdk.offload import iter_payloads
 
@@ -140,6 +185,28 @@ async def test_large_input_signal_and_continue_as_new(client):
         assert await chain.result(timeout=60) == big + "!!"
         started = (await chain.history())[0]
         assert started.workflow_execution_started.input.blob_id and started.ByteSize() < 2048
+
+
+async def test_child_workflow_input_and_result_executor_results_and_updates(client):
+    size = 3 * 1024 * 1024
+    async with Worker(client, task_queue="large-more", workflows=[LargeParent, LargeChild, FanOut, Updated], activities=[make_text, megabyte]):
+        parent = await client.start_workflow(LargeParent, size, task_queue="large-more")
+        assert await parent.result(timeout=60) == size
+        child = client.get_workflow_handle(f"{parent.workflow_id}-child")
+        started = (await child.history())[0].workflow_execution_started.input
+        assert started.blob_id and started.blob_workflow_id == parent.workflow_id  # the child reads its input from the parent's shard
+        closed = [e for e in await parent.history() if e.event_type == E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED]
+        assert closed[0].child_workflow_execution_completed.result.blob_workflow_id == child.workflow_id
+
+        fan_out = await client.start_workflow(FanOut, 5, task_queue="large-more")
+        assert await fan_out.result(timeout=120) == [1024 * 1024] * 5  # results beside history, read back page by page
+        assert max(e.ByteSize() for e in await fan_out.history()) < 64 * 1024
+
+        updated = await client.start_workflow(Updated, task_queue="large-more")
+        assert await updated.update("replace", "u" * size) == size
+        assert await updated.result(timeout=60) == size
+        accepted = [e for e in await updated.history() if e.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED]
+        assert accepted and all(e.ByteSize() < 4096 for e in accepted)
 
 
 async def test_replay_without_cache_resolves_the_same_blobs(client):
