@@ -72,10 +72,11 @@ class Client(ScheduleClient):
     """Start and follow workflows; schedules: see ``worker_sdk.schedules_client.ScheduleClient``."""
 
     def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0,
-                 payload_offload_bytes: int | None = None):
+                 payload_offload_bytes: int | bool | None = None):
         """payload_offload_bytes: payloads with more data than this are stored beside history
-        and sent by reference (worker_sdk.offload); default FANFLOW_PAYLOAD_OFFLOAD_BYTES or
-        512 KiB; 0: never."""
+        and sent by reference (worker_sdk.offload); True: 512 KiB; default
+        FANFLOW_PAYLOAD_OFFLOAD_BYTES, else off (as the seed's payload offloading). References
+        are resolved either way."""
         self.payload_offload_bytes = offload.offload_threshold(payload_offload_bytes)
         self.blob_cache = offload.BlobCache()
         self.channel = channel
@@ -95,7 +96,7 @@ class Client(ScheduleClient):
         api_key: str | None = None,
         tls_ca_file: str | None = None,
         retry_timeout: float = 120.0,
-        payload_offload_bytes: int | None = None,
+        payload_offload_bytes: int | bool | None = None,
     ) -> "Client":
         """api_key: sent as `authorization: Bearer KEY` (default FANFLOW_API_KEY).
         tls_ca_file: PEM of the CA that signed the frontend's certificate (default

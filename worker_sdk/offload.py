@@ -3,10 +3,11 @@
 Every call the SDK makes goes through ``Client.call``, which hands its request to
 ``offload_request`` and its response to ``resolve_response``:
 
-- **Offloading.** A payload of a request that carries data for a workflow (a start or signal
-  input, an update input, a workflow task's commands, an activity's result, failure or heartbeat
-  details, executor results) whose data is larger than ``Client.payload_offload_bytes`` (default
-  512 KiB, ``FANFLOW_PAYLOAD_OFFLOAD_BYTES``; 0 turns it off) is stored with PutPayloadBlob in the
+- **Offloading** (off unless configured, as the seed's payload offloading: a client's
+  ``payload_offload_bytes``, or ``FANFLOW_PAYLOAD_OFFLOAD_BYTES`` for every client of the process;
+  ``True`` means 512 KiB). A payload of a request that carries data for a workflow (a start or
+  signal input, an update input, a workflow task's commands, an activity's result, failure or
+  heartbeat details, executor results) whose data is larger than the threshold is stored with PutPayloadBlob in the
   shard of that workflow (the workflow a task token names), under its sha256, and the payload
   keeps only the reference (``blob_id``, ``blob_size``, ``blob_workflow_id``). Markers stay inline
   (history reads them).
@@ -55,7 +56,7 @@ __all__ = [
     "resolve_payloads",
 ]
 
-DEFAULT_OFFLOAD_BYTES = WARN_PAYLOAD_BYTES  # 512 KiB: well under the 2 MiB payload limit
+DEFAULT_OFFLOAD_BYTES = WARN_PAYLOAD_BYTES  # 512 KiB (offloading turned on without a size): well under the 2 MiB payload limit
 ENV_OFFLOAD_BYTES = "FANFLOW_PAYLOAD_OFFLOAD_BYTES"
 CACHE_BYTES = 256 * 1024 * 1024  # blobs kept per client (a replay reads them again)
 
@@ -67,19 +68,24 @@ class PayloadBlobNotFoundError(LookupError):
     """A payload refers to a blob that is not stored (never stored, or deleted at retention)."""
 
 
-def offload_threshold(value: int | None) -> int:
-    """The client's threshold: ``value``, else ``FANFLOW_PAYLOAD_OFFLOAD_BYTES``, else 512 KiB."""
+def offload_threshold(value: int | bool | None) -> int:
+    """The client's threshold (0: off): ``value`` (``True``: 512 KiB), else
+    ``FANFLOW_PAYLOAD_OFFLOAD_BYTES``, else off (the seed offloads only when configured to)."""
     source = "payload_offload_bytes"
+    if value is True:
+        return DEFAULT_OFFLOAD_BYTES
+    if value is False:
+        return 0
     if value is None:
         text = os.environ.get(ENV_OFFLOAD_BYTES)
         if text is None:
-            return DEFAULT_OFFLOAD_BYTES
+            return 0
         source = ENV_OFFLOAD_BYTES
         try:
             value = int(text)
         except ValueError:
-            raise ValueError(f"{ENV_OFFLOAD_BYTES} must be a whole number of bytes, got {text!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_PAYLOAD_BYTES:
+            raise ValueError(f"{ENV_OFFLOAD_BYTES} must be a whole number of bytes (0: off), got {text!r}") from None
+    if not isinstance(value, int) or not 0 <= value < MAX_PAYLOAD_BYTES:
         raise ValueError(f"{source} must be 0 (never offload) or a size in bytes below the {MAX_PAYLOAD_BYTES:,}-byte payload limit, got {value!r}")
     return value
 

@@ -22,7 +22,7 @@ async def test_watch_and_blobs_survive_a_dev_crash(tmp_path, processes):
     dev = processes.fanflow(*args, name="dev")
     wait_for_port(port, proc=dev)
     processes.fanflow("worker", "stream_cluster_workflows", "--address", f"127.0.0.1:{port}", "--task-queue", "stream-cluster",
-                      name="worker", cwd=SUPPORT, env={"PYTHONPATH": str(ROOT)})  # this checkout's SDK
+                      name="worker", cwd=SUPPORT, env={"PYTHONPATH": str(ROOT), "FANFLOW_PAYLOAD_OFFLOAD_BYTES": str(512 * 1024)})  # this checkout's SDK; offloading on
     client = await Client.connect(f"127.0.0.1:{port}")
     try:
         handle = await client.start_workflow("stream_cluster_pipeline", args=(TEN_MB,), id="stream-cluster", task_queue="stream-cluster")

@@ -1,5 +1,5 @@
-"""Large data (issue 13): payloads over the offload threshold are stored beside history (a blob in
-the workflow's shard) and travel by reference. A 10 MB activity result flows to the next activity
+"""Large data (issue 13): with offloading on (`payload_offload_bytes=True`: 512 KiB), payloads over
+the threshold are stored beside history (a blob in the workflow's shard) and travel by reference. A 10 MB activity result flows to the next activity
 and to the workflow's result with no payload in history over the threshold; workflow input,
 signals, continue-as-new and replay with the cache off; the seed's OffloadableModel /
 OffloadableField; restarts; retention deletes the blobs; bad input."""
@@ -24,6 +24,14 @@ from worker_sdk.offload import DEFAULT_OFFLOAD_BYTES, offload_threshold, resolve
 
 TEN_MB = 10 * 1024 * 1024
 LIMIT = 2 * 1024 * 1024
+
+
+@pytest.fixture
+async def client(embedded_cluster):
+    """A client (and the workers built on it) with offloading on, at the default 512 KiB."""
+    c = await Client.connect(embedded_cluster.frontend_address, payload_offload_bytes=True)
+    yield c
+    await c.close()
 
 
 # ------------------------------------------------------------------ workflows of these tests
@@ -244,7 +252,7 @@ async def test_blobs_survive_a_restart_of_cluster_and_worker(tmp_path):
     config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0)
     cluster = await embedded(config).start()
     try:
-        client = await Client.connect(cluster.frontend_address)
+        client = await Client.connect(cluster.frontend_address, payload_offload_bytes=True)
         async with Worker(client, task_queue="large-restart", workflows=[Pipeline], activities=[make_text, digest]):
             handle = await client.start_workflow(Pipeline, args=(TEN_MB, True), id="large-restart", task_queue="large-restart")
             for _ in range(600):  # both activities done: the run waits for its signal
@@ -256,7 +264,7 @@ async def test_blobs_survive_a_restart_of_cluster_and_worker(tmp_path):
         await cluster.stop()
     cluster = await embedded(config).start()
     try:
-        client = await Client.connect(cluster.frontend_address)  # a new client: nothing cached
+        client = await Client.connect(cluster.frontend_address, payload_offload_bytes=True)  # a new client: nothing cached
         async with Worker(client, task_queue="large-restart", workflows=[Pipeline], activities=[make_text, digest]):
             handle = client.get_workflow_handle("large-restart")
             await handle.signal("attach", "go")
@@ -271,7 +279,7 @@ async def test_retention_deletes_the_blobs_and_task_states(tmp_path):
     config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0, retention_hours=1.0 / 3600)  # one second
     cluster = await embedded(config).start()
     try:
-        client = await Client.connect(cluster.frontend_address)
+        client = await Client.connect(cluster.frontend_address, payload_offload_bytes=True)
 
         @workflows.workflow.define(name="large_data_retained")
         class Retained:
@@ -344,9 +352,10 @@ async def test_a_signal_with_a_dangling_reference_fails_the_workflow_task_with_a
 
 def test_the_offload_threshold_is_checked(monkeypatch):
     monkeypatch.delenv("FANFLOW_PAYLOAD_OFFLOAD_BYTES", raising=False)
-    assert offload_threshold(None) == DEFAULT_OFFLOAD_BYTES < LIMIT
-    assert offload_threshold(0) == 0 and offload_threshold(1000) == 1000
-    for bad in (-1, LIMIT, "big", True):
+    assert offload_threshold(None) == 0  # off unless configured, as in the seed
+    assert offload_threshold(True) == DEFAULT_OFFLOAD_BYTES < LIMIT
+    assert offload_threshold(0) == offload_threshold(False) == 0 and offload_threshold(1000) == 1000
+    for bad in (-1, LIMIT, "big", 1.5):
         with pytest.raises(ValueError, match="payload_offload_bytes"):
             offload_threshold(bad)
     monkeypatch.setenv("FANFLOW_PAYLOAD_OFFLOAD_BYTES", "lots")
@@ -356,8 +365,9 @@ def test_the_offload_threshold_is_checked(monkeypatch):
     assert offload_threshold(None) == 4096
 
 
-async def test_offloading_off_keeps_the_payload_limit(embedded_cluster):
-    client = await Client.connect(embedded_cluster.frontend_address, payload_offload_bytes=0)
+async def test_offloading_off_keeps_the_payload_limit(embedded_cluster, monkeypatch):
+    monkeypatch.delenv("FANFLOW_PAYLOAD_OFFLOAD_BYTES", raising=False)
+    client = await Client.connect(embedded_cluster.frontend_address)  # the default: off
     try:
         async with Worker(client, task_queue="large-off", workflows=[Pipeline], activities=[make_text, digest]):
             handle = await client.start_workflow(Pipeline, 3 * 1024 * 1024, task_queue="large-off")
