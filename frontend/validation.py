@@ -129,6 +129,8 @@ def check_payload(field: str, payload: common_pb2.Payload, settings: FrontendSet
     limit = settings.max_payload_bytes
     if size > limit:
         raise InvalidArgument(payload_too_large_message(field, size, limit))
+    if payload.blob_id or payload.blob_workflow_id:
+        check_blob_reference(field, payload, settings)
     return size
 
 
@@ -596,3 +598,17 @@ def validate_get_payload_blob(req: workflow_service_pb2.GetPayloadBlobRequest, s
     check_namespace(req.namespace, settings)
     check_id("workflow_id", req.workflow_id, settings)
     check_id("blob_id", req.blob_id, settings)
+
+
+def check_blob_reference(field: str, payload: common_pb2.Payload, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    """A payload stored beside history (worker_sdk.offload): a well-formed reference, no data beside it."""
+    if not _BLOB_ID.fullmatch(payload.blob_id):
+        raise InvalidArgument(f"{field}.blob_id must be the sha256 of the stored data as 64 lowercase hex digits, got {payload.blob_id[:80]!r}")
+    check_id(f"{field}.blob_workflow_id", payload.blob_workflow_id, settings)
+    if payload.data:
+        raise InvalidArgument(f"{field} has both data and a blob reference ({payload.blob_id}); send one or the other")
+    if payload.blob_size < 0:
+        raise InvalidArgument(f"{field}.blob_size must not be negative")
+
+
+_BLOB_ID = re.compile(r"[0-9a-f]{64}")

@@ -326,6 +326,16 @@ async def test_missing_and_malformed_blobs_are_refused_clearly(client):
         await stub.GetPayloadBlob(ws.GetPayloadBlobRequest(namespace="default", workflow_id="w", blob_id="nope"))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
+    for payload, words in (
+        (E.Payload(blob_id="xyz", blob_workflow_id="w"), "input.blob_id"),
+        (E.Payload(blob_id=missing), "input.blob_workflow_id"),
+        (E.Payload(blob_id=missing, blob_workflow_id="w", data=b"1"), "both data and a blob reference"),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.SignalWorkflowExecution(ws.SignalWorkflowExecutionRequest(
+                namespace="default", execution=E.WorkflowExecution(workflow_id="w"), signal_name="s", input=payload))
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and words in err.value.details(), err.value.details()
+
     dangling = E.Payload(blob_id=missing, blob_size=10, blob_workflow_id="gone", encoding="json/plain")
     with pytest.raises(PayloadBlobNotFoundError, match="gone"):
         await resolve_payloads(client, E.HistoryEvent(activity_task_completed=E.ActivityTaskCompletedEventAttributes(result=dangling)))
