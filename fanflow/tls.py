@@ -296,11 +296,13 @@ def server_credentials(files: TlsFiles, *, require_client_auth: bool, client_ca_
 
 @dataclass
 class TlsCaFile:
-    """A CA bundle on its own (the frontend's bundle for workers' certificates), re-read on change."""
+    """A CA bundle on its own (the frontend's bundle for workers' certificates, the SDK's
+    bundle for the frontend's), re-read when it changes."""
 
     path: str
     setting: str = "frontend_client_ca_file"
     current: bytes = field(init=False)
+    version: int = field(default=1, init=False)
     _stamp: tuple = field(init=False)
 
     def __post_init__(self) -> None:
@@ -308,55 +310,60 @@ class TlsCaFile:
         self.current = load_ca(self.path, self.setting)
 
     def reload_if_changed(self) -> bool:
+        """True when a changed bundle was taken; one that does not load is skipped (logged)."""
         stamp = _stamp(self.path)
         if stamp == self._stamp:
             return False
+        self._stamp = stamp
         try:
             self.current = load_ca(self.path, self.setting)
         except TlsFileError as exc:
             log.warning("CA bundle changed but cannot be used yet; keeping the previous one", problem=str(exc))
-        self._stamp = stamp
+            return False
+        self.version += 1
+        log.info("CA bundle re-read", ca=self.path, version=self.version)
         return True
 
 
 # ------------------------------------------------------------------ clients
 class ClientTls:
-    """Channel credentials from this process's files (its certificate as the client's, the
-    CA bundle to check servers), rebuilt when the files change; checked at most every
-    CHECK_INTERVAL seconds, so asking on every call costs a clock read."""
+    """Channel credentials from files: this side's certificate and key (a TlsFiles, whose
+    CA bundle checks servers) and/or a CA bundle of its own (a TlsCaFile, used when the
+    TlsFiles has none), rebuilt when the files change; checked at most every CHECK_INTERVAL
+    seconds, so asking on every call costs a clock read."""
 
-    def __init__(self, files: TlsFiles | None, ca: bytes | None = None, server_name: str = ""):
+    def __init__(self, files: TlsFiles | None, ca: TlsCaFile | None = None, server_name: str = ""):
         self.files = files
-        self._ca = ca
+        self.ca = ca
         self.server_name = server_name
         self._checked = time.monotonic()
-        self._version = 0
+        self._version: tuple = ()
         self._credentials: grpc.ChannelCredentials | None = None
+
+    def _current_version(self) -> tuple:
+        return (self.files.version if self.files is not None else 0, self.ca.version if self.ca is not None else 0)
 
     def changed(self) -> bool:
         """True when the files changed since the credentials were last built (by this
         object's own check, or by anyone else sharing the TlsFiles, e.g. a server's)."""
-        if self.files is None:
-            return False
         now = time.monotonic()
         if now - self._checked >= CHECK_INTERVAL:
             self._checked = now
-            self.files.reload_if_changed()
-        return self._credentials is not None and self.files.version != self._version
+            if self.files is not None:
+                self.files.reload_if_changed()
+            if self.ca is not None:
+                self.ca.reload_if_changed()
+        return self._credentials is not None and self._current_version() != self._version
 
     def credentials(self) -> grpc.ChannelCredentials:
-        version = self.files.version if self.files is not None else 1
+        version = self._current_version()
         if self._credentials is None or version != self._version:
-            if self.files is not None:
-                pem = self.files.current
-                self._credentials = grpc.ssl_channel_credentials(root_certificates=pem.ca or self._ca, private_key=pem.key, certificate_chain=pem.cert)
-            else:
-                self._credentials = grpc.ssl_channel_credentials(root_certificates=self._ca)
+            pem = self.files.current if self.files is not None else None
+            roots = (pem.ca if pem is not None else None) or (self.ca.current if self.ca is not None else None)
+            self._credentials = grpc.ssl_channel_credentials(
+                root_certificates=roots, private_key=pem.key if pem else None, certificate_chain=pem.cert if pem else None)
             self._version = version
         return self._credentials
-
-    def options(self) -> list[tuple[str, str]]:
-        return [("grpc.ssl_target_name_override", self.server_name)] if self.server_name else []
 
 
 # ------------------------------------------------------------------ one set per process

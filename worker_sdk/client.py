@@ -394,7 +394,7 @@ class _ClientTlsChannels:
         if bool(cert_file) != bool(key_file):
             given, missing = ("tls_cert_file", "tls_key_file") if cert_file else ("tls_key_file", "tls_cert_file")
             raise ValueError(f"{given} is set but {missing} is not: a client certificate needs its private key (FANFLOW_TLS_CERT_FILE / FANFLOW_TLS_KEY_FILE)")
-        ca = tls.load_ca(ca_file, "tls_ca_file") if ca_file else None
+        ca = tls.TlsCaFile(ca_file, "tls_ca_file") if ca_file else None
         files = None
         if cert_file:
             # The CA bundle checks the frontend; the client certificate may come from another
