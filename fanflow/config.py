@@ -11,7 +11,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fanflow.sqlite import check_synchronous
 
@@ -49,6 +49,10 @@ def env_overrides(*fields: str) -> dict[str, str]:
 
 
 class ClusterConfig(BaseModel):
+    # A refused config's message must not echo what it was given: it holds the internal
+    # secret and the admin keys (pydantic shows the input of a model-level error otherwise).
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     cluster_name: str = "fanflow"
     data_dir: Path = Path(".fanflow")
     history_shard_count: int = Field(16, ge=1, le=4096)
