@@ -69,6 +69,7 @@ class _ChannelPool:
             task.add_done_callback(lambda done: self._retiring.pop(done, None))
         self._channels.clear()
         self._stubs.clear()
+        client_tls.credentials()  # built from the new files: changed() is False until they change again
 
     def get(self, address: str) -> grpc.aio.Channel:
         self._follow_rotation()
