@@ -63,13 +63,17 @@ class CertificateAuthority:
     def _slug(text: str) -> str:
         return "".join(c if c.isalnum() else "-" for c in text).strip("-")
 
-    def issue(self, common_name: str, *, expired: bool = False, not_yet_valid: bool = False, file_stem: str | None = None) -> Issued:
+    def issue(self, common_name: str, *, expired: bool = False, not_yet_valid: bool = False, valid_for: float | None = None,
+              file_stem: str | None = None) -> Issued:
         """A certificate for `common_name`, usable as a server's (127.0.0.1, localhost) and a
-        client's; `expired`: valid from 10 days ago until yesterday."""
+        client's; `expired`: valid from 10 days ago until yesterday; `valid_for`: expires that
+        many seconds from now."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(UTC)
         if expired:
             not_before, not_after = now - datetime.timedelta(days=10), now - datetime.timedelta(days=1)
+        elif valid_for is not None:
+            not_before, not_after = now - datetime.timedelta(hours=1), now + datetime.timedelta(seconds=valid_for)
         elif not_yet_valid:
             not_before, not_after = now + datetime.timedelta(days=1), now + datetime.timedelta(days=10)
         else:

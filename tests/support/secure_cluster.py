@@ -56,7 +56,8 @@ class SecureCluster:
         return {path.name: path.read_text(errors="replace") for path in sorted(self.tmp_path.glob("*.log"))}
 
 
-def start(processes, tmp_path: Path, mode: str, *, log_level: str = "INFO") -> SecureCluster:
+def start(processes, tmp_path: Path, mode: str, *, log_level: str = "INFO", frontend_valid_for: float | None = None) -> SecureCluster:
+    """frontend_valid_for (mtls): the frontend's certificate expires that many seconds from now."""
     assert mode in ("mtls", "secret")
     ports = {role: free_port() for role in ROLES}
     cluster = SecureCluster(mode, tmp_path, ports, admin_key=f"admin-{secrets.token_urlsafe(16)}")
@@ -72,23 +73,31 @@ def start(processes, tmp_path: Path, mode: str, *, log_level: str = "INFO") -> S
     if mode == "mtls":
         cluster.ca = CertificateAuthority(tmp_path / "pki", "secure cluster CA")
         for who in (*ROLES, "worker", "client"):
-            cluster.certs[who] = cluster.ca.issue(f"fanflow-{who}", file_stem=who)
+            cluster.certs[who] = cluster.ca.issue(f"fanflow-{who}", file_stem=who, valid_for=frontend_valid_for if who == "frontend" else None)
         config.update(tls_ca_file=cluster.ca.ca_file, frontend_client_auth=True)
     else:
         cluster.internal_secret = f"internal-{secrets.token_urlsafe(24)}"
         config["internal_secret"] = cluster.internal_secret
 
     for role in ROLES:
-        role_config = dict(config)
-        if mode == "mtls":  # each process its own certificate
-            role_config.update(tls_cert_file=cluster.certs[role].cert_file, tls_key_file=cluster.certs[role].key_file)
-        path = tmp_path / f"cluster-{role}.json"
-        path.write_text(json.dumps(role_config))
-        args = ["--log-level", log_level, role, "--config", str(path)] + ([] if role == "frontend" else ["--name", f"{role}-a"])
-        env = {"FANFLOW_DATA_DIR": str(tmp_path / f"data-{role}"), "FANFLOW_ADMIN_API_KEYS": cluster.admin_key}
-        cluster.procs[role] = processes.fanflow(*args, name=role, env=env)
-        wait_for_port(ports[role], proc=cluster.procs[role])
+        start_role(processes, cluster, role, config, log_level)
     return cluster
+
+
+def start_role(processes, cluster: SecureCluster, role: str, config: dict | None = None, log_level: str = "INFO"):
+    """Start (or start again) one service process of the cluster from its config file."""
+    tmp_path, ports = cluster.tmp_path, cluster.ports
+    path = tmp_path / f"cluster-{role}.json"
+    if config is not None:
+        role_config = dict(config)
+        if cluster.mode == "mtls":  # each process its own certificate
+            role_config.update(tls_cert_file=cluster.certs[role].cert_file, tls_key_file=cluster.certs[role].key_file)
+        path.write_text(json.dumps(role_config))
+    args = ["--log-level", log_level, role, "--config", str(path)] + ([] if role == "frontend" else ["--name", f"{role}-a"])
+    env = {"FANFLOW_DATA_DIR": str(tmp_path / f"data-{role}"), "FANFLOW_ADMIN_API_KEYS": cluster.admin_key}
+    cluster.procs[role] = processes.fanflow(*args, name=role, env=env)
+    wait_for_port(ports[role], proc=cluster.procs[role])
+    return cluster.procs[role]
 
 
 def start_worker(processes, cluster: SecureCluster, namespace: str, api_key: str, *, log_level: str = "INFO"):

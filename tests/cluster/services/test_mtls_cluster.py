@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -100,3 +101,32 @@ async def test_mutual_tls_cluster_runs_refuses_and_rotates_its_ca(tmp_path, proc
     await _refused(cluster.address("history"), new_ca.cert_pem, old_member)
     for proc in cluster.procs.values():
         assert proc.poll() is None, Path(proc.log_path).read_text()[-3000:]
+
+
+async def test_a_certificate_that_expires_while_running_is_refused_and_the_caller_is_told(tmp_path, processes):
+    """The frontend's certificate expires while it runs; history restarts, so the frontend
+    has to connect again: history refuses it ("certificate has expired" in history's log),
+    the frontend logs why, and the client whose call needed history is told the same."""
+    from cryptography import x509
+
+    cluster = secure_cluster.start(processes, tmp_path, "mtls", frontend_valid_for=40.0)
+    not_after = x509.load_pem_x509_certificate(Path(cluster.certs["frontend"].cert_file).read_bytes()).not_valid_after_utc.timestamp()
+    client = await Client.connect(cluster.frontend_address, api_key=cluster.admin_key, retry_timeout=30.0, **cluster.client_options())
+    try:
+        assert await client.list_workflows() == []  # through history, while the certificate is valid
+        assert time.time() < not_after, "the cluster took longer to start than the certificate lives"
+
+        processes.kill(cluster.procs["history"])
+        await asyncio.sleep(max(0.0, not_after - time.time()) + 1.5)
+        secure_cluster.start_role(processes, cluster, "history")
+        client.retry_timeout = 5.0
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await client.list_workflows()
+        assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert "the server refused this process's TLS certificate" in refused.value.details()
+        assert "certificate has expired" in refused.value.details()
+    finally:
+        await client.close()
+    frontend_log = await _wait_for_log(cluster, "frontend", "TLS connection refused")
+    assert "this process's TLS certificate has expired" in frontend_log
+    await _wait_for_log(cluster, "history", "CERTIFICATE_VERIFY_FAILED: certificate has expired")
