@@ -185,11 +185,8 @@ def _cmd_workflow(args) -> int:
     async def run() -> int:
         client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
         try:
-            if args.action == "list":
-                for info in await client.list_workflows():
-                    print(f"{info.execution.workflow_id}  {info.execution.run_id}  {info.type.name}  "
-                          f"{_status(info.status)}  events={info.history_length}  shard={info.shard_id}")
-                return 0
+            if args.action in ("list", "count"):
+                return await _workflow_listing(client, args)
             if args.action == "start":
                 if not args.type:
                     print("give the workflow type: --type NAME", file=sys.stderr)
@@ -421,6 +418,33 @@ async def _workflow_input(handle, args, inputs: tuple) -> int:
 _MESSAGE_ACTIONS = {"query": _workflow_query, "update": _workflow_update, "input": _workflow_input}
 
 
+async def _workflow_listing(client, args) -> int:
+    """fanflow workflow list|count (search keys): the filters, then runs newest first, or counts."""
+    from worker_sdk.listing import parse_search_key
+
+    try:
+        search = dict(parse_search_key(text) for text in args.search)
+        filters = dict(status=args.status, workflow_type=args.type, since=args.since, until=args.until,
+                       workflow_id_prefix=args.prefix, display_name=args.display_name, search_keys=search or None)
+        if args.action == "count":
+            counted = await client.count_workflows(group_by=args.by, **filters)
+        else:
+            runs = await client.list_workflows(page_size=min(args.limit or 100, 1000), limit=args.limit, **filters)
+    except (ValueError, TypeError) as exc:
+        print(f"fanflow workflow {args.action}: {exc}", file=sys.stderr)
+        return 2
+    if args.action == "count":
+        for value, count in counted.groups.items():
+            print(f"{value}  {count}")
+        print(f"total  {counted.count}" if args.by else counted.count)
+        return 0
+    for info in runs:
+        keys = "  ".join(f"{k.key}={'(unset)' if k.unset else k.value}" for k in info.search_keys)
+        print(f"{info.execution.workflow_id}  {info.execution.run_id}  {info.type.name}  {_status(info.status)}  "
+              f"started={info.start_time.ToJsonString()}  events={info.history_length}  shard={info.shard_id}" + (f"  {keys}" if keys else ""))
+    return 0
+
+
 def _status(status: int) -> str:
     from protos import common_pb2
 
@@ -475,9 +499,9 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")
-    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "describe", "history", "result", "progress", "cancel", "terminate"])
+    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "count", "describe", "history", "result", "progress", "cancel", "terminate"])
     wf.add_argument("workflow_id", nargs="?", help="start: optional (default: TYPE-uuid)")
-    wf.add_argument("--type", default=None, help="start: the workflow type's name")
+    wf.add_argument("--type", default=None, help="start: the workflow type's name; list/count: only this type")
     wf.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="start: the task queue")
     wf.add_argument("--name", default=None, help="signal/query/update: the handler's name")
     wf.add_argument("--input", action="append", default=[], help="start/signal/query/update/input: a JSON argument (repeat for more to start)")
@@ -490,6 +514,15 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--timeout", type=float, default=None)
     wf.add_argument("--reason", default="terminated from the command line")
     wf.add_argument("--once", action="store_true", help="progress: print one snapshot instead of a live bar")
+    # search keys: the filters of list and count
+    wf.add_argument("--status", default=None, help="list/count: running, completed, failed, terminated, continued_as_new, timed_out or canceled")
+    wf.add_argument("--since", default=None, help="list/count: started at or after (ISO 8601, or a duration ago: 30m, 2h, 7d)")
+    wf.add_argument("--until", default=None, help="list/count: started before (ISO 8601, or a duration ago)")
+    wf.add_argument("--prefix", default=None, help="list/count: workflow ids starting with this")
+    wf.add_argument("--display-name", default=None, help="list/count: the definition's workflow_display_name")
+    wf.add_argument("--search", action="append", default=[], help="list/count: KEY=VALUE, a search key's value (repeat: all must hold)")
+    wf.add_argument("--by", choices=["status", "workflow_type"], default=None, help="count: per status or per workflow type")
+    wf.add_argument("--limit", type=int, default=None, help="list: at most this many runs (newest first)")
     wf.set_defaults(func=_cmd_workflow)
     sched = sub.add_parser("schedule", help="create, inspect or control schedules")
     sched.add_argument("action", choices=["create", "list", "describe", "pause", "unpause", "trigger", "backfill", "delete"])

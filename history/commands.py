@@ -13,6 +13,7 @@ import uuid
 from fanflow.errors import FailedPrecondition, InvalidArgument
 from fanflow.protocol import CLOSING_COMMANDS
 from fanflow.timeutil import duration, seconds, ts_from_ns
+from history.search_attributes import SearchAttributes
 from history.updates import Updates
 from history.workflow_tasks import WorkflowTaskOutcome
 from protos import common_pb2, persistence_pb2, workflow_service_pb2
@@ -223,6 +224,7 @@ class Commands:
             workflow_task_timeout=attrs.workflow_task_timeout if attrs.workflow_task_timeout.ToNanoseconds() else self.state.workflow_task_timeout,
             request_id=self.state.request_id,
             metadata=self.state.metadata,
+            search_keys=self.state.search_keys,  # search keys: carried over
         )
         new_run = type(self).start(
             shard_id=self.shard_id,
@@ -249,4 +251,6 @@ _HANDLERS = {
     CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: Commands._cancel_workflow,
     CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: Commands._request_cancel_activity_command,
     CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE: Updates._complete_update_command,
+    CT.COMMAND_TYPE_UPSERT_SEARCH_KEYS: SearchAttributes._upsert_search_keys_command,
+    CT.COMMAND_TYPE_DELETE_SEARCH_KEYS: SearchAttributes._delete_search_keys_command,
 }

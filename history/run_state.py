@@ -9,7 +9,7 @@ the mutation and, if the commit fails, drops this state from its cache.
 state, what every part uses (events, timers, tasks for matching), its creation,
 its timers and how it closes; `workflow_tasks.py` the workflow-task cycle,
 `commands.py` the commands a completed workflow task carries, `activities.py`
-the activities, `updates.py` the accepted updates.
+the activities, `updates.py` the accepted updates, `search_attributes.py` the search keys.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from fanflow.timeutil import duration, seconds, ts_from_ns
 from history.activities import Activities
 from history.commands import Commands
 from history.limits import Limits
+from history.search_attributes import SearchAttributes, first_search_keys
 from history.updates import Updates
 from history.workflow_tasks import WorkflowTaskOutcome, WorkflowTasks
 from protos import common_pb2, internal_pb2, persistence_pb2, workflow_service_pb2
@@ -49,9 +50,10 @@ class Mutation:
     executor_failed_attempts: list[str] = field(default_factory=list)  # executor id per failed item attempt (progress)
     closed: bool = False
     current_changed: bool = False  # current_executions row must be (re)written
+    search_keys_changed: bool = False  # search keys: the run's keys changed (its index rows are rewritten)
 
 
-class RunState(WorkflowTasks, Commands, Activities, Updates):
+class RunState(WorkflowTasks, Commands, Activities, Updates, SearchAttributes):
     """One run: its persisted state (`state`), its pending activities, and the `mutation`
     the operation in progress builds up."""
 
@@ -237,8 +239,10 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
             workflow_run_timeout=request.workflow_run_timeout,
             metadata=request.metadata,
             execution_expiration_time=ts_from_ns(execution_expiration_ns) if execution_expiration_ns else None,
+            search_keys=first_search_keys(request.search_keys),
         )
         run = cls(state, {}, shard_id, limits)
+        run.mutation.search_keys_changed = bool(state.search_keys)
         run.tail, run.tail_from = [], 1
         run.add_event(
             common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
@@ -259,6 +263,7 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
                 workflow_execution_expiration_time=state.execution_expiration_time if execution_expiration_ns else None,
                 schedule_id=request.schedule_id,
                 scheduled_time=request.scheduled_time if request.HasField("scheduled_time") else None,
+                search_keys=state.search_keys,
             ),
             now,
         )

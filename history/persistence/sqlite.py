@@ -22,7 +22,8 @@ import structlog
 
 from fanflow.errors import ShardOwnershipLost
 from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread, in_savepoint
-from history.persistence.sqlite_schema import SCHEMA
+from history.persistence import sqlite_listing
+from history.persistence.sqlite_schema import SCHEMA, add_search_tables
 from history.persistence.store import (
     CurrentRun,
     DueTimer,
@@ -31,6 +32,7 @@ from history.persistence.store import (
     ListCursor,
     LoadedRun,
     OutboxTask,
+    RunFilter,
     RunKey,
     RunWrite,
     ScheduleWrite,
@@ -52,9 +54,12 @@ MAX_WRITES_PER_TRANSACTION = 512
 # One statement of a write: (sql, parameters, many). many: run once per parameter tuple.
 Op = tuple[str, Sequence[Any], bool]
 
+# An upsert, not a REPLACE: only the indexes over the columns that change (status, close time)
+# are rewritten by a commit.
 _PUT_EXECUTION = (
-    "INSERT OR REPLACE INTO executions (namespace, workflow_id, run_id, workflow_type, status, start_time_ns, close_time_ns, state) "
-    "VALUES (?,?,?,?,?,?,?,?)"
+    "INSERT INTO executions (namespace, workflow_id, run_id, workflow_type, status, start_time_ns, close_time_ns, state, display_name) "
+    "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (namespace, workflow_id, run_id) DO UPDATE SET "
+    "status=excluded.status, close_time_ns=excluded.close_time_ns, state=excluded.state"
 )
 _PUT_CURRENT = "INSERT OR REPLACE INTO current_executions (namespace, workflow_id, run_id, status, request_id) VALUES (?,?,?,?,?)"
 _ADD_EVENT = "INSERT INTO events (namespace, workflow_id, run_id, event_id, data) VALUES (?,?,?,?,?)"
@@ -110,6 +115,7 @@ class SqliteHistoryStore:
     async def open(self) -> None:
         await self._db.open()
         await self._db.run(lambda conn: conn.executescript(SCHEMA))
+        await self._db.run(lambda conn: add_search_tables(conn, _display_name_of))
         self.range_id, self.token_key, max_outbox_id = await self._db.run(self._acquire)
         self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
         self._writes.start()
@@ -175,9 +181,12 @@ class SqliteHistoryStore:
         key = (s.namespace, s.workflow_id, s.run_id)
         ops: list[Op] = [(
             _PUT_EXECUTION,
-            (*key, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString()),
+            (*key, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString(),
+             s.metadata.display_name),
             False,
         )]
+        if run.search_keys is not None:
+            ops.extend(_search_key_ops(key, s.start_time.ToNanoseconds(), run.search_keys))
         if run.events:
             ops.append((_ADD_EVENT, [(*key, e.event_id, e.SerializeToString()) for e in run.events], True))
         if run.activities_upserted:
@@ -220,7 +229,7 @@ class SqliteHistoryStore:
         ns, wf, _ = key
         ops: list[Op] = [
             (f"DELETE FROM {table} WHERE {_WHERE_RUN}", key, False)
-            for table in ("events", "activities", "executions", "workflow_events", "current_executions")
+            for table in ("events", "activities", "executions", "workflow_events", "current_executions", "search_keys")
         ]
         # The workflow's last run gone: its executor results and progress go too.
         for table in ("executor_results", "executor_progress"):
@@ -263,22 +272,14 @@ class SqliteHistoryStore:
         return [common_pb2.HistoryEvent.FromString(data) for (data,) in await self._fetchall(sql, params)]
 
     async def list_executions(
-        self, namespace: str, *, before: ListCursor | None, status: int, workflow_type: str, limit: int
+        self, namespace: str, *, before: ListCursor | None, limit: int, where: RunFilter = RunFilter()
     ) -> list[persistence_pb2.ExecutionState]:
-        sql = "SELECT state FROM executions WHERE namespace=?"
-        params: list[Any] = [namespace]
-        if before is not None:
-            sql += " AND (start_time_ns, workflow_id, run_id) < (?,?,?)"
-            params += list(before)
-        if status:
-            sql += " AND status=?"
-            params.append(status)
-        if workflow_type:
-            sql += " AND workflow_type=?"
-            params.append(workflow_type)
-        sql += " ORDER BY start_time_ns DESC, workflow_id DESC, run_id DESC LIMIT ?"
-        params.append(limit)
+        sql, params = sqlite_listing.select_page(namespace, where, before, limit)
         return [persistence_pb2.ExecutionState.FromString(data) for (data,) in await self._fetchall(sql, params)]
+
+    async def count_executions(self, namespace: str, where: RunFilter, group_by: str = "") -> list[tuple[str | int, int]]:
+        sql, params = sqlite_listing.select_count(namespace, where, group_by)
+        return [(group, count) for group, count in await self._fetchall(sql, params)]
 
     async def runs_of_workflow(self, namespace: str, workflow_id: str) -> list[persistence_pb2.ExecutionState]:
         rows = await self._fetchall("SELECT state FROM executions WHERE namespace=? AND workflow_id=?", (namespace, workflow_id))
@@ -396,6 +397,19 @@ def _executor_ops(
     if failed_attempts:
         ops.append((_COUNT_FAILED, (failed_attempts, now, namespace, workflow_id, executor_id), False))
     return ops
+
+
+def _search_key_ops(key: RunKey, start_time_ns: int, keys: Sequence[common_pb2.SearchKey]) -> list[Op]:
+    """Search keys: the run's index rows replaced by its current keys."""
+    ops: list[Op] = [(f"DELETE FROM search_keys WHERE {_WHERE_RUN}", key, False)]
+    if keys:
+        rows = [(*key, k.key, None if k.unset else k.value, start_time_ns) for k in keys]
+        ops.append(("INSERT INTO search_keys (namespace, workflow_id, run_id, key, value, start_time_ns) VALUES (?,?,?,?,?,?)", rows, True))
+    return ops
+
+
+def _display_name_of(state: bytes) -> str:
+    return persistence_pb2.ExecutionState.FromString(state).metadata.display_name
 
 
 def _load_run(conn: sqlite3.Connection, key: RunKey) -> LoadedRun | None:
