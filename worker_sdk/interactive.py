@@ -146,7 +146,12 @@ class InteractiveWorkflow:
 
 async def _waiting_state(waiting: bool) -> None:
     """Search keys: mark (or unmark) the run as waiting for input. Written by the SDK (replay
-    tolerates histories without it); skipped when the run is already closing."""
+    tolerates histories without it); skipped when the run is already closing, and when the
+    instance is being dropped (its tasks unwound outside any workflow task)."""
+    from ._loop import current_instance
+
+    if current_instance() is None:
+        return
     try:
         if waiting:
             await search_keys.add_search_keys({WAITING_FOR_INPUT_SEARCH_KEY: WAITING_FOR_INPUT_STATE}, _allow_reserved=True, _from_sdk=True)
