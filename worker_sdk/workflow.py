@@ -30,7 +30,6 @@ from . import converter
 from .exceptions import UnknownWorkflowTypeError
 from .search_keys import add_search_keys, delete_search_keys
 from .workflow_context import (
-    ChildWorkflowsNotSupportedError,
     ParentClosePolicy,
     WorkflowInfo,
     continue_as_new,
@@ -65,7 +64,6 @@ __all__ = [
     "WorkflowDefinition",
     "HandlerDefinition",
     "WorkflowInfo",
-    "ChildWorkflowsNotSupportedError",
     "ParentClosePolicy",
     "DEFAULT_EXECUTION_TIMEOUT",
     "get_workflow",

@@ -77,6 +77,12 @@ CREATE TABLE IF NOT EXISTS schedules (
   data BLOB NOT NULL,
   PRIMARY KEY (namespace, schedule_id)
 ) WITHOUT ROWID;
+-- child workflows: the open children of a run (persistence_pb2.ChildExecutionInfo)
+CREATE TABLE IF NOT EXISTS child_executions (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  initiated_event_id INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, run_id, initiated_event_id)
+) WITHOUT ROWID;
 """
 
 # ---------------------------------------------------------------- search keys
