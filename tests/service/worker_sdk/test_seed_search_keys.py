@@ -2,7 +2,8 @@
 the seed's documented snippets with only the import changed, keys extracted at the start and
 at the first workflow task, added and removed by workflow code and by an activity, full replay
 (`max_cached_workflows=0`) with all of them, continue-as-new carrying them over, the run's limit
-of 20, bad keys failing the run non-retryably, and InteractiveWorkflow's waiting state."""
+of 20, bad keys failing the run non-retryably, InteractiveWorkflow's waiting state, and a
+child workflow's declared keys."""
 from __future__ import annotations
 
 import asyncio
@@ -238,3 +239,20 @@ async def test_runs_waiting_for_input_are_found_by_the_seeds_state_key(client):
         assert await handle.result() is True
     assert await client.list_workflows(search_keys=waiting) == []
     assert await describe_keys(handle) == {}
+
+
+# --------------------------------------------------------------------------- child workflows
+
+
+@workflows.workflow.define(name="seed_sk_parent")
+class Parent:
+    @workflows.workflow.entrypoint
+    async def run(self, job: str) -> int:
+        return await workflows.execute_workflow(Rounds, params=Round(job=job, round=3), execution_id=f"{job}-child")
+
+
+async def test_a_child_workflow_gets_its_declared_keys_at_its_first_task(client):
+    async with Worker(client, task_queue="sk-parent", workflows=[Parent, Rounds]):
+        assert await client.execute_workflow(Parent, "kid", task_queue="sk-parent") == 3
+    (child,) = await client.list_workflows(search_keys={"job": "kid"})
+    assert child.execution.workflow_id == "kid-child" and keys_of(child) == {"job": "kid", "round": "3"}
