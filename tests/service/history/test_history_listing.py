@@ -138,7 +138,9 @@ async def test_2000_workflows_are_counted_exactly(client):
         1 for i in range(2000) if i % 4 == 3 and i % 16 == 3 and i % 3 == 0)
     assert (await client.count_workflows(workflow_id_prefix="bulk-1")).count == 1000
     listed = await client.list_workflows(page_size=1000, search_keys={"tier": "bronze"}, status="terminated")
-    assert ids(listed) == [f"bulk-{i:04d}" for i in reversed(range(2000)) if i % 4 == 2 and i % 7 == 0]
+    assert sorted(ids(listed)) == [f"bulk-{i:04d}" for i in range(2000) if i % 4 == 2 and i % 7 == 0]
+    order = [(i.start_time.ToNanoseconds(), i.execution.workflow_id, i.execution.run_id) for i in listed]
+    assert order == sorted(order, reverse=True)  # started concurrently: newest first by start time, then id
 
 
 async def test_search_keys_and_the_index_survive_a_restart(tmp_path):
