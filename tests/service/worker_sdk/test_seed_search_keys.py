@@ -90,6 +90,8 @@ async def test_keys_from_workflow_code_and_an_activity_replayed_in_full_every_ta
         (("stage",), True),
     ]
     assert not any(e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_FAILED for e in events)  # replays matched
+    # the replayer skips the activity's keys (not the code's) and matches the code's commands
+    assert (await workflows.Replayer(workflows=[CodeAndActivity]).replay_workflow(await handle.fetch_history())).ok
 
 
 async def test_the_documented_tiering_workflow_with_the_cache_on(client):
@@ -140,6 +142,9 @@ async def test_continue_as_new_carries_the_keys_over_with_the_new_inputs_values(
     assert {k.key: k.value for k in started.search_keys} == {"job": "nightly", "round": "1", "owner": "ops"}
     (upsert,) = [e.search_keys_upserted for e in second if e.event_type == E.EVENT_TYPE_SEARCH_KEYS_UPSERTED]
     assert upsert.from_sdk and [(k.key, k.value) for k in upsert.search_keys] == [("round", "2")]
+    replayed = await workflows.Replayer(workflows=[Rounds]).replay_workflows(
+        [await handle.fetch_history(run.execution.run_id) for run in runs], raise_on_replay_failure=False)
+    assert replayed.replay_failures == {}
 
 
 async def test_a_start_that_carries_no_keys_gets_them_at_the_first_workflow_task(client):
