@@ -105,22 +105,23 @@ CREATE INDEX IF NOT EXISTS executions_by_display_name ON executions (namespace, 
 """
 
 
-def add_search_tables(conn, display_name_of) -> None:
+async def add_search_tables(conn, display_name_of) -> None:
     """Create the search tables and indexes; a file from before them gets the executions'
     `display_name` column, filled in from each run's stored state (`display_name_of(state blob)`).
-    One transaction, so two processes opening the file at once upgrade it once."""
-    conn.execute("BEGIN IMMEDIATE")
+    One transaction, so two processes opening the file at once upgrade it once. `conn`: an
+    aiosqlite connection held with `SqliteDatabase.writing()`."""
+    await conn.execute("BEGIN IMMEDIATE")
     try:
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(executions)")}
+        columns = {row[1] for row in await conn.execute_fetchall("PRAGMA table_info(executions)")}
         if "display_name" not in columns:
-            conn.execute("ALTER TABLE executions ADD COLUMN display_name TEXT NOT NULL DEFAULT ''")
-            rows = conn.execute("SELECT namespace, workflow_id, run_id, state FROM executions").fetchall()
+            await conn.execute("ALTER TABLE executions ADD COLUMN display_name TEXT NOT NULL DEFAULT ''")
+            rows = await conn.execute_fetchall("SELECT namespace, workflow_id, run_id, state FROM executions")
             named = [(name, ns, wf, run) for ns, wf, run, state in rows if (name := display_name_of(state))]
-            conn.executemany("UPDATE executions SET display_name=? WHERE namespace=? AND workflow_id=? AND run_id=?", named)
+            await conn.executemany("UPDATE executions SET display_name=? WHERE namespace=? AND workflow_id=? AND run_id=?", named)
         for statement in SEARCH_SCHEMA.split(";"):
             if statement.strip():
-                conn.execute(statement)
-        conn.execute("COMMIT")
+                await conn.execute(statement)
+        await conn.commit()
     except BaseException:
-        conn.execute("ROLLBACK")
+        await conn.rollback()
         raise
