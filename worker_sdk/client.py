@@ -13,12 +13,7 @@ import os
 import random
 import socket
 import uuid
-<<<<<<< HEAD
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
-=======
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
->>>>>>> main
 
 import grpc
 import structlog
@@ -122,14 +117,6 @@ class Client(ScheduleClient, ListingClient):
         payload_offload_bytes: int | bool | None = None,
     ) -> "Client":
         """api_key: sent as `authorization: Bearer KEY` (default FANFLOW_API_KEY).
-<<<<<<< HEAD
-        tls_ca_file: PEM of the CA that signed the frontend's certificate (default
-        FANFLOW_TLS_CA_FILE); set it to talk TLS."""
-        ca_file = tls_ca_file or os.environ.get("FANFLOW_TLS_CA_FILE")
-        channel = secure_channel(address, Path(ca_file).read_bytes()) if ca_file else insecure_channel(address)
-        return cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout,
-                   payload_offload_bytes=payload_offload_bytes)
-=======
 
         TLS (any of these set dials TLS; each defaults to its FANFLOW_TLS_* variable):
         tls_ca_file: PEM of the CA that signed the frontend's certificate (else the system's);
@@ -140,7 +127,8 @@ class Client(ScheduleClient, ListingClient):
         ValueError naming the option."""
         channels = _ClientTlsChannels.from_env(tls_ca_file, tls_cert_file, tls_key_file, tls_server_name)
         channel = channels.channel(address) if channels is not None else insecure_channel(address)
-        client = cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout)
+        client = cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout,
+                     payload_offload_bytes=payload_offload_bytes)
         client._tls, client._address = channels, address
         return client
 
@@ -155,7 +143,6 @@ class Client(ScheduleClient, ListingClient):
         task = asyncio.get_running_loop().create_task(old.close(grace=120.0))
         self._retired_channels.add(task)
         task.add_done_callback(self._retired_channels.discard)
->>>>>>> main
 
     async def close(self) -> None:
         for task in list(self._retired_channels):
@@ -163,7 +150,6 @@ class Client(ScheduleClient, ListingClient):
         await self.channel.close()
 
     async def call(self, method: str, request, *, timeout: float | None = 30.0, retry: bool = True):
-<<<<<<< HEAD
         """Call a WorkflowService method, retrying while the cluster is unavailable. Large
         payloads go out as blob references and come back resolved (worker_sdk.offload)."""
         await offload.offload_request(self, method, request)
@@ -172,10 +158,7 @@ class Client(ScheduleClient, ListingClient):
         return response
 
     async def _call(self, method: str, request, *, timeout: float | None, retry: bool):
-=======
-        """Call a WorkflowService method, retrying while the cluster is unavailable."""
         self._follow_tls_rotation()
->>>>>>> main
         rpc = getattr(self.service, method)
         delay = 0.1
         deadline = asyncio.get_running_loop().time() + self.retry_timeout
