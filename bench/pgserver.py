@@ -89,6 +89,9 @@ class PgServer:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-w", "-t", "60", "start")
         return self
 
+    def postmaster_pid(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def restart(self) -> None:
         """pg_ctl restart (fast shutdown: open connections are cut)."""
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-m", "fast", "-w", "-t", "60", "restart")
