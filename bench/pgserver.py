@@ -116,16 +116,8 @@ class PgServer:
         return self.dsn(name)
 
     def create_schema(self, database: str) -> None:
-        """Apply fanflow's migrations to `database`, as `fanflow schema create` does."""
-        import asyncio
+        """`fanflow schema create` on `database` (works with or without a running event loop)."""
+        import sys
 
-        from fanflow import postgres
-
-        async def run() -> None:
-            conn = await postgres.connect(self.dsn(database))
-            try:
-                await postgres.upgrade(conn)
-            finally:
-                await conn.close()
-
-        asyncio.run(run())
+        subprocess.run([sys.executable, "-m", "fanflow.cli", "schema", "create", "--dsn", self.dsn(database)],
+                       check=True, capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)

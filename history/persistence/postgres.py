@@ -119,6 +119,7 @@ _ORDER = (
     _PUT_SETTING, _DELETE_TIMER, _DELETE_OUTBOX, *_DELETE_RUN, *_DELETE_WORKFLOW_LEFTOVERS,
 )
 _RANK = {sql: rank for rank, sql in enumerate(_ORDER)}
+_LAZY = frozenset({_DELETE_OUTBOX, _DELETE_TIMER})
 
 # One statement of a write with its rows (run with executemany).
 Op = tuple[str, list[tuple]]
@@ -197,6 +198,11 @@ class PostgresHistoryStore:
             self.lost = True
             log.error("shard ownership lost", shard=self.shard_id, ours=self.range_id, theirs=stored)
             raise ShardOwnershipLost(self._lost_message())
+        if all(sql in _LAZY for ops in writes for sql, _ in ops):
+            # Only deletes of dispatched outbox tasks and fired timers: if a crash of the database
+            # loses them, the task is offered again and refused as stale, so they need not wait
+            # for the WAL flush (a later durable commit flushes them anyway).
+            await conn.execute("SET LOCAL synchronous_commit = off")
         if len(writes) > 1:
             try:
                 async with conn.transaction():  # a savepoint: a failure undoes the merged statements only

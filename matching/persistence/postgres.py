@@ -229,6 +229,10 @@ async def _write_batch(conn, writes: Sequence[_Write]) -> list[BaseException | N
     """All or nothing: a failure raises, failing the inserts and keeping the deletes for later."""
     inserts = [w[0] for w in writes if isinstance(w, tuple)]
     deletes = [w for w in writes if isinstance(w, int)]
+    if not inserts and not any(isinstance(w, _StartWrite) and w.row is not None for w in writes):
+        # Lazy writes only (deletes, moved starts): they may be lost in a crash by contract,
+        # so they need not wait for the WAL flush.
+        await conn.execute("SET LOCAL synchronous_commit = off")
     if inserts:
         await conn.executemany(_INSERT, inserts)
     if deletes:
