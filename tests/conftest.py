@@ -54,6 +54,8 @@ def postgres_server():
     from bench.pgserver import PgServer, unavailable_reason
 
     reason = unavailable_reason()
+    if reason and os.environ.get("FANFLOW_TEST_REQUIRE_POSTGRES"):  # CI (.ci/run): never skip them
+        pytest.fail(f"FANFLOW_TEST_REQUIRE_POSTGRES is set but no PostgreSQL server can run: {reason}")
     if reason:
         print(f"\nPostgreSQL tests skipped: {reason}")
         pytest.skip(f"PostgreSQL tests skipped: {reason}")
