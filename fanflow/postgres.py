@@ -173,6 +173,7 @@ def is_unavailable(exc: BaseException) -> bool:
         asyncpg.OperatorInterventionError,  # admin shutdown, crash shutdown, cannot connect now
         asyncpg.InterfaceError,  # "pool is closing", "connection is closed"
         asyncpg.InsufficientResourcesError,  # too many connections
+        asyncpg.exceptions._base.InternalClientError,  # the protocol state of a connection the server cut mid-operation
     ))
 
 
@@ -280,7 +281,12 @@ class Database:
             raise Unavailable(f"{what}: the PostgreSQL pool is closed")
         try:
             async with self._pool.acquire(timeout=30.0) as conn:
-                yield conn
+                try:
+                    yield conn
+                except BaseException as exc:
+                    if is_unavailable(exc) and not conn.is_closed():
+                        conn.terminate()  # never hand a connection in an unknown state to the next user: the pool opens a new one
+                    raise
         except Exception as exc:
             error = as_unavailable(exc, what)
             if error is exc:
