@@ -81,12 +81,19 @@ class PgServer:
             os.chown(pwfile, pwd.getpwnam("postgres").pw_uid, -1)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile), "--auth-local=trust",
                   "--auth-host=scram-sha-256", "--no-instructions", "-E", "UTF8", "--locale=C")
-        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.root}", "-c max_connections=300",
-                   "-c shared_buffers=128MB"]
-        if not self.durable:
-            options += ["-c fsync=off", "-c full_page_writes=off"]
-        self._options = " ".join(options)
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-w", "-t", "60", "start")
+        for attempt in range(4):  # the free port may be taken by someone else before the server binds it
+            options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.root}", "-c max_connections=300",
+                       "-c shared_buffers=128MB"]
+            if not self.durable:
+                options += ["-c fsync=off", "-c full_page_writes=off"]
+            self._options = " ".join(options)
+            started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-w", "-t", "60", "start", check=False)
+            if started.returncode == 0:
+                return self
+            if attempt == 3 or "Address already in use" not in self.log.read_text(errors="replace"):
+                raise RuntimeError(f"PostgreSQL did not start: {started.stderr.strip()} (log: {self.log})")
+            self.log.unlink()
+            self.port = free_port()
         return self
 
     def postmaster_pid(self) -> int:

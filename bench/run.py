@@ -305,9 +305,13 @@ async def run(args) -> dict:
         from bench.pgserver import PgServer
 
         pg = PgServer(durable=True).start()
-        pg.create_database("fanflow_template")
-        pg.create_schema("fanflow_template")
-        results["versions"]["postgres"] = pg.psql("SHOW server_version").strip()
+        try:
+            pg.create_database("fanflow_template")
+            pg.create_schema("fanflow_template")
+            results["versions"]["postgres"] = pg.psql("SHOW server_version").strip()
+        except BaseException:
+            pg.stop()
+            raise
     try:
         for w in workloads:
             if w == 4:

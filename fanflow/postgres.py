@@ -324,7 +324,9 @@ class PgGroupCommit(Generic[W]):
     pooled connection; `body` returns one outcome per item (None, or the exception for
     that item). If it raises, the transaction is rolled back and every item fails with
     that exception (that is how a fencing check refuses a whole batch); a database
-    outage fails them with Unavailable.
+    outage fails them with Unavailable. own_transaction=True: the body issues BEGIN and
+    COMMIT itself (to fold them into its first and last round trips); if it raises, the
+    connection is rolled back here.
     """
 
     def __init__(
@@ -338,7 +340,9 @@ class PgGroupCommit(Generic[W]):
         drain_on_close: bool = True,
         closed_error: Callable[[], Exception] = lambda: Unavailable("the database is closed"),
         on_committed: Callable[[list[W]], None] | None = None,
+        own_transaction: bool = False,
     ):
+        self._own_transaction = own_transaction
         self._db = db
         self._body = body
         self.name = name
@@ -471,7 +475,15 @@ class PgGroupCommit(Generic[W]):
 
     async def _transaction(self, items: list[W]) -> Sequence[BaseException | None]:
         async with self._db.connection(f"{self.name}: write") as conn:
-            async with conn.transaction():
-                outcomes = await self._body(conn, items)
+            if self._own_transaction:
+                try:
+                    outcomes = await self._body(conn, items)
+                except BaseException:
+                    if not conn.is_closed() and conn.is_in_transaction():
+                        await conn.execute("ROLLBACK")
+                    raise
+            else:
+                async with conn.transaction():
+                    outcomes = await self._body(conn, items)
         self.commits += 1
         return outcomes

@@ -60,10 +60,12 @@ def postgres_server():
         print(f"\nPostgreSQL tests skipped: {reason}")
         pytest.skip(f"PostgreSQL tests skipped: {reason}")
     server = PgServer(durable=False).start()
-    server.create_database("fanflow_template")
-    server.create_schema("fanflow_template")
-    yield server
-    server.stop()
+    try:
+        server.create_database("fanflow_template")
+        server.create_schema("fanflow_template")
+        yield server
+    finally:
+        server.stop()
 
 
 _databases = iter(range(1, 1_000_000))

@@ -163,3 +163,16 @@ CREATE TABLE cluster_members (
   heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX cluster_members_by_heartbeat ON cluster_members (role, heartbeat_at);
+
+-- ---------------------------------------------------------------- fencing, in one call
+-- Called first in every write transaction of a shard: holds the shard row FOR SHARE (a taker's
+-- update waits for it) and refuses (SQLSTATE FF001) unless range_id is still the writer's.
+CREATE FUNCTION fanflow_fence(p_shard INTEGER, p_range BIGINT) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  stored BIGINT;
+BEGIN
+  SELECT range_id INTO stored FROM shards WHERE shard_id = p_shard FOR SHARE;
+  IF stored IS DISTINCT FROM p_range THEN
+    RAISE EXCEPTION 'shard % ownership lost: range id is now %, the writer holds %', p_shard, stored, p_range USING ERRCODE = 'FF001';
+  END IF;
+END $$;

@@ -26,10 +26,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import structlog
 
 from fanflow.errors import ShardOwnershipLost
-from fanflow.postgres import Database, PgGroupCommit
+from fanflow.postgres import Database, PgGroupCommit, is_unavailable
 from history.persistence.store import (
     CurrentRun,
     DueTimer,
@@ -124,7 +125,7 @@ _LAZY = frozenset({_DELETE_OUTBOX, _DELETE_TIMER})
 # One statement of a write with its rows (run with executemany).
 Op = tuple[str, list[tuple]]
 
-_FENCE = "SELECT range_id FROM shards WHERE shard_id=$1 FOR SHARE"
+FENCED = "FF001"  # SQLSTATE of fanflow_fence(): the shard's range id moved past the writer's
 _ACQUIRE = (
     "INSERT INTO shards (shard_id, range_id, owner, token_key, updated_at) VALUES ($1, 1, $2, $3, now()) "
     "ON CONFLICT (shard_id) DO UPDATE SET range_id = shards.range_id + 1, owner = excluded.owner, updated_at = now() "
@@ -150,6 +151,7 @@ class PostgresHistoryStore:
             max_batch=MAX_WRITES_PER_TRANSACTION,
             drain_on_close=False,
             closed_error=lambda: ShardOwnershipLost(f"shard {self.shard_id} is closing"),
+            own_transaction=True,
         )
         self._outbox_next_id = 1
         self._outbox_recover_below = 1
@@ -191,34 +193,58 @@ class PostgresHistoryStore:
     def _lost_message(self) -> str:
         return f"shard {self.shard_id} ownership lost: another history process took it (our range id {self.range_id})"
 
-    async def _apply_writes(self, conn, writes: Sequence[list[Op]]) -> list[BaseException | None]:
-        """Inside the group commit's transaction: fence first, then the writes."""
-        stored = await conn.fetchval(_FENCE, self.shard_id)
-        if stored != self.range_id:
-            self.lost = True
-            log.error("shard ownership lost", shard=self.shard_id, ours=self.range_id, theirs=stored)
-            raise ShardOwnershipLost(self._lost_message())
+    async def _begin(self, conn, writes: Sequence[list[Op]]) -> None:
+        """BEGIN and the fence in one round trip (the group commit rolls back if this raises)."""
+        begin = f"BEGIN; SELECT fanflow_fence({int(self.shard_id)}, {int(self.range_id)})"
         if all(sql in _LAZY for ops in writes for sql, _ in ops):
             # Only deletes of dispatched outbox tasks and fired timers: if a crash of the database
             # loses them, the task is offered again and refused as stale, so they need not wait
             # for the WAL flush (a later durable commit flushes them anyway).
-            await conn.execute("SET LOCAL synchronous_commit = off")
+            begin += "; SET LOCAL synchronous_commit = off"
+        try:
+            await conn.execute(begin)
+        except asyncpg.PostgresError as exc:
+            if getattr(exc, "sqlstate", None) != FENCED:
+                raise
+            self.lost = True
+            log.error("shard ownership lost", shard=self.shard_id, ours=self.range_id, error=str(exc))
+            raise ShardOwnershipLost(self._lost_message()) from None
+
+    async def _apply_writes(self, conn, writes: Sequence[list[Op]]) -> list[BaseException | None]:
+        """One transaction: fence first, then the writes, merged; if that fails, again in a new
+        transaction with each write in its own savepoint."""
+        await self._begin(conn, writes)
         if len(writes) > 1:
             try:
-                async with conn.transaction():  # a savepoint: a failure undoes the merged statements only
-                    await _run_merged(conn, writes)
+                await _run_merged(conn, writes)
+                await conn.execute("COMMIT")
                 return [None] * len(writes)
             except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                await conn.execute("ROLLBACK")
                 log.info("a write of a merged batch failed; writing each on its own", shard=self.shard_id, error=repr(exc))
+                await self._begin(conn, writes)
+        if len(writes) == 1:  # no savepoint needed: the write fails alone
+            for sql, rows in writes[0]:
+                await conn.executemany(sql, rows)
+            await conn.execute("COMMIT")
+            return [None]
         outcomes: list[BaseException | None] = []
         for ops in writes:
+            await conn.execute("SAVEPOINT write")
             try:
-                async with conn.transaction():
-                    for sql, rows in ops:
-                        await conn.executemany(sql, rows)
-                outcomes.append(None)
+                for sql, rows in ops:
+                    await conn.executemany(sql, rows)
             except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                await conn.execute("ROLLBACK TO SAVEPOINT write")
                 outcomes.append(exc)
+            else:
+                outcomes.append(None)
+            await conn.execute("RELEASE SAVEPOINT write")
+        await conn.execute("COMMIT")
         return outcomes
 
     async def commit(self, commit: ExecutionCommit) -> list[OutboxTask]:
