@@ -142,23 +142,23 @@ async def upgrade(conn, *, only_if_empty: bool = False) -> list[Migration]:
     return applied
 
 
-def newer_schema_message(version: int) -> str:
-    return (f"the database has fanflow schema version {version}, newer than this fanflow knows ({SCHEMA_VERSION}): "
+def newer_schema_message(version: int, known: int = SCHEMA_VERSION) -> str:
+    return (f"the database has fanflow schema version {version}, newer than this fanflow knows ({known}): "
             "run a fanflow release that knows it")
 
 
-async def check_schema(conn, dsn: str) -> None:
-    """DatabaseUnusable unless the schema is exactly SCHEMA_VERSION, naming the command to run."""
+async def check_schema(conn, dsn: str, expected: int = SCHEMA_VERSION) -> None:
+    """DatabaseUnusable unless the schema is exactly `expected` (this fanflow's), naming the command to run."""
     version = await current_version(conn)
     if version == 0:
         raise DatabaseUnusable(f"PostgreSQL at {redact(dsn)} has no fanflow schema: run `fanflow schema create --dsn DSN` first")
-    if version < SCHEMA_VERSION:
+    if version < expected:
         raise DatabaseUnusable(
-            f"PostgreSQL at {redact(dsn)} has fanflow schema version {version}, this fanflow needs {SCHEMA_VERSION}: "
+            f"PostgreSQL at {redact(dsn)} has fanflow schema version {version}, this fanflow needs {expected}: "
             "run `fanflow schema upgrade --dsn DSN`"
         )
-    if version > SCHEMA_VERSION:
-        raise DatabaseUnusable(newer_schema_message(version))
+    if version > expected:
+        raise DatabaseUnusable(newer_schema_message(version, expected))
 
 
 # ------------------------------------------------------------------ errors
