@@ -114,6 +114,12 @@ async def test_second_owner_fences_the_first(tmp_path, processes, backend_env):
         # ...and the first stays fenced: it never writes again.
         again = await start(old, "old-again")
         assert again is not None and again.code() == grpc.StatusCode.UNAVAILABLE and "ownership" in again.details()
+        # ...having closed the shard it lost (its timers, outbox and cache stop).
+        for _ in range(100):
+            if b"closing the shard" in open(first.log_path, "rb").read():
+                break
+            await asyncio.sleep(0.1)
+        assert b"closing the shard" in open(first.log_path, "rb").read()
 
         # The new owner sees everything acknowledged, nothing rejected.
         for workflow_id in before + new_ids:
