@@ -126,5 +126,7 @@ class PgServer:
         """`fanflow schema create` on `database` (works with or without a running event loop)."""
         import sys
 
-        subprocess.run([sys.executable, "-m", "fanflow.cli", "schema", "create", "--dsn", self.dsn(database)],
-                       check=True, capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
+        done = subprocess.run([sys.executable, "-m", "fanflow.cli", "schema", "create", "--dsn", self.dsn(database)],
+                              capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
+        if done.returncode != 0:
+            raise RuntimeError(f"fanflow schema create failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
