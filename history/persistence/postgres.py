@@ -31,6 +31,7 @@ import structlog
 
 from fanflow.errors import ShardOwnershipLost
 from fanflow.postgres import Database, PgGroupCommit, is_unavailable
+from history.persistence import postgres_listing
 from history.persistence.store import (
     CurrentRun,
     DueTimer,
@@ -39,6 +40,7 @@ from history.persistence.store import (
     ListCursor,
     LoadedRun,
     OutboxTask,
+    RunFilter,
     RunKey,
     RunWrite,
     ScheduleWrite,
@@ -59,11 +61,13 @@ MAX_WRITES_PER_TRANSACTION = 512
 
 # The statements of a write, in the order a merged batch runs them (see the module doc).
 _PUT_EXECUTION = (
-    "INSERT INTO executions (shard_id, namespace, workflow_id, run_id, workflow_type, status, start_time_ns, close_time_ns, state) "
-    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (shard_id, namespace, workflow_id, run_id) DO UPDATE SET "
-    "workflow_type=excluded.workflow_type, status=excluded.status, start_time_ns=excluded.start_time_ns, "
-    "close_time_ns=excluded.close_time_ns, state=excluded.state"
+    "INSERT INTO executions (shard_id, namespace, workflow_id, run_id, workflow_type, status, start_time_ns, close_time_ns, state, display_name) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (shard_id, namespace, workflow_id, run_id) DO UPDATE SET "
+    "status=excluded.status, close_time_ns=excluded.close_time_ns, state=excluded.state"
 )
+# search keys: a run's index rows, replaced whenever its keys change (deleted first)
+_DELETE_SEARCH_KEYS = "DELETE FROM search_keys WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 AND run_id=$4"
+_PUT_SEARCH_KEY = "INSERT INTO search_keys (shard_id, namespace, workflow_id, run_id, key, value, start_time_ns) VALUES ($1,$2,$3,$4,$5,$6,$7)"
 _ADD_EVENT = "INSERT INTO history_events (shard_id, namespace, workflow_id, run_id, event_id, data) VALUES ($1,$2,$3,$4,$5,$6)"
 _PUT_ACTIVITY = (
     "INSERT INTO activities (shard_id, namespace, workflow_id, run_id, scheduled_event_id, data) VALUES ($1,$2,$3,$4,$5,$6) "
@@ -107,7 +111,7 @@ _WHERE_RUN = "shard_id=$1 AND namespace=$2 AND workflow_id=$3 AND run_id=$4"
 _DELETE_RUN = tuple(
     f"DELETE FROM {table} WHERE {_WHERE_RUN}"
     for table in ("history_events", "activities", "child_executions", "executions", "recorded_events", "current_executions")
-)
+)  # and _DELETE_SEARCH_KEYS (one SQL text, one rank: a batch runs a statement's rows in one place)
 _DELETE_WORKFLOW_LEFTOVERS = tuple(  # the workflow's last run gone: its executor results and progress go too
     f"DELETE FROM {table} WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 "
     "AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.shard_id=$1 AND e.namespace=$2 AND e.workflow_id=$3)"
@@ -115,11 +119,12 @@ _DELETE_WORKFLOW_LEFTOVERS = tuple(  # the workflow's last run gone: its executo
 )
 
 _ORDER = (
-    _PUT_EXECUTION, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _ADD_OUTBOX,
+    _PUT_EXECUTION, _DELETE_SEARCH_KEYS, _PUT_SEARCH_KEY, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _ADD_OUTBOX,
     _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _PUT_CURRENT, _PUT_SCHEDULE, _DELETE_SCHEDULE,
     _PUT_SETTING, _DELETE_TIMER, _DELETE_OUTBOX, *_DELETE_RUN, *_DELETE_WORKFLOW_LEFTOVERS,
 )
 _RANK = {sql: rank for rank, sql in enumerate(_ORDER)}
+assert len(_RANK) == len(_ORDER), "two statements of _ORDER have the same SQL text: they would share one rank"
 _LAZY = frozenset({_DELETE_OUTBOX, _DELETE_TIMER})
 
 # One statement of a write with its rows (run with executemany).
@@ -266,8 +271,14 @@ class PostgresHistoryStore:
         key = (self.shard_id, s.namespace, s.workflow_id, s.run_id)
         ops: list[Op] = [(
             _PUT_EXECUTION,
-            [(*key, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString())],
+            [(*key, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString(),
+              s.metadata.display_name)],
         )]
+        if run.search_keys is not None:
+            ops.append((_DELETE_SEARCH_KEYS, [key]))
+            if run.search_keys:
+                start = s.start_time.ToNanoseconds()
+                ops.append((_PUT_SEARCH_KEY, [(*key, k.key, None if k.unset else k.value, start) for k in run.search_keys]))
         if run.events:
             ops.append((_ADD_EVENT, [(*key, e.event_id, e.SerializeToString()) for e in run.events]))
         if run.activities_upserted:
@@ -326,7 +337,7 @@ class PostgresHistoryStore:
 
     async def delete_run(self, key: RunKey) -> None:
         ns, wf, _ = key
-        ops: list[Op] = [(sql, [(self.shard_id, *key)]) for sql in _DELETE_RUN]
+        ops: list[Op] = [(sql, [(self.shard_id, *key)]) for sql in (*_DELETE_RUN, _DELETE_SEARCH_KEYS)]
         ops += [(sql, [(self.shard_id, ns, wf)]) for sql in _DELETE_WORKFLOW_LEFTOVERS]
         await self._write(ops)
 
@@ -396,24 +407,15 @@ class PostgresHistoryStore:
         return [common_pb2.HistoryEvent.FromString(row[0]) for row in rows]
 
     async def list_executions(
-        self, namespace: str, *, before: ListCursor | None, status: int, workflow_type: str, limit: int
+        self, namespace: str, *, before: ListCursor | None, limit: int, where: RunFilter = RunFilter()
     ) -> list[persistence_pb2.ExecutionState]:
-        sql = "SELECT state FROM executions WHERE shard_id=$1 AND namespace=$2"
-        params: list[Any] = [self.shard_id, namespace]
-        if before is not None:
-            params += list(before)
-            n = len(params)
-            sql += f" AND (start_time_ns, workflow_id, run_id) < (${n - 2}, ${n - 1}, ${n})"
-        if status:
-            params.append(status)
-            sql += f" AND status=${len(params)}"
-        if workflow_type:
-            params.append(workflow_type)
-            sql += f" AND workflow_type=${len(params)}"
-        params.append(limit)
-        sql += f" ORDER BY start_time_ns DESC, workflow_id DESC, run_id DESC LIMIT ${len(params)}"
+        sql, params = postgres_listing.select_page(self.shard_id, namespace, where, before, limit)
         rows = await self.db.fetch(self._what("list executions"), sql, *params)
         return [persistence_pb2.ExecutionState.FromString(row[0]) for row in rows]
+
+    async def count_executions(self, namespace: str, where: RunFilter, group_by: str = "") -> list[tuple[str | int, int]]:
+        sql, params = postgres_listing.select_count(self.shard_id, namespace, where, group_by)
+        return [(row[0], row[1]) for row in await self.db.fetch(self._what("count executions"), sql, *params)]
 
     async def runs_of_workflow(self, namespace: str, workflow_id: str) -> list[persistence_pb2.ExecutionState]:
         rows = await self.db.fetch(
