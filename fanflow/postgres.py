@@ -119,12 +119,15 @@ async def current_version(conn) -> int:
     return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
 
 
-async def upgrade(conn, *, only_if_empty: bool = False) -> list[Migration]:
+async def upgrade(conn, *, only_if_empty: bool = False, up_to: int | None = None) -> list[Migration]:
     """Apply the migrations the database has not seen, each in a transaction (under an
     advisory lock, so two migrators never interleave); the ones applied.
-    only_if_empty: refuse (DatabaseUnusable) unless the database has no schema yet."""
+    only_if_empty: refuse (DatabaseUnusable) unless the database has no schema yet.
+    up_to: stop after that version (a database as an earlier release left it)."""
     applied = []
     for migration in migrations():
+        if up_to is not None and migration.version > up_to:
+            break
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await conn.execute(_SCHEMA_VERSION_TABLE)

@@ -2,8 +2,8 @@
 on a real server (the session's throwaway one), and `fanflow dev` / `fanflow history` refusing to
 start with exit code 2, a message that names the setting or command to fix, and no traceback:
 no DSN, a DSN that is not a URL, a server that does not answer, a wrong password, a database that
-does not exist, no schema, a schema newer than this fanflow. (An older schema: the unit test of
-fanflow/postgres.py's check below, which asks for a version above the one applied.)"""
+does not exist, no schema, a schema newer than this fanflow; and a database left at schema version 1
+(with a run in it) refused until `fanflow schema upgrade` brought it up, then served."""
 from __future__ import annotations
 
 import json
@@ -85,6 +85,30 @@ def test_services_refuse_a_database_they_cannot_use(processes, tmp_path, postgre
     }))
     code, out = _run(processes, "history", "--config", str(config), "--name", "history-a")
     assert code == 2 and "fanflow schema create" in out and "Traceback" not in out, out
+
+
+async def test_a_database_left_at_an_earlier_schema_is_refused_until_upgraded(processes, tmp_path, postgres_server):
+    """Version 1 (as an earlier build left it, with a run in it): `fanflow dev` refuses it naming
+    `fanflow schema upgrade`; the upgrade applies the rest; then the cluster starts on it."""
+    dsn = postgres_server.create_database("left_at_v1")
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert [m.version for m in await postgres.upgrade(conn, up_to=1)] == [1]
+        await conn.execute("INSERT INTO executions (shard_id, namespace, workflow_id, run_id, workflow_type, status, start_time_ns, state) "
+                           "VALUES (0, 'default', 'old-run', 'r', 'T', 2, 1, '')")
+    finally:
+        await conn.close()
+    code, out = _dev(processes, tmp_path, dsn)
+    assert code == 2 and "schema version 1" in out and "fanflow schema upgrade" in out and "Traceback" not in out, out
+    code, out = _run(processes, "schema", "upgrade", "--dsn", dsn)
+    assert code == 0 and "0002_search_keys" in out and f"schema version {postgres.SCHEMA_VERSION}" in out, out
+    assert postgres_server.psql("SELECT workflow_id, display_name FROM executions", "left_at_v1").strip() == "old-run|"  # kept, new column filled
+    port = free_port()
+    dev = processes.fanflow("dev", "--port", str(port), "--data-dir", str(tmp_path / "d2"), name="dev-upgraded",
+                            env={"FANFLOW_PERSISTENCE": "postgres", "FANFLOW_POSTGRES_DSN": dsn})
+    from conftest import wait_for_port
+
+    wait_for_port(port, proc=dev)
 
 
 async def test_an_older_schema_names_the_upgrade_command(postgres_dsn):
