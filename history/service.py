@@ -34,6 +34,8 @@ from protos import (
 
 log = structlog.get_logger("fanflow.history")
 
+LOST_SHARD_GRACE = 1.0  # seconds a lost shard's store stays open for the requests already inside it
+
 
 
 class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
@@ -98,6 +100,11 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             raise Unavailable(f"shard {shard_id} ownership was lost by {self.host_name!r}: another history process owns it")
         return shard
 
+    @staticmethod
+    async def _stop_lost(shard: Shard) -> None:
+        await asyncio.sleep(LOST_SHARD_GRACE)  # requests already inside finish first (their writes fail as lost)
+        await shard.stop()
+
     def _close_lost(self, shard_id: int, shard: Shard) -> None:
         """A shard another process took is closed here (its timers, outbox and cache stop) and
         its requests are refused from then on."""
@@ -105,7 +112,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             del self.shards[shard_id]
             self._lost_shards.add(shard_id)
             log.warning("shard ownership lost: closing the shard", shard=shard_id, host=self.host_name)
-            task = asyncio.get_running_loop().create_task(shard.stop(), name=f"close-lost-shard-{shard_id}")
+            task = asyncio.get_running_loop().create_task(self._stop_lost(shard), name=f"close-lost-shard-{shard_id}")
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 

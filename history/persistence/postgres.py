@@ -155,7 +155,7 @@ class PostgresHistoryStore:
             name=f"history-shard-{shard_id}",
             max_batch=MAX_WRITES_PER_TRANSACTION,
             drain_on_close=False,
-            closed_error=lambda: ShardOwnershipLost(f"shard {self.shard_id} is closing"),
+            closed_error=lambda: ShardOwnershipLost(self._lost_message() if self.lost else f"shard {self.shard_id} is closing"),
             own_transaction=True,
         )
         self._outbox_next_id = 1
