@@ -11,6 +11,7 @@
     fanflow schedule list | describe ID | pause ID | unpause ID | trigger ID | backfill ID --start T --end T | delete ID
     fanflow workflow query|update ID --name N [--input JSON] | input ID [--task-id T | --label L] [--input JSON]
     fanflow workflow replay ID [--run R] | --all-running | --history-file F  --module M   check code against runs
+    fanflow schema create|upgrade|version --dsn postgresql://...   PostgreSQL schema (persistence = "postgres")
 """
 from __future__ import annotations
 
@@ -45,8 +46,60 @@ def _checked_config(build):
         raise SystemExit(2) from None
 
 
+def _serve(process, on_started) -> int:
+    """Serve until signalled; a database that cannot be used exits 2 with what to fix."""
+    from fanflow.cluster import serve_until_signalled
+    from fanflow.postgres import DatabaseUnusable
+
+    try:
+        asyncio.run(serve_until_signalled(process, on_started))
+    except DatabaseUnusable as exc:
+        print(f"fanflow {process.role_names}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_schema(args) -> int:
+    from fanflow import postgres
+
+    dsn = args.dsn or ""
+    if not dsn:
+        print("fanflow schema: no database given: pass --dsn postgresql://user:password@host:5432/dbname (or set FANFLOW_POSTGRES_DSN)",
+              file=sys.stderr)
+        return 2
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        print(f"fanflow schema: --dsn must be a URL that starts with postgresql://, got {postgres.redact(dsn)!r}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        conn = await postgres.connect(dsn)
+        try:
+            if args.action == "version":
+                version = await postgres.current_version(conn)
+                state = ("no fanflow schema (run `fanflow schema create`)" if version == 0 else
+                         "up to date" if version == postgres.SCHEMA_VERSION else
+                         "older: run `fanflow schema upgrade`" if version < postgres.SCHEMA_VERSION else "newer than this fanflow")
+                print(f"database schema version {version}; this fanflow uses {postgres.SCHEMA_VERSION} ({state})")
+                return 0
+            applied = await postgres.upgrade(conn, only_if_empty=args.action == "create")
+            version = await postgres.current_version(conn)
+            if applied:
+                print(f"applied {', '.join(f'{m.version:04d}_{m.name}' for m in applied)}; schema version {version} at {postgres.redact(dsn)}")
+            else:
+                print(f"schema version {version} at {postgres.redact(dsn)}: up to date, nothing to apply")
+            return 0
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(run())
+    except postgres.DatabaseUnusable as exc:
+        print(f"fanflow schema {args.action}: {exc}", file=sys.stderr)
+        return 2
+
+
 def _cmd_dev(args) -> int:
-    from fanflow.cluster import embedded, serve_until_signalled
+    from fanflow.cluster import embedded
     from fanflow.config import TUNING_FIELDS, ClusterConfig, env_overrides
 
     config = _checked_config(lambda: ClusterConfig.embedded(
@@ -71,12 +124,11 @@ def _cmd_dev(args) -> int:
               f"{auth_note}", flush=True)
 
     process = _checked_config(lambda: embedded(config))  # reads and checks the TLS files
-    asyncio.run(serve_until_signalled(process, started))
-    return 0
+    return _serve(process, started)
 
 
 def _cmd_service(args) -> int:
-    from fanflow.cluster import ClusterProcess, serve_until_signalled
+    from fanflow.cluster import ClusterProcess
     from fanflow.config import ClusterConfig
 
     config = _checked_config(lambda: ClusterConfig.load(args.config))
@@ -88,8 +140,7 @@ def _cmd_service(args) -> int:
         matching_name=name if args.command == "matching" else None,
         listen=args.listen or None,
     ))
-    asyncio.run(serve_until_signalled(process, lambda p: print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}", flush=True)))
-    return 0
+    return _serve(process, lambda p: print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}", flush=True))
 
 
 def _cmd_worker(args) -> int:
@@ -328,6 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--all-running", action="store_true", help="replay: every running run of a workflow type the module defines")
     wf.add_argument("--history-file", default=None, help="replay: a history saved with `fanflow workflow history ID > FILE` ('-': stdin)")
     wf.set_defaults(func=_cmd_workflow)
+    schema = sub.add_parser("schema", help="create, upgrade or show the PostgreSQL schema (persistence = \"postgres\")")
+    schema.add_argument("action", choices=["create", "upgrade", "version"],
+                        help="create: on an empty database; upgrade: apply what is missing; version: show it")
+    schema.add_argument("--dsn", default=os.environ.get("FANFLOW_POSTGRES_DSN"),
+                        help="postgresql://user:password@host:5432/dbname (or FANFLOW_POSTGRES_DSN)")
+    schema.set_defaults(func=_cmd_schema)
     sched = sub.add_parser("schedule", help="create, inspect or control schedules")
     sched.add_argument("action", choices=["create", "list", "describe", "pause", "unpause", "trigger", "backfill", "delete"])
     sched.add_argument("schedule_id", nargs="?")

@@ -38,6 +38,8 @@ from protos import (
 
 log = structlog.get_logger("fanflow.history")
 
+LOST_SHARD_GRACE = 1.0  # seconds a lost shard's store stays open for the requests already inside it
+
 
 
 class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
@@ -56,6 +58,8 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self.limits = limits or Limits.from_config(config)
         self.shards: dict[int, Shard] = {}
         self.metadata: MetadataStore | None = None  # when this host serves cluster metadata
+        self._lost_shards: set[int] = set()  # taken by another process: closed here
+        self._closing: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         host = self.config.history_host(self.host_name)
@@ -79,7 +83,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         log.info("history started", host=self.host_name, shards=sorted(self.shards), cluster_metadata=self.metadata is not None)
 
     async def stop(self) -> None:
-        await asyncio.gather(*(shard.stop() for shard in self.shards.values()), return_exceptions=True)
+        await asyncio.gather(*self._closing, *(shard.stop() for shard in self.shards.values()), return_exceptions=True)
         self.shards.clear()
         if self.metadata is not None:
             await self.metadata.close()
@@ -92,10 +96,29 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         if shard is None:
             if not 0 <= shard_id < self.config.history_shard_count:
                 raise InvalidArgument(f"shard {shard_id} does not exist (shards are 0..{self.config.history_shard_count - 1})")
+            if shard_id in self._lost_shards:
+                raise Unavailable(f"shard {shard_id} ownership was lost by {self.host_name!r}: another history process owns it")
             raise Unavailable(f"shard {shard_id} is not owned by history host {self.host_name!r}")
         if shard.lost:
+            self._close_lost(shard_id, shard)
             raise Unavailable(f"shard {shard_id} ownership was lost by {self.host_name!r}: another history process owns it")
         return shard
+
+    @staticmethod
+    async def _stop_lost(shard: Shard) -> None:
+        await asyncio.sleep(LOST_SHARD_GRACE)  # requests already inside finish first (their writes fail as lost)
+        await shard.stop()
+
+    def _close_lost(self, shard_id: int, shard: Shard) -> None:
+        """A shard another process took is closed here (its timers, outbox and cache stop) and
+        its requests are refused from then on."""
+        if self.shards.get(shard_id) is shard:
+            del self.shards[shard_id]
+            self._lost_shards.add(shard_id)
+            log.warning("shard ownership lost: closing the shard", shard=shard_id, host=self.host_name)
+            task = asyncio.get_running_loop().create_task(self._stop_lost(shard), name=f"close-lost-shard-{shard_id}")
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     def _metadata(self) -> MetadataStore:
         if self.metadata is None:

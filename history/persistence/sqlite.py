@@ -138,7 +138,7 @@ class SqliteHistoryStore:
             fence=Fence(_STILL_OURS, lambda: (self.shard_id, self.range_id), self._ownership_lost),
             max_batch=MAX_WRITES_PER_TRANSACTION,
             drain_on_close=False,
-            closed_error=lambda: ShardOwnershipLost(f"shard {self.shard_id} is closing"),
+            closed_error=lambda: ShardOwnershipLost(self._lost_message() if self.lost else f"shard {self.shard_id} is closing"),
         )
         # Outbox ids are given out here, in commit order; rows below _outbox_recover_below
         # were written before we took the shard.
