@@ -4,7 +4,7 @@
     fanflow frontend|history|matching --config F [--name N]   one service
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
-    fanflow workflow list|describe|history|result|progress|cancel|terminate [ID]
+    fanflow workflow list|describe|history|result|progress|watch|cancel|terminate [ID]
     fanflow workflow list|count [--type T] [--status S] [--since T] [--until T] [--prefix P] [--search KEY=VALUE ...] [--by status]
     fanflow workflow start [ID] --type T [--input JSON ...] | signal ID --name N [--input JSON]
     fanflow schedule create ID --type T [--cron EXPR ...] [--interval 30s[/OFFSET] ...] [--input JSON] ...
@@ -31,6 +31,7 @@ from fanflow.cli_tls import add_tls_client_options as _add_tls_client_options
 from fanflow.cli_tls import connect as _connect
 from fanflow.cli_tls import tls_options as _tls_options
 from fanflow.cli_workflow_listing import add_listing_arguments, workflow_listing
+from fanflow.cli_watch import workflow_watch
 from fanflow.cli_workflow_messages import MESSAGE_ACTIONS, workflow_replay
 from fanflow.extras import server_extra_missing
 from fanflow.logging import configure_logging
@@ -282,6 +283,8 @@ def _cmd_workflow(args) -> int:
                     print(json.dumps(json_format.MessageToDict(event)))
             elif args.action == "result":
                 print(json.dumps(await handle.result(timeout=args.timeout), default=str))
+            elif args.action == "watch":
+                return await workflow_watch(handle, args)
             elif args.action == "progress":
                 from fanflow.progress_view import watch_progress
 
@@ -352,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")
-    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "count", "describe", "history", "result", "progress", "cancel", "terminate", "replay"])
+    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "count", "describe", "history", "result", "progress", "watch", "cancel", "terminate", "replay"])
     wf.add_argument("workflow_id", nargs="?", help="start: optional (default: TYPE-uuid)")
     wf.add_argument("--type", default=None, help="start: the workflow type's name; list/count: only this type")
     wf.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="start: the task queue")
@@ -369,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--reason", default="terminated from the command line")
     wf.add_argument("--once", action="store_true", help="progress: print one snapshot instead of a live bar")
     add_listing_arguments(wf)  # search keys: the filters of list and count
+    wf.add_argument("--cursor", type=int, default=0, help="watch: resume after this cursor (a line's \"cursor\")")
+    wf.add_argument("--no-progress", action="store_true", help="watch: leave out the progress snapshots")
     wf.add_argument("--module", action="append", default=[], help="replay: a module with the code to check (repeat for more), as for `fanflow worker`")
     wf.add_argument("--run", default=None, help="replay: this run of the workflow ID (default: its latest run)")
     wf.add_argument("--all-running", action="store_true", help="replay: every running run of a workflow type the module defines")

@@ -130,6 +130,8 @@ def check_payload(field: str, payload: common_pb2.Payload, settings: FrontendSet
     limit = settings.max_payload_bytes
     if size > limit:
         raise InvalidArgument(payload_too_large_message(field, size, limit))
+    if payload.blob_id or payload.blob_workflow_id:
+        check_blob_reference(field, payload, settings)
     return size
 
 
@@ -619,3 +621,57 @@ def validate_update_search_keys(req: workflow_service_pb2.UpdateWorkflowSearchKe
         problems += [f"delete_keys[{i}]: {p}" for p in search_key_rules.key_problems(key)]
     if problems:
         raise InvalidArgument("; ".join(problems))
+# ---------------------------------------------------------------- streaming state and large data
+
+MAX_TASK_FIELD = 200  # task id and type
+
+
+def validate_watch_workflow(req: workflow_service_pb2.WatchWorkflowRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    if req.cursor < 0:
+        raise InvalidArgument(f"cursor is {req.cursor}; pass 0 (from the start) or a cursor a WatchWorkflow response gave")
+
+
+def validate_record_task_state(
+    req: workflow_service_pb2.RecordTaskStateRequest, shard_count: int, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> internal_pb2.TaskToken:
+    check_namespace(req.namespace, settings)
+    token = parse_task_token(req.task_token, namespace=req.namespace, expected_type=common_pb2.TASK_TYPE_ACTIVITY, shard_count=shard_count)
+    task = req.task
+    for field in ("id", "type"):
+        value = getattr(task, field)
+        if not value:
+            raise InvalidArgument(f"task.{field} is required")
+        if len(value) > MAX_TASK_FIELD:
+            raise InvalidArgument(f"task.{field} is {len(value)} characters; at most {MAX_TASK_FIELD}")
+    check_enum("task.status", task.status, workflow_service_pb2.TaskStatus, allow_unspecified=False)
+    if task.HasField("state"):
+        check_payload("task.state", task.state, settings)
+    return token
+
+
+def validate_put_payload_blob(req: workflow_service_pb2.PutPayloadBlobRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("blob_id", req.blob_id, settings)
+
+
+def validate_get_payload_blob(req: workflow_service_pb2.GetPayloadBlobRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("blob_id", req.blob_id, settings)
+
+
+def check_blob_reference(field: str, payload: common_pb2.Payload, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    """A payload stored beside history (worker_sdk.offload): a well-formed reference, no data beside it."""
+    if not _BLOB_ID.fullmatch(payload.blob_id):
+        raise InvalidArgument(f"{field}.blob_id must be the sha256 of the stored data as 64 lowercase hex digits, got {payload.blob_id[:80]!r}")
+    check_id(f"{field}.blob_workflow_id", payload.blob_workflow_id, settings)
+    if payload.data:
+        raise InvalidArgument(f"{field} has both data and a blob reference ({payload.blob_id}); send one or the other")
+    if payload.blob_size < 0:
+        raise InvalidArgument(f"{field}.blob_size must not be negative")
+
+
+_BLOB_ID = re.compile(r"[0-9a-f]{64}")

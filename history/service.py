@@ -18,7 +18,11 @@ from fanflow.config import ClusterConfig
 from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from fanflow.timeutil import ts_from_ns
-from history.api import child_workflows, executor_results, listing, namespaces, progress, queries, reads, respond, schedules, search_keys, start, task_started, updates
+from history import blobs
+from history.api import (
+    child_workflows, executor_results, listing, namespaces, progress, queries, reads, respond, schedules, search_keys, start, task_started, updates,
+    watch,
+)
 from history.limits import Limits
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
@@ -224,6 +228,24 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def GetWorkflowProgress(self, request, context):
         return await progress.get_progress(self.shard(request.shard_id), request.request, with_children=not request.omit_children)
+
+    # ------------------------------------------------- streaming state and large data
+    @rpc_method
+    async def ReadWorkflowStream(self, request, context):
+        return await watch.read_workflow_stream(self.shard(request.shard_id), request)
+
+    @rpc_method
+    async def RecordTaskState(self, request, context):
+        shard, token = self._token_shard(request)
+        return await watch.record_task_state(shard, token, request.request)
+
+    @rpc_method
+    async def PutPayloadBlob(self, request, context):
+        return await blobs.put_blob(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def GetPayloadBlob(self, request, context):
+        return await blobs.get_blob(self.shard(request.shard_id), request.request)
 
     # -------------------------------------------------------------- admin
     @rpc_method

@@ -22,6 +22,7 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from protos import admin_service_pb2 as protos_dot_admin__service__pb2
 from protos import internal_pb2 as protos_dot_internal__pb2
 from protos import common_pb2 as protos_dot_common__pb2
@@ -29,87 +30,97 @@ from protos import schedule_pb2 as protos_dot_schedule__pb2
 from protos import workflow_service_pb2 as protos_dot_workflow__service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/history_service.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1aprotos/admin_service.proto\x1a\x15protos/internal.proto\x1a\x13protos/common.proto\x1a\x15protos/schedule.proto\x1a\x1dprotos/workflow_service.proto\"\x14\n\x12ListApiKeysRequest\"D\n\x0b\x41piKeyEntry\x12\x12\n\nkey_sha256\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"E\n\x13ListApiKeysResponse\x12.\n\x04keys\x18\x01 \x03(\x0b\x32 .fanflow.internal.v1.ApiKeyEntry\"m\n\x1dStartWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"c\n\x18GetWorkflowResultRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x35\n\x07request\x18\x02 \x01(\x0b\x32$.fanflow.v1.GetWorkflowResultRequest\"s\n DescribeWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.DescribeWorkflowExecutionRequest\"w\n\"GetWorkflowExecutionHistoryRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.GetWorkflowExecutionHistoryRequest\"m\n\x1dListWorkflowExecutionsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.ListWorkflowExecutionsRequest\"u\n!TerminateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12>\n\x07request\x18\x02 \x01(\x0b\x32-.fanflow.v1.TerminateWorkflowExecutionRequest\"}\n%RequestCancelWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x42\n\x07request\x18\x02 \x01(\x0b\x32\x31.fanflow.v1.RequestCancelWorkflowExecutionRequest\"o\n\x1eSignalWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.SignalWorkflowExecutionRequest\"y\n#RespondWorkflowTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondWorkflowTaskCompletedRequest\"s\n RespondWorkflowTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondWorkflowTaskFailedRequest\"y\n#RespondActivityTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondActivityTaskCompletedRequest\"s\n RespondActivityTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondActivityTaskFailedRequest\"w\n\"RespondActivityTaskCanceledRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RespondActivityTaskCanceledRequest\"w\n\"RecordActivityTaskHeartbeatRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RecordActivityTaskHeartbeatRequest\"e\n\x19PutParallelResultsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x36\n\x07request\x18\x02 \x01(\x0b\x32%.fanflow.v1.PutParallelResultsRequest\"e\n\x19GetParallelResultsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x36\n\x07request\x18\x02 \x01(\x0b\x32%.fanflow.v1.GetParallelResultsRequest\"~\n\x1aGetWorkflowProgressRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x37\n\x07request\x18\x02 \x01(\x0b\x32&.fanflow.v1.GetWorkflowProgressRequest\x12\x15\n\romit_children\x18\x14 \x01(\x08\"\x9e\x01\n\x18RecordTaskStartedRequest\x12+\n\x04task\x18\x01 \x01(\x0b\x32\x1d.fanflow.internal.v1.TaskInfo\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x30\n\x11polled_task_queue\x18\x04 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\"]\n\x15\x43reateScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x32\n\x07request\x18\x02 \x01(\x0b\x32!.fanflow.v1.CreateScheduleRequest\"a\n\x17\x44\x65scribeScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x34\n\x07request\x18\x02 \x01(\x0b\x32#.fanflow.v1.DescribeScheduleRequest\"[\n\x14PatchScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x31\n\x07request\x18\x02 \x01(\x0b\x32 .fanflow.v1.PatchScheduleRequest\"]\n\x15\x44\x65leteScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x32\n\x07request\x18\x02 \x01(\x0b\x32!.fanflow.v1.DeleteScheduleRequest\"e\n\x14ListSchedulesRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x19\n\x11\x61\x66ter_schedule_id\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\"I\n\x15ListSchedulesResponse\x12\x30\n\tschedules\x18\x01 \x03(\x0b\x32\x1d.fanflow.v1.ScheduleListEntry\"[\n\x14QueryWorkflowRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x31\n\x07request\x18\x02 \x01(\x0b\x32 .fanflow.v1.QueryWorkflowRequest\"o\n\x1eUpdateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.UpdateWorkflowExecutionRequest\"w\n\"PollWorkflowExecutionUpdateRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.PollWorkflowExecutionUpdateRequest\"o\n\x1e\x43ountWorkflowExecutionsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.CountWorkflowExecutionsRequest\"q\n\x1fUpdateWorkflowSearchKeysRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12<\n\x07request\x18\x02 \x01(\x0b\x32+.fanflow.v1.UpdateWorkflowSearchKeysRequest\"r\n\"StartChildWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"\xc5\x02\n$RecordChildExecutionCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x37\n\x10parent_execution\x18\x03 \x01(\x0b\x32\x1d.fanflow.v1.WorkflowExecution\x12!\n\x19parent_initiated_event_id\x18\x04 \x01(\x03\x12\x36\n\x0f\x63hild_execution\x18\x05 \x01(\x0b\x32\x1d.fanflow.v1.WorkflowExecution\x12\x35\n\x13\x63hild_workflow_type\x18\x06 \x01(\x0b\x32\x18.fanflow.v1.WorkflowType\x12-\n\x0b\x63lose_event\x18\x07 \x01(\x0b\x32\x18.fanflow.v1.HistoryEvent\"\'\n%RecordChildExecutionCompletedResponse\"\xcf\x01\n\x1d\x41pplyParentClosePolicyRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x19\n\x11\x63hild_workflow_id\x18\x03 \x01(\t\x12/\n\x06parent\x18\x04 \x01(\x0b\x32\x1f.fanflow.v1.ParentExecutionInfo\x12-\n\x06policy\x18\x05 \x01(\x0e\x32\x1d.fanflow.v1.ParentClosePolicy\x12\x0e\n\x06reason\x18\x06 \x01(\t\" \n\x1e\x41pplyParentClosePolicyResponse2\x93$\n\x0eHistoryService\x12x\n\x16StartWorkflowExecution\x12\x32.fanflow.internal.v1.StartWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12i\n\x11GetWorkflowResult\x12-.fanflow.internal.v1.GetWorkflowResultRequest\x1a%.fanflow.v1.GetWorkflowResultResponse\x12\x81\x01\n\x19\x44\x65scribeWorkflowExecution\x12\x35.fanflow.internal.v1.DescribeWorkflowExecutionRequest\x1a-.fanflow.v1.DescribeWorkflowExecutionResponse\x12\x87\x01\n\x1bGetWorkflowExecutionHistory\x12\x37.fanflow.internal.v1.GetWorkflowExecutionHistoryRequest\x1a/.fanflow.v1.GetWorkflowExecutionHistoryResponse\x12x\n\x16ListWorkflowExecutions\x12\x32.fanflow.internal.v1.ListWorkflowExecutionsRequest\x1a*.fanflow.v1.ListWorkflowExecutionsResponse\x12\x84\x01\n\x1aTerminateWorkflowExecution\x12\x36.fanflow.internal.v1.TerminateWorkflowExecutionRequest\x1a..fanflow.v1.TerminateWorkflowExecutionResponse\x12\x90\x01\n\x1eRequestCancelWorkflowExecution\x12:.fanflow.internal.v1.RequestCancelWorkflowExecutionRequest\x1a\x32.fanflow.v1.RequestCancelWorkflowExecutionResponse\x12{\n\x17SignalWorkflowExecution\x12\x33.fanflow.internal.v1.SignalWorkflowExecutionRequest\x1a+.fanflow.v1.SignalWorkflowExecutionResponse\x12u\n\x19RecordWorkflowTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollWorkflowTaskQueueResponse\x12u\n\x19RecordActivityTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollActivityTaskQueueResponse\x12\x8a\x01\n\x1cRespondWorkflowTaskCompleted\x12\x38.fanflow.internal.v1.RespondWorkflowTaskCompletedRequest\x1a\x30.fanflow.v1.RespondWorkflowTaskCompletedResponse\x12\x81\x01\n\x19RespondWorkflowTaskFailed\x12\x35.fanflow.internal.v1.RespondWorkflowTaskFailedRequest\x1a-.fanflow.v1.RespondWorkflowTaskFailedResponse\x12\x8a\x01\n\x1cRespondActivityTaskCompleted\x12\x38.fanflow.internal.v1.RespondActivityTaskCompletedRequest\x1a\x30.fanflow.v1.RespondActivityTaskCompletedResponse\x12\x81\x01\n\x19RespondActivityTaskFailed\x12\x35.fanflow.internal.v1.RespondActivityTaskFailedRequest\x1a-.fanflow.v1.RespondActivityTaskFailedResponse\x12\x87\x01\n\x1bRecordActivityTaskHeartbeat\x12\x37.fanflow.internal.v1.RecordActivityTaskHeartbeatRequest\x1a/.fanflow.v1.RecordActivityTaskHeartbeatResponse\x12\x87\x01\n\x1bRespondActivityTaskCanceled\x12\x37.fanflow.internal.v1.RespondActivityTaskCanceledRequest\x1a/.fanflow.v1.RespondActivityTaskCanceledResponse\x12l\n\x12PutParallelResults\x12..fanflow.internal.v1.PutParallelResultsRequest\x1a&.fanflow.v1.PutParallelResultsResponse\x12l\n\x12GetParallelResults\x12..fanflow.internal.v1.GetParallelResultsRequest\x1a&.fanflow.v1.GetParallelResultsResponse\x12o\n\x13GetWorkflowProgress\x12/.fanflow.internal.v1.GetWorkflowProgressRequest\x1a\'.fanflow.v1.GetWorkflowProgressResponse\x12T\n\rDescribeShard\x12 .fanflow.v1.DescribeShardRequest\x1a!.fanflow.v1.DescribeShardResponse\x12`\n\x11RegisterNamespace\x12$.fanflow.v1.RegisterNamespaceRequest\x1a%.fanflow.v1.RegisterNamespaceResponse\x12W\n\x0eListNamespaces\x12!.fanflow.v1.ListNamespacesRequest\x1a\".fanflow.v1.ListNamespacesResponse\x12Q\n\x0c\x43reateApiKey\x12\x1f.fanflow.v1.CreateApiKeyRequest\x1a .fanflow.v1.CreateApiKeyResponse\x12`\n\x0bListApiKeys\x12\'.fanflow.internal.v1.ListApiKeysRequest\x1a(.fanflow.internal.v1.ListApiKeysResponse\x12`\n\x0e\x43reateSchedule\x12*.fanflow.internal.v1.CreateScheduleRequest\x1a\".fanflow.v1.CreateScheduleResponse\x12\x66\n\x10\x44\x65scribeSchedule\x12,.fanflow.internal.v1.DescribeScheduleRequest\x1a$.fanflow.v1.DescribeScheduleResponse\x12\x66\n\rListSchedules\x12).fanflow.internal.v1.ListSchedulesRequest\x1a*.fanflow.internal.v1.ListSchedulesResponse\x12]\n\rPatchSchedule\x12).fanflow.internal.v1.PatchScheduleRequest\x1a!.fanflow.v1.PatchScheduleResponse\x12`\n\x0e\x44\x65leteSchedule\x12*.fanflow.internal.v1.DeleteScheduleRequest\x1a\".fanflow.v1.DeleteScheduleResponse\x12l\n\x15RegisterWorkflowTypes\x12(.fanflow.v1.RegisterWorkflowTypesRequest\x1a).fanflow.v1.RegisterWorkflowTypesResponse\x12`\n\x11ListWorkflowTypes\x12$.fanflow.v1.ListWorkflowTypesRequest\x1a%.fanflow.v1.ListWorkflowTypesResponse\x12]\n\rQueryWorkflow\x12).fanflow.internal.v1.QueryWorkflowRequest\x1a!.fanflow.v1.QueryWorkflowResponse\x12{\n\x17UpdateWorkflowExecution\x12\x33.fanflow.internal.v1.UpdateWorkflowExecutionRequest\x1a+.fanflow.v1.UpdateWorkflowExecutionResponse\x12\x87\x01\n\x1bPollWorkflowExecutionUpdate\x12\x37.fanflow.internal.v1.PollWorkflowExecutionUpdateRequest\x1a/.fanflow.v1.PollWorkflowExecutionUpdateResponse\x12{\n\x17\x43ountWorkflowExecutions\x12\x33.fanflow.internal.v1.CountWorkflowExecutionsRequest\x1a+.fanflow.v1.CountWorkflowExecutionsResponse\x12~\n\x18UpdateWorkflowSearchKeys\x12\x34.fanflow.internal.v1.UpdateWorkflowSearchKeysRequest\x1a,.fanflow.v1.UpdateWorkflowSearchKeysResponse\x12\x82\x01\n\x1bStartChildWorkflowExecution\x12\x37.fanflow.internal.v1.StartChildWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12\x96\x01\n\x1dRecordChildExecutionCompleted\x12\x39.fanflow.internal.v1.RecordChildExecutionCompletedRequest\x1a:.fanflow.internal.v1.RecordChildExecutionCompletedResponse\x12\x81\x01\n\x16\x41pplyParentClosePolicy\x12\x32.fanflow.internal.v1.ApplyParentClosePolicyRequest\x1a\x33.fanflow.internal.v1.ApplyParentClosePolicyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/history_service.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1aprotos/admin_service.proto\x1a\x15protos/internal.proto\x1a\x13protos/common.proto\x1a\x15protos/schedule.proto\x1a\x1dprotos/workflow_service.proto\"\x14\n\x12ListApiKeysRequest\"D\n\x0b\x41piKeyEntry\x12\x12\n\nkey_sha256\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0e\n\x06key_id\x18\x03 \x01(\t\"E\n\x13ListApiKeysResponse\x12.\n\x04keys\x18\x01 \x03(\x0b\x32 .fanflow.internal.v1.ApiKeyEntry\"m\n\x1dStartWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"c\n\x18GetWorkflowResultRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x35\n\x07request\x18\x02 \x01(\x0b\x32$.fanflow.v1.GetWorkflowResultRequest\"s\n DescribeWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.DescribeWorkflowExecutionRequest\"w\n\"GetWorkflowExecutionHistoryRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.GetWorkflowExecutionHistoryRequest\"m\n\x1dListWorkflowExecutionsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.ListWorkflowExecutionsRequest\"u\n!TerminateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12>\n\x07request\x18\x02 \x01(\x0b\x32-.fanflow.v1.TerminateWorkflowExecutionRequest\"}\n%RequestCancelWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x42\n\x07request\x18\x02 \x01(\x0b\x32\x31.fanflow.v1.RequestCancelWorkflowExecutionRequest\"o\n\x1eSignalWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.SignalWorkflowExecutionRequest\"y\n#RespondWorkflowTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondWorkflowTaskCompletedRequest\"s\n RespondWorkflowTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondWorkflowTaskFailedRequest\"y\n#RespondActivityTaskCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12@\n\x07request\x18\x02 \x01(\x0b\x32/.fanflow.v1.RespondActivityTaskCompletedRequest\"s\n RespondActivityTaskFailedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12=\n\x07request\x18\x02 \x01(\x0b\x32,.fanflow.v1.RespondActivityTaskFailedRequest\"w\n\"RespondActivityTaskCanceledRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RespondActivityTaskCanceledRequest\"w\n\"RecordActivityTaskHeartbeatRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.RecordActivityTaskHeartbeatRequest\"e\n\x19PutParallelResultsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x36\n\x07request\x18\x02 \x01(\x0b\x32%.fanflow.v1.PutParallelResultsRequest\"e\n\x19GetParallelResultsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x36\n\x07request\x18\x02 \x01(\x0b\x32%.fanflow.v1.GetParallelResultsRequest\"~\n\x1aGetWorkflowProgressRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x37\n\x07request\x18\x02 \x01(\x0b\x32&.fanflow.v1.GetWorkflowProgressRequest\x12\x15\n\romit_children\x18\x14 \x01(\x08\"\x9e\x01\n\x18RecordTaskStartedRequest\x12+\n\x04task\x18\x01 \x01(\x0b\x32\x1d.fanflow.internal.v1.TaskInfo\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\x05\x12\x30\n\x11polled_task_queue\x18\x04 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\"]\n\x15\x43reateScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x32\n\x07request\x18\x02 \x01(\x0b\x32!.fanflow.v1.CreateScheduleRequest\"a\n\x17\x44\x65scribeScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x34\n\x07request\x18\x02 \x01(\x0b\x32#.fanflow.v1.DescribeScheduleRequest\"[\n\x14PatchScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x31\n\x07request\x18\x02 \x01(\x0b\x32 .fanflow.v1.PatchScheduleRequest\"]\n\x15\x44\x65leteScheduleRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x32\n\x07request\x18\x02 \x01(\x0b\x32!.fanflow.v1.DeleteScheduleRequest\"e\n\x14ListSchedulesRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x19\n\x11\x61\x66ter_schedule_id\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\"I\n\x15ListSchedulesResponse\x12\x30\n\tschedules\x18\x01 \x03(\x0b\x32\x1d.fanflow.v1.ScheduleListEntry\"[\n\x14QueryWorkflowRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x31\n\x07request\x18\x02 \x01(\x0b\x32 .fanflow.v1.QueryWorkflowRequest\"o\n\x1eUpdateWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.UpdateWorkflowExecutionRequest\"w\n\"PollWorkflowExecutionUpdateRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12?\n\x07request\x18\x02 \x01(\x0b\x32..fanflow.v1.PollWorkflowExecutionUpdateRequest\"o\n\x1e\x43ountWorkflowExecutionsRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12;\n\x07request\x18\x02 \x01(\x0b\x32*.fanflow.v1.CountWorkflowExecutionsRequest\"q\n\x1fUpdateWorkflowSearchKeysRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12<\n\x07request\x18\x02 \x01(\x0b\x32+.fanflow.v1.UpdateWorkflowSearchKeysRequest\"r\n\"StartChildWorkflowExecutionRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12:\n\x07request\x18\x02 \x01(\x0b\x32).fanflow.v1.StartWorkflowExecutionRequest\"\xc5\x02\n$RecordChildExecutionCompletedRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x37\n\x10parent_execution\x18\x03 \x01(\x0b\x32\x1d.fanflow.v1.WorkflowExecution\x12!\n\x19parent_initiated_event_id\x18\x04 \x01(\x03\x12\x36\n\x0f\x63hild_execution\x18\x05 \x01(\x0b\x32\x1d.fanflow.v1.WorkflowExecution\x12\x35\n\x13\x63hild_workflow_type\x18\x06 \x01(\x0b\x32\x18.fanflow.v1.WorkflowType\x12-\n\x0b\x63lose_event\x18\x07 \x01(\x0b\x32\x18.fanflow.v1.HistoryEvent\"\'\n%RecordChildExecutionCompletedResponse\"\xcf\x01\n\x1d\x41pplyParentClosePolicyRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x19\n\x11\x63hild_workflow_id\x18\x03 \x01(\t\x12/\n\x06parent\x18\x04 \x01(\x0b\x32\x1f.fanflow.v1.ParentExecutionInfo\x12-\n\x06policy\x18\x05 \x01(\x0e\x32\x1d.fanflow.v1.ParentClosePolicy\x12\x0e\n\x06reason\x18\x06 \x01(\t\" \n\x1e\x41pplyParentClosePolicyResponse\"\xa3\x01\n\x19ReadWorkflowStreamRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x03 \x01(\t\x12\x14\n\x0c\x61\x66ter_cursor\x18\x04 \x01(\x03\x12\'\n\x04wait\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\r\n\x05limit\x18\x06 \x01(\x05\"`\n\x1aReadWorkflowStreamResponse\x12\x32\n\x07\x65ntries\x18\x01 \x03(\x0b\x32!.fanflow.v1.WatchWorkflowResponse\x12\x0e\n\x06\x63losed\x18\x02 \x01(\x08\"_\n\x16RecordTaskStateRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x33\n\x07request\x18\x02 \x01(\x0b\x32\".fanflow.v1.RecordTaskStateRequest\"]\n\x15PutPayloadBlobRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x32\n\x07request\x18\x02 \x01(\x0b\x32!.fanflow.v1.PutPayloadBlobRequest\"]\n\x15GetPayloadBlobRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\x32\n\x07request\x18\x02 \x01(\x0b\x32!.fanflow.v1.GetPayloadBlobRequest2\xb3\'\n\x0eHistoryService\x12x\n\x16StartWorkflowExecution\x12\x32.fanflow.internal.v1.StartWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12i\n\x11GetWorkflowResult\x12-.fanflow.internal.v1.GetWorkflowResultRequest\x1a%.fanflow.v1.GetWorkflowResultResponse\x12\x81\x01\n\x19\x44\x65scribeWorkflowExecution\x12\x35.fanflow.internal.v1.DescribeWorkflowExecutionRequest\x1a-.fanflow.v1.DescribeWorkflowExecutionResponse\x12\x87\x01\n\x1bGetWorkflowExecutionHistory\x12\x37.fanflow.internal.v1.GetWorkflowExecutionHistoryRequest\x1a/.fanflow.v1.GetWorkflowExecutionHistoryResponse\x12x\n\x16ListWorkflowExecutions\x12\x32.fanflow.internal.v1.ListWorkflowExecutionsRequest\x1a*.fanflow.v1.ListWorkflowExecutionsResponse\x12\x84\x01\n\x1aTerminateWorkflowExecution\x12\x36.fanflow.internal.v1.TerminateWorkflowExecutionRequest\x1a..fanflow.v1.TerminateWorkflowExecutionResponse\x12\x90\x01\n\x1eRequestCancelWorkflowExecution\x12:.fanflow.internal.v1.RequestCancelWorkflowExecutionRequest\x1a\x32.fanflow.v1.RequestCancelWorkflowExecutionResponse\x12{\n\x17SignalWorkflowExecution\x12\x33.fanflow.internal.v1.SignalWorkflowExecutionRequest\x1a+.fanflow.v1.SignalWorkflowExecutionResponse\x12u\n\x19RecordWorkflowTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollWorkflowTaskQueueResponse\x12u\n\x19RecordActivityTaskStarted\x12-.fanflow.internal.v1.RecordTaskStartedRequest\x1a).fanflow.v1.PollActivityTaskQueueResponse\x12\x8a\x01\n\x1cRespondWorkflowTaskCompleted\x12\x38.fanflow.internal.v1.RespondWorkflowTaskCompletedRequest\x1a\x30.fanflow.v1.RespondWorkflowTaskCompletedResponse\x12\x81\x01\n\x19RespondWorkflowTaskFailed\x12\x35.fanflow.internal.v1.RespondWorkflowTaskFailedRequest\x1a-.fanflow.v1.RespondWorkflowTaskFailedResponse\x12\x8a\x01\n\x1cRespondActivityTaskCompleted\x12\x38.fanflow.internal.v1.RespondActivityTaskCompletedRequest\x1a\x30.fanflow.v1.RespondActivityTaskCompletedResponse\x12\x81\x01\n\x19RespondActivityTaskFailed\x12\x35.fanflow.internal.v1.RespondActivityTaskFailedRequest\x1a-.fanflow.v1.RespondActivityTaskFailedResponse\x12\x87\x01\n\x1bRecordActivityTaskHeartbeat\x12\x37.fanflow.internal.v1.RecordActivityTaskHeartbeatRequest\x1a/.fanflow.v1.RecordActivityTaskHeartbeatResponse\x12\x87\x01\n\x1bRespondActivityTaskCanceled\x12\x37.fanflow.internal.v1.RespondActivityTaskCanceledRequest\x1a/.fanflow.v1.RespondActivityTaskCanceledResponse\x12l\n\x12PutParallelResults\x12..fanflow.internal.v1.PutParallelResultsRequest\x1a&.fanflow.v1.PutParallelResultsResponse\x12l\n\x12GetParallelResults\x12..fanflow.internal.v1.GetParallelResultsRequest\x1a&.fanflow.v1.GetParallelResultsResponse\x12o\n\x13GetWorkflowProgress\x12/.fanflow.internal.v1.GetWorkflowProgressRequest\x1a\'.fanflow.v1.GetWorkflowProgressResponse\x12T\n\rDescribeShard\x12 .fanflow.v1.DescribeShardRequest\x1a!.fanflow.v1.DescribeShardResponse\x12`\n\x11RegisterNamespace\x12$.fanflow.v1.RegisterNamespaceRequest\x1a%.fanflow.v1.RegisterNamespaceResponse\x12W\n\x0eListNamespaces\x12!.fanflow.v1.ListNamespacesRequest\x1a\".fanflow.v1.ListNamespacesResponse\x12Q\n\x0c\x43reateApiKey\x12\x1f.fanflow.v1.CreateApiKeyRequest\x1a .fanflow.v1.CreateApiKeyResponse\x12`\n\x0bListApiKeys\x12\'.fanflow.internal.v1.ListApiKeysRequest\x1a(.fanflow.internal.v1.ListApiKeysResponse\x12`\n\x0e\x43reateSchedule\x12*.fanflow.internal.v1.CreateScheduleRequest\x1a\".fanflow.v1.CreateScheduleResponse\x12\x66\n\x10\x44\x65scribeSchedule\x12,.fanflow.internal.v1.DescribeScheduleRequest\x1a$.fanflow.v1.DescribeScheduleResponse\x12\x66\n\rListSchedules\x12).fanflow.internal.v1.ListSchedulesRequest\x1a*.fanflow.internal.v1.ListSchedulesResponse\x12]\n\rPatchSchedule\x12).fanflow.internal.v1.PatchScheduleRequest\x1a!.fanflow.v1.PatchScheduleResponse\x12`\n\x0e\x44\x65leteSchedule\x12*.fanflow.internal.v1.DeleteScheduleRequest\x1a\".fanflow.v1.DeleteScheduleResponse\x12l\n\x15RegisterWorkflowTypes\x12(.fanflow.v1.RegisterWorkflowTypesRequest\x1a).fanflow.v1.RegisterWorkflowTypesResponse\x12`\n\x11ListWorkflowTypes\x12$.fanflow.v1.ListWorkflowTypesRequest\x1a%.fanflow.v1.ListWorkflowTypesResponse\x12]\n\rQueryWorkflow\x12).fanflow.internal.v1.QueryWorkflowRequest\x1a!.fanflow.v1.QueryWorkflowResponse\x12{\n\x17UpdateWorkflowExecution\x12\x33.fanflow.internal.v1.UpdateWorkflowExecutionRequest\x1a+.fanflow.v1.UpdateWorkflowExecutionResponse\x12\x87\x01\n\x1bPollWorkflowExecutionUpdate\x12\x37.fanflow.internal.v1.PollWorkflowExecutionUpdateRequest\x1a/.fanflow.v1.PollWorkflowExecutionUpdateResponse\x12{\n\x17\x43ountWorkflowExecutions\x12\x33.fanflow.internal.v1.CountWorkflowExecutionsRequest\x1a+.fanflow.v1.CountWorkflowExecutionsResponse\x12~\n\x18UpdateWorkflowSearchKeys\x12\x34.fanflow.internal.v1.UpdateWorkflowSearchKeysRequest\x1a,.fanflow.v1.UpdateWorkflowSearchKeysResponse\x12\x82\x01\n\x1bStartChildWorkflowExecution\x12\x37.fanflow.internal.v1.StartChildWorkflowExecutionRequest\x1a*.fanflow.v1.StartWorkflowExecutionResponse\x12\x96\x01\n\x1dRecordChildExecutionCompleted\x12\x39.fanflow.internal.v1.RecordChildExecutionCompletedRequest\x1a:.fanflow.internal.v1.RecordChildExecutionCompletedResponse\x12\x81\x01\n\x16\x41pplyParentClosePolicy\x12\x32.fanflow.internal.v1.ApplyParentClosePolicyRequest\x1a\x33.fanflow.internal.v1.ApplyParentClosePolicyResponse\x12u\n\x12ReadWorkflowStream\x12..fanflow.internal.v1.ReadWorkflowStreamRequest\x1a/.fanflow.internal.v1.ReadWorkflowStreamResponse\x12\x63\n\x0fRecordTaskState\x12+.fanflow.internal.v1.RecordTaskStateRequest\x1a#.fanflow.v1.RecordTaskStateResponse\x12`\n\x0ePutPayloadBlob\x12*.fanflow.internal.v1.PutPayloadBlobRequest\x1a\".fanflow.v1.PutPayloadBlobResponse\x12`\n\x0eGetPayloadBlob\x12*.fanflow.internal.v1.GetPayloadBlobRequest\x1a\".fanflow.v1.GetPayloadBlobResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.history_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=179
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=199
-  _globals['_APIKEYENTRY']._serialized_start=201
-  _globals['_APIKEYENTRY']._serialized_end=269
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=271
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=340
-  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_start=342
-  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_end=451
-  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_start=453
-  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_end=552
-  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_start=554
-  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_end=669
-  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_start=671
-  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_end=790
-  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_start=792
-  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_end=901
-  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_start=903
-  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_end=1020
-  _globals['_REQUESTCANCELWORKFLOWEXECUTIONREQUEST']._serialized_start=1022
-  _globals['_REQUESTCANCELWORKFLOWEXECUTIONREQUEST']._serialized_end=1147
-  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_start=1149
-  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_end=1260
-  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_start=1262
-  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_end=1383
-  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_start=1385
-  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_end=1500
-  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_start=1502
-  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_end=1623
-  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_start=1625
-  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_end=1740
-  _globals['_RESPONDACTIVITYTASKCANCELEDREQUEST']._serialized_start=1742
-  _globals['_RESPONDACTIVITYTASKCANCELEDREQUEST']._serialized_end=1861
-  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_start=1863
-  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_end=1982
-  _globals['_PUTPARALLELRESULTSREQUEST']._serialized_start=1984
-  _globals['_PUTPARALLELRESULTSREQUEST']._serialized_end=2085
-  _globals['_GETPARALLELRESULTSREQUEST']._serialized_start=2087
-  _globals['_GETPARALLELRESULTSREQUEST']._serialized_end=2188
-  _globals['_GETWORKFLOWPROGRESSREQUEST']._serialized_start=2190
-  _globals['_GETWORKFLOWPROGRESSREQUEST']._serialized_end=2316
-  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_start=2319
-  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_end=2477
-  _globals['_CREATESCHEDULEREQUEST']._serialized_start=2479
-  _globals['_CREATESCHEDULEREQUEST']._serialized_end=2572
-  _globals['_DESCRIBESCHEDULEREQUEST']._serialized_start=2574
-  _globals['_DESCRIBESCHEDULEREQUEST']._serialized_end=2671
-  _globals['_PATCHSCHEDULEREQUEST']._serialized_start=2673
-  _globals['_PATCHSCHEDULEREQUEST']._serialized_end=2764
-  _globals['_DELETESCHEDULEREQUEST']._serialized_start=2766
-  _globals['_DELETESCHEDULEREQUEST']._serialized_end=2859
-  _globals['_LISTSCHEDULESREQUEST']._serialized_start=2861
-  _globals['_LISTSCHEDULESREQUEST']._serialized_end=2962
-  _globals['_LISTSCHEDULESRESPONSE']._serialized_start=2964
-  _globals['_LISTSCHEDULESRESPONSE']._serialized_end=3037
-  _globals['_QUERYWORKFLOWREQUEST']._serialized_start=3039
-  _globals['_QUERYWORKFLOWREQUEST']._serialized_end=3130
-  _globals['_UPDATEWORKFLOWEXECUTIONREQUEST']._serialized_start=3132
-  _globals['_UPDATEWORKFLOWEXECUTIONREQUEST']._serialized_end=3243
-  _globals['_POLLWORKFLOWEXECUTIONUPDATEREQUEST']._serialized_start=3245
-  _globals['_POLLWORKFLOWEXECUTIONUPDATEREQUEST']._serialized_end=3364
-  _globals['_COUNTWORKFLOWEXECUTIONSREQUEST']._serialized_start=3366
-  _globals['_COUNTWORKFLOWEXECUTIONSREQUEST']._serialized_end=3477
-  _globals['_UPDATEWORKFLOWSEARCHKEYSREQUEST']._serialized_start=3479
-  _globals['_UPDATEWORKFLOWSEARCHKEYSREQUEST']._serialized_end=3592
-  _globals['_STARTCHILDWORKFLOWEXECUTIONREQUEST']._serialized_start=3594
-  _globals['_STARTCHILDWORKFLOWEXECUTIONREQUEST']._serialized_end=3708
-  _globals['_RECORDCHILDEXECUTIONCOMPLETEDREQUEST']._serialized_start=3711
-  _globals['_RECORDCHILDEXECUTIONCOMPLETEDREQUEST']._serialized_end=4036
-  _globals['_RECORDCHILDEXECUTIONCOMPLETEDRESPONSE']._serialized_start=4038
-  _globals['_RECORDCHILDEXECUTIONCOMPLETEDRESPONSE']._serialized_end=4077
-  _globals['_APPLYPARENTCLOSEPOLICYREQUEST']._serialized_start=4080
-  _globals['_APPLYPARENTCLOSEPOLICYREQUEST']._serialized_end=4287
-  _globals['_APPLYPARENTCLOSEPOLICYRESPONSE']._serialized_start=4289
-  _globals['_APPLYPARENTCLOSEPOLICYRESPONSE']._serialized_end=4321
-  _globals['_HISTORYSERVICE']._serialized_start=4324
-  _globals['_HISTORYSERVICE']._serialized_end=8951
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=211
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=231
+  _globals['_APIKEYENTRY']._serialized_start=233
+  _globals['_APIKEYENTRY']._serialized_end=301
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=303
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=372
+  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_start=374
+  _globals['_STARTWORKFLOWEXECUTIONREQUEST']._serialized_end=483
+  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_start=485
+  _globals['_GETWORKFLOWRESULTREQUEST']._serialized_end=584
+  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_start=586
+  _globals['_DESCRIBEWORKFLOWEXECUTIONREQUEST']._serialized_end=701
+  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_start=703
+  _globals['_GETWORKFLOWEXECUTIONHISTORYREQUEST']._serialized_end=822
+  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_start=824
+  _globals['_LISTWORKFLOWEXECUTIONSREQUEST']._serialized_end=933
+  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_start=935
+  _globals['_TERMINATEWORKFLOWEXECUTIONREQUEST']._serialized_end=1052
+  _globals['_REQUESTCANCELWORKFLOWEXECUTIONREQUEST']._serialized_start=1054
+  _globals['_REQUESTCANCELWORKFLOWEXECUTIONREQUEST']._serialized_end=1179
+  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_start=1181
+  _globals['_SIGNALWORKFLOWEXECUTIONREQUEST']._serialized_end=1292
+  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_start=1294
+  _globals['_RESPONDWORKFLOWTASKCOMPLETEDREQUEST']._serialized_end=1415
+  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_start=1417
+  _globals['_RESPONDWORKFLOWTASKFAILEDREQUEST']._serialized_end=1532
+  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_start=1534
+  _globals['_RESPONDACTIVITYTASKCOMPLETEDREQUEST']._serialized_end=1655
+  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_start=1657
+  _globals['_RESPONDACTIVITYTASKFAILEDREQUEST']._serialized_end=1772
+  _globals['_RESPONDACTIVITYTASKCANCELEDREQUEST']._serialized_start=1774
+  _globals['_RESPONDACTIVITYTASKCANCELEDREQUEST']._serialized_end=1893
+  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_start=1895
+  _globals['_RECORDACTIVITYTASKHEARTBEATREQUEST']._serialized_end=2014
+  _globals['_PUTPARALLELRESULTSREQUEST']._serialized_start=2016
+  _globals['_PUTPARALLELRESULTSREQUEST']._serialized_end=2117
+  _globals['_GETPARALLELRESULTSREQUEST']._serialized_start=2119
+  _globals['_GETPARALLELRESULTSREQUEST']._serialized_end=2220
+  _globals['_GETWORKFLOWPROGRESSREQUEST']._serialized_start=2222
+  _globals['_GETWORKFLOWPROGRESSREQUEST']._serialized_end=2348
+  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_start=2351
+  _globals['_RECORDTASKSTARTEDREQUEST']._serialized_end=2509
+  _globals['_CREATESCHEDULEREQUEST']._serialized_start=2511
+  _globals['_CREATESCHEDULEREQUEST']._serialized_end=2604
+  _globals['_DESCRIBESCHEDULEREQUEST']._serialized_start=2606
+  _globals['_DESCRIBESCHEDULEREQUEST']._serialized_end=2703
+  _globals['_PATCHSCHEDULEREQUEST']._serialized_start=2705
+  _globals['_PATCHSCHEDULEREQUEST']._serialized_end=2796
+  _globals['_DELETESCHEDULEREQUEST']._serialized_start=2798
+  _globals['_DELETESCHEDULEREQUEST']._serialized_end=2891
+  _globals['_LISTSCHEDULESREQUEST']._serialized_start=2893
+  _globals['_LISTSCHEDULESREQUEST']._serialized_end=2994
+  _globals['_LISTSCHEDULESRESPONSE']._serialized_start=2996
+  _globals['_LISTSCHEDULESRESPONSE']._serialized_end=3069
+  _globals['_QUERYWORKFLOWREQUEST']._serialized_start=3071
+  _globals['_QUERYWORKFLOWREQUEST']._serialized_end=3162
+  _globals['_UPDATEWORKFLOWEXECUTIONREQUEST']._serialized_start=3164
+  _globals['_UPDATEWORKFLOWEXECUTIONREQUEST']._serialized_end=3275
+  _globals['_POLLWORKFLOWEXECUTIONUPDATEREQUEST']._serialized_start=3277
+  _globals['_POLLWORKFLOWEXECUTIONUPDATEREQUEST']._serialized_end=3396
+  _globals['_COUNTWORKFLOWEXECUTIONSREQUEST']._serialized_start=3398
+  _globals['_COUNTWORKFLOWEXECUTIONSREQUEST']._serialized_end=3509
+  _globals['_UPDATEWORKFLOWSEARCHKEYSREQUEST']._serialized_start=3511
+  _globals['_UPDATEWORKFLOWSEARCHKEYSREQUEST']._serialized_end=3624
+  _globals['_STARTCHILDWORKFLOWEXECUTIONREQUEST']._serialized_start=3626
+  _globals['_STARTCHILDWORKFLOWEXECUTIONREQUEST']._serialized_end=3740
+  _globals['_RECORDCHILDEXECUTIONCOMPLETEDREQUEST']._serialized_start=3743
+  _globals['_RECORDCHILDEXECUTIONCOMPLETEDREQUEST']._serialized_end=4068
+  _globals['_RECORDCHILDEXECUTIONCOMPLETEDRESPONSE']._serialized_start=4070
+  _globals['_RECORDCHILDEXECUTIONCOMPLETEDRESPONSE']._serialized_end=4109
+  _globals['_APPLYPARENTCLOSEPOLICYREQUEST']._serialized_start=4112
+  _globals['_APPLYPARENTCLOSEPOLICYREQUEST']._serialized_end=4319
+  _globals['_APPLYPARENTCLOSEPOLICYRESPONSE']._serialized_start=4321
+  _globals['_APPLYPARENTCLOSEPOLICYRESPONSE']._serialized_end=4353
+  _globals['_READWORKFLOWSTREAMREQUEST']._serialized_start=4356
+  _globals['_READWORKFLOWSTREAMREQUEST']._serialized_end=4519
+  _globals['_READWORKFLOWSTREAMRESPONSE']._serialized_start=4521
+  _globals['_READWORKFLOWSTREAMRESPONSE']._serialized_end=4617
+  _globals['_RECORDTASKSTATEREQUEST']._serialized_start=4619
+  _globals['_RECORDTASKSTATEREQUEST']._serialized_end=4714
+  _globals['_PUTPAYLOADBLOBREQUEST']._serialized_start=4716
+  _globals['_PUTPAYLOADBLOBREQUEST']._serialized_end=4809
+  _globals['_GETPAYLOADBLOBREQUEST']._serialized_start=4811
+  _globals['_GETPAYLOADBLOBREQUEST']._serialized_end=4904
+  _globals['_HISTORYSERVICE']._serialized_start=4907
+  _globals['_HISTORYSERVICE']._serialized_end=9950
 # @@protoc_insertion_point(module_scope)

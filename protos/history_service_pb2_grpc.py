@@ -232,6 +232,26 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.SerializeToString,
                 response_deserializer=protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.FromString,
                 _registered_method=True)
+        self.ReadWorkflowStream = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/ReadWorkflowStream',
+                request_serializer=protos_dot_history__service__pb2.ReadWorkflowStreamRequest.SerializeToString,
+                response_deserializer=protos_dot_history__service__pb2.ReadWorkflowStreamResponse.FromString,
+                _registered_method=True)
+        self.RecordTaskState = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RecordTaskState',
+                request_serializer=protos_dot_history__service__pb2.RecordTaskStateRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RecordTaskStateResponse.FromString,
+                _registered_method=True)
+        self.PutPayloadBlob = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/PutPayloadBlob',
+                request_serializer=protos_dot_history__service__pb2.PutPayloadBlobRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PutPayloadBlobResponse.FromString,
+                _registered_method=True)
+        self.GetPayloadBlob = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/GetPayloadBlob',
+                request_serializer=protos_dot_history__service__pb2.GetPayloadBlobRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetPayloadBlobResponse.FromString,
+                _registered_method=True)
 
 
 class HistoryServiceServicer:
@@ -486,6 +506,31 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReadWorkflowStream(self, request, context):
+        """Streaming state and large data: the frontend serves WatchWorkflow with this long poll.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordTaskState(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutPayloadBlob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPayloadBlob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HistoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -683,6 +728,26 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.ApplyParentClosePolicy,
                     request_deserializer=protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.FromString,
                     response_serializer=protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.SerializeToString,
+            ),
+            'ReadWorkflowStream': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReadWorkflowStream,
+                    request_deserializer=protos_dot_history__service__pb2.ReadWorkflowStreamRequest.FromString,
+                    response_serializer=protos_dot_history__service__pb2.ReadWorkflowStreamResponse.SerializeToString,
+            ),
+            'RecordTaskState': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordTaskState,
+                    request_deserializer=protos_dot_history__service__pb2.RecordTaskStateRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RecordTaskStateResponse.SerializeToString,
+            ),
+            'PutPayloadBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPayloadBlob,
+                    request_deserializer=protos_dot_history__service__pb2.PutPayloadBlobRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PutPayloadBlobResponse.SerializeToString,
+            ),
+            'GetPayloadBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPayloadBlob,
+                    request_deserializer=protos_dot_history__service__pb2.GetPayloadBlobRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetPayloadBlobResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1738,6 +1803,114 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/ApplyParentClosePolicy',
             protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.SerializeToString,
             protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadWorkflowStream(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/ReadWorkflowStream',
+            protos_dot_history__service__pb2.ReadWorkflowStreamRequest.SerializeToString,
+            protos_dot_history__service__pb2.ReadWorkflowStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordTaskState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RecordTaskState',
+            protos_dot_history__service__pb2.RecordTaskStateRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RecordTaskStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPayloadBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/PutPayloadBlob',
+            protos_dot_history__service__pb2.PutPayloadBlobRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PutPayloadBlobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPayloadBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/GetPayloadBlob',
+            protos_dot_history__service__pb2.GetPayloadBlobRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetPayloadBlobResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -38,6 +38,14 @@ class CountGroupBy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COUNT_GROUP_BY_UNSPECIFIED: _ClassVar[CountGroupBy]
     COUNT_GROUP_BY_STATUS: _ClassVar[CountGroupBy]
     COUNT_GROUP_BY_WORKFLOW_TYPE: _ClassVar[CountGroupBy]
+
+class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_STATUS_UNSPECIFIED: _ClassVar[TaskStatus]
+    TASK_STATUS_STARTED: _ClassVar[TaskStatus]
+    TASK_STATUS_IN_PROGRESS: _ClassVar[TaskStatus]
+    TASK_STATUS_COMPLETED: _ClassVar[TaskStatus]
+    TASK_STATUS_FAILED: _ClassVar[TaskStatus]
 WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY: WorkflowIdReusePolicy
@@ -52,6 +60,11 @@ UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: UpdateWorkflowExecutionLife
 COUNT_GROUP_BY_UNSPECIFIED: CountGroupBy
 COUNT_GROUP_BY_STATUS: CountGroupBy
 COUNT_GROUP_BY_WORKFLOW_TYPE: CountGroupBy
+TASK_STATUS_UNSPECIFIED: TaskStatus
+TASK_STATUS_STARTED: TaskStatus
+TASK_STATUS_IN_PROGRESS: TaskStatus
+TASK_STATUS_COMPLETED: TaskStatus
+TASK_STATUS_FAILED: TaskStatus
 
 class StartWorkflowExecutionRequest(_message.Message):
     __slots__ = ("namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "identity", "request_id", "workflow_id_reuse_policy", "metadata", "schedule_id", "scheduled_time", "search_keys", "parent")
@@ -606,7 +619,7 @@ class GetWorkflowProgressRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., max_events: _Optional[int] = ...) -> None: ...
 
 class GetWorkflowProgressResponse(_message.Message):
-    __slots__ = ("executors", "events", "status", "current_run_id", "runs", "last_workflow_task_failure", "children", "children_summary")
+    __slots__ = ("executors", "events", "status", "current_run_id", "runs", "last_workflow_task_failure", "children", "children_summary", "tasks")
     EXECUTORS_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -615,6 +628,7 @@ class GetWorkflowProgressResponse(_message.Message):
     LAST_WORKFLOW_TASK_FAILURE_FIELD_NUMBER: _ClassVar[int]
     CHILDREN_FIELD_NUMBER: _ClassVar[int]
     CHILDREN_SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
     executors: _containers.RepeatedCompositeFieldContainer[ParallelProgress]
     events: _containers.RepeatedCompositeFieldContainer[RecordedEvent]
     status: _common_pb2.WorkflowExecutionStatus
@@ -623,7 +637,8 @@ class GetWorkflowProgressResponse(_message.Message):
     last_workflow_task_failure: _common_pb2.WorkflowTaskFailureInfo
     children: _containers.RepeatedCompositeFieldContainer[ChildWorkflowProgress]
     children_summary: ChildWorkflowsSummary
-    def __init__(self, executors: _Optional[_Iterable[_Union[ParallelProgress, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., current_run_id: _Optional[str] = ..., runs: _Optional[int] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., children: _Optional[_Iterable[_Union[ChildWorkflowProgress, _Mapping]]] = ..., children_summary: _Optional[_Union[ChildWorkflowsSummary, _Mapping]] = ...) -> None: ...
+    tasks: _containers.RepeatedCompositeFieldContainer[TaskState]
+    def __init__(self, executors: _Optional[_Iterable[_Union[ParallelProgress, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., current_run_id: _Optional[str] = ..., runs: _Optional[int] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., children: _Optional[_Iterable[_Union[ChildWorkflowProgress, _Mapping]]] = ..., children_summary: _Optional[_Union[ChildWorkflowsSummary, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskState, _Mapping]]] = ...) -> None: ...
 
 class PendingChildExecutionInfo(_message.Message):
     __slots__ = ("workflow_id", "run_id", "workflow_type", "initiated_event_id", "parent_close_policy")
@@ -848,3 +863,113 @@ class UpdateWorkflowSearchKeysResponse(_message.Message):
     execution: _common_pb2.WorkflowExecution
     dropped_keys: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., dropped_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TaskState(_message.Message):
+    __slots__ = ("id", "type", "status", "state", "error", "run_id", "activity_id", "started_time", "updated_time", "closed_time", "changes")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    type: str
+    status: TaskStatus
+    state: _common_pb2.Payload
+    error: str
+    run_id: str
+    activity_id: str
+    started_time: _timestamp_pb2.Timestamp
+    updated_time: _timestamp_pb2.Timestamp
+    closed_time: _timestamp_pb2.Timestamp
+    changes: int
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., state: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., error: _Optional[str] = ..., run_id: _Optional[str] = ..., activity_id: _Optional[str] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., changes: _Optional[int] = ...) -> None: ...
+
+class WorkflowStatusChange(_message.Message):
+    __slots__ = ("run_id", "status")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    status: _common_pb2.WorkflowExecutionStatus
+    def __init__(self, run_id: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ...) -> None: ...
+
+class WatchWorkflowRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "cursor", "no_progress")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    NO_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    cursor: int
+    no_progress: bool
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., cursor: _Optional[int] = ..., no_progress: _Optional[bool] = ...) -> None: ...
+
+class WatchWorkflowResponse(_message.Message):
+    __slots__ = ("cursor", "time", "task", "event", "status", "progress")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    cursor: int
+    time: _timestamp_pb2.Timestamp
+    task: TaskState
+    event: RecordedEvent
+    status: WorkflowStatusChange
+    progress: GetWorkflowProgressResponse
+    def __init__(self, cursor: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task: _Optional[_Union[TaskState, _Mapping]] = ..., event: _Optional[_Union[RecordedEvent, _Mapping]] = ..., status: _Optional[_Union[WorkflowStatusChange, _Mapping]] = ..., progress: _Optional[_Union[GetWorkflowProgressResponse, _Mapping]] = ...) -> None: ...
+
+class RecordTaskStateRequest(_message.Message):
+    __slots__ = ("namespace", "task_token", "task")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    task_token: bytes
+    task: TaskState
+    def __init__(self, namespace: _Optional[str] = ..., task_token: _Optional[bytes] = ..., task: _Optional[_Union[TaskState, _Mapping]] = ...) -> None: ...
+
+class RecordTaskStateResponse(_message.Message):
+    __slots__ = ("cursor",)
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    cursor: int
+    def __init__(self, cursor: _Optional[int] = ...) -> None: ...
+
+class PutPayloadBlobRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "data", "blob_id")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    data: bytes
+    blob_id: str
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., data: _Optional[bytes] = ..., blob_id: _Optional[str] = ...) -> None: ...
+
+class PutPayloadBlobResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetPayloadBlobRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "blob_id")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    blob_id: str
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., blob_id: _Optional[str] = ...) -> None: ...
+
+class GetPayloadBlobResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...

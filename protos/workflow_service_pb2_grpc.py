@@ -195,6 +195,26 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.FromString,
                 _registered_method=True)
+        self.WatchWorkflow = channel.unary_stream(
+                '/fanflow.v1.WorkflowService/WatchWorkflow',
+                request_serializer=protos_dot_workflow__service__pb2.WatchWorkflowRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.WatchWorkflowResponse.FromString,
+                _registered_method=True)
+        self.RecordTaskState = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RecordTaskState',
+                request_serializer=protos_dot_workflow__service__pb2.RecordTaskStateRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RecordTaskStateResponse.FromString,
+                _registered_method=True)
+        self.PutPayloadBlob = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/PutPayloadBlob',
+                request_serializer=protos_dot_workflow__service__pb2.PutPayloadBlobRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PutPayloadBlobResponse.FromString,
+                _registered_method=True)
+        self.GetPayloadBlob = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/GetPayloadBlob',
+                request_serializer=protos_dot_workflow__service__pb2.GetPayloadBlobRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetPayloadBlobResponse.FromString,
+                _registered_method=True)
 
 
 class WorkflowServiceServicer:
@@ -416,6 +436,36 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchWorkflow(self, request, context):
+        """Streaming state and large data.
+        What happens to a workflow as it happens (its tasks' states, recorded events, status changes
+        of each run, progress snapshots) until the continue-as-new chain closes; `cursor` resumes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordTaskState(self, request, context):
+        """A task (`workflows.task`) started, changed its state, completed or failed in an activity
+        (by the activity's task token). Workflow code records its tasks as markers instead.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutPayloadBlob(self, request, context):
+        """Large payloads beside history, in the workflow's shard (deleted with it at retention).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPayloadBlob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkflowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -578,6 +628,26 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.UpdateWorkflowSearchKeys,
                     request_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.SerializeToString,
+            ),
+            'WatchWorkflow': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchWorkflow,
+                    request_deserializer=protos_dot_workflow__service__pb2.WatchWorkflowRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.WatchWorkflowResponse.SerializeToString,
+            ),
+            'RecordTaskState': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordTaskState,
+                    request_deserializer=protos_dot_workflow__service__pb2.RecordTaskStateRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RecordTaskStateResponse.SerializeToString,
+            ),
+            'PutPayloadBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPayloadBlob,
+                    request_deserializer=protos_dot_workflow__service__pb2.PutPayloadBlobRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PutPayloadBlobResponse.SerializeToString,
+            ),
+            'GetPayloadBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPayloadBlob,
+                    request_deserializer=protos_dot_workflow__service__pb2.GetPayloadBlobRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetPayloadBlobResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1444,6 +1514,114 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/UpdateWorkflowSearchKeys',
             protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.SerializeToString,
             protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/WatchWorkflow',
+            protos_dot_workflow__service__pb2.WatchWorkflowRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.WatchWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordTaskState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RecordTaskState',
+            protos_dot_workflow__service__pb2.RecordTaskStateRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RecordTaskStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPayloadBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/PutPayloadBlob',
+            protos_dot_workflow__service__pb2.PutPayloadBlobRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PutPayloadBlobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPayloadBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/GetPayloadBlob',
+            protos_dot_workflow__service__pb2.GetPayloadBlobRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetPayloadBlobResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,5 +1,6 @@
 """GetWorkflowProgress: each executor of a continue-as-new chain (total, done, failed,
-in flight, rate, ETA), the number of runs, the workflow's recorded events, and the current
+in flight, rate, ETA), the number of runs, the workflow's recorded events, the chain's tasks
+(`workflows.task`) at their latest state, and the current
 run's child workflows with their own progress (history/api/child_progress.py)."""
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from history.shard import Shard
 from protos import common_pb2, workflow_service_pb2
 
 DEFAULT_EVENTS = 100
+MAX_TASKS = 1000
 
 
 async def get_progress(
@@ -23,7 +25,8 @@ async def get_progress(
         pending_now = len(run.activities)
         wft_failure = run.state.last_wft_failure if run.state.HasField("last_wft_failure") else None
         children = ChildrenSnapshot.of(run) if with_children else None
-    runs = sum(1 for state in await store.runs_of_workflow(ns, wf) if state.first_run_id == first_run)
+    chain = {state.run_id for state in await store.runs_of_workflow(ns, wf) if state.first_run_id == first_run}
+    runs = len(chain)
     records = await store.executor_progress(ns, wf, first_run)
     now = time.time_ns()
     executors = []
@@ -48,6 +51,7 @@ async def get_progress(
     response = workflow_service_pb2.GetWorkflowProgressResponse(
         executors=executors, events=events, status=status, current_run_id=current_run_id, runs=runs,
         last_workflow_task_failure=wft_failure,
+        tasks=[task for task in await store.task_states(ns, wf, MAX_TASKS) if task.run_id in chain],
     )
     if children is not None:
         await children_progress(shard, ns, children, response)

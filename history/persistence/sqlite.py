@@ -87,16 +87,24 @@ _DELETE_SCHEDULE = "DELETE FROM schedules WHERE namespace=? AND schedule_id=?"
 # executor results and progress (parameters: namespace, workflow id, twice).
 _DELETE_RUN_ROWS = tuple(
     f"DELETE FROM {table} WHERE {_WHERE_RUN}"
-    for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions", "search_keys")
+    for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions", "search_keys", "watch_entries")
 )
+# (streaming state and large data: a workflow's tasks and payload blobs go with its last run)
 _DELETE_WORKFLOW_ROWS = tuple(
     f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)"
-    for table in ("executor_results", "executor_progress")
+    for table in ("executor_results", "executor_progress", "task_states", "payload_blobs")
 )
 # search keys: a run's index rows, replaced whenever its keys change (deleted first: the
 # delete is one of _DELETE_RUN_ROWS, which come before the insert)
 _DELETE_SEARCH_KEYS = f"DELETE FROM search_keys WHERE {_WHERE_RUN}"
 _PUT_SEARCH_KEY = "INSERT INTO search_keys (namespace, workflow_id, run_id, key, value, start_time_ns) VALUES (?,?,?,?,?,?)"
+# streaming state and large data
+_ADD_WATCH_ENTRY = "INSERT INTO watch_entries (namespace, workflow_id, run_id, data) VALUES (?,?,?,?)"
+_PUT_TASK_STATE = (
+    "INSERT INTO task_states (namespace, workflow_id, task_id, started_ns, changes, data) VALUES (?,?,?,?,1,?) "
+    "ON CONFLICT DO UPDATE SET changes = changes + 1, data = excluded.data"
+)
+_PUT_BLOB = "INSERT OR IGNORE INTO payload_blobs (namespace, workflow_id, blob_id, size, created_ns, data) VALUES (?,?,?,?,?,?)"
 # The order in which a transaction runs its statements' rows (those of every write in it).
 # Writes sharing a transaction come from callers holding different workflows' locks, so only a
 # write's own order matters: an executor's progress row is created before failed attempts are
@@ -105,7 +113,7 @@ _PUT_SEARCH_KEY = "INSERT INTO search_keys (namespace, workflow_id, run_id, key,
 STATEMENT_ORDER = (
     _PUT_EXECUTION, _PUT_CURRENT, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _DELETE_TIMER,
     _ADD_OUTBOX, _DELETE_OUTBOX, _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _PUT_SETTING,
-    _PUT_SCHEDULE, _DELETE_SCHEDULE, *_DELETE_RUN_ROWS, *_DELETE_WORKFLOW_ROWS,
+    _PUT_SCHEDULE, _DELETE_SCHEDULE, _PUT_TASK_STATE, _ADD_WATCH_ENTRY, _PUT_BLOB, *_DELETE_RUN_ROWS, *_DELETE_WORKFLOW_ROWS,
     _PUT_SEARCH_KEY,  # search keys
 )
 _RANGE_ID = "SELECT range_id FROM shard WHERE shard_id=?"
@@ -233,6 +241,7 @@ class SqliteHistoryStore:
             statements.append((_PUT_CHILD, [(*key, i, c.SerializeToString()) for i, c in run.children_upserted.items()]))
         if run.children_deleted:
             statements.append((_DELETE_CHILD, [(*key, i) for i in run.children_deleted]))
+        statements.extend(_stream_statements(key, run.task_states, run.watch_entries, now))
         if run.timers:
             statements.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in run.timers]))
         if run.outbox:
@@ -440,6 +449,63 @@ class SqliteHistoryStore:
         if write.fired_timer is not None:
             statements.append((_DELETE_TIMER, [(write.fired_timer,)]))
         await self._write(statements)
+    # ------------------------------------------------------------ streaming state and large data
+    async def record_task_state(
+        self, namespace: str, workflow_id: str, task: workflow_service_pb2.TaskState, entry: workflow_service_pb2.WatchWorkflowResponse
+    ) -> None:
+        await self._write(_stream_statements((namespace, workflow_id, task.run_id), [task], [entry], time.time_ns()))
+
+    async def watch_entries(
+        self, namespace: str, workflow_id: str, after_cursor: int, limit: int
+    ) -> list[workflow_service_pb2.WatchWorkflowResponse]:
+        rows = await self._fetchall(
+            "SELECT id, data FROM watch_entries WHERE namespace=? AND workflow_id=? AND id>? ORDER BY id LIMIT ?",
+            (namespace, workflow_id, after_cursor, limit),
+        )
+        entries = []
+        for cursor, data in rows:
+            entry = workflow_service_pb2.WatchWorkflowResponse.FromString(data)
+            entry.cursor = cursor
+            entries.append(entry)
+        return entries
+
+    async def task_states(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.TaskState]:
+        rows = await self._fetchall(
+            "SELECT started_ns, changes, data FROM task_states WHERE namespace=? AND workflow_id=? ORDER BY rowid LIMIT ?",
+            (namespace, workflow_id, limit),
+        )
+        tasks = []
+        for started_ns, changes, data in rows:
+            task = workflow_service_pb2.TaskState.FromString(data)
+            task.started_time.FromNanoseconds(started_ns)
+            task.changes = changes
+            tasks.append(task)
+        return tasks
+
+    async def put_blob(self, namespace: str, workflow_id: str, blob_id: str, data: bytes) -> None:
+        await self._write([(_PUT_BLOB, [(namespace, workflow_id, blob_id, len(data), time.time_ns(), data)])])
+
+    async def get_blob(self, namespace: str, workflow_id: str, blob_id: str) -> bytes | None:
+        row = await self._fetchone(
+            "SELECT data FROM payload_blobs WHERE namespace=? AND workflow_id=? AND blob_id=?", (namespace, workflow_id, blob_id)
+        )
+        return row[0] if row else None
+
+
+def _stream_statements(
+    key: RunKey,
+    task_states: Sequence[workflow_service_pb2.TaskState],
+    entries: Sequence[workflow_service_pb2.WatchWorkflowResponse],
+    now: int,
+) -> list[Statement]:
+    """Streaming state: tasks' latest states (the first change's time kept as started) and stream entries."""
+    statements: list[Statement] = []
+    if task_states:
+        statements.append((_PUT_TASK_STATE, [(key[0], key[1], t.id, t.updated_time.ToNanoseconds() or now, t.SerializeToString()) for t in task_states]))
+    if entries:
+        statements.append((_ADD_WATCH_ENTRY, [(*key, e.SerializeToString()) for e in entries]))
+    return statements
+
 
 def _executor_statements(
     namespace: str, workflow_id: str, executor_id: str, results: Sequence[tuple[int, common_pb2.Payload]], failed_attempts: int, now: int

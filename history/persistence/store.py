@@ -81,6 +81,9 @@ class RunWrite:
     search_keys: Sequence[common_pb2.SearchKey] | None = None  # search keys: the run's whole set when it changed (None: unchanged)
     children_upserted: Mapping[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # by initiated event id
     children_deleted: Collection[int] = ()
+    # streaming state (history/stream.py): tasks' latest states and the workflow's stream entries
+    task_states: Sequence[workflow_service_pb2.TaskState] = ()
+    watch_entries: Sequence[workflow_service_pb2.WatchWorkflowResponse] = ()
 
 
 @dataclass(slots=True)
@@ -238,8 +241,9 @@ class HistoryStore(Protocol):
     async def closed_runs(self, closed_before_ns: int, limit: int) -> list[RunKey]: ...
 
     async def delete_run(self, key: RunKey) -> None:
-        """Delete a closed run (events, state, activities, open children, recorded events); with the
-        workflow's last run, its executor results and progress too."""
+        """Delete a closed run (events, state, activities, open children, recorded events, its
+        stream entries); with the workflow's last run, its executor results and progress, its
+        tasks' states and its payload blobs too."""
 
     # ------------------------------------------------------------ shard settings and stats
     async def setting(self, name: str) -> str | None: ...
@@ -259,3 +263,22 @@ class HistoryStore(Protocol):
 
     async def commit_schedule(self, write: ScheduleWrite) -> None:
         """Write (or delete) the record, add its timers and delete the fired one, atomically."""
+
+    # ------------------------------------------------------------ streaming state and large data
+    async def record_task_state(
+        self, namespace: str, workflow_id: str, task: workflow_service_pb2.TaskState, entry: workflow_service_pb2.WatchWorkflowResponse
+    ) -> None:
+        """An activity's task changed: its latest state and the stream entry, atomically."""
+
+    async def watch_entries(
+        self, namespace: str, workflow_id: str, after_cursor: int, limit: int
+    ) -> list[workflow_service_pb2.WatchWorkflowResponse]:
+        """The workflow's stream entries after the cursor, in order, each with its cursor set."""
+
+    async def task_states(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.TaskState]:
+        """The workflow's tasks at their latest state (started time and change count set), oldest first."""
+
+    async def put_blob(self, namespace: str, workflow_id: str, blob_id: str, data: bytes) -> None:
+        """Store a payload blob (idempotent: the id is the content's hash)."""
+
+    async def get_blob(self, namespace: str, workflow_id: str, blob_id: str) -> bytes | None: ...

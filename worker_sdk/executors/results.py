@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from protos import workflow_service_pb2 as ws
 
 from .. import activity as activity_module
-from .. import converter
+from .. import converter, offload
 from .._executor_host import ExecutorHost
 from ..activity import ActivityContext, ActivityDefinition
 from ..exceptions import ApplicationError
@@ -78,11 +78,12 @@ async def read_results(spec: ReadSpec) -> dict:
         for r in resp.results:
             if r.index != nxt or nxt >= spec.end:
                 break
-            data = r.payload.data or b"null"
-            if values and size + len(data) > PAGE_BYTES:
+            full_size = r.payload.blob_size or len(r.payload.data)  # a large result is stored beside history (offload.py)
+            if values and size + full_size > PAGE_BYTES:
                 return {"next": nxt, "values": values}
-            values.append(json.loads(data))
-            size += len(data) + 1
+            await offload.resolve_payloads(client, r.payload)
+            values.append(json.loads(r.payload.data or b"null"))
+            size += full_size + 1
             nxt += 1
     return {"next": nxt, "values": values}
 
