@@ -534,6 +534,12 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         request.wait_timeout.CopyFrom(timeutil.duration(wait))
         return await self._to_workflow_shard_answer("PollWorkflowExecutionUpdate", history_service_pb2.PollWorkflowExecutionUpdateRequest, request, context, wait)
 
+    # ------------------------------------------------------------ executor item failures
+    @rpc_method
+    async def GetParallelFailures(self, request, context):
+        validation.validate_get_parallel_failures(request, self.settings)
+        return await self._to_id_shard("GetParallelFailures", history_service_pb2.GetParallelFailuresRequest, request, context)
+
 
 def _schedule_page_cursor(request) -> str:
     """The schedule id a ListSchedules page token continues after ("" for the first page)."""

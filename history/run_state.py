@@ -47,6 +47,7 @@ class Mutation:
     markers: list[common_pb2.MarkerRecordedEventAttributes] = field(default_factory=list)  # fanflow.* side effects
     executor_results: list[tuple[str, int, common_pb2.Payload]] = field(default_factory=list)  # (executor id, index, result)
     executor_failed_attempts: list[str] = field(default_factory=list)  # executor id per failed item attempt (progress)
+    executor_item_failures: list = field(default_factory=list)  # executor item failures: ExecutorItemFailed per failed attempt
     closed: bool = False
     current_changed: bool = False  # current_executions row must be (re)written
 

@@ -198,6 +198,10 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     async def GetWorkflowProgress(self, request, context):
         return await progress.get_progress(self.shard(request.shard_id), request.request)
 
+    @rpc_method
+    async def GetParallelFailures(self, request, context):  # executor item failures
+        return await executor_results.get_parallel_failures(self.shard(request.shard_id), request.request)
+
     # -------------------------------------------------------------- admin
     @rpc_method
     async def DescribeShard(self, request, context):

@@ -207,6 +207,11 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
                 _registered_method=True)
+        self.GetParallelFailures = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/GetParallelFailures',
+                request_serializer=protos_dot_history__service__pb2.GetParallelFailuresRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
+                _registered_method=True)
 
 
 class HistoryServiceServicer:
@@ -424,6 +429,13 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetParallelFailures(self, request, context):
+        """executor item failures
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HistoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -596,6 +608,11 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.PollWorkflowExecutionUpdate,
                     request_deserializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
+            ),
+            'GetParallelFailures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParallelFailures,
+                    request_deserializer=protos_dot_history__service__pb2.GetParallelFailuresRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1516,6 +1533,33 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/PollWorkflowExecutionUpdate',
             protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
             protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetParallelFailures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/GetParallelFailures',
+            protos_dot_history__service__pb2.GetParallelFailuresRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
             options,
             channel_credentials,
             insecure,

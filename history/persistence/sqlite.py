@@ -27,6 +27,7 @@ from history.persistence.store import (
     CurrentRun,
     DueTimer,
     ExecutionCommit,
+    ExecutorItemFailed,
     ExecutorProgressRecord,
     ListCursor,
     LoadedRun,
@@ -196,6 +197,8 @@ class SqliteHistoryStore:
             ops.append((_START_EXECUTOR, (s.namespace, s.workflow_id, started.executor_id, started.pattern, started.total, now, now), False))
         for event in run.recorded_events:
             ops.append((_ADD_RECORDED_EVENT, (*key, event.name, event.details.SerializeToString(), event.time.ToNanoseconds()), False))
+        if run.executor_item_failures:
+            ops.append(_item_failures_op(s.namespace, s.workflow_id, run.executor_item_failures, now))
         results = [(executor_id, index, payload) for executor_id, index, payload in run.executor_results]
         failed = Counter(run.executor_failed_attempts)
         for executor_id in dict.fromkeys([*(r[0] for r in results), *failed]):
@@ -210,6 +213,46 @@ class SqliteHistoryStore:
         if ops:
             await self._write(ops)
 
+    # ------------------------------------------------------------ executor item failures
+    async def put_executor_item_failures(self, namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed]) -> None:
+        if failures:
+            await self._write([_item_failures_op(namespace, workflow_id, failures, time.time_ns())])
+
+    async def executor_item_failures(
+        self, namespace: str, workflow_id: str, executor_id: str, after: tuple[str, int] | None, limit: int
+    ) -> list[workflow_service_pb2.ExecutorItemFailure]:
+        where, params = "f.namespace=? AND f.workflow_id=?", [namespace, workflow_id]
+        if executor_id:
+            where += " AND f.executor_id=?"
+            params.append(executor_id)
+        if after is not None:
+            where += " AND (f.executor_id, f.item_index) > (?, ?)"
+            params.extend(after)
+        rows = await self._fetchall(
+            "SELECT f.executor_id, f.item_index, f.attempt, f.final, f.time_ns, f.activity_type, f.failure, "
+            "EXISTS (SELECT 1 FROM executor_results r WHERE r.namespace=f.namespace AND r.workflow_id=f.workflow_id "
+            "AND r.executor_id=f.executor_id AND r.item_index=f.item_index) "
+            f"FROM executor_failures f WHERE {where} ORDER BY f.executor_id, f.item_index LIMIT ?",
+            (*params, limit),
+        )
+        failures = []
+        for executor, index, attempt, final, time_ns, activity_type, failure, recovered in rows:
+            item = workflow_service_pb2.ExecutorItemFailure(
+                executor_id=executor, index=index, attempt=attempt, final=bool(final), recovered=bool(recovered),
+                activity_type=activity_type, failure=common_pb2.Failure.FromString(failure),
+            )
+            item.time.FromNanoseconds(time_ns)
+            failures.append(item)
+        return failures
+
+    async def executor_item_failure_count(self, namespace: str, workflow_id: str, executor_id: str) -> int:
+        sql, params = "SELECT COUNT(*) FROM executor_failures WHERE namespace=? AND workflow_id=?", [namespace, workflow_id]
+        if executor_id:
+            sql += " AND executor_id=?"
+            params.append(executor_id)
+        row = await self._fetchone(sql, params)
+        return row[0]
+
     async def delete_outbox(self, ids: Sequence[int]) -> None:
         await self._write([(_DELETE_OUTBOX, [(i,) for i in ids], True)])
 
@@ -223,7 +266,7 @@ class SqliteHistoryStore:
             for table in ("events", "activities", "executions", "workflow_events", "current_executions")
         ]
         # The workflow's last run gone: its executor results and progress go too.
-        for table in ("executor_results", "executor_progress"):
+        for table in ("executor_results", "executor_progress", "executor_failures"):
             ops.append((
                 f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)",
                 (ns, wf, ns, wf),
@@ -384,6 +427,20 @@ def _run_ops(conn: sqlite3.Connection, ops: list[Op]) -> None:
             conn.executemany(sql, params)
         else:
             conn.execute(sql, params)
+
+
+_PUT_ITEM_FAILURE = (
+    "INSERT OR REPLACE INTO executor_failures (namespace, workflow_id, executor_id, item_index, attempt, final, time_ns, activity_type, failure) "
+    "VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _item_failures_op(namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed], now: int) -> Op:
+    """Executor item failures: one row per item, the latest failed attempt replacing earlier ones."""
+    return (_PUT_ITEM_FAILURE, [
+        (namespace, workflow_id, f.executor_id, f.index, f.attempt, int(f.final), now, f.activity_type, f.failure.SerializeToString())
+        for f in failures
+    ], True)
 
 
 def _executor_ops(
