@@ -1,6 +1,7 @@
 """`fanflow` command line.
 
-    fanflow dev [--data-dir DIR] [--port 7233]      all services in one process
+    fanflow dev [--data-dir DIR] [--port 7233] [--ui-address 127.0.0.1:8233|off]   all services in one process, and the web UI
+    fanflow ui [--address 127.0.0.1:8233] [--frontend 127.0.0.1:7233]      the web UI and HTTP API for a running cluster
     fanflow frontend|history|matching --config F [--name N]   one service
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
@@ -55,13 +56,81 @@ def _cmd_dev(args) -> int:
         auth_note = "auth is on: send 'authorization: Bearer <key>'"
     config.tls_cert_file, config.tls_key_file = args.tls_cert or "", args.tls_key or ""
 
-    def started(process) -> None:
+    ui: list = []
+
+    async def started(process) -> None:
         print(f"fanflow dev cluster serving on {process.frontend_address} (data in {config.data_dir}, "
               f"{config.history_shard_count} shards, {config.task_queue_partitions} partitions per task queue); "
               f"{auth_note}", flush=True)
+        ui.extend(await _start_dev_ui(args.ui_address, process.frontend_address, args.tls_cert))
 
-    asyncio.run(serve_until_signalled(embedded(config), started))
+    async def stopping() -> None:
+        for server in ui:
+            await server.stop()
+
+    asyncio.run(serve_until_signalled(embedded(config), started, stopping))
     return 0
+
+
+# ------------------------------------------------------------------ web UI
+UI_ADDRESS_ENV = "FANFLOW_UI_ADDRESS"
+
+
+def _ui_address_default() -> str:
+    from webui.settings import DEFAULT_ADDRESS
+
+    return os.environ.get(UI_ADDRESS_ENV, DEFAULT_ADDRESS)
+
+
+async def _start_dev_ui(address: str, frontend_address: str, tls_ca_file: str | None) -> list:
+    """`fanflow dev`'s web UI (a client of its frontend); [] when turned off or it cannot start:
+    the cluster serves on either way, and the reason is printed."""
+    if address.lower() in ("", "off", "none", "0"):
+        return []
+    try:
+        from webui.server import UiServer
+        from webui.settings import UiSettings
+
+        server = await UiServer(UiSettings(frontend_address=frontend_address, address=address, tls_ca_file=tls_ca_file)).start()
+    except ModuleNotFoundError as exc:
+        print(f"web UI not started: the package {exc.name!r} is missing (pip install 'fanflow[ui]')", flush=True)
+        return []
+    except (OSError, ValueError) as exc:
+        print(f"web UI not started: {exc} (choose another with --ui-address HOST:PORT or {UI_ADDRESS_ENV}; 'off' turns it off)", flush=True)
+        return []
+    print(f"web UI and HTTP API on {server.url} (API: {server.url}/api/v1, OpenAPI: {server.url}/api/v1/openapi.json)", flush=True)
+    return [server]
+
+
+def _cmd_ui(args) -> int:
+    """`fanflow ui`: the web UI and HTTP API on their own, for a running cluster."""
+    from webui.server import UiServer
+    from webui.settings import UiSettings
+
+    try:
+        settings = UiSettings(frontend_address=args.frontend, address=args.address, tls_ca_file=args.tls_ca_file, allowed_hosts=args.allowed_host)
+    except ValueError as exc:
+        print(f"fanflow ui: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        import signal
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            server = await UiServer(settings).start()
+        except OSError as exc:
+            print(f"fanflow ui: {exc}", file=sys.stderr)
+            return 1
+        print(f"web UI and HTTP API on {server.url} for the cluster at {settings.frontend_address}", flush=True)
+        await stop.wait()
+        await server.stop()
+        return 0
+
+    return asyncio.run(run())
 
 
 def _cmd_service(args) -> int:
@@ -441,7 +510,16 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--auth", action="store_true", help="require API keys (admin keys from FANFLOW_ADMIN_API_KEYS, else one is made up and printed)")
     dev.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve the frontend over TLS")
     dev.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
+    dev.add_argument("--ui-address", default=_ui_address_default(),
+                     help=f"the web UI and HTTP API (default 127.0.0.1:8233, or {UI_ADDRESS_ENV}); 'off' turns them off")
     dev.set_defaults(func=_cmd_dev)
+
+    ui = sub.add_parser("ui", help="serve the web UI and HTTP API for a running cluster")
+    ui.add_argument("--address", default=_ui_address_default(), help=f"where to listen (default 127.0.0.1:8233, or {UI_ADDRESS_ENV})")
+    ui.add_argument("--frontend", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"), help="the cluster's frontend (default FANFLOW_ADDRESS or 127.0.0.1:7233)")
+    ui.add_argument("--tls-ca-file", default=os.environ.get("FANFLOW_TLS_CA_FILE"), help="CA of the frontend's TLS certificate")
+    ui.add_argument("--allowed-host", action="append", default=[], help="another Host name to answer when listening on loopback (repeat)")
+    ui.set_defaults(func=_cmd_ui)
 
     for role in ("frontend", "history", "matching"):
         p = sub.add_parser(role, help=f"run one {role} process from a cluster config")
