@@ -13,13 +13,14 @@ import datetime
 import json
 import uuid
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from protos import admin_service_pb2 as admin, common_pb2, schedule_pb2, workflow_service_pb2 as ws
 from webui import convert, listing, models
-from webui.caller import Caller, execution, outcome
+from webui.caller import Caller, auth_is_on, execution, outcome
 from webui.stream import STREAM_RESPONSES, stream
+from webui.security import SESSION_COOKIE
 from webui.timeline import build_timeline
 
 IDENTITY = "fanflow-ui"
@@ -59,9 +60,16 @@ def _token(raw: bytes) -> str:
 
 def _untoken(token: str, field: str = "page_token") -> bytes:
     try:
-        return base64.urlsafe_b64decode(token.encode()) if token else b""
+        return base64.b64decode(token.encode(), altchars=b"-_", validate=True) if token else b""
     except ValueError:
         raise listing.BadFilter(field, "malformed; pass the next_page_token of the previous page unchanged") from None
+
+
+@router.get("/me", response_model=models.Me, summary="Whether the cluster asks for a key, and the browser session's key")
+async def me(request: Request, caller: Caller = Depends()):
+    session = request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
+    return {"auth": await auth_is_on(caller), "logged_in": session is not None,
+            "namespace": session.namespace if session else None, "admin": session.admin if session else None}
 
 
 # ------------------------------------------------------------------ namespaces and listing

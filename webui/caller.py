@@ -1,11 +1,14 @@
 """What every endpoint needs: the caller's cluster client and API key, and small helpers."""
 from __future__ import annotations
 
+import time
+
+import grpc
 from fastapi import Request
 
-from protos import common_pb2
+from protos import admin_service_pb2, common_pb2
 from webui import convert
-from webui.cluster import ClusterClient
+from webui.cluster import ClusterClient, UpstreamError
 from webui.security import SESSION_COOKIE, bearer_key
 
 
@@ -37,3 +40,20 @@ def outcome(response) -> dict:
         "failure": convert.failure(response.failure),
         "termination_reason": response.termination_reason or None,
     }
+
+
+_auth_probe: dict[str, tuple[float, bool]] = {}
+
+
+async def auth_is_on(caller: Caller) -> bool:
+    """Whether the cluster asks for API keys (an anonymous call is refused); kept for 10 s."""
+    cached = _auth_probe.get(caller.client.address)
+    if cached and time.monotonic() - cached[0] < 10:
+        return cached[1]
+    try:
+        await caller.client.call("admin", "ListNamespaces", admin_service_pb2.ListNamespacesRequest(), None)
+        on = False
+    except UpstreamError as exc:
+        on = exc.code == grpc.StatusCode.UNAUTHENTICATED
+    _auth_probe[caller.client.address] = (time.monotonic(), on)
+    return on

@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from protos import admin_service_pb2 as admin, workflow_service_pb2 as ws
-from webui import api, convert, listing, models
+from webui import api, convert, listing
 from webui.caller import Caller
 from webui.cluster import UpstreamError
 from webui.errors import HTTP_STATUS
@@ -34,23 +34,6 @@ templates.env.filters["compact"] = lambda value: json.dumps(value, ensure_ascii=
 router = APIRouter(include_in_schema=False)
 LIST_PAGE_SIZE = 50
 STATUSES = list(convert.STATUS_VALUES)
-_auth_probe: dict[str, tuple[float, bool]] = {}
-
-
-async def auth_is_on(caller: Caller) -> bool:
-    """Whether the cluster asks for API keys (an anonymous call is refused); kept for 10 s."""
-    cached = _auth_probe.get(caller.client.address)
-    if cached and time.monotonic() - cached[0] < 10:
-        return cached[1]
-    try:
-        await caller.client.call("admin", "ListNamespaces", admin.ListNamespacesRequest(), None)
-        on = False
-    except UpstreamError as exc:
-        on = exc.code == grpc.StatusCode.UNAUTHENTICATED
-    _auth_probe[caller.client.address] = (time.monotonic(), on)
-    return on
-
-
 def _session(request: Request):
     return request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
 
@@ -135,13 +118,6 @@ async def logout(request: Request, csrf_token: str = Form("")):
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
-
-
-@router.get("/api/v1/me", include_in_schema=True, response_model=models.Me, tags=["session"], summary="Who the UI thinks you are")
-async def me(request: Request, caller: Caller = Depends()):
-    session = _session(request)
-    return {"auth": await auth_is_on(caller), "logged_in": session is not None,
-            "namespace": session.namespace if session else None, "admin": session.admin if session else None}
 
 
 # ------------------------------------------------------------------ pages
