@@ -85,7 +85,7 @@ def new_csrf_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def cross_site_problem(method: str, headers, cookies) -> str | None:
+def cross_site_problem(method: str, headers, cookies, *, token_required: bool = True) -> str | None:
     """Why a state-changing request must be refused (403), or None when it may go on."""
     if method in ("GET", "HEAD", "OPTIONS"):
         return None
@@ -97,7 +97,7 @@ def cross_site_problem(method: str, headers, cookies) -> str | None:
         return "cross-site request refused: Origin is null"
     if headers.get("sec-fetch-site") in ("cross-site", "same-site"):
         return "cross-site request refused (Sec-Fetch-Site: " + headers["sec-fetch-site"] + ")"
-    if bearer_key(headers):
+    if bearer_key(headers) or not token_required:
         return None
     browser = bool(origin or headers.get("sec-fetch-site") or cookies.get(SESSION_COOKIE) or cookies.get(CSRF_COOKIE))
     if not browser:

@@ -23,6 +23,7 @@ from webui.settings import UiSettings, split_address
 log = structlog.get_logger("fanflow.ui")
 STATIC = Path(__file__).parent / "static"
 API_PREFIX = "/api/"
+FORM_PATHS = ("/login", "/logout")  # plain HTML forms: their CSRF token is a form field, checked by the route (Origin still here)
 
 
 class Guard:
@@ -41,7 +42,9 @@ class Guard:
         status = 403
         if not host_allowed(request.headers.get("host", ""), self.allowed_hosts):
             problem, status = f"Host {request.headers.get('host')!r} is not served here (a loopback-bound UI answers loopback names only)", 421
-        elif scope["path"] != "/login":  # the login form carries its token in the form (checked there)
+        elif scope["path"] in FORM_PATHS:
+            problem = cross_site_problem(request.method, request.headers, {}, token_required=False)
+        else:
             problem = cross_site_problem(request.method, request.headers, request.cookies)
         if problem is None and request.method == "POST" and scope["path"].startswith(API_PREFIX):
             if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
