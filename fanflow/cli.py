@@ -228,14 +228,34 @@ def _cmd_health(args) -> int:
             print(f"unhealthy: {args.file} is {age:.0f} s old (more than {args.max_age:.0f} s)", file=sys.stderr)
             return 1
         return 0
+    if args.http:
+        return _check_http_health(args.http, args.timeout)
     if not args.address:
-        print("give an ADDRESS or --file", file=sys.stderr)
+        print("give an ADDRESS, --file or --http", file=sys.stderr)
         return 2
     problem = asyncio.run(_check_health(args.address, args.service, args.timeout))
     if problem is not None:
         print(f"unhealthy: {args.address} {args.service or '(server)'}: {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_http_health(url: str, timeout: float) -> int:
+    """`fanflow health --http URL`: exit 0 when the URL answers 2xx (the web UI's /healthz)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            if 200 <= response.status < 300:
+                return 0
+            problem = f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        problem = f"HTTP {exc.code}: {exc.read(300).decode(errors='replace')}"
+    except (urllib.error.URLError, OSError) as exc:
+        problem = str(getattr(exc, "reason", exc))
+    print(f"unhealthy: {url}: {problem}", file=sys.stderr)
+    return 1
 
 
 def _print(message) -> None:
@@ -550,6 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--timeout", type=float, default=3.0)
     health.add_argument("--file", default=None, help="a worker's --health-file: healthy if touched within --max-age seconds")
     health.add_argument("--max-age", type=float, default=30.0)
+    health.add_argument("--http", default=None, help="an HTTP URL that must answer 2xx (e.g. the web UI's http://127.0.0.1:8233/healthz)")
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")

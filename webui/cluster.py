@@ -42,6 +42,16 @@ class ClusterClient:
     async def close(self) -> None:
         await self.channel.close()
 
+    async def frontend_health(self, timeout: float = 3.0) -> str | None:
+        """None when the frontend answers SERVING (grpc.health.v1), else what is wrong."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        try:
+            response = await health_pb2_grpc.HealthStub(self.channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+        except grpc.aio.AioRpcError as exc:
+            return f"{exc.code().name}: {exc.details()}"
+        return None if response.status == health_pb2.HealthCheckResponse.SERVING else health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+
     async def call(self, service: str, method: str, request, api_key: str | None, *, timeout: float = CALL_TIMEOUT):
         """`service` is "workflows" or "admin"; raises UpstreamError."""
         stub = self.workflows if service == "workflows" else self.admin

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import grpc
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from protos import admin_service_pb2 as admin, workflow_service_pb2 as ws
@@ -64,6 +64,15 @@ def not_found_page(request: Request):
 @router.get("/favicon.ico")
 async def favicon():
     return FileResponse(Path(__file__).parent / "static" / "favicon.svg", media_type="image/svg+xml")
+
+
+@router.get("/healthz")
+async def healthz(request: Request):
+    """200 while the frontend answers (container health checks: `fanflow health --http URL`)."""
+    problem = await request.app.state.cluster.frontend_health()
+    if problem is None:
+        return JSONResponse({"frontend": "SERVING"})
+    return JSONResponse({"frontend": problem}, status_code=503)
 
 
 @router.get("/")

@@ -21,7 +21,8 @@ async def ui_process_item(index: int, flaky_every: int = 0, fatal_index: int = -
 class UiItems:
     @workflows.workflow.entrypoint
     async def run(self, n_items: int, flaky_every: int = 0, fatal_index: int = -1, label: str = "") -> int:
-        workflows.workflow.record_event("started", {"n_items": n_items, "label": label})
+        if not workflows.workflow.info().continued_run_id:  # the code reruns in every continued run: record once
+            workflows.workflow.record_event("started", {"n_items": n_items, "label": label})
         results = await workflows.execute_activities_in_parallel(
             activity=ui_process_item,
             items=[{"index": i, "flaky_every": flaky_every, "fatal_index": fatal_index} for i in range(n_items)],

@@ -111,7 +111,12 @@ function follow(wf, view) {
     const data = JSON.parse(e.data);
     setStatus(wf, data.status);
     document.getElementById("runs-count").textContent = `(${data.runs})`;
-    if (data.current_run_id !== wf.runId) { wf.runId = data.current_run_id; loadRuns(wf, ""); }
+    if (data.current_run_id !== wf.runId) {
+      wf.runId = data.current_run_id;
+      document.getElementById("run-id").textContent = wf.runId;
+      document.getElementById("close-time").textContent = "—";
+      loadRuns(wf, "");
+    }
   });
   source.addEventListener("progress", (e) => renderProgress(wf, view, JSON.parse(e.data)));
   source.addEventListener("recorded", (e) => addRecorded(JSON.parse(e.data)));
@@ -180,7 +185,7 @@ function renderProgress(wf, view, data) {
     item.numbers.textContent = "";
     item.numbers.append(
       el("span", { class: "n done", text: `${fmt.format(ex.done)} / ${ex.total ? fmt.format(ex.total) : "?"} done` }),
-      el("span", { class: "n failed", text: `${fmt.format(ex.failed)} failed attempts` }),
+      el("span", { class: ex.failed ? "n failed" : "n", text: `${fmt.format(ex.failed)} failed attempts` }),
       el("span", { class: "n inflight", text: `${fmt.format(ex.in_flight)} in flight` }),
       el("span", { class: "n rate", text: `${fmt.format(Math.round(current))} items/s now, ${fmt.format(Math.round(ex.items_per_second))} on average` }),
       el("span", { class: "n eta", text: ex.total && ex.done >= ex.total ? "done" : `ETA ${duration(ex.eta_seconds)}` }),
@@ -240,6 +245,11 @@ async function refreshPending(wf) {
     const body = document.querySelector("#pending tbody");
     body.textContent = "";
     document.getElementById("history-length").textContent = data.info.history_length;
+    document.getElementById("run-id").textContent = data.info.run_id;
+    if (data.info.close_time) {
+      const closed = document.getElementById("close-time");
+      closed.textContent = data.info.close_time; delete closed.dataset.iso; localTimes(closed.parentNode);
+    }
     wf.length = data.info.history_length;
     if (!data.pending_activities.length) body.append(el("tr", {}, el("td", { colSpan: 7, class: "muted", text: "none" })));
     for (const a of data.pending_activities) {
@@ -254,7 +264,7 @@ async function refreshPending(wf) {
 }
 
 function refreshAfterChange(wf, view) {
-  refreshPending(wf).then(() => { wf.history.goLast(); loadTimeline(wf); });
+  refreshPending(wf).then(() => { wf.history.goLast(); loadTimeline(wf); loadRuns(wf, ""); });
 }
 
 // ---- runs (the continue-as-new chain)
