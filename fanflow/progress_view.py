@@ -36,7 +36,9 @@ def _status(progress) -> str:
     return common_pb2.WorkflowExecutionStatus.Name(progress.status).removeprefix("WORKFLOW_EXECUTION_STATUS_").lower()
 
 
-async def watch_progress(handle, *, once: bool = False, interval: float = 0.5) -> int:
+async def watch_progress(handle, *, once: bool = False, interval: float = 0.5, summary: bool = True) -> int:
+    """A live bar per executor until the workflow closes (summary: then its status and
+    events); once: one snapshot."""
     console = Console()
     progress = await handle.progress()
     if once:
@@ -62,6 +64,8 @@ async def watch_progress(handle, *, once: bool = False, interval: float = 0.5) -
                 break
             await asyncio.sleep(interval)
             progress = await handle.progress()
+    if not summary:
+        return 0
     console.print(f"workflow {handle.workflow_id}: {_status(progress)} after {progress.runs} run(s)")
     for ev in progress.events[:10]:
         console.print(f"event {ev.name}: {json.dumps(json.loads(ev.details.data or b'null'))}")

@@ -66,6 +66,7 @@ _DELETE_TIMER = "DELETE FROM timers WHERE id=?"
 _ADD_OUTBOX = "INSERT INTO outbox (id, data) VALUES (?,?)"
 _DELETE_OUTBOX = "DELETE FROM outbox WHERE id=?"
 _PUT_RESULT = "INSERT OR REPLACE INTO executor_results (namespace, workflow_id, executor_id, item_index, data) VALUES (?,?,?,?,?)"
+_TOUCH_EXECUTOR = "UPDATE executor_progress SET updated_ns = ? WHERE namespace=? AND workflow_id=? AND executor_id=?"
 _COUNT_FAILED = "UPDATE executor_progress SET failed = failed + ?, updated_ns = ? WHERE namespace=? AND workflow_id=? AND executor_id=?"
 _START_EXECUTOR = (
     "INSERT INTO executor_progress (namespace, workflow_id, executor_id, pattern, total, started_ns, updated_ns) VALUES (?,?,?,?,?,?,?) "
@@ -452,6 +453,8 @@ def _executor_ops(
         ops.append((_PUT_RESULT, [(namespace, workflow_id, executor_id, i, p.SerializeToString()) for i, p in results], True))
     if failed_attempts:
         ops.append((_COUNT_FAILED, (failed_attempts, now, namespace, workflow_id, executor_id), False))
+    elif results:  # the last result's time ends a finished executor's rate (progress.py)
+        ops.append((_TOUCH_EXECUTOR, (now, namespace, workflow_id, executor_id), False))
     return ops
 
 
