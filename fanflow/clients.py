@@ -124,6 +124,13 @@ class MatchingClient:
         """Writes spread at random so every partition carries load."""
         return random.randrange(self.partitions(task_queue))
 
+    def add_partition(self, task) -> int:
+        """The partition for a task: a rate-limited activity's is 0, where matching meters its
+        queue (matching/rate_limiter.py); any other is spread at random."""
+        if task.HasField("rate_limit"):
+            return 0
+        return self.pick_add_partition(task.task_queue)
+
     def partitions_by_host(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int) -> dict[str, list[int]]:
         """Owner address -> the queue's partitions it holds (in order)."""
         hosts: dict[str, list[int]] = {}
@@ -187,11 +194,11 @@ class MatchingClient:
     async def add_task_until_acked(self, task, partition: int | None = None) -> bool:
         """AddTask, retried with backoff until matching acks it: True. False when matching
         rejects it as invalid (it never will accept it; retrying would block the caller).
-        partition None: a partition is picked for each attempt (pick_add_partition)."""
+        partition None: a partition is picked for each attempt (add_partition)."""
         delay = 0.05
         while True:
             try:
-                chosen = self.pick_add_partition(task.task_queue) if partition is None else partition
+                chosen = self.add_partition(task) if partition is None else partition
                 await self.add_task(task, chosen, timeout=30.0)
                 return True
             except grpc.aio.AioRpcError as exc:

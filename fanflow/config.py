@@ -31,6 +31,7 @@ class HistoryLimits(BaseModel):
     """Temporal's defaults (see shared notes); each can be lowered or raised."""
 
     max_pending_activities: int = Field(2000, ge=1)
+    max_pending_children: int = Field(2000, ge=1)  # open child workflows per run
     suggest_continue_as_new_events: int = Field(4096, ge=1)
     suggest_continue_as_new_bytes: int = Field(4 * 1024 * 1024, ge=1)
     history_count_warn: int = Field(10_240, ge=1)

@@ -1,5 +1,6 @@
 """`fanflow workflow progress ID`: a live progress bar per parallel executor
-(rich), refreshed from GetWorkflowProgress until the workflow closes."""
+(rich), and one for the run's child workflows, refreshed from GetWorkflowProgress until
+the workflow closes."""
 from __future__ import annotations
 
 import asyncio
@@ -27,13 +28,36 @@ def describe(progress) -> list[str]:
         total = e.total or "?"
         lines.append(f"{e.executor_id} [{e.pattern}] {e.done}/{total} done, {e.failed} failed attempts, "
                      f"{e.in_flight} in flight, {e.items_per_second:.1f} items/s, ETA {eta}")
+    lines.extend(children_lines(progress))
     for ev in progress.events:
         lines.append(f"event {ev.name}: {json.dumps(json.loads(ev.details.data or b'null'))}")
     return lines
 
 
+def children_lines(progress) -> list[str]:
+    """Child workflows: how they went, then each open one with its own executors' progress."""
+    s = progress.children_summary
+    if not s.initiated:
+        return []
+    lines = [f"children: {s.initiated} started by this run, {s.pending} open, {s.completed} completed, {s.failed} failed, "
+             f"{s.canceled} cancelled, {s.timed_out} timed out, {s.terminated} terminated, {s.start_failed} could not start"]
+    for c in progress.children:
+        state = _status_name(c.status) if c.status else "starting"
+        items = f", {c.done}/{c.total or '?'} items" if c.executors else ""
+        lines.append(f"child {c.workflow_id} [{c.workflow_type.name}] {state}{items}")
+    return lines
+
+
+def _children_closed(summary) -> int:
+    return summary.completed + summary.failed + summary.canceled + summary.timed_out + summary.terminated + summary.start_failed
+
+
 def _status(progress) -> str:
-    return common_pb2.WorkflowExecutionStatus.Name(progress.status).removeprefix("WORKFLOW_EXECUTION_STATUS_").lower()
+    return _status_name(progress.status)
+
+
+def _status_name(status: int) -> str:
+    return common_pb2.WorkflowExecutionStatus.Name(status).removeprefix("WORKFLOW_EXECUTION_STATUS_").lower()
 
 
 async def watch_progress(handle, *, once: bool = False, interval: float = 0.5, summary: bool = True) -> int:
@@ -44,7 +68,7 @@ async def watch_progress(handle, *, once: bool = False, interval: float = 0.5, s
     if once:
         console.print(f"workflow {handle.workflow_id}: {_status(progress)}, run {progress.runs} ({progress.current_run_id})")
         for line in describe(progress):
-            console.print(line)
+            console.print(line, markup=False, highlight=False)  # "[list]" is text, not rich markup
         return 0
     bars: dict[str, int] = {}
     shown_failure: tuple[int, int] | None = None
@@ -56,6 +80,13 @@ async def watch_progress(handle, *, once: bool = False, interval: float = 0.5, s
                 if e.executor_id not in bars:
                     bars[e.executor_id] = view.add_task(f"{e.pattern} {e.executor_id[-8:]}", total=e.total or None, detail=detail)
                 view.update(bars[e.executor_id], completed=e.done, total=e.total or None, detail=detail)
+            summary = progress.children_summary
+            if summary.initiated:  # one bar for the child workflows: closed of started
+                items = sum(c.done for c in progress.children)
+                detail = f"{summary.pending} open ({items} items done in them)  {summary.failed + summary.timed_out + summary.terminated} failed"
+                if "children" not in bars:
+                    bars["children"] = view.add_task("child workflows", total=summary.initiated, detail=detail)
+                view.update(bars["children"], completed=_children_closed(summary), total=summary.initiated, detail=detail)
             failure = progress.last_workflow_task_failure if progress.HasField("last_workflow_task_failure") else None
             if failure is not None and (failure.attempt, failure.time.ToNanoseconds()) != shown_failure:
                 shown_failure = (failure.attempt, failure.time.ToNanoseconds())

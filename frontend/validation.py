@@ -209,6 +209,11 @@ def validate_start_workflow(
     check_id("identity", req.identity, settings, required=False)
     check_id("request_id", req.request_id, settings, required=False)
     check_enum("workflow_id_reuse_policy", req.workflow_id_reuse_policy, workflow_service_pb2.WorkflowIdReusePolicy)
+    if req.HasField("parent"):
+        raise InvalidArgument(
+            "parent is set by history when a workflow starts a child workflow; a client's start must leave it unset "
+            "(start children from workflow code: execute_workflow inside the parent)"
+        )
     return check_payloads(req.input, settings, "input") if req.HasField("input") else []
 
 
@@ -277,6 +282,8 @@ def validate_poll(
     check_namespace(req.namespace, settings)
     check_task_queue("task_queue", req.task_queue, settings)
     check_id("identity", req.identity, settings, required=False)
+    if getattr(req, "rate_limited", False) and req.task_queue.kind == common_pb2.TASK_QUEUE_KIND_STICKY:
+        raise InvalidArgument("rate_limited is set but task_queue.kind is TASK_QUEUE_KIND_STICKY; rate-limited activities have a NORMAL queue of their own")
 
 
 def validate_respond(

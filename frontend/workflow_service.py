@@ -224,6 +224,8 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         process that had no poller waiting is picked up within about a slice.
         A process that cannot be reached gets no polls for a few seconds while
         another one holding partitions of the queue can take them.
+        The queue of rate-limited activities (``rate_limited``) is polled at its
+        partition 0 only: the one matching process metering its starts.
         Matching is told how long to wait (POLL_WAIT_METADATA) and answers empty
         by then; our call deadline adds `poll_deadline_margin` so that a task it
         found at the last moment still reaches the worker.
@@ -239,9 +241,10 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
             budget = min(budget, max(0.0, remaining - self.settings.poll_deadline_margin))
         end = loop.time() + budget
         queue, namespace = request.task_queue, request.namespace
-        spread = len(self.matching.partitions_by_host(namespace, queue, task_type)) > 1
+        rate_limited = getattr(request, "rate_limited", False)  # sticky+rate limits: partition 0 only
+        spread = not rate_limited and len(self.matching.partitions_by_host(namespace, queue, task_type)) > 1
         while True:
-            partition = self.matching.choose_poll_partition(namespace, queue, task_type)
+            partition = 0 if rate_limited else self.matching.choose_poll_partition(namespace, queue, task_type)
             stub, target = self.router.matching_stub(namespace, queue, task_type, partition)
             wait = max(0.0, end - loop.time())
             if spread:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fanflow.errors import FailedPrecondition, NotFound
 from fanflow.timeutil import ts_from_ns
-from history import retry
+from history import activity_routing, retry
 from history.persistence.store import ExecutorItemFailed
 from protos import common_pb2, internal_pb2, persistence_pb2
 
@@ -26,7 +26,8 @@ class Activities:
     def _add_activity_task(self, info: persistence_pb2.ActivityInfo, now: int) -> None:
         """Dispatch an activity attempt through matching, with its schedule-to-start timer."""
         timeout = info.schedule_to_start_timeout.ToNanoseconds()
-        self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=now + timeout if timeout else 0)
+        self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=now + timeout if timeout else 0,
+                      rate_limit=info.rate_limit if info.HasField("rate_limit") else None)
         if timeout:
             self.add_timer(now + timeout, K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START, info.scheduled_event_id, info.attempt)
 
@@ -74,6 +75,9 @@ class Activities:
         return info
 
     def _write_activity_started(self, info: persistence_pb2.ActivityInfo, now: int) -> int:
+        # Written with the outcome, but stamped with the attempt's start (as Temporal does), so
+        # history shows when each activity started (what a rate limit is checked against).
+        started_at = info.started_time.ToNanoseconds() if info.HasField("started_time") else now
         event = self.add_event(
             common_pb2.EVENT_TYPE_ACTIVITY_TASK_STARTED,
             "activity_task_started",
@@ -83,7 +87,7 @@ class Activities:
                 attempt=info.attempt,
                 last_failure=info.last_failure,
             ),
-            now,
+            started_at,
         )
         return event.event_id
 
@@ -246,7 +250,9 @@ class Activities:
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_RETRY:
             self._add_activity_task(info, now)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START:
-            self._attempt_failed(info, _timeout_failure("schedule-to-start", info), common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_START, now)
+            # A sticky session's activity that its worker did not take: say the worker is gone.
+            failure = activity_routing.session_lost_failure(info) if activity_routing.is_session_activity(info) else _timeout_failure("schedule-to-start", info)
+            self._attempt_failed(info, failure, common_pb2.TIMEOUT_TYPE_SCHEDULE_TO_START, now)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_START_TO_CLOSE:
             self._attempt_failed(info, _timeout_failure("start-to-close", info), common_pb2.TIMEOUT_TYPE_START_TO_CLOSE, now)
         elif kind == K.TIMER_TASK_KIND_ACTIVITY_HEARTBEAT:

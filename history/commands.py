@@ -1,10 +1,11 @@
 """Part of RunState (history/run_state.py): the commands of a completed workflow task.
 
 Commands are checked as a whole first (closing commands last, the pending-activity
-limit), then applied in order, each writing its event right after the task's
-WorkflowTaskCompleted: schedule an activity (started at once for the completing
-worker when it asked for that), start or cancel a timer, record a marker, ask to
-cancel an activity, or close the run (complete, fail, cancel, continue as new).
+and open-children limits), then applied in order, each writing its event right after
+the task's WorkflowTaskCompleted: schedule an activity (started at once for the
+completing worker when it asked for that), start or cancel a timer, record a marker, ask
+to cancel an activity, start a child workflow or ask one to cancel (child_workflows.py),
+or close the run (complete, fail, cancel, continue as new).
 """
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import uuid
 from fanflow.errors import FailedPrecondition, InvalidArgument
 from fanflow.protocol import CLOSING_COMMANDS
 from fanflow.timeutil import duration, seconds, ts_from_ns
+from history import activity_routing
 from history.updates import Updates
+from history.child_workflows import ChildWorkflows
 from history.workflow_tasks import WorkflowTaskOutcome
 from protos import common_pb2, persistence_pb2, workflow_service_pb2
 
@@ -28,6 +31,7 @@ class Commands:
     """RunState's command handling (see history/run_state.py for the state it uses)."""
 
     def _validate_commands(self, commands: list[common_pb2.Command]) -> None:
+        self._validate_child_commands(commands)
         new_activities = sum(1 for c in commands if c.command_type == CT.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK)
         if len(self.activities) + new_activities > self.limits.max_pending_activities:
             raise FailedPrecondition(
@@ -144,9 +148,7 @@ class Commands:
     ) -> None:
         if not attrs.activity_type.name:
             raise InvalidArgument("ScheduleActivityTask needs an activity type name")
-        task_queue = common_pb2.TaskQueue(
-            name=attrs.task_queue.name or self.state.task_queue.name, kind=common_pb2.TASK_QUEUE_KIND_NORMAL
-        )
+        task_queue = activity_routing.schedule_task_queue(attrs, self.state.task_queue.name)  # sessions, rate limits
         start_to_close = attrs.start_to_close_timeout
         if not start_to_close.ToNanoseconds():
             limit = seconds(attrs.schedule_to_close_timeout) or self.limits.default_activity_start_to_close_timeout
@@ -166,6 +168,7 @@ class Commands:
                 retry_policy=attrs.retry_policy,
                 workflow_task_completed_event_id=wft_completed_id,
                 result_sink=attrs.result_sink if attrs.HasField("result_sink") else None,
+                rate_limit=attrs.rate_limit if attrs.HasField("rate_limit") else None,
             ),
             now,
         )
@@ -183,6 +186,7 @@ class Commands:
             heartbeat_timeout=attrs.heartbeat_timeout,
             retry_policy=attrs.retry_policy,
             result_sink=attrs.result_sink if attrs.HasField("result_sink") else None,
+            rate_limit=attrs.rate_limit if attrs.HasField("rate_limit") else None,
         )
         self._put_activity(info)
         self.scheduled[event.event_id] = event.activity_task_scheduled
@@ -223,6 +227,7 @@ class Commands:
             workflow_task_timeout=attrs.workflow_task_timeout if attrs.workflow_task_timeout.ToNanoseconds() else self.state.workflow_task_timeout,
             request_id=self.state.request_id,
             metadata=self.state.metadata,
+            parent=self.state.parent if self.state.HasField("parent") else None,  # a child stays its parent's child
         )
         new_run = type(self).start(
             shard_id=self.shard_id,
@@ -249,4 +254,7 @@ _HANDLERS = {
     CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: Commands._cancel_workflow,
     CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: Commands._request_cancel_activity_command,
     CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE: Updates._complete_update_command,
+    # child workflows (history/child_workflows.py)
+    CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: ChildWorkflows._start_child_command,
+    CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: ChildWorkflows._request_cancel_external_command,
 }

@@ -1,4 +1,5 @@
-"""The outbox (transfer) queue: hands the tasks history committed to matching.
+"""The outbox (transfer) queue: hands the tasks history committed to matching, and to
+other history shards.
 
 A commit that creates tasks for matching writes them as outbox rows in the same
 transaction; once committed they reach this queue in memory. The pump sends each
@@ -6,6 +7,13 @@ to matching (`AddTask`, retried until acked) and deletes the row only after
 matching acked it (or refused it for good), in batches. A crash in between means
 the task is sent again by the next owner, which reads the rows left behind once
 at start; matching's RecordTaskStarted refuses the copy as stale.
+
+Child workflows add tasks for history shards (`TaskInfo.transfer_kind` set): start a
+child, report a child's close to its parent, apply a parent close policy, ask a child
+to cancel. `history/child_transfers.py` carries each out, retried until the other shard
+answered; the receiving side is idempotent, so a re-delivered row changes nothing twice.
+They have a queue and slots of their own, so a history host that is down does not hold
+up matching.
 """
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from fanflow import metrics
+from history.child_transfers import ChildTransfers
 from history.persistence.store import OutboxTask
 from protos import internal_pb2
 
@@ -24,6 +33,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("fanflow.history.shard")
 
 CONCURRENCY = 64  # deliveries in flight per shard
+TRANSFER_CONCURRENCY = 64  # deliveries to other history shards (child workflows) in flight per shard
 RECOVERY_PAGE = 512
 DELETE_EVERY = 0.05  # seconds between batched deletes of acked rows
 
@@ -36,12 +46,15 @@ class OutboxQueue:
         self._acked: list[int] = []
         self.sent = 0  # tasks matching acked (observability)
         self._dispatched_metric = metrics.TASKS_DISPATCHED.labels(str(shard.shard_id))
+        self.transfers = ChildTransfers(shard)
+        self._transfers_ready: asyncio.Queue[OutboxTask] = asyncio.Queue()
 
     def start(self) -> list[asyncio.Task]:
         name = f"shard-{self._shard.shard_id}"
         return [
             asyncio.create_task(self._pump(), name=f"{name}-outbox"),
             asyncio.create_task(self._delete_loop(), name=f"{name}-outbox-delete"),
+            asyncio.create_task(self._transfer_pump(), name=f"{name}-outbox-transfers"),
         ]
 
     def committed(self, tasks: list[OutboxTask]) -> None:
@@ -55,6 +68,9 @@ class OutboxQueue:
         slots = asyncio.Semaphore(CONCURRENCY)
 
         async def dispatch(row_id: int, task: internal_pb2.TaskInfo) -> None:
+            if task.transfer_kind:  # for another history shard: its own queue
+                self._transfers_ready.put_nowait(OutboxTask(row_id, task))
+                return
             await slots.acquire()
             delivery = asyncio.create_task(self._deliver(row_id, task))
             delivery.add_done_callback(lambda _t: slots.release())
@@ -75,6 +91,29 @@ class OutboxQueue:
             ready, self._ready = self._ready, []
             for row_id, task in ready:
                 await dispatch(row_id, task)
+
+    async def _transfer_pump(self) -> None:
+        """Carry out the tasks for other history shards, TRANSFER_CONCURRENCY at a time."""
+        slots = asyncio.Semaphore(TRANSFER_CONCURRENCY)
+
+        async def deliver(row_id: int, task: internal_pb2.TaskInfo) -> None:
+            try:
+                if await self.transfers.deliver(task):
+                    self._acked.append(row_id)
+            finally:
+                slots.release()
+
+        in_flight: set[asyncio.Task] = set()
+        try:
+            while True:
+                row_id, task = await self._transfers_ready.get()
+                await slots.acquire()
+                delivery = asyncio.create_task(deliver(row_id, task))
+                in_flight.add(delivery)
+                delivery.add_done_callback(in_flight.discard)
+        finally:  # the shard stops: deliveries retrying against a host that is down stop too (the rows stay)
+            for delivery in in_flight:
+                delivery.cancel()
 
     async def _deliver(self, row_id: int, task: internal_pb2.TaskInfo) -> None:
         acked = await self._shard.matching.add_task_until_acked(task)

@@ -9,7 +9,8 @@ the mutation and, if the commit fails, drops this state from its cache.
 state, what every part uses (events, timers, tasks for matching), its creation,
 its timers and how it closes; `workflow_tasks.py` the workflow-task cycle,
 `commands.py` the commands a completed workflow task carries, `activities.py`
-the activities, `updates.py` the accepted updates.
+the activities, `updates.py` the accepted updates, `child_workflows.py` the child
+workflows (as parent and as child).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from fanflow.errors import NotFound
 from fanflow.timeutil import duration, seconds, ts_from_ns
 from history.activities import Activities
+from history.child_workflows import ChildWorkflows
 from history.commands import Commands
 from history.limits import Limits
 from history.updates import Updates
@@ -48,13 +50,15 @@ class Mutation:
     executor_results: list[tuple[str, int, common_pb2.Payload]] = field(default_factory=list)  # (executor id, index, result)
     executor_failed_attempts: list[str] = field(default_factory=list)  # executor id per failed item attempt (progress)
     executor_item_failures: list = field(default_factory=list)  # executor item failures: ExecutorItemFailed per failed attempt
+    child_upserts: dict[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # open children, by initiated event id
+    child_deletes: set[int] = field(default_factory=set)
     closed: bool = False
     current_changed: bool = False  # current_executions row must be (re)written
 
 
-class RunState(WorkflowTasks, Commands, Activities, Updates):
-    """One run: its persisted state (`state`), its pending activities, and the `mutation`
-    the operation in progress builds up."""
+class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows):
+    """One run: its persisted state (`state`), its pending activities and open children, and
+    the `mutation` the operation in progress builds up."""
 
     def __init__(
         self,
@@ -63,12 +67,15 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
         shard_id: int,
         limits: Limits,
         scheduled: dict[int, common_pb2.ActivityTaskScheduledEventAttributes] | None = None,
+        children: dict[int, persistence_pb2.ChildExecutionInfo] | None = None,
     ):
         """scheduled: the ActivityTaskScheduled attributes (input included) of the pending
-        activities, by scheduled event id, so starting an attempt needs no read."""
+        activities, by scheduled event id, so starting an attempt needs no read.
+        children: the open child workflows, by initiated event id."""
         self.state = state
         self.activities = activities
         self.scheduled = scheduled if scheduled is not None else {}
+        self.children = children if children is not None else {}
         self.shard_id = shard_id
         self.limits = limits
         self.mutation = Mutation()
@@ -133,9 +140,11 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
             )
         )
 
-    def add_task(self, task_type: int, task_queue: common_pb2.TaskQueue, scheduled_event_id: int, attempt: int, now: int, expire_at: int = 0) -> None:
+    def add_task(self, task_type: int, task_queue: common_pb2.TaskQueue, scheduled_event_id: int, attempt: int, now: int, expire_at: int = 0,
+                 rate_limit: common_pb2.ActivityRateLimit | None = None) -> None:
         """Queue a task for matching. expire_at (ns): when a schedule-to-start timer of ours
-        fires, after which matching may drop the task without asking."""
+        fires, after which matching may drop the task without asking. rate_limit: a
+        rate-limited activity's limit (matching meters its queue)."""
         self.mutation.outbox.append(
             internal_pb2.TaskInfo(
                 namespace=self.state.namespace,
@@ -148,6 +157,7 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
                 task_queue=task_queue,
                 created_time=ts_from_ns(now),
                 expire_time=ts_from_ns(expire_at) if expire_at else None,
+                rate_limit=rate_limit,
             )
         )
 
@@ -173,7 +183,8 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
             timeout = info.schedule_to_start_timeout.ToNanoseconds()
             if timeout and due + timeout <= now:
                 continue  # its schedule-to-start timer has fired or is about to: it decides
-            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=due + timeout if timeout else 0)
+            self.add_task(ACTIVITY_TASK, info.task_queue, info.scheduled_event_id, info.attempt, now, expire_at=due + timeout if timeout else 0,
+                          rate_limit=info.rate_limit if info.HasField("rate_limit") else None)
             queued += 1
         return queued
 
@@ -238,6 +249,7 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
             workflow_run_timeout=request.workflow_run_timeout,
             metadata=request.metadata,
             execution_expiration_time=ts_from_ns(execution_expiration_ns) if execution_expiration_ns else None,
+            parent=request.parent if request.HasField("parent") else None,
         )
         run = cls(state, {}, shard_id, limits)
         run.tail, run.tail_from = [], 1
@@ -260,6 +272,9 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
                 workflow_execution_expiration_time=state.execution_expiration_time if execution_expiration_ns else None,
                 schedule_id=request.schedule_id,
                 scheduled_time=request.scheduled_time if request.HasField("scheduled_time") else None,
+                parent_workflow_execution=request.parent.execution if request.HasField("parent") else None,
+                parent_workflow_namespace=request.parent.namespace,
+                parent_initiated_event_id=request.parent.initiated_event_id,
             ),
             now,
         )
@@ -346,6 +361,7 @@ class RunState(WorkflowTasks, Commands, Activities, Updates):
         for scheduled_event_id in list(self.activities):
             self._drop_activity(scheduled_event_id)
         self._abandon_unfinished_updates(status)
+        self._children_on_close(status, close_event_id, now)
         self.mutation.closed = True
         self.mutation.current_changed = True
 

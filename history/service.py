@@ -18,7 +18,7 @@ from fanflow.config import ClusterConfig
 from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from fanflow.timeutil import ts_from_ns
-from history.api import executor_results, namespaces, progress, queries, reads, respond, schedules, start, task_started, updates
+from history.api import child_workflows, executor_results, namespaces, progress, queries, reads, respond, schedules, start, task_started, updates
 from history.limits import Limits
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
@@ -42,11 +42,13 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     def __init__(self, config: ClusterConfig, host_name: str, matching: MatchingClient, limits: Limits | None = None,
                  history: HistoryClient | None = None):
-        """history: how this process's shards reach others (schedules start workflows there)."""
+        """history: how this process's shards reach others (child workflows; schedules start
+        workflows there); None: one of our own."""
         self.config = config
         self.host_name = host_name
         self.matching = matching
-        self.history = history
+        self._own_history_client = history is None
+        self.history = history if history is not None else HistoryClient(config)
         self.limits = limits or Limits.from_config(config)
         self.shards: dict[int, Shard] = {}
         self.metadata: MetadataStore | None = None  # when this host serves cluster metadata
@@ -78,6 +80,8 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         if self.metadata is not None:
             await self.metadata.close()
             self.metadata = None
+        if self._own_history_client:
+            await self.history.close()
 
     def shard(self, shard_id: int) -> Shard:
         shard = self.shards.get(shard_id)
@@ -196,7 +200,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     @rpc_method
     async def GetWorkflowProgress(self, request, context):
-        return await progress.get_progress(self.shard(request.shard_id), request.request)
+        return await progress.get_progress(self.shard(request.shard_id), request.request, with_children=not request.omit_children)
 
     @rpc_method
     async def GetParallelFailures(self, request, context):  # executor item failures
@@ -275,3 +279,18 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def PollWorkflowExecutionUpdate(self, request, context):
         return await updates.poll_update(self.shard(request.shard_id), request.request)
+    # ---------------------------------------------------- child workflows (history/api/child_workflows.py)
+    @rpc_method
+    async def StartChildWorkflowExecution(self, request, context):
+        run_id = await child_workflows.start_child(self.shard(request.shard_id), request.request)
+        return workflow_service_pb2.StartWorkflowExecutionResponse(run_id=run_id, shard_id=request.shard_id)
+
+    @rpc_method
+    async def RecordChildExecutionCompleted(self, request, context):
+        await child_workflows.record_child_closed(self.shard(request.shard_id), request)
+        return history_service_pb2.RecordChildExecutionCompletedResponse()
+
+    @rpc_method
+    async def ApplyParentClosePolicy(self, request, context):
+        await child_workflows.apply_parent_close_policy(self.shard(request.shard_id), request)
+        return history_service_pb2.ApplyParentClosePolicyResponse()

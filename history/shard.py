@@ -52,16 +52,18 @@ class Shard:
         limits: Limits,
         retention_seconds: float = 72 * 3600,
         matching_layout: str = "",
-        history: "HistoryClient | None" = None,
+        history: HistoryClient | None = None,
     ):
         """matching_layout: what decides which matching process holds a partition (see
         routing.matching_layout); when it differs from the one this shard last ran with, the
         shard queues its undelivered tasks again (a process that held them may be gone).
-        history: how the shard's schedules reach the shards of the workflows they start."""
+        history: how this shard reaches other shards (child workflows; the workflows its
+        schedules start)."""
         self.shard_id = shard_id
         self.store = store
         self.owner = store.owner
         self.matching = matching
+        self.history = history
         self.limits = limits
         self.matching_layout = matching_layout
         self.tasks_redispatched = 0  # observability
@@ -127,7 +129,7 @@ class Shard:
         loaded = await self.store.load_run(key)
         if loaded is None:
             return None
-        run = RunState(loaded.state, loaded.activities, self.shard_id, self.limits, loaded.scheduled)
+        run = RunState(loaded.state, loaded.activities, self.shard_id, self.limits, loaded.scheduled, loaded.children)
         self.cache(run)
         return run
 
@@ -286,4 +288,6 @@ def _run_write(run: RunState, m: Mutation, now: int) -> RunWrite:
         executor_item_failures=m.executor_item_failures,
         executors_started=executors_started,
         recorded_events=recorded_events,
+        children_upserted=m.child_upserts,
+        children_deleted=m.child_deletes,
     )

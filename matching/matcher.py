@@ -9,6 +9,10 @@ held here, then wait for a sync match or a "backlog grew" wake-up, until the
 poll timeout. A backlog task is deleted only once history started it or called
 it stale; on any other failure it goes back to memory (with backoff) and stays
 in the DB, so no path loses a task.
+
+A rate-limited activity (TaskInfo.rate_limit) is never sync matched: it is
+stored, and a poll dispatches it only when its queue's window has a free slot
+(`matching.rate_limiter.StartMeter`), else waits until one frees.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from fanflow.clients import HistoryClient
 from fanflow.errors import Unavailable
 from matching.persistence.store import Backlog
 from matching.keys import PartitionKey, QueueKey
+from matching.rate_limiter import Reservation, StartMeter
 from matching.queries import QueryDispatcher, QueryOffer
 from matching.partition import (
     CLOSE,
@@ -74,6 +79,8 @@ class Matcher:
         self._closing = False
         #: Query tasks (matching/queries.py): handed to workflow-task polls, never stored.
         self.queries = QueryDispatcher(self._queue_for_query)
+        #: The windows of rate-limited queues (restored from the backlog file at start).
+        self.meter = StartMeter(backlog)
 
     def _queue_for_query(self, key: QueueKey, create: bool) -> TaskQueue | None:
         return self.queue(key) if create else self._queues.get(key)
@@ -105,6 +112,7 @@ class Matcher:
             del self._queues[key]
         if idle:
             log.debug("evicted idle task queues", count=len(idle))
+        self.meter.evict_idle()
         return len(idle)
 
     def close(self) -> None:
@@ -135,6 +143,9 @@ class Matcher:
             metrics.MATCHING_TASKS_EXPIRED.inc()
             return False
         part.tasks_added += 1
+        if info.HasField("rate_limit"):  # metered: stored, and dispatched by polls as the window allows
+            await self._backlog.insert(part.key, info)
+            return False
         waiter = q.pop_waiter()
         if waiter is not None:
             offer = Offer(info, partition, asyncio.get_running_loop().create_future())
@@ -173,11 +184,16 @@ class Matcher:
             if task_type == common_pb2.TASK_TYPE_WORKFLOW and (query := self.queries.take(q.key, request.identity)) is not None:
                 return query  # a query task waiting for a poller (nothing to start in history)
             task = await self._take_backlog(q, partition)
+            slot_free_at = None  # a rate-limited queue's window is full until then (loop time)
             if task is not None:
-                response = await self._dispatch_backlog(q, task, task_type, request)
-                if response is not None:
-                    return response
-                continue
+                reservation = await self._reserve_start(q, task) if task.info.HasField("rate_limit") else None
+                if isinstance(reservation, float):
+                    slot_free_at = loop.time() + reservation
+                else:
+                    response = await self._dispatch_backlog(q, task, task_type, request, reservation)
+                    if response is not None:
+                        return response
+                    continue
             if q.version != version:
                 continue  # something landed while we were reading: look again
             if self._closing:
@@ -187,6 +203,8 @@ class Matcher:
             next_ready = q.next_ready()
             if next_ready is not None:
                 wake_at = min(wake_at, next_ready)
+            if slot_free_at is not None:
+                wake_at = min(wake_at, slot_free_at)
             signal = await self._wait(q, partition, request.identity, max(wake_at - now, 0.0))
             if signal is None or signal is RECHECK:
                 continue
@@ -260,20 +278,41 @@ class Matcher:
         metrics.MATCHING_TASKS_STARTED.labels(_TASK_TYPE_LABEL.get(task_type, str(task_type)), "sync").inc()
         return response
 
-    async def _dispatch_backlog(self, q: TaskQueue, task: BacklogTask, task_type: int, request):
+    async def _reserve_start(self, q: TaskQueue, task: BacklogTask) -> Reservation | float:
+        """A slot in the window of the task's rate-limited queue; when it is full, the task goes
+        back and this returns the seconds until a slot frees."""
+        part = q.partition(task.partition)
+        try:
+            reservation = await self.meter.reserve(q.key, task.info.rate_limit)
+        except BaseException:
+            part.put_back(task)
+            q.wake()
+            raise
+        if isinstance(reservation, float):
+            part.put_back(task)
+        return reservation
+
+    async def _dispatch_backlog(self, q: TaskQueue, task: BacklogTask, task_type: int, request, reservation: Reservation | None = None):
         part = q.partition(task.partition)
         if expired(task.info):  # expired while it waited in memory: history has taken it over
             self._backlog.delete_later(task.id)
             metrics.MATCHING_TASKS_EXPIRED.inc()
+            if reservation is not None:
+                self.meter.not_started(reservation)
             return None
         try:
             response = await self._record_started(task_type, task.info, task.partition, request)
         except asyncio.CancelledError:
-            # The poll is gone; the task was never handed out.
+            # The poll is gone; the task was never handed out (history may have started it:
+            # a rate-limited slot stays held).
+            if reservation is not None:
+                self.meter.started(reservation)
             part.put_back(task)
             q.wake()
             raise
         except _NotStarted as exc:
+            if reservation is not None:  # refused as stale: no start; anything else may have been one
+                (self.meter.not_started if exc.stale else self.meter.started)(reservation)
             if exc.stale:
                 log.debug("stale backlog task dropped", queue=q.key.describe(), task_id=task.id, reason=exc.reason)
                 self._backlog.delete_later(task.id)
@@ -286,6 +325,8 @@ class Matcher:
                 part.put_back(task)
                 q.wake()
             return None
+        if reservation is not None:
+            self.meter.started(reservation)
         self._backlog.delete_later(task.id)
         part.tasks_dispatched += 1
         metrics.MATCHING_TASKS_STARTED.labels(_TASK_TYPE_LABEL.get(task_type, str(task_type)), "backlog").inc()

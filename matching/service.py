@@ -84,6 +84,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         if self.config.matching_hosts and self.host_name not in {h.name for h in self.config.matching_hosts}:
             log.warning("host name not in cluster config; DescribeTaskQueue will report nothing as owned", host=self.host_name)
         await self._backlog.open()
+        held = await self._matcher.meter.restore()  # rate limits: the starts still in their window
         # Partitions with stored tasks are known from the start, so polls of a
         # sibling partition can find them before anyone polls their own partition.
         keys = await self._backlog.partitions()
@@ -98,7 +99,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
                 self._handovers = [asyncio.create_task(self._hand_over(key), name=f"matching-handover:{key.queue.describe()}/{key.partition}") for key in foreign]
         self._evictor = asyncio.create_task(self._evict_loop(), name=f"matching-evictor:{self.host_name}")
         self._started = True
-        log.info("matching started", host=self.host_name, db=self._backlog.location, partitions_with_backlog=len(keys))
+        log.info("matching started", host=self.host_name, db=self._backlog.location, partitions_with_backlog=len(keys), rate_limited_starts_held=held)
 
     async def stop(self) -> None:
         if not self._started or self._stopped:
@@ -137,6 +138,8 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         if total:
             metrics.MATCHING_TASKS_EXPIRED.inc(total)
             log.info("expired stored tasks deleted", count=total)
+        while await self._backlog.delete_past_starts(time.time_ns(), limit=SWEEP_BATCH) == SWEEP_BATCH:
+            await asyncio.sleep(0)  # rate limits: starts whose window passed
 
     async def _hand_over(self, key) -> None:
         """Move a partition's stored tasks to the process that owns it now (the cluster's
@@ -178,6 +181,8 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
                 f"AddTask: task.shard_id {task.shard_id} is outside 0..{self.config.history_shard_count - 1} (history_shard_count)"
             )
         self._check_partition("AddTask", request.partition, task.task_queue)
+        if task.HasField("rate_limit"):
+            self._check_rate_limit(task, request.partition)
         sync_matched = await self._matcher.add_task(task, request.partition)
         return matching_service_pb2.AddTaskResponse(sync_matched=sync_matched)
 
@@ -297,6 +302,21 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
             kind = "sticky" if task_queue.kind == common_pb2.TASK_QUEUE_KIND_STICKY else "normal"
             raise InvalidArgument(
                 f"{method}: partition {partition} is out of range for {kind} task queue {task_queue.name!r}: use 0..{count - 1}"
+            )
+
+    @staticmethod
+    def _check_rate_limit(task, partition: int) -> None:
+        """A rate-limited activity: metered at partition 0 of a normal queue, with a usable limit."""
+        limit = task.rate_limit
+        if task.task_type != common_pb2.TASK_TYPE_ACTIVITY:
+            raise InvalidArgument("AddTask: task.rate_limit is for activity tasks only")
+        if partition != 0:
+            raise InvalidArgument(f"AddTask: a rate-limited task goes to partition 0 (where its queue is metered), not {partition}")
+        if task.task_queue.kind == common_pb2.TASK_QUEUE_KIND_STICKY:
+            raise InvalidArgument("AddTask: task.rate_limit on a sticky task queue; rate-limited activities have a normal queue of their own")
+        if limit.max_execution < 1 or limit.time_window.ToNanoseconds() <= 0:
+            raise InvalidArgument(
+                f"AddTask: task.rate_limit needs max_execution >= 1 and a positive time_window (got {limit.max_execution}, {limit.time_window.ToNanoseconds()} ns)"
             )
 
     def _owns(self, key: QueueKey, partition: int) -> bool:

@@ -160,12 +160,14 @@ class GetParallelResultsRequest(_message.Message):
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetParallelResultsRequest, _Mapping]] = ...) -> None: ...
 
 class GetWorkflowProgressRequest(_message.Message):
-    __slots__ = ("shard_id", "request")
+    __slots__ = ("shard_id", "request", "omit_children")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_FIELD_NUMBER: _ClassVar[int]
+    OMIT_CHILDREN_FIELD_NUMBER: _ClassVar[int]
     shard_id: int
     request: _workflow_service_pb2.GetWorkflowProgressRequest
-    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetWorkflowProgressRequest, _Mapping]] = ...) -> None: ...
+    omit_children: bool
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetWorkflowProgressRequest, _Mapping]] = ..., omit_children: _Optional[bool] = ...) -> None: ...
 
 class RecordTaskStartedRequest(_message.Message):
     __slots__ = ("task", "identity", "partition", "polled_task_queue")
@@ -260,3 +262,53 @@ class GetParallelFailuresRequest(_message.Message):
     shard_id: int
     request: _workflow_service_pb2.GetParallelFailuresRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetParallelFailuresRequest, _Mapping]] = ...) -> None: ...
+
+class StartChildWorkflowExecutionRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.StartWorkflowExecutionRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.StartWorkflowExecutionRequest, _Mapping]] = ...) -> None: ...
+
+class RecordChildExecutionCompletedRequest(_message.Message):
+    __slots__ = ("shard_id", "namespace", "parent_execution", "parent_initiated_event_id", "child_execution", "child_workflow_type", "close_event")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    PARENT_EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    PARENT_INITIATED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHILD_EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    CHILD_WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_EVENT_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    namespace: str
+    parent_execution: _common_pb2.WorkflowExecution
+    parent_initiated_event_id: int
+    child_execution: _common_pb2.WorkflowExecution
+    child_workflow_type: _common_pb2.WorkflowType
+    close_event: _common_pb2.HistoryEvent
+    def __init__(self, shard_id: _Optional[int] = ..., namespace: _Optional[str] = ..., parent_execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., parent_initiated_event_id: _Optional[int] = ..., child_execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., child_workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., close_event: _Optional[_Union[_common_pb2.HistoryEvent, _Mapping]] = ...) -> None: ...
+
+class RecordChildExecutionCompletedResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ApplyParentClosePolicyRequest(_message.Message):
+    __slots__ = ("shard_id", "namespace", "child_workflow_id", "parent", "policy", "reason")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    CHILD_WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    namespace: str
+    child_workflow_id: str
+    parent: _common_pb2.ParentExecutionInfo
+    policy: _common_pb2.ParentClosePolicy
+    reason: str
+    def __init__(self, shard_id: _Optional[int] = ..., namespace: _Optional[str] = ..., child_workflow_id: _Optional[str] = ..., parent: _Optional[_Union[_common_pb2.ParentExecutionInfo, _Mapping]] = ..., policy: _Optional[_Union[_common_pb2.ParentClosePolicy, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ApplyParentClosePolicyResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

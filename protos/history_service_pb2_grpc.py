@@ -212,6 +212,21 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.GetParallelFailuresRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
                 _registered_method=True)
+        self.StartChildWorkflowExecution = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/StartChildWorkflowExecution',
+                request_serializer=protos_dot_history__service__pb2.StartChildWorkflowExecutionRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.StartWorkflowExecutionResponse.FromString,
+                _registered_method=True)
+        self.RecordChildExecutionCompleted = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RecordChildExecutionCompleted',
+                request_serializer=protos_dot_history__service__pb2.RecordChildExecutionCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_history__service__pb2.RecordChildExecutionCompletedResponse.FromString,
+                _registered_method=True)
+        self.ApplyParentClosePolicy = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/ApplyParentClosePolicy',
+                request_serializer=protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.SerializeToString,
+                response_deserializer=protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.FromString,
+                _registered_method=True)
 
 
 class HistoryServiceServicer:
@@ -436,6 +451,30 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartChildWorkflowExecution(self, request, context):
+        """Child workflows: what one shard asks another (from its outbox, retried until answered;
+        each is idempotent on the receiving side).
+        Start a child (its request carries the parent; a retried start with the same request id
+        returns the same run, even once it closed). ALREADY_EXISTS: the id is running.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordChildExecutionCompleted(self, request, context):
+        """A child closed: record its close in the parent (once per initiated event).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyParentClosePolicy(self, request, context):
+        """Terminate or ask to cancel a child, if it is still that parent's open child.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HistoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -613,6 +652,21 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.GetParallelFailures,
                     request_deserializer=protos_dot_history__service__pb2.GetParallelFailuresRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.SerializeToString,
+            ),
+            'StartChildWorkflowExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartChildWorkflowExecution,
+                    request_deserializer=protos_dot_history__service__pb2.StartChildWorkflowExecutionRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.StartWorkflowExecutionResponse.SerializeToString,
+            ),
+            'RecordChildExecutionCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordChildExecutionCompleted,
+                    request_deserializer=protos_dot_history__service__pb2.RecordChildExecutionCompletedRequest.FromString,
+                    response_serializer=protos_dot_history__service__pb2.RecordChildExecutionCompletedResponse.SerializeToString,
+            ),
+            'ApplyParentClosePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyParentClosePolicy,
+                    request_deserializer=protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.FromString,
+                    response_serializer=protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1560,6 +1614,87 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/GetParallelFailures',
             protos_dot_history__service__pb2.GetParallelFailuresRequest.SerializeToString,
             protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartChildWorkflowExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/StartChildWorkflowExecution',
+            protos_dot_history__service__pb2.StartChildWorkflowExecutionRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.StartWorkflowExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordChildExecutionCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RecordChildExecutionCompleted',
+            protos_dot_history__service__pb2.RecordChildExecutionCompletedRequest.SerializeToString,
+            protos_dot_history__service__pb2.RecordChildExecutionCompletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyParentClosePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/ApplyParentClosePolicy',
+            protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.SerializeToString,
+            protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.FromString,
             options,
             channel_credentials,
             insecure,

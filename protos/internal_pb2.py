@@ -26,17 +26,19 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from protos import common_pb2 as protos_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15protos/internal.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13protos/common.proto\"\xd2\x01\n\tTaskToken\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x0e\n\x06run_id\x18\x03 \x01(\t\x12\x1a\n\x12scheduled_event_id\x18\x04 \x01(\x03\x12\x18\n\x10started_event_id\x18\x05 \x01(\x03\x12\x0f\n\x07\x61ttempt\x18\x06 \x01(\x05\x12\'\n\ttask_type\x18\x07 \x01(\x0e\x32\x14.fanflow.v1.TaskType\x12\x10\n\x08shard_id\x18\x08 \x01(\x05\x12\x0b\n\x03mac\x18\t \x01(\x0c\"\xb8\x02\n\x08TaskInfo\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x0e\n\x06run_id\x18\x03 \x01(\t\x12\x1a\n\x12scheduled_event_id\x18\x04 \x01(\x03\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12\x10\n\x08shard_id\x18\x06 \x01(\x05\x12\'\n\ttask_type\x18\x07 \x01(\x0e\x32\x14.fanflow.v1.TaskType\x12)\n\ntask_queue\x18\x08 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\x12\x30\n\x0c\x63reated_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"s\n\x0eQueryTaskToken\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12)\n\ntask_queue\x18\x03 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\x12\x11\n\tpartition\x18\x04 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15protos/internal.proto\x12\x13\x66\x61nflow.internal.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13protos/common.proto\"\xd2\x01\n\tTaskToken\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x0e\n\x06run_id\x18\x03 \x01(\t\x12\x1a\n\x12scheduled_event_id\x18\x04 \x01(\x03\x12\x18\n\x10started_event_id\x18\x05 \x01(\x03\x12\x0f\n\x07\x61ttempt\x18\x06 \x01(\x05\x12\'\n\ttask_type\x18\x07 \x01(\x0e\x32\x14.fanflow.v1.TaskType\x12\x10\n\x08shard_id\x18\x08 \x01(\x05\x12\x0b\n\x03mac\x18\t \x01(\x0c\"\xa9\x04\n\x08TaskInfo\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x13\n\x0bworkflow_id\x18\x02 \x01(\t\x12\x0e\n\x06run_id\x18\x03 \x01(\t\x12\x1a\n\x12scheduled_event_id\x18\x04 \x01(\x03\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12\x10\n\x08shard_id\x18\x06 \x01(\x05\x12\'\n\ttask_type\x18\x07 \x01(\x0e\x32\x14.fanflow.v1.TaskType\x12)\n\ntask_queue\x18\x08 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\x12\x30\n\x0c\x63reated_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\rtransfer_kind\x18\x14 \x01(\x0e\x32!.fanflow.internal.v1.TransferKind\x12-\n\x06target\x18\x15 \x01(\x0b\x32\x1d.fanflow.v1.WorkflowExecution\x12\x17\n\x0ftarget_event_id\x18\x16 \x01(\x03\x12:\n\x13parent_close_policy\x18\x17 \x01(\x0e\x32\x1d.fanflow.v1.ParentClosePolicy\x12\x31\n\nrate_limit\x18\x1e \x01(\x0b\x32\x1d.fanflow.v1.ActivityRateLimit\"s\n\x0eQueryTaskToken\x12\x10\n\x08query_id\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12)\n\ntask_queue\x18\x03 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\x12\x11\n\tpartition\x18\x04 \x01(\x05*\xb0\x01\n\x0cTransferKind\x12\x1a\n\x16TRANSFER_KIND_MATCHING\x10\x00\x12\x1d\n\x19TRANSFER_KIND_START_CHILD\x10\x01\x12\x1e\n\x1aTRANSFER_KIND_CHILD_CLOSED\x10\x02\x12%\n!TRANSFER_KIND_PARENT_CLOSE_POLICY\x10\x03\x12\x1e\n\x1aTRANSFER_KIND_CANCEL_CHILD\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.internal_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_TRANSFERKIND']._serialized_start=987
+  _globals['_TRANSFERKIND']._serialized_end=1163
   _globals['_TASKTOKEN']._serialized_start=101
   _globals['_TASKTOKEN']._serialized_end=311
   _globals['_TASKINFO']._serialized_start=314
-  _globals['_TASKINFO']._serialized_end=626
-  _globals['_QUERYTASKTOKEN']._serialized_start=628
-  _globals['_QUERYTASKTOKEN']._serialized_end=743
+  _globals['_TASKINFO']._serialized_end=867
+  _globals['_QUERYTASKTOKEN']._serialized_start=869
+  _globals['_QUERYTASKTOKEN']._serialized_end=984
 # @@protoc_insertion_point(module_scope)

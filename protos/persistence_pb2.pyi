@@ -70,7 +70,7 @@ class TimerInfo(_message.Message):
     def __init__(self, timer_id: _Optional[str] = ..., started_event_id: _Optional[int] = ..., fire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ExecutionState(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "run_id", "first_run_id", "workflow_type", "task_queue", "status", "start_time", "close_time", "next_event_id", "history_size_bytes", "workflow_task", "sticky_task_queue", "sticky_schedule_to_start_timeout", "last_completed_wft_started_event_id", "events_since_wft_started", "timers", "continued_as_new_run_id", "request_id", "workflow_task_timeout", "workflow_run_timeout", "close_event_id", "pending_activity_count", "failed_wft_attempts", "cancel_requested", "metadata", "execution_expiration_time", "last_wft_failure", "updates")
+    __slots__ = ("namespace", "workflow_id", "run_id", "first_run_id", "workflow_type", "task_queue", "status", "start_time", "close_time", "next_event_id", "history_size_bytes", "workflow_task", "sticky_task_queue", "sticky_schedule_to_start_timeout", "last_completed_wft_started_event_id", "events_since_wft_started", "timers", "continued_as_new_run_id", "request_id", "workflow_task_timeout", "workflow_run_timeout", "close_event_id", "pending_activity_count", "failed_wft_attempts", "cancel_requested", "metadata", "execution_expiration_time", "last_wft_failure", "updates", "parent", "pending_child_count", "child_counts")
     class TimersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -114,6 +114,9 @@ class ExecutionState(_message.Message):
     EXECUTION_EXPIRATION_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_WFT_FAILURE_FIELD_NUMBER: _ClassVar[int]
     UPDATES_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PENDING_CHILD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CHILD_COUNTS_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
     run_id: str
@@ -143,10 +146,13 @@ class ExecutionState(_message.Message):
     execution_expiration_time: _timestamp_pb2.Timestamp
     last_wft_failure: _common_pb2.WorkflowTaskFailureInfo
     updates: _containers.MessageMap[str, UpdateInfo]
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., first_run_id: _Optional[str] = ..., workflow_type: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_event_id: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., workflow_task: _Optional[_Union[WorkflowTaskInfo, _Mapping]] = ..., sticky_task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., sticky_schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_completed_wft_started_event_id: _Optional[int] = ..., events_since_wft_started: _Optional[bool] = ..., timers: _Optional[_Mapping[str, TimerInfo]] = ..., continued_as_new_run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., close_event_id: _Optional[int] = ..., pending_activity_count: _Optional[int] = ..., failed_wft_attempts: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_wft_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., updates: _Optional[_Mapping[str, UpdateInfo]] = ...) -> None: ...
+    parent: _common_pb2.ParentExecutionInfo
+    pending_child_count: int
+    child_counts: ChildWorkflowCounts
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., first_run_id: _Optional[str] = ..., workflow_type: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_event_id: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., workflow_task: _Optional[_Union[WorkflowTaskInfo, _Mapping]] = ..., sticky_task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., sticky_schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_completed_wft_started_event_id: _Optional[int] = ..., events_since_wft_started: _Optional[bool] = ..., timers: _Optional[_Mapping[str, TimerInfo]] = ..., continued_as_new_run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., close_event_id: _Optional[int] = ..., pending_activity_count: _Optional[int] = ..., failed_wft_attempts: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_wft_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., updates: _Optional[_Mapping[str, UpdateInfo]] = ..., parent: _Optional[_Union[_common_pb2.ParentExecutionInfo, _Mapping]] = ..., pending_child_count: _Optional[int] = ..., child_counts: _Optional[_Union[ChildWorkflowCounts, _Mapping]] = ...) -> None: ...
 
 class ActivityInfo(_message.Message):
-    __slots__ = ("scheduled_event_id", "activity_id", "activity_type", "task_queue", "attempt", "started", "started_identity", "started_time", "scheduled_time", "attempt_scheduled_time", "schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout", "retry_policy", "last_failure", "heartbeat_details", "last_heartbeat_time", "result_sink", "cancel_requested")
+    __slots__ = ("scheduled_event_id", "activity_id", "activity_type", "task_queue", "attempt", "started", "started_identity", "started_time", "scheduled_time", "attempt_scheduled_time", "schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout", "retry_policy", "last_failure", "heartbeat_details", "last_heartbeat_time", "result_sink", "cancel_requested", "rate_limit")
     SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -167,6 +173,7 @@ class ActivityInfo(_message.Message):
     LAST_HEARTBEAT_TIME_FIELD_NUMBER: _ClassVar[int]
     RESULT_SINK_FIELD_NUMBER: _ClassVar[int]
     CANCEL_REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     scheduled_event_id: int
     activity_id: str
     activity_type: str
@@ -187,7 +194,8 @@ class ActivityInfo(_message.Message):
     last_heartbeat_time: _timestamp_pb2.Timestamp
     result_sink: _common_pb2.ResultSink
     cancel_requested: bool
-    def __init__(self, scheduled_event_id: _Optional[int] = ..., activity_id: _Optional[str] = ..., activity_type: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., attempt: _Optional[int] = ..., started: _Optional[bool] = ..., started_identity: _Optional[str] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempt_scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., heartbeat_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., heartbeat_details: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., last_heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result_sink: _Optional[_Union[_common_pb2.ResultSink, _Mapping]] = ..., cancel_requested: _Optional[bool] = ...) -> None: ...
+    rate_limit: _common_pb2.ActivityRateLimit
+    def __init__(self, scheduled_event_id: _Optional[int] = ..., activity_id: _Optional[str] = ..., activity_type: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., attempt: _Optional[int] = ..., started: _Optional[bool] = ..., started_identity: _Optional[str] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempt_scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., heartbeat_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., heartbeat_details: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., last_heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result_sink: _Optional[_Union[_common_pb2.ResultSink, _Mapping]] = ..., cancel_requested: _Optional[bool] = ..., rate_limit: _Optional[_Union[_common_pb2.ActivityRateLimit, _Mapping]] = ...) -> None: ...
 
 class TimerTask(_message.Message):
     __slots__ = ("kind", "namespace", "workflow_id", "run_id", "event_id", "attempt", "timer_id")
@@ -220,3 +228,51 @@ class UpdateInfo(_message.Message):
     completed_event_id: int
     abandoned: _common_pb2.Failure
     def __init__(self, update_id: _Optional[str] = ..., name: _Optional[str] = ..., accepted_event_id: _Optional[int] = ..., completed_event_id: _Optional[int] = ..., abandoned: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+
+class ChildExecutionInfo(_message.Message):
+    __slots__ = ("initiated_event_id", "namespace", "workflow_id", "workflow_type", "task_queue", "parent_close_policy", "create_request_id", "started_event_id", "run_id", "initiated_time", "started_time", "cancel_initiated_event_id")
+    INITIATED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    PARENT_CLOSE_POLICY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    INITIATED_TIME_FIELD_NUMBER: _ClassVar[int]
+    STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_INITIATED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    initiated_event_id: int
+    namespace: str
+    workflow_id: str
+    workflow_type: str
+    task_queue: str
+    parent_close_policy: _common_pb2.ParentClosePolicy
+    create_request_id: str
+    started_event_id: int
+    run_id: str
+    initiated_time: _timestamp_pb2.Timestamp
+    started_time: _timestamp_pb2.Timestamp
+    cancel_initiated_event_id: int
+    def __init__(self, initiated_event_id: _Optional[int] = ..., namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_type: _Optional[str] = ..., task_queue: _Optional[str] = ..., parent_close_policy: _Optional[_Union[_common_pb2.ParentClosePolicy, str]] = ..., create_request_id: _Optional[str] = ..., started_event_id: _Optional[int] = ..., run_id: _Optional[str] = ..., initiated_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancel_initiated_event_id: _Optional[int] = ...) -> None: ...
+
+class ChildWorkflowCounts(_message.Message):
+    __slots__ = ("initiated", "started", "start_failed", "completed", "failed", "canceled", "timed_out", "terminated")
+    INITIATED_FIELD_NUMBER: _ClassVar[int]
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    START_FAILED_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    CANCELED_FIELD_NUMBER: _ClassVar[int]
+    TIMED_OUT_FIELD_NUMBER: _ClassVar[int]
+    TERMINATED_FIELD_NUMBER: _ClassVar[int]
+    initiated: int
+    started: int
+    start_failed: int
+    completed: int
+    failed: int
+    canceled: int
+    timed_out: int
+    terminated: int
+    def __init__(self, initiated: _Optional[int] = ..., started: _Optional[int] = ..., start_failed: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., canceled: _Optional[int] = ..., timed_out: _Optional[int] = ..., terminated: _Optional[int] = ...) -> None: ...

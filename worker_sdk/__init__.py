@@ -36,8 +36,10 @@ from .rate_limit import RateLimit
 from .executors import ExtraItemParams, GetItemFromIndexParams, execute_activities_in_parallel
 
 # Called from workflow code (besides ``workflows.workflow.*``).
-from .workflow import ChildWorkflowsNotSupportedError, ParentClosePolicy, get_execution_id, record_event
+from .workflow import ParentClosePolicy, get_execution_id, record_event
+from .sticky_sessions import StickyWorkerSession, get_sticky_worker_session, run_sticky_worker_session
 from .interactive import InteractiveWorkflow
+from .child_workflows import ChildWorkflowHandle
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
@@ -57,12 +59,15 @@ from . import exceptions
 from .exceptions import (
     ActivityError,
     ApplicationError,
+    ChildWorkflowAlreadyStartedError,
+    ChildWorkflowError,
     ContinueAsNewError,
     ErrorCode,
     FailureError,
     NonDeterminismError,
     NotInTemporalContextError,
     StaleWorkflowInstanceError,
+    StickyWorkerSessionLostError,
     UnknownActivityTypeError,
     UnknownWorkflowTypeError,
     WorkflowAlreadyStartedError,
@@ -98,8 +103,11 @@ __all__ = [
     "record_event",
     "get_execution_id",
     "ParentClosePolicy",
-    "ChildWorkflowsNotSupportedError",
+    "StickyWorkerSession",
+    "get_sticky_worker_session",
+    "run_sticky_worker_session",
     "InteractiveWorkflow",
+    "ChildWorkflowHandle",
     # running
     "execute_workflow",
     "configure",
@@ -127,6 +135,9 @@ __all__ = [
     "ErrorCode",
     "ApplicationError",
     "ActivityError",
+    "ChildWorkflowError",
+    "ChildWorkflowAlreadyStartedError",
+    "StickyWorkerSessionLostError",
     "FailureError",
     "WorkflowFailureError",
     "NonDeterminismError",

@@ -49,7 +49,8 @@ import structlog
 from fanflow import timeutil
 from protos import common_pb2
 
-from . import converter
+from . import child_workflows as _children
+from . import converter, rate_limits, sticky_sessions
 from ._executor_host import ExecutorHost, HistorySize
 from ._loop import WorkflowEventLoop
 from .activity_context import runs_locally
@@ -89,6 +90,7 @@ _COMMAND_EVENT = {
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE,
+    **_children.COMMAND_EVENTS,  # child workflows: start one, ask one to cancel
 }
 
 
@@ -128,6 +130,8 @@ def describe_command(cmd: common_pb2.Command) -> str:
         return f"{name}(failure={converter.describe_failure(cmd.fail_workflow_execution.failure)!r})"
     if t == CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
         return f"{name}(workflow_type={cmd.continue_as_new_workflow_execution.workflow_type.name!r})"
+    if t in _children.COMMAND_EVENTS.values():
+        return _children.describe(_children.command_key(cmd), name)
     return name
 
 
@@ -145,6 +149,8 @@ def describe_event(ev: common_pb2.HistoryEvent) -> str:
         return f"{name}(marker_name={ev.marker_recorded.marker_name!r})"
     if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
         return f"{name}(workflow_type={ev.workflow_execution_continued_as_new.workflow_type.name!r})"
+    if t in _children.COMMAND_EVENTS:
+        return _children.describe(_children.event_key(ev), name)
     return name
 
 
@@ -163,6 +169,8 @@ def _command_key(cmd: common_pb2.Command) -> tuple:
         return (t, cmd.request_cancel_activity_task.scheduled_event_id)
     if t == CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE:
         return (t, cmd.complete_workflow_update.update_id)
+    if t in _children.COMMAND_EVENTS.values():
+        return _children.command_key(cmd)
     return (t,)
 
 
@@ -182,6 +190,8 @@ def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
         return (ct, ev.activity_task_cancel_requested.scheduled_event_id)
     if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
         return (ct, ev.workflow_execution_update_completed.update_id)
+    if t in _children.COMMAND_EVENTS:
+        return _children.event_key(ev)
     return (ct,)
 
 
@@ -276,6 +286,11 @@ class WorkflowInstance:
         self.read_only: str | None = None
         #: A throwaway instance rebuilding state for a query: every activation is a replay.
         self.replay_only = False
+        #: The child workflows this run started (``worker_sdk/child_workflows.py``).
+        self.children = _children.ChildWorkflows(self)
+        #: Workflow types the worker running this instance serves on ``task_queue`` (set by the
+        #: worker; None: unknown). A child of a type not in it, for this queue, is refused.
+        self.registered_workflow_types: frozenset[str] | None = None
 
     # ------------------------------------------------------------ public
 
@@ -440,16 +455,17 @@ class WorkflowInstance:
                 failure.type = "TimeoutError"
                 failure.source = "server"
             if not st.future.done():
-                st.future.set_exception(
-                    converter.exception_from_failure(
-                        failure,
-                        activity_type=st.defn.name,
-                        activity_id=st.activity_id,
-                        scheduled_event_id=st.scheduled_event_id,
-                        retry_state=a.retry_state,
-                        timeout_type=a.timeout_type,
-                    )
+                error = converter.exception_from_failure(
+                    failure,
+                    activity_type=st.defn.name,
+                    activity_id=st.activity_id,
+                    scheduled_event_id=st.scheduled_event_id,
+                    retry_state=a.retry_state,
+                    timeout_type=a.timeout_type,
                 )
+                if st.command is not None:  # a sticky session's worker that never took it: say so
+                    error = sticky_sessions.session_lost(error, st.command.schedule_activity_task, failure, a.timeout_type)
+                st.future.set_exception(error)
         elif t == E.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
             st = self._activity_for(ev, ev.activity_task_canceled.scheduled_event_id)
             if not st.future.done():  # the code cancelled its wait already (it asked for this)
@@ -469,6 +485,8 @@ class WorkflowInstance:
                 self._loop.call_handle(timer.handle)  # asyncio.sleep / timeout: runs in this activation
             elif not timer.future.done():
                 timer.future.set_result(None)
+        elif t in _children.RESULT_EVENTS:
+            self.children.apply(ev)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             self._start(ev)
         elif t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
@@ -749,6 +767,8 @@ class WorkflowInstance:
             self._activities[ev.event_id] = st
         elif ev.event_type == E.EVENT_TYPE_TIMER_CANCELED:
             self._timers.pop(ev.timer_canceled.timer_id, None)
+        elif ev.event_type in _children.COMMAND_EVENTS:
+            self.children.initiated(ev, p.command)
 
     # ------------------------------------------------- called by user code
 
@@ -775,9 +795,10 @@ class WorkflowInstance:
             input=payload,
         )
         defn.options.apply_to(attrs)
+        routed = self._route_activity(defn, attrs)
         if task_queue and not attrs.task_queue.name:
             attrs.task_queue.name = task_queue
-        if runs_locally():  # run_activities_locally(): the workflow's own queue, started eagerly by its worker
+        if runs_locally() and not routed:  # run_activities_locally(): the workflow's own queue, started eagerly by its worker
             attrs.task_queue.name = ""
             self.local_activity_ids.add(activity_id)
         if result_sink is not None:
@@ -795,6 +816,21 @@ class WorkflowInstance:
         if result_sink is not None:
             return None
         return converter.from_payload(result, defn.return_type)
+
+    # -------------------------------------------- sticky worker sessions and rate limits
+
+    def _route_activity(self, defn: "ActivityDefinition", attrs: common_pb2.ScheduleActivityTaskCommandAttributes) -> bool:
+        """A sticky activity goes to its session's queue, a rate-limited one to its limit's queue
+        (``sticky_sessions`` / ``rate_limits``); the session-handing activity to the queue its
+        caller names. True when the queue is chosen so (``run_activities_locally`` leaves it)."""
+        options = defn.options
+        if options.sticky_to_worker:
+            sticky_sessions.route_activity(defn, attrs)
+            return True
+        if options.rate_limit is not None:
+            rate_limits.route_activity(defn, attrs, self.task_queue)
+            return True
+        return defn.name == sticky_sessions.GET_STICKY_WORKER_SESSION_ACTIVITY
 
     def _cancel_activity(self, st: _ActivityState) -> None:
         """The code stopped waiting for an activity (its task was cancelled): ask history to

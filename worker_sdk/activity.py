@@ -45,6 +45,8 @@ import sys
 import types
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar, overload
 
+import structlog
+
 from protos import common_pb2
 
 from . import converter
@@ -70,6 +72,7 @@ from .activity_options import (
 )
 from .dependencies import DependencyScope, injected_parameters, provide
 from .exceptions import UnknownActivityTypeError
+from . import rate_limits
 from .rate_limit import RateLimit
 
 __all__ = [
@@ -94,6 +97,7 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_log = structlog.get_logger("fanflow.sdk.activity")
 
 
 # ------------------------------------------------------------- definitions
@@ -247,9 +251,12 @@ def activity(
       ``DEFAULT_RETRY_POLICY``: 3 attempts, backoff 2.0, first retry after 1 s, at most 100 s
       apart (the seed's default; Temporal's own default would retry forever).
     * ``name``: the activity type (default: the function's name).
-    * ``sticky_to_worker`` and ``rate_limit=RateLimit(time_window_in_sec=..., max_execution=...,
-      key=None)``: checked and stored on the definition (``options.sticky_to_worker`` /
-      ``options.rate_limit``); not acted on.
+    * ``sticky_to_worker=True``: called in a workflow, the activity runs on the worker of the
+      current sticky worker session (``run_sticky_worker_session``; ``worker_sdk.sticky_sessions``).
+    * ``rate_limit=RateLimit(time_window_in_sec=..., max_execution=..., key=None)``: at most that
+      many starts per window across the cluster, shared by the activities with the same key
+      (default: the activity's name); matching meters it (``worker_sdk.rate_limits``). Both set:
+      the activity runs in sessions, where the limit does not apply (as in the seed).
     * ``heartbeat_timeout``: the attempt fails when no ``heartbeat()`` came for that long.
     * fanflow's ``schedule_to_close_timeout``, ``schedule_to_start_timeout``, ``task_queue``.
 
@@ -307,6 +314,11 @@ def activity(
 
             for provider in dependencies.values():
                 DependencyInjector.get_singleton_instance().register(provider)
+        # sticky sessions and rate limits: a key that can name a queue; say which one wins
+        rate_limits.check_activity(name or fn.__name__, options.rate_limit)
+        if options.sticky_to_worker and options.rate_limit is not None:
+            _log.warning("activity is sticky_to_worker and rate-limited: in a session it runs on the session's worker, without the rate limit",
+                         activity=name or fn.__name__)
         defn = ActivityDefinition(
             name=name or fn.__name__,
             fn=fn,

@@ -135,9 +135,11 @@ class ActivityOptions:
     heartbeat_timeout: datetime.timedelta | None = None
     retry_policy: RetryPolicy | None = None
     task_queue: str | None = None
-    #: The seed's ``sticky_to_worker``: stored, not acted on.
+    #: The seed's ``sticky_to_worker``: runs on the worker of the current sticky worker session
+    #: (``worker_sdk.sticky_sessions``).
     sticky_to_worker: bool = False
-    #: The seed's ``rate_limit``: stored, not enforced (see ``worker_sdk.rate_limit``).
+    #: The seed's ``rate_limit``: at most so many starts per window across the cluster, metered
+    #: by matching (``worker_sdk.rate_limits``).
     rate_limit: RateLimit | None = None
 
     @property

@@ -76,12 +76,14 @@ class ActivityWorker:
 
     # ---------------------------------------------------------- polling
 
-    async def poll(self) -> None:
-        """One poller: take a slot (and a turn), long-poll, start what came; until stopped."""
+    async def poll(self, queue: common_pb2.TaskQueue | None = None, *, rate_limited: bool = False) -> None:
+        """One poller: take a slot (and a turn), long-poll, start what came; until stopped.
+        ``queue``: the worker's task queue unless given (a sticky session's or a rate-limited
+        queue; ``rate_limited`` polls the latter at the partition matching meters it at)."""
         worker = self.worker
-        request = ws.PollActivityTaskQueueRequest(
-            namespace=worker.client.namespace, task_queue=common_pb2.TaskQueue(name=worker.task_queue, kind=common_pb2.TASK_QUEUE_KIND_NORMAL), identity=worker.identity
-        )
+        if queue is None:
+            queue = common_pb2.TaskQueue(name=worker.task_queue, kind=common_pb2.TASK_QUEUE_KIND_NORMAL)
+        request = ws.PollActivityTaskQueueRequest(namespace=worker.client.namespace, task_queue=queue, identity=worker.identity, rate_limited=rate_limited)
         while not worker.stopping:
             await self.slots.acquire()
             try:

@@ -123,16 +123,19 @@ async def execute_workflow(
       level). With the embedded cluster, the cluster keeps running until the handle's
       `result()` returned (or the event loop ends); with an address, the handle's client
       stays open until then.
-    - `parent_close_policy`: accepted for the seed's signature; it only matters for child
-      workflows, which fanflow does not support yet — called from workflow code, this
-      raises `ChildWorkflowsNotSupportedError` (the calling workflow fails).
+    - `parent_close_policy`: what happens to a child workflow when its parent closes; it only
+      matters in workflow code.
+
+    Called from workflow code, this starts a child workflow of the running one
+    (`worker_sdk/child_workflows.py`): `wait=True` returns its result, `wait=False` a
+    `ChildWorkflowHandle` once it started; `task_queue=` and `run_timeout=` apply there too.
 
     fanflow's extras: `task_queue=`, and `Client.start_workflow`'s keyword options.
     """
     from worker_sdk import workflow as workflow_module
 
     if workflow_module.in_workflow():
-        raise workflow_module.ChildWorkflowsNotSupportedError(workflow)
+        return await _execute_child(workflow, params, execution_timeout, execution_id, wait, parent_close_policy, id=id, task_queue=task_queue, **kwargs)
     if not isinstance(wait, bool):
         raise TypeError(f"execute_workflow(wait=...) must be True or False, got {wait!r}")
     _check_parent_close_policy(parent_close_policy)
@@ -164,6 +167,24 @@ async def execute_workflow(
         raise
     handle._on_done = release
     return await _result_or_handle(handle, wait)
+
+
+async def _execute_child(workflow: Any, params: Any, execution_timeout: Any, execution_id: Any, wait: Any, parent_close_policy: Any,
+                         *, id: str | None, task_queue: str | None, **kwargs: Any) -> Any:
+    """`execute_workflow` in workflow code: a child workflow of the running one."""
+    from worker_sdk._loop import current_instance
+    from worker_sdk.child_workflows import execute_child_workflow
+
+    run_timeout = kwargs.pop("run_timeout", None)
+    if kwargs:
+        raise TypeError(f"execute_workflow in workflow code (a child workflow) takes no option {', '.join(sorted(kwargs))}")
+    if id is not None and execution_id is not None and id != execution_id:
+        raise ValueError(f"pass the child's workflow id once: id={id!r} and execution_id={execution_id!r} differ")
+    return await execute_child_workflow(
+        current_instance(), workflow, None if params is _NO_PARAMS else params,
+        execution_timeout=execution_timeout, execution_id=execution_id if execution_id is not None else id, wait=wait,
+        parent_close_policy=parent_close_policy, task_queue=task_queue, run_timeout=run_timeout,
+    )
 
 
 async def _result_or_handle(handle: Any, wait: bool) -> Any:

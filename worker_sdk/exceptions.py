@@ -118,6 +118,22 @@ class ActivityError(FailureError):
             self.__cause__ = cause
 
 
+class StickyWorkerSessionLostError(ActivityError):
+    """An activity of a sticky worker session was not started by the session's worker in time:
+    that worker is gone (stopped or crashed) or kept all its activity slots busy that long.
+
+    Raised in the workflow where the activity was awaited, after the activity's
+    ``schedule_to_start_timeout`` (for sticky activities 30 s unless set:
+    ``worker_sdk.sticky_sessions.SESSION_SCHEDULE_TO_START_TIMEOUT``); history's failure says the
+    same (type ``StickyWorkerSessionLost``). It is an ``ActivityError``: catch it, open a new
+    session (``await get_sticky_worker_session()``, bound to a live worker) and go on.
+    ``task_queue`` is the lost session's queue."""
+
+    def __init__(self, message: str, *, task_queue: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.task_queue = task_queue
+
+
 class ErrorCode(str, enum.Enum):
     """The seed's structured error codes (``WorkflowsException.code``); the values are the
     seed's strings."""
@@ -419,6 +435,48 @@ class WorkflowUpdateFailedError(FailureError):
 
     def __str__(self) -> str:
         return self.message
+# Child workflows (worker_sdk/child_workflows.py).
+
+
+class ChildWorkflowError(FailureError):
+    """A child workflow did not complete: it failed, timed out, was cancelled or terminated (or
+    could not start). fanflow's counterpart of Temporal's ``ChildWorkflowError``, which the seed
+    raises: the same attributes (``namespace``, ``workflow_id``, ``run_id``, ``workflow_type``,
+    ``initiated_event_id``, ``started_event_id``, ``retry_state``) and ``cause``, the child's
+    own failure rebuilt (an ``ApplicationError`` whose ``type`` is e.g. ``"ValueError"``,
+    ``"CancelledError"``, ``"Terminated"`` or ``"TimeoutError"``; also ``__cause__``).
+    Uncaught in the parent it fails the parent, with the child's failure as the cause."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        failure: "common_pb2.Failure | None" = None,
+        namespace: str = "",
+        workflow_id: str = "",
+        run_id: str = "",
+        workflow_type: str = "",
+        initiated_event_id: int = 0,
+        started_event_id: int = 0,
+        retry_state: int = 0,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(message, failure=failure)
+        self.namespace = namespace
+        self.workflow_id = workflow_id
+        self.run_id = run_id
+        self.workflow_type = workflow_type
+        self.initiated_event_id = initiated_event_id
+        self.started_event_id = started_event_id
+        self.retry_state = retry_state
+        self.cause = cause
+        if cause is not None:
+            self.__cause__ = cause
+
+
+class ChildWorkflowAlreadyStartedError(ChildWorkflowError, WorkflowAlreadyStartedError):
+    """The child could not start: a workflow with its id is already running
+    (StartChildWorkflowExecutionFailed, cause WORKFLOW_ALREADY_EXISTS)."""
 
 
 class ContinueAsNewError(BaseException):

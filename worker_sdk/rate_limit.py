@@ -1,8 +1,8 @@
 """``RateLimit``: the seed's per-activity rate limit option (``@activity(rate_limit=...)``).
 
-The model and its bounds are the seed's. fanflow accepts it and stores it on the activity's
-definition (``get_definition(fn).options.rate_limit``) but does not enforce it. What limits
-activity starts is the worker-wide start rate: ``Worker(max_activities_per_second=...)``.
+The model and its bounds are the seed's. The limit holds across the whole cluster: matching
+meters the starts of the activity's own queue (``worker_sdk.rate_limits`` says how). A worker's
+own start rate is another option: ``Worker(max_activities_per_second=...)``.
 """
 from __future__ import annotations
 

@@ -22,8 +22,10 @@ import structlog
 from protos import common_pb2
 
 from . import activity as activity_module
+from . import rate_limits, sticky_sessions
 from . import workflow as workflow_module
 from .activity_worker import ActivityWorker
+from .child_workflows import SIGNAL_WORKFLOW_ACTIVITY, SIGNAL_WORKFLOW_DEFN
 from .client import DEFAULT_TASK_QUEUE, Client
 from .dependencies import DependencyScope
 from .executors import bind_offset_group
@@ -34,6 +36,8 @@ log = structlog.get_logger("fanflow.sdk.worker")
 
 __all__ = ["Worker"]
 
+#: Pollers of each sticky session queue and rate-limited queue a worker polls besides its task queue.
+EXTRA_QUEUE_POLLERS = 2
 REGISTRATION_WAIT = 10.0  # seconds start() waits for the cluster to take the worker's registration
 
 
@@ -70,6 +74,12 @@ class Worker:
         Activities beyond the free slots go through matching to any worker.
         disable_eager_activity_execution=True sends every activity through matching.
 
+        Sticky worker sessions and rate limits: a worker with sticky activities also polls the
+        queue where sessions are handed out and its own session queue; one with rate-limited
+        activities polls each of their limits' queues (``sticky_sessions``, ``rate_limits``).
+        Those pollers hold an activity slot while they wait, as the task queue's do: keep
+        max_concurrent_activities above the number of pollers (a warning says when it is not).
+
         max_activities_per_second: this worker starts at most that many activity executions
         per second (evenly spaced; an Offset executor's group counts as one), e.g. to stay
         under a downstream API's rate limit. A poller takes its turn before it polls, so
@@ -85,6 +95,13 @@ class Worker:
         acts = activity_module.all_activities().values() if activities is None else [activity_module.get_definition(a) for a in activities]
         self.activities = {d.name: d for d in acts}
         bind_offset_group(self.activities)  # the Offset executor's group activity runs wherever user activities run
+        if self.activities:  # a parent signals its child workflows through this internal activity (run where activities run)
+            self.activities.setdefault(SIGNAL_WORKFLOW_ACTIVITY, SIGNAL_WORKFLOW_DEFN)
+        # Sticky worker sessions and rate limits: the activity queues polled besides task_queue.
+        self.sessions = sticky_sessions.WorkerSessions.for_worker(self)
+        if self.sessions is not None:
+            self.activities[self.sessions.activity.name] = self.sessions.activity
+        self.rate_limited_queues = rate_limits.queues_for(task_queue, self.activities.values())
         self.max_concurrent_activities = max_concurrent_activities
         self.max_cached_workflows = max_cached_workflows
         self.workflow_pollers = workflow_pollers
@@ -148,8 +165,25 @@ class Worker:
         if self.activities:
             for _ in range(self.activity_pollers):
                 self._pollers.append(asyncio.create_task(self.activity_worker.poll()))
+            self._poll_session_and_limited_queues()
         log.info("worker started", task_queue=self.task_queue, workflows=sorted(self.workflows), activities=len(self.activities), identity=self.identity)
         return self
+
+    def _poll_session_and_limited_queues(self) -> None:
+        """Pollers for the sticky session queues (the shared one that hands out sessions, this
+        worker's own) and the rate-limited queues of its activities. Each poller holds an
+        activity slot while it waits, as the others do."""
+        extra: list[tuple[common_pb2.TaskQueue, bool, int]] = []
+        if self.sessions is not None:
+            extra += [(self.sessions.offer_queue, False, 1), (self.sessions.own_queue, False, EXTRA_QUEUE_POLLERS)]
+        extra += [(queue, True, EXTRA_QUEUE_POLLERS) for queue in self.rate_limited_queues]
+        for queue, rate_limited, pollers in extra:
+            for _ in range(pollers):
+                self._pollers.append(asyncio.create_task(self.activity_worker.poll(queue, rate_limited=rate_limited)))
+        total = self.activity_pollers + sum(p for _, _, p in extra)
+        if extra and total > self.max_concurrent_activities:
+            log.warning("fewer activity slots than activity pollers: some queues wait for a slot before they are polled",
+                        max_concurrent_activities=self.max_concurrent_activities, pollers=total)
 
     async def shutdown(self, grace: float = 5.0) -> None:
         """Stop polling, let running tasks finish for up to `grace` seconds."""

@@ -29,7 +29,6 @@ from protos import common_pb2
 from . import converter
 from .exceptions import UnknownWorkflowTypeError
 from .workflow_context import (
-    ChildWorkflowsNotSupportedError,
     ParentClosePolicy,
     WorkflowInfo,
     continue_as_new,
@@ -64,7 +63,6 @@ __all__ = [
     "WorkflowDefinition",
     "HandlerDefinition",
     "WorkflowInfo",
-    "ChildWorkflowsNotSupportedError",
     "ParentClosePolicy",
     "DEFAULT_EXECUTION_TIMEOUT",
     "get_workflow",

@@ -1,7 +1,8 @@
 """What running workflow code calls: ``info``, ``now``, ``time``, ``sleep``,
 ``wait_condition``, ``uuid4``, ``random``, ``continue_as_new``, ``should_continue_as_new``,
 ``record_marker`` / ``record_event``, ``in_workflow``, ``is_replaying``, ``unsafe``,
-``get_execution_id``, and the seed's ``execute_workflow`` (no child workflows yet).
+``get_execution_id``, and the seed's ``execute_workflow`` (a child workflow when called from
+workflow code: ``worker_sdk/child_workflows.py``).
 
 These are reached as ``workflows.workflow.now()`` & co. (``worker_sdk.workflow`` re-exports
 them). They raise ``NotInTemporalContextError`` (a ``RuntimeError``) when called outside
@@ -22,14 +23,13 @@ from fanflow import timeutil
 
 from . import converter
 from ._loop import current_instance
-from .exceptions import ApplicationError, ContinueAsNewError, NotInTemporalContextError
+from .exceptions import ContinueAsNewError, NotInTemporalContextError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._instance import WorkflowInstance
 
 __all__ = [
     "WorkflowInfo",
-    "ChildWorkflowsNotSupportedError",
     "ParentClosePolicy",
     "info",
     "now",
@@ -177,27 +177,15 @@ def should_continue_as_new() -> bool:
 
 
 class ParentClosePolicy(enum.IntEnum):
-    """What happens to a child workflow when its parent closes (Temporal's values). Accepted
-    by ``execute_workflow`` for the seed's signature; fanflow has no child workflows yet."""
+    """What happens to a child workflow still open when its parent run closes (Temporal's
+    values, ``common.ParentClosePolicy`` on the wire): TERMINATE it, ABANDON it (it runs on),
+    or REQUEST_CANCEL (its code sees ``asyncio.CancelledError``). ``execute_workflow`` in
+    workflow code defaults to TERMINATE with ``wait=True`` and ABANDON with ``wait=False``."""
 
     UNSPECIFIED = 0
     TERMINATE = 1
     ABANDON = 2
     REQUEST_CANCEL = 3
-
-
-class ChildWorkflowsNotSupportedError(ApplicationError, NotImplementedError):
-    """``execute_workflow`` was called from workflow code: fanflow has no child workflows yet.
-    Non-retryable, so the calling workflow fails with this message instead of retrying."""
-
-    def __init__(self, workflow: Any) -> None:
-        target = getattr(workflow, "__name__", None) or repr(workflow)
-        super().__init__(
-            f"child workflows are not supported yet: execute_workflow({target}, ...) was called from workflow code. "
-            "Start it from a client (outside workflow code), or call the work as activities",
-            type="ChildWorkflowsNotSupported",
-            non_retryable=True,
-        )
 
 
 async def execute_workflow(
@@ -210,11 +198,9 @@ async def execute_workflow(
     **options: Any,
 ) -> Any:
     """The seed's ``workflow.execute_workflow``: the same call as ``workflows.execute_workflow``
-    (see there). Called from workflow code it would start a child workflow, which fanflow
-    does not support yet: it raises ``ChildWorkflowsNotSupportedError`` (non-retryable, so the
-    calling workflow fails with that message)."""
-    if in_workflow():
-        raise ChildWorkflowsNotSupportedError(workflow)
+    (see there). Called from workflow code it starts a child workflow
+    (``worker_sdk/child_workflows.py``): its result with ``wait=True``, a
+    ``ChildWorkflowHandle`` once it started with ``wait=False``."""
     from .embedded import execute_workflow as run
 
     return await run(workflow, params, execution_timeout, execution_id, wait, parent_close_policy, **options)

@@ -88,10 +88,12 @@ class WorkflowWorker:
 
     def _new_instance(self, definition, task: ws.PollWorkflowTaskQueueResponse) -> WorkflowInstance:
         worker = self.worker
-        return WorkflowInstance(
+        instance = WorkflowInstance(
             definition, workflow_id=task.workflow_execution.workflow_id, run_id=task.workflow_execution.run_id,
             task_queue=worker.task_queue, namespace=worker.client.namespace,
         )
+        instance.registered_workflow_types = frozenset(worker.workflows)  # child workflows of a type nobody here runs are refused
+        return instance
 
     async def _process(self, task: ws.PollWorkflowTaskQueueResponse) -> ws.PollWorkflowTaskQueueResponse | None:
         """Run one workflow task; returns the run's next task when history started it for us."""

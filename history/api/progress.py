@@ -1,16 +1,20 @@
 """GetWorkflowProgress: each executor of a continue-as-new chain (total, done, failed,
-in flight, rate, ETA), the number of runs, and the workflow's recorded events."""
+in flight, rate, ETA), the number of runs, the workflow's recorded events, and the current
+run's child workflows with their own progress (history/api/child_progress.py)."""
 from __future__ import annotations
 
 import time
 
+from history.api.child_progress import ChildrenSnapshot, children_progress
 from history.shard import Shard
 from protos import common_pb2, workflow_service_pb2
 
 DEFAULT_EVENTS = 100
 
 
-async def get_progress(shard: Shard, request: workflow_service_pb2.GetWorkflowProgressRequest) -> workflow_service_pb2.GetWorkflowProgressResponse:
+async def get_progress(
+    shard: Shard, request: workflow_service_pb2.GetWorkflowProgressRequest, with_children: bool = True
+) -> workflow_service_pb2.GetWorkflowProgressResponse:
     ns, wf = request.namespace, request.workflow_id
     store = shard.store
     async with shard.locks.hold((ns, wf)):  # a consistent, committed snapshot of the current run
@@ -18,6 +22,7 @@ async def get_progress(shard: Shard, request: workflow_service_pb2.GetWorkflowPr
         first_run, running, current_run_id, status = run.state.first_run_id, run.running, run.state.run_id, run.state.status
         pending_now = len(run.activities)
         wft_failure = run.state.last_wft_failure if run.state.HasField("last_wft_failure") else None
+        children = ChildrenSnapshot.of(run) if with_children else None
     runs = sum(1 for state in await store.runs_of_workflow(ns, wf) if state.first_run_id == first_run)
     records = await store.executor_progress(ns, wf, first_run)
     now = time.time_ns()
@@ -40,7 +45,10 @@ async def get_progress(shard: Shard, request: workflow_service_pb2.GetWorkflowPr
         progress.updated_time.FromNanoseconds(record.updated_ns)
         executors.append(progress)
     events = await store.recorded_events(ns, wf, request.max_events or DEFAULT_EVENTS)
-    return workflow_service_pb2.GetWorkflowProgressResponse(
+    response = workflow_service_pb2.GetWorkflowProgressResponse(
         executors=executors, events=events, status=status, current_run_id=current_run_id, runs=runs,
         last_workflow_task_failure=wft_failure,
     )
+    if children is not None:
+        await children_progress(shard, ns, children, response)
+    return response

@@ -16,6 +16,7 @@ RUNNING = common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING
 DEFAULT_HISTORY_PAGE = 1000
 DEFAULT_LIST_PAGE = 100
 PENDING_ACTIVITIES_SHOWN = 100
+PENDING_CHILDREN_SHOWN = 100
 
 
 async def read_event(shard: Shard, key: RunKey, event_id: int) -> common_pb2.HistoryEvent:
@@ -62,6 +63,9 @@ def execution_info(shard: Shard, run: RunState) -> workflow_service_pb2.Workflow
         metadata=s.metadata,
         last_workflow_task_failure=s.last_wft_failure if s.HasField("last_wft_failure") else None,
         execution_expiration_time=s.execution_expiration_time if s.HasField("execution_expiration_time") else None,
+        parent_execution=s.parent.execution if s.HasField("parent") else None,
+        parent_initiated_event_id=s.parent.initiated_event_id,
+        pending_child_count=s.pending_child_count,
     )
 
 
@@ -82,7 +86,20 @@ async def describe(shard: Shard, request: workflow_service_pb2.DescribeWorkflowE
             )
             for a in list(run.activities.values())[:PENDING_ACTIVITIES_SHOWN]
         ]
-        return workflow_service_pb2.DescribeWorkflowExecutionResponse(info=execution_info(shard, run), pending_activities=pending)
+        info = execution_info(shard, run)
+        info.pending_children.extend(pending_children(run, PENDING_CHILDREN_SHOWN))
+        return workflow_service_pb2.DescribeWorkflowExecutionResponse(info=info, pending_activities=pending)
+
+
+def pending_children(run: RunState, limit: int) -> list[workflow_service_pb2.PendingChildExecutionInfo]:
+    """The run's open child workflows, oldest first."""
+    return [
+        workflow_service_pb2.PendingChildExecutionInfo(
+            workflow_id=c.workflow_id, run_id=c.run_id, workflow_type=common_pb2.WorkflowType(name=c.workflow_type),
+            initiated_event_id=c.initiated_event_id, parent_close_policy=c.parent_close_policy,
+        )
+        for c in sorted(run.children.values(), key=lambda c: c.initiated_event_id)[:limit]
+    ]
 
 
 def _pending_activity_ui_fields(a) -> dict:

@@ -74,6 +74,9 @@ _START_EXECUTOR = (
 )
 _ADD_RECORDED_EVENT = "INSERT INTO workflow_events (namespace, workflow_id, run_id, name, details, time_ns) VALUES (?,?,?,?,?,?)"
 _WHERE_RUN = "namespace=? AND workflow_id=? AND run_id=?"
+# child workflows
+_PUT_CHILD = "INSERT OR REPLACE INTO child_executions (namespace, workflow_id, run_id, initiated_event_id, data) VALUES (?,?,?,?,?)"
+_DELETE_CHILD = "DELETE FROM child_executions WHERE namespace=? AND workflow_id=? AND run_id=? AND initiated_event_id=?"
 
 
 class SqliteHistoryStore:
@@ -186,6 +189,7 @@ class SqliteHistoryStore:
             ops.append((_PUT_ACTIVITY, [(*key, i, a.SerializeToString()) for i, a in run.activities_upserted.items()], True))
         if run.activities_deleted:
             ops.append((_DELETE_ACTIVITY, [(*key, i) for i in run.activities_deleted], True))
+        ops.extend(_child_ops(key, run))
         if run.timers:
             ops.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in run.timers], True))
         if run.outbox:
@@ -264,7 +268,7 @@ class SqliteHistoryStore:
         ns, wf, _ = key
         ops: list[Op] = [
             (f"DELETE FROM {table} WHERE {_WHERE_RUN}", key, False)
-            for table in ("events", "activities", "executions", "workflow_events", "current_executions")
+            for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions")
         ]
         # The workflow's last run gone: its executor results and progress go too.
         for table in ("executor_results", "executor_progress", "executor_failures"):
@@ -458,6 +462,24 @@ def _executor_ops(
     return ops
 
 
+def _child_ops(key: RunKey, run: RunWrite) -> list[Op]:
+    """Child workflows: the run's open children written and removed."""
+    ops: list[Op] = []
+    if run.children_upserted:
+        ops.append((_PUT_CHILD, [(*key, i, c.SerializeToString()) for i, c in run.children_upserted.items()], True))
+    if run.children_deleted:
+        ops.append((_DELETE_CHILD, [(*key, i) for i in run.children_deleted], True))
+    return ops
+
+
+def _load_children(conn: sqlite3.Connection, key: RunKey) -> dict[int, persistence_pb2.ChildExecutionInfo]:
+    children = {}
+    for (data,) in conn.execute(f"SELECT data FROM child_executions WHERE {_WHERE_RUN}", key):
+        info = persistence_pb2.ChildExecutionInfo.FromString(data)
+        children[info.initiated_event_id] = info
+    return children
+
+
 def _load_run(conn: sqlite3.Connection, key: RunKey) -> LoadedRun | None:
     row = conn.execute(f"SELECT state FROM executions WHERE {_WHERE_RUN}", key).fetchone()
     if row is None:
@@ -473,6 +495,8 @@ def _load_run(conn: sqlite3.Connection, key: RunKey) -> LoadedRun | None:
             run.activities[info.scheduled_event_id] = info
             if scheduled is not None:
                 run.scheduled[info.scheduled_event_id] = common_pb2.HistoryEvent.FromString(scheduled).activity_task_scheduled
+        if run.state.pending_child_count:
+            run.children = _load_children(conn, key)
     return run
 
 

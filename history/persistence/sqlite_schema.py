@@ -84,4 +84,10 @@ CREATE TABLE IF NOT EXISTS executor_failures (
   time_ns INTEGER NOT NULL, activity_type TEXT NOT NULL, failure BLOB NOT NULL,
   PRIMARY KEY (namespace, workflow_id, executor_id, item_index)
 ) WITHOUT ROWID;
+-- child workflows: the open children of a run (persistence_pb2.ChildExecutionInfo)
+CREATE TABLE IF NOT EXISTS child_executions (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  initiated_event_id INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, run_id, initiated_event_id)
+) WITHOUT ROWID;
 """

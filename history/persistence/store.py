@@ -52,6 +52,7 @@ class LoadedRun:
     state: persistence_pb2.ExecutionState
     activities: dict[int, persistence_pb2.ActivityInfo] = field(default_factory=dict)
     scheduled: dict[int, common_pb2.ActivityTaskScheduledEventAttributes] = field(default_factory=dict)
+    children: dict[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # open child workflows, by initiated event id
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +85,14 @@ class RunWrite:
     activities_upserted: Mapping[int, persistence_pb2.ActivityInfo] = field(default_factory=dict)
     activities_deleted: Collection[int] = ()
     timers: Sequence[tuple[int, persistence_pb2.TimerTask]] = ()  # (fire at, unix ns; task)
-    outbox: Sequence[internal_pb2.TaskInfo] = ()  # tasks for matching
+    outbox: Sequence[internal_pb2.TaskInfo] = ()  # tasks for matching, or for other shards (child workflows)
     executor_results: Sequence[tuple[str, int, common_pb2.Payload]] = ()  # (executor id, item index, result)
     executor_failed_attempts: Sequence[str] = ()  # executor id, once per failed item attempt
     executors_started: Sequence[ExecutorStarted] = ()
     recorded_events: Sequence[workflow_service_pb2.RecordedEvent] = ()  # `fanflow.event` markers, time set
     executor_item_failures: Sequence["ExecutorItemFailed"] = ()  # executor item failures: latest failure per item
+    children_upserted: Mapping[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # by initiated event id
+    children_deleted: Collection[int] = ()
 
 
 @dataclass(slots=True)
@@ -240,7 +243,7 @@ class HistoryStore(Protocol):
     async def closed_runs(self, closed_before_ns: int, limit: int) -> list[RunKey]: ...
 
     async def delete_run(self, key: RunKey) -> None:
-        """Delete a closed run (events, state, activities, recorded events); with the
+        """Delete a closed run (events, state, activities, open children, recorded events); with the
         workflow's last run, its executor results and progress too."""
 
     # ------------------------------------------------------------ shard settings and stats

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -20,7 +21,7 @@ import structlog
 from fanflow.errors import Unavailable
 from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread
 from matching.keys import PartitionKey, QueueKey
-from matching.persistence.store import StoredTask
+from matching.persistence.store import StoredStart, StoredTask
 from protos import internal_pb2
 
 log = structlog.get_logger("fanflow.matching")
@@ -36,6 +37,15 @@ CREATE TABLE IF NOT EXISTS tasks (
   expires_at INTEGER  -- unix ns after which the task is stale (TaskInfo.expire_time); NULL: never
 );
 CREATE INDEX IF NOT EXISTS tasks_by_partition ON tasks (namespace, task_queue, task_type, partition, id);
+-- Rate limits: the starts of rate-limited queues still holding a slot of their window.
+CREATE TABLE IF NOT EXISTS rate_limited_starts (
+  id INTEGER PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  task_queue TEXT NOT NULL,
+  task_type INTEGER NOT NULL,
+  until_ns INTEGER NOT NULL  -- unix ns until which the start holds its slot
+);
+CREATE INDEX IF NOT EXISTS rate_limited_starts_by_end ON rate_limited_starts (until_ns);
 """
 # After the column exists (files written before it had no expiry).
 _EXPIRY_INDEX = "CREATE INDEX IF NOT EXISTS tasks_by_expiry ON tasks (expires_at) WHERE expires_at IS NOT NULL"
@@ -48,7 +58,18 @@ _WHERE_PARTITION = "namespace = ? AND task_queue = ? AND task_type = ? AND parti
 DELETE_LINGER = 0.05
 
 _Insert = tuple[tuple, PartitionKey]  # (row, partition)
-_Write = _Insert | int  # an insert, or the id of a lazy delete
+
+
+@dataclass(frozen=True, slots=True)
+class _StartWrite:
+    """A rate-limited start: inserted (row given), moved (until_ns) or deleted (neither)."""
+
+    id: int
+    row: tuple | None = None
+    until_ns: int | None = None
+
+
+_Write = _Insert | int | _StartWrite  # an insert, the id of a lazy delete, or a start
 
 
 def _partition_args(key: PartitionKey) -> tuple:
@@ -79,6 +100,7 @@ class SqliteBacklog:
             on_committed=self._committed,
         )
         self._next_id = 1
+        self._next_start_id = 1
         self._open = False
 
     @property
@@ -89,7 +111,8 @@ class SqliteBacklog:
 
     async def open(self) -> None:
         await self._db.open()
-        self._next_id = await self._db.run(_prepare) + 1
+        max_task_id, max_start_id = await self._db.run(_prepare)
+        self._next_id, self._next_start_id = max_task_id + 1, max_start_id + 1
         self._writes.start()
         self._open = True
         log.info("backlog opened", path=str(self.path), synchronous=self._settings.synchronous, next_id=self._next_id)
@@ -128,7 +151,7 @@ class SqliteBacklog:
 
     def _committed(self, writes: list[_Write]) -> None:
         if self._on_committed is not None:
-            self._on_committed(Counter(key for row, key in writes))
+            self._on_committed(Counter(w[1] for w in writes if isinstance(w, tuple)))
 
     async def delete_expired(self, now_ns: int, limit: int = 10_000) -> int:
         """Sticky tasks of workers that are gone, activities past schedule-to-start: history
@@ -138,6 +161,39 @@ class SqliteBacklog:
             return 0
         try:
             return await self._db.run(_delete_expired, now_ns, limit)
+        except (sqlite3.Error, ValueError, RuntimeError) as exc:
+            raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
+
+    # -- rate limits (matching/rate_limiter.py) ----------------------------
+
+    async def record_start(self, key: QueueKey, until_ns: int) -> int:
+        if not self._usable():
+            raise Unavailable("matching backlog is closed (process stopping); retry on another attempt")
+        start_id = self._next_start_id
+        self._next_start_id += 1
+        try:
+            await self._writes.write(_StartWrite(start_id, row=(start_id, key.namespace, key.name, key.task_type, until_ns)))
+        except Unavailable:
+            raise
+        except Exception as exc:
+            raise Unavailable(f"matching backlog write failed: {exc}") from exc
+        return start_id
+
+    def update_start_later(self, start_id: int, until_ns: int) -> None:
+        self._writes.write_later(_StartWrite(start_id, until_ns=until_ns))
+
+    def delete_start_later(self, start_id: int) -> None:
+        self._writes.write_later(_StartWrite(start_id))
+
+    async def starts(self, now_ns: int) -> list[StoredStart]:
+        rows = await self._fetch("SELECT id, namespace, task_queue, task_type, until_ns FROM rate_limited_starts WHERE until_ns > ? ORDER BY id", (now_ns,))
+        return [StoredStart(start_id, QueueKey(ns, name, task_type), until) for start_id, ns, name, task_type, until in rows]
+
+    async def delete_past_starts(self, now_ns: int, limit: int = 10_000) -> int:
+        if not self._usable():
+            return 0
+        try:
+            return await self._db.run(_delete_past_starts, now_ns, limit)
         except (sqlite3.Error, ValueError, RuntimeError) as exc:
             raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
 
@@ -164,25 +220,42 @@ class SqliteBacklog:
             raise Unavailable(f"matching backlog read failed: {exc}") from exc
 
 
-def _prepare(conn: sqlite3.Connection) -> int:
-    """Create or upgrade the schema; the highest stored id."""
+def _prepare(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Create or upgrade the schema; the highest stored task id and start id."""
     conn.executescript(SCHEMA)
     columns = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
     if "expires_at" not in columns:
         conn.execute("ALTER TABLE tasks ADD COLUMN expires_at INTEGER")
     conn.execute(_EXPIRY_INDEX)
-    return conn.execute("SELECT COALESCE(MAX(id), 0) FROM tasks").fetchone()[0]
+    max_task = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tasks").fetchone()[0]
+    max_start = conn.execute("SELECT COALESCE(MAX(id), 0) FROM rate_limited_starts").fetchone()[0]
+    return max_task, max_start
 
 
 def _write_batch(conn: sqlite3.Connection, writes: Sequence[_Write]) -> list[BaseException | None]:
     """All or nothing: a failure raises, failing the inserts and keeping the deletes for later."""
-    inserts = [w[0] for w in writes if not isinstance(w, int)]
+    inserts = [w[0] for w in writes if isinstance(w, tuple)]
     deletes = [(w,) for w in writes if isinstance(w, int)]
     if inserts:
         conn.executemany(_INSERT, inserts)
     if deletes:
         conn.executemany(_DELETE, deletes)
+    for w in writes:  # rate-limited starts, in the order they were queued
+        if isinstance(w, _StartWrite):
+            if w.row is not None:
+                conn.execute("INSERT INTO rate_limited_starts (id, namespace, task_queue, task_type, until_ns) VALUES (?, ?, ?, ?, ?)", w.row)
+            elif w.until_ns is not None:
+                conn.execute("UPDATE rate_limited_starts SET until_ns = ? WHERE id = ?", (w.until_ns, w.id))
+            else:
+                conn.execute("DELETE FROM rate_limited_starts WHERE id = ?", (w.id,))
     return [None] * len(writes)
+
+
+def _delete_past_starts(conn: sqlite3.Connection, now_ns: int, limit: int) -> int:
+    cur = conn.execute(
+        "DELETE FROM rate_limited_starts WHERE id IN (SELECT id FROM rate_limited_starts WHERE until_ns <= ? LIMIT ?)", (now_ns, limit)
+    )
+    return max(cur.rowcount, 0)
 
 
 def _delete_expired(conn: sqlite3.Connection, now_ns: int, limit: int) -> int:

@@ -12,18 +12,29 @@ promises:
   (the task is then offered again and history refuses it as stale).
 - **Commit callback.** After each commit that stored tasks, `on_committed` (given
   at construction) is called with how many tasks each partition gained.
+- **Metered starts** (rate limits, `matching/rate_limiter.py`): `record_start` returns
+  only once the start is committed; `update_start_later` / `delete_start_later` are lazy
+  like `delete_later` (a lost one leaves the slot held longer, never shorter).
 """
 from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
-from matching.keys import PartitionKey
+from matching.keys import PartitionKey, QueueKey
 from protos import internal_pb2
 
 
 class StoredTask(NamedTuple):
     id: int
     task: internal_pb2.TaskInfo | None  # None: the stored bytes do not decode (the row should go)
+
+
+class StoredStart(NamedTuple):
+    """A metered start of a rate-limited queue: its slot is held until until_ns."""
+
+    id: int
+    key: QueueKey
+    until_ns: int
 
 
 class Backlog(Protocol):
@@ -56,3 +67,21 @@ class Backlog(Protocol):
 
     async def partitions(self) -> list[PartitionKey]:
         """Every partition that has at least one stored task."""
+
+    # -- rate limits: the starts each rate-limited queue's window holds (matching/rate_limiter.py)
+
+    async def record_start(self, key: QueueKey, until_ns: int) -> int:
+        """Store a start of `key`'s queue holding its slot until `until_ns`; returns its id
+        once committed. Unavailable if that failed."""
+
+    def update_start_later(self, start_id: int, until_ns: int) -> None:
+        """Move a start's end (history answered), with a later commit."""
+
+    def delete_start_later(self, start_id: int) -> None:
+        """Forget a start that did not happen (history refused the task), with a later commit."""
+
+    async def starts(self, now_ns: int) -> list[StoredStart]:
+        """Every stored start still holding its slot at `now_ns`."""
+
+    async def delete_past_starts(self, now_ns: int, limit: int = 10_000) -> int:
+        """Delete up to `limit` starts whose slot was free before now_ns; how many went."""

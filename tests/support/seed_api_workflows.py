@@ -206,7 +206,8 @@ class ParentWorkflow:
 class ParentViaWorkflowModule:
     @workflows.workflow.entrypoint
     async def run(self, data: str) -> str:
-        return await workflows.workflow.execute_workflow(ChildWorkflow, params={"value": data}, wait=False)
+        handle = await workflows.workflow.execute_workflow(ChildWorkflow, params={"value": data}, wait=False)
+        return f"Parent got: {await handle}"
 
 
 @workflows.workflow.define(

@@ -44,7 +44,7 @@ from support.seed_api_workflows import (
     TwoRequired,
     UnionWorkflow,
 )
-from worker_sdk import Worker, WorkflowFailureError, converter
+from worker_sdk import Worker, converter
 from worker_sdk import embedded as embedded_module
 from fanflow import timeutil
 
@@ -263,9 +263,7 @@ async def test_top_level_execute_workflow_with_the_seeds_arguments(embedded_sett
         await workflows.execute_workflow(ScalarWorkflow, {"data": "x", "nope": 1})
 
 
-async def test_execute_workflow_inside_a_workflow_says_child_workflows_are_not_supported(embedded_settings):
+async def test_execute_workflow_inside_a_workflow_starts_a_child_workflow(embedded_settings):
+    # (child workflows in depth: tests/service/worker_sdk/test_sdk_child_workflows.py)
     for parent in (ParentWorkflow, ParentViaWorkflowModule):
-        with pytest.raises(WorkflowFailureError, match="child workflows are not supported yet") as info:
-            await workflows.execute_workflow(parent, params={"data": "test"})
-        assert info.value.failure.type == "ChildWorkflowsNotSupported" and info.value.failure.non_retryable
-    assert issubclass(workflows.ChildWorkflowsNotSupportedError, NotImplementedError)
+        assert await workflows.execute_workflow(parent, params={"data": "test"}) == "Parent got: Child: test"
