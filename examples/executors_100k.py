@@ -118,7 +118,7 @@ async def main(n_offset: int, n_list: int) -> None:
                 handle = await client.start_workflow(workflow, n_items, task_queue="executors-100k")
                 if ui is not None:
                     print(f"{workflow.__name__}: watch it at {ui.url}/namespaces/default/workflow?id={quote(handle.workflow_id)}", flush=True)
-                await watch_progress(handle, summary=False)  # a live bar per executor until the run closes
+                await watch_progress(handle, closing_lines=False)  # a live bar per executor until the run closes
                 assert await handle.result(timeout=3600) == n_items
                 elapsed = time.monotonic() - started
                 lengths = await history_lengths(handle)
