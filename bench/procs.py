@@ -105,13 +105,14 @@ class Server:
         self._log.close()
 
 
-def start_fanflow(workdir: Path, synchronous: str = "FULL") -> Server:
+def start_fanflow(workdir: Path, synchronous: str = "FULL", ui_address: str = "off") -> Server:
     """`fanflow dev` in its own process: 16 shards, 4 partitions, SQLite in WAL mode under
-    workdir/fanflow-data with PRAGMA synchronous=`synchronous` (see bench/devserver.py)."""
+    workdir/fanflow-data with PRAGMA synchronous=`synchronous` (see bench/devserver.py); its
+    web UI off unless `ui_address` is given (the figures measure the cluster alone)."""
     port = free_port()
     args = [sys.executable, "-m", "bench.devserver", synchronous, "--log-level", "WARNING", "dev", "--port", str(port), "--data-dir", str(workdir / "fanflow-data")]
     root = str(Path(__file__).resolve().parent.parent)  # so `bench.devserver` imports from the temp cwd
-    env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])), "FANFLOW_UI_ADDRESS": ui_address}
     return Server("fanflow-dev", args, port, workdir, env).wait_ready()
 
 
