@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -117,6 +118,7 @@ async def main(args) -> dict:
                 "requests": results, "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     finally:
         server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

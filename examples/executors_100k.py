@@ -109,6 +109,8 @@ async def main(n_offset: int, n_list: int) -> None:
     configure_logging(os.environ.get("FANFLOW_LOG_LEVEL") or "WARNING")  # the example's output, not the cluster's
     cluster = await embedded(ClusterConfig.embedded(".fanflow")).start()
     ui = await start_web_ui(cluster.frontend_address)
+    if ui is not None:
+        print(f"web UI on {ui.url}: open it to watch the runs below (after the script, `fanflow dev` serves them there again)", flush=True)
     client = await workflows.Client.connect(cluster.frontend_address)
     try:
         async with workflows.Worker(client, task_queue="executors-100k", workflows=[List100k, Offset100k],

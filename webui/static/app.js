@@ -251,6 +251,7 @@ async function refreshPending(wf) {
       closed.textContent = data.info.close_time; delete closed.dataset.iso; localTimes(closed.parentNode);
     }
     wf.length = data.info.history_length;
+    document.getElementById("pending-count").textContent = `(${data.pending_activities.length}${data.info.pending_activity_count > data.pending_activities.length ? ` of ${data.info.pending_activity_count}` : ""})`;
     if (!data.pending_activities.length) body.append(el("tr", {}, el("td", { colSpan: 7, class: "muted", text: "none" })));
     for (const a of data.pending_activities) {
       const failure = a.last_failure ? `${a.last_failure.type || ""} ${a.last_failure.message || ""}` : "";
