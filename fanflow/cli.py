@@ -10,6 +10,7 @@
     fanflow schedule create ID --type T [--cron EXPR ...] [--interval 30s[/OFFSET] ...] [--input JSON] ...
     fanflow schedule list | describe ID | pause ID | unpause ID | trigger ID | backfill ID --start T --end T | delete ID
     fanflow workflow query|update ID --name N [--input JSON] | input ID [--task-id T | --label L] [--input JSON]
+    fanflow workflow replay ID [--run R] | --all-running | --history-file F  --module M   check code against runs
 """
 from __future__ import annotations
 
@@ -265,6 +266,8 @@ def _print(message) -> None:
 def _cmd_workflow(args) -> int:
     from worker_sdk.client import Client
 
+    if args.action == "replay":
+        return _workflow_replay(args)
     try:  # --input values are JSON, one per workflow argument
         inputs = tuple(json.loads(text) for text in args.input)
     except json.JSONDecodeError as exc:
@@ -510,6 +513,99 @@ async def _workflow_input(handle, args, inputs: tuple) -> int:
 _MESSAGE_ACTIONS = {"query": _workflow_query, "update": _workflow_update, "input": _workflow_input}
 
 
+def _workflow_replay(args) -> int:
+    """fanflow workflow replay: stored histories (of a cluster, or a JSON file) replayed
+    against the code of --module, as a worker of that module would replay them. Exit 0 when
+    every run replays, 1 when one does not (where, and what history and code each have), 2
+    when the check could not be made."""
+    from worker_sdk.replayer import Replayer, WorkflowHistory, describe_replay_failure
+    from worker_sdk.workflow import all_workflows
+
+    def refuse(message: str) -> int:
+        print(f"fanflow workflow replay: {message}", file=sys.stderr)
+        return 2
+
+    if not args.module:
+        return refuse("give the module(s) with the new code: --module M (as for `fanflow worker M`)")
+    if sum(map(bool, (args.workflow_id and not args.history_file, args.all_running, args.history_file))) != 1:
+        return refuse("give one of: a workflow ID (its latest run, or --run R), --all-running, --history-file FILE")
+    if args.run and args.all_running:
+        return refuse("--run names one run of a workflow ID; --all-running replays every running run")
+    sys.path.insert(0, os.getcwd())
+    for module in args.module:
+        try:
+            importlib.import_module(module)  # registers its @workflow.define classes, as `fanflow worker` does
+        except Exception as exc:  # noqa: BLE001 - reported, the check cannot run
+            return refuse(f"--module {module} cannot be imported: {type(exc).__name__}: {exc}")
+    definitions = all_workflows()
+    if not definitions:
+        return refuse(f"--module {' '.join(args.module)} defines no workflow (@workflow.define)")
+    replayer = Replayer(workflows=list(definitions.values()), namespace=args.namespace)
+
+    notes: list[str] = []
+    if args.history_file:
+        try:
+            text = sys.stdin.read() if args.history_file == "-" else Path(args.history_file).read_text()
+            histories = [WorkflowHistory.from_json(args.workflow_id, text, run_id=args.run or "")]
+        except (OSError, ValueError, TypeError) as exc:
+            return refuse(f"--history-file {args.history_file}: {exc}")
+        if not histories[0].run_id_known:
+            notes.append(f"note: the history continued run {histories[0].continued_from}; without --run RUN_ID "
+                         "workflow.random()/uuid4() do not replay the values the run had")
+    else:
+        fetched = asyncio.run(_replay_histories_from_cluster(args, set(definitions)))
+        if isinstance(fetched, str):
+            return refuse(fetched)
+        histories, skipped = fetched
+        if skipped:
+            notes.append(f"skipped {sum(skipped.values())} running run(s) of workflow types the module does not define: "
+                         + ", ".join(f"{name} ({n})" for name, n in sorted(skipped.items())))
+        if not histories:
+            notes.append(f"no running runs of {', '.join(sorted(definitions))}")
+    failed = 0
+    for history in histories:
+        result = replayer.replay_workflow_now(history, raise_on_replay_failure=False)
+        where = f"{history.workflow_id}  run {history.run_id or '?'}  {history.workflow_type}  ({len(history.events)} events)"
+        if result.ok:
+            print(f"OK      {where}")
+            continue
+        failed += 1
+        print(f"FAILED  {where}: {describe_replay_failure(result.replay_failure)}")
+        print(f"        {result.replay_failure}")
+    for note in notes:
+        print(note)
+    print(f"replayed {len(histories)} run(s) against {', '.join(args.module)}: {len(histories) - failed} OK, {failed} failed")
+    return 1 if failed else 0
+
+
+async def _replay_histories_from_cluster(args, types: set[str]):
+    """The histories to replay (and, for --all-running, the running runs of other types by
+    type), or what went wrong."""
+    import collections
+
+    import grpc
+
+    from protos import common_pb2
+    from worker_sdk.client import Client
+
+    client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
+    try:
+        if args.all_running:
+            running = await client.list_workflows(status=common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING)
+            skipped = collections.Counter(info.type.name for info in running if info.type.name not in types)
+            histories = [
+                await client.get_workflow_handle(info.execution.workflow_id).fetch_history(info.execution.run_id)
+                for info in running if info.type.name in types
+            ]
+            return histories, dict(skipped)
+        return [await client.get_workflow_handle(args.workflow_id).fetch_history(args.run or "")], {}
+    except grpc.aio.AioRpcError as exc:
+        what = f"workflow {args.workflow_id}" + (f" run {args.run}" if args.run else "") if args.workflow_id else "the running workflows"
+        return f"could not read {what} from {args.address}: {exc.code().name}: {exc.details()}"
+    finally:
+        await client.close()
+
+
 def _status(status: int) -> str:
     from protos import common_pb2
 
@@ -574,7 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")
-    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "describe", "history", "result", "progress", "cancel", "terminate"])
+    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "describe", "history", "result", "progress", "cancel", "terminate", "replay"])
     wf.add_argument("workflow_id", nargs="?", help="start: optional (default: TYPE-uuid)")
     wf.add_argument("--type", default=None, help="start: the workflow type's name")
     wf.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="start: the task queue")
@@ -589,6 +685,10 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--timeout", type=float, default=None)
     wf.add_argument("--reason", default="terminated from the command line")
     wf.add_argument("--once", action="store_true", help="progress: print one snapshot instead of a live bar")
+    wf.add_argument("--module", action="append", default=[], help="replay: a module with the code to check (repeat for more), as for `fanflow worker`")
+    wf.add_argument("--run", default=None, help="replay: this run of the workflow ID (default: its latest run)")
+    wf.add_argument("--all-running", action="store_true", help="replay: every running run of a workflow type the module defines")
+    wf.add_argument("--history-file", default=None, help="replay: a history saved with `fanflow workflow history ID > FILE` ('-': stdin)")
     wf.set_defaults(func=_cmd_workflow)
     sched = sub.add_parser("schedule", help="create, inspect or control schedules")
     sched.add_argument("action", choices=["create", "list", "describe", "pause", "unpause", "trigger", "backfill", "delete"])

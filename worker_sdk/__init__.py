@@ -24,7 +24,7 @@ fanflow adds Temporal-style pieces the seed takes from Temporal: ``Client`` /
 payload ``converter``.
 
 The names below are listed in that order: defining, parallel executors, in workflow code,
-running, describing, errors, payloads.
+running, replaying recorded runs, describing, errors, payloads.
 """
 # Defining workflows and activities.
 from . import activity, workflow
@@ -47,6 +47,9 @@ from .client_messages import WorkflowUpdateHandle
 from .embedded import configure, execute_workflow
 from .worker import Worker
 from .workers import get_registered_workflow_names, run_worker
+
+# Checking changed code against recorded runs (before a deploy).
+from .replayer import Replayer, WorkflowHistory, WorkflowReplayResult, WorkflowReplayResults, replay
 
 # Describing workflows: their public description, discovery, schedules.
 from . import models, schedules
@@ -117,6 +120,12 @@ __all__ = [
     "Worker",
     "run_worker",
     "get_registered_workflow_names",
+    # replaying recorded runs
+    "Replayer",
+    "WorkflowHistory",
+    "WorkflowReplayResult",
+    "WorkflowReplayResults",
+    "replay",
     # describing
     "get_workflow_definition",
     "discover_all_workflows_in_package",

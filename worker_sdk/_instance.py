@@ -50,7 +50,7 @@ from fanflow import timeutil
 from protos import common_pb2
 
 from . import child_workflows as _children
-from . import converter, rate_limits, sticky_sessions
+from . import converter, patching, rate_limits, sticky_sessions
 from ._executor_host import ExecutorHost, HistorySize
 from ._loop import WorkflowEventLoop
 from .activity_context import runs_locally
@@ -123,6 +123,9 @@ def describe_command(cmd: common_pb2.Command) -> str:
     if t == CT.COMMAND_TYPE_CANCEL_TIMER:
         return f"{name}(timer_id={cmd.cancel_timer.timer_id!r})"
     if t == CT.COMMAND_TYPE_RECORD_MARKER:
+        patch = patching.of_command(cmd)
+        if patch is not None:
+            return f"{name}({patching.PATCH_MARKER}: {patch.describe()})"
         return f"{name}(marker_name={cmd.record_marker.marker_name!r})"
     if t == CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
         return f"{name}(scheduled_event_id={cmd.request_cancel_activity_task.scheduled_event_id})"
@@ -146,6 +149,9 @@ def describe_event(ev: common_pb2.HistoryEvent) -> str:
     if t == E.EVENT_TYPE_TIMER_CANCELED:
         return f"{name}(timer_id={ev.timer_canceled.timer_id!r})"
     if t == E.EVENT_TYPE_MARKER_RECORDED:
+        patch = patching.of_event(ev)
+        if patch is not None:
+            return f"{name}({patching.PATCH_MARKER}: {patch.describe()})"
         return f"{name}(marker_name={ev.marker_recorded.marker_name!r})"
     if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
         return f"{name}(workflow_type={ev.workflow_execution_continued_as_new.workflow_type.name!r})"
@@ -164,7 +170,8 @@ def _command_key(cmd: common_pb2.Command) -> tuple:
     if t == CT.COMMAND_TYPE_CANCEL_TIMER:
         return (t, cmd.cancel_timer.timer_id)
     if t == CT.COMMAND_TYPE_RECORD_MARKER:
-        return (t, cmd.record_marker.marker_name)
+        patch = patching.of_command(cmd)  # a patch marker matches its own id only
+        return (t, cmd.record_marker.marker_name) + ((patch.patch_id,) if patch else ())
     if t == CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
         return (t, cmd.request_cancel_activity_task.scheduled_event_id)
     if t == CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE:
@@ -185,7 +192,8 @@ def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
     if t == E.EVENT_TYPE_TIMER_CANCELED:
         return (ct, ev.timer_canceled.timer_id)
     if t == E.EVENT_TYPE_MARKER_RECORDED:
-        return (ct, ev.marker_recorded.marker_name)
+        patch = patching.of_event(ev)
+        return (ct, ev.marker_recorded.marker_name) + ((patch.patch_id,) if patch else ())
     if t == E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
         return (ct, ev.activity_task_cancel_requested.scheduled_event_id)
     if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
@@ -193,6 +201,16 @@ def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
     if t in _children.COMMAND_EVENTS:
         return _children.event_key(ev)
     return (ct,)
+
+
+def _patch_id(cmd: common_pb2.Command) -> str | None:
+    patch = patching.of_command(cmd)
+    return None if patch is None else patch.patch_id
+
+
+def _is_deprecated_patch(cmd: common_pb2.Command) -> bool:
+    patch = patching.of_command(cmd)
+    return patch is not None and patch.deprecated
 
 
 @dataclasses.dataclass(slots=True)
@@ -291,6 +309,8 @@ class WorkflowInstance:
         #: Workflow types the worker running this instance serves on ``task_queue`` (set by the
         #: worker; None: unknown). A child of a type not in it, for this queue, is refused.
         self.registered_workflow_types: frozenset[str] | None = None
+        #: ``workflow.patched`` / ``deprecate_patch``: answers given, markers seen (patching.py).
+        self.patches = patching.Patches()
 
     # ------------------------------------------------------------ public
 
@@ -342,6 +362,29 @@ class WorkflowInstance:
             self._broken = f"an earlier activate() raised {type(exc).__name__}: {exc}"
             raise
 
+    def replay_history(self, events: Sequence[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
+        """Replay a whole recorded history into this new instance (what the replayer does to
+        check changed code against runs already recorded): from event 1 to the last event,
+        whatever it is (a closed run, or a running one). Every workflow task history
+        completed runs again and its commands must match the events it wrote; a workflow
+        task still in flight runs as the newest one. Returns that task's commands (none
+        when every task was completed).
+
+        Raises ``NonDeterminismError`` (also when the code produces a command history does
+        not have), or what the workflow code raised as a bug; ``ValueError`` for a
+        malformed history."""
+        if self._last_event_id or self._broken is not None:
+            raise ValueError("replay_history() needs a new workflow instance")
+        events = list(events)
+        self._validate_batch(events, whole_history=True)
+        try:
+            commands = self._apply(events, whole_history=True)
+            self._check_nothing_left_unmatched(events[-1])
+            return commands
+        except BaseException as exc:
+            self._broken = f"replay_history() raised {type(exc).__name__}: {exc}"
+            raise
+
     def close(self) -> None:
         """Drop everything (the worker evicted this instance). Pending tasks are not run."""
         self._broken = self._broken or "the instance was closed"
@@ -352,8 +395,10 @@ class WorkflowInstance:
     def _prefix(self) -> str:
         return f"workflow {self.definition.name!r} (workflow_id={self.workflow_id}, run_id={self.run_id}): "
 
-    def _validate_batch(self, events: list[common_pb2.HistoryEvent]) -> None:
+    def _validate_batch(self, events: list[common_pb2.HistoryEvent], *, whole_history: bool = False) -> None:
         if not events:
+            if whole_history:
+                raise ValueError("replay_history() needs at least one event (WorkflowExecutionStarted first)")
             raise ValueError("activate() needs at least one event (ending with WorkflowTaskStarted)")
         first = events[0].event_id
         expected = self._last_event_id + 1
@@ -367,7 +412,7 @@ class WorkflowInstance:
         for offset, ev in enumerate(events):
             if ev.event_id != first + offset:
                 raise ValueError(f"event ids must be consecutive: event {ev.event_id} follows event {first + offset - 1}")
-        if events[-1].event_type != E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        if not whole_history and events[-1].event_type != E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             raise ValueError(
                 f"the last event must be the WorkflowTaskStarted of the task being worked on, "
                 f"got {event_type_name(events[-1].event_type)} (event {events[-1].event_id})"
@@ -375,10 +420,11 @@ class WorkflowInstance:
         if self._last_event_id == 0 and events[0].event_type != E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
             raise ValueError(f"event 1 must be WorkflowExecutionStarted, got {event_type_name(events[0].event_type)}")
 
-    def _apply(self, events: list[common_pb2.HistoryEvent]) -> list[common_pb2.Command]:
+    def _apply(self, events: list[common_pb2.HistoryEvent], *, whole_history: bool = False) -> list[common_pb2.Command]:
         # One pass to learn how each workflow task of the batch was closed (O(n)).
         closed_by: dict[int, int] = {}
-        for ev in events:
+        last_started_index = -1
+        for i, ev in enumerate(events):
             t = ev.event_type
             if t in _WT_CLOSING:
                 # A task that timed out before it started (sticky schedule-to-start)
@@ -386,6 +432,9 @@ class WorkflowInstance:
                 sid = getattr(ev, _WT_CLOSING[t]).started_event_id
                 if sid:
                     closed_by[sid] = t
+            elif t == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                last_started_index = i
+        patches_by_task = patching.recorded_by_task(events)  # what workflow.patched finds when replaying
 
         result: list[common_pb2.Command] = []
         last_index = len(events) - 1
@@ -394,12 +443,17 @@ class WorkflowInstance:
             t = ev.event_type
             if t == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
                 self._last_started_id = ev.event_id
-                if i == last_index:
+                closing = closed_by.get(ev.event_id)
+                # A whole history may end with a task in flight, events arriving after its start.
+                in_flight = i == last_index or (whole_history and i == last_started_index and closing is None)
+                if in_flight:
+                    if self.replay_only:  # a query's replay: this task's commands follow it in history
+                        self.patches.in_history |= self.patches.upcoming
                     result = self._activation(ev, replaying=False)
                     self._unconfirmed_started_id = ev.event_id
                 else:
-                    closing = closed_by.get(ev.event_id)
                     if closing == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                        self.patches.in_history |= patches_by_task.get(ev.event_id, set())
                         self._activation(ev, replaying=True)
                     elif closing is None:
                         raise ValueError(
@@ -478,7 +532,8 @@ class WorkflowInstance:
             if timer is None:
                 raise NonDeterminismError(
                     f"{self._prefix()}history event {ev.event_id} is TimerFired(timer_id={timer_id!r}) "
-                    "but the workflow code has no such timer"
+                    "but the workflow code has no such timer",
+                    event_id=ev.event_id, recorded=f"TimerFired(timer_id={timer_id!r})",
                 )
             timer.fired = True
             if timer.handle is not None:
@@ -507,7 +562,8 @@ class WorkflowInstance:
         if st is None:
             raise NonDeterminismError(
                 f"{self._prefix()}history event {ev.event_id} is {event_type_name(ev.event_type)} for the activity "
-                f"scheduled at event {scheduled_event_id}, which the workflow code did not schedule"
+                f"scheduled at event {scheduled_event_id}, which the workflow code did not schedule",
+                event_id=ev.event_id, recorded=event_type_name(ev.event_type),
             )
         return st
 
@@ -659,12 +715,14 @@ class WorkflowInstance:
     # ------------------------------------------------------- activations
 
     def _activation(self, ev: common_pb2.HistoryEvent, *, replaying: bool) -> list[common_pb2.Command]:
+        self._drop_deprecated_patch_commands()
         if self._pending:
             p = self._pending[0]
             raise NonDeterminismError(
                 f"{self._prefix()}the workflow code produced {describe_command(p.command)} in the workflow task "
                 f"started at event {p.started_event_id}, but history has no matching event (reached the "
-                f"workflow task started at event {ev.event_id}); the code now produces more commands than history recorded"
+                f"workflow task started at event {ev.event_id}); the code now produces more commands than history recorded",
+                event_id=ev.event_id, produced=describe_command(p.command), patch_id=_patch_id(p.command),
             )
         a = ev.workflow_task_started
         if ev.HasField("event_time"):
@@ -750,16 +808,25 @@ class WorkflowInstance:
     # ----------------------------------------------------------- matching
 
     def _match_command_event(self, ev: common_pb2.HistoryEvent) -> None:
+        if self._patch_event_skipped(ev):
+            return
         if not self._pending:
             raise NonDeterminismError(
                 f"{self._prefix()}history event {ev.event_id} is {describe_event(ev)} but the workflow code produced "
-                "no command for it (the code now produces fewer commands than history recorded)"
+                "no command for it (the code now produces fewer commands than history recorded)",
+                event_id=ev.event_id, recorded=describe_event(ev),
             )
         p = self._pending.popleft()
         if _command_key(p.command) != _event_key(ev):
+            patch_id = _patch_id(p.command)
+            hint = ""
+            if patch_id is not None:  # history has the marker in this task, elsewhere
+                hint = (f"; workflow.patched({patch_id!r}) must be called at the point of the code where history "
+                        "recorded its marker (a call moved or added before other commands changes the order)")
             raise NonDeterminismError(
                 f"{self._prefix()}history event {ev.event_id} is {describe_event(ev)} but the workflow code produced "
-                f"{describe_command(p.command)} at that point (in the workflow task started at event {p.started_event_id})"
+                f"{describe_command(p.command)} at that point (in the workflow task started at event {p.started_event_id}){hint}",
+                event_id=ev.event_id, recorded=describe_event(ev), produced=describe_command(p.command), patch_id=patch_id,
             )
         if ev.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             st = self._unechoed_activities.pop(ev.activity_task_scheduled.activity_id)
@@ -769,6 +836,72 @@ class WorkflowInstance:
             self._timers.pop(ev.timer_canceled.timer_id, None)
         elif ev.event_type in _children.COMMAND_EVENTS:
             self.children.initiated(ev, p.command)
+
+    # ------------------------------------------------ patches (patching.py)
+
+    def patch(self, patch_id: str, *, deprecated: bool) -> bool:
+        """``workflow.patched`` (``deprecated=False``) and ``workflow.deprecate_patch``: whether
+        this run takes the patched branch; records the patch's marker when it does, once."""
+        if self.read_only is not None:
+            from .queries import ReadOnlyViolation
+
+            call = "deprecate_patch" if deprecated else "patched"
+            raise ReadOnlyViolation(
+                f"{self.read_only} called workflow.{call}({patch_id!r}): queries and update validators only read the "
+                "workflow's state; branch on patches in the workflow's code and handlers"
+            )
+        use, command = self.patches.use(patch_id, deprecated=deprecated, replaying=self.is_replaying)
+        if command is not None:
+            self._add_command(command)
+        return use
+
+    def _patch_event_skipped(self, ev: common_pb2.HistoryEvent) -> bool:
+        """Temporal's rules for patch markers met in history (see patching.py): True when
+        ``ev`` needs no command; a marker of ``workflow.patched`` no call matches raises."""
+        recorded = patching.of_event(ev)
+        while self._pending:
+            front = patching.of_command(self._pending[0].command)
+            if front is None or not front.deprecated or (recorded is not None and recorded.patch_id == front.patch_id):
+                break
+            self._pending.popleft()  # deprecate_patch() while replaying, its marker elsewhere: it needs none
+        if recorded is None:
+            return False
+        front = patching.of_command(self._pending[0].command) if self._pending else None
+        if front is not None and front.patch_id == recorded.patch_id:
+            return False  # the call that recorded it: matched as any command
+        if recorded.deprecated:
+            return True  # recorded by deprecate_patch(), whose call was removed: nothing to match
+        produced = describe_command(self._pending[0].command) if self._pending else None
+        if self.patches.answers.get(recorded.patch_id) is False:
+            why = (f"workflow.patched({recorded.patch_id!r}) already returned False earlier in this replay (history had "
+                   f"no marker for it at that point), so the call was moved earlier in the code or another call with "
+                   f"this id now comes first")
+        else:
+            why = (f"the workflow code produced {produced or 'no command'} there instead: a run recorded with the patch "
+                   f"needs workflow.patched({recorded.patch_id!r}) or workflow.deprecate_patch({recorded.patch_id!r}) "
+                   "at that point of the code until no such run remains")
+        raise NonDeterminismError(
+            f"{self._prefix()}history event {ev.event_id} is {describe_event(ev)}, the marker of "
+            f"workflow.patched({recorded.patch_id!r}), but {why}",
+            event_id=ev.event_id, recorded=describe_event(ev), produced=produced, patch_id=recorded.patch_id,
+        )
+
+    def _drop_deprecated_patch_commands(self) -> None:
+        """deprecate_patch() commands history has no marker for need none (they only record)."""
+        if any(_is_deprecated_patch(p.command) for p in self._pending):
+            self._pending = collections.deque(p for p in self._pending if not _is_deprecated_patch(p.command))
+
+    def _check_nothing_left_unmatched(self, last: common_pb2.HistoryEvent) -> None:
+        """End of a whole history: every command of a completed workflow task was recorded."""
+        self._drop_deprecated_patch_commands()
+        for p in self._pending:
+            if p.started_event_id != self._unconfirmed_started_id:
+                raise NonDeterminismError(
+                    f"{self._prefix()}the workflow code produced {describe_command(p.command)} in the workflow task "
+                    f"started at event {p.started_event_id}, but history has no matching event (history ends at event "
+                    f"{last.event_id}); the code now produces more commands than history recorded",
+                    event_id=last.event_id, produced=describe_command(p.command), patch_id=_patch_id(p.command),
+                )
 
     # ------------------------------------------------- called by user code
 

@@ -259,7 +259,8 @@ class ChildWorkflows:
 
             raise NonDeterminismError(
                 f"{self.instance._prefix()}history event {event.event_id} is {event_type_name(event.event_type)} for the child "
-                f"workflow initiated at event {initiated_event_id}, which the workflow code did not start"
+                f"workflow initiated at event {initiated_event_id}, which the workflow code did not start",
+                event_id=event.event_id, recorded=event_type_name(event.event_type),
             )
         return state
 

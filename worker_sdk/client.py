@@ -14,7 +14,7 @@ import random
 import socket
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import grpc
 import structlog
@@ -28,6 +28,9 @@ from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureEr
 from worker_sdk.schedules_client import ScheduleClient
 from worker_sdk.client_messages import MessagesMixin
 from worker_sdk.workflow import timeout_seconds
+
+if TYPE_CHECKING:  # pragma: no cover
+    from worker_sdk.replayer import WorkflowHistory
 
 log = structlog.get_logger("fanflow.sdk.client")
 
@@ -291,6 +294,17 @@ class WorkflowHandle(MessagesMixin):
             token = response.next_page_token
             if not token:
                 return events
+
+    async def fetch_history(self, run_id: str | None = None) -> "WorkflowHistory":
+        """Temporal's ``fetch_history``: one run's events with its ids, for the replayer
+        (``workflows.Replayer``). Default: this handle's run, or the latest one when the
+        handle names none."""
+        from .replayer import WorkflowHistory
+
+        run_id = self.run_id if run_id is None else run_id
+        if not run_id:
+            run_id = (await self.describe()).info.execution.run_id
+        return WorkflowHistory(self.workflow_id, await self.history(run_id=run_id), run_id)
 
     async def progress(self, max_events: int = 100) -> ws.GetWorkflowProgressResponse:
         """Progress of this workflow's parallel executors (across continue-as-new

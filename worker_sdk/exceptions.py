@@ -347,8 +347,26 @@ class NonDeterminismError(FanflowSDKError):
     """Replaying history produced different commands than the ones history recorded.
 
     Raised by ``WorkflowInstance.activate``; the worker fails the workflow task with
-    cause ``WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR``.
+    cause ``WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR``. Besides the message:
+    ``event_id`` (the history event where code and history part ways), ``recorded`` (what
+    history has there, ``None``: nothing), ``produced`` (the command the code produced there,
+    ``None``: none) and ``patch_id`` (when a ``workflow.patched`` marker is involved).
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        event_id: int | None = None,
+        recorded: str | None = None,
+        produced: str | None = None,
+        patch_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.event_id = event_id
+        self.recorded = recorded
+        self.produced = produced
+        self.patch_id = patch_id
 
 
 class StaleWorkflowInstanceError(FanflowSDKError):

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 from fanflow.protocol import MAX_PAYLOAD_BYTES, payload_too_large_message
 from protos import common_pb2, workflow_service_pb2 as ws
 
-from . import converter
+from . import converter, patching
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._instance import WorkflowInstance
@@ -131,10 +131,13 @@ async def instance_for(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowT
     if cached is not None and cached.last_event_id >= state_event_id and cached.workflow_object is not None:
         return cached, False
     handle = workflow_worker.worker.client.get_workflow_handle(task.workflow_execution.workflow_id, task.workflow_execution.run_id)
-    events_ = [e for e in await handle.history() if e.event_id <= state_event_id]
+    history = await handle.history()
+    events_ = [e for e in history if e.event_id <= state_event_id]
     workflow_worker.query_replays += 1
     instance = workflow_worker._new_instance(definition, task)
     instance.replay_only = True
+    # workflow.patched() in that last task answers from the markers its commands recorded.
+    instance.patches.upcoming = patching.recorded_before_next_task(e for e in history if e.event_id > state_event_id)
     try:
         instance.activate(events_)
     except Exception as exc:  # noqa: BLE001 - reported as the answer

@@ -1,8 +1,8 @@
 """What running workflow code calls: ``info``, ``now``, ``time``, ``sleep``,
 ``wait_condition``, ``uuid4``, ``random``, ``continue_as_new``, ``should_continue_as_new``,
-``record_marker`` / ``record_event``, ``in_workflow``, ``is_replaying``, ``unsafe``,
-``get_execution_id``, and the seed's ``execute_workflow`` (a child workflow when called from
-workflow code: ``worker_sdk/child_workflows.py``).
+``record_marker`` / ``record_event``, ``patched`` / ``deprecate_patch``, ``in_workflow``,
+``is_replaying``, ``unsafe``, ``get_execution_id``, and the seed's ``execute_workflow`` (a
+child workflow when called from workflow code: ``worker_sdk/child_workflows.py``).
 
 These are reached as ``workflows.workflow.now()`` & co. (``worker_sdk.workflow`` re-exports
 them). They raise ``NotInTemporalContextError`` (a ``RuntimeError``) when called outside
@@ -43,6 +43,8 @@ __all__ = [
     "execute_workflow",
     "record_marker",
     "record_event",
+    "patched",
+    "deprecate_patch",
     "in_workflow",
     "is_replaying",
     "unsafe",
@@ -217,6 +219,30 @@ def record_event(name: str, details: Any = None) -> None:
     if not isinstance(name, str) or not name:
         raise ValueError("record_event needs a non-empty name")
     _instance("record_event()").record_marker("fanflow.event", {"name": name, "details": details})
+
+
+def patched(patch_id: str) -> bool:
+    """Temporal's ``workflow.patched``: True where this run takes the code added under
+    ``patch_id``, False where it was recorded before the change. A new run records a marker
+    and gets True; a replay gets True if history has that marker there, else False (and
+    keeps that answer for the rest of the run). Put the new code under the ``if``, the old
+    one under ``else`` (details: ``worker_sdk.patching``)."""
+    from .patching import check_patch_id
+
+    check_patch_id(patch_id, "patched")
+    return _instance("patched()").patch(patch_id, deprecated=False)
+
+
+def deprecate_patch(patch_id: str) -> None:
+    """Temporal's ``workflow.deprecate_patch``: the step after ``patched(patch_id)`` once no
+    run can still need the old branch. Records the same marker (marked deprecated) in new
+    runs, never branches; runs recorded with ``patched(patch_id)`` replay against it, and once
+    the runs recorded before that are gone too the call itself can be removed (markers it
+    recorded are then skipped on replay)."""
+    from .patching import check_patch_id
+
+    check_patch_id(patch_id, "deprecate_patch")
+    _instance("deprecate_patch()").patch(patch_id, deprecated=True)
 
 
 class unsafe:
