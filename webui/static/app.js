@@ -220,6 +220,8 @@ async function loadFailedPreview(wf) {
   const link = document.getElementById("failed-link");
   try {
     const data = await api(`${wf.base}/failures?page_size=10`);
+    if (!data.total) return;
+    link.hidden = false;
     link.querySelector("a").textContent = `failed items: ${fmt.format(data.total)} (see all)`;
     let list = document.getElementById("failed-preview");
     if (!list) { list = el("ul", { id: "failed-preview", class: "failed-preview" }); link.after(list); }
@@ -265,7 +267,8 @@ async function refreshPending(wf) {
 }
 
 function refreshAfterChange(wf, view) {
-  refreshPending(wf).then(() => { wf.history.goLast(); loadTimeline(wf); loadRuns(wf, ""); });
+  // the run closed or an action was taken: what was throttled while it ran is read once more
+  refreshPending(wf).then(() => { wf.history.goLast(); loadTimeline(wf); loadRuns(wf, ""); loadFailedPreview(wf); });
 }
 
 // ---- runs (the continue-as-new chain)
