@@ -1,7 +1,8 @@
 """The server-sent-events stream of one workflow: `GET .../workflows/{id}/stream`.
 
-The server follows the run so the caller does not poll: every `interval` seconds it reads
-the workflow's progress and sends what changed, as SSE events with JSON data:
+The server follows the run so the caller does not poll: every `interval` seconds (longer
+when reads are slow: READ_SHARE) it reads the workflow's progress and sends what changed, as
+SSE events with JSON data:
 
 - `status`   {"status", "current_run_id", "runs"}: first, and when the status or the current
              run changes (a continue-as-new is a new current run);
@@ -29,6 +30,10 @@ from webui.caller import Caller, execution, outcome
 from webui.cluster import UpstreamError
 
 KEEPALIVE_SECONDS = 15.0
+# A watcher waits at least this many times as long as its last progress read took, so a run
+# whose reads are slow (a million results counted, a loaded cluster) is read less often.
+READ_SHARE = 4.0
+MAX_WAIT_SECONDS = 10.0
 
 
 def sse(event: str, data) -> bytes:
@@ -60,6 +65,7 @@ async def _changes(caller: Caller, namespace: str, workflow_id: str, request, re
     last_status = last_executors = None
     seen_events: set[tuple] = set()
     quiet_since = asyncio.get_running_loop().time()
+    read_seconds = 0.0  # how long the last progress read took
     while True:
         view = convert.progress(response)
         status = {"status": view["status"], "current_run_id": view["current_run_id"], "runs": view["runs"]}
@@ -78,9 +84,10 @@ async def _changes(caller: Caller, namespace: str, workflow_id: str, request, re
             closed = await caller.workflows("GetWorkflowResult", ws.GetWorkflowResultRequest(namespace=namespace, execution=execution(workflow_id)))
             yield sse("closed", outcome(closed))
             return
-        await asyncio.sleep(interval)
+        await asyncio.sleep(max(interval, min(READ_SHARE * read_seconds, MAX_WAIT_SECONDS)))
         now = asyncio.get_running_loop().time()
         if now - quiet_since >= KEEPALIVE_SECONDS:
             quiet_since = now
             yield b": keep-alive\n\n"
         response = await caller.workflows("GetWorkflowProgress", request)
+        read_seconds = asyncio.get_running_loop().time() - now
