@@ -172,7 +172,7 @@ async def main(args) -> dict:
             results["list, second page of 50"] = timed(http, r, f"{ns}/workflows", lambda i: {"page_size": 50, "page_token": token})
             results["list, status=running"] = timed(http, r, f"{ns}/workflows", lambda i: {"page_size": 50, "status": "running"})
             results["list, id prefix idle-09 (50 of 1,000)"] = timed(http, r, f"{ns}/workflows", lambda i: {"page_size": 50, "id_prefix": "idle-09"})
-            # A different (far) time bound each time, so no count is answered from the short cache.
+            # A different (far) time bound each time: no answer can come from a cache.
             results["count by status, all runs"] = timed(http, r, f"{ns}/workflow-count",
                                                          lambda i: {"started_before": (far + datetime.timedelta(seconds=i)).isoformat()})
             results["describe an idle workflow"] = timed(http, r, f"{ns}/workflows/idle-{args.workflows // 2:05d}", lambda i: {})

@@ -263,6 +263,22 @@ class GetParallelFailuresRequest(_message.Message):
     request: _workflow_service_pb2.GetParallelFailuresRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetParallelFailuresRequest, _Mapping]] = ...) -> None: ...
 
+class CountWorkflowExecutionsRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.CountWorkflowExecutionsRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.CountWorkflowExecutionsRequest, _Mapping]] = ...) -> None: ...
+
+class UpdateWorkflowSearchKeysRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.UpdateWorkflowSearchKeysRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.UpdateWorkflowSearchKeysRequest, _Mapping]] = ...) -> None: ...
+
 class StartChildWorkflowExecutionRequest(_message.Message):
     __slots__ = ("shard_id", "request")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]

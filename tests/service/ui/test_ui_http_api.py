@@ -167,6 +167,10 @@ async def test_errors_name_what_is_wrong(stack):
     await expect(started, 400, "INVALID_ARGUMENT", "workflow_type", field="workflow_type")
     await expect(await http.get("/api/v1/namespaces/default/workflows", params={"status": "sleeping"}), 400, "INVALID_ARGUMENT", "sleeping", field="status")
     await expect(await http.get("/api/v1/namespaces/default/workflows", params={"started_after": "yesterday"}), 400, "INVALID_ARGUMENT", "ISO 8601", field="started_after")
+    empty_range = {"started_after": "2026-05-02T00:00:00Z", "started_before": "2026-05-01T00:00:00Z"}
+    await expect(await http.get("/api/v1/namespaces/default/workflows", params=empty_range), 400, "INVALID_ARGUMENT", "no run could match", field="started_before")
+    await expect(await http.get("/api/v1/namespaces/default/workflow-count", params=empty_range), 400, "INVALID_ARGUMENT", field="started_before")
+    await expect(await http.get("/api/v1/namespaces/default/workflow-count", params={"id_prefix": "x" * 2000}), 400, "INVALID_ARGUMENT", "workflow_id_prefix")
     await expect(await http.get("/api/v1/namespaces/default/workflows", params={"page_size": 0}), 400, "INVALID_ARGUMENT", field="page_size")
     await expect(await http.get("/api/v1/namespaces/default/workflows", params={"page_token": "%%%"}), 400, "INVALID_ARGUMENT", field="page_token")
     await start(http, "ui_waiter", "err-waiter")
