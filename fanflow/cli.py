@@ -72,7 +72,10 @@ def _cmd_dev(args) -> int:
         print(f"fanflow dev cluster serving on {process.frontend_address} (data in {config.data_dir}, "
               f"{config.history_shard_count} shards, {config.task_queue_partitions} partitions per task queue); "
               f"{auth_note}", flush=True)
-        ui.extend(await start_dev_ui(args.ui_address, process.frontend_address, args.tls_cert))
+        if args.tls_client_auth and args.ui_address.lower() not in ("", "off", "none", "0"):
+            print("web UI not started: the frontend asks clients for certificates (--tls-client-auth), which the web UI has none of", flush=True)
+        else:
+            ui.extend(await start_dev_ui(args.ui_address, process.frontend_address, args.tls_cert))
 
     async def stopping() -> None:
         for server in ui:
