@@ -247,6 +247,10 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     async def GetPayloadBlob(self, request, context):
         return await blobs.get_blob(self.shard(request.shard_id), request.request)
 
+    @rpc_method
+    async def GetParallelFailures(self, request, context):  # executor item failures
+        return await executor_results.get_parallel_failures(self.shard(request.shard_id), request.request)
+
     # -------------------------------------------------------------- admin
     @rpc_method
     async def DescribeShard(self, request, context):

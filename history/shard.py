@@ -309,6 +309,7 @@ def _run_write(run: RunState, m: Mutation, now: int) -> RunWrite:
         outbox=m.outbox,
         executor_results=m.executor_results,
         executor_failed_attempts=m.executor_failed_attempts,
+        executor_item_failures=m.executor_item_failures,
         executors_started=executors_started,
         recorded_events=recorded_events,
         search_keys=list(run.state.search_keys) if m.search_keys_changed else None,
