@@ -67,6 +67,7 @@ async def failures(client, workflow_id: str, **options) -> ws.GetParallelFailure
     return await client.call("GetParallelFailures", ws.GetParallelFailuresRequest(namespace="default", workflow_id=workflow_id, **options))
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_list_items_keep_their_latest_failure(client):
     async with Worker(client, task_queue=TQ, workflows=[ListWithFailures], activities=[item_failures_process]):
         handle = await client.start_workflow(ListWithFailures, 20, id="list-failures", task_queue=TQ)
@@ -87,6 +88,7 @@ async def test_list_items_keep_their_latest_failure(client):
     assert (await failures(client, "list-failures", executor_id=executor + "x")).total == 0
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_offset_items_report_their_failures(client):
     async with Worker(client, task_queue=TQ, workflows=[OffsetWithFailures], activities=[item_failures_process, item_failures_fetch]):
         handle = await client.start_workflow(OffsetWithFailures, 16, id="offset-failures", task_queue=TQ)
