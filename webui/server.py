@@ -81,7 +81,7 @@ def create_app(settings: UiSettings, client: ClusterClient | None = None) -> Fas
     allowed = frozenset({*LOOPBACK_NAMES, *(h.lower() for h in settings.allowed_hosts)}) if is_loopback_bind(host) else None
     app.add_middleware(Guard, allowed_hosts=allowed)
     app.include_router(api.router)
-    app.include_router(seed_api.router)
+    app.include_router(seed_api.router, include_in_schema=False)  # the seed's API, not in fanflow's OpenAPI document
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
