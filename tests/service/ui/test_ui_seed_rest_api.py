@@ -1,6 +1,6 @@
 """The seed's REST and event-stream test helpers (`worker_sdk.testing`, named as
 `mistralai.workflows.testing`) against fanflow's seed-compatible API (webui/seed_api.py):
-an embedded cluster, the HTTP server in this process, a worker from `create_test_worker`.
+an embedded cluster, the HTTP server in this process, a worker from `create_test_worker_with_events`.
 The tests are written as a seed test is, with only the import changed."""
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ ENVELOPE = {"event_id", "event_timestamp", "root_workflow_exec_id", "workflow_ex
 async def http(embedded_cluster):
     client = await workflows.Client.connect(embedded_cluster.frontend_address)
     env = testing.WorkflowEnvironment.from_client(client)
-    async with testing.create_test_worker(env, [SeedRestGreeter, SeedRestCollector, SeedRestApprovalWorkflow, SeedRestFailing], [seedrest_greet]):
+    async with testing.create_test_worker_with_events(env, [SeedRestGreeter, SeedRestCollector, SeedRestApprovalWorkflow, SeedRestFailing], [seedrest_greet]):
         async with ui_server(embedded_cluster.frontend_address) as server:
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as session:
                 session.fanflow_client = client  # for the handle-based helper
