@@ -207,3 +207,31 @@ async def test_bad_input_gets_clear_errors(http):
     assert synchronous.json() == {"workflow_name": "seedrest_greeter", "execution_id": "sync-1", "result": {"greeting": "hello sync", "length": 10}}
     executions = (await http.get("/v1/workflows/executions", params={"workflow_name": "seedrest_greeter"})).json()["executions"]
     assert [e["execution_id"] for e in executions] == ["sync-1"] and executions[0]["status"] == "COMPLETED"
+
+
+async def test_keys_and_namespaces_with_auth_on(tmp_path):
+    from fanflow.cluster import embedded
+    from fanflow.config import ClusterConfig
+    from protos import admin_service_pb2 as adm
+    from webui.cluster import ClusterClient
+
+    process = await embedded(ClusterConfig.embedded(tmp_path / "data", poll_timeout=2.0, auth_enabled=True, admin_api_keys=["seedrest-admin"])).start()
+    admin = ClusterClient(process.frontend_address)
+    try:
+        key = (await admin.call("admin", "RegisterNamespace", adm.RegisterNamespaceRequest(name="seedrest"), "seedrest-admin")).api_key
+        async with ui_server(process.frontend_address) as server:
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as anonymous:
+                missing = await anonymous.get("/v1/workflows/executions")
+                assert missing.status_code == 401 and missing.json()["code"] == "UNAUTHENTICATED" and "Bearer" in missing.json()["detail"]
+            headers = {"authorization": f"Bearer {key}"}
+            async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=headers) as other:
+                refused = await other.get("/v1/workflows/executions")  # the default namespace is not this key's
+                assert refused.status_code == 403 and "seedrest" in refused.json()["detail"]
+            # the seed's helpers send no namespace: a client whose every request carries it
+            async with httpx.AsyncClient(base_url=server.url, timeout=30, headers=headers, params={"namespace": "seedrest"}) as http:
+                assert (await http.get("/v1/workflows/executions")).json() == {"executions": [], "next_page_token": None}
+                unknown = await testing.create_workflow_raw(http, "seedrest_greeter", {"name": "x"})
+                assert unknown.status_code == 404 and "namespace 'seedrest'" in unknown.json()["detail"]
+    finally:
+        await admin.close()
+        await process.stop()
