@@ -11,18 +11,22 @@ How history maps (fanflow's choices where the seed has no event):
   TimedOut: the seed's event of the same name (a canceled run's `reason` is the cancel request's).
 - Terminated: WORKFLOW_EXECUTION_CANCELED with reason "terminated: <reason>"; TimedOut:
   WORKFLOW_EXECUTION_FAILED with a message saying so (the seed has no event for either).
-- ActivityTaskStarted: ACTIVITY_TASK_STARTED (the input is the scheduled event's). History
-  writes an attempt's start together with its outcome (as Temporal does), so a started event
-  arrives when the attempt ends; an attempt > 1 adds ACTIVITY_TASK_RETRYING with the previous
-  attempt's failure. ActivityTaskCompleted: ACTIVITY_TASK_COMPLETED; Failed / TimedOut:
-  ACTIVITY_TASK_FAILED. fanflow's internal activities (`fanflow.*`) are left out.
+- An activity: ACTIVITY_TASK_STARTED (with the scheduled input) at the place it was scheduled,
+  as soon as its first attempt runs. History writes an attempt's start only with its outcome
+  (as Temporal does), so while it runs the start is read from the run's pending activities;
+  events after it wait for it (an activity cancelled or timed out before it started has no
+  started event, and releases them). An attempt > 1 adds ACTIVITY_TASK_RETRYING with the
+  previous attempt's failure; then ACTIVITY_TASK_COMPLETED, or ACTIVITY_TASK_FAILED (failed,
+  timed out). fanflow's internal activities (`fanflow.*`) are left out.
 - Everything else (workflow tasks, timers, signals, markers, updates, children) has no event.
 """
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -89,6 +93,16 @@ async def find_execution(caller: Caller, namespace: str, workflow_id: str) -> Ex
     return Execution(namespace, workflow_id, info.type.name, info.first_run_id or info.execution.run_id, parent, root)
 
 
+class _Start:
+    """Where an activity's ACTIVITY_TASK_STARTED goes: its scheduled event's place."""
+
+    __slots__ = ("run_id", "scheduled_event_id")
+
+    def __init__(self, run_id: str, scheduled_event_id: int):
+        self.run_id = run_id
+        self.scheduled_event_id = scheduled_event_id
+
+
 class Deriver:
     """Turns one execution's history events (run by run, in order) into seed events."""
 
@@ -96,10 +110,68 @@ class Deriver:
         self.ex = ex
         self.activities: dict[tuple[str, int], tuple[str, str, Any]] = {}  # (run, scheduled id) -> (type, activity id, input)
         self.attempts: dict[tuple[str, int], int] = {}  # (run, scheduled id) -> the attempt that started
+        self.started_at: dict[tuple[str, int], int] = {}  # activities known to have started -> when (ns)
+        self.ended: set[tuple[str, int]] = set()  # activities history closed (with or without a start)
+        self.closed_runs: set[str] = set()
+        self.held: collections.deque[dict | _Start] = collections.deque()  # derived, not yet released
         self.cancel_reason: str | None = None
         self.continued_from: dict[str, str] = {}  # run id -> the run it continued
 
-    def events(self, run_id: str, event: common_pb2.HistoryEvent) -> list[dict]:
+    def feed(self, run_id: str, event: common_pb2.HistoryEvent) -> None:
+        """Take the run's next history event; `release()` gives what can be sent."""
+        if event.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            a = event.activity_task_scheduled
+            self.activities[(run_id, event.event_id)] = (a.activity_type.name, a.activity_id, convert.payload_value(a.input))
+            if not a.activity_type.name.startswith("fanflow."):
+                self.held.append(_Start(run_id, event.event_id))
+            return
+        self.held.extend(self._events(run_id, event))
+
+    def close_run(self, run_id: str) -> None:
+        """The run has closed: an activity of it that has not started never will."""
+        self.closed_runs.add(run_id)
+
+    def started_live(self, run_id: str, scheduled_event_id: int, at_ns: int) -> None:
+        """A pending activity of the open run is running (its start is not in history yet)."""
+        self.started_at.setdefault((run_id, scheduled_event_id), at_ns)
+
+    def waiting_run(self) -> str | None:
+        """The run whose activity start holds the stream back, if one does."""
+        start = self.held[0] if self.held and isinstance(self.held[0], _Start) else None
+        return start.run_id if start is not None and self._resolution(start) is None else None
+
+    def release(self) -> list[dict]:
+        """The events that can be sent, in order: up to the first activity not known to have
+        started (or never to start)."""
+        out: list[dict] = []
+        while self.held:
+            item = self.held[0]
+            if isinstance(item, _Start):
+                resolution = self._resolution(item)
+                if resolution is None:
+                    break
+                if resolution:
+                    out.append(self._started(item))
+            else:
+                out.append(item)
+            self.held.popleft()
+        return out
+
+    def _resolution(self, start: "_Start") -> bool | None:
+        key = (start.run_id, start.scheduled_event_id)
+        if key in self.started_at:
+            return True
+        if key in self.ended or start.run_id in self.closed_runs:
+            return False
+        return None
+
+    def _started(self, start: "_Start") -> dict:
+        key = (start.run_id, start.scheduled_event_id)
+        name, activity_id, given = self.activities[key]
+        attributes = {"task_id": activity_id, "activity_name": name, "input": _payload(given)}
+        return self._envelope(start.run_id, f"{start.run_id}:{start.scheduled_event_id}:started", self.started_at[key], T.ACTIVITY_TASK_STARTED, attributes)
+
+    def _events(self, run_id: str, event: common_pb2.HistoryEvent) -> list[dict]:
         kind = event.event_type
         out: list[tuple[T, dict]] = []
         if kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
@@ -131,12 +203,14 @@ class Deriver:
         elif kind == E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
             timeout = convert.to_json(event.workflow_task_timed_out).get("timeout_type")
             out.append((T.WORKFLOW_TASK_TIMED_OUT, {"task_id": str(event.event_id), "timeout_type": timeout.upper() if isinstance(timeout, str) else None}))
-        elif kind == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            a = event.activity_task_scheduled
-            self.activities[(run_id, event.event_id)] = (a.activity_type.name, a.activity_id, convert.payload_value(a.input))
+        elif kind == E.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+            self.ended.add((run_id, event.activity_task_canceled.scheduled_event_id))
         elif kind in (E.EVENT_TYPE_ACTIVITY_TASK_STARTED, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, E.EVENT_TYPE_ACTIVITY_TASK_FAILED, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT):
             out.extend(self._activity(run_id, event))
-        return [self._envelope(run_id, event, event_type, attributes, i) for i, (event_type, attributes) in enumerate(out)]
+        return [
+            self._envelope(run_id, f"{run_id}:{event.event_id}" + (f":{i}" if i else ""), event.event_time.ToNanoseconds(), event_type, attributes)
+            for i, (event_type, attributes) in enumerate(out)
+        ]
 
     def _activity(self, run_id: str, event: common_pb2.HistoryEvent) -> list[tuple[T, dict]]:
         kind = event.event_type
@@ -144,28 +218,30 @@ class Deriver:
             E.EVENT_TYPE_ACTIVITY_TASK_STARTED: event.activity_task_started, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: event.activity_task_completed,
             E.EVENT_TYPE_ACTIVITY_TASK_FAILED: event.activity_task_failed, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: event.activity_task_timed_out,
         }[kind]
-        scheduled = self.activities.get((run_id, attrs.scheduled_event_id))
+        key = (run_id, attrs.scheduled_event_id)
+        scheduled = self.activities.get(key)
         if scheduled is None or scheduled[0].startswith("fanflow."):
             return []
         name, activity_id, given = scheduled
         base = {"task_id": activity_id, "activity_name": name}
         if kind == E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            started = [(T.ACTIVITY_TASK_STARTED, {**base, "input": _payload(given)})]
+            self.started_at.setdefault(key, event.event_time.ToNanoseconds())  # ACTIVITY_TASK_STARTED sits where it was scheduled
+            self.attempts[key] = max(1, attrs.attempt)
             if attrs.attempt > 1:
-                started.append((T.ACTIVITY_TASK_RETRYING, {**base, "attempt": attrs.attempt - 1, "failure": _failure(attrs.last_failure, "the previous attempt failed")}))
-            self.attempts[(run_id, attrs.scheduled_event_id)] = max(1, attrs.attempt)
-            return started
+                return [(T.ACTIVITY_TASK_RETRYING, {**base, "attempt": attrs.attempt - 1, "failure": _failure(attrs.last_failure, "the previous attempt failed")})]
+            return []
+        self.ended.add(key)
         if kind == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             return [(T.ACTIVITY_TASK_COMPLETED, {**base, "result": _payload(convert.payload_value(attrs.result))})]
         attempt = self.attempts.get((run_id, attrs.scheduled_event_id), 1)
         fallback = "the activity timed out" if kind == E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT else "the activity failed"
         return [(T.ACTIVITY_TASK_FAILED, {**base, "attempt": attempt, "failure": _failure(attrs.failure, fallback)})]
 
-    def _envelope(self, run_id: str, event: common_pb2.HistoryEvent, event_type: T, attributes: dict, index: int) -> dict:
+    def _envelope(self, run_id: str, event_id: str, at_ns: int, event_type: T, attributes: dict) -> dict:
         # Through the models, so the JSON has every field the seed's models have (defaults too).
         return workflow_event_adapter.dump_python(workflow_event_adapter.validate_python({
-            "event_id": f"{run_id}:{event.event_id}" + (f":{index}" if index else ""),
-            "event_timestamp": event.event_time.ToNanoseconds(),
+            "event_id": event_id,
+            "event_timestamp": at_ns,
             "root_workflow_exec_id": self.ex.root_id,
             "parent_workflow_exec_id": self.ex.parent_id,
             "continued_run_id": self.continued_from.get(run_id),
@@ -193,25 +269,37 @@ class Reader:
         self.closed = False
 
     async def read(self) -> list[dict]:
-        out: list[dict] = []
-        while not self.closed:
+        history_closed = False
+        while not history_closed:
             response = await self.caller.workflows("GetWorkflowExecutionHistory", ws.GetWorkflowExecutionHistoryRequest(
                 namespace=self.ex.namespace, execution=execution(self.ex.workflow_id, self.run_id), maximum_page_size=PAGE, first_event_id=self.next_event_id,
             ))
             page = list(response.history.events)
             next_run = None
             for event in page:
-                out.extend(self.deriver.events(self.run_id, event))
+                self.deriver.feed(self.run_id, event)
                 self.next_event_id = event.event_id + 1
                 if event.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
                     next_run = event.workflow_execution_continued_as_new.new_execution_run_id
                 elif event.event_type in CLOSING:
-                    self.closed = True
+                    history_closed = True
+                    self.deriver.close_run(self.run_id)
             if next_run:
+                self.deriver.close_run(self.run_id)
                 self.run_id, self.next_event_id = next_run, 1
                 continue
             if not response.next_page_token or not page:
                 break
+        out = self.deriver.release()
+        waiting = self.deriver.waiting_run()
+        if waiting is not None:  # an activity's start that history has not written yet: ask which are running
+            described = await self.caller.workflows("DescribeWorkflowExecution", ws.DescribeWorkflowExecutionRequest(
+                namespace=self.ex.namespace, execution=execution(self.ex.workflow_id, waiting)))
+            for activity in described.pending_activities:
+                if activity.started:
+                    self.deriver.started_live(waiting, activity.scheduled_event_id, activity.started_time.ToNanoseconds() or time.time_ns())
+            out.extend(self.deriver.release())
+        self.closed = history_closed and not self.deriver.held
         return out
 
 

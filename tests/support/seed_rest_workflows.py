@@ -72,3 +72,22 @@ class SeedRestFailing:
     @workflows.workflow.entrypoint
     async def run(self, reason: str) -> dict:
         raise workflows.WorkflowError(f"refused: {reason}")
+
+
+RELEASED: set[str] = set()  # keys the test lets `seedrest_hold` finish (the worker runs in the test's process)
+
+
+@workflows.activity(name="seedrest_hold")
+async def seedrest_hold(key: str) -> dict:
+    import asyncio
+
+    while key not in RELEASED:
+        await asyncio.sleep(0.05)
+    return {"released": key}
+
+
+@workflows.workflow.define(name="seedrest_holder")
+class SeedRestHolder:
+    @workflows.workflow.entrypoint
+    async def run(self, key: str) -> dict:
+        return await seedrest_hold(key)

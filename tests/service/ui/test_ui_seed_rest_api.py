@@ -5,17 +5,21 @@ The tests are written as a seed test is, with only the import changed."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
 
 import worker_sdk as workflows
 from support.seed_rest_workflows import (
+    RELEASED,
     SeedRestApprovalWorkflow,
     SeedRestCollector,
     SeedRestFailing,
     SeedRestGreeter,
+    SeedRestHolder,
     seedrest_greet,
+    seedrest_hold,
 )
 from support.ui_stack import ui_server
 from worker_sdk import testing
@@ -50,7 +54,8 @@ ENVELOPE = {"event_id", "event_timestamp", "root_workflow_exec_id", "workflow_ex
 async def http(embedded_cluster):
     client = await workflows.Client.connect(embedded_cluster.frontend_address)
     env = testing.WorkflowEnvironment.from_client(client)
-    async with testing.create_test_worker_with_events(env, [SeedRestGreeter, SeedRestCollector, SeedRestApprovalWorkflow, SeedRestFailing], [seedrest_greet]):
+    async with testing.create_test_worker_with_events(env, [SeedRestGreeter, SeedRestCollector, SeedRestApprovalWorkflow, SeedRestFailing, SeedRestHolder],
+                                                      [seedrest_greet, seedrest_hold]):
         async with ui_server(embedded_cluster.frontend_address) as server:
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as session:
                 session.fanflow_client = client  # for the handle-based helper
@@ -105,6 +110,31 @@ async def test_stream_follows_a_run_while_it_runs(http):
     events = await streamed
     assert get_event_types(events) == ["WORKFLOW_EXECUTION_STARTED", "WORKFLOW_EXECUTION_COMPLETED"]
     assert events[-1]["data"]["attributes"]["result"]["value"] == {"items": [], "label": "none"}
+
+
+async def test_an_activity_started_event_arrives_while_it_runs(http):
+    execution_id = await execute_workflow(http, "seedrest_holder", {"key": "live-1"})
+    seen: list[dict] = []
+
+    async def read_stream() -> None:
+        async with http.stream("GET", "/v1/workflows/events/stream", params={"workflow_exec_id": execution_id}) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data:"):
+                    seen.append(json.loads(line[5:]))
+
+    reader = asyncio.ensure_future(read_stream())
+    for _ in range(200):
+        if "ACTIVITY_TASK_STARTED" in get_event_types(seen):
+            break
+        await asyncio.sleep(0.05)
+    assert get_event_types(seen) == ["WORKFLOW_EXECUTION_STARTED", "ACTIVITY_TASK_STARTED"]
+    assert seen[1]["data"]["attributes"]["input"]["value"] == {"key": "live-1"}
+    assert (await testing.workflow_helpers.get_workflow_status(http, execution_id))["status"] == "RUNNING"  # the activity still runs
+    RELEASED.add("live-1")
+    await asyncio.wait_for(reader, 30)  # the stream ends with the run
+    assert get_event_types(seen) == ["WORKFLOW_EXECUTION_STARTED", "ACTIVITY_TASK_STARTED", "ACTIVITY_TASK_COMPLETED", "WORKFLOW_EXECUTION_COMPLETED"]
+    resumed = await stream_workflow_events(http, execution_id)  # a fresh read of the history numbers them the same
+    assert [(e["broker_sequence"], e["data"]["event_id"]) for e in resumed] == [(e["broker_sequence"], e["data"]["event_id"]) for e in seen]
 
 
 async def test_signal_query_update_raw_calls(http):

@@ -21,12 +21,27 @@ def _event(event_id: int, kind: int, field: str, attributes) -> E.HistoryEvent:
     return event
 
 
+def _deriver(parent: str | None = None) -> Deriver:
+    return Deriver(Execution("default", "order-1", "orders", "run-1", parent, parent or "order-1"))
+
+
 def _derive(history: list[tuple[str, E.HistoryEvent]], parent: str | None = None) -> list[dict]:
-    deriver = Deriver(Execution("default", "order-1", "orders", "run-1", parent, parent or "order-1"))
-    out = [e for run_id, event in history for e in deriver.events(run_id, event)]
+    """The events of a closed chain: every run's history fed, each run closed."""
+    deriver = _deriver(parent)
+    for run_id, event in history:
+        deriver.feed(run_id, event)
+    for run_id in {run_id for run_id, _ in history}:
+        deriver.close_run(run_id)
+    out = deriver.release()
+    assert not deriver.held
     for e in out:  # each one a valid seed event
         workflow_event_adapter.validate_python(e)
     return out
+
+
+def _scheduled(event_id: int, name: str, activity_id: str) -> E.HistoryEvent:
+    return _event(event_id, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, "activity_task_scheduled",
+                  E.ActivityTaskScheduledEventAttributes(activity_id=activity_id, activity_type=E.ActivityType(name=name), input=_payload({"id": activity_id})))
 
 
 def test_a_run_with_a_retried_activity_an_internal_one_and_a_failed_one():
@@ -91,3 +106,32 @@ def test_continue_as_new_cancel_and_terminate():
     terminated = _derive([("run-1", first[0]), ("run-1", _event(3, E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, "workflow_execution_terminated",
                                                                   E.WorkflowExecutionTerminatedEventAttributes(reason="bad deploy")))])
     assert terminated[-1]["event_type"] == "WORKFLOW_EXECUTION_CANCELED" and terminated[-1]["attributes"]["reason"] == "terminated: bad deploy"
+
+
+def test_an_activity_start_is_placed_where_it_was_scheduled_and_known_while_it_runs():
+    deriver = _deriver()
+    deriver.feed("run-1", _event(1, E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, "workflow_execution_started", E.WorkflowExecutionStartedEventAttributes()))
+    deriver.feed("run-1", _scheduled(5, "slow", "1"))
+    deriver.feed("run-1", _scheduled(6, "fast", "2"))
+    deriver.feed("run-1", _event(7, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, "activity_task_started", E.ActivityTaskStartedEventAttributes(scheduled_event_id=6, attempt=1)))
+    deriver.feed("run-1", _event(8, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, "activity_task_completed", E.ActivityTaskCompletedEventAttributes(scheduled_event_id=6)))
+    assert [e["event_type"] for e in deriver.release()] == ["WORKFLOW_EXECUTION_STARTED"]
+    assert deriver.waiting_run() == "run-1"  # `slow` may still start: what follows waits for it
+    assert deriver.release() == []
+
+    deriver.started_live("run-1", 5, 1_800_000_000_000_000_000)  # the run's pending activities say it runs
+    released = deriver.release()
+    assert [(e["event_type"], e["attributes"]["activity_name"]) for e in released] == [
+        ("ACTIVITY_TASK_STARTED", "slow"), ("ACTIVITY_TASK_STARTED", "fast"), ("ACTIVITY_TASK_COMPLETED", "fast")]
+    assert released[0]["event_timestamp"] == 1_800_000_000_000_000_000 and released[0]["event_id"] == "run-1:5:started"
+    assert deriver.waiting_run() is None
+
+    deriver.feed("run-1", _scheduled(9, "never", "3"))  # cancelled before any attempt started: no started event
+    deriver.feed("run-1", _event(10, E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, "activity_task_canceled", E.ActivityTaskCanceledEventAttributes(scheduled_event_id=9)))
+    deriver.feed("run-1", _event(11, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, "activity_task_started", E.ActivityTaskStartedEventAttributes(scheduled_event_id=5, attempt=1)))
+    deriver.feed("run-1", _event(12, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, "activity_task_completed", E.ActivityTaskCompletedEventAttributes(scheduled_event_id=5)))
+    deriver.feed("run-1", _scheduled(13, "orphan", "4"))  # never started before the run closed
+    deriver.feed("run-1", _event(14, E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, "workflow_execution_completed", E.WorkflowExecutionCompletedEventAttributes()))
+    assert [e["event_type"] for e in deriver.release()] == ["ACTIVITY_TASK_COMPLETED"]  # held at `orphan` while the run is open
+    deriver.close_run("run-1")
+    assert [e["event_type"] for e in deriver.release()] == ["WORKFLOW_EXECUTION_COMPLETED"] and not deriver.held
