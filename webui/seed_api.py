@@ -218,13 +218,14 @@ async def terminate(execution_id: str, namespace: str = NAMESPACE, caller: Calle
 
 
 # ------------------------------------------------------------------ events
-def _scope(workflow_exec_id: str, root_workflow_exec_id: str) -> str:
-    if root_workflow_exec_id and root_workflow_exec_id != "*":
-        raise SeedError(400, "INVALID_ARGUMENT", "root_workflow_exec_id: the events of child workflows are not streamed by fanflow yet; "
-                                                 "pass workflow_exec_id (one execution, every run of its continue-as-new chain)")
-    if not workflow_exec_id or workflow_exec_id == "*":
-        raise SeedError(400, "INVALID_ARGUMENT", "workflow_exec_id: required (fanflow streams the events of one execution)")
-    return workflow_exec_id
+def _scope(workflow_exec_id: str, root_workflow_exec_id: str) -> tuple[str, bool]:
+    """(execution id, with its children): one execution, or a root with its child workflows."""
+    one, root = workflow_exec_id not in ("", "*"), root_workflow_exec_id not in ("", "*")
+    if one and root:
+        raise SeedError(400, "INVALID_ARGUMENT", "pass workflow_exec_id (one execution) or root_workflow_exec_id (it and its child workflows), not both")
+    if not one and not root:
+        raise SeedError(400, "INVALID_ARGUMENT", "workflow_exec_id or root_workflow_exec_id: one is required (fanflow streams the events of one execution tree)")
+    return (root_workflow_exec_id, True) if root else (workflow_exec_id, False)
 
 
 def _types(workflow_event_types: list[str] | None) -> set[str] | None:
@@ -246,8 +247,10 @@ async def stream_events(
     start_seq: int = Query(0, ge=0, description="the broker_sequence to start at (the last one received + 1 to resume)"),
     workflow_event_types: list[str] | None = Query(None), namespace: str = NAMESPACE, caller: Caller = Depends(),
 ):
-    ex = await find_execution(caller, namespace, _scope(workflow_exec_id, root_workflow_exec_id))  # unknown: 404 before the stream
-    return StreamingResponse(follow(caller, ex, start_seq, _types(workflow_event_types)), media_type="text/event-stream",
+    execution_id, with_children = _scope(workflow_exec_id, root_workflow_exec_id)
+    types = _types(workflow_event_types)
+    ex = await find_execution(caller, namespace, execution_id)  # unknown: 404 before the stream
+    return StreamingResponse(follow(caller, ex, start_seq, types, with_children), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
@@ -260,9 +263,10 @@ async def list_events(
     if cursor and not cursor.isdigit():
         raise SeedError(400, "INVALID_ARGUMENT", "cursor: malformed; pass next_cursor of the previous page unchanged")
     types = _types(workflow_event_types)
-    ex = await find_execution(caller, namespace, _scope(workflow_exec_id, root_workflow_exec_id))
+    execution_id, with_children = _scope(workflow_exec_id, root_workflow_exec_id)
+    ex = await find_execution(caller, namespace, execution_id)
     start = int(cursor or 0)
-    events = [e for e in await Reader(caller, ex).read() if not types or e["event_type"] in types]
+    events = [e for e in await Reader(caller, ex, with_children).read() if not types or e["event_type"] in types]
     page = events[start:start + limit]
     return {"events": page, "next_cursor": str(start + limit) if start + limit < len(events) else None}
 

@@ -18,7 +18,11 @@ How history maps (fanflow's choices where the seed has no event):
   started event, and releases them). An attempt > 1 adds ACTIVITY_TASK_RETRYING with the
   previous attempt's failure; then ACTIVITY_TASK_COMPLETED, or ACTIVITY_TASK_FAILED (failed,
   timed out). fanflow's internal activities (`fanflow.*`) are left out.
-- Everything else (workflow tasks, timers, signals, markers, updates, children) has no event.
+- Everything else (workflow tasks, timers, signals, markers, updates) has no event.
+- Child workflows, in a stream scoped to a root execution (`root_workflow_exec_id`): a child's
+  events (its own children's too) are placed where the parent's history records that the
+  child closed, so they arrive when the child has ended, all at once, before the parent's
+  events that follow. A child the parent does not wait for (abandoned) is not included.
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+
+import grpc
 
 from fanflow.seed_events import WorkflowEventType as T, workflow_event_adapter
 from protos import common_pb2, workflow_service_pb2 as ws
@@ -69,10 +75,6 @@ class Execution:
         self.first_run_id = first_run_id
         self.parent_id = parent_id
         self.root_id = root_id
-
-    def context(self) -> dict:
-        return {"namespace": self.namespace, "workflow_name": self.workflow_name, "workflow_exec_id": self.workflow_id,
-                "parent_workflow_exec_id": self.parent_id, "root_workflow_exec_id": self.root_id}
 
 
 async def find_execution(caller: Caller, namespace: str, workflow_id: str) -> Execution:
@@ -256,13 +258,24 @@ class Deriver:
         }), mode="json")
 
 
+CHILD_CLOSED = {
+    E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED: "child_workflow_execution_completed",
+    E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED: "child_workflow_execution_failed",
+    E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED: "child_workflow_execution_canceled",
+    E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT: "child_workflow_execution_timed_out",
+    E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED: "child_workflow_execution_terminated",
+}
+
+
 class Reader:
     """Reads an execution's history run by run, from where it stopped: each `read()` returns
-    the seed events of the history written since, and whether the chain has closed."""
+    the seed events of the history written since, and whether the chain has closed.
+    `with_children`: each closed child's events too (recursively), where the child closed."""
 
-    def __init__(self, caller: Caller, ex: Execution):
+    def __init__(self, caller: Caller, ex: Execution, with_children: bool = False):
         self.caller = caller
         self.ex = ex
+        self.with_children = with_children
         self.deriver = Deriver(ex)
         self.run_id = ex.first_run_id
         self.next_event_id = 1
@@ -278,6 +291,8 @@ class Reader:
             next_run = None
             for event in page:
                 self.deriver.feed(self.run_id, event)
+                if self.with_children and event.event_type in CHILD_CLOSED:
+                    self.deriver.held.extend(await self._child_events(getattr(event, CHILD_CLOSED[event.event_type]).workflow_execution))
                 self.next_event_id = event.event_id + 1
                 if event.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
                     next_run = event.workflow_execution_continued_as_new.new_execution_run_id
@@ -302,11 +317,29 @@ class Reader:
         self.closed = history_closed and not self.deriver.held
         return out
 
+    async def _child_events(self, child: common_pb2.WorkflowExecution) -> list[dict]:
+        """Every event of a child that has closed (none if it is gone, e.g. past retention)."""
+        try:
+            info = (await self.caller.workflows("DescribeWorkflowExecution", ws.DescribeWorkflowExecutionRequest(
+                namespace=self.ex.namespace, execution=execution(child.workflow_id, child.run_id)))).info
+        except UpstreamError as exc:
+            if exc.code == grpc.StatusCode.NOT_FOUND:
+                return []
+            raise
+        ex = Execution(self.ex.namespace, child.workflow_id, info.type.name, info.first_run_id or info.execution.run_id, self.ex.workflow_id, self.ex.root_id)
+        reader, out = Reader(self.caller, ex, with_children=True), []
+        while not reader.closed:
+            out.extend(await reader.read())
+        return out
+
 
 def envelope(ex: Execution, event: dict, sequence: int) -> dict:
-    """An event as one `data:` line of the seed's stream (`StreamEventSsePayload`)."""
+    """An event as one `data:` line of the seed's stream (`StreamEventSsePayload`); the context
+    is the event's own execution's (a child's, in a stream of a root)."""
+    context = {"namespace": ex.namespace, "workflow_name": event["workflow_name"], "workflow_exec_id": event["workflow_exec_id"],
+               "parent_workflow_exec_id": event["parent_workflow_exec_id"], "root_workflow_exec_id": event["root_workflow_exec_id"]}
     return {"stream": STREAM_NAME, "timestamp": convert_ns(event["event_timestamp"]), "data": event,
-            "workflow_context": ex.context(), "metadata": {}, "broker_sequence": sequence}
+            "workflow_context": context, "metadata": {}, "broker_sequence": sequence}
 
 
 def convert_ns(nanoseconds: int) -> str:
@@ -318,10 +351,10 @@ def sse_data(data: dict, sequence: int | None = None) -> bytes:
     return f"{head}data: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-async def follow(caller: Caller, ex: Execution, start_seq: int, event_types: set[str] | None) -> AsyncIterator[bytes]:
+async def follow(caller: Caller, ex: Execution, start_seq: int, event_types: set[str] | None, with_children: bool = False) -> AsyncIterator[bytes]:
     """The stream: every event from `start_seq` on, as history grows, until the chain closes
     (then the stream ends). A cluster error mid-stream is sent as the seed's error data."""
-    reader = Reader(caller, ex)
+    reader = Reader(caller, ex, with_children)
     sequence = 0
     loop = asyncio.get_running_loop()
     quiet_since = loop.time()

@@ -91,3 +91,13 @@ class SeedRestHolder:
     @workflows.workflow.entrypoint
     async def run(self, key: str) -> dict:
         return await seedrest_hold(key)
+
+
+@workflows.workflow.define(name="seedrest_parent")
+class SeedRestParent:
+    """Greets through a child workflow (SeedRestGreeter), then says how many it greeted."""
+
+    @workflows.workflow.entrypoint
+    async def run(self, names: list[str]) -> dict:
+        greetings = [await workflows.workflow.execute_workflow(SeedRestGreeter, params={"name": name, "times": 1}) for name in names]
+        return {"greeted": len(greetings)}

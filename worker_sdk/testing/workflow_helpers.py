@@ -252,7 +252,8 @@ async def stream_workflow_events(client: "httpx.AsyncClient", execution_id: str,
     a list of the stream's payloads (`{"data": event, "broker_sequence", ...}`). A stream that
     ends earlier is opened again after the `retry:` delay, from the next sequence number, so
     an execution that fails or is canceled ends in TimeoutError, as with the seed.
-    `include_child_workflows` is refused by fanflow's server (400) for now."""
+    `include_child_workflows`: the events of its child workflows too (each child's arrive
+    when it has closed)."""
     scope = "root_workflow_exec_id" if include_child_workflows else "workflow_exec_id"
     received: list[dict[str, Any]] = []
     retry_seconds = 1.0

@@ -18,6 +18,7 @@ from support.seed_rest_workflows import (
     SeedRestFailing,
     SeedRestGreeter,
     SeedRestHolder,
+    SeedRestParent,
     seedrest_greet,
     seedrest_hold,
 )
@@ -54,7 +55,7 @@ ENVELOPE = {"event_id", "event_timestamp", "root_workflow_exec_id", "workflow_ex
 async def http(embedded_cluster):
     client = await workflows.Client.connect(embedded_cluster.frontend_address)
     env = testing.WorkflowEnvironment.from_client(client)
-    async with testing.create_test_worker_with_events(env, [SeedRestGreeter, SeedRestCollector, SeedRestApprovalWorkflow, SeedRestFailing, SeedRestHolder],
+    async with testing.create_test_worker_with_events(env, [SeedRestGreeter, SeedRestCollector, SeedRestApprovalWorkflow, SeedRestFailing, SeedRestHolder, SeedRestParent],
                                                       [seedrest_greet, seedrest_hold]):
         async with ui_server(embedded_cluster.frontend_address) as server:
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as session:
@@ -135,6 +136,28 @@ async def test_an_activity_started_event_arrives_while_it_runs(http):
     assert get_event_types(seen) == ["WORKFLOW_EXECUTION_STARTED", "ACTIVITY_TASK_STARTED", "ACTIVITY_TASK_COMPLETED", "WORKFLOW_EXECUTION_COMPLETED"]
     resumed = await stream_workflow_events(http, execution_id)  # a fresh read of the history numbers them the same
     assert [(e["broker_sequence"], e["data"]["event_id"]) for e in resumed] == [(e["broker_sequence"], e["data"]["event_id"]) for e in seen]
+
+
+async def test_a_roots_stream_includes_its_child_workflows(http):
+    parent_id = await execute_workflow(http, "seedrest_parent", {"names": ["ann", "bo"]})
+    events = await stream_workflow_events(http, parent_id, timeout_seconds=30, include_child_workflows=True)
+    assert [(e["data"]["workflow_name"], e["data"]["event_type"]) for e in events] == [
+        ("seedrest_parent", "WORKFLOW_EXECUTION_STARTED"),
+        *[(name, kind) for _ in ("ann", "bo") for name, kind in (
+            ("seedrest_greeter", "WORKFLOW_EXECUTION_STARTED"), ("seedrest_greeter", "ACTIVITY_TASK_STARTED"),
+            ("seedrest_greeter", "ACTIVITY_TASK_COMPLETED"), ("seedrest_greeter", "WORKFLOW_EXECUTION_COMPLETED"))],
+        ("seedrest_parent", "WORKFLOW_EXECUTION_COMPLETED"),
+    ]
+    children = [e for e in events if e["data"]["workflow_exec_id"] != parent_id]
+    assert {(e["data"]["parent_workflow_exec_id"], e["data"]["root_workflow_exec_id"]) for e in children} == {(parent_id, parent_id)}
+    assert {e["workflow_context"]["workflow_exec_id"] for e in children} == {e["data"]["workflow_exec_id"] for e in children}
+    assert [e["data"]["attributes"]["input"]["value"]["name"] for e in children if e["data"]["event_type"] == "WORKFLOW_EXECUTION_STARTED"] == ["ann", "bo"]
+    assert [e["broker_sequence"] for e in events] == list(range(len(events)))
+    own = await stream_workflow_events(http, parent_id)  # scoped to the one execution: no child's events
+    assert get_event_types(own) == ["WORKFLOW_EXECUTION_STARTED", "WORKFLOW_EXECUTION_COMPLETED"]
+    child_id = children[0]["data"]["workflow_exec_id"]
+    child = await stream_workflow_events(http, child_id)  # a child's own stream says where it belongs
+    assert len(child) == 4 and child[0]["data"]["parent_workflow_exec_id"] == parent_id and child[0]["data"]["root_workflow_exec_id"] == parent_id
 
 
 async def test_signal_query_update_raw_calls(http):
@@ -226,8 +249,10 @@ async def test_bad_input_gets_clear_errors(http):
     assert (await signal_workflow_raw(http, "no-such-execution", "finish")).status_code == 404
     no_stream = await http.get("/v1/workflows/events/stream", params={"workflow_exec_id": "no-such-execution"})
     assert no_stream.status_code == 404
-    children = await http.get("/v1/workflows/events/stream", params={"root_workflow_exec_id": "x"})
-    assert children.status_code == 400 and "child workflows" in children.json()["message"]
+    both = await http.get("/v1/workflows/events/stream", params={"root_workflow_exec_id": "x", "workflow_exec_id": "y"})
+    assert both.status_code == 400 and "not both" in both.json()["message"]
+    bad_type = await http.get("/v1/workflows/events/list", params={"workflow_exec_id": "x", "workflow_event_types": "NOPE"})
+    assert bad_type.status_code == 400 and "NOPE" in bad_type.json()["message"]
 
     listed = (await http.get("/v1/workflows")).json()["workflows"]
     greeter = next(w for w in listed if w["name"] == "seedrest_greeter")
