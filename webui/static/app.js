@@ -275,9 +275,9 @@ function refreshAfterChange(wf, view) {
 async function loadRuns(wf, token) {
   const list = document.getElementById("runs");
   const more = document.getElementById("runs-more");
-  if (!token) list.textContent = "";
   try {
     const data = await api(`${wf.base}/runs?page_size=10${token ? `&page_token=${enc(token)}` : ""}`);
+    if (!token) list.textContent = "";  // replaced once the new page is here: no empty list in between
     for (const run of data.runs) {
       const link = el("a", { href: `?id=${enc(wf.id)}&run_id=${enc(run.run_id)}`, class: "mono", text: run.run_id });
       list.append(el("li", { class: run.run_id === (wf.pinned || wf.runId) ? "on" : "" }, link, " ", el("span", { class: `status ${run.status}`, text: run.status }),
