@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from webui import api, pages
+from webui import api, pages, seed_api
 from webui.cluster import ClusterClient, UpstreamError
 from webui.errors import CODE_OF_HTTP, error_response, upstream_response, validation_message
 from webui.listing import BadFilter
@@ -23,6 +23,7 @@ from webui.settings import UiSettings, split_address
 log = structlog.get_logger("fanflow.ui")
 STATIC = Path(__file__).parent / "static"
 API_PREFIX = "/api/"
+SEED_PREFIX = seed_api.PREFIX + "/"  # the seed-compatible REST API (webui/seed_api.py): JSON errors too
 FORM_PATHS = ("/login", "/logout")  # plain HTML forms: their CSRF token is a form field, checked by the route (Origin still here)
 
 
@@ -80,6 +81,7 @@ def create_app(settings: UiSettings, client: ClusterClient | None = None) -> Fas
     allowed = frozenset({*LOOPBACK_NAMES, *(h.lower() for h in settings.allowed_hosts)}) if is_loopback_bind(host) else None
     app.add_middleware(Guard, allowed_hosts=allowed)
     app.include_router(api.router)
+    app.include_router(seed_api.router, include_in_schema=False)  # the seed's API, not in fanflow's OpenAPI document
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -100,15 +102,21 @@ def create_app(settings: UiSettings, client: ClusterClient | None = None) -> Fas
 
     app.openapi = openapi
 
+    @app.exception_handler(seed_api.SeedError)
+    async def seed_error(request: Request, exc: seed_api.SeedError):
+        return seed_api.seed_error_response(exc.status, exc.code, exc.message)
+
     @app.exception_handler(UpstreamError)
     async def upstream_error(request: Request, exc: UpstreamError):
+        if request.url.path.startswith(SEED_PREFIX):
+            return seed_api.upstream_as_seed(exc)
         if request.url.path.startswith(API_PREFIX):
             return upstream_response(exc)
         return pages.error_page(request, exc)
 
     @app.exception_handler(BadFilter)
     async def bad_filter(request: Request, exc: BadFilter):
-        if request.url.path.startswith(API_PREFIX):
+        if request.url.path.startswith((API_PREFIX, SEED_PREFIX)):
             return error_response(400, "INVALID_ARGUMENT", str(exc), field=exc.field)
         return pages.error_page(request, UpstreamError(__import__("grpc").StatusCode.INVALID_ARGUMENT, str(exc)))
 
@@ -119,7 +127,7 @@ def create_app(settings: UiSettings, client: ClusterClient | None = None) -> Fas
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        if request.url.path.startswith(API_PREFIX) or exc.status_code != 404:
+        if request.url.path.startswith((API_PREFIX, SEED_PREFIX)) or exc.status_code != 404:
             return error_response(exc.status_code, CODE_OF_HTTP.get(exc.status_code, "UNKNOWN"), str(exc.detail))
         return pages.not_found_page(request)
 
