@@ -8,6 +8,9 @@ from history.shard import Shard
 from protos import workflow_service_pb2
 
 DEFAULT_PAGE = 1000
+#: A reply stops after the result that brings it past this many bytes (at least one result):
+#: results may be up to 2 MiB each, a reply must stay far below the 64 MiB message limit.
+REPLY_BYTES = 4 * 1024 * 1024
 
 
 async def put_parallel_results(shard: Shard, request: workflow_service_pb2.PutParallelResultsRequest) -> int:
@@ -24,6 +27,11 @@ async def get_parallel_results(shard: Shard, request: workflow_service_pb2.GetPa
     rows = await shard.store.executor_results(
         request.namespace, request.workflow_id, request.executor_id, request.start_index, request.limit or DEFAULT_PAGE
     )
-    return workflow_service_pb2.GetParallelResultsResponse(
-        results=[workflow_service_pb2.IndexedPayload(index=i, payload=payload) for i, payload in rows]
-    )
+    response = workflow_service_pb2.GetParallelResultsResponse()
+    size = 0
+    for i, payload in rows:
+        response.results.append(workflow_service_pb2.IndexedPayload(index=i, payload=payload))
+        size += payload.ByteSize()
+        if size >= REPLY_BYTES:
+            break
+    return response

@@ -25,6 +25,7 @@ from .. import converter
 from .._executor_host import ExecutorHost, current_host
 from ..activity import ActivityDefinition
 from ..exceptions import ApplicationError, ContinueAsNewError
+from .lazy_results import ExecutorResults, admits_none
 from .results import read_back, result_list
 
 __all__ = ["EXECUTOR_MARKER", "EVENT_BUDGET", "BYTES_BUDGET", "ExecutorContinueAsNew", "ExecutorRun", "new_run"]
@@ -116,14 +117,22 @@ class ExecutorRun:
         )
 
     async def finish(self, total: int) -> None | list:
-        """All ``total`` items are done: remember it for later runs, read the results back."""
-        self.host.checkpoints[self.executor_id] = {"cursor": total, "total": total, "done": True, "pattern": self.pattern}
+        """All ``total`` items are done: remember it for later runs; the results, as a lazy
+        list paging from the store (``ExecutorResults``: nothing recorded in history), or, in
+        a run recorded before that, read back with ``fanflow.read_results`` activities."""
+        host = self.host
+        host.checkpoints[self.executor_id] = {"cursor": total, "total": total, "done": True, "pattern": self.pattern}
         self.leave()
         rtype = self.defn.return_type
         if rtype is None or rtype is type(None):
             return None
-        values = await read_back(self.host, self.executor_id, total, rtype, self.task_queue)
-        return result_list(values, rtype)
+        if not host.results_in_store():
+            values = await read_back(host, self.executor_id, total, rtype, self.task_queue)
+            return result_list(values, rtype)
+        results = ExecutorResults(host.results_reader, host.workflow_id, self.executor_id, total, rtype)
+        if total and admits_none(rtype) and results.all_none():
+            return None  # as result_list: an activity that returned None for every item
+        return results
 
 
 def new_run(pattern: str, defn: ActivityDefinition) -> ExecutorRun | None:

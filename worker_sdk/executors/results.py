@@ -157,9 +157,18 @@ class ResultWriter:
 
 
 async def stored_indexes(client: Any, workflow_id: str, executor_id: str, start: int, end: int) -> set[int]:
-    """The indexes in ``[start, end)`` whose result is already stored."""
-    resp = await client.call(
-        "GetParallelResults",
-        ws.GetParallelResultsRequest(namespace=client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=start, limit=end - start),
-    )
-    return {r.index for r in resp.results if start <= r.index < end}
+    """The indexes in ``[start, end)`` whose result is already stored (a reply may stop
+    early on history's byte budget: read on from the last index it had)."""
+    found: set[int] = set()
+    nxt = start
+    while nxt < end:
+        resp = await client.call(
+            "GetParallelResults",
+            ws.GetParallelResultsRequest(namespace=client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=nxt, limit=end - nxt),
+        )
+        indexes = [r.index for r in resp.results if nxt <= r.index < end]
+        found.update(indexes)
+        if len(resp.results) >= end - nxt or not indexes:
+            break
+        nxt = max(indexes) + 1
+    return found
