@@ -233,3 +233,16 @@ async def test_a_read_is_retried_until_the_cluster_answers(tmp_path, monkeypatch
     finally:
         await client.close()
         await cluster.stop()
+
+
+def test_runs_recorded_with_the_read_back_still_replay():
+    """A history recorded before lazy results (by main at the commit the file names) read
+    results back with fanflow.read_results activities: today's code replays it, taking the
+    old path there (no patch marker in that history), without a cluster."""
+    from conftest import SUPPORT
+    from worker_sdk.replayer import WorkflowHistory, replay
+
+    history = WorkflowHistory.from_json(None, (SUPPORT / "histories" / "executor_read_back_v1.json").read_text())
+    assert scheduled_types(history.events)["fanflow.read_results"] == 3
+    assert not patch_markers(history.events)
+    assert replay(history, LazyAllPatterns).replay_failure is None
