@@ -1,6 +1,6 @@
 """One executor call inside a workflow run (``ExecutorRun``): its id, its checkpoint from
 the previous run, when to stop this run, and its two ways out: continue as new with a
-checkpoint, or finish and read the results back.
+checkpoint, or finish and hand over the results (a lazy list paging from the store).
 
 * **Executor id** ``<first run id>/<n>`` (``n`` counts executor calls in the run's code path,
   the same in every run of a continue-as-new chain); each run records a ``fanflow.executor``
@@ -10,8 +10,8 @@ checkpoint, or finish and read the results back.
   drains what is in flight (so ``max_concurrent_scheduled_tasks`` holds across runs) and
   continues as new with the run's *original* input plus ``sdk_state``
   ``{executor id: {"cursor": k, "done": bool, ...}}``. The next run re-runs the workflow code:
-  a finished executor returns its results from the store, the interrupted one resumes at its
-  cursor. The signal is ``ExecutorContinueAsNew`` (a ``BaseException``).
+  a finished executor returns its results from the store (``ExecutorResults``, nothing of
+  them in history), the interrupted one resumes at its cursor. The signal is ``ExecutorContinueAsNew`` (a ``BaseException``).
 
 The run is reached through its ``ExecutorHost`` (``worker_sdk._executor_host``) only.
 """

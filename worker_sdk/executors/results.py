@@ -4,11 +4,13 @@
   (the item was scheduled with a ``result_sink``) and history stores it; an Offset group
   stores its items' results itself with ``ResultWriter`` (``PutParallelResults``, batched)
   and, on a retry, skips the indexes ``stored_indexes`` finds.
-* Worker side, reading: the internal activity ``fanflow.read_results`` (``read_results``)
-  returns one page of stored results (at most ``PAGE_BYTES``, at least one result).
-* Workflow side: ``read_back`` reads every result of a finished executor, page by page,
-  decoding them with the activity's return type; ``result_list`` is what an executor call
-  returns for them.
+* Reading, today: a finished executor hands the workflow an ``ExecutorResults``
+  (``lazy_results``), paging from the store outside history.
+* Reading, in runs recorded before that (no ``fanflow.executor-results-in-store`` patch
+  marker; kept so they replay): the internal activity ``fanflow.read_results``
+  (``read_results``) returns one page of stored results (at most ``PAGE_BYTES``, at least one
+  result), ``read_back`` reads every result page by page into the run's history, decoding
+  them with the activity's return type; ``result_list`` is what an executor call returns.
 """
 from __future__ import annotations
 
