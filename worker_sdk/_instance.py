@@ -762,7 +762,13 @@ class WorkflowInstance:
             return
         exc = task.exception()
         if exc is None:
-            result = converter.to_payload(task.result())
+            value = task.result()
+            if self.is_replaying and converter.holds_lazy_results(value):
+                # A replayed close is matched by its type, never sent: lazy executor results
+                # need not be read from the store (the replayer may have no cluster).
+                result = common_pb2.Payload()
+            else:
+                result = converter.to_payload(value)
             self._close(
                 CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
                 complete_workflow_execution=common_pb2.CompleteWorkflowExecutionCommandAttributes(result=result),

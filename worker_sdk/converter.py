@@ -91,7 +91,7 @@ def to_json_bytes(value: Any) -> bytes:
     try:
         return _ANY_ADAPTER.dump_json(value)
     except PydanticSerializationError as exc:
-        if _holds_lazy_results(value):
+        if holds_lazy_results(value):
             return _lazy_json_bytes(value)
         raise TypeError(f"cannot convert a value of type {type(value).__name__} to a JSON payload: {exc}") from exc
 
@@ -102,15 +102,16 @@ def _is_lazy_results(value: Any) -> bool:
     return isinstance(value, ExecutorResults)
 
 
-def _holds_lazy_results(value: Any, depth: int = 0) -> bool:
+def holds_lazy_results(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is or holds (in dicts, lists, tuples) lazy executor results."""
     if _is_lazy_results(value):
         return True
     if depth > 20:
         return False
     if isinstance(value, Mapping):
-        return any(_holds_lazy_results(v, depth + 1) for v in value.values())
+        return any(holds_lazy_results(v, depth + 1) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return any(_holds_lazy_results(v, depth + 1) for v in value)
+        return any(holds_lazy_results(v, depth + 1) for v in value)
     return False
 
 
@@ -138,13 +139,13 @@ def _lazy_json_bytes(value: Any) -> bytes:
                 chunk = _ANY_ADAPTER.dump_json(v[start:start + step])
                 emit((b"," if start else b"") + chunk[1:-1])
             emit(b"]")
-        elif isinstance(v, Mapping) and _holds_lazy_results(v):
+        elif isinstance(v, Mapping) and holds_lazy_results(v):
             emit(b"{")
             for i, (key, item) in enumerate(v.items()):
                 emit((b"," if i else b"") + _ANY_ADAPTER.dump_json(key if isinstance(key, str) else str(key)) + b":")
                 encode(item)
             emit(b"}")
-        elif isinstance(v, (list, tuple)) and _holds_lazy_results(v):
+        elif isinstance(v, (list, tuple)) and holds_lazy_results(v):
             emit(b"[")
             for i, item in enumerate(v):
                 if i:
@@ -191,7 +192,7 @@ def to_jsonable(value: Any) -> Any:
     try:
         return to_jsonable_python(value)
     except PydanticSerializationError:
-        if _holds_lazy_results(value):
+        if holds_lazy_results(value):
             return json.loads(_lazy_json_bytes(value))
         raise
 
