@@ -236,8 +236,14 @@ class ExecutorResults(list):
         return self._value(i)
 
     def __iter__(self) -> Iterator[Any]:
-        for i in range(self._total):
-            yield self._value(i)
+        i = 0
+        while i < self._total:  # a page at a time (it stays referenced here while in use)
+            if self._page_size is None:
+                self._choose_page_size(i)
+            size = self._page_size or MAX_PAGE_ITEMS
+            number = i // size
+            yield from self._page(number)[i - number * size:]
+            i = (number + 1) * size
 
     def __reversed__(self) -> Iterator[Any]:
         for i in range(self._total - 1, -1, -1):
