@@ -782,6 +782,9 @@ class WorkflowInstance:
             sdk_state = getattr(exc, "sdk_state", None)
             if sdk_state is not None:
                 attrs.sdk_state.CopyFrom(sdk_state)
+            task_timeout = getattr(exc, "workflow_task_timeout", None)
+            if task_timeout:
+                attrs.workflow_task_timeout.CopyFrom(timeutil.duration(task_timeout))
             self._close(CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, continue_as_new_workflow_execution=attrs)
         elif isinstance(exc, (FailureError, asyncio.CancelledError)):
             failure = converter.failure_from_exception(exc, source="workflow")

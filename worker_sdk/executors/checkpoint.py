@@ -35,6 +35,10 @@ EXECUTOR_MARKER = "fanflow.executor"
 #: defaults; this protects the 51,200-event / 50 MiB limits when the suggestion is raised).
 EVENT_BUDGET = 20_000
 BYTES_BUDGET = 20 * 1024 * 1024
+#: The workflow-task timeout of the runs an executor continues into (seconds): the run that
+#: finishes a large executor may go through its results in one workflow task (reading a
+#: million results from the store takes seconds), more than the default 10 s allows.
+CONTINUED_TASK_TIMEOUT = 60.0
 
 
 class ExecutorContinueAsNew(ContinueAsNewError):
@@ -44,6 +48,7 @@ class ExecutorContinueAsNew(ContinueAsNewError):
     def __init__(self, input: common_pb2.Payload, *, workflow_type: str, task_queue: str, sdk_state: common_pb2.Payload):
         super().__init__(input, workflow_type=workflow_type, task_queue=task_queue)
         self.sdk_state = sdk_state
+        self.workflow_task_timeout = CONTINUED_TASK_TIMEOUT
 
 
 class ExecutorRun:

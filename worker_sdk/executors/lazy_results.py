@@ -5,7 +5,7 @@ results are immutable in the store (keyed by workflow id, executor id and item i
 every replay of the run reads the same bytes. The sequence's length is the executor's
 recorded total; a page is read on access (``GetParallelResults`` through the worker's client)
 and only the last ``MAX_CACHED_PAGES`` pages are kept, so iterating a million results does
-not hold them all.
+not hold them all (iterating asks for the next page while the current one is used).
 
 * ``ExecutorResults`` is a ``list`` subclass (``isinstance(results, list)``): ``len``,
   indexing (negative too), slicing (a plain list), iteration, ``reversed``, ``in``, ``index``,
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import itertools
 import operator
 import threading
@@ -56,7 +57,7 @@ __all__ = [
 MAX_CACHED_PAGES = 4
 #: A page holds about this many bytes of stored results (1 to ``MAX_PAGE_ITEMS`` items).
 PAGE_TARGET_BYTES = 1 << 20
-MAX_PAGE_ITEMS = 1024
+MAX_PAGE_ITEMS = 8192  # a power of two below GetParallelResults' 10,000 per call
 #: How long a failing read is retried before the workflow task fails (and is retried by
 #: history): below the default workflow-task timeout (10 s).
 READ_DEADLINE = 5.0
@@ -100,13 +101,9 @@ class ResultReader:
         deadline = time.monotonic() + READ_DEADLINE
         delay = 0.05
         while True:
-            request = ws.GetParallelResultsRequest(
-                namespace=self.client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=start, limit=limit,
-            )
-            future = asyncio.run_coroutine_threadsafe(self.client.call("GetParallelResults", request), self.loop)
+            future = self.submit(workflow_id, executor_id, start, limit)
             try:
                 response = future.result(timeout=max(0.1, deadline - time.monotonic()) + 1.0)
-                self.reads += 1
                 break
             except grpc.aio.AioRpcError as exc:
                 if exc.code() not in _RETRYABLE or time.monotonic() + delay > deadline:
@@ -117,14 +114,32 @@ class ResultReader:
                     raise ResultsUnavailableError(f"executor {executor_id}: reading results from item {start} failed: {type(exc).__name__}: {exc}") from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-        values: list[bytes] = []
-        for r in response.results:
-            if r.index != start + len(values) or len(values) >= limit:
-                break
-            values.append(r.payload.data or b"null")
+        values = contiguous(response, start, limit)
         if not values:
             raise ResultsUnavailableError(f"executor {executor_id}: no stored result for item {start} (the store lost it?)")
         return values
+
+    def submit(self, workflow_id: str, executor_id: str, start: int, limit: int) -> "concurrent.futures.Future":
+        """Start one ``GetParallelResults`` call on the event loop; its future (no retries)."""
+        request = ws.GetParallelResultsRequest(
+            namespace=self.client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=start, limit=limit,
+        )
+        self.reads += 1
+        return asyncio.run_coroutine_threadsafe(self.client.call("GetParallelResults", request), self.loop)
+
+
+def contiguous(response: ws.GetParallelResultsResponse, start: int, limit: int) -> list[bytes]:
+    """The JSON of the results ``start, start+1, ...`` a reply holds (up to ``limit``)."""
+    results = response.results
+    n = len(results)
+    if n and results[0].index == start and results[n - 1].index == start + n - 1:  # sorted, unique: contiguous
+        return [r.payload.data or b"null" for r in (results if n <= limit else results[:limit])]
+    values: list[bytes] = []
+    for r in results:
+        if r.index != start + len(values) or len(values) >= limit:
+            break
+        values.append(r.payload.data or b"null")
+    return values
 
 
 def admits_none(return_type: Any) -> bool:
@@ -140,7 +155,7 @@ def admits_none(return_type: Any) -> bool:
 class ExecutorResults(list):
     """The results of a finished executor, in item order (see the module docstring)."""
 
-    __slots__ = ("_reader", "_workflow_id", "_executor_id", "_total", "_adapter", "_pages", "_page_size", "__weakref__")
+    __slots__ = ("_reader", "_workflow_id", "_executor_id", "_total", "_adapter", "_pages", "_page_size", "_prefetch", "__weakref__")
 
     def __init__(self, reader: ResultReader | None, workflow_id: str, executor_id: str, total: int, return_type: Any) -> None:
         list.__init__(self, itertools.repeat(UNREAD, total))
@@ -149,6 +164,8 @@ class ExecutorResults(list):
         self._adapter = converter.type_adapter(list[return_type])  # type: ignore[valid-type]
         self._pages: collections.OrderedDict[int, list[Any]] = collections.OrderedDict()
         self._page_size: int | None = None
+        #: ``(first index, future)``: the next page, asked for while iterating the one before.
+        self._prefetch: tuple[int, concurrent.futures.Future] | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -168,6 +185,15 @@ class ExecutorResults(list):
                 "connection to it (a Replayer needs client=... for workflows that read executor results)"
             )
         raw: list[bytes] = []
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None and prefetch[1] is not None and prefetch[0] == start:
+            try:  # the page asked for ahead (any failure: read it the normal way, with retries)
+                raw = contiguous(prefetch[1].result(timeout=READ_DEADLINE), start, end - start)
+            except Exception:  # noqa: BLE001
+                prefetch[1].cancel()
+                raw = []
+        elif prefetch is not None:
+            prefetch[1].cancel()
         while start + len(raw) < end:
             raw.extend(self._reader.read(self._workflow_id, self._executor_id, start + len(raw), end - start - len(raw)))
         return raw
@@ -215,7 +241,7 @@ class ExecutorResults(list):
     def all_none(self) -> bool:
         """Every stored result is JSON ``null`` (read page by page, stopping at the first other)."""
         step = MAX_PAGE_ITEMS
-        for start in range(0, self._total, step):
+        for start in range(0, self._total, step):  # raw bytes only: nothing decoded
             if any(r != b"null" for r in self._read_raw(start, min(self._total, start + step))):
                 return False
         return True
@@ -242,8 +268,14 @@ class ExecutorResults(list):
                 self._choose_page_size(i)
             size = self._page_size or MAX_PAGE_ITEMS
             number = i // size
-            yield from self._page(number)[i - number * size:]
-            i = (number + 1) * size
+            page = self._page(number)
+            following = (number + 1) * size
+            if following < self._total and number + 1 not in self._pages and self._reader is not None and self._prefetch is None:
+                # ask for the next page now: the store answers while this one is used
+                limit = min(self._total, following + size) - following
+                self._prefetch = (following, self._reader.submit(self._workflow_id, self._executor_id, following, limit))
+            yield from page[i - number * size:]
+            i = following
 
     def __reversed__(self) -> Iterator[Any]:
         for i in range(self._total - 1, -1, -1):

@@ -18,7 +18,7 @@ from support.lazy_results_workflows import (
 )
 from worker_sdk import Client, Replayer, Worker
 from worker_sdk.executors import lazy_results
-from worker_sdk.executors.lazy_results import MAX_CACHED_PAGES, ResultReader, ResultsUnavailableError
+from worker_sdk.executors.lazy_results import MAX_CACHED_PAGES, MAX_PAGE_ITEMS, ResultReader, ResultsUnavailableError
 
 ALL_ACTIVITIES = [lzr_score, lzr_next, lzr_fetch, lzr_sum_indexes, lzr_plus_one, lzr_padded, lzr_maybe_none]
 N = 30
@@ -119,7 +119,7 @@ async def test_iterating_100000_results_keeps_a_few_pages(client):
         result = await handle.result(timeout=300)
         reads = worker.workflow_worker.results_reader.reads
     assert result == {"len": n, "sum": sum(range(1, n + 1)), "peak_pages": MAX_CACHED_PAGES, "last": n, "is_list": True}
-    assert reads >= n // 1024  # pages of at most 1,024 results: each read on demand
+    assert reads >= n // MAX_PAGE_ITEMS  # pages of at most MAX_PAGE_ITEMS results: each read on demand
     events = await all_events(handle)
     assert "fanflow.read_results" not in scheduled_types(events)
 
