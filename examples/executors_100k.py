@@ -8,7 +8,7 @@ Offset Pagination Executor"), with only the import changed, on an embedded clust
 workflow when everything shares this one process; Offset runs 100 items per execution.)
 
 Both workflows continue as new automatically (history suggests it at 4,096 events); item
-results are stored beside history and read back at the end. While each runs, the script shows
+results are stored beside history; the workflow gets them as a list that pages from the store. While each runs, the script shows
 a live progress bar per executor and serves the web UI on http://127.0.0.1:8233
 (FANFLOW_UI_ADDRESS to move it, "off" for none), where the same run can be watched; then it
 prints, per workflow: items/s, the number of runs, the largest run's history and the progress
@@ -71,8 +71,12 @@ class Offset100k:
 
 
 def check(results: list[dict], n_items: int) -> None:
-    if results != [{"processed_value": f"processed_item_{i}"} for i in range(n_items)]:
-        raise workflows.ApplicationError("results are not the expected ones", non_retryable=True)
+    # One by one: the results page from the store, nothing builds a list of all of them.
+    if len(results) != n_items:
+        raise workflows.ApplicationError(f"{len(results)} results for {n_items} items", non_retryable=True)
+    for i, result in enumerate(results):
+        if result != {"processed_value": f"processed_item_{i}"}:
+            raise workflows.ApplicationError(f"result {i} is not the expected one: {result!r}", non_retryable=True)
 
 
 async def history_lengths(handle) -> list[int]:

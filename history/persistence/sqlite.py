@@ -420,12 +420,17 @@ class SqliteHistoryStore:
     async def executor_results(
         self, namespace: str, workflow_id: str, executor_id: str, start_index: int, limit: int
     ) -> list[tuple[int, common_pb2.Payload]]:
-        rows = await self._fetchall(
+        rows = await self.executor_result_bytes(namespace, workflow_id, executor_id, start_index, limit)
+        return [(i, common_pb2.Payload.FromString(d)) for i, d in rows]
+
+    async def executor_result_bytes(
+        self, namespace: str, workflow_id: str, executor_id: str, start_index: int, limit: int
+    ) -> list[tuple[int, bytes]]:
+        return await self._fetchall(
             "SELECT item_index, data FROM executor_results WHERE namespace=? AND workflow_id=? AND executor_id=? AND item_index>=? "
             "ORDER BY item_index LIMIT ?",
             (namespace, workflow_id, executor_id, start_index, limit),
         )
-        return [(i, common_pb2.Payload.FromString(d)) for i, d in rows]
 
     async def executor_result_count(self, namespace: str, workflow_id: str, executor_id: str) -> int:
         row = await self._fetchone(

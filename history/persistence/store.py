@@ -242,6 +242,12 @@ class HistoryStore(Protocol):
     ) -> list[tuple[int, common_pb2.Payload]]:
         """Stored results from start_index on, by index."""
 
+    async def executor_result_bytes(
+        self, namespace: str, workflow_id: str, executor_id: str, start_index: int, limit: int
+    ) -> list[tuple[int, bytes]]:
+        """``executor_results`` with each result as its serialized ``Payload`` (a read of many
+        results need not parse and serialize each one again)."""
+
     async def executor_result_count(self, namespace: str, workflow_id: str, executor_id: str) -> int: ...
 
     async def executor_progress(self, namespace: str, workflow_id: str, first_run_id: str) -> list[ExecutorProgressRecord]:

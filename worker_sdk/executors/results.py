@@ -4,11 +4,13 @@
   (the item was scheduled with a ``result_sink``) and history stores it; an Offset group
   stores its items' results itself with ``ResultWriter`` (``PutParallelResults``, batched)
   and, on a retry, skips the indexes ``stored_indexes`` finds.
-* Worker side, reading: the internal activity ``fanflow.read_results`` (``read_results``)
-  returns one page of stored results (at most ``PAGE_BYTES``, at least one result).
-* Workflow side: ``read_back`` reads every result of a finished executor, page by page,
-  decoding them with the activity's return type; ``result_list`` is what an executor call
-  returns for them.
+* Reading, today: a finished executor hands the workflow an ``ExecutorResults``
+  (``lazy_results``), paging from the store outside history.
+* Reading, in runs recorded before that (no ``fanflow.executor-results-in-store`` patch
+  marker; kept so they replay): the internal activity ``fanflow.read_results``
+  (``read_results``) returns one page of stored results (at most ``PAGE_BYTES``, at least one
+  result), ``read_back`` reads every result page by page into the run's history, decoding
+  them with the activity's return type; ``result_list`` is what an executor call returns.
 """
 from __future__ import annotations
 
@@ -161,9 +163,18 @@ class ResultWriter:
 
 
 async def stored_indexes(client: Any, workflow_id: str, executor_id: str, start: int, end: int) -> set[int]:
-    """The indexes in ``[start, end)`` whose result is already stored."""
-    resp = await client.call(
-        "GetParallelResults",
-        ws.GetParallelResultsRequest(namespace=client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=start, limit=end - start),
-    )
-    return {r.index for r in resp.results if start <= r.index < end}
+    """The indexes in ``[start, end)`` whose result is already stored (a reply may stop
+    early on history's byte budget: read on from the last index it had)."""
+    found: set[int] = set()
+    nxt = start
+    while nxt < end:
+        resp = await client.call(
+            "GetParallelResults",
+            ws.GetParallelResultsRequest(namespace=client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=nxt, limit=end - nxt),
+        )
+        indexes = [r.index for r in resp.results if nxt <= r.index < end]
+        found.update(indexes)
+        if len(resp.results) >= end - nxt or not indexes:
+            break
+        nxt = max(indexes) + 1
+    return found
