@@ -28,6 +28,8 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 
+from fanflow import sqlite_health
+
 log = structlog.get_logger("fanflow.sqlite")
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA", "0", "1", "2", "3")
@@ -297,9 +299,15 @@ class GroupCommit(Generic[W]):
         items = [item for item, _ in waited] + later
         try:
             outcomes = await self._db.run(self._transaction, items)
-        except Exception as exc:  # the whole transaction failed (fenced, I/O error, ...)
-            log.error("group commit failed", database=self.name, writes=len(items), error=repr(exc))
-            outcomes = [exc] * len(items)
+        except Exception as exc:  # the whole transaction failed (fenced, I/O error, full disk, ...)
+            error = sqlite_health.storage_error(exc, self._db.path, self.name)
+            if not isinstance(error, sqlite_health.DiskFull):  # that one is logged once, not per batch
+                log.error("group commit failed", database=self.name, writes=len(items), error=repr(exc))
+            outcomes = [error] * len(items)
+        else:  # one write's own failure (in its savepoint) may be a full disk too
+            outcomes = [None if o is None else sqlite_health.storage_error(o, self._db.path, self.name) for o in outcomes]
+            if not any(isinstance(o, sqlite_health.DiskFull) for o in outcomes):
+                sqlite_health.storage_ok(self._db.path, self.name)
         committed: list[W] = []
         for (item, future), outcome in zip(waited, outcomes):
             if outcome is None:

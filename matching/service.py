@@ -17,6 +17,7 @@ from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
+from fanflow.sqlite_health import BadStorage, DiskFull
 from matching.keys import PartitionKey, QueueKey
 from matching.matcher import Matcher
 from matching.persistence import backlog_store
@@ -71,6 +72,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         self._started = False
         self._stopped = False
         self._evictor: asyncio.Task | None = None
+        self.refusal: str | None = None  # the backlog's file cannot be used: why, and what to do (rpc_method answers it)
 
     @property
     def db_path(self) -> Path:
@@ -83,7 +85,12 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
     async def start(self) -> None:
         if self.config.matching_hosts and self.host_name not in {h.name for h in self.config.matching_hosts}:
             log.warning("host name not in cluster config; DescribeTaskQueue will report nothing as owned", host=self.host_name)
-        await self._backlog.open()
+        try:
+            await self._backlog.open()
+        except (BadStorage, DiskFull) as exc:  # every call answers UNAVAILABLE with this; nothing is served from memory
+            self.refusal = exc.message
+            log.error(f"matching {self.host_name} not served: {exc.message}")
+            return
         held = await self._matcher.meter.restore()  # rate limits: the starts still in their window
         # Partitions with stored tasks are known from the start, so polls of a
         # sibling partition can find them before anyone polls their own partition.

@@ -10,6 +10,7 @@ Reads run on the same connection's thread, one hop each.
 """
 from __future__ import annotations
 
+import asyncio
 import secrets
 import sqlite3
 import time
@@ -21,6 +22,7 @@ from typing import Any
 import structlog
 
 from fanflow.errors import ShardOwnershipLost
+from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
 from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread, in_savepoint
 from history.persistence.sqlite_schema import SCHEMA
 from history.persistence.store import (
@@ -111,9 +113,17 @@ class SqliteHistoryStore:
 
     # ------------------------------------------------------------ lifecycle
     async def open(self) -> None:
-        await self._db.open()
-        await self._db.run(lambda conn: conn.executescript(SCHEMA))
-        self.range_id, self.token_key, max_outbox_id = await self._db.run(self._acquire)
+        what = f"history shard {self.shard_id}"
+        await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
+        try:
+            await self._db.open()
+            await self._db.run(lambda conn: conn.executescript(SCHEMA))
+            self.range_id, self.token_key, max_outbox_id = await self._db.run(self._acquire)
+        except sqlite3.DatabaseError as exc:
+            await self._db.close()
+            if is_disk_full(exc):
+                raise storage_error(exc, self.path, what) from exc
+            raise bad_storage(exc, self.path, what) from exc
         self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
         self._writes.start()
         log.info("shard acquired", shard=self.shard_id, range_id=self.range_id, owner=self.owner)

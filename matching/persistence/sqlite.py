@@ -10,6 +10,7 @@ one connection thread, so a read never sees a half-written batch.
 """
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 import structlog
 
 from fanflow.errors import Unavailable
+from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
 from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread
 from matching.keys import PartitionKey, QueueKey
 from matching.persistence.store import StoredStart, StoredTask
@@ -110,8 +112,16 @@ class SqliteBacklog:
     # -- lifecycle ---------------------------------------------------------
 
     async def open(self) -> None:
-        await self._db.open()
-        max_task_id, max_start_id = await self._db.run(_prepare)
+        what = "matching's backlog"
+        await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
+        try:
+            await self._db.open()
+            max_task_id, max_start_id = await self._db.run(_prepare)
+        except sqlite3.DatabaseError as exc:
+            await self._db.close()
+            if is_disk_full(exc):
+                raise storage_error(exc, self.path, what) from exc
+            raise bad_storage(exc, self.path, what) from exc
         self._next_id, self._next_start_id = max_task_id + 1, max_start_id + 1
         self._writes.start()
         self._open = True
