@@ -12,7 +12,7 @@ from pathlib import Path
 
 import structlog
 
-from fanflow import metrics, routing
+from fanflow import clock, metrics, routing
 from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import InvalidArgument, Unavailable
@@ -137,7 +137,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         inserts get the database in between."""
         total = 0
         while True:
-            deleted = await self._backlog.delete_expired(time.time_ns(), limit=SWEEP_BATCH)
+            deleted = await self._backlog.delete_expired(clock.now_ns(), limit=SWEEP_BATCH)
             total += deleted
             if deleted < SWEEP_BATCH:
                 break

@@ -3,8 +3,7 @@ in flight, rate, ETA), the number of runs, the workflow's recorded events, and t
 run's child workflows with their own progress (history/api/child_progress.py)."""
 from __future__ import annotations
 
-import time
-
+from fanflow import clock
 from history.api.child_progress import ChildrenSnapshot, children_progress
 from history.shard import Shard
 from protos import common_pb2, workflow_service_pb2
@@ -25,7 +24,7 @@ async def get_progress(
         children = ChildrenSnapshot.of(run) if with_children else None
     runs = sum(1 for state in await store.runs_of_workflow(ns, wf) if state.first_run_id == first_run)
     records = await store.executor_progress(ns, wf, first_run)
-    now = time.time_ns()
+    now = clock.now_ns()
     executors = []
     for i, record in enumerate(records):
         done = await store.executor_result_count(ns, wf, record.executor_id)
