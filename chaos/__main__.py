@@ -83,13 +83,13 @@ def fenced_refusals(workdir: Path) -> int:
 
 
 async def run(minutes: float, seed: int, workdir: Path, concurrency: int, mean_gap: float, kinds: tuple[str, ...],
-              drain_timeout: float = 900.0, log=print) -> dict:
+              drain_timeout: float = 900.0, max_jump: float = 240.0, log=print) -> dict:
     from worker_sdk import Client
 
     duration = minutes * 60
     tag = secrets.token_hex(2)
     cluster = ChaosCluster(workdir, tag, subnet=random.Random(tag).randint(2, 250))
-    plan = faults.schedule(seed, duration, cluster.services, mean_gap=mean_gap, kinds=kinds)
+    plan = faults.schedule(seed, duration, cluster.services, mean_gap=mean_gap, kinds=kinds, max_jump=max_jump)
     (workdir / "schedule.txt").write_text("\n".join(f"{f.at:8.1f}s {f.describe()}" for f in plan) + "\n")
     log(f"chaos: {minutes} min, seed {seed}, {len(plan)} faults planned ({', '.join(sorted(set(f.kind for f in plan)))}), "
         f"{len(cluster.services)} processes on hosts of their own, logs in {workdir}")
@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=12, help="workflows kept in flight")
     parser.add_argument("--mean-gap", type=float, default=6.0, help="mean seconds between fault starts")
     parser.add_argument("--kinds", default=",".join(faults.KINDS), help="fault kinds to use (comma-separated)")
+    parser.add_argument("--max-jump", type=float, default=240.0, help="largest clock jump, seconds")
     parser.add_argument("--drain-timeout", type=float, default=900.0, help="seconds to wait for the workflows once the faults end")
     parser.add_argument("--workdir", default=None, help="where logs, the schedule and figures.json go (default: a temp dir)")
     args = parser.parse_args(argv)
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"--kinds: unknown {sorted(unknown)}; choose from {', '.join(faults.KINDS)}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds: processes, hosts and disks are cleaned up
-    figures = asyncio.run(run(args.minutes, args.seed, workdir, args.concurrency, args.mean_gap, kinds, args.drain_timeout, log=lambda m: print(m, flush=True)))
+    figures = asyncio.run(run(args.minutes, args.seed, workdir, args.concurrency, args.mean_gap, kinds, args.drain_timeout, args.max_jump, log=lambda m: print(m, flush=True)))
     print(json.dumps({k: v for k, v in figures.items() if k != "problems"}, indent=2))
     for problem in figures["problems"]:
         print("  " + problem)

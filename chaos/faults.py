@@ -35,8 +35,10 @@ class Fault:
         return f"{self.kind} {' <-> '.join(self.targets)}{extra} for {self.hold:.1f} s"
 
 
-def schedule(seed: int, duration: float, services: list[str], *, mean_gap: float = 6.0, kinds: tuple[str, ...] = KINDS) -> list[Fault]:
-    """The faults of a run of `duration` seconds, from `seed` alone."""
+def schedule(seed: int, duration: float, services: list[str], *, mean_gap: float = 6.0, kinds: tuple[str, ...] = KINDS,
+             max_jump: float = 240.0) -> list[Fault]:
+    """The faults of a run of `duration` seconds, from `seed` alone. max_jump: the largest clock
+    jump, in seconds (a timer set while a clock is ahead fires up to that much late)."""
     rng = random.Random(seed)
     history = [s for s in services if s.startswith("history")]
     matching = [s for s in services if s.startswith("matching")]
@@ -59,7 +61,7 @@ def schedule(seed: int, duration: float, services: list[str], *, mean_gap: float
         elif kind == "disk_full":
             fault = Fault(at, kind, (rng.choice(storing),), rng.uniform(5.0, 20.0))
         else:
-            fault = Fault(at, kind, (rng.choice(storing),), rng.uniform(10.0, 40.0), rng.choice((-1, 1)) * rng.uniform(60.0, 240.0))
+            fault = Fault(at, kind, (rng.choice(storing),), rng.uniform(10.0, 40.0), rng.choice((-1, 1)) * rng.uniform(max_jump / 4, max_jump))
         faults.append(fault)
         at += rng.expovariate(1.0 / mean_gap)
     return faults
@@ -86,10 +88,11 @@ class Injector:
             await lock.acquire()
         try:
             self.log(f"[{time.monotonic() - started:7.1f}s] {fault.describe()}")
+            self.injected[fault.kind] += 1  # counted as it starts: the run's end may cut its hold short
             await getattr(self, f"_{fault.kind}")(fault)
-            self.injected[fault.kind] += 1
         except Exception as exc:  # a fault that could not be applied is reported, the run goes on
             self.log(f"[{time.monotonic() - started:7.1f}s] {fault.kind} on {fault.targets} failed: {exc!r}")
+            self.injected[fault.kind] -= 1
             self.injected[f"{fault.kind} (failed)"] += 1
         finally:
             for lock in locks:
