@@ -23,6 +23,10 @@ from pathlib import Path
 
 from google.protobuf import json_format
 
+from fanflow.cli_output import print_message as _print
+from fanflow.cli_output import status_name as _status
+from fanflow.cli_schedule import cmd_schedule
+from fanflow.cli_workflow_messages import MESSAGE_ACTIONS, workflow_replay
 from fanflow.extras import server_extra_missing
 from fanflow.logging import configure_logging
 
@@ -170,15 +174,11 @@ def _cmd_health(args) -> int:
     return 0
 
 
-def _print(message) -> None:
-    print(json.dumps(json_format.MessageToDict(message), indent=2))
-
-
 def _cmd_workflow(args) -> int:
     from worker_sdk.client import Client
 
     if args.action == "replay":
-        return _workflow_replay(args)
+        return workflow_replay(args)
     try:  # --input values are JSON, one per workflow argument
         inputs = tuple(json.loads(text) for text in args.input)
     except json.JSONDecodeError as exc:
@@ -204,8 +204,8 @@ def _cmd_workflow(args) -> int:
                 print("give a workflow id", file=sys.stderr)
                 return 2
             handle = client.get_workflow_handle(args.workflow_id)
-            if args.action in _MESSAGE_ACTIONS:
-                return await _MESSAGE_ACTIONS[args.action](handle, args, inputs)
+            if args.action in MESSAGE_ACTIONS:
+                return await MESSAGE_ACTIONS[args.action](handle, args, inputs)
             if args.action == "signal":
                 if not args.name:
                     print("give the signal's name: --name NAME", file=sys.stderr)
@@ -239,288 +239,6 @@ def _cmd_workflow(args) -> int:
 
     return asyncio.run(run())
 
-
-def _cmd_schedule(args) -> int:
-    """fanflow schedule ...: the client's schedule calls from the command line."""
-    import datetime
-
-    from worker_sdk.client import Client
-    from worker_sdk.schedules import Schedule, ScheduleCalendar, ScheduleInterval, SchedulePolicy
-    from worker_sdk.schedules_client import ScheduleAlreadyExistsError, ScheduleNotFoundError
-
-    def when(text: str, option: str) -> datetime.datetime:
-        try:
-            value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise SystemExit(f"fanflow schedule: {option} {text!r} is not an ISO 8601 time (e.g. 2026-05-01T09:00:00Z)") from None
-        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-
-    def span(text: str, option: str) -> datetime.timedelta:
-        from fanflow.schedule_spec import SpecError, parse_duration
-
-        try:
-            return datetime.timedelta(microseconds=parse_duration(text) // 1000)
-        except SpecError as exc:
-            raise SystemExit(f"fanflow schedule: {option}: {exc}") from None
-
-    if args.action != "list" and not args.schedule_id:
-        print("give a schedule id", file=sys.stderr)
-        return 2
-
-    async def run() -> int:
-        client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
-        handle = client.get_schedule_handle(args.schedule_id or "")
-        try:
-            if args.action == "create":
-                if not args.type:
-                    print("give the workflow type: --type NAME", file=sys.stderr)
-                    return 2
-                try:
-                    params = json.loads(args.input) if args.input is not None else None
-                    calendars = [ScheduleCalendar.model_validate(json.loads(c)) for c in args.calendar]
-                except (json.JSONDecodeError, ValueError) as exc:
-                    print(f"--input / --calendar must be JSON: {exc}", file=sys.stderr)
-                    return 2
-                intervals = []
-                for text in args.interval:
-                    every, _, offset = text.partition("/")
-                    intervals.append(ScheduleInterval(every=span(every, "--interval"), offset=span(offset, "--interval offset") if offset else None))
-                policy = {"overlap": args.overlap.upper()} if args.overlap else {}
-                if args.catchup_window:
-                    policy["catchup_window_seconds"] = int(span(args.catchup_window, "--catchup-window").total_seconds())
-                try:
-                    schedule = Schedule(
-                        input=params, cron_expressions=args.cron, intervals=intervals, calendars=calendars,
-                        start_at=when(args.start_at, "--start-at") if args.start_at else None,
-                        end_at=when(args.end_at, "--end-at") if args.end_at else None,
-                        jitter=span(args.jitter, "--jitter") if args.jitter else None, time_zone_name=args.time_zone,
-                        policy=SchedulePolicy(pause_on_failure=args.pause_on_failure, **{k: (v if k != "overlap" else _overlap_name(v)) for k, v in policy.items()}),
-                        max_executions=args.max_executions,
-                    )
-                    await client.create_schedule(args.type, schedule, schedule_id=args.schedule_id, task_queue=args.task_queue,
-                                                 paused=args.paused, note=args.note or "")
-                except ValueError as exc:
-                    print(f"fanflow schedule create: {exc}", file=sys.stderr)
-                    return 2
-                print(f"created schedule {args.schedule_id}")
-            elif args.action == "list":
-                for entry in await client.list_schedules():
-                    nxt = entry.future_action_times[0].ToJsonString() if entry.future_action_times else "-"
-                    state = "paused" if entry.state.paused else "active"
-                    print(f"{entry.schedule_id}  {entry.workflow_type.name}  {state}  next={nxt}")
-            elif args.action == "describe":
-                _print(await handle.describe_raw(args.count))
-            elif args.action == "pause":
-                await handle.pause(args.note or "paused from the command line")
-                print(f"paused {args.schedule_id}")
-            elif args.action == "unpause":
-                await handle.unpause(args.note or "unpaused from the command line")
-                print(f"unpaused {args.schedule_id}")
-            elif args.action == "trigger":
-                await handle.trigger(args.overlap)
-                print(f"triggered {args.schedule_id}")
-            elif args.action == "backfill":
-                if not (args.start and args.end):
-                    print("give the range: --start TIME --end TIME", file=sys.stderr)
-                    return 2
-                await handle.backfill(when(args.start, "--start"), when(args.end, "--end"), args.overlap)
-                print(f"backfilling {args.schedule_id} from {args.start} to {args.end}")
-            elif args.action == "delete":
-                await handle.delete()
-                print(f"deleted {args.schedule_id}")
-            return 0
-        except (ScheduleNotFoundError, ScheduleAlreadyExistsError) as exc:
-            print(f"fanflow schedule {args.action}: {exc}", file=sys.stderr)
-            return 1
-        except ValueError as exc:
-            print(f"fanflow schedule {args.action}: {exc}", file=sys.stderr)
-            return 2
-        finally:
-            await client.close()
-
-    import grpc
-
-    try:
-        return asyncio.run(run())
-    except grpc.aio.AioRpcError as exc:
-        print(f"fanflow schedule {args.action}: {exc.code().name}: {exc.details()}", file=sys.stderr)
-        return 1
-
-
-def _overlap_name(value: str):
-    from worker_sdk.schedules import ScheduleOverlapPolicy
-
-    try:
-        return ScheduleOverlapPolicy[value.upper()]
-    except KeyError:
-        raise SystemExit(f"fanflow schedule: --overlap {value!r} is unknown; use one of {', '.join(p.name for p in ScheduleOverlapPolicy)}") from None
-async def _workflow_query(handle, args, inputs: tuple) -> int:
-    """`fanflow workflow query ID --name N [--input JSON]`: the handler's value as JSON."""
-    from worker_sdk.exceptions import WorkflowQueryFailedError
-
-    if not args.name or len(inputs) > 1:
-        print("give the query's name (--name NAME) and at most one --input JSON", file=sys.stderr)
-        return 2
-    try:
-        value = await handle.query(args.name, *inputs, timeout=args.timeout)
-    except WorkflowQueryFailedError as exc:
-        print(f"query failed ({exc.grpc_code.name}): {exc.message}", file=sys.stderr)
-        return 1
-    print(json.dumps(value, default=str))
-    return 0
-
-
-async def _workflow_update(handle, args, inputs: tuple) -> int:
-    """`fanflow workflow update ID --name N [--input JSON] [--update-id U]`: the handler's
-    result as JSON, once it finished (or, with --no-wait, the update id once accepted)."""
-    from worker_sdk.exceptions import WorkflowUpdateFailedError, WorkflowUpdateRejectedError
-
-    if not args.name or len(inputs) > 1:
-        print("give the update's name (--name NAME) and at most one --input JSON", file=sys.stderr)
-        return 2
-    try:
-        if args.no_wait:
-            update = await handle.start_update(args.name, *inputs, id=args.update_id)
-            print(json.dumps({"update_id": update.id, "run_id": update.run_id, "stage": "accepted"}))
-            return 0
-        value = await handle.execute_update(args.name, *inputs, id=args.update_id, timeout=args.timeout)
-    except WorkflowUpdateRejectedError as exc:
-        print(f"update refused ({exc.grpc_code.name}), nothing recorded: {exc.message}", file=sys.stderr)
-        return 1
-    except WorkflowUpdateFailedError as exc:
-        print(f"update failed: {exc.message}", file=sys.stderr)
-        return 1
-    print(json.dumps(value, default=str))
-    return 0
-
-
-async def _workflow_input(handle, args, inputs: tuple) -> int:
-    """`fanflow workflow input ID`: the open wait_for_input requests (task id, label, JSON
-    schema); with --input JSON (and --task-id T or --label L when several are open): answer one."""
-    from worker_sdk.exceptions import WorkflowQueryFailedError, WorkflowUpdateFailedError, WorkflowUpdateRejectedError
-
-    if len(inputs) > 1:
-        print("give the input as one --input JSON", file=sys.stderr)
-        return 2
-    try:
-        if not inputs:
-            for request in await handle.pending_inputs(timeout=args.timeout):
-                print(json.dumps({"task_id": request["task_id"], "label": request.get("label"), "input_schema": request["input_schema"]}))
-            return 0
-        await handle.submit_input(inputs[0], task_id=args.task_id, label=args.label, timeout=args.timeout)
-    except WorkflowQueryFailedError as exc:
-        print(f"could not list the input requests ({exc.grpc_code.name}): {exc.message}", file=sys.stderr)
-        return 1
-    except WorkflowUpdateRejectedError as exc:
-        print(f"input refused ({exc.grpc_code.name}), nothing recorded: {exc.message}", file=sys.stderr)
-        return 1
-    except (WorkflowUpdateFailedError, ValueError) as exc:
-        print(f"input not delivered: {exc}", file=sys.stderr)
-        return 1
-    print(f"input delivered to {args.workflow_id}")
-    return 0
-
-
-_MESSAGE_ACTIONS = {"query": _workflow_query, "update": _workflow_update, "input": _workflow_input}
-
-
-def _workflow_replay(args) -> int:
-    """fanflow workflow replay: stored histories (of a cluster, or a JSON file) replayed
-    against the code of --module, as a worker of that module would replay them. Exit 0 when
-    every run replays, 1 when one does not (where, and what history and code each have), 2
-    when the check could not be made."""
-    from worker_sdk.replayer import Replayer, WorkflowHistory, describe_replay_failure
-    from worker_sdk.workflow import all_workflows
-
-    def refuse(message: str) -> int:
-        print(f"fanflow workflow replay: {message}", file=sys.stderr)
-        return 2
-
-    if not args.module:
-        return refuse("give the module(s) with the new code: --module M (as for `fanflow worker M`)")
-    if sum(map(bool, (args.workflow_id and not args.history_file, args.all_running, args.history_file))) != 1:
-        return refuse("give one of: a workflow ID (its latest run, or --run R), --all-running, --history-file FILE")
-    if args.run and args.all_running:
-        return refuse("--run names one run of a workflow ID; --all-running replays every running run")
-    sys.path.insert(0, os.getcwd())
-    for module in args.module:
-        try:
-            importlib.import_module(module)  # registers its @workflow.define classes, as `fanflow worker` does
-        except Exception as exc:  # noqa: BLE001 - reported, the check cannot run
-            return refuse(f"--module {module} cannot be imported: {type(exc).__name__}: {exc}")
-    definitions = all_workflows()
-    if not definitions:
-        return refuse(f"--module {' '.join(args.module)} defines no workflow (@workflow.define)")
-    replayer = Replayer(workflows=list(definitions.values()), namespace=args.namespace)
-
-    notes: list[str] = []
-    if args.history_file:
-        try:
-            text = sys.stdin.read() if args.history_file == "-" else Path(args.history_file).read_text()
-            histories = [WorkflowHistory.from_json(args.workflow_id, text, run_id=args.run or "")]
-        except (OSError, ValueError, TypeError) as exc:
-            return refuse(f"--history-file {args.history_file}: {exc}")
-        if not histories[0].run_id_known:
-            notes.append(f"note: the history continued run {histories[0].continued_from}; without --run RUN_ID "
-                         "workflow.random()/uuid4() do not replay the values the run had")
-    else:
-        fetched = asyncio.run(_replay_histories_from_cluster(args, set(definitions)))
-        if isinstance(fetched, str):
-            return refuse(fetched)
-        histories, skipped = fetched
-        if skipped:
-            notes.append(f"skipped {sum(skipped.values())} running run(s) of workflow types the module does not define: "
-                         + ", ".join(f"{name} ({n})" for name, n in sorted(skipped.items())))
-        if not histories:
-            notes.append(f"no running runs of {', '.join(sorted(definitions))}")
-    failed = 0
-    for history in histories:
-        result = replayer.replay_workflow_now(history, raise_on_replay_failure=False)
-        where = f"{history.workflow_id}  run {history.run_id or '?'}  {history.workflow_type}  ({len(history.events)} events)"
-        if result.ok:
-            print(f"OK      {where}")
-            continue
-        failed += 1
-        print(f"FAILED  {where}: {describe_replay_failure(result.replay_failure)}")
-        print(f"        {result.replay_failure}")
-    for note in notes:
-        print(note)
-    print(f"replayed {len(histories)} run(s) against {', '.join(args.module)}: {len(histories) - failed} OK, {failed} failed")
-    return 1 if failed else 0
-
-
-async def _replay_histories_from_cluster(args, types: set[str]):
-    """The histories to replay (and, for --all-running, the running runs of other types by
-    type), or what went wrong."""
-    import collections
-
-    import grpc
-
-    from protos import common_pb2
-    from worker_sdk.client import Client
-
-    client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
-    try:
-        if args.all_running:
-            running = await client.list_workflows(status=common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING)
-            skipped = collections.Counter(info.type.name for info in running if info.type.name not in types)
-            histories = [
-                await client.get_workflow_handle(info.execution.workflow_id).fetch_history(info.execution.run_id)
-                for info in running if info.type.name in types
-            ]
-            return histories, dict(skipped)
-        return [await client.get_workflow_handle(args.workflow_id).fetch_history(args.run or "")], {}
-    except grpc.aio.AioRpcError as exc:
-        what = f"workflow {args.workflow_id}" + (f" run {args.run}" if args.run else "") if args.workflow_id else "the running workflows"
-        return f"could not read {what} from {args.address}: {exc.code().name}: {exc.details()}"
-    finally:
-        await client.close()
-
-
-def _status(status: int) -> str:
-    from protos import common_pb2
-
-    return common_pb2.WorkflowExecutionStatus.Name(status).removeprefix("WORKFLOW_EXECUTION_STATUS_").lower()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -615,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     sched.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="create: the task queue of the runs")
     sched.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
     sched.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
-    sched.set_defaults(func=_cmd_schedule)
+    sched.set_defaults(func=cmd_schedule)
     return parser
 
 

@@ -10,6 +10,7 @@ without touching the run's state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -63,10 +64,12 @@ class TimerQueue:
                 continue
             self._next_fire_ns = await store.next_timer_time()
             wait = IDLE_WAIT if self._next_fire_ns is None else min(IDLE_WAIT, max(0.0, (self._next_fire_ns - clock.now_ns()) / 1e9))
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), wait)
-            except asyncio.TimeoutError:
-                pass
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+            # arrives just as the event is set (a commit right before Shard.stop), and the loop
+            # would run on with stop() waiting for it forever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wakeup.wait()
 
     async def fire(self, timer_id: int, task: persistence_pb2.TimerTask) -> str:
         """Apply one due timer: FIRED, DEAD (stale: the caller deletes it, in a batch with

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import structlog
 
 from fanflow.errors import AlreadyExists
+from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings, Statement
 from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
-from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread, in_savepoint
 from protos import admin_service_pb2, history_service_pb2
 
 log = structlog.get_logger("fanflow.history.metadata")
@@ -48,7 +49,12 @@ CREATE TABLE IF NOT EXISTS workflow_types (
 """
 IMPORTED = "imported_from_shard_file"  # metadata_settings: the legacy file whose rows were copied here
 
-_Statement = tuple[str, Sequence[Any]]
+_ADD_NAMESPACE = "INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)"
+_ADD_API_KEY = "INSERT INTO api_keys (key_sha256, namespace, key_id, description, created_ns) VALUES (?,?,?,?,?)"
+_REGISTER_TYPE = (
+    "INSERT INTO workflow_types (namespace, workflow_type, task_queue, identity, first_registered_ns, last_registered_ns) VALUES (?,?,?,?,?,?) "
+    "ON CONFLICT DO UPDATE SET identity=excluded.identity, last_registered_ns=excluded.last_registered_ns"
+)
 
 
 class SqliteMetadataStore:
@@ -56,12 +62,8 @@ class SqliteMetadataStore:
         """legacy_shard_file: shard 0's file, where earlier versions kept namespaces and keys."""
         self.path = Path(path)
         self.legacy_shard_file = Path(legacy_shard_file) if legacy_shard_file else None
-        self._db = SqliteThread(self.path, settings or SqliteSettings(), name="cluster-metadata")
-        self._writes: GroupCommit[_Statement] = GroupCommit(
-            self._db,
-            lambda conn, writes: [in_savepoint(conn, lambda c, w=w: c.execute(*w)) for w in writes],
-            name="cluster-metadata",
-        )
+        self._db = SqliteDatabase(self.path, settings or SqliteSettings(), name="cluster-metadata")
+        self._writes: GroupCommit[list[Statement]] = GroupCommit(self._db, name="cluster-metadata", statement_order=(_ADD_NAMESPACE, _ADD_API_KEY, _REGISTER_TYPE))
 
     @property
     def location(self) -> str:
@@ -72,30 +74,34 @@ class SqliteMetadataStore:
         await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
         try:
             await self._db.open()
-            await self._db.run(lambda conn: conn.executescript(SCHEMA))
-        except sqlite3.DatabaseError as exc:
-            await self._db.close()
+            try:
+                async with self._db.writing() as conn:
+                    await conn.executescript(SCHEMA)
+                    legacy = self.legacy_shard_file
+                    if legacy is not None and legacy.exists() and legacy.resolve() != self.path.resolve():
+                        try:
+                            imported = await _import_legacy(conn, str(legacy))
+                        except sqlite3.DatabaseError as exc:  # a damaged shard file: its shard refuses on its own; tried again next start
+                            imported = None
+                            log.warning(f"namespaces and API keys of earlier versions not copied from {legacy}: {exc}")
+                        if imported is not None:
+                            log.info("namespaces and API keys copied from the shard file earlier versions kept them in",
+                                     source=str(legacy), namespaces=imported[0], api_keys=imported[1])
+                await self._writes.start()
+            except BaseException:
+                await self._db.close()
+                raise
+        except sqlite3.DatabaseError as exc:  # closed above; what it means, in words
             if is_disk_full(exc):
                 raise storage_error(exc, self.path, what) from exc
             raise bad_storage(exc, self.path, what) from exc
-        legacy = self.legacy_shard_file
-        if legacy is not None and legacy.exists() and legacy.resolve() != self.path.resolve():
-            try:
-                imported = await self._db.run(_import_legacy, str(legacy))
-            except sqlite3.DatabaseError as exc:  # a damaged shard file: its shard refuses on its own; tried again next start
-                imported = None
-                log.warning(f"namespaces and API keys of earlier versions not copied from {legacy}: {exc}")
-            if imported is not None:
-                log.info("namespaces and API keys copied from the shard file earlier versions kept them in",
-                         source=str(legacy), namespaces=imported[0], api_keys=imported[1])
-        self._writes.start()
 
     async def close(self) -> None:
         await self._writes.close()
         await self._db.close()
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return await self._db.run(lambda conn: conn.execute(sql, params).fetchall())
+        return await self._db.fetchall(sql, params)
 
     async def namespace_exists(self, name: str) -> bool:
         return bool(await self._fetchall("SELECT 1 FROM namespaces WHERE name=?", (name,)))
@@ -104,8 +110,7 @@ class SqliteMetadataStore:
         if await self.namespace_exists(info.name):
             raise AlreadyExists(f"namespace {info.name!r} is already registered")
         try:
-            await self._writes.write(("INSERT INTO namespaces (name, description, created_ns) VALUES (?,?,?)",
-                                      (info.name, info.description, info.created_time.ToNanoseconds())))
+            await self._writes.write([(_ADD_NAMESPACE, [(info.name, info.description, info.created_time.ToNanoseconds())])])
         except sqlite3.IntegrityError:  # registered meanwhile
             raise AlreadyExists(f"namespace {info.name!r} is already registered") from None
 
@@ -118,28 +123,17 @@ class SqliteMetadataStore:
         return infos
 
     async def add_api_key(self, key: history_service_pb2.ApiKeyEntry, description: str, created_ns: int) -> None:
-        await self._writes.write((
-            "INSERT INTO api_keys (key_sha256, namespace, key_id, description, created_ns) VALUES (?,?,?,?,?)",
-            (key.key_sha256, key.namespace, key.key_id, description, created_ns),
-        ))
+        await self._writes.write([(_ADD_API_KEY, [(key.key_sha256, key.namespace, key.key_id, description, created_ns)])])
 
     async def list_api_keys(self) -> list[history_service_pb2.ApiKeyEntry]:
         rows = await self._fetchall("SELECT key_sha256, namespace, key_id FROM api_keys ORDER BY created_ns")
         return [history_service_pb2.ApiKeyEntry(key_sha256=h, namespace=ns, key_id=kid) for h, ns, kid in rows]
 
-
     # ------------------------------------------------------------ registered workflow types (schedules)
     async def register_workflow_types(self, namespace: str, task_queue: str, workflow_types: list[str], identity: str, now_ns: int) -> None:
         names = sorted(set(workflow_types))
-        if not names:
-            return
-        rows = ",".join("(?,?,?,?,?,?)" for _ in names)
-        params = [value for name in names for value in (namespace, name, task_queue, identity, now_ns, now_ns)]
-        await self._writes.write((
-            f"INSERT INTO workflow_types (namespace, workflow_type, task_queue, identity, first_registered_ns, last_registered_ns) VALUES {rows} "
-            "ON CONFLICT DO UPDATE SET identity=excluded.identity, last_registered_ns=excluded.last_registered_ns",
-            params,
-        ))
+        if names:
+            await self._writes.write([(_REGISTER_TYPE, [(namespace, name, task_queue, identity, now_ns, now_ns) for name in names])])
 
     async def workflow_types(self, namespace: str, names: list[str] | None = None) -> dict[str, tuple[list[str], int]]:
         sql = "SELECT workflow_type, task_queue, last_registered_ns FROM workflow_types WHERE namespace=?"
@@ -154,31 +148,33 @@ class SqliteMetadataStore:
         return out
 
 
-def _import_legacy(conn: sqlite3.Connection, legacy: str) -> tuple[int, int] | None:
+async def _import_legacy(conn: aiosqlite.Connection, legacy: str) -> tuple[int, int] | None:
     """Copy the legacy file's namespaces and keys, once; (namespaces, keys) copied, or None if
     there was nothing to do."""
-    if conn.execute("SELECT 1 FROM metadata_settings WHERE name=?", (IMPORTED,)).fetchone():
+    if await conn.execute_fetchall("SELECT 1 FROM metadata_settings WHERE name=?", (IMPORTED,)):
         return None
-    conn.execute("ATTACH DATABASE ? AS legacy", (legacy,))
+    await conn.execute("ATTACH DATABASE ? AS legacy", (legacy,))
     try:
-        tables = {row[0] for row in conn.execute("SELECT name FROM legacy.sqlite_master WHERE type='table' AND name IN ('namespaces', 'api_keys')")}
-        conn.execute("BEGIN IMMEDIATE")
+        tables = {row[0] for row in await conn.execute_fetchall(
+            "SELECT name FROM legacy.sqlite_master WHERE type='table' AND name IN ('namespaces', 'api_keys')"
+        )}
+        await conn.execute("BEGIN IMMEDIATE")
         try:
             namespaces = keys = 0
             if "namespaces" in tables:
-                namespaces = conn.execute(
+                namespaces = (await conn.execute(
                     "INSERT OR IGNORE INTO namespaces (name, description, created_ns) SELECT name, description, created_ns FROM legacy.namespaces"
-                ).rowcount
+                )).rowcount
             if "api_keys" in tables:
-                keys = conn.execute(
+                keys = (await conn.execute(
                     "INSERT OR IGNORE INTO api_keys (key_sha256, namespace, key_id, description, created_ns) "
                     "SELECT key_sha256, namespace, key_id, description, created_ns FROM legacy.api_keys"
-                ).rowcount
-            conn.execute("INSERT INTO metadata_settings (name, value) VALUES (?, ?)", (IMPORTED, legacy))
-            conn.execute("COMMIT")
+                )).rowcount
+            await conn.execute("INSERT INTO metadata_settings (name, value) VALUES (?, ?)", (IMPORTED, legacy))
+            await conn.commit()
         except BaseException:
-            conn.execute("ROLLBACK")
+            await conn.rollback()
             raise
     finally:
-        conn.execute("DETACH DATABASE legacy")
+        await conn.execute("DETACH DATABASE legacy")
     return (namespaces, keys) if tables else None

@@ -1,12 +1,14 @@
 """`HistoryStore` on one SQLite file per shard (`history-shard-N.db`).
 
-Writes become SQL here and go through the file's group-commit writer
-(`fanflow.sqlite.GroupCommit`): each write in its own savepoint, all writes
-queued meanwhile in one transaction. Fencing: the transaction first checks that
-the `shard` row still holds the range id `open()` took, inside BEGIN IMMEDIATE,
-so the check and the writes are atomic; if another process took the shard since,
-the whole transaction is rolled back and fails with ShardOwnershipLost.
-Reads run on the same connection's thread, one hop each.
+Writes become statements here and go through the file's group-commit writer
+(`fanflow.sqlite.GroupCommit`): all writes queued meanwhile in one transaction
+(one aiosqlite call), their statements' rows in `STATEMENT_ORDER`; a write that
+fails is undone alone. Fencing: the transaction first checks that the `shard`
+row still holds the range id `open()` took, holding the write lock, so the check
+and the writes are atomic; if another process took the shard since, the whole
+transaction is rolled back and fails with ShardOwnershipLost.
+Reads go to the file's read connection, one hop each (one statement each, so a
+read is one consistent snapshot).
 """
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import structlog
 
 from fanflow.errors import ShardOwnershipLost
+from fanflow.sqlite import Fence, GroupCommit, SqliteDatabase, SqliteSettings, Statement
 from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
-from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread, in_savepoint
 from history.persistence.sqlite_schema import SCHEMA
 from history.persistence.store import (
     CurrentRun,
@@ -51,9 +54,6 @@ log = structlog.get_logger("fanflow.history.store")
 RUNNING = common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING
 MAX_WRITES_PER_TRANSACTION = 512
 
-# One statement of a write: (sql, parameters, many). many: run once per parameter tuple.
-Op = tuple[str, Sequence[Any], bool]
-
 _PUT_EXECUTION = (
     "INSERT OR REPLACE INTO executions (namespace, workflow_id, run_id, workflow_type, status, start_time_ns, close_time_ns, state) "
     "VALUES (?,?,?,?,?,?,?,?)"
@@ -73,10 +73,36 @@ _START_EXECUTOR = (
     "ON CONFLICT DO UPDATE SET total=excluded.total, updated_ns=excluded.updated_ns"
 )
 _ADD_RECORDED_EVENT = "INSERT INTO workflow_events (namespace, workflow_id, run_id, name, details, time_ns) VALUES (?,?,?,?,?,?)"
+_PUT_SETTING = "INSERT OR REPLACE INTO shard_settings (name, value) VALUES (?, ?)"
 _WHERE_RUN = "namespace=? AND workflow_id=? AND run_id=?"
 # child workflows
 _PUT_CHILD = "INSERT OR REPLACE INTO child_executions (namespace, workflow_id, run_id, initiated_event_id, data) VALUES (?,?,?,?,?)"
 _DELETE_CHILD = "DELETE FROM child_executions WHERE namespace=? AND workflow_id=? AND run_id=? AND initiated_event_id=?"
+# schedules
+_PUT_SCHEDULE = "INSERT OR REPLACE INTO schedules (namespace, schedule_id, data) VALUES (?,?,?)"
+_DELETE_SCHEDULE = "DELETE FROM schedules WHERE namespace=? AND schedule_id=?"
+# A closed run's rows (parameters: the run's key); then, once the workflow has no run left, its
+# executor results and progress (parameters: namespace, workflow id, twice).
+_DELETE_RUN_ROWS = tuple(
+    f"DELETE FROM {table} WHERE {_WHERE_RUN}"
+    for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions")
+)
+_DELETE_WORKFLOW_ROWS = tuple(
+    f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)"
+    for table in ("executor_results", "executor_progress")
+)
+# The order in which a transaction runs its statements' rows (those of every write in it).
+# Writes sharing a transaction come from callers holding different workflows' locks, so only a
+# write's own order matters: an executor's progress row is created before failed attempts are
+# counted on it, a run's executions row is deleted before the check whether its workflow has
+# any left.
+STATEMENT_ORDER = (
+    _PUT_EXECUTION, _PUT_CURRENT, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _DELETE_TIMER,
+    _ADD_OUTBOX, _DELETE_OUTBOX, _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _PUT_SETTING,
+    _PUT_SCHEDULE, _DELETE_SCHEDULE, *_DELETE_RUN_ROWS, *_DELETE_WORKFLOW_ROWS,
+)
+_RANGE_ID = "SELECT range_id FROM shard WHERE shard_id=?"
+_STILL_OURS = "SELECT 1 FROM shard WHERE shard_id=? AND range_id=?"  # the fence: a row while we own the shard
 
 
 class SqliteHistoryStore:
@@ -89,11 +115,12 @@ class SqliteHistoryStore:
         self.range_id = 0
         self.token_key = b""
         self.lost = False
-        self._db = SqliteThread(self.path, settings or SqliteSettings(), name=f"history-shard-{shard_id}")
-        self._writes: GroupCommit[list[Op]] = GroupCommit(
+        self._db = SqliteDatabase(self.path, settings or SqliteSettings(), name=f"history-shard-{shard_id}")
+        self._writes: GroupCommit[list[Statement]] = GroupCommit(
             self._db,
-            self._apply_writes,
             name=f"history-shard-{shard_id}",
+            statement_order=STATEMENT_ORDER,
+            fence=Fence(_STILL_OURS, lambda: (self.shard_id, self.range_id), self._ownership_lost),
             max_batch=MAX_WRITES_PER_TRANSACTION,
             drain_on_close=False,
             closed_error=lambda: ShardOwnershipLost(f"shard {self.shard_id} is closing"),
@@ -117,34 +144,39 @@ class SqliteHistoryStore:
         await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
         try:
             await self._db.open()
-            await self._db.run(lambda conn: conn.executescript(SCHEMA))
-            self.range_id, self.token_key, max_outbox_id = await self._db.run(self._acquire)
-        except sqlite3.DatabaseError as exc:
-            await self._db.close()
+            try:
+                async with self._db.writing() as conn:
+                    await conn.executescript(SCHEMA)
+                    self.range_id, self.token_key, max_outbox_id = await self._acquire(conn)
+                self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
+                await self._writes.start()
+            except BaseException:
+                await self._db.close()
+                raise
+        except sqlite3.DatabaseError as exc:  # closed above; what it means, in words
             if is_disk_full(exc):
                 raise storage_error(exc, self.path, what) from exc
             raise bad_storage(exc, self.path, what) from exc
-        self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
-        self._writes.start()
         log.info("shard acquired", shard=self.shard_id, range_id=self.range_id, owner=self.owner)
 
-    def _acquire(self, conn: sqlite3.Connection) -> tuple[int, bytes, int]:
-        conn.execute("BEGIN IMMEDIATE")
+    async def _acquire(self, conn: aiosqlite.Connection) -> tuple[int, bytes, int]:
+        """Take the shard: its range id + 1, in one transaction (once, at open: hops do not matter here)."""
+        await conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute("INSERT OR IGNORE INTO shard_secrets (shard_id, token_key) VALUES (?, ?)", (self.shard_id, secrets.token_bytes(32)))
-            token_key = conn.execute("SELECT token_key FROM shard_secrets WHERE shard_id=?", (self.shard_id,)).fetchone()[0]
-            row = conn.execute("SELECT range_id FROM shard WHERE shard_id=?", (self.shard_id,)).fetchone()
-            range_id = (row[0] if row else 0) + 1
-            conn.execute(
+            await conn.execute("INSERT OR IGNORE INTO shard_secrets (shard_id, token_key) VALUES (?, ?)", (self.shard_id, secrets.token_bytes(32)))
+            [(token_key,)] = await conn.execute_fetchall("SELECT token_key FROM shard_secrets WHERE shard_id=?", (self.shard_id,))
+            rows = list(await conn.execute_fetchall(_RANGE_ID, (self.shard_id,)))
+            range_id = (rows[0][0] if rows else 0) + 1
+            await conn.execute(
                 "INSERT INTO shard (shard_id, range_id, owner, acquired_at) VALUES (?,?,?,?) "
                 "ON CONFLICT(shard_id) DO UPDATE SET range_id=excluded.range_id, owner=excluded.owner, acquired_at=excluded.acquired_at",
                 (self.shard_id, range_id, self.owner, time.time()),
             )
-            max_outbox_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM outbox").fetchone()[0]
-            conn.execute("COMMIT")
+            [(max_outbox_id,)] = await conn.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM outbox")
+            await conn.commit()
             return range_id, token_key, max_outbox_id
         except BaseException:
-            conn.execute("ROLLBACK")
+            await conn.rollback()
             raise
 
     async def close(self) -> None:
@@ -152,111 +184,127 @@ class SqliteHistoryStore:
         await self._db.close()
 
     # ------------------------------------------------------------ writing
-    async def _write(self, ops: list[Op]) -> None:
+    async def _write(self, statements: list[Statement]) -> None:
         if self.lost:
             raise ShardOwnershipLost(self._lost_message())
-        await self._writes.write(ops)
+        await self._writes.write(statements)
 
     def _lost_message(self) -> str:
         return f"shard {self.shard_id} ownership lost: another history process took it (our range id {self.range_id})"
 
-    def _apply_writes(self, conn: sqlite3.Connection, writes: Sequence[list[Op]]) -> list[BaseException | None]:
-        """Runs inside the group commit's transaction: fence first, then each write in its savepoint."""
-        row = conn.execute("SELECT range_id FROM shard WHERE shard_id=?", (self.shard_id,)).fetchone()
-        if row is None or row[0] != self.range_id:
-            self.lost = True
-            log.error("shard ownership lost", shard=self.shard_id, ours=self.range_id, theirs=row and row[0])
-            raise ShardOwnershipLost(self._lost_message())
-        return [in_savepoint(conn, lambda c, ops=ops: _run_ops(c, ops)) for ops in writes]
+    def _ownership_lost(self) -> ShardOwnershipLost:
+        """The fence refused a transaction: another process raised the range id since open()."""
+        self.lost = True
+        log.error("shard ownership lost", shard=self.shard_id, ours=self.range_id)
+        return ShardOwnershipLost(self._lost_message())
 
     async def commit(self, commit: ExecutionCommit) -> list[OutboxTask]:
-        ops: list[Op] = []
+        statements: list[Statement] = []
         outbox: list[OutboxTask] = []
         now = time.time_ns()
         for run in commit.runs:
-            ops.extend(self._run_ops(run, outbox, now))
+            statements.extend(self._run_statements(run, outbox, now))
         if commit.current_changed:
             s = commit.runs[-1].state
-            ops.append((_PUT_CURRENT, (s.namespace, s.workflow_id, s.run_id, s.status, s.request_id), False))
+            statements.append((_PUT_CURRENT, [(s.namespace, s.workflow_id, s.run_id, s.status, s.request_id)]))
         if commit.fired_timer is not None:
-            ops.append((_DELETE_TIMER, (commit.fired_timer,), False))
-        await self._write(ops)
+            statements.append((_DELETE_TIMER, [(commit.fired_timer,)]))
+        await self._write(statements)
         return outbox
 
-    def _run_ops(self, run: RunWrite, outbox: list[OutboxTask], now: int) -> list[Op]:
+    def _run_statements(self, run: RunWrite, outbox: list[OutboxTask], now: int) -> list[Statement]:
         s = run.state
         key = (s.namespace, s.workflow_id, s.run_id)
-        ops: list[Op] = [(
+        statements: list[Statement] = [(
             _PUT_EXECUTION,
-            (*key, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString()),
-            False,
+            [(*key, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString())],
         )]
         if run.events:
-            ops.append((_ADD_EVENT, [(*key, e.event_id, e.SerializeToString()) for e in run.events], True))
+            statements.append((_ADD_EVENT, [(*key, e.event_id, e.SerializeToString()) for e in run.events]))
         if run.activities_upserted:
-            ops.append((_PUT_ACTIVITY, [(*key, i, a.SerializeToString()) for i, a in run.activities_upserted.items()], True))
+            statements.append((_PUT_ACTIVITY, [(*key, i, a.SerializeToString()) for i, a in run.activities_upserted.items()]))
         if run.activities_deleted:
-            ops.append((_DELETE_ACTIVITY, [(*key, i) for i in run.activities_deleted], True))
-        ops.extend(_child_ops(key, run))
+            statements.append((_DELETE_ACTIVITY, [(*key, i) for i in run.activities_deleted]))
+        if run.children_upserted:
+            statements.append((_PUT_CHILD, [(*key, i, c.SerializeToString()) for i, c in run.children_upserted.items()]))
+        if run.children_deleted:
+            statements.append((_DELETE_CHILD, [(*key, i) for i in run.children_deleted]))
         if run.timers:
-            ops.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in run.timers], True))
+            statements.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in run.timers]))
         if run.outbox:
             first = self._outbox_next_id
             self._outbox_next_id += len(run.outbox)
             entries = [OutboxTask(i, t) for i, t in zip(range(first, self._outbox_next_id), run.outbox)]
             outbox.extend(entries)
-            ops.append((_ADD_OUTBOX, [(i, t.SerializeToString()) for i, t in entries], True))
-        for started in run.executors_started:
-            ops.append((_START_EXECUTOR, (s.namespace, s.workflow_id, started.executor_id, started.pattern, started.total, now, now), False))
-        for event in run.recorded_events:
-            ops.append((_ADD_RECORDED_EVENT, (*key, event.name, event.details.SerializeToString(), event.time.ToNanoseconds()), False))
+            statements.append((_ADD_OUTBOX, [(i, t.SerializeToString()) for i, t in entries]))
+        if run.executors_started:
+            statements.append((_START_EXECUTOR, [
+                (s.namespace, s.workflow_id, started.executor_id, started.pattern, started.total, now, now) for started in run.executors_started
+            ]))
+        if run.recorded_events:
+            statements.append((_ADD_RECORDED_EVENT, [
+                (*key, event.name, event.details.SerializeToString(), event.time.ToNanoseconds()) for event in run.recorded_events
+            ]))
         results = [(executor_id, index, payload) for executor_id, index, payload in run.executor_results]
         failed = Counter(run.executor_failed_attempts)
         for executor_id in dict.fromkeys([*(r[0] for r in results), *failed]):
-            ops.extend(_executor_ops(s.namespace, s.workflow_id, executor_id,
-                                     [(i, p) for e, i, p in results if e == executor_id], failed[executor_id], now))
-        return ops
+            statements.extend(_executor_statements(s.namespace, s.workflow_id, executor_id,
+                                                   [(i, p) for e, i, p in results if e == executor_id], failed[executor_id], now))
+        return statements
 
     async def put_executor_results(
         self, namespace: str, workflow_id: str, executor_id: str, results: Sequence[tuple[int, common_pb2.Payload]], failed_attempts: int
     ) -> None:
-        ops = _executor_ops(namespace, workflow_id, executor_id, results, failed_attempts, time.time_ns())
-        if ops:
-            await self._write(ops)
+        statements = _executor_statements(namespace, workflow_id, executor_id, results, failed_attempts, time.time_ns())
+        if statements:
+            await self._write(statements)
 
     async def delete_outbox(self, ids: Sequence[int]) -> None:
-        await self._write([(_DELETE_OUTBOX, [(i,) for i in ids], True)])
+        await self._write([(_DELETE_OUTBOX, [(i,) for i in ids])])
 
     async def delete_timers(self, ids: Sequence[int]) -> None:
-        await self._write([(_DELETE_TIMER, [(i,) for i in ids], True)])
+        await self._write([(_DELETE_TIMER, [(i,) for i in ids])])
 
     async def delete_run(self, key: RunKey) -> None:
         ns, wf, _ = key
-        ops: list[Op] = [
-            (f"DELETE FROM {table} WHERE {_WHERE_RUN}", key, False)
-            for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions")
-        ]
-        # The workflow's last run gone: its executor results and progress go too.
-        for table in ("executor_results", "executor_progress"):
-            ops.append((
-                f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)",
-                (ns, wf, ns, wf),
-                False,
-            ))
-        await self._write(ops)
+        await self._write([(sql, [key]) for sql in _DELETE_RUN_ROWS] + [(sql, [(ns, wf, ns, wf)]) for sql in _DELETE_WORKFLOW_ROWS])
 
     async def put_setting(self, name: str, value: str) -> None:
-        await self._write([("INSERT OR REPLACE INTO shard_settings (name, value) VALUES (?, ?)", (name, value), False)])
+        await self._write([(_PUT_SETTING, [(name, value)])])
 
     # ------------------------------------------------------------ reads
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return await self._db.run(lambda conn: conn.execute(sql, params).fetchall())
+        return await self._db.fetchall(sql, params)
 
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        return await self._db.run(lambda conn: conn.execute(sql, params).fetchone())
+        return await self._db.fetchone(sql, params)
 
     async def load_run(self, key: RunKey) -> LoadedRun | None:
-        return await self._db.run(_load_run, key)
+        # One statement, so the state, the activities and the open children come from the same snapshot.
+        rows = await self._fetchall(
+            f"SELECT 0, state, NULL FROM executions WHERE {_WHERE_RUN} "
+            "UNION ALL SELECT 1, a.data, e.data FROM activities a LEFT JOIN events e ON e.namespace=a.namespace "
+            "AND e.workflow_id=a.workflow_id AND e.run_id=a.run_id AND e.event_id=a.scheduled_event_id "
+            "WHERE a.namespace=? AND a.workflow_id=? AND a.run_id=? "
+            f"UNION ALL SELECT 2, data, NULL FROM child_executions WHERE {_WHERE_RUN}",
+            (*key, *key, *key),
+        )
+        states = [data for kind, data, _ in rows if kind == 0]
+        if not states:
+            return None
+        run = LoadedRun(persistence_pb2.ExecutionState.FromString(states[0]))
+        if run.state.status != RUNNING:
+            return run
+        for kind, data, scheduled in rows:
+            if kind == 1:
+                info = persistence_pb2.ActivityInfo.FromString(data)
+                run.activities[info.scheduled_event_id] = info
+                if scheduled is not None:
+                    run.scheduled[info.scheduled_event_id] = common_pb2.HistoryEvent.FromString(scheduled).activity_task_scheduled
+            elif kind == 2 and run.state.pending_child_count:
+                child = persistence_pb2.ChildExecutionInfo.FromString(data)
+                run.children[child.initiated_event_id] = child
+        return run
 
     async def current_run(self, namespace: str, workflow_id: str) -> CurrentRun | None:
         row = await self._fetchone(
@@ -362,7 +410,13 @@ class SqliteHistoryStore:
         return row[0] if row else None
 
     async def stats(self) -> ShardStats:
-        return await self._db.run(_stats)
+        # One statement: one snapshot, one hop.
+        running, closed, events, outbox, timers = await self._fetchone(
+            "SELECT (SELECT COUNT(*) FROM executions WHERE status = ?), (SELECT COUNT(*) FROM executions WHERE status != ?), "
+            "(SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM timers)",
+            (RUNNING, RUNNING),
+        )
+        return ShardStats(running=running, closed=closed, events=events, outbox=outbox, timers=timers)
 
     # ------------------------------------------------------------ schedules
     async def load_schedule(self, namespace: str, schedule_id: str) -> schedule_state_pb2.ScheduleRecord | None:
@@ -380,82 +434,25 @@ class SqliteHistoryStore:
 
     async def commit_schedule(self, write: ScheduleWrite) -> None:
         key = (write.namespace, write.schedule_id)
-        ops: list[Op] = []
+        statements: list[Statement] = []
         if write.record is None:
-            ops.append(("DELETE FROM schedules WHERE namespace=? AND schedule_id=?", key, False))
+            statements.append((_DELETE_SCHEDULE, [key]))
         else:
-            ops.append(("INSERT OR REPLACE INTO schedules (namespace, schedule_id, data) VALUES (?,?,?)", (*key, write.record.SerializeToString()), False))
+            statements.append((_PUT_SCHEDULE, [(*key, write.record.SerializeToString())]))
         if write.timers:
-            ops.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in write.timers], True))
+            statements.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in write.timers]))
         if write.fired_timer is not None:
-            ops.append((_DELETE_TIMER, (write.fired_timer,), False))
-        await self._write(ops)
+            statements.append((_DELETE_TIMER, [(write.fired_timer,)]))
+        await self._write(statements)
 
-
-def _run_ops(conn: sqlite3.Connection, ops: list[Op]) -> None:
-    for sql, params, many in ops:
-        if many:
-            conn.executemany(sql, params)
-        else:
-            conn.execute(sql, params)
-
-
-def _executor_ops(
+def _executor_statements(
     namespace: str, workflow_id: str, executor_id: str, results: Sequence[tuple[int, common_pb2.Payload]], failed_attempts: int, now: int
-) -> list[Op]:
+) -> list[Statement]:
     """The one way executor results and failed attempts are written (in a completion's commit or by PutParallelResults)."""
-    ops: list[Op] = []
+    statements: list[Statement] = []
     if results:
-        ops.append((_PUT_RESULT, [(namespace, workflow_id, executor_id, i, p.SerializeToString()) for i, p in results], True))
+        statements.append((_PUT_RESULT, [(namespace, workflow_id, executor_id, i, p.SerializeToString()) for i, p in results]))
     if failed_attempts:
-        ops.append((_COUNT_FAILED, (failed_attempts, now, namespace, workflow_id, executor_id), False))
-    return ops
+        statements.append((_COUNT_FAILED, [(failed_attempts, now, namespace, workflow_id, executor_id)]))
+    return statements
 
-
-def _child_ops(key: RunKey, run: RunWrite) -> list[Op]:
-    """Child workflows: the run's open children written and removed."""
-    ops: list[Op] = []
-    if run.children_upserted:
-        ops.append((_PUT_CHILD, [(*key, i, c.SerializeToString()) for i, c in run.children_upserted.items()], True))
-    if run.children_deleted:
-        ops.append((_DELETE_CHILD, [(*key, i) for i in run.children_deleted], True))
-    return ops
-
-
-def _load_children(conn: sqlite3.Connection, key: RunKey) -> dict[int, persistence_pb2.ChildExecutionInfo]:
-    children = {}
-    for (data,) in conn.execute(f"SELECT data FROM child_executions WHERE {_WHERE_RUN}", key):
-        info = persistence_pb2.ChildExecutionInfo.FromString(data)
-        children[info.initiated_event_id] = info
-    return children
-
-
-def _load_run(conn: sqlite3.Connection, key: RunKey) -> LoadedRun | None:
-    row = conn.execute(f"SELECT state FROM executions WHERE {_WHERE_RUN}", key).fetchone()
-    if row is None:
-        return None
-    run = LoadedRun(persistence_pb2.ExecutionState.FromString(row[0]))
-    if run.state.status == RUNNING:
-        for data, scheduled in conn.execute(
-            "SELECT a.data, e.data FROM activities a LEFT JOIN events e ON e.namespace=a.namespace AND e.workflow_id=a.workflow_id "
-            "AND e.run_id=a.run_id AND e.event_id=a.scheduled_event_id WHERE a.namespace=? AND a.workflow_id=? AND a.run_id=?",
-            key,
-        ):
-            info = persistence_pb2.ActivityInfo.FromString(data)
-            run.activities[info.scheduled_event_id] = info
-            if scheduled is not None:
-                run.scheduled[info.scheduled_event_id] = common_pb2.HistoryEvent.FromString(scheduled).activity_task_scheduled
-        if run.state.pending_child_count:
-            run.children = _load_children(conn, key)
-    return run
-
-
-def _stats(conn: sqlite3.Connection) -> ShardStats:
-    counts = dict(conn.execute("SELECT status = ?, COUNT(*) FROM executions GROUP BY status = ?", (RUNNING, RUNNING)).fetchall())
-    return ShardStats(
-        running=counts.get(1, 0),
-        closed=counts.get(0, 0),
-        events=conn.execute("SELECT COUNT(*) FROM events").fetchone()[0],
-        outbox=conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0],
-        timers=conn.execute("SELECT COUNT(*) FROM timers").fetchone()[0],
-    )

@@ -2,26 +2,27 @@
 
 Inserts and lazy deletes go through the file's group-commit writer
 (`fanflow.sqlite.GroupCommit`): everything queued while a transaction runs is
-committed in the next one (one fsync), all or nothing. Deletes ride along with
-the next transaction, or get one of their own after a short linger. Ids are
-assigned here, in enqueue order, and each batch commits after the previous one,
-which keeps the read-forward-by-id promise. Every statement runs on the file's
-one connection thread, so a read never sees a half-written batch.
+committed in the next one (one fsync, one aiosqlite call), all or nothing.
+Deletes ride along with the next transaction, or get one of their own after a
+short linger. Ids are assigned here, in enqueue order, and each batch commits
+after the previous one, which keeps the read-forward-by-id promise. Reads go to the file's read connection, which sees
+committed batches only, never half of one.
 """
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiosqlite
 import structlog
 
 from fanflow.errors import Unavailable
+from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings, Statement
 from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
-from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread
 from matching.keys import PartitionKey, QueueKey
 from matching.persistence.store import StoredStart, StoredTask
 from protos import internal_pb2
@@ -54,6 +55,9 @@ _EXPIRY_INDEX = "CREATE INDEX IF NOT EXISTS tasks_by_expiry ON tasks (expires_at
 
 _INSERT = "INSERT INTO tasks (id, namespace, task_queue, task_type, partition, data, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _DELETE = "DELETE FROM tasks WHERE id = ?"
+_ADD_START = "INSERT INTO rate_limited_starts (id, namespace, task_queue, task_type, until_ns) VALUES (?, ?, ?, ?, ?)"
+_MOVE_START = "UPDATE rate_limited_starts SET until_ns = ? WHERE id = ?"
+_DELETE_START = "DELETE FROM rate_limited_starts WHERE id = ?"
 _WHERE_PARTITION = "namespace = ? AND task_queue = ? AND task_type = ? AND partition = ?"
 
 # Deletes wait this long for company before they get a transaction of their own.
@@ -91,11 +95,15 @@ class SqliteBacklog:
         # Called after each commit with how many tasks each partition gained, so
         # partitions learn about new rows even if the AddTask that wrote them is gone.
         self._on_committed = on_committed
-        self._db = SqliteThread(self.path, self._settings, name=f"matching-backlog:{self.path.name}")
+        self._db = SqliteDatabase(self.path, self._settings, name=f"matching-backlog:{self.path.name}")
         self._writes: GroupCommit[_Write] = GroupCommit(
             self._db,
-            _write_batch,
             name=f"matching-backlog:{self.path.name}",
+            # A start is inserted by a waited write, before anyone can move or delete it; moves of
+            # one start keep their order (rows of one statement run in the order they were queued).
+            statement_order=(_INSERT, _DELETE, _ADD_START, _MOVE_START, _DELETE_START),
+            statements=_statements,
+            isolate_failures=False,  # all or nothing: a failure fails the inserts and keeps the deletes for later
             linger=DELETE_LINGER,
             drain_on_close=True,
             closed_error=lambda: Unavailable("matching backlog is closed (process stopping); retry on another attempt"),
@@ -116,14 +124,18 @@ class SqliteBacklog:
         await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
         try:
             await self._db.open()
-            max_task_id, max_start_id = await self._db.run(_prepare)
-        except sqlite3.DatabaseError as exc:
-            await self._db.close()
+            try:
+                async with self._db.writing() as conn:
+                    max_task_id, max_start_id = await _prepare(conn)
+                self._next_id, self._next_start_id = max_task_id + 1, max_start_id + 1
+                await self._writes.start()
+            except BaseException:
+                await self._db.close()
+                raise
+        except sqlite3.DatabaseError as exc:  # closed above; what it means, in words
             if is_disk_full(exc):
                 raise storage_error(exc, self.path, what) from exc
             raise bad_storage(exc, self.path, what) from exc
-        self._next_id, self._next_start_id = max_task_id + 1, max_start_id + 1
-        self._writes.start()
         self._open = True
         log.info("backlog opened", path=str(self.path), synchronous=self._settings.synchronous, next_id=self._next_id)
 
@@ -169,8 +181,16 @@ class SqliteBacklog:
         would stay forever in queues nobody polls."""
         if not self._usable():
             return 0
+        return await self._sweep(
+            "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)", (now_ns, limit)
+        )
+
+    async def _sweep(self, sql: str, params: tuple) -> int:
+        """One DELETE on the write connection, between two group-commit transactions: how many rows went."""
         try:
-            return await self._db.run(_delete_expired, now_ns, limit)
+            async with self._db.writing() as conn:
+                cursor = await conn.execute(sql, params)
+                return max(cursor.rowcount, 0)
         except (sqlite3.Error, ValueError, RuntimeError) as exc:
             raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
 
@@ -202,10 +222,9 @@ class SqliteBacklog:
     async def delete_past_starts(self, now_ns: int, limit: int = 10_000) -> int:
         if not self._usable():
             return 0
-        try:
-            return await self._db.run(_delete_past_starts, now_ns, limit)
-        except (sqlite3.Error, ValueError, RuntimeError) as exc:
-            raise Unavailable(f"matching backlog sweep failed: {exc}") from exc
+        return await self._sweep(
+            "DELETE FROM rate_limited_starts WHERE id IN (SELECT id FROM rate_limited_starts WHERE until_ns <= ? LIMIT ?)", (now_ns, limit)
+        )
 
     # -- reads -------------------------------------------------------------
 
@@ -225,54 +244,34 @@ class SqliteBacklog:
         if not self._usable():
             raise Unavailable("matching backlog is closed (process stopping)")
         try:
-            return await self._db.run(lambda conn: conn.execute(sql, args).fetchall())
-        except (sqlite3.Error, ValueError, RuntimeError) as exc:  # RuntimeError: closed under us
+            return await self._db.fetchall(sql, args)
+        except (sqlite3.Error, ValueError, RuntimeError) as exc:  # ValueError, RuntimeError: closed under us
             raise Unavailable(f"matching backlog read failed: {exc}") from exc
 
 
-def _prepare(conn: sqlite3.Connection) -> tuple[int, int]:
+async def _prepare(conn: aiosqlite.Connection) -> tuple[int, int]:
     """Create or upgrade the schema; the highest stored task id and start id."""
-    conn.executescript(SCHEMA)
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(tasks)")}
+    await conn.executescript(SCHEMA)
+    columns = {row[1] for row in await conn.execute_fetchall("PRAGMA table_info(tasks)")}
     if "expires_at" not in columns:
-        conn.execute("ALTER TABLE tasks ADD COLUMN expires_at INTEGER")
-    conn.execute(_EXPIRY_INDEX)
-    max_task = conn.execute("SELECT COALESCE(MAX(id), 0) FROM tasks").fetchone()[0]
-    max_start = conn.execute("SELECT COALESCE(MAX(id), 0) FROM rate_limited_starts").fetchone()[0]
+        await conn.execute("ALTER TABLE tasks ADD COLUMN expires_at INTEGER")
+    await conn.execute(_EXPIRY_INDEX)
+    [(max_task, max_start)] = await conn.execute_fetchall(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM tasks), (SELECT COALESCE(MAX(id), 0) FROM rate_limited_starts)"
+    )
     return max_task, max_start
 
 
-def _write_batch(conn: sqlite3.Connection, writes: Sequence[_Write]) -> list[BaseException | None]:
-    """All or nothing: a failure raises, failing the inserts and keeping the deletes for later."""
-    inserts = [w[0] for w in writes if isinstance(w, tuple)]
-    deletes = [(w,) for w in writes if isinstance(w, int)]
-    if inserts:
-        conn.executemany(_INSERT, inserts)
-    if deletes:
-        conn.executemany(_DELETE, deletes)
-    for w in writes:  # rate-limited starts, in the order they were queued
-        if isinstance(w, _StartWrite):
-            if w.row is not None:
-                conn.execute("INSERT INTO rate_limited_starts (id, namespace, task_queue, task_type, until_ns) VALUES (?, ?, ?, ?, ?)", w.row)
-            elif w.until_ns is not None:
-                conn.execute("UPDATE rate_limited_starts SET until_ns = ? WHERE id = ?", (w.until_ns, w.id))
-            else:
-                conn.execute("DELETE FROM rate_limited_starts WHERE id = ?", (w.id,))
-    return [None] * len(writes)
-
-
-def _delete_past_starts(conn: sqlite3.Connection, now_ns: int, limit: int) -> int:
-    cur = conn.execute(
-        "DELETE FROM rate_limited_starts WHERE id IN (SELECT id FROM rate_limited_starts WHERE until_ns <= ? LIMIT ?)", (now_ns, limit)
-    )
-    return max(cur.rowcount, 0)
-
-
-def _delete_expired(conn: sqlite3.Connection, now_ns: int, limit: int) -> int:
-    cur = conn.execute(
-        "DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT ?)", (now_ns, limit)
-    )
-    return max(cur.rowcount, 0)
+def _statements(write: _Write) -> list[Statement]:
+    if isinstance(write, int):
+        return [(_DELETE, [(write,)])]
+    if isinstance(write, _StartWrite):
+        if write.row is not None:
+            return [(_ADD_START, [write.row])]
+        if write.until_ns is not None:
+            return [(_MOVE_START, [(write.until_ns, write.id)])]
+        return [(_DELETE_START, [(write.id,)])]
+    return [(_INSERT, [write[0]])]
 
 
 def _decode(data: bytes) -> internal_pb2.TaskInfo | None:

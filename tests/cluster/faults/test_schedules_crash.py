@@ -123,11 +123,15 @@ async def test_schedules_survive_sigkill_and_catch_up_by_policy(tmp_path, proces
         described_c = await c.describe_raw()
         woke_c = described_c.info.recent_actions[0].buffered_time.ToNanoseconds()
         due_c = grid(first_ns, woke_c)
-        young = [t for t in due_c if woke_c - t <= 10 * NS]
         times_c = await started_times(client, "sched-c")
         assert len(times_c) == len(set(times_c)) == described_c.info.action_count
-        assert [t for t in times_c if t <= woke_c] == young
-        assert described_c.info.missed_catchup_window == len(due_c) - len(young) >= 1
+        ran = [t for t in times_c if t <= woke_c]
+        # The newest times ran, none older than the window; a time right at the window's edge
+        # may also be given up if its first start attempt failed while the cluster came back
+        # (a retry past the window counts it missed), so the edge has 2 s of slack.
+        assert ran == due_c[len(due_c) - len(ran):] and all(woke_c - t <= 10 * NS for t in ran)
+        assert set(ran) >= {t for t in due_c if woke_c - t <= 8 * NS}
+        assert described_c.info.missed_catchup_window == len(due_c) - len(ran) >= 1
         assert all(r.status == C.WORKFLOW_EXECUTION_STATUS_COMPLETED for r in await client.list_workflows(page_size=1000)
                    if r.execution.workflow_id.startswith("sched-"))
     finally:

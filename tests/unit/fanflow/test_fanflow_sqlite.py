@@ -6,25 +6,32 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 
 import pytest
+from conftest import ROOT
 
 from fanflow.config import ClusterConfig
 from fanflow.errors import ShardOwnershipLost
-from fanflow.sqlite import GroupCommit, SqliteSettings, SqliteThread, in_savepoint
+from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings
 from history.persistence.sqlite import SqliteHistoryStore
 
 
 # ------------------------------------------------------------ settings
 @pytest.mark.parametrize("mode, level", [("NORMAL", 1), ("full", 2), ("OFF", 0)])
 async def test_settings_are_applied_to_the_connection(tmp_path, mode, level):
-    db = SqliteThread(tmp_path / "sub" / "a.db", SqliteSettings(mode, busy_timeout_ms=1234), name="t")
+    db = SqliteDatabase(tmp_path / "sub" / "a.db", SqliteSettings(mode, busy_timeout_ms=1234), name="t")
     await db.open()
+    names = ("journal_mode", "synchronous", "busy_timeout")
     try:
-        pragmas = await db.run(lambda conn: [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("journal_mode", "synchronous", "busy_timeout")])
+        async with db.writing() as conn:
+            pragmas = [(await conn.execute_fetchall(f"PRAGMA {p}"))[0][0] for p in names]
+        read_pragmas = [(await db.fetchone(f"PRAGMA {p}"))[0] for p in names]
     finally:
         await db.close()
     assert pragmas == ["wal", level, 1234]
+    assert read_pragmas == ["wal", level, 1234]  # the read connection is opened the same way
 
 
 @pytest.mark.parametrize("bad", ["FULL; DROP TABLE tasks", "fast", ""])
@@ -45,16 +52,16 @@ def test_synchronous_is_normalised_and_busy_timeout_checked():
 
 
 # ------------------------------------------------------------ group commit
-async def _writer(tmp_path, **options) -> tuple[SqliteThread, GroupCommit]:
-    db = SqliteThread(tmp_path / "g.db", SqliteSettings("FULL"), name="g")
+INSERT = "INSERT INTO t (k, v) VALUES (?, ?)"
+
+
+async def _writer(tmp_path, **options) -> tuple[SqliteDatabase, GroupCommit]:
+    db = SqliteDatabase(tmp_path / "g.db", SqliteSettings("FULL"), name="g")
     await db.open()
-    await db.run(lambda conn: conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)"))
-
-    def body(conn, items):
-        return [in_savepoint(conn, lambda c, item=item: c.execute("INSERT INTO t (k, v) VALUES (?, ?)", item)) for item in items]
-
-    writes = GroupCommit(db, body, name="g", **options)
-    writes.start()
+    async with db.writing() as conn:
+        await conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    writes = GroupCommit(db, name="g", statement_order=[INSERT], statements=lambda item: [(INSERT, [item])], **options)
+    await writes.start()
     return db, writes
 
 
@@ -122,13 +129,174 @@ async def test_close_drains_or_refuses_queued_writes(tmp_path):
         await writes.write((20, "late"))
     await db.close()
 
-    db2 = SqliteThread(tmp_path / "g.db", SqliteSettings("FULL"), name="g2")
+    db2 = SqliteDatabase(tmp_path / "g.db", SqliteSettings("FULL"), name="g2")
     await db2.open()
-    refusing = GroupCommit(db2, lambda conn, items: [None] * len(items), name="g2", drain_on_close=False,
+    refusing = GroupCommit(db2, name="g2", statement_order=[INSERT], statements=lambda item: [(INSERT, [item])], drain_on_close=False,
                            closed_error=lambda: ShardOwnershipLost("closing"))
-    refusing.start()
+    await refusing.start()
     queued = asyncio.ensure_future(refusing.write((30, "x")))
     await refusing.close()
     with pytest.raises(ShardOwnershipLost):
         await queued
     await db2.close()
+
+
+LABEL = "INSERT INTO labels (k, label) VALUES (?, ?)"  # runs after INSERT in the statement order
+
+
+async def _two_statement_writer(tmp_path, **options) -> tuple[SqliteDatabase, GroupCommit]:
+    """Each write: a row of t, then a row of labels (each statement once per transaction)."""
+    db = SqliteDatabase(tmp_path / "g.db", SqliteSettings("FULL"), name="g")
+    await db.open()
+    async with db.writing() as conn:
+        await conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        await conn.execute("CREATE TABLE labels (k INTEGER PRIMARY KEY, label TEXT NOT NULL)")
+    writes = GroupCommit(db, name="g", statement_order=[INSERT, LABEL],
+                         statements=lambda item: [(LABEL, [(item[0], item[2])]), (INSERT, [item[:2]])], **options)
+    await writes.start()
+    return db, writes
+
+
+async def test_a_write_failing_in_a_later_statement_is_undone_whole_and_alone(tmp_path):
+    """Merged, the bad write's first statement succeeds and its second fails: the batch is
+    redone write by write, and none of the bad write's rows stay."""
+    db, writes = await _two_statement_writer(tmp_path)
+    try:
+        outcomes = await asyncio.gather(
+            writes.write((1, "a", "one")), writes.write((2, "b", None)), writes.write((3, "c", "three")), return_exceptions=True,
+        )
+        assert outcomes[0] is None and outcomes[2] is None
+        assert isinstance(outcomes[1], sqlite3.IntegrityError) and "labels.label" in str(outcomes[1])
+        assert writes.commits == 1
+        assert _rows(tmp_path) == [(1, "a"), (3, "c")]  # write 2's row of t went with its failed label
+        with sqlite3.connect(tmp_path / "g.db") as conn:
+            assert conn.execute("SELECT k, label FROM labels ORDER BY k").fetchall() == [(1, "one"), (3, "three")]
+        await writes.write((2, "b", "two"))  # the writer goes on as usual
+        assert _rows(tmp_path) == [(1, "a"), (2, "b"), (3, "c")]
+    finally:
+        await writes.close()
+        await db.close()
+
+
+
+async def test_a_write_with_the_wrong_number_of_parameters_fails_alone_naming_its_statement(tmp_path):
+    db, writes = await _writer(tmp_path)
+    try:
+        outcomes = await asyncio.gather(writes.write((1, "a")), writes.write((2,)), writes.write((3, "c", "extra")), return_exceptions=True)
+        assert outcomes[0] is None
+        for bad in outcomes[1:]:
+            assert isinstance(bad, sqlite3.ProgrammingError) and "INSERT INTO t" in str(bad) and "takes 2 parameters" in str(bad)
+        assert _rows(tmp_path) == [(1, "a")]
+    finally:
+        await writes.close()
+        await db.close()
+
+async def test_without_isolation_one_bad_write_fails_its_batch_and_lazy_writes_are_retried(tmp_path):
+    db, writes = await _two_statement_writer(tmp_path, isolate_failures=False)
+    try:
+        writes.write_later((10, "lazy", "kept"))
+        outcomes = await asyncio.gather(writes.write((1, "a", "one")), writes.write((2, "b", None)), return_exceptions=True)
+        assert all(isinstance(o, sqlite3.IntegrityError) for o in outcomes), outcomes
+        assert _rows(tmp_path) == []  # all or nothing
+        await writes.write((3, "c", "three"))  # the lazy write rides along again
+        assert _rows(tmp_path) == [(3, "c"), (10, "lazy")]
+    finally:
+        await writes.close()
+        await db.close()
+
+
+async def test_a_read_during_a_transaction_never_sees_its_uncommitted_rows(tmp_path):
+    db, writes = await _writer(tmp_path)
+    try:
+        await writes.write((1, "committed"))
+        async with db.writing() as conn:  # the writer's connection, mid-transaction
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.executemany(INSERT, [(2, "uncommitted"), (3, "uncommitted")])
+            assert await db.fetchall("SELECT k, v FROM t ORDER BY k") == [(1, "committed")]
+            await conn.commit()
+        assert await db.fetchall("SELECT k FROM t ORDER BY k") == [(1,), (2,), (3,)]  # committed: seen at once
+        async with db.writing() as conn:
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("DELETE FROM t WHERE k = 1")
+            assert len(await db.fetchall("SELECT k FROM t")) == 3
+            await conn.rollback()
+        assert await db.fetchall("SELECT k FROM t ORDER BY k") == [(1,), (2,), (3,)]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):  # the read connection cannot write
+            await db.fetchall("DELETE FROM t")
+    finally:
+        await writes.close()
+        await db.close()
+
+
+
+async def test_a_block_that_leaves_its_transaction_open_is_refused_and_rolled_back(tmp_path):
+    """The group commit's statements are each their own transaction: nobody may leave one open."""
+    db, writes = await _writer(tmp_path)
+    try:
+        with pytest.raises(RuntimeError, match="left its transaction open"):
+            async with db.writing() as conn:
+                await conn.execute("BEGIN IMMEDIATE")
+                await conn.execute(INSERT, (1, "forgotten"))
+        await writes.write((2, "written"))
+        assert _rows(tmp_path) == [(2, "written")]
+    finally:
+        await writes.close()
+        await db.close()
+
+async def test_reads_running_alongside_the_writer_see_whole_transactions(tmp_path):
+    """Reads run on their own connection while the writer works: each sees the last committed
+    state, where every write has its row of t and its label (written by two statements)."""
+    db, writes = await _two_statement_writer(tmp_path, max_batch=50)
+    try:
+        pending = asyncio.gather(*(writes.write((k, "x", f"label {k}")) for k in range(1000)))
+        reads = []
+        while not pending.done():
+            reads.append(await db.fetchone("SELECT (SELECT COUNT(*) FROM t), (SELECT COUNT(*) FROM labels)"))
+        await pending
+        assert reads and all(t == labels and t % 50 == 0 for t, labels in reads), reads
+        assert writes.commits == 20 and len(_rows(tmp_path)) == 1000
+    finally:
+        await writes.close()
+        await db.close()
+
+
+
+async def test_a_batch_too_big_for_one_statement_is_still_one_transaction(tmp_path):
+    """More parameters than one SQLite statement takes: the batch is written in parts inside
+    one transaction, and a bad write among them is still undone alone."""
+    db = SqliteDatabase(tmp_path / "g.db", SqliteSettings("FULL"), name="g")
+    await db.open()
+    async with db.writing() as conn:
+        await conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    writes = GroupCommit(db, name="g", statement_order=[INSERT], statements=lambda rows: [(INSERT, rows)])
+    await writes.start()
+    try:
+        big = [(k, "big") for k in range(40_000)]  # 120,000 parameters
+        bad = [(k, "bad") for k in range(40_000, 80_000)] + [(7, "duplicate key")]
+        outcomes = await asyncio.gather(writes.write(big), writes.write(bad), writes.write([(-1, "small")]), return_exceptions=True)
+        assert outcomes[0] is None and outcomes[2] is None
+        assert isinstance(outcomes[1], sqlite3.IntegrityError)
+        assert writes.commits == 1
+        with sqlite3.connect(tmp_path / "g.db") as check:
+            assert check.execute("SELECT COUNT(*), MIN(k), MAX(k) FROM t").fetchone() == (40_001, -1, 39_999)
+    finally:
+        await writes.close()
+        await db.close()
+
+
+def test_a_process_that_never_closes_its_store_still_exits(tmp_path):
+    """aiosqlite's threads are not daemon threads: a store left open (a start that failed
+    half-way) must not keep the process alive after its error."""
+    script = (
+        "import asyncio, sys\n"
+        "from history.persistence.sqlite import SqliteHistoryStore\n"
+        "async def main():\n"
+        "    store = SqliteHistoryStore(sys.argv[1], 0, 'a')\n"
+        "    await store.open()\n"
+        "    raise RuntimeError('failed before close')\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "shard.db")], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert out.returncode == 1 and "failed before close" in out.stderr, out.stderr[-2000:]
+    assert "database left open" in out.stdout + out.stderr
