@@ -76,6 +76,8 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             except (BadStorage, DiskFull) as exc:  # the shards serve; namespace and API-key calls refuse
                 self.metadata_refusal = exc.message
                 log.error(f"cluster metadata not served: {exc.message}")
+                if isinstance(exc, DiskFull):
+                    self._reopening.append(asyncio.create_task(self._metadata_when_space(), name="metadata-reopen"))
                 metadata = None
             self.metadata = metadata
         if self.metadata is not None:
@@ -109,6 +111,21 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
                 self.refused[shard_id] = exc.message
                 log.error(f"shard {shard_id} not served: {exc.message}")
                 return
+
+    async def _metadata_when_space(self, every: float = 2.0) -> None:
+        while self.metadata is None:
+            await asyncio.sleep(every)
+            metadata = metadata_store(self.config)
+            try:
+                await metadata.open()
+            except DiskFull:
+                continue
+            except BadStorage as exc:
+                self.metadata_refusal = exc.message
+                log.error(f"cluster metadata not served: {exc.message}")
+                return
+            self.metadata, self.metadata_refusal = metadata, None
+            log.warning("cluster metadata served: its disk has space again")
 
     async def stop(self) -> None:
         for task in self._reopening:
