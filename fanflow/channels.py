@@ -20,6 +20,15 @@ def insecure_channel(address: str, interceptors: list | None = None) -> grpc.aio
     return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=interceptors or None)
 
 
-def secure_channel(address: str, root_certificates: bytes | None = None, interceptors: list | None = None) -> grpc.aio.Channel:
-    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
-    return grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS, interceptors=interceptors or None)
+def secure_channel(address: str, root_certificates: bytes | None = None, interceptors: list | None = None, *,
+                   private_key: bytes | None = None, certificate_chain: bytes | None = None, server_name: str = "") -> grpc.aio.Channel:
+    """TLS; with private_key + certificate_chain the channel presents a client certificate
+    (mutual TLS). server_name: the name to check the server's certificate against instead
+    of the dialled host."""
+    credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates, private_key=private_key, certificate_chain=certificate_chain)
+    return credentials_channel(address, credentials, interceptors, server_name=server_name)
+
+
+def credentials_channel(address: str, credentials: grpc.ChannelCredentials, interceptors: list | None = None, *, server_name: str = "") -> grpc.aio.Channel:
+    options = CHANNEL_OPTIONS + ([("grpc.ssl_target_name_override", server_name)] if server_name else [])
+    return grpc.aio.secure_channel(address, credentials, options=options, interceptors=interceptors or None)

@@ -26,6 +26,9 @@ from google.protobuf import json_format
 from fanflow.cli_output import print_message as _print
 from fanflow.cli_output import status_name as _status
 from fanflow.cli_schedule import cmd_schedule
+from fanflow.cli_tls import add_tls_client_options as _add_tls_client_options
+from fanflow.cli_tls import connect as _connect
+from fanflow.cli_tls import tls_options as _tls_options
 from fanflow.cli_workflow_messages import MESSAGE_ACTIONS, workflow_replay
 from fanflow.extras import server_extra_missing
 from fanflow.logging import configure_logging
@@ -46,7 +49,8 @@ def _cmd_dev(args) -> int:
 
     config = _checked_config(lambda: ClusterConfig.embedded(
         Path(args.data_dir), frontend_address=f"{args.ip}:{args.port}", history_shard_count=args.shards, task_queue_partitions=args.partitions,
-        **env_overrides(*TUNING_FIELDS),
+        tls_cert_file=args.tls_cert or "", tls_key_file=args.tls_key or "", tls_ca_file=args.tls_ca or "",
+        frontend_client_auth=args.tls_client_auth, **env_overrides(*TUNING_FIELDS),
     ))
     auth_note = "auth is off in dev mode (--auth turns it on)"
     if args.auth:
@@ -58,14 +62,14 @@ def _cmd_dev(args) -> int:
             print(f"admin API key (set FANFLOW_ADMIN_API_KEYS to choose one): {keys[0]}", flush=True)
         config.auth_enabled, config.admin_api_keys = True, keys
         auth_note = "auth is on: send 'authorization: Bearer <key>'"
-    config.tls_cert_file, config.tls_key_file = args.tls_cert or "", args.tls_key or ""
 
     def started(process) -> None:
         print(f"fanflow dev cluster serving on {process.frontend_address} (data in {config.data_dir}, "
               f"{config.history_shard_count} shards, {config.task_queue_partitions} partitions per task queue); "
               f"{auth_note}", flush=True)
 
-    asyncio.run(serve_until_signalled(embedded(config), started))
+    process = _checked_config(lambda: embedded(config))  # reads and checks the TLS files
+    asyncio.run(serve_until_signalled(process, started))
     return 0
 
 
@@ -75,19 +79,18 @@ def _cmd_service(args) -> int:
 
     config = _checked_config(lambda: ClusterConfig.load(args.config))
     name = args.name or os.environ.get("FANFLOW_NAME")
-    process = ClusterProcess(
+    process = _checked_config(lambda: ClusterProcess(  # reads and checks the TLS files
         config,
         {args.command},
         history_name=name if args.command == "history" else None,
         matching_name=name if args.command == "matching" else None,
         listen=args.listen or None,
-    )
+    ))
     asyncio.run(serve_until_signalled(process, lambda p: print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}", flush=True)))
     return 0
 
 
 def _cmd_worker(args) -> int:
-    from worker_sdk.client import Client
     from worker_sdk.worker import Worker
 
     sys.path.insert(0, os.getcwd())
@@ -97,7 +100,7 @@ def _cmd_worker(args) -> int:
     async def run() -> None:
         import signal
 
-        client = await Client.connect(args.address, namespace=args.namespace)
+        client = await _connect(args)
         worker = Worker(
             client,
             task_queue=args.task_queue,
@@ -112,7 +115,7 @@ def _cmd_worker(args) -> int:
             loop.add_signal_handler(sig, stop.set)
         await worker.start()
         print(f"worker {worker.identity} polling {args.task_queue!r} on {args.address}: workflows {sorted(worker.workflows)}, {len(worker.activities)} activities", flush=True)
-        beat = asyncio.create_task(_health_beat(args.address, Path(args.health_file))) if args.health_file else None
+        beat = asyncio.create_task(_health_beat(args.address, Path(args.health_file), _tls_options(args))) if args.health_file else None
         await stop.wait()
         if beat is not None:
             beat.cancel()
@@ -126,22 +129,30 @@ def _cmd_worker(args) -> int:
 HEALTH_BEAT_EVERY = 5.0  # seconds between a worker's checks of its frontend
 
 
-async def _health_beat(address: str, path: Path) -> None:
+async def _health_beat(address: str, path: Path, tls_options: dict) -> None:
     """Touch `path` whenever the frontend this worker polls answers SERVING, so
     `fanflow health --file` (the container's health check) sees a live worker."""
     while True:
-        if await _check_health(address, "", timeout=3.0) is None:
+        if await _check_health(address, "", timeout=3.0, tls_options=tls_options) is None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
         await asyncio.sleep(HEALTH_BEAT_EVERY)
 
 
-async def _check_health(address: str, service: str, timeout: float) -> str | None:
-    """None when `address` answers SERVING for `service`, else what went wrong."""
+async def _check_health(address: str, service: str, timeout: float, tls_options: dict | None = None) -> str | None:
+    """None when `address` answers SERVING for `service`, else what went wrong. tls_options:
+    the --tls-* options (FANFLOW_TLS_* otherwise): a mutual-TLS service answers only a
+    caller with a certificate it trusts."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    async with grpc.aio.insecure_channel(address) as channel:
+    from worker_sdk.client import tls_channel
+
+    try:
+        channel = tls_channel(address, **(tls_options or {}))
+    except ValueError as exc:
+        return f"TLS options: {exc}"
+    async with channel:
         try:
             response = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
         except grpc.aio.AioRpcError as exc:
@@ -167,7 +178,7 @@ def _cmd_health(args) -> int:
     if not args.address:
         print("give an ADDRESS or --file", file=sys.stderr)
         return 2
-    problem = asyncio.run(_check_health(args.address, args.service, args.timeout))
+    problem = asyncio.run(_check_health(args.address, args.service, args.timeout, _tls_options(args)))
     if problem is not None:
         print(f"unhealthy: {args.address} {args.service or '(server)'}: {problem}", file=sys.stderr)
         return 1
@@ -175,7 +186,6 @@ def _cmd_health(args) -> int:
 
 
 def _cmd_workflow(args) -> int:
-    from worker_sdk.client import Client
 
     if args.action == "replay":
         return workflow_replay(args)
@@ -186,7 +196,7 @@ def _cmd_workflow(args) -> int:
         return 2
 
     async def run() -> int:
-        client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
+        client = await _connect(args, retry_timeout=5.0)
         try:
             if args.action == "list":
                 for info in await client.list_workflows():
@@ -253,8 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--shards", type=int, default=16)
     dev.add_argument("--partitions", type=int, default=4)
     dev.add_argument("--auth", action="store_true", help="require API keys (admin keys from FANFLOW_ADMIN_API_KEYS, else one is made up and printed)")
-    dev.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve the frontend over TLS")
+    dev.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve every service over TLS")
     dev.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
+    dev.add_argument("--tls-ca", default=None, help="PEM CA bundle: history and matching require client certificates it signed (mutual TLS)")
+    dev.add_argument("--tls-client-auth", action="store_true", help="the frontend requires client certificates too (signed by --tls-ca)")
     dev.set_defaults(func=_cmd_dev)
 
     for role in ("frontend", "history", "matching"):
@@ -268,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run a worker for the workflows and activities defined in MODULE(s)")
     worker.add_argument("modules", nargs="+", help="importable module(s) that define workflows/activities")
     worker.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
+    _add_tls_client_options(worker)
     worker.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
     worker.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"))
     worker.add_argument("--max-concurrent-activities", type=int, default=100)
@@ -286,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--timeout", type=float, default=3.0)
     health.add_argument("--file", default=None, help="a worker's --health-file: healthy if touched within --max-age seconds")
     health.add_argument("--max-age", type=float, default=30.0)
+    _add_tls_client_options(health)
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")
@@ -300,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--task-id", default=None, help="input: the request to answer (see `fanflow workflow input ID`)")
     wf.add_argument("--label", default=None, help="input: the request to answer, by its label")
     wf.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
+    _add_tls_client_options(wf)
     wf.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
     wf.add_argument("--timeout", type=float, default=None)
     wf.add_argument("--reason", default="terminated from the command line")
@@ -332,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     sched.add_argument("--count", type=int, default=10, help="describe: how many next times to show")
     sched.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="create: the task queue of the runs")
     sched.add_argument("--address", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"))
+    _add_tls_client_options(sched)
     sched.add_argument("--namespace", default=os.environ.get("FANFLOW_NAMESPACE", "default"))
     sched.set_defaults(func=cmd_schedule)
     return parser

@@ -12,7 +12,7 @@ def cmd_schedule(args) -> int:
     """fanflow schedule ...: the client's schedule calls from the command line."""
     import datetime
 
-    from worker_sdk.client import Client
+    from fanflow.cli_tls import connect
     from worker_sdk.schedules import Schedule, ScheduleCalendar, ScheduleInterval, SchedulePolicy
     from worker_sdk.schedules_client import ScheduleAlreadyExistsError, ScheduleNotFoundError
 
@@ -36,7 +36,7 @@ def cmd_schedule(args) -> int:
         return 2
 
     async def run() -> int:
-        client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
+        client = await connect(args, retry_timeout=5.0)
         handle = client.get_schedule_handle(args.schedule_id or "")
         try:
             if args.action == "create":

@@ -148,9 +148,9 @@ async def _replay_histories_from_cluster(args, types: set[str]):
     import grpc
 
     from protos import common_pb2
-    from worker_sdk.client import Client
+    from fanflow.cli_tls import connect
 
-    client = await Client.connect(args.address, namespace=args.namespace, retry_timeout=5.0)
+    client = await connect(args, retry_timeout=5.0)
     try:
         if args.all_running:
             running = await client.list_workflows(status=common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING)

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 import grpc
 import structlog
 
-from fanflow import local_rpc, routing
+from fanflow import local_rpc, routing, tls
 from fanflow.auth import internal_client_interceptors
 from fanflow.config import ClusterConfig
-from fanflow.channels import insecure_channel
+from fanflow.channels import credentials_channel, insecure_channel
 from protos import (
     common_pb2,
     history_service_pb2_grpc,
@@ -38,23 +38,57 @@ POLL_FAILURE_PENALTY = 5.0  # seconds a matching process whose poll failed gets 
 
 
 class _ChannelPool:
-    """Channels by address; each call carries the cluster's internal secret."""
+    """Channels by address. Without mutual TLS each call carries the cluster's internal
+    secret; with TLS the channels present this process's certificate and check the
+    server's against the CA bundle, and are rebuilt when those files change (the old
+    ones finish their calls, long polls included, then close)."""
+
+    RETIRED_GRACE = 120.0  # seconds a replaced channel has to finish its calls (long polls)
 
     def __init__(self, config: ClusterConfig) -> None:
         self._config = config
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._stubs: dict[tuple, object] = {}
+        self._tls: tls.ClientTls | None = None
+        self._retiring: dict[asyncio.Task, grpc.aio.Channel] = {}
+
+    def _client_tls(self) -> tls.ClientTls | None:
+        if self._tls is None and self._config.tls_enabled:
+            files = tls.process_files(self._config.tls_cert_file, self._config.tls_key_file, self._config.tls_ca_file or None)
+            self._tls = tls.ClientTls(files, server_name=self._config.tls_server_name)
+        return self._tls
+
+    def _follow_rotation(self) -> None:
+        client_tls = self._client_tls()
+        if client_tls is None or not client_tls.changed():
+            return
+        log.info("TLS files changed: new connections use them", channels=len(self._channels))
+        for channel in self._channels.values():
+            task = asyncio.get_running_loop().create_task(channel.close(grace=self.RETIRED_GRACE))
+            self._retiring[task] = channel
+            task.add_done_callback(lambda done: self._retiring.pop(done, None))
+        self._channels.clear()
+        self._stubs.clear()
+        client_tls.credentials()  # built from the new files: changed() is False until they change again
 
     def get(self, address: str) -> grpc.aio.Channel:
+        self._follow_rotation()
         channel = self._channels.get(address)
         if channel is None:
-            interceptors = internal_client_interceptors(self._config.internal_secret)
-            channel = self._channels[address] = insecure_channel(address, interceptors)
+            interceptors = [] if self._config.mutual_tls else internal_client_interceptors(self._config.internal_secret)
+            client_tls = self._client_tls()
+            if client_tls is None:
+                channel = insecure_channel(address, interceptors)
+            else:
+                interceptors.append(tls.ExplainTlsRefusals(lambda: client_tls.files.current, cert_file=self._config.tls_cert_file, target=address))
+                channel = credentials_channel(address, client_tls.credentials(), interceptors, server_name=self._config.tls_server_name)
+            self._channels[address] = channel
         return channel
 
     def stub(self, address: str, stub_class):
         """A stub for `address` (cached: building one costs a callable per method);
         a direct in-process stub when that service lives in this process."""
+        self._follow_rotation()
         key = (address, stub_class)
         stub = self._stubs.get(key)
         if stub is None:
@@ -65,6 +99,9 @@ class _ChannelPool:
 
     async def close(self) -> None:
         self._stubs.clear()
+        for task, channel in list(self._retiring.items()):
+            task.cancel()
+            await channel.close()
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
-from pathlib import Path
 from collections.abc import Awaitable, Callable
 
 import structlog
 
-from fanflow import local_rpc, metrics
+from fanflow import local_rpc, metrics, tls
 from fanflow.auth import ApiKeyCache, FrontendGuard, InternalSecretServerInterceptor
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
@@ -47,6 +46,13 @@ class ClusterProcess:
         self.config = config
         self.roles = roles
         self.listen = listen
+        # Read (and checked) before anything binds: a certificate that is expired, not signed
+        # by the CA bundle or not matching its key stops the process with a message naming
+        # the setting (TlsFileError is a ValueError; the CLI exits 2 with it).
+        self.tls_files = tls.process_files(config.tls_cert_file, config.tls_key_file, config.tls_ca_file or None, role="+".join(sorted(roles))) \
+            if config.tls_enabled else None
+        if self.tls_files is not None:
+            tls.check_usable(self.tls_files.current, config.tls_cert_file, ca_file=config.tls_ca_file or None)
         self.history_name = history_name or (config.history_hosts[0].name if config.history_hosts else None)
         self.matching_name = matching_name or (config.matching_hosts[0].name if config.matching_hosts else None)
         self.history_client = HistoryClient(config)
@@ -58,22 +64,32 @@ class ClusterProcess:
         self.servers: dict[str, RunningServer] = {}
 
     def _security(self, role: str) -> dict:
-        """Interceptors (and TLS) for a role's server; see fanflow/auth.py."""
+        """Interceptors and TLS credentials for a role's server; see fanflow/auth.py and fanflow/tls.py.
+
+        History and matching: with a CA bundle (mutual TLS) a caller must present a certificate
+        it signed and nothing else is asked; without TLS, the internal secret (dev mode)."""
         config = self.config
         if role != "frontend":
+            if config.mutual_tls:
+                log.info("internal service security", role=role, tls="mutual (client certificates required)")
+                return {"credentials": tls.server_credentials(self.tls_files, require_client_auth=True)}
+            credentials = tls.server_credentials(self.tls_files, require_client_auth=False) if self.tls_files else None
             if not config.internal_secret:
                 log.warning("no internal_secret configured: internal services accept unauthenticated calls", role=role)
-                return {}
-            return {"interceptors": [InternalSecretServerInterceptor(config.internal_secret)]}
+                return {"credentials": credentials}
+            log.info("internal service security", role=role, tls="on" if credentials else "off", internal_secret="required")
+            return {"interceptors": [InternalSecretServerInterceptor(config.internal_secret)], "credentials": credentials}
         api_keys = ApiKeyCache(self._fetch_api_keys, miss_interval=0.25) if config.auth_enabled else None
         if self.frontend is not None:
             self.frontend.admin_service.api_keys = api_keys
         guard = FrontendGuard(auth_enabled=config.auth_enabled, admin_keys=config.admin_api_keys, api_keys=api_keys)
-        tls = None
-        if config.tls_cert_file and config.tls_key_file:
-            tls = (Path(config.tls_cert_file).read_bytes(), Path(config.tls_key_file).read_bytes())
-        log.info("frontend security", auth="on" if config.auth_enabled else "off", tls="on" if tls else "off")
-        return {"interceptors": [guard], "tls": tls}
+        credentials = None
+        if self.tls_files is not None:
+            credentials = tls.server_credentials(self.tls_files, require_client_auth=config.frontend_client_auth,
+                                                 client_ca_file=config.frontend_client_ca_file or None)
+        log.info("frontend security", auth="on" if config.auth_enabled else "off", tls="on" if credentials else "off",
+                 client_certificates="required" if config.frontend_client_auth else "not asked")
+        return {"interceptors": [guard], "credentials": credentials}
 
     async def _fetch_api_keys(self) -> dict[str, str]:
         response = await self.history_client.metadata_stub().ListApiKeys(history_service_pb2.ListApiKeysRequest(), timeout=10.0)

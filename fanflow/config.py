@@ -11,7 +11,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fanflow.sqlite import check_synchronous
 
@@ -49,6 +49,10 @@ def env_overrides(*fields: str) -> dict[str, str]:
 
 
 class ClusterConfig(BaseModel):
+    # A refused config's message must not echo what it was given: it holds the internal
+    # secret and the admin keys (pydantic shows the input of a model-level error otherwise).
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     cluster_name: str = "fanflow"
     data_dir: Path = Path(".fanflow")
     history_shard_count: int = Field(16, ge=1, le=4096)
@@ -95,8 +99,41 @@ class ClusterConfig(BaseModel):
     internal_secret: str = ""
     auth_enabled: bool = False
     admin_api_keys: list[str] = Field(default_factory=list)
-    tls_cert_file: str = ""  # PEM; both set = the frontend serves TLS
+    # TLS (fanflow/tls.py; files re-read when they change). tls_cert_file + tls_key_file (PEM):
+    # every service of the process serves TLS with them and presents them as its client
+    # certificate when it calls another service. tls_ca_file: the CA bundle of the cluster's
+    # certificates; with it history and matching require every caller to present a certificate
+    # it signed (mutual TLS) and the internal secret is not used; callers check servers
+    # against it. Needed whenever services run in separate processes with TLS.
+    tls_cert_file: str = ""
     tls_key_file: str = ""
+    tls_ca_file: str = ""
+    tls_server_name: str = ""  # check servers' certificates against this name instead of the dialled host
+    frontend_client_auth: bool = False  # the frontend requires client certificates too (workers, clients)
+    # The bundle the frontend checks those against (default tls_ca_file). A CA of their own keeps
+    # workers' certificates out of history and matching, which trust tls_ca_file only.
+    frontend_client_ca_file: str = ""
+
+    @property
+    def tls_enabled(self) -> bool:
+        return bool(self.tls_cert_file and self.tls_key_file)
+
+    @property
+    def mutual_tls(self) -> bool:
+        """History and matching authenticate callers by certificate (no internal secret)."""
+        return self.tls_enabled and bool(self.tls_ca_file)
+
+    @model_validator(mode="after")
+    def _check_tls(self) -> "ClusterConfig":
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            given, missing = ("tls_cert_file", "tls_key_file") if self.tls_cert_file else ("tls_key_file", "tls_cert_file")
+            raise ValueError(f"{given} is set but {missing} is not: TLS needs the certificate and its private key")
+        if self.tls_ca_file and not self.tls_enabled:
+            raise ValueError("tls_ca_file is set but tls_cert_file / tls_key_file are not: mutual TLS needs this process's certificate and key")
+        if self.frontend_client_auth and not (self.tls_enabled and (self.frontend_client_ca_file or self.tls_ca_file)):
+            raise ValueError("frontend_client_auth needs TLS (tls_cert_file, tls_key_file) and a CA bundle for clients "
+                             "(frontend_client_ca_file or tls_ca_file)")
+        return self
 
     @field_validator("sqlite_synchronous")
     @classmethod
@@ -182,7 +219,8 @@ class ClusterConfig(BaseModel):
             data = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
         data.update(env_overrides(
             "cluster_name", "data_dir", "history_shard_count", "task_queue_partitions", "frontend_address",
-            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file", "metadata_host", *TUNING_FIELDS,
+            "internal_secret", "auth_enabled", "tls_cert_file", "tls_key_file", "tls_ca_file", "tls_server_name",
+            "frontend_client_auth", "frontend_client_ca_file", "metadata_host", *TUNING_FIELDS,
         ))
         if os.environ.get("FANFLOW_ADMIN_API_KEYS"):
             data["admin_api_keys"] = [k.strip() for k in os.environ["FANFLOW_ADMIN_API_KEYS"].split(",") if k.strip()]

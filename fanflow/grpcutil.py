@@ -56,13 +56,13 @@ def bind_server(
     address: str,
     registrations: Iterable[tuple[Callable[[Any, grpc.aio.Server], None], Any, str]],
     interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
-    tls: tuple[bytes, bytes] | None = None,
+    credentials: grpc.ServerCredentials | None = None,
 ) -> RunningServer:
     """Bind `address` ("host:0" picks a free port) without serving yet.
 
     registrations: (add_XServicer_to_server, servicer, full service name).
     Reflection and grpc.health.v1 are always added, so grpcurl can list,
-    describe and call everything.
+    describe and call everything. credentials: serve TLS with them (fanflow/tls.py).
     """
     server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=list(interceptors) or None)
     health_servicer = health.aio.HealthServicer()
@@ -73,8 +73,8 @@ def bind_server(
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*names, reflection.SERVICE_NAME, health.SERVICE_NAME], server)
     host = address.rsplit(":", 1)[0]
-    if tls is not None:  # (certificate chain PEM, private key PEM)
-        port = server.add_secure_port(address, grpc.ssl_server_credentials([(tls[1], tls[0])]))
+    if credentials is not None:
+        port = server.add_secure_port(address, credentials)
     else:
         port = server.add_insecure_port(address)
     if port == 0:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import NoReturn, TypeVar
 
 import grpc
 
@@ -38,12 +38,7 @@ def upstream(target: str) -> Iterator[None]:
     try:
         yield
     except grpc.aio.AioRpcError as exc:
-        code = exc.code()
-        if code not in _TRANSPORT_CODES:
-            raise
-        if code == grpc.StatusCode.CANCELLED:
-            code = grpc.StatusCode.UNAVAILABLE
-        raise UpstreamError(code, f"{target}: {exc.details() or code.name}") from exc
+        _raise_translated(exc, lambda detail: f"{target}: {detail}")
 
 
 @contextlib.contextmanager
@@ -54,12 +49,18 @@ def upstream_answer(target: str) -> Iterator[None]:
     try:
         yield
     except grpc.aio.AioRpcError as exc:
-        code = exc.code()
-        if code not in _TRANSPORT_CODES:
-            raise
-        if code == grpc.StatusCode.CANCELLED:
-            code = grpc.StatusCode.UNAVAILABLE
-        raise UpstreamError(code, f"{exc.details() or code.name} (from {target})") from exc
+        _raise_translated(exc, lambda detail: f"{detail} (from {target})")
+
+
+def _raise_translated(exc: grpc.aio.AioRpcError, message: Callable[[str], str]) -> NoReturn:
+    """A transport failure becomes an UpstreamError (CANCELLED read as UNAVAILABLE); any
+    other status is re-raised as it came."""
+    code = exc.code()
+    if code not in _TRANSPORT_CODES:
+        raise exc
+    if code == grpc.StatusCode.CANCELLED:
+        code = grpc.StatusCode.UNAVAILABLE
+    raise UpstreamError(code, message(exc.details() or code.name)) from exc
 
 
 def deadline(context: grpc.aio.ServicerContext | None, budget: float) -> float:

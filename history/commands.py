@@ -60,6 +60,8 @@ class Commands:
 
     def _start_timer(self, command, wft_completed_id, now, identity, outcome) -> None:
         attrs = command.start_timer
+        if not attrs.timer_id:
+            raise InvalidArgument("StartTimer needs a timer_id (the SDK numbers its timers)")
         if attrs.timer_id in self.state.timers:
             raise InvalidArgument(f"timer id {attrs.timer_id!r} is already in use")
         event = self.add_event(
@@ -146,8 +148,7 @@ class Commands:
         identity: str = "",
         outcome: WorkflowTaskOutcome | None = None,
     ) -> None:
-        if not attrs.activity_type.name:
-            raise InvalidArgument("ScheduleActivityTask needs an activity type name")
+        _check_schedule_activity(attrs)
         task_queue = activity_routing.schedule_task_queue(attrs, self.state.task_queue.name)  # sessions, rate limits
         start_to_close = attrs.start_to_close_timeout
         if not start_to_close.ToNanoseconds():
@@ -258,3 +259,34 @@ _HANDLERS = {
     CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: ChildWorkflows._start_child_command,
     CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: ChildWorkflows._request_cancel_external_command,
 }
+
+
+_ACTIVITY_TIMEOUTS = ("schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout")
+MAX_NAME_LENGTH = 1_000  # as the frontend's limit on ids and type names
+
+
+def _check_schedule_activity(attrs: common_pb2.ScheduleActivityTaskCommandAttributes) -> None:
+    """What an activity must have before history writes it (Temporal's rules): an id, a type
+    name, timeouts that are not negative, a retry policy that can be followed. Found by
+    fuzzing (fuzz/run_state.py): these were written as given, and a negative timeout or
+    interval put the activity's timers in the past."""
+    if not attrs.activity_id:
+        raise InvalidArgument("ScheduleActivityTask needs an activity_id")
+    if not attrs.activity_type.name:
+        raise InvalidArgument("ScheduleActivityTask needs an activity type name")
+    if len(attrs.activity_type.name) > MAX_NAME_LENGTH:
+        raise InvalidArgument(f"ScheduleActivityTask activity_type.name is {len(attrs.activity_type.name):,} characters long; the limit is {MAX_NAME_LENGTH:,}")
+    for name in _ACTIVITY_TIMEOUTS:
+        value = getattr(attrs, name)
+        if value.seconds < 0 or value.nanos < 0:
+            raise InvalidArgument(f"ScheduleActivityTask {name} is negative ({value.seconds}s {value.nanos}ns) for activity {attrs.activity_id!r}")
+    policy = attrs.retry_policy
+    for name in ("initial_interval", "maximum_interval"):
+        value = getattr(policy, name)
+        if value.seconds < 0 or value.nanos < 0:
+            raise InvalidArgument(f"ScheduleActivityTask retry_policy.{name} is negative ({value.seconds}s {value.nanos}ns) for activity {attrs.activity_id!r}")
+    coefficient = policy.backoff_coefficient
+    if coefficient != 0 and not (coefficient >= 1.0 and coefficient != float("inf")):
+        raise InvalidArgument(f"ScheduleActivityTask retry_policy.backoff_coefficient is {coefficient}; it must be at least 1 (0 = the default, 2)")
+    if policy.maximum_attempts < 0:
+        raise InvalidArgument(f"ScheduleActivityTask retry_policy.maximum_attempts is {policy.maximum_attempts}; it must be 0 (unlimited) or more")

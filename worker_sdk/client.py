@@ -13,13 +13,13 @@ import os
 import random
 import socket
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import grpc
 import structlog
 
-from fanflow.channels import insecure_channel, secure_channel
+from fanflow import tls
+from fanflow.channels import credentials_channel, insecure_channel
 from fanflow.timeutil import duration
 from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
@@ -78,6 +78,8 @@ class Client(ScheduleClient):
         self.service = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
         self.metadata = (("authorization", f"Bearer {api_key}"),) if api_key else None
         self.retry_timeout = retry_timeout
+        self._tls: _ClientTlsChannels | None = None  # set by connect() when it dials TLS
+        self._retired_channels: set[asyncio.Task] = set()
 
     @classmethod
     async def connect(
@@ -88,20 +90,46 @@ class Client(ScheduleClient):
         identity: str | None = None,
         api_key: str | None = None,
         tls_ca_file: str | None = None,
+        tls_cert_file: str | None = None,
+        tls_key_file: str | None = None,
+        tls_server_name: str | None = None,
         retry_timeout: float = 120.0,
     ) -> "Client":
         """api_key: sent as `authorization: Bearer KEY` (default FANFLOW_API_KEY).
-        tls_ca_file: PEM of the CA that signed the frontend's certificate (default
-        FANFLOW_TLS_CA_FILE); set it to talk TLS."""
-        ca_file = tls_ca_file or os.environ.get("FANFLOW_TLS_CA_FILE")
-        channel = secure_channel(address, Path(ca_file).read_bytes()) if ca_file else insecure_channel(address)
-        return cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout)
+
+        TLS (any of these set dials TLS; each defaults to its FANFLOW_TLS_* variable):
+        tls_ca_file: PEM of the CA that signed the frontend's certificate (else the system's);
+        tls_cert_file + tls_key_file: this client's certificate and key, for a frontend that
+        requires client certificates (re-read when they change: new connections use the new
+        ones); tls_server_name: check the frontend's certificate against this name instead of
+        the dialled host. A file that cannot be used, or an expired certificate, raises
+        ValueError naming the option."""
+        channels = _ClientTlsChannels.from_env(tls_ca_file, tls_cert_file, tls_key_file, tls_server_name)
+        channel = channels.channel(address) if channels is not None else insecure_channel(address)
+        client = cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout)
+        client._tls, client._address = channels, address
+        return client
+
+    def _follow_tls_rotation(self) -> None:
+        """New connections use the client's certificate files once they changed on disk; calls
+        in flight (long polls) finish on the old channel, closed after them."""
+        if self._tls is None or not self._tls.client.changed():
+            return
+        old, self.channel = self.channel, self._tls.channel(self._address)
+        self.service = workflow_service_pb2_grpc.WorkflowServiceStub(self.channel)
+        log.info("TLS files changed: new connections use them", cert=self._tls.cert_file)
+        task = asyncio.get_running_loop().create_task(old.close(grace=120.0))
+        self._retired_channels.add(task)
+        task.add_done_callback(self._retired_channels.discard)
 
     async def close(self) -> None:
+        for task in list(self._retired_channels):
+            task.cancel()
         await self.channel.close()
 
     async def call(self, method: str, request, *, timeout: float | None = 30.0, retry: bool = True):
         """Call a WorkflowService method, retrying while the cluster is unavailable."""
+        self._follow_tls_rotation()
         rpc = getattr(self.service, method)
         delay = 0.1
         deadline = asyncio.get_running_loop().time() + self.retry_timeout
@@ -111,7 +139,7 @@ class Client(ScheduleClient):
             except grpc.aio.AioRpcError as exc:
                 retry_after = _retry_after(exc)
                 wait = delay * (0.5 + random.random()) if retry_after is None else retry_after * (1 + random.random() / 2)
-                retryable = exc.code() in RETRYABLE or retry_after is not None
+                retryable = (exc.code() in RETRYABLE and not isinstance(exc, tls.TlsRefusedError)) or retry_after is not None
                 if not retry or not retryable or asyncio.get_running_loop().time() + wait > deadline:
                     raise
                 log.debug("frontend unavailable or over a rate limit, retrying", method=method, code=str(exc.code()), error=exc.details())
@@ -342,3 +370,48 @@ class WorkflowHandle(MessagesMixin):
     def _latest(self) -> common_pb2.WorkflowExecution:
         # An empty run id addresses the current run (after continue-as-new).
         return common_pb2.WorkflowExecution(workflow_id=self.workflow_id)
+
+
+class _ClientTlsChannels:
+    """The SDK's TLS material (Client.connect's tls_* options) and the channels made with it."""
+
+    SETTINGS = tls.Settings("tls_cert_file", "tls_key_file", "tls_ca_file")
+
+    def __init__(self, client: tls.ClientTls, cert_file: str, server_name: str):
+        self.client, self.cert_file, self.server_name = client, cert_file, server_name
+
+    @classmethod
+    def from_env(cls, ca_file: str | None, cert_file: str | None, key_file: str | None, server_name: str | None) -> "_ClientTlsChannels | None":
+        """from_options with each unset option taken from its FANFLOW_TLS_* variable."""
+        env = os.environ.get
+        return cls.from_options(ca_file or env("FANFLOW_TLS_CA_FILE"), cert_file or env("FANFLOW_TLS_CERT_FILE"),
+                                key_file or env("FANFLOW_TLS_KEY_FILE"), server_name or env("FANFLOW_TLS_SERVER_NAME"))
+
+    @classmethod
+    def from_options(cls, ca_file: str | None, cert_file: str | None, key_file: str | None, server_name: str | None) -> "_ClientTlsChannels | None":
+        if not (ca_file or cert_file or key_file):
+            return None
+        if bool(cert_file) != bool(key_file):
+            given, missing = ("tls_cert_file", "tls_key_file") if cert_file else ("tls_key_file", "tls_cert_file")
+            raise ValueError(f"{given} is set but {missing} is not: a client certificate needs its private key (FANFLOW_TLS_CERT_FILE / FANFLOW_TLS_KEY_FILE)")
+        ca = tls.TlsCaFile(ca_file, "tls_ca_file") if ca_file else None
+        files = None
+        if cert_file:
+            # The CA bundle checks the frontend; the client certificate may come from another
+            # CA (the frontend's frontend_client_ca_file), so only its dates are checked here.
+            files = tls.TlsFiles(cert_file, key_file, None, settings=cls.SETTINGS, role="client")
+            tls.check_usable(files.current, cert_file, cls.SETTINGS)
+        return cls(tls.ClientTls(files, ca=ca, server_name=server_name or ""), cert_file or "", server_name or "")
+
+    def channel(self, address: str) -> grpc.aio.Channel:
+        current = (lambda: self.client.files.current) if self.client.files is not None else (lambda: None)
+        explain = tls.ExplainTlsRefusals(current, self.SETTINGS, cert_file=self.cert_file, target=address)
+        return credentials_channel(address, self.client.credentials(), [explain], server_name=self.server_name)
+
+
+def tls_channel(address: str, *, tls_ca_file: str | None = None, tls_cert_file: str | None = None, tls_key_file: str | None = None,
+                tls_server_name: str | None = None) -> grpc.aio.Channel:
+    """A channel as Client.connect dials it (the same options and FANFLOW_TLS_* defaults):
+    for callers of services other than WorkflowService (health checks)."""
+    channels = _ClientTlsChannels.from_env(tls_ca_file, tls_cert_file, tls_key_file, tls_server_name)
+    return channels.channel(address) if channels is not None else insecure_channel(address)
