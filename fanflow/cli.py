@@ -5,6 +5,7 @@
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
     fanflow workflow list|describe|history|result|progress|cancel|terminate [ID]
+    fanflow workflow list|count [--type T] [--status S] [--since T] [--until T] [--prefix P] [--search KEY=VALUE ...] [--by status]
     fanflow workflow start [ID] --type T [--input JSON ...] | signal ID --name N [--input JSON]
     fanflow schedule create ID --type T [--cron EXPR ...] [--interval 30s[/OFFSET] ...] [--input JSON] ...
     fanflow schedule list | describe ID | pause ID | unpause ID | trigger ID | backfill ID --start T --end T | delete ID
@@ -24,11 +25,11 @@ from pathlib import Path
 from google.protobuf import json_format
 
 from fanflow.cli_output import print_message as _print
-from fanflow.cli_output import status_name as _status
 from fanflow.cli_schedule import cmd_schedule
 from fanflow.cli_tls import add_tls_client_options as _add_tls_client_options
 from fanflow.cli_tls import connect as _connect
 from fanflow.cli_tls import tls_options as _tls_options
+from fanflow.cli_workflow_listing import add_listing_arguments, workflow_listing
 from fanflow.cli_workflow_messages import MESSAGE_ACTIONS, workflow_replay
 from fanflow.extras import server_extra_missing
 from fanflow.logging import configure_logging
@@ -198,11 +199,8 @@ def _cmd_workflow(args) -> int:
     async def run() -> int:
         client = await _connect(args, retry_timeout=5.0)
         try:
-            if args.action == "list":
-                for info in await client.list_workflows():
-                    print(f"{info.execution.workflow_id}  {info.execution.run_id}  {info.type.name}  "
-                          f"{_status(info.status)}  events={info.history_length}  shard={info.shard_id}")
-                return 0
+            if args.action in ("list", "count"):
+                return await workflow_listing(client, args)
             if args.action == "start":
                 if not args.type:
                     print("give the workflow type: --type NAME", file=sys.stderr)
@@ -303,9 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")
-    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "describe", "history", "result", "progress", "cancel", "terminate", "replay"])
+    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "count", "describe", "history", "result", "progress", "cancel", "terminate", "replay"])
     wf.add_argument("workflow_id", nargs="?", help="start: optional (default: TYPE-uuid)")
-    wf.add_argument("--type", default=None, help="start: the workflow type's name")
+    wf.add_argument("--type", default=None, help="start: the workflow type's name; list/count: only this type")
     wf.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="start: the task queue")
     wf.add_argument("--name", default=None, help="signal/query/update: the handler's name")
     wf.add_argument("--input", action="append", default=[], help="start/signal/query/update/input: a JSON argument (repeat for more to start)")
@@ -319,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--timeout", type=float, default=None)
     wf.add_argument("--reason", default="terminated from the command line")
     wf.add_argument("--once", action="store_true", help="progress: print one snapshot instead of a live bar")
+    add_listing_arguments(wf)  # search keys: the filters of list and count
     wf.add_argument("--module", action="append", default=[], help="replay: a module with the code to check (repeat for more), as for `fanflow worker`")
     wf.add_argument("--run", default=None, help="replay: this run of the workflow ID (default: its latest run)")
     wf.add_argument("--all-running", action="store_true", help="replay: every running run of a workflow type the module defines")

@@ -14,6 +14,7 @@ top-Ns, so no execution is skipped or repeated, and the token is stateless.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -32,7 +33,25 @@ def execution_key(info: workflow_service_pb2.WorkflowExecutionInfo) -> Key:
 
 
 def _query(request: workflow_service_pb2.ListWorkflowExecutionsRequest) -> dict:
-    return {"ns": request.namespace, "status": int(request.status_filter), "type": request.workflow_type_filter}
+    query = {"ns": request.namespace, "status": int(request.status_filter), "type": request.workflow_type_filter}
+    filters = _filters_digest(request)
+    if filters:
+        query["f"] = filters
+    return query
+
+
+# Search keys: every filter after status and type, as a digest the page token carries (a token
+# is only good for the query it came from).
+_NOT_FILTERS = ("namespace", "page_size", "next_page_token", "status_filter", "workflow_type_filter")
+
+
+def _filters_digest(request: workflow_service_pb2.ListWorkflowExecutionsRequest) -> str:
+    filters = workflow_service_pb2.ListWorkflowExecutionsRequest()
+    filters.CopyFrom(request)
+    for name in _NOT_FILTERS:
+        filters.ClearField(name)
+    raw = filters.SerializeToString(deterministic=True)
+    return hashlib.sha256(raw).hexdigest()[:32] if raw else ""
 
 
 def encode_page_token(request: workflow_service_pb2.ListWorkflowExecutionsRequest, key: Key) -> bytes:
@@ -53,6 +72,8 @@ def decode_page_token(request: workflow_service_pb2.ListWorkflowExecutionsReques
         if not (isinstance(start_ns, int) and isinstance(workflow_id, str) and isinstance(run_id, str)):
             raise ValueError("bad cursor")
         query = {"ns": body["ns"], "status": body["status"], "type": body["type"]}
+        if "f" in body:
+            query["f"] = body["f"]
     except (ValueError, KeyError, TypeError):
         raise InvalidArgument(
             "next_page_token is malformed; pass the next_page_token of the previous "
@@ -60,8 +81,8 @@ def decode_page_token(request: workflow_service_pb2.ListWorkflowExecutionsReques
         ) from None
     if query != _query(request):
         raise InvalidArgument(
-            "next_page_token belongs to a different query (namespace, status_filter or "
-            "workflow_type_filter changed); start again without a next_page_token"
+            "next_page_token belongs to a different query (namespace, status_filter, "
+            "workflow_type_filter or another filter changed); start again without a next_page_token"
         )
     return (start_ns, workflow_id, run_id)
 
@@ -109,3 +130,27 @@ async def list_across_shards(
     if has_more:
         response.next_page_token = encode_page_token(request, execution_key(executions[-1]))
     return response
+
+
+# ---------------------------------------------------------------- search keys: counts
+
+CountFetch = Callable[[int], Awaitable[workflow_service_pb2.CountWorkflowExecutionsResponse]]
+
+
+async def count_across_shards(fetch: CountFetch, shard_count: int) -> workflow_service_pb2.CountWorkflowExecutionsResponse:
+    """The cluster-wide count: every shard's count added up, groups merged (largest first,
+    then by name). `fetch(shard)` sends one shard's request."""
+    pages = await gather_all(fetch(shard) for shard in range(shard_count))
+    return merge_counts(pages)
+
+
+def merge_counts(pages: Sequence[workflow_service_pb2.CountWorkflowExecutionsResponse]) -> workflow_service_pb2.CountWorkflowExecutionsResponse:
+    groups: dict[tuple[str, int], int] = {}
+    for page in pages:
+        for group in page.groups:
+            groups[(group.value, group.status)] = groups.get((group.value, group.status), 0) + group.count
+    ordered = sorted(groups.items(), key=lambda item: (-item[1], item[0][0]))
+    return workflow_service_pb2.CountWorkflowExecutionsResponse(
+        count=sum(page.count for page in pages),
+        groups=[workflow_service_pb2.CountGroup(value=value, status=status, count=count) for (value, status), count in ordered],
+    )

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 
-from google.protobuf import duration_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
 from fanflow import routing, task_tokens
+from fanflow import search_keys as search_key_rules
 from fanflow.protocol import iter_payloads, payload_too_large_message
 from fanflow.errors import InvalidArgument
 from frontend.settings import FrontendSettings
@@ -209,6 +210,7 @@ def validate_start_workflow(
     check_id("identity", req.identity, settings, required=False)
     check_id("request_id", req.request_id, settings, required=False)
     check_enum("workflow_id_reuse_policy", req.workflow_id_reuse_policy, workflow_service_pb2.WorkflowIdReusePolicy)
+    check_search_keys("search_keys", req.search_keys, allow_reserved=False)  # search keys
     if req.HasField("parent"):
         raise InvalidArgument(
             "parent is set by history when a workflow starts a child workflow; a client's start must leave it unset "
@@ -247,8 +249,7 @@ def validate_list_workflows(
     """Returns the effective page size. The page token is checked by `frontend.listing`."""
     check_namespace(req.namespace, settings)
     check_page_size("page_size", req.page_size, settings.max_list_page_size, f"{settings.default_list_page_size}")
-    check_enum("status_filter", req.status_filter, common_pb2.WorkflowExecutionStatus)
-    check_id("workflow_type_filter", req.workflow_type_filter, settings, required=False)
+    check_run_filters(req, settings)  # search keys
     return req.page_size or settings.default_list_page_size
 
 
@@ -554,3 +555,67 @@ def validate_poll_update(
     check_id("update_id", req.update_id, settings)
     return check_duration("wait_timeout", req.wait_timeout)
 
+
+
+# ---------------------------------------------------------------- search keys
+
+_MIN_TIMESTAMP_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z, protobuf Timestamp's own range
+_MAX_TIMESTAMP_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
+def check_timestamp(field: str, value: timestamp_pb2.Timestamp) -> int:
+    """A well-formed Timestamp (years 1..9999, nanos below a second); returns it in ns."""
+    if not 0 <= value.nanos < 1_000_000_000 or not _MIN_TIMESTAMP_SECONDS <= value.seconds <= _MAX_TIMESTAMP_SECONDS:
+        raise InvalidArgument(
+            f"{field} is not a valid time ({value.seconds}s {value.nanos}ns); give an RFC 3339 time between years 1 and 9999, "
+            "e.g. \"2026-05-01T09:00:00Z\""
+        )
+    return value.seconds * 1_000_000_000 + value.nanos
+
+
+def check_search_keys(field: str, keys, *, allow_reserved: bool) -> None:
+    """SearchKey messages: the seed's key rules, value length, at most 20, no key twice."""
+    problems = search_key_rules.search_key_problems(keys, allow_reserved=allow_reserved, field=field)
+    if problems:
+        raise InvalidArgument("; ".join(problems))
+
+
+def check_run_filters(
+    req: workflow_service_pb2.ListWorkflowExecutionsRequest | workflow_service_pb2.CountWorkflowExecutionsRequest,
+    settings: FrontendSettings = DEFAULT_SETTINGS,
+) -> None:
+    """The filters ListWorkflowExecutions and CountWorkflowExecutions share."""
+    check_enum("status_filter", req.status_filter, common_pb2.WorkflowExecutionStatus)
+    check_id("workflow_type_filter", req.workflow_type_filter, settings, required=False)
+    check_id("workflow_id_prefix", req.workflow_id_prefix, settings, required=False)
+    check_string("display_name_filter", req.display_name_filter, required=False, limit=settings.max_text_length)
+    start = check_timestamp("start_time_from", req.start_time_from) if req.HasField("start_time_from") else None
+    end = check_timestamp("start_time_to", req.start_time_to) if req.HasField("start_time_to") else None
+    if start is not None and end is not None and start >= end:
+        raise InvalidArgument(
+            f"start_time_from ({req.start_time_from.ToJsonString()}) must be before start_time_to ({req.start_time_to.ToJsonString()}): "
+            "the range would hold no run"
+        )
+    check_search_keys("search_key_filters", req.search_key_filters, allow_reserved=True)
+
+
+def validate_count_workflows(req: workflow_service_pb2.CountWorkflowExecutionsRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_run_filters(req, settings)
+    check_enum("group_by", req.group_by, workflow_service_pb2.CountGroupBy)
+
+
+def validate_update_search_keys(req: workflow_service_pb2.UpdateWorkflowSearchKeysRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_execution("execution", req.execution, settings)
+    check_id("identity", req.identity, settings, required=False)
+    if bool(req.upsert) == bool(req.delete_keys):
+        raise InvalidArgument("give search keys to set (upsert) or keys to remove (delete_keys), one of the two")
+    check_search_keys("upsert", req.upsert, allow_reserved=False)
+    problems = []
+    if len(req.delete_keys) > search_key_rules.MAX_SEARCH_KEYS:
+        problems.append(f"delete_keys has {len(req.delete_keys)} keys; at most {search_key_rules.MAX_SEARCH_KEYS} at a time")
+    for i, key in enumerate(req.delete_keys):
+        problems += [f"delete_keys[{i}]: {p}" for p in search_key_rules.key_problems(key)]
+    if problems:
+        raise InvalidArgument("; ".join(problems))

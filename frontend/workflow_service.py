@@ -4,7 +4,7 @@ Workflow-scoped calls go to the history shard that owns the workflow
 (`shard_for(namespace, workflow_id)`); completions and heartbeats to the shard
 named in their task token; polls to a matching partition (balanced over the
 matching processes that hold the queue's partitions, see `_poll`);
-ListWorkflowExecutions to every shard, merged here.
+ListWorkflowExecutions and CountWorkflowExecutions to every shard, merged here.
 """
 from __future__ import annotations
 
@@ -537,6 +537,31 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         request.wait_timeout.CopyFrom(timeutil.duration(wait))
         return await self._to_workflow_shard_answer("PollWorkflowExecutionUpdate", history_service_pb2.PollWorkflowExecutionUpdateRequest, request, context, wait)
 
+    # ------------------------------------------------------------ search keys
+
+    @rpc_method
+    async def CountWorkflowExecutions(self, request, context):
+        validation.validate_count_workflows(request, self.settings)
+        await self._admit(request.namespace)
+
+        async def fetch(shard: int):
+            stub, target = self.router.history_stub(shard)
+            with upstream(target):
+                return await stub.CountWorkflowExecutions(
+                    history_service_pb2.CountWorkflowExecutionsRequest(shard_id=shard, request=request),
+                    timeout=deadline(context, self.settings.rpc_timeout),
+                )
+
+        return await listing.count_across_shards(fetch, self.config.history_shard_count)
+
+    @rpc_method
+    async def UpdateWorkflowSearchKeys(self, request, context):
+        validation.validate_update_search_keys(request, self.settings)
+        await self._admit(request.namespace)
+        return await self._to_workflow_shard(
+            "UpdateWorkflowSearchKeys", history_service_pb2.UpdateWorkflowSearchKeysRequest, request, context
+        )
+
 
 def _schedule_page_cursor(request) -> str:
     """The schedule id a ListSchedules page token continues after ("" for the first page)."""
@@ -551,3 +576,4 @@ def _schedule_page_cursor(request) -> str:
         raise InvalidArgument(
             "next_page_token is malformed; pass the next_page_token of the previous ListSchedules response unchanged, or none for the first page"
         ) from None
+

@@ -14,6 +14,7 @@ import uuid
 from fanflow.errors import FailedPrecondition, InvalidArgument
 from fanflow.protocol import CLOSING_COMMANDS
 from fanflow.timeutil import duration, seconds, ts_from_ns
+from history.search_attributes import SearchAttributes
 from history import activity_routing
 from history.updates import Updates
 from history.child_workflows import ChildWorkflows
@@ -228,6 +229,7 @@ class Commands:
             workflow_task_timeout=attrs.workflow_task_timeout if attrs.workflow_task_timeout.ToNanoseconds() else self.state.workflow_task_timeout,
             request_id=self.state.request_id,
             metadata=self.state.metadata,
+            search_keys=self.state.search_keys,  # search keys: carried over
             parent=self.state.parent if self.state.HasField("parent") else None,  # a child stays its parent's child
         )
         new_run = type(self).start(
@@ -255,6 +257,8 @@ _HANDLERS = {
     CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: Commands._cancel_workflow,
     CT.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: Commands._request_cancel_activity_command,
     CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE: Updates._complete_update_command,
+    CT.COMMAND_TYPE_UPSERT_SEARCH_KEYS: SearchAttributes._upsert_search_keys_command,
+    CT.COMMAND_TYPE_DELETE_SEARCH_KEYS: SearchAttributes._delete_search_keys_command,
     # child workflows (history/child_workflows.py)
     CT.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: ChildWorkflows._start_child_command,
     CT.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: ChildWorkflows._request_cancel_external_command,

@@ -10,7 +10,7 @@ state, what every part uses (events, timers, tasks for matching), its creation,
 its timers and how it closes; `workflow_tasks.py` the workflow-task cycle,
 `commands.py` the commands a completed workflow task carries, `activities.py`
 the activities, `updates.py` the accepted updates, `child_workflows.py` the child
-workflows (as parent and as child).
+workflows (as parent and as child), `search_attributes.py` the search keys.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from history.activities import Activities
 from history.child_workflows import ChildWorkflows
 from history.commands import Commands
 from history.limits import Limits
+from history.search_attributes import SearchAttributes, first_search_keys
 from history.updates import Updates
 from history.workflow_tasks import WorkflowTaskOutcome, WorkflowTasks
 from protos import common_pb2, internal_pb2, persistence_pb2, workflow_service_pb2
@@ -53,9 +54,10 @@ class Mutation:
     child_deletes: set[int] = field(default_factory=set)
     closed: bool = False
     current_changed: bool = False  # current_executions row must be (re)written
+    search_keys_changed: bool = False  # search keys: the run's keys changed (its index rows are rewritten)
 
 
-class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows):
+class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows, SearchAttributes):
     """One run: its persisted state (`state`), its pending activities and open children, and
     the `mutation` the operation in progress builds up."""
 
@@ -248,9 +250,11 @@ class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows):
             workflow_run_timeout=request.workflow_run_timeout,
             metadata=request.metadata,
             execution_expiration_time=ts_from_ns(execution_expiration_ns) if execution_expiration_ns else None,
+            search_keys=first_search_keys(request.search_keys),
             parent=request.parent if request.HasField("parent") else None,
         )
         run = cls(state, {}, shard_id, limits)
+        run.mutation.search_keys_changed = bool(state.search_keys)
         run.tail, run.tail_from = [], 1
         run.add_event(
             common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
@@ -271,6 +275,7 @@ class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows):
                 workflow_execution_expiration_time=state.execution_expiration_time if execution_expiration_ns else None,
                 schedule_id=request.schedule_id,
                 scheduled_time=request.scheduled_time if request.HasField("scheduled_time") else None,
+                search_keys=state.search_keys,
                 parent_workflow_execution=request.parent.execution if request.HasField("parent") else None,
                 parent_workflow_namespace=request.parent.namespace,
                 parent_initiated_event_id=request.parent.initiated_event_id,

@@ -19,7 +19,7 @@ from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from fanflow.sqlite_health import BadStorage, DiskFull
 from fanflow.timeutil import ts_from_ns
-from history.api import child_workflows, executor_results, namespaces, progress, queries, reads, respond, schedules, start, task_started, updates
+from history.api import child_workflows, executor_results, listing, namespaces, progress, queries, reads, respond, schedules, search_keys, start, task_started, updates
 from history.limits import Limits
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
@@ -187,7 +187,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     @rpc_method
     async def ListWorkflowExecutions(self, request, context):
-        return await reads.list_executions(self.shard(request.shard_id), request.request)
+        return await listing.list_executions(self.shard(request.shard_id), request.request)
 
     @rpc_method
     async def TerminateWorkflowExecution(self, request, context):
@@ -339,6 +339,15 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def PollWorkflowExecutionUpdate(self, request, context):
         return await updates.poll_update(self.shard(request.shard_id), request.request)
+
+    # ------------------------------------------- search keys
+    @rpc_method
+    async def CountWorkflowExecutions(self, request, context):
+        return await listing.count_executions(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def UpdateWorkflowSearchKeys(self, request, context):
+        return await search_keys.update_search_keys(self.shard(request.shard_id), request.request)
     # ---------------------------------------------------- child workflows (history/api/child_workflows.py)
     @rpc_method
     async def StartChildWorkflowExecution(self, request, context):

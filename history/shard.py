@@ -286,6 +286,7 @@ def _run_write(run: RunState, m: Mutation, now: int) -> RunWrite:
         executor_failed_attempts=m.executor_failed_attempts,
         executors_started=executors_started,
         recorded_events=recorded_events,
+        search_keys=list(run.state.search_keys) if m.search_keys_changed else None,
         children_upserted=m.child_upserts,
         children_deleted=m.child_deletes,
     )

@@ -92,6 +92,8 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_MARKER_RECORDED: _ClassVar[EventType]
     EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: _ClassVar[EventType]
     EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: _ClassVar[EventType]
+    EVENT_TYPE_SEARCH_KEYS_UPSERTED: _ClassVar[EventType]
+    EVENT_TYPE_SEARCH_KEYS_DELETED: _ClassVar[EventType]
     EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: _ClassVar[EventType]
     EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED: _ClassVar[EventType]
     EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED: _ClassVar[EventType]
@@ -116,6 +118,8 @@ class CommandType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: _ClassVar[CommandType]
     COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: _ClassVar[CommandType]
     COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE: _ClassVar[CommandType]
+    COMMAND_TYPE_UPSERT_SEARCH_KEYS: _ClassVar[CommandType]
+    COMMAND_TYPE_DELETE_SEARCH_KEYS: _ClassVar[CommandType]
     COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: _ClassVar[CommandType]
     COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: _ClassVar[CommandType]
 
@@ -198,6 +202,8 @@ EVENT_TYPE_TIMER_CANCELED: EventType
 EVENT_TYPE_MARKER_RECORDED: EventType
 EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: EventType
 EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: EventType
+EVENT_TYPE_SEARCH_KEYS_UPSERTED: EventType
+EVENT_TYPE_SEARCH_KEYS_DELETED: EventType
 EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: EventType
 EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED: EventType
 EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED: EventType
@@ -219,6 +225,8 @@ COMMAND_TYPE_RECORD_MARKER: CommandType
 COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: CommandType
 COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: CommandType
 COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE: CommandType
+COMMAND_TYPE_UPSERT_SEARCH_KEYS: CommandType
+COMMAND_TYPE_DELETE_SEARCH_KEYS: CommandType
 COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: CommandType
 COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: CommandType
 QUERY_KIND_UNSPECIFIED: QueryKind
@@ -335,7 +343,7 @@ class WorkflowTaskFailureInfo(_message.Message):
     def __init__(self, cause: _Optional[_Union[WorkflowTaskFailedCause, str]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., attempt: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., identity: _Optional[str] = ..., timed_out: _Optional[bool] = ...) -> None: ...
 
 class WorkflowExecutionStartedEventAttributes(_message.Message):
-    __slots__ = ("workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "continued_execution_run_id", "first_execution_run_id", "identity", "attempt", "sdk_state", "metadata", "workflow_execution_expiration_time", "schedule_id", "scheduled_time", "parent_workflow_execution", "parent_workflow_namespace", "parent_initiated_event_id")
+    __slots__ = ("workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "continued_execution_run_id", "first_execution_run_id", "identity", "attempt", "sdk_state", "metadata", "workflow_execution_expiration_time", "schedule_id", "scheduled_time", "search_keys", "parent_workflow_execution", "parent_workflow_namespace", "parent_initiated_event_id")
     WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
@@ -351,6 +359,7 @@ class WorkflowExecutionStartedEventAttributes(_message.Message):
     WORKFLOW_EXECUTION_EXPIRATION_TIME_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
     SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_KEYS_FIELD_NUMBER: _ClassVar[int]
     PARENT_WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     PARENT_WORKFLOW_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     PARENT_INITIATED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -369,10 +378,11 @@ class WorkflowExecutionStartedEventAttributes(_message.Message):
     workflow_execution_expiration_time: _timestamp_pb2.Timestamp
     schedule_id: str
     scheduled_time: _timestamp_pb2.Timestamp
+    search_keys: _containers.RepeatedCompositeFieldContainer[SearchKey]
     parent_workflow_execution: WorkflowExecution
     parent_workflow_namespace: str
     parent_initiated_event_id: int
-    def __init__(self, workflow_type: _Optional[_Union[WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., continued_execution_run_id: _Optional[str] = ..., first_execution_run_id: _Optional[str] = ..., identity: _Optional[str] = ..., attempt: _Optional[int] = ..., sdk_state: _Optional[_Union[Payload, _Mapping]] = ..., metadata: _Optional[_Union[WorkflowMetadata, _Mapping]] = ..., workflow_execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule_id: _Optional[str] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parent_workflow_execution: _Optional[_Union[WorkflowExecution, _Mapping]] = ..., parent_workflow_namespace: _Optional[str] = ..., parent_initiated_event_id: _Optional[int] = ...) -> None: ...
+    def __init__(self, workflow_type: _Optional[_Union[WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., input: _Optional[_Union[Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., continued_execution_run_id: _Optional[str] = ..., first_execution_run_id: _Optional[str] = ..., identity: _Optional[str] = ..., attempt: _Optional[int] = ..., sdk_state: _Optional[_Union[Payload, _Mapping]] = ..., metadata: _Optional[_Union[WorkflowMetadata, _Mapping]] = ..., workflow_execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule_id: _Optional[str] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., search_keys: _Optional[_Iterable[_Union[SearchKey, _Mapping]]] = ..., parent_workflow_execution: _Optional[_Union[WorkflowExecution, _Mapping]] = ..., parent_workflow_namespace: _Optional[str] = ..., parent_initiated_event_id: _Optional[int] = ...) -> None: ...
 
 class WorkflowExecutionCompletedEventAttributes(_message.Message):
     __slots__ = ("result", "workflow_task_completed_event_id")
@@ -639,7 +649,7 @@ class MarkerRecordedEventAttributes(_message.Message):
     def __init__(self, marker_name: _Optional[str] = ..., details: _Optional[_Union[Payload, _Mapping]] = ..., workflow_task_completed_event_id: _Optional[int] = ...) -> None: ...
 
 class HistoryEvent(_message.Message):
-    __slots__ = ("event_id", "event_time", "event_type", "workflow_execution_started", "workflow_execution_completed", "workflow_execution_failed", "workflow_execution_timed_out", "workflow_execution_terminated", "workflow_execution_continued_as_new", "workflow_execution_signaled", "workflow_execution_cancel_requested", "workflow_execution_canceled", "workflow_task_scheduled", "workflow_task_started", "workflow_task_completed", "workflow_task_failed", "workflow_task_timed_out", "activity_task_scheduled", "activity_task_started", "activity_task_completed", "activity_task_failed", "activity_task_timed_out", "activity_task_cancel_requested", "activity_task_canceled", "timer_started", "timer_fired", "timer_canceled", "marker_recorded", "workflow_execution_update_accepted", "workflow_execution_update_completed", "start_child_workflow_execution_initiated", "start_child_workflow_execution_failed", "child_workflow_execution_started", "child_workflow_execution_completed", "child_workflow_execution_failed", "child_workflow_execution_canceled", "child_workflow_execution_timed_out", "child_workflow_execution_terminated", "request_cancel_external_workflow_execution_initiated", "external_workflow_execution_cancel_requested")
+    __slots__ = ("event_id", "event_time", "event_type", "workflow_execution_started", "workflow_execution_completed", "workflow_execution_failed", "workflow_execution_timed_out", "workflow_execution_terminated", "workflow_execution_continued_as_new", "workflow_execution_signaled", "workflow_execution_cancel_requested", "workflow_execution_canceled", "workflow_task_scheduled", "workflow_task_started", "workflow_task_completed", "workflow_task_failed", "workflow_task_timed_out", "activity_task_scheduled", "activity_task_started", "activity_task_completed", "activity_task_failed", "activity_task_timed_out", "activity_task_cancel_requested", "activity_task_canceled", "timer_started", "timer_fired", "timer_canceled", "marker_recorded", "workflow_execution_update_accepted", "workflow_execution_update_completed", "search_keys_upserted", "search_keys_deleted", "start_child_workflow_execution_initiated", "start_child_workflow_execution_failed", "child_workflow_execution_started", "child_workflow_execution_completed", "child_workflow_execution_failed", "child_workflow_execution_canceled", "child_workflow_execution_timed_out", "child_workflow_execution_terminated", "request_cancel_external_workflow_execution_initiated", "external_workflow_execution_cancel_requested")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -670,6 +680,8 @@ class HistoryEvent(_message.Message):
     MARKER_RECORDED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_EXECUTION_UPDATE_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_EXECUTION_UPDATE_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_KEYS_UPSERTED_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_KEYS_DELETED_FIELD_NUMBER: _ClassVar[int]
     START_CHILD_WORKFLOW_EXECUTION_INITIATED_FIELD_NUMBER: _ClassVar[int]
     START_CHILD_WORKFLOW_EXECUTION_FAILED_FIELD_NUMBER: _ClassVar[int]
     CHILD_WORKFLOW_EXECUTION_STARTED_FIELD_NUMBER: _ClassVar[int]
@@ -710,6 +722,8 @@ class HistoryEvent(_message.Message):
     marker_recorded: MarkerRecordedEventAttributes
     workflow_execution_update_accepted: WorkflowExecutionUpdateAcceptedEventAttributes
     workflow_execution_update_completed: WorkflowExecutionUpdateCompletedEventAttributes
+    search_keys_upserted: SearchKeysUpsertedEventAttributes
+    search_keys_deleted: SearchKeysDeletedEventAttributes
     start_child_workflow_execution_initiated: StartChildWorkflowExecutionInitiatedEventAttributes
     start_child_workflow_execution_failed: StartChildWorkflowExecutionFailedEventAttributes
     child_workflow_execution_started: ChildWorkflowExecutionStartedEventAttributes
@@ -720,7 +734,7 @@ class HistoryEvent(_message.Message):
     child_workflow_execution_terminated: ChildWorkflowExecutionTerminatedEventAttributes
     request_cancel_external_workflow_execution_initiated: RequestCancelExternalWorkflowExecutionInitiatedEventAttributes
     external_workflow_execution_cancel_requested: ExternalWorkflowExecutionCancelRequestedEventAttributes
-    def __init__(self, event_id: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., workflow_execution_started: _Optional[_Union[WorkflowExecutionStartedEventAttributes, _Mapping]] = ..., workflow_execution_completed: _Optional[_Union[WorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., workflow_execution_failed: _Optional[_Union[WorkflowExecutionFailedEventAttributes, _Mapping]] = ..., workflow_execution_timed_out: _Optional[_Union[WorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., workflow_execution_terminated: _Optional[_Union[WorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., workflow_execution_continued_as_new: _Optional[_Union[WorkflowExecutionContinuedAsNewEventAttributes, _Mapping]] = ..., workflow_execution_signaled: _Optional[_Union[WorkflowExecutionSignaledEventAttributes, _Mapping]] = ..., workflow_execution_cancel_requested: _Optional[_Union[WorkflowExecutionCancelRequestedEventAttributes, _Mapping]] = ..., workflow_execution_canceled: _Optional[_Union[WorkflowExecutionCanceledEventAttributes, _Mapping]] = ..., workflow_task_scheduled: _Optional[_Union[WorkflowTaskScheduledEventAttributes, _Mapping]] = ..., workflow_task_started: _Optional[_Union[WorkflowTaskStartedEventAttributes, _Mapping]] = ..., workflow_task_completed: _Optional[_Union[WorkflowTaskCompletedEventAttributes, _Mapping]] = ..., workflow_task_failed: _Optional[_Union[WorkflowTaskFailedEventAttributes, _Mapping]] = ..., workflow_task_timed_out: _Optional[_Union[WorkflowTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_scheduled: _Optional[_Union[ActivityTaskScheduledEventAttributes, _Mapping]] = ..., activity_task_started: _Optional[_Union[ActivityTaskStartedEventAttributes, _Mapping]] = ..., activity_task_completed: _Optional[_Union[ActivityTaskCompletedEventAttributes, _Mapping]] = ..., activity_task_failed: _Optional[_Union[ActivityTaskFailedEventAttributes, _Mapping]] = ..., activity_task_timed_out: _Optional[_Union[ActivityTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_cancel_requested: _Optional[_Union[ActivityTaskCancelRequestedEventAttributes, _Mapping]] = ..., activity_task_canceled: _Optional[_Union[ActivityTaskCanceledEventAttributes, _Mapping]] = ..., timer_started: _Optional[_Union[TimerStartedEventAttributes, _Mapping]] = ..., timer_fired: _Optional[_Union[TimerFiredEventAttributes, _Mapping]] = ..., timer_canceled: _Optional[_Union[TimerCanceledEventAttributes, _Mapping]] = ..., marker_recorded: _Optional[_Union[MarkerRecordedEventAttributes, _Mapping]] = ..., workflow_execution_update_accepted: _Optional[_Union[WorkflowExecutionUpdateAcceptedEventAttributes, _Mapping]] = ..., workflow_execution_update_completed: _Optional[_Union[WorkflowExecutionUpdateCompletedEventAttributes, _Mapping]] = ..., start_child_workflow_execution_initiated: _Optional[_Union[StartChildWorkflowExecutionInitiatedEventAttributes, _Mapping]] = ..., start_child_workflow_execution_failed: _Optional[_Union[StartChildWorkflowExecutionFailedEventAttributes, _Mapping]] = ..., child_workflow_execution_started: _Optional[_Union[ChildWorkflowExecutionStartedEventAttributes, _Mapping]] = ..., child_workflow_execution_completed: _Optional[_Union[ChildWorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., child_workflow_execution_failed: _Optional[_Union[ChildWorkflowExecutionFailedEventAttributes, _Mapping]] = ..., child_workflow_execution_canceled: _Optional[_Union[ChildWorkflowExecutionCanceledEventAttributes, _Mapping]] = ..., child_workflow_execution_timed_out: _Optional[_Union[ChildWorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., child_workflow_execution_terminated: _Optional[_Union[ChildWorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., request_cancel_external_workflow_execution_initiated: _Optional[_Union[RequestCancelExternalWorkflowExecutionInitiatedEventAttributes, _Mapping]] = ..., external_workflow_execution_cancel_requested: _Optional[_Union[ExternalWorkflowExecutionCancelRequestedEventAttributes, _Mapping]] = ...) -> None: ...
+    def __init__(self, event_id: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[_Union[EventType, str]] = ..., workflow_execution_started: _Optional[_Union[WorkflowExecutionStartedEventAttributes, _Mapping]] = ..., workflow_execution_completed: _Optional[_Union[WorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., workflow_execution_failed: _Optional[_Union[WorkflowExecutionFailedEventAttributes, _Mapping]] = ..., workflow_execution_timed_out: _Optional[_Union[WorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., workflow_execution_terminated: _Optional[_Union[WorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., workflow_execution_continued_as_new: _Optional[_Union[WorkflowExecutionContinuedAsNewEventAttributes, _Mapping]] = ..., workflow_execution_signaled: _Optional[_Union[WorkflowExecutionSignaledEventAttributes, _Mapping]] = ..., workflow_execution_cancel_requested: _Optional[_Union[WorkflowExecutionCancelRequestedEventAttributes, _Mapping]] = ..., workflow_execution_canceled: _Optional[_Union[WorkflowExecutionCanceledEventAttributes, _Mapping]] = ..., workflow_task_scheduled: _Optional[_Union[WorkflowTaskScheduledEventAttributes, _Mapping]] = ..., workflow_task_started: _Optional[_Union[WorkflowTaskStartedEventAttributes, _Mapping]] = ..., workflow_task_completed: _Optional[_Union[WorkflowTaskCompletedEventAttributes, _Mapping]] = ..., workflow_task_failed: _Optional[_Union[WorkflowTaskFailedEventAttributes, _Mapping]] = ..., workflow_task_timed_out: _Optional[_Union[WorkflowTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_scheduled: _Optional[_Union[ActivityTaskScheduledEventAttributes, _Mapping]] = ..., activity_task_started: _Optional[_Union[ActivityTaskStartedEventAttributes, _Mapping]] = ..., activity_task_completed: _Optional[_Union[ActivityTaskCompletedEventAttributes, _Mapping]] = ..., activity_task_failed: _Optional[_Union[ActivityTaskFailedEventAttributes, _Mapping]] = ..., activity_task_timed_out: _Optional[_Union[ActivityTaskTimedOutEventAttributes, _Mapping]] = ..., activity_task_cancel_requested: _Optional[_Union[ActivityTaskCancelRequestedEventAttributes, _Mapping]] = ..., activity_task_canceled: _Optional[_Union[ActivityTaskCanceledEventAttributes, _Mapping]] = ..., timer_started: _Optional[_Union[TimerStartedEventAttributes, _Mapping]] = ..., timer_fired: _Optional[_Union[TimerFiredEventAttributes, _Mapping]] = ..., timer_canceled: _Optional[_Union[TimerCanceledEventAttributes, _Mapping]] = ..., marker_recorded: _Optional[_Union[MarkerRecordedEventAttributes, _Mapping]] = ..., workflow_execution_update_accepted: _Optional[_Union[WorkflowExecutionUpdateAcceptedEventAttributes, _Mapping]] = ..., workflow_execution_update_completed: _Optional[_Union[WorkflowExecutionUpdateCompletedEventAttributes, _Mapping]] = ..., search_keys_upserted: _Optional[_Union[SearchKeysUpsertedEventAttributes, _Mapping]] = ..., search_keys_deleted: _Optional[_Union[SearchKeysDeletedEventAttributes, _Mapping]] = ..., start_child_workflow_execution_initiated: _Optional[_Union[StartChildWorkflowExecutionInitiatedEventAttributes, _Mapping]] = ..., start_child_workflow_execution_failed: _Optional[_Union[StartChildWorkflowExecutionFailedEventAttributes, _Mapping]] = ..., child_workflow_execution_started: _Optional[_Union[ChildWorkflowExecutionStartedEventAttributes, _Mapping]] = ..., child_workflow_execution_completed: _Optional[_Union[ChildWorkflowExecutionCompletedEventAttributes, _Mapping]] = ..., child_workflow_execution_failed: _Optional[_Union[ChildWorkflowExecutionFailedEventAttributes, _Mapping]] = ..., child_workflow_execution_canceled: _Optional[_Union[ChildWorkflowExecutionCanceledEventAttributes, _Mapping]] = ..., child_workflow_execution_timed_out: _Optional[_Union[ChildWorkflowExecutionTimedOutEventAttributes, _Mapping]] = ..., child_workflow_execution_terminated: _Optional[_Union[ChildWorkflowExecutionTerminatedEventAttributes, _Mapping]] = ..., request_cancel_external_workflow_execution_initiated: _Optional[_Union[RequestCancelExternalWorkflowExecutionInitiatedEventAttributes, _Mapping]] = ..., external_workflow_execution_cancel_requested: _Optional[_Union[ExternalWorkflowExecutionCancelRequestedEventAttributes, _Mapping]] = ...) -> None: ...
 
 class History(_message.Message):
     __slots__ = ("events",)
@@ -827,7 +841,7 @@ class RecordMarkerCommandAttributes(_message.Message):
     def __init__(self, marker_name: _Optional[str] = ..., details: _Optional[_Union[Payload, _Mapping]] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("command_type", "schedule_activity_task", "start_timer", "cancel_timer", "complete_workflow_execution", "fail_workflow_execution", "continue_as_new_workflow_execution", "record_marker", "request_cancel_activity_task", "cancel_workflow_execution", "start_child_workflow_execution", "request_cancel_external_workflow_execution", "complete_workflow_update")
+    __slots__ = ("command_type", "schedule_activity_task", "start_timer", "cancel_timer", "complete_workflow_execution", "fail_workflow_execution", "continue_as_new_workflow_execution", "record_marker", "request_cancel_activity_task", "cancel_workflow_execution", "start_child_workflow_execution", "request_cancel_external_workflow_execution", "complete_workflow_update", "upsert_search_keys", "delete_search_keys")
     COMMAND_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
     START_TIMER_FIELD_NUMBER: _ClassVar[int]
@@ -841,6 +855,8 @@ class Command(_message.Message):
     START_CHILD_WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_WORKFLOW_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    UPSERT_SEARCH_KEYS_FIELD_NUMBER: _ClassVar[int]
+    DELETE_SEARCH_KEYS_FIELD_NUMBER: _ClassVar[int]
     command_type: CommandType
     schedule_activity_task: ScheduleActivityTaskCommandAttributes
     start_timer: StartTimerCommandAttributes
@@ -854,7 +870,9 @@ class Command(_message.Message):
     start_child_workflow_execution: StartChildWorkflowExecutionCommandAttributes
     request_cancel_external_workflow_execution: RequestCancelExternalWorkflowExecutionCommandAttributes
     complete_workflow_update: CompleteWorkflowUpdateCommandAttributes
-    def __init__(self, command_type: _Optional[_Union[CommandType, str]] = ..., schedule_activity_task: _Optional[_Union[ScheduleActivityTaskCommandAttributes, _Mapping]] = ..., start_timer: _Optional[_Union[StartTimerCommandAttributes, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimerCommandAttributes, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecutionCommandAttributes, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecutionCommandAttributes, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecutionCommandAttributes, _Mapping]] = ..., record_marker: _Optional[_Union[RecordMarkerCommandAttributes, _Mapping]] = ..., request_cancel_activity_task: _Optional[_Union[RequestCancelActivityTaskCommandAttributes, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecutionCommandAttributes, _Mapping]] = ..., start_child_workflow_execution: _Optional[_Union[StartChildWorkflowExecutionCommandAttributes, _Mapping]] = ..., request_cancel_external_workflow_execution: _Optional[_Union[RequestCancelExternalWorkflowExecutionCommandAttributes, _Mapping]] = ..., complete_workflow_update: _Optional[_Union[CompleteWorkflowUpdateCommandAttributes, _Mapping]] = ...) -> None: ...
+    upsert_search_keys: UpsertSearchKeysCommandAttributes
+    delete_search_keys: DeleteSearchKeysCommandAttributes
+    def __init__(self, command_type: _Optional[_Union[CommandType, str]] = ..., schedule_activity_task: _Optional[_Union[ScheduleActivityTaskCommandAttributes, _Mapping]] = ..., start_timer: _Optional[_Union[StartTimerCommandAttributes, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimerCommandAttributes, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecutionCommandAttributes, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecutionCommandAttributes, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecutionCommandAttributes, _Mapping]] = ..., record_marker: _Optional[_Union[RecordMarkerCommandAttributes, _Mapping]] = ..., request_cancel_activity_task: _Optional[_Union[RequestCancelActivityTaskCommandAttributes, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecutionCommandAttributes, _Mapping]] = ..., start_child_workflow_execution: _Optional[_Union[StartChildWorkflowExecutionCommandAttributes, _Mapping]] = ..., request_cancel_external_workflow_execution: _Optional[_Union[RequestCancelExternalWorkflowExecutionCommandAttributes, _Mapping]] = ..., complete_workflow_update: _Optional[_Union[CompleteWorkflowUpdateCommandAttributes, _Mapping]] = ..., upsert_search_keys: _Optional[_Union[UpsertSearchKeysCommandAttributes, _Mapping]] = ..., delete_search_keys: _Optional[_Union[DeleteSearchKeysCommandAttributes, _Mapping]] = ...) -> None: ...
 
 class WorkflowExecutionUpdateAcceptedEventAttributes(_message.Message):
     __slots__ = ("update_id", "name", "input", "identity")
@@ -1125,3 +1143,55 @@ class ActivityRateLimit(_message.Message):
     max_execution: int
     time_window: _duration_pb2.Duration
     def __init__(self, key: _Optional[str] = ..., max_execution: _Optional[int] = ..., time_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class SearchKey(_message.Message):
+    __slots__ = ("key", "value", "unset")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    UNSET_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: str
+    unset: bool
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., unset: _Optional[bool] = ...) -> None: ...
+
+class UpsertSearchKeysCommandAttributes(_message.Message):
+    __slots__ = ("search_keys", "from_sdk")
+    SEARCH_KEYS_FIELD_NUMBER: _ClassVar[int]
+    FROM_SDK_FIELD_NUMBER: _ClassVar[int]
+    search_keys: _containers.RepeatedCompositeFieldContainer[SearchKey]
+    from_sdk: bool
+    def __init__(self, search_keys: _Optional[_Iterable[_Union[SearchKey, _Mapping]]] = ..., from_sdk: _Optional[bool] = ...) -> None: ...
+
+class DeleteSearchKeysCommandAttributes(_message.Message):
+    __slots__ = ("keys", "from_sdk")
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    FROM_SDK_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedScalarFieldContainer[str]
+    from_sdk: bool
+    def __init__(self, keys: _Optional[_Iterable[str]] = ..., from_sdk: _Optional[bool] = ...) -> None: ...
+
+class SearchKeysUpsertedEventAttributes(_message.Message):
+    __slots__ = ("search_keys", "dropped_keys", "workflow_task_completed_event_id", "identity", "from_sdk")
+    SEARCH_KEYS_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_KEYS_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TASK_COMPLETED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    FROM_SDK_FIELD_NUMBER: _ClassVar[int]
+    search_keys: _containers.RepeatedCompositeFieldContainer[SearchKey]
+    dropped_keys: _containers.RepeatedScalarFieldContainer[str]
+    workflow_task_completed_event_id: int
+    identity: str
+    from_sdk: bool
+    def __init__(self, search_keys: _Optional[_Iterable[_Union[SearchKey, _Mapping]]] = ..., dropped_keys: _Optional[_Iterable[str]] = ..., workflow_task_completed_event_id: _Optional[int] = ..., identity: _Optional[str] = ..., from_sdk: _Optional[bool] = ...) -> None: ...
+
+class SearchKeysDeletedEventAttributes(_message.Message):
+    __slots__ = ("keys", "workflow_task_completed_event_id", "identity", "from_sdk")
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TASK_COMPLETED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    FROM_SDK_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedScalarFieldContainer[str]
+    workflow_task_completed_event_id: int
+    identity: str
+    from_sdk: bool
+    def __init__(self, keys: _Optional[_Iterable[str]] = ..., workflow_task_completed_event_id: _Optional[int] = ..., identity: _Optional[str] = ..., from_sdk: _Optional[bool] = ...) -> None: ...

@@ -255,6 +255,22 @@ class PollWorkflowExecutionUpdateRequest(_message.Message):
     request: _workflow_service_pb2.PollWorkflowExecutionUpdateRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.PollWorkflowExecutionUpdateRequest, _Mapping]] = ...) -> None: ...
 
+class CountWorkflowExecutionsRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.CountWorkflowExecutionsRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.CountWorkflowExecutionsRequest, _Mapping]] = ...) -> None: ...
+
+class UpdateWorkflowSearchKeysRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.UpdateWorkflowSearchKeysRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.UpdateWorkflowSearchKeysRequest, _Mapping]] = ...) -> None: ...
+
 class StartChildWorkflowExecutionRequest(_message.Message):
     __slots__ = ("shard_id", "request")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]

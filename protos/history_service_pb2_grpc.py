@@ -207,6 +207,16 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
                 _registered_method=True)
+        self.CountWorkflowExecutions = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/CountWorkflowExecutions',
+                request_serializer=protos_dot_history__service__pb2.CountWorkflowExecutionsRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsResponse.FromString,
+                _registered_method=True)
+        self.UpdateWorkflowSearchKeys = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/UpdateWorkflowSearchKeys',
+                request_serializer=protos_dot_history__service__pb2.UpdateWorkflowSearchKeysRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.FromString,
+                _registered_method=True)
         self.StartChildWorkflowExecution = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/StartChildWorkflowExecution',
                 request_serializer=protos_dot_history__service__pb2.StartChildWorkflowExecutionRequest.SerializeToString,
@@ -439,6 +449,19 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountWorkflowExecutions(self, request, context):
+        """Search keys: one shard's count (the frontend adds the shards'), and a run's keys from outside its code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWorkflowSearchKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def StartChildWorkflowExecution(self, request, context):
         """Child workflows: what one shard asks another (from its outbox, retried until answered;
         each is idempotent on the receiving side).
@@ -635,6 +658,16 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.PollWorkflowExecutionUpdate,
                     request_deserializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
+            ),
+            'CountWorkflowExecutions': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountWorkflowExecutions,
+                    request_deserializer=protos_dot_history__service__pb2.CountWorkflowExecutionsRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsResponse.SerializeToString,
+            ),
+            'UpdateWorkflowSearchKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWorkflowSearchKeys,
+                    request_deserializer=protos_dot_history__service__pb2.UpdateWorkflowSearchKeysRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.SerializeToString,
             ),
             'StartChildWorkflowExecution': grpc.unary_unary_rpc_method_handler(
                     servicer.StartChildWorkflowExecution,
@@ -1570,6 +1603,60 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/PollWorkflowExecutionUpdate',
             protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
             protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountWorkflowExecutions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/CountWorkflowExecutions',
+            protos_dot_history__service__pb2.CountWorkflowExecutionsRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.CountWorkflowExecutionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWorkflowSearchKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/UpdateWorkflowSearchKeys',
+            protos_dot_history__service__pb2.UpdateWorkflowSearchKeysRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,7 +7,7 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -70,7 +70,7 @@ class TimerInfo(_message.Message):
     def __init__(self, timer_id: _Optional[str] = ..., started_event_id: _Optional[int] = ..., fire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ExecutionState(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "run_id", "first_run_id", "workflow_type", "task_queue", "status", "start_time", "close_time", "next_event_id", "history_size_bytes", "workflow_task", "sticky_task_queue", "sticky_schedule_to_start_timeout", "last_completed_wft_started_event_id", "events_since_wft_started", "timers", "continued_as_new_run_id", "request_id", "workflow_task_timeout", "workflow_run_timeout", "close_event_id", "pending_activity_count", "failed_wft_attempts", "cancel_requested", "metadata", "execution_expiration_time", "last_wft_failure", "updates", "parent", "pending_child_count", "child_counts")
+    __slots__ = ("namespace", "workflow_id", "run_id", "first_run_id", "workflow_type", "task_queue", "status", "start_time", "close_time", "next_event_id", "history_size_bytes", "workflow_task", "sticky_task_queue", "sticky_schedule_to_start_timeout", "last_completed_wft_started_event_id", "events_since_wft_started", "timers", "continued_as_new_run_id", "request_id", "workflow_task_timeout", "workflow_run_timeout", "close_event_id", "pending_activity_count", "failed_wft_attempts", "cancel_requested", "metadata", "execution_expiration_time", "last_wft_failure", "updates", "search_keys", "parent", "pending_child_count", "child_counts")
     class TimersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -114,6 +114,7 @@ class ExecutionState(_message.Message):
     EXECUTION_EXPIRATION_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_WFT_FAILURE_FIELD_NUMBER: _ClassVar[int]
     UPDATES_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_KEYS_FIELD_NUMBER: _ClassVar[int]
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PENDING_CHILD_COUNT_FIELD_NUMBER: _ClassVar[int]
     CHILD_COUNTS_FIELD_NUMBER: _ClassVar[int]
@@ -146,10 +147,11 @@ class ExecutionState(_message.Message):
     execution_expiration_time: _timestamp_pb2.Timestamp
     last_wft_failure: _common_pb2.WorkflowTaskFailureInfo
     updates: _containers.MessageMap[str, UpdateInfo]
+    search_keys: _containers.RepeatedCompositeFieldContainer[_common_pb2.SearchKey]
     parent: _common_pb2.ParentExecutionInfo
     pending_child_count: int
     child_counts: ChildWorkflowCounts
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., first_run_id: _Optional[str] = ..., workflow_type: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_event_id: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., workflow_task: _Optional[_Union[WorkflowTaskInfo, _Mapping]] = ..., sticky_task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., sticky_schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_completed_wft_started_event_id: _Optional[int] = ..., events_since_wft_started: _Optional[bool] = ..., timers: _Optional[_Mapping[str, TimerInfo]] = ..., continued_as_new_run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., close_event_id: _Optional[int] = ..., pending_activity_count: _Optional[int] = ..., failed_wft_attempts: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_wft_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., updates: _Optional[_Mapping[str, UpdateInfo]] = ..., parent: _Optional[_Union[_common_pb2.ParentExecutionInfo, _Mapping]] = ..., pending_child_count: _Optional[int] = ..., child_counts: _Optional[_Union[ChildWorkflowCounts, _Mapping]] = ...) -> None: ...
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., first_run_id: _Optional[str] = ..., workflow_type: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_event_id: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., workflow_task: _Optional[_Union[WorkflowTaskInfo, _Mapping]] = ..., sticky_task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., sticky_schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., last_completed_wft_started_event_id: _Optional[int] = ..., events_since_wft_started: _Optional[bool] = ..., timers: _Optional[_Mapping[str, TimerInfo]] = ..., continued_as_new_run_id: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., close_event_id: _Optional[int] = ..., pending_activity_count: _Optional[int] = ..., failed_wft_attempts: _Optional[int] = ..., cancel_requested: _Optional[bool] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_wft_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., updates: _Optional[_Mapping[str, UpdateInfo]] = ..., search_keys: _Optional[_Iterable[_Union[_common_pb2.SearchKey, _Mapping]]] = ..., parent: _Optional[_Union[_common_pb2.ParentExecutionInfo, _Mapping]] = ..., pending_child_count: _Optional[int] = ..., child_counts: _Optional[_Union[ChildWorkflowCounts, _Mapping]] = ...) -> None: ...
 
 class ActivityInfo(_message.Message):
     __slots__ = ("scheduled_event_id", "activity_id", "activity_type", "task_queue", "attempt", "started", "started_identity", "started_time", "scheduled_time", "attempt_scheduled_time", "schedule_to_close_timeout", "schedule_to_start_timeout", "start_to_close_timeout", "heartbeat_timeout", "retry_policy", "last_failure", "heartbeat_details", "last_heartbeat_time", "result_sink", "cancel_requested", "rate_limit")

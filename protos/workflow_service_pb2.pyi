@@ -32,6 +32,12 @@ class UpdateWorkflowExecutionLifecycleStage(int, metaclass=_enum_type_wrapper.En
     UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED: _ClassVar[UpdateWorkflowExecutionLifecycleStage]
     UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED: _ClassVar[UpdateWorkflowExecutionLifecycleStage]
     UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: _ClassVar[UpdateWorkflowExecutionLifecycleStage]
+
+class CountGroupBy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COUNT_GROUP_BY_UNSPECIFIED: _ClassVar[CountGroupBy]
+    COUNT_GROUP_BY_STATUS: _ClassVar[CountGroupBy]
+    COUNT_GROUP_BY_WORKFLOW_TYPE: _ClassVar[CountGroupBy]
 WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY: WorkflowIdReusePolicy
@@ -43,9 +49,12 @@ QUERY_RESULT_TYPE_FAILED: QueryResultType
 UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED: UpdateWorkflowExecutionLifecycleStage
 UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED: UpdateWorkflowExecutionLifecycleStage
 UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: UpdateWorkflowExecutionLifecycleStage
+COUNT_GROUP_BY_UNSPECIFIED: CountGroupBy
+COUNT_GROUP_BY_STATUS: CountGroupBy
+COUNT_GROUP_BY_WORKFLOW_TYPE: CountGroupBy
 
 class StartWorkflowExecutionRequest(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "identity", "request_id", "workflow_id_reuse_policy", "metadata", "schedule_id", "scheduled_time", "parent")
+    __slots__ = ("namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "identity", "request_id", "workflow_id_reuse_policy", "metadata", "schedule_id", "scheduled_time", "search_keys", "parent")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +69,7 @@ class StartWorkflowExecutionRequest(_message.Message):
     METADATA_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ID_FIELD_NUMBER: _ClassVar[int]
     SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_KEYS_FIELD_NUMBER: _ClassVar[int]
     PARENT_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
@@ -75,8 +85,9 @@ class StartWorkflowExecutionRequest(_message.Message):
     metadata: _common_pb2.WorkflowMetadata
     schedule_id: str
     scheduled_time: _timestamp_pb2.Timestamp
+    search_keys: _containers.RepeatedCompositeFieldContainer[_common_pb2.SearchKey]
     parent: _common_pb2.ParentExecutionInfo
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., identity: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_id_reuse_policy: _Optional[_Union[WorkflowIdReusePolicy, str]] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., schedule_id: _Optional[str] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parent: _Optional[_Union[_common_pb2.ParentExecutionInfo, _Mapping]] = ...) -> None: ...
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., workflow_type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., identity: _Optional[str] = ..., request_id: _Optional[str] = ..., workflow_id_reuse_policy: _Optional[_Union[WorkflowIdReusePolicy, str]] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., schedule_id: _Optional[str] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., search_keys: _Optional[_Iterable[_Union[_common_pb2.SearchKey, _Mapping]]] = ..., parent: _Optional[_Union[_common_pb2.ParentExecutionInfo, _Mapping]] = ...) -> None: ...
 
 class StartWorkflowExecutionResponse(_message.Message):
     __slots__ = ("run_id", "shard_id")
@@ -131,7 +142,7 @@ class PendingActivityInfo(_message.Message):
     def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[_common_pb2.ActivityType, _Mapping]] = ..., scheduled_event_id: _Optional[int] = ..., started: _Optional[bool] = ..., attempt: _Optional[int] = ..., last_worker_identity: _Optional[str] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
 
 class WorkflowExecutionInfo(_message.Message):
-    __slots__ = ("execution", "type", "task_queue", "status", "start_time", "close_time", "history_length", "history_size_bytes", "shard_id", "first_run_id", "pending_activity_count", "metadata", "last_workflow_task_failure", "execution_expiration_time", "parent_execution", "parent_initiated_event_id", "pending_child_count", "pending_children")
+    __slots__ = ("execution", "type", "task_queue", "status", "start_time", "close_time", "history_length", "history_size_bytes", "shard_id", "first_run_id", "pending_activity_count", "metadata", "last_workflow_task_failure", "execution_expiration_time", "search_keys", "parent_execution", "parent_initiated_event_id", "pending_child_count", "pending_children")
     EXECUTION_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +157,7 @@ class WorkflowExecutionInfo(_message.Message):
     METADATA_FIELD_NUMBER: _ClassVar[int]
     LAST_WORKFLOW_TASK_FAILURE_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_EXPIRATION_TIME_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_KEYS_FIELD_NUMBER: _ClassVar[int]
     PARENT_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     PARENT_INITIATED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     PENDING_CHILD_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -164,11 +176,12 @@ class WorkflowExecutionInfo(_message.Message):
     metadata: _common_pb2.WorkflowMetadata
     last_workflow_task_failure: _common_pb2.WorkflowTaskFailureInfo
     execution_expiration_time: _timestamp_pb2.Timestamp
+    search_keys: _containers.RepeatedCompositeFieldContainer[_common_pb2.SearchKey]
     parent_execution: _common_pb2.WorkflowExecution
     parent_initiated_event_id: int
     pending_child_count: int
     pending_children: _containers.RepeatedCompositeFieldContainer[PendingChildExecutionInfo]
-    def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history_length: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., shard_id: _Optional[int] = ..., first_run_id: _Optional[str] = ..., pending_activity_count: _Optional[int] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., parent_execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., parent_initiated_event_id: _Optional[int] = ..., pending_child_count: _Optional[int] = ..., pending_children: _Optional[_Iterable[_Union[PendingChildExecutionInfo, _Mapping]]] = ...) -> None: ...
+    def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., type: _Optional[_Union[_common_pb2.WorkflowType, _Mapping]] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history_length: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., shard_id: _Optional[int] = ..., first_run_id: _Optional[str] = ..., pending_activity_count: _Optional[int] = ..., metadata: _Optional[_Union[_common_pb2.WorkflowMetadata, _Mapping]] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., search_keys: _Optional[_Iterable[_Union[_common_pb2.SearchKey, _Mapping]]] = ..., parent_execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., parent_initiated_event_id: _Optional[int] = ..., pending_child_count: _Optional[int] = ..., pending_children: _Optional[_Iterable[_Union[PendingChildExecutionInfo, _Mapping]]] = ...) -> None: ...
 
 class DescribeWorkflowExecutionRequest(_message.Message):
     __slots__ = ("namespace", "execution")
@@ -207,18 +220,28 @@ class GetWorkflowExecutionHistoryResponse(_message.Message):
     def __init__(self, history: _Optional[_Union[_common_pb2.History, _Mapping]] = ..., next_page_token: _Optional[bytes] = ...) -> None: ...
 
 class ListWorkflowExecutionsRequest(_message.Message):
-    __slots__ = ("namespace", "page_size", "next_page_token", "status_filter", "workflow_type_filter")
+    __slots__ = ("namespace", "page_size", "next_page_token", "status_filter", "workflow_type_filter", "start_time_from", "start_time_to", "workflow_id_prefix", "display_name_filter", "search_key_filters")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATUS_FILTER_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_TYPE_FILTER_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FILTER_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_KEY_FILTERS_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     page_size: int
     next_page_token: bytes
     status_filter: _common_pb2.WorkflowExecutionStatus
     workflow_type_filter: str
-    def __init__(self, namespace: _Optional[str] = ..., page_size: _Optional[int] = ..., next_page_token: _Optional[bytes] = ..., status_filter: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., workflow_type_filter: _Optional[str] = ...) -> None: ...
+    start_time_from: _timestamp_pb2.Timestamp
+    start_time_to: _timestamp_pb2.Timestamp
+    workflow_id_prefix: str
+    display_name_filter: str
+    search_key_filters: _containers.RepeatedCompositeFieldContainer[_common_pb2.SearchKey]
+    def __init__(self, namespace: _Optional[str] = ..., page_size: _Optional[int] = ..., next_page_token: _Optional[bytes] = ..., status_filter: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., workflow_type_filter: _Optional[str] = ..., start_time_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time_to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id_prefix: _Optional[str] = ..., display_name_filter: _Optional[str] = ..., search_key_filters: _Optional[_Iterable[_Union[_common_pb2.SearchKey, _Mapping]]] = ...) -> None: ...
 
 class ListWorkflowExecutionsResponse(_message.Message):
     __slots__ = ("executions", "next_page_token")
@@ -763,3 +786,65 @@ class PollWorkflowExecutionUpdateResponse(_message.Message):
     stage: UpdateWorkflowExecutionLifecycleStage
     outcome: UpdateOutcome
     def __init__(self, update_id: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., stage: _Optional[_Union[UpdateWorkflowExecutionLifecycleStage, str]] = ..., outcome: _Optional[_Union[UpdateOutcome, _Mapping]] = ...) -> None: ...
+
+class CountWorkflowExecutionsRequest(_message.Message):
+    __slots__ = ("namespace", "status_filter", "workflow_type_filter", "start_time_from", "start_time_to", "workflow_id_prefix", "display_name_filter", "search_key_filters", "group_by")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FILTER_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TYPE_FILTER_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FILTER_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_KEY_FILTERS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_BY_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    status_filter: _common_pb2.WorkflowExecutionStatus
+    workflow_type_filter: str
+    start_time_from: _timestamp_pb2.Timestamp
+    start_time_to: _timestamp_pb2.Timestamp
+    workflow_id_prefix: str
+    display_name_filter: str
+    search_key_filters: _containers.RepeatedCompositeFieldContainer[_common_pb2.SearchKey]
+    group_by: CountGroupBy
+    def __init__(self, namespace: _Optional[str] = ..., status_filter: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., workflow_type_filter: _Optional[str] = ..., start_time_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time_to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., workflow_id_prefix: _Optional[str] = ..., display_name_filter: _Optional[str] = ..., search_key_filters: _Optional[_Iterable[_Union[_common_pb2.SearchKey, _Mapping]]] = ..., group_by: _Optional[_Union[CountGroupBy, str]] = ...) -> None: ...
+
+class CountGroup(_message.Message):
+    __slots__ = ("value", "status", "count")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    status: _common_pb2.WorkflowExecutionStatus
+    count: int
+    def __init__(self, value: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class CountWorkflowExecutionsResponse(_message.Message):
+    __slots__ = ("count", "groups")
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    groups: _containers.RepeatedCompositeFieldContainer[CountGroup]
+    def __init__(self, count: _Optional[int] = ..., groups: _Optional[_Iterable[_Union[CountGroup, _Mapping]]] = ...) -> None: ...
+
+class UpdateWorkflowSearchKeysRequest(_message.Message):
+    __slots__ = ("namespace", "execution", "upsert", "delete_keys", "identity")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    UPSERT_FIELD_NUMBER: _ClassVar[int]
+    DELETE_KEYS_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    execution: _common_pb2.WorkflowExecution
+    upsert: _containers.RepeatedCompositeFieldContainer[_common_pb2.SearchKey]
+    delete_keys: _containers.RepeatedScalarFieldContainer[str]
+    identity: str
+    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., upsert: _Optional[_Iterable[_Union[_common_pb2.SearchKey, _Mapping]]] = ..., delete_keys: _Optional[_Iterable[str]] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class UpdateWorkflowSearchKeysResponse(_message.Message):
+    __slots__ = ("execution", "dropped_keys")
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_KEYS_FIELD_NUMBER: _ClassVar[int]
+    execution: _common_pb2.WorkflowExecution
+    dropped_keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., dropped_keys: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -185,6 +185,16 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
                 _registered_method=True)
+        self.CountWorkflowExecutions = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/CountWorkflowExecutions',
+                request_serializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsResponse.FromString,
+                _registered_method=True)
+        self.UpdateWorkflowSearchKeys = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/UpdateWorkflowSearchKeys',
+                request_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.FromString,
+                _registered_method=True)
 
 
 class WorkflowServiceServicer:
@@ -392,6 +402,20 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountWorkflowExecutions(self, request, context):
+        """Search keys: count runs with ListWorkflowExecutions' filters (every shard, nothing loaded),
+        and set or remove a run's keys from outside its code (an activity, a client; written as an event).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWorkflowSearchKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WorkflowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -544,6 +568,16 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.PollWorkflowExecutionUpdate,
                     request_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
+            ),
+            'CountWorkflowExecutions': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountWorkflowExecutions,
+                    request_deserializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsResponse.SerializeToString,
+            ),
+            'UpdateWorkflowSearchKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWorkflowSearchKeys,
+                    request_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1356,6 +1390,60 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/PollWorkflowExecutionUpdate',
             protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
             protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountWorkflowExecutions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/CountWorkflowExecutions',
+            protos_dot_workflow__service__pb2.CountWorkflowExecutionsRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.CountWorkflowExecutionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWorkflowSearchKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/UpdateWorkflowSearchKeys',
+            protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -50,7 +50,7 @@ from fanflow import timeutil
 from protos import common_pb2
 
 from . import child_workflows as _children
-from . import converter, patching, rate_limits, sticky_sessions
+from . import converter, patching, rate_limits, search_keys, sticky_sessions
 from ._executor_host import ExecutorHost, HistorySize
 from ._loop import WorkflowEventLoop
 from .activity_context import runs_locally
@@ -90,6 +90,7 @@ _COMMAND_EVENT = {
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: CT.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE,
+    **{t: command_type for t, (_, command_type) in search_keys.SEARCH_KEY_EVENTS.items()},
     **_children.COMMAND_EVENTS,  # child workflows: start one, ask one to cancel
 }
 
@@ -176,6 +177,8 @@ def _command_key(cmd: common_pb2.Command) -> tuple:
         return (t, cmd.request_cancel_activity_task.scheduled_event_id)
     if t == CT.COMMAND_TYPE_COMPLETE_WORKFLOW_UPDATE:
         return (t, cmd.complete_workflow_update.update_id)
+    if t in (CT.COMMAND_TYPE_UPSERT_SEARCH_KEYS, CT.COMMAND_TYPE_DELETE_SEARCH_KEYS):
+        return search_keys.command_key(cmd)
     if t in _children.COMMAND_EVENTS.values():
         return _children.command_key(cmd)
     return (t,)
@@ -198,6 +201,8 @@ def _event_key(ev: common_pb2.HistoryEvent) -> tuple:
         return (ct, ev.activity_task_cancel_requested.scheduled_event_id)
     if t == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
         return (ct, ev.workflow_execution_update_completed.update_id)
+    if t in search_keys.SEARCH_KEY_EVENTS:
+        return search_keys.event_key(ev)
     if t in _children.COMMAND_EVENTS:
         return _children.event_key(ev)
     return (ct,)
@@ -261,6 +266,7 @@ class WorkflowInstance:
         self.attempt = 1
         self.continued_run_id = ""
         self.first_execution_run_id = ""
+        self.started_search_keys: list[common_pb2.SearchKey] = []  # search keys: the run's at its start
         self.start_time: float | None = None
         #: ``(signal_name, input payload)`` of every WorkflowExecutionSignaled seen, in order.
         self.signals: list[tuple[str, common_pb2.Payload]] = []
@@ -582,6 +588,7 @@ class WorkflowInstance:
         self.first_execution_run_id = a.first_execution_run_id or self.run_id
         self.start_time = timeutil.ts_to_seconds(ev.event_time) if ev.HasField("event_time") else None
         self.executors.start_run(a.input, a.sdk_state if a.HasField("sdk_state") else None)
+        self.started_search_keys = list(a.search_keys)  # search keys the run started with
         self._main_task = self._loop.create_task(self._main(a.input), name=f"workflow:{self.definition.name}")
 
     async def _main(self, payload: common_pb2.Payload) -> Any:
@@ -592,6 +599,7 @@ class WorkflowInstance:
             raise ApplicationError(
                 f"invalid input for workflow {defn.name!r}: {exc}", type="InvalidWorkflowInput", non_retryable=True
             ) from exc
+        search_keys.record_input_keys(self, args, kwargs, self.started_search_keys)  # define(search_keys=...): what the start lacks
         self.workflow_object = defn.cls()
         return await getattr(self.workflow_object, defn.run_name)(*args, **kwargs)
 
@@ -715,6 +723,7 @@ class WorkflowInstance:
     # ------------------------------------------------------- activations
 
     def _activation(self, ev: common_pb2.HistoryEvent, *, replaying: bool) -> list[common_pb2.Command]:
+        search_keys.drop_unechoed(self._pending)  # SDK search-key commands history did not record
         self._drop_deprecated_patch_commands()
         if self._pending:
             p = self._pending[0]
@@ -808,6 +817,8 @@ class WorkflowInstance:
     # ----------------------------------------------------------- matching
 
     def _match_command_event(self, ev: common_pb2.HistoryEvent) -> None:
+        if search_keys.skip_event(self._pending, ev):  # search keys from outside the code, or the SDK's
+            return
         if self._patch_event_skipped(ev):
             return
         if not self._pending:

@@ -7,8 +7,8 @@ the last must be a nested pydantic model, the last a scalar (not a model, list o
 aliased fields; at most 20 keys of at most 256 characters; no ``:``, no trailing ``=``, no
 ``internal.`` prefix, no empty segment, no duplicates. Every bad path is reported at once.
 
-fanflow stores the declared keys on the definition; extracting the values into searchable
-execution metadata comes later.
+The values are extracted at each start and stored as the run's search keys:
+worker_sdk/search_keys.py.
 """
 from __future__ import annotations
 
@@ -20,9 +20,7 @@ from typing import Any, Sequence
 
 from pydantic import BaseModel
 
-MAX_SEARCH_KEYS = 20
-MAX_SEARCH_KEY_CHARS = 256
-RESERVED_PREFIX = "internal."
+from fanflow.search_keys import MAX_SEARCH_KEY_CHARS, MAX_SEARCH_KEYS, RESERVED_PREFIX
 
 __all__ = ["validate_search_keys", "MAX_SEARCH_KEYS", "MAX_SEARCH_KEY_CHARS"]
 

@@ -27,6 +27,7 @@ from worker_sdk import converter
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
 from worker_sdk.schedules_client import ScheduleClient
 from worker_sdk.client_messages import MessagesMixin
+from worker_sdk.listing import ListingClient
 from worker_sdk.workflow import timeout_seconds
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,8 +69,20 @@ def _definition(workflow: Any):
     return wf.get_definition(workflow)
 
 
-class Client(ScheduleClient):
-    """Start and follow workflows; schedules: see ``worker_sdk.schedules_client.ScheduleClient``."""
+def _start_search_keys(definition, type_name: str, payload: common_pb2.Payload) -> list[common_pb2.SearchKey]:
+    """Search keys: the values at the definition's ``search_keys`` paths (a type name looks for
+    a workflow defined in this process; none found: the worker records them at the first task)."""
+    from worker_sdk import search_keys, workflow as wf
+
+    definition = definition or wf.all_workflows().get(type_name)
+    if definition is None or not definition.search_keys:
+        return []
+    return search_keys.to_messages(search_keys.extract_from_payload(definition, payload))
+
+
+class Client(ScheduleClient, ListingClient):
+    """Start and follow workflows; schedules: see ``worker_sdk.schedules_client.ScheduleClient``;
+    listing and counting workflows: ``worker_sdk.listing.ListingClient``."""
 
     def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0):
         self.channel = channel
@@ -191,6 +204,7 @@ class Client(ScheduleClient):
         )
         if definition is not None:
             request.metadata.CopyFrom(definition.metadata())
+        request.search_keys.extend(_start_search_keys(definition, type_name, payload))
         if run_seconds:
             request.workflow_run_timeout.CopyFrom(duration(run_seconds))
         if execution_seconds:
@@ -214,7 +228,8 @@ class Client(ScheduleClient):
         execution across continue-as-new, default the definition's
         (`@workflow.define(execution_timeout=...)`, 1 hour unless set; none for a type name);
         `run_timeout`; `id_reuse_policy`. The definition's display name, description and
-        is_technical go along as the run's `WorkflowMetadata`.
+        is_technical go along as the run's `WorkflowMetadata`, and the values at its
+        `search_keys` paths as the run's search keys.
         """
         request = self.start_workflow_request(workflow, params, **options)
         try:
@@ -232,15 +247,6 @@ class Client(ScheduleClient):
 
     def get_workflow_handle(self, workflow_id: str, run_id: str = "", workflow: Any = None) -> "WorkflowHandle":
         return WorkflowHandle(self, workflow_id, run_id, _definition(workflow) if workflow else None)
-
-    async def list_workflows(self, page_size: int = 100, status: int = 0) -> list[ws.WorkflowExecutionInfo]:
-        out, token = [], b""
-        while True:
-            response = await self.call("ListWorkflowExecutions", ws.ListWorkflowExecutionsRequest(namespace=self.namespace, page_size=page_size, next_page_token=token, status_filter=status))
-            out.extend(response.executions)
-            token = response.next_page_token
-            if not token:
-                return out
 
 
 class WorkflowHandle(MessagesMixin):

@@ -18,6 +18,11 @@ input against the schema before anything is recorded: a mismatch is refused as b
 (INVALID_ARGUMENT naming the field), an unknown task id as the workflow's refusal
 (FAILED_PRECONDITION). An accepted input is in history (the update's event), so the answer
 survives worker restarts.
+
+While a run waits for input it holds the seed's search key ``internal.execution.state`` =
+``waiting_for_input`` (removed when no request is open any more), so
+``fanflow workflow list --search internal.execution.state=waiting_for_input`` finds the runs
+that wait for a person (search keys: ``worker_sdk/search_keys.py``).
 """
 from __future__ import annotations
 
@@ -26,10 +31,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import converter, workflow
+from . import converter, search_keys, workflow
 from .exceptions import ApplicationError
 
 T = TypeVar("T", bound=BaseModel)
+
+# The seed's search key of a run that waits for input (its value while a request is open).
+WAITING_FOR_INPUT_SEARCH_KEY = "internal.execution.state"
+WAITING_FOR_INPUT_STATE = "waiting_for_input"
 
 
 class _SubmitInputParams(BaseModel):
@@ -97,11 +106,15 @@ class InteractiveWorkflow:
         request = _InputRequest(str(workflow.uuid4()), schema, label)
         pending = self._open_inputs()
         pending[request.task_id] = request
+        if len(pending) == 1:
+            await _waiting_state(True)
         try:
             await workflow.wait_condition(lambda: request.received, timeout=seconds)
             return schema.model_validate(request.input)
         finally:
             pending.pop(request.task_id, None)
+            if not pending:
+                await _waiting_state(False)
 
     @workflow.update(name="__submit_input", description="answer an open wait_for_input request", _internal=True)
     async def _handle_input_submission(self, params: _SubmitInputParams) -> _SubmitInputResult:
@@ -129,3 +142,20 @@ class InteractiveWorkflow:
                 for r in self._open_inputs().values()
             ]
         )
+
+
+async def _waiting_state(waiting: bool) -> None:
+    """Search keys: mark (or unmark) the run as waiting for input. Written by the SDK (replay
+    tolerates histories without it); skipped when the run is already closing, and when the
+    instance is being dropped (its tasks unwound outside any workflow task)."""
+    from ._loop import current_instance
+
+    if current_instance() is None:
+        return
+    try:
+        if waiting:
+            await search_keys.add_search_keys({WAITING_FOR_INPUT_SEARCH_KEY: WAITING_FOR_INPUT_STATE}, _allow_reserved=True, _from_sdk=True)
+        else:
+            await search_keys.delete_search_keys([WAITING_FOR_INPUT_SEARCH_KEY], _allow_reserved=True, _from_sdk=True)
+    except RuntimeError:  # the run produced its close command, or no activation runs (eviction)
+        pass

@@ -28,6 +28,7 @@ from protos import common_pb2
 
 from . import converter
 from .exceptions import UnknownWorkflowTypeError
+from .search_keys import add_search_keys, delete_search_keys
 from .workflow_handlers import HandlerDefinition, _collect_handlers, query, signal, update
 from .workflow_context import (
     ParentClosePolicy,
@@ -90,6 +91,8 @@ __all__ = [
     "is_replaying",
     "unsafe",
     "get_execution_id",
+    "add_search_keys",
+    "delete_search_keys",
 ]
 
 C = TypeVar("C", bound=type)
@@ -304,8 +307,9 @@ def define(
     * ``schedules`` (``workflows.Schedule`` list): validated here; a worker that serves the
       workflow registers them with the cluster when it starts (id: the schedule's
       ``schedule_id``, else ``<name>-schedule-<index>``), which starts the runs at their times.
-    * ``search_keys`` (dot paths into the input, at most 20): validated as the seed does and
-      stored; fanflow does not extract them into searchable metadata yet.
+    * ``search_keys`` (dot paths into the input, at most 20): validated as the seed does; the
+      values at those paths are extracted when a run starts and stored as its search keys
+      (``worker_sdk/search_keys.py``), which list and count filter on.
     * ``on_behalf_of``: stored; fanflow has no user identities to run workflows as. It cannot
       be combined with ``schedules`` (a scheduled run has no user).
     * ``enforce_determinism`` (default ``True``): stored. fanflow has no import sandbox;

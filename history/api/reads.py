@@ -1,5 +1,5 @@
-"""Reading runs: history pages, describe, the result (waiting for the close),
-listing, and a shard's own statistics."""
+"""Reading runs: history pages, describe, the result (waiting for the close), and a
+shard's own statistics (listing: history/api/listing.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -8,13 +8,12 @@ import time
 
 from fanflow.errors import InvalidArgument, NotFound
 from history.run_state import RunState
-from history.persistence.store import ListCursor, RunKey
+from history.persistence.store import RunKey
 from history.shard import Shard
 from protos import admin_service_pb2, common_pb2, workflow_service_pb2
 
 RUNNING = common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING
 DEFAULT_HISTORY_PAGE = 1000
-DEFAULT_LIST_PAGE = 100
 PENDING_ACTIVITIES_SHOWN = 100
 PENDING_CHILDREN_SHOWN = 100
 
@@ -63,6 +62,7 @@ def execution_info(shard: Shard, run: RunState) -> workflow_service_pb2.Workflow
         metadata=s.metadata,
         last_workflow_task_failure=s.last_wft_failure if s.HasField("last_wft_failure") else None,
         execution_expiration_time=s.execution_expiration_time if s.HasField("execution_expiration_time") else None,
+        search_keys=s.search_keys,
         parent_execution=s.parent.execution if s.HasField("parent") else None,
         parent_initiated_event_id=s.parent.initiated_event_id,
         pending_child_count=s.pending_child_count,
@@ -154,28 +154,6 @@ async def _closed_result(shard: Shard, run: RunState) -> workflow_service_pb2.Ge
             message = f"workflow run timed out: its run timeout of {s.workflow_run_timeout.ToTimedelta()} passed"
         response.failure.CopyFrom(common_pb2.Failure(message=message, type="TimeoutError", source="server"))
     return response
-
-
-async def list_executions(shard: Shard, request: workflow_service_pb2.ListWorkflowExecutionsRequest) -> workflow_service_pb2.ListWorkflowExecutionsResponse:
-    """A page of this shard's runs, newest first; the frontend merges the shards' pages."""
-    size = request.page_size or DEFAULT_LIST_PAGE
-    before = None
-    if request.next_page_token:
-        try:
-            cursor = json.loads(request.next_page_token)["before"]
-            before = ListCursor(int(cursor[0]), str(cursor[1]), str(cursor[2]))
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            raise InvalidArgument(f"next_page_token is not one this server issued: {exc}") from None
-    states = await shard.store.list_executions(
-        request.namespace, before=before, status=request.status_filter, workflow_type=request.workflow_type_filter, limit=size
-    )
-    # committed rows only: the cache may hold an update still being committed
-    infos = [execution_info(shard, RunState(state, {}, shard.shard_id, shard.limits)) for state in states]
-    token = b""
-    if len(states) == size:
-        last = infos[-1]
-        token = json.dumps({"before": [last.start_time.ToNanoseconds(), last.execution.workflow_id, last.execution.run_id]}).encode()
-    return workflow_service_pb2.ListWorkflowExecutionsResponse(executions=infos, next_page_token=token)
 
 
 async def describe_shard(shard: Shard) -> admin_service_pb2.DescribeShardResponse:

@@ -27,7 +27,8 @@ import structlog
 from fanflow.errors import ShardOwnershipLost
 from fanflow.sqlite import Fence, GroupCommit, SqliteDatabase, SqliteSettings, Statement
 from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
-from history.persistence.sqlite_schema import SCHEMA
+from history.persistence import sqlite_listing
+from history.persistence.sqlite_schema import SCHEMA, add_search_tables
 from history.persistence.store import (
     CurrentRun,
     DueTimer,
@@ -36,6 +37,7 @@ from history.persistence.store import (
     ListCursor,
     LoadedRun,
     OutboxTask,
+    RunFilter,
     RunKey,
     RunWrite,
     ScheduleWrite,
@@ -54,9 +56,12 @@ log = structlog.get_logger("fanflow.history.store")
 RUNNING = common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING
 MAX_WRITES_PER_TRANSACTION = 512
 
+# An upsert, not a REPLACE: only the indexes over the columns that change (status, close time)
+# are rewritten by a commit.
 _PUT_EXECUTION = (
-    "INSERT OR REPLACE INTO executions (namespace, workflow_id, run_id, workflow_type, status, start_time_ns, close_time_ns, state) "
-    "VALUES (?,?,?,?,?,?,?,?)"
+    "INSERT INTO executions (namespace, workflow_id, run_id, workflow_type, status, start_time_ns, close_time_ns, state, display_name) "
+    "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (namespace, workflow_id, run_id) DO UPDATE SET "
+    "status=excluded.status, close_time_ns=excluded.close_time_ns, state=excluded.state"
 )
 _PUT_CURRENT = "INSERT OR REPLACE INTO current_executions (namespace, workflow_id, run_id, status, request_id) VALUES (?,?,?,?,?)"
 _ADD_EVENT = "INSERT INTO events (namespace, workflow_id, run_id, event_id, data) VALUES (?,?,?,?,?)"
@@ -85,12 +90,16 @@ _DELETE_SCHEDULE = "DELETE FROM schedules WHERE namespace=? AND schedule_id=?"
 # executor results and progress (parameters: namespace, workflow id, twice).
 _DELETE_RUN_ROWS = tuple(
     f"DELETE FROM {table} WHERE {_WHERE_RUN}"
-    for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions")
+    for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions", "search_keys")
 )
 _DELETE_WORKFLOW_ROWS = tuple(
     f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)"
     for table in ("executor_results", "executor_progress")
 )
+# search keys: a run's index rows, replaced whenever its keys change (deleted first: the
+# delete is one of _DELETE_RUN_ROWS, which come before the insert)
+_DELETE_SEARCH_KEYS = f"DELETE FROM search_keys WHERE {_WHERE_RUN}"
+_PUT_SEARCH_KEY = "INSERT INTO search_keys (namespace, workflow_id, run_id, key, value, start_time_ns) VALUES (?,?,?,?,?,?)"
 # The order in which a transaction runs its statements' rows (those of every write in it).
 # Writes sharing a transaction come from callers holding different workflows' locks, so only a
 # write's own order matters: an executor's progress row is created before failed attempts are
@@ -100,6 +109,7 @@ STATEMENT_ORDER = (
     _PUT_EXECUTION, _PUT_CURRENT, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _DELETE_TIMER,
     _ADD_OUTBOX, _DELETE_OUTBOX, _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _PUT_SETTING,
     _PUT_SCHEDULE, _DELETE_SCHEDULE, *_DELETE_RUN_ROWS, *_DELETE_WORKFLOW_ROWS,
+    _PUT_SEARCH_KEY,  # search keys
 )
 _RANGE_ID = "SELECT range_id FROM shard WHERE shard_id=?"
 _STILL_OURS = "SELECT 1 FROM shard WHERE shard_id=? AND range_id=?"  # the fence: a row while we own the shard
@@ -147,6 +157,7 @@ class SqliteHistoryStore:
             try:
                 async with self._db.writing() as conn:
                     await conn.executescript(SCHEMA)
+                    await add_search_tables(conn, _display_name_of)  # search keys
                     self.range_id, self.token_key, max_outbox_id = await self._acquire(conn)
                 self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
                 await self._writes.start()
@@ -217,8 +228,11 @@ class SqliteHistoryStore:
         key = (s.namespace, s.workflow_id, s.run_id)
         statements: list[Statement] = [(
             _PUT_EXECUTION,
-            [(*key, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString())],
+            [(*key, s.workflow_type, s.status, s.start_time.ToNanoseconds(), s.close_time.ToNanoseconds(), s.SerializeToString(),
+              s.metadata.display_name)],
         )]
+        if run.search_keys is not None:
+            statements.extend(_search_key_statements(key, s.start_time.ToNanoseconds(), run.search_keys))
         if run.events:
             statements.append((_ADD_EVENT, [(*key, e.event_id, e.SerializeToString()) for e in run.events]))
         if run.activities_upserted:
@@ -325,22 +339,14 @@ class SqliteHistoryStore:
         return [common_pb2.HistoryEvent.FromString(data) for (data,) in await self._fetchall(sql, params)]
 
     async def list_executions(
-        self, namespace: str, *, before: ListCursor | None, status: int, workflow_type: str, limit: int
+        self, namespace: str, *, before: ListCursor | None, limit: int, where: RunFilter = RunFilter()
     ) -> list[persistence_pb2.ExecutionState]:
-        sql = "SELECT state FROM executions WHERE namespace=?"
-        params: list[Any] = [namespace]
-        if before is not None:
-            sql += " AND (start_time_ns, workflow_id, run_id) < (?,?,?)"
-            params += list(before)
-        if status:
-            sql += " AND status=?"
-            params.append(status)
-        if workflow_type:
-            sql += " AND workflow_type=?"
-            params.append(workflow_type)
-        sql += " ORDER BY start_time_ns DESC, workflow_id DESC, run_id DESC LIMIT ?"
-        params.append(limit)
+        sql, params = sqlite_listing.select_page(namespace, where, before, limit)
         return [persistence_pb2.ExecutionState.FromString(data) for (data,) in await self._fetchall(sql, params)]
+
+    async def count_executions(self, namespace: str, where: RunFilter, group_by: str = "") -> list[tuple[str | int, int]]:
+        sql, params = sqlite_listing.select_count(namespace, where, group_by)
+        return [(group, count) for group, count in await self._fetchall(sql, params)]
 
     async def runs_of_workflow(self, namespace: str, workflow_id: str) -> list[persistence_pb2.ExecutionState]:
         rows = await self._fetchall("SELECT state FROM executions WHERE namespace=? AND workflow_id=?", (namespace, workflow_id))
@@ -456,3 +462,14 @@ def _executor_statements(
         statements.append((_COUNT_FAILED, [(failed_attempts, now, namespace, workflow_id, executor_id)]))
     return statements
 
+
+def _search_key_statements(key: RunKey, start_time_ns: int, keys: Sequence[common_pb2.SearchKey]) -> list[Statement]:
+    """Search keys: the run's index rows replaced by its current keys."""
+    statements: list[Statement] = [(_DELETE_SEARCH_KEYS, [key])]
+    if keys:
+        statements.append((_PUT_SEARCH_KEY, [(*key, k.key, None if k.unset else k.value, start_time_ns) for k in keys]))
+    return statements
+
+
+def _display_name_of(state: bytes) -> str:
+    return persistence_pb2.ExecutionState.FromString(state).metadata.display_name

@@ -84,3 +84,44 @@ CREATE TABLE IF NOT EXISTS child_executions (
   PRIMARY KEY (namespace, workflow_id, run_id, initiated_event_id)
 ) WITHOUT ROWID;
 """
+
+# ---------------------------------------------------------------- search keys
+# Listing and counting runs by their filters (ListWorkflowExecutions, CountWorkflowExecutions):
+# an index per filter, every one ending with the list's order (start time, workflow id, run id),
+# and the runs' search keys, one row per key (value NULL: present without a value), with the
+# run's start time so that one key's matches come newest first straight from the index.
+SEARCH_SCHEMA = """
+CREATE TABLE IF NOT EXISTS search_keys (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  key TEXT NOT NULL, value TEXT,
+  start_time_ns INTEGER NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS search_keys_by_value ON search_keys (namespace, key, value, start_time_ns, workflow_id, run_id);
+CREATE INDEX IF NOT EXISTS executions_by_start_time ON executions (namespace, start_time_ns, workflow_id, run_id);
+CREATE INDEX IF NOT EXISTS executions_by_status ON executions (namespace, status, start_time_ns, workflow_id, run_id);
+CREATE INDEX IF NOT EXISTS executions_by_type ON executions (namespace, workflow_type, start_time_ns, workflow_id, run_id);
+CREATE INDEX IF NOT EXISTS executions_by_display_name ON executions (namespace, display_name, start_time_ns, workflow_id, run_id);
+"""
+
+
+async def add_search_tables(conn, display_name_of) -> None:
+    """Create the search tables and indexes; a file from before them gets the executions'
+    `display_name` column, filled in from each run's stored state (`display_name_of(state blob)`).
+    One transaction, so two processes opening the file at once upgrade it once. `conn`: an
+    aiosqlite connection held with `SqliteDatabase.writing()`."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {row[1] for row in await conn.execute_fetchall("PRAGMA table_info(executions)")}
+        if "display_name" not in columns:
+            await conn.execute("ALTER TABLE executions ADD COLUMN display_name TEXT NOT NULL DEFAULT ''")
+            rows = await conn.execute_fetchall("SELECT namespace, workflow_id, run_id, state FROM executions")
+            named = [(name, ns, wf, run) for ns, wf, run, state in rows if (name := display_name_of(state))]
+            await conn.executemany("UPDATE executions SET display_name=? WHERE namespace=? AND workflow_id=? AND run_id=?", named)
+        for statement in SEARCH_SCHEMA.split(";"):
+            if statement.strip():
+                await conn.execute(statement)
+        await conn.commit()
+    except BaseException:
+        await conn.rollback()
+        raise

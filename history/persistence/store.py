@@ -78,6 +78,7 @@ class RunWrite:
     executor_failed_attempts: Sequence[str] = ()  # executor id, once per failed item attempt
     executors_started: Sequence[ExecutorStarted] = ()
     recorded_events: Sequence[workflow_service_pb2.RecordedEvent] = ()  # `fanflow.event` markers, time set
+    search_keys: Sequence[common_pb2.SearchKey] | None = None  # search keys: the run's whole set when it changed (None: unchanged)
     children_upserted: Mapping[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # by initiated event id
     children_deleted: Collection[int] = ()
 
@@ -107,6 +108,20 @@ class ListCursor(NamedTuple):
     start_time_ns: int
     workflow_id: str
     run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilter:
+    """Which runs a list or a count wants (search keys); every field given must hold, an empty
+    one matches any run."""
+
+    status: int = 0  # common_pb2.WorkflowExecutionStatus
+    workflow_type: str = ""
+    started_from_ns: int | None = None  # started at or after
+    started_before_ns: int | None = None  # started before
+    workflow_id_prefix: str = ""
+    display_name: str = ""  # WorkflowMetadata.display_name, exactly
+    search_keys: tuple[tuple[str, str | None], ...] = ()  # (key, value) pairs, all held; None: present without a value
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +186,15 @@ class HistoryStore(Protocol):
         """Events first..last (inclusive; no last: to the end) in order, at most limit."""
 
     async def list_executions(
-        self, namespace: str, *, before: ListCursor | None, status: int, workflow_type: str, limit: int
+        self, namespace: str, *, before: ListCursor | None, limit: int, where: RunFilter = RunFilter()
     ) -> list[persistence_pb2.ExecutionState]:
-        """Runs of a namespace, newest start first (then workflow id, run id descending);
-        status / workflow_type 0 / "" match any."""
+        """Runs of a namespace that match `where`, newest start first (then workflow id, run id
+        descending), from an index (search keys: fast with many runs)."""
+
+    async def count_executions(self, namespace: str, where: RunFilter, group_by: str = "") -> list[tuple[str | int, int]]:
+        """How many runs of a namespace match `where`, counted in the index without loading them:
+        [("", n)], or per status (group_by "status": [(status, n)...]) or per workflow type
+        ("workflow_type")."""
 
     async def runs_of_workflow(self, namespace: str, workflow_id: str) -> list[persistence_pb2.ExecutionState]: ...
 

@@ -90,7 +90,8 @@ async def test_seed_schedule_snippets_register_with_the_worker_and_fire(client, 
     assert described.policy.catchup_window_seconds == 86400 and described.policy.overlap == workflows.ScheduleOverlapPolicy.SKIP
     assert all(t.scheduled_at.time() == dt.time(0, 0) for t in described.future_executions) and len(described.future_executions) == 10
 
-    nine = await client.describe_schedule("report-9am")  # the schedule's own schedule_id
+    # the worker registers its schedules one call each: wait for this one too
+    nine = await eventually(lambda: _describe_or_none(client.get_schedule_handle("report-9am")), timeout=30)  # its own schedule_id
     assert [t.scheduled_at.time() for t in nine.future_executions[:2]] == [dt.time(9, 0), dt.time(9, 0)]
 
     ticker = client.get_schedule_handle("ticker-schedule-0")
