@@ -20,6 +20,7 @@ OFFSET_REREAD = 0.2  # seconds between looks at the offset file
 
 _offset_ns = 0
 _next_read = 0.0
+_path = ""
 
 
 def now_ns() -> int:
@@ -36,10 +37,12 @@ def now() -> float:
 
 
 def _reread(path: str) -> None:
-    global _offset_ns, _next_read
+    global _offset_ns, _next_read, _path
     mono = time.monotonic()
-    if mono < _next_read:
+    if mono < _next_read and path == _path:
         return
+    if path != _path:  # another file (a test's): nothing of the last one carries over
+        _path, _offset_ns = path, 0
     _next_read = mono + OFFSET_REREAD
     try:
         text = open(path).read().strip()

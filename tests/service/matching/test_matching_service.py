@@ -688,18 +688,18 @@ async def test_a_skewed_matching_clock_keeps_the_lifetime_history_gave(config, h
     monkeypatch.setenv("FANFLOW_CLOCK_OFFSET_FILE", str(offset))  # read by fanflow.clock only: matching's clock
     m = await Matching(config, housekeeping_every=0.1).start()
     try:
-        assert await m.add("wf-short", **_stamped_by_history(1.0)) is False
+        assert await m.add("wf-short", **_stamped_by_history(5.0)) is False
         assert await m.add("wf-long", **_stamped_by_history(3600.0)) is False
         with sqlite3.connect(config.data_dir / "matching-m.db") as db:
             assert db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0] == 2, "neither dropped on arrival"
-        await asyncio.sleep(2.0)  # the short one's lifetime passes on matching's clock
+        await asyncio.sleep(6.0)  # the short one's lifetime passes on matching's clock
         assert token_of(await m.poll()).workflow_id == "wf-long"
 
         def stored() -> int:
             with sqlite3.connect(config.data_dir / "matching-m.db") as db:
                 return db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
 
-        await eventually(lambda: stored() == 0)  # the short one dropped, unasked; the long one's delete is lazy
+        await eventually(lambda: stored() == 0, timeout=15)  # the short one dropped, unasked; the long one's delete is lazy
         assert history.started() == ["wf-long"]
     finally:
         await m.stop()
