@@ -70,18 +70,22 @@ def test_a_future_schema_version_is_refused(tmp_path):
     assert "run the newer fanflow on it" in bad.value.message
 
 
-def test_a_full_disk_becomes_disk_full_logged_once_until_a_commit_succeeds(tmp_path, capsys):
+def test_a_full_disk_becomes_disk_full_logged_once_until_a_commit_succeeds(tmp_path):
+    from structlog.testing import capture_logs
+
     path = tmp_path / "history-shard-5.db"
     full = sqlite3.OperationalError("database or disk is full")
     full.sqlite_errorcode = sqlite3.SQLITE_FULL
-    errors = [storage_error(full, path, "history-shard-5") for _ in range(5)]
+    with capture_logs() as logged:
+        errors = [storage_error(full, path, "history-shard-5") for _ in range(5)]
+        other = sqlite3.OperationalError("no such table: t")
+        assert storage_error(other, path, "history-shard-5") is other
+        storage_ok(path, "history-shard-5")
+        storage_error(full, path, "history-shard-5")
+        storage_ok(path, "history-shard-5")
     assert all(isinstance(e, DiskFull) and e.code.name == "UNAVAILABLE" for e in errors)
     assert f"disk full: history-shard-5 cannot write {path}" in errors[0].message and "free space" in errors[0].message
-    other = sqlite3.OperationalError("no such table: t")
-    assert storage_error(other, path, "history-shard-5") is other
-    storage_ok(path, "history-shard-5")
-    storage_error(full, path, "history-shard-5")
-    storage_ok(path, "history-shard-5")
-    out = capsys.readouterr().out
-    assert out.count("disk full: history-shard-5") == 2 and out.count("disk space is back") == 2
+    events = [entry["event"] for entry in logged]
+    assert sum(e.startswith("disk full: history-shard-5") for e in events) == 2, events
+    assert sum(e.startswith("disk space is back") for e in events) == 2, events
     assert str(path) not in sqlite_health._full
