@@ -105,14 +105,37 @@ class Server:
         self._log.close()
 
 
-def start_fanflow(workdir: Path, synchronous: str = "FULL") -> Server:
+def start_fanflow(workdir: Path, synchronous: str = "FULL", postgres_dsn: str | None = None, ui_address: str = "off") -> Server:
     """`fanflow dev` in its own process: 16 shards, 4 partitions, SQLite in WAL mode under
-    workdir/fanflow-data with PRAGMA synchronous=`synchronous` (see bench/devserver.py)."""
+    workdir/fanflow-data with PRAGMA synchronous=`synchronous` (see bench/devserver.py), or
+    with every store in the PostgreSQL database `postgres_dsn`; its web UI off unless
+    `ui_address` is given (the figures measure the cluster alone)."""
     port = free_port()
     args = [sys.executable, "-m", "bench.devserver", synchronous, "--log-level", "WARNING", "dev", "--port", str(port), "--data-dir", str(workdir / "fanflow-data")]
     root = str(Path(__file__).resolve().parent.parent)  # so `bench.devserver` imports from the temp cwd
-    env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])), "FANFLOW_UI_ADDRESS": ui_address}
+    if postgres_dsn:
+        env.update(FANFLOW_PERSISTENCE="postgres", FANFLOW_POSTGRES_DSN=postgres_dsn)
     return Server("fanflow-dev", args, port, workdir, env).wait_ready()
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process, its live children and its reaped ones (a PostgreSQL
+    server: the postmaster and its backends)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    total = sum(int(x) for x in fields[11:15]) / CLK_TCK  # utime, stime, cutime, cstime
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                child = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(child[1]) == pid:  # ppid
+            total += (int(child[11]) + int(child[12])) / CLK_TCK
+    return total
 
 
 def temporal_binary() -> str | None:

@@ -8,7 +8,10 @@ Workloads
   4  asyncio.gather of the same trivial function in-process (no durability) → calls/s
 
 Each (system, workload) gets a fresh server process with its SQLite file(s) in a temp dir
-and a warm-up workflow; the worker runs in this (driver) process.
+and a warm-up workflow; the worker runs in this (driver) process. With `--backend
+sqlite,postgres` fanflow also runs on PostgreSQL: the bench starts its own throwaway server
+(bench/pgserver.py: initdb in a temp dir, fsync on, PostgreSQL's defaults otherwise) and gives
+each workload a fresh database; the server's CPU is reported as "db CPU".
 """
 from __future__ import annotations
 
@@ -45,6 +48,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="fanflow's SQLite PRAGMA synchronous, one run per mode (default both). NORMAL, fanflow's default: "
                         "acknowledged writes survive a crash or SIGKILL of any process. FULL: they also survive power loss "
                         "(an fsync per commit, as the Temporal dev server does)")
+    p.add_argument("--backend", default="sqlite", type=_backends, metavar="sqlite,postgres",
+                   help="fanflow's storage: sqlite (one run per --sqlite-synchronous mode), postgres (a throwaway "
+                        "PostgreSQL server started by the bench), or both (default sqlite)")
     p.add_argument("--size", metavar="K=V,...", default="", help="override sizes: fan_out, workflows, items, gather (e.g. fan_out=20,workflows=5)")
     p.add_argument("--profile", metavar="DIR", help="record py-spy profiles of the server and the driver into DIR")
     p.add_argument("--output", metavar="FILE", help="JSON results file (default bench/results/<time>.json)")
@@ -61,6 +67,16 @@ def _modes(value: str) -> list[str]:
     if not modes or not set(modes) <= {"NORMAL", "FULL"} or len(set(modes)) != len(modes):
         raise argparse.ArgumentTypeError(f"expected NORMAL, FULL or NORMAL,FULL; got {value!r}")
     return modes
+
+
+def _backends(value: str) -> list[str]:
+    backends = [b.strip().lower() for b in value.split(",") if b.strip()]
+    if not backends or not set(backends) <= {"sqlite", "postgres"} or len(set(backends)) != len(backends):
+        raise argparse.ArgumentTypeError(f"expected sqlite, postgres or sqlite,postgres; got {value!r}")
+    return backends
+
+
+POSTGRES = "POSTGRES"  # the "mode" of the PostgreSQL run (results["fanflow_postgres"])
 
 
 def fanflow_key(mode: str, modes: list[str]) -> str:
@@ -98,10 +114,16 @@ def side(system: str):
 
 
 async def measure(system: str, workload: int, size: dict, mode: str, workdir: Path, profile_dir: Path | None, synchronous: str = "NORMAL", label: str | None = None,
-                  temporal_pragmas: tuple[str, ...] = ()) -> dict:
-    """Fresh server, warm-up, then the workload; CPU of server and driver, server peak RSS."""
+                  temporal_pragmas: tuple[str, ...] = (), pg=None) -> dict:
+    """Fresh server, warm-up, then the workload; CPU of server and driver, server peak RSS
+    (and with `pg`, a PostgreSQL server: a fresh database and its CPU)."""
     module = side(system)
-    server = procs.start_fanflow(workdir, synchronous) if system == "fanflow" else procs.start_temporal(workdir, temporal_pragmas)
+    dsn = None
+    if pg is not None:
+        name = f"bench_{label or system}_w{workload}".replace("-", "_")
+        pg.create_database(name, template="fanflow_template")
+        dsn = pg.dsn(name)
+    server = procs.start_fanflow(workdir, synchronous, dsn) if system == "fanflow" else procs.start_temporal(workdir, temporal_pragmas)
     recorders = []
     try:
         await module.warmup(server.address)
@@ -115,6 +137,7 @@ async def measure(system: str, workload: int, size: dict, mode: str, workdir: Pa
             ]
             await asyncio.sleep(0.5)  # let py-spy attach
         load0 = os.getloadavg()[0]
+        db_cpu0 = procs.process_tree_cpu_seconds(pg.postmaster_pid()) if pg is not None else 0.0
         server_cpu0, driver_cpu0, wall0 = server.cpu_seconds(), procs.self_cpu_seconds(), time.perf_counter()
         if workload == 1:
             job = module.fan_out(server.address, size["fan_out"])
@@ -132,6 +155,7 @@ async def measure(system: str, workload: int, size: dict, mode: str, workdir: Pa
         result.update(
             wall_s=wall,
             server_cpu_s=server.cpu_seconds() - server_cpu0,
+            **({"db_cpu_s": procs.process_tree_cpu_seconds(pg.postmaster_pid()) - db_cpu0} if pg is not None else {}),
             driver_cpu_s=procs.self_cpu_seconds() - driver_cpu0,
             server_peak_rss_mib=server.peak_rss_mib(),
             loadavg_1min_before=load0,
@@ -170,8 +194,10 @@ def table(results: dict) -> str:
         return r.get(key) if isinstance(r, dict) else None
 
     modes = results.get("settings", {}).get("fanflow_sqlite_synchronous") or ["NORMAL"]
-    variants = [(fanflow_key(m, modes), m) for m in modes]
-    rows = [("workload", "metric", "fanflow SQLite", "fanflow", "Temporal", "fanflow/Temporal")]
+    variants = [(fanflow_key(m, modes), m) for m in modes if "sqlite" in results.get("settings", {}).get("fanflow_backends", ["sqlite"])]
+    if results.get("fanflow_postgres"):
+        variants.append(("fanflow_postgres", "PostgreSQL"))
+    rows = [("workload", "metric", "fanflow storage", "fanflow", "Temporal", "fanflow/Temporal")]
     specs = [
         (1, "activities/s", "activities_per_s", ""),
         (2, "workflows/s", "workflows_per_s", ""),
@@ -194,13 +220,13 @@ def table(results: dict) -> str:
         c = results["ceiling"]["4"]
         rows.append((f"4 {WORKLOAD_NAMES[4]}", "calls/s", "", fmt(c["calls_per_s"]), "", "no durability"))
     out = [render(rows)]
-    res_rows = [("workload", "system", "wall s", "server CPU s", "driver CPU s", "server CPU share", "server peak RSS")]
+    res_rows = [("workload", "system", "wall s", "server CPU s", "db CPU s", "driver CPU s", "server CPU share", "server peak RSS")]
     systems = [(system, f"fanflow {mode}") for system, mode in variants] + [("temporal", "temporal")]
     for w in (1, 2, 3):
         for system, name in systems:
             r = results.get(system, {}).get(str(w))
             if isinstance(r, dict):
-                res_rows.append((str(w), name, fmt(r["wall_s"]), fmt(r["server_cpu_s"]), fmt(r["driver_cpu_s"]), f"{100 * r['server_cpu_share']:.0f}%", fmt(r["server_peak_rss_mib"], " MiB")))
+                res_rows.append((str(w), name, fmt(r["wall_s"]), fmt(r["server_cpu_s"]), fmt(r.get("db_cpu_s")), fmt(r["driver_cpu_s"]), f"{100 * r['server_cpu_share']:.0f}%", fmt(r["server_peak_rss_mib"], " MiB")))
     if len(res_rows) > 1:
         out.append(render(res_rows))
     skipped = [f"{system} workload {w}: {r}" for system, _ in systems for w, r in results.get(system, {}).items() if isinstance(r, str)]
@@ -235,7 +261,14 @@ async def run(args) -> dict:
         raise SystemExit(f"--workloads: pick from 1,2,3,4 (got {args.workloads})")
     modes = args.sqlite_synchronous
     systems = [args.only] if args.only else ["fanflow", "temporal"]
-    runs = [(fanflow_key(m, modes), m) for m in modes] if "fanflow" in systems else []
+    runs = [(fanflow_key(m, modes), m) for m in modes] if "fanflow" in systems and "sqlite" in args.backend else []
+    if "fanflow" in systems and "postgres" in args.backend:
+        from bench import pgserver
+
+        reason = pgserver.unavailable_reason()
+        if reason:
+            raise SystemExit(f"--backend postgres: {reason}")
+        runs.append(("fanflow_postgres", POSTGRES))
     if "temporal" in systems:
         runs.append(("temporal", None))
     if "temporal" in systems:
@@ -253,6 +286,9 @@ async def run(args) -> dict:
             "window": 100, "max_concurrent_activities": 100, "worker_processes": 1, "temporal_continue_as_new_every": TEMPORAL_CAN_BATCH[mode],
             "fanflow": f"fanflow dev (16 shards, 4 partitions, SQLite WAL, synchronous={'/'.join(modes)}), own process",
             "fanflow_sqlite_synchronous": modes,
+            "fanflow_backends": args.backend,
+            "fanflow_postgres": "fanflow dev with persistence=postgres: a throwaway PostgreSQL server (bench/pgserver.py, fsync on, "
+                                "synchronous_commit on), a fresh database per workload" if "postgres" in args.backend else "not run",
             "temporal": "temporal server start-dev --db-filename (SQLite), own process; temporalio sandboxed workflow runner",
             "temporal_sqlite_pragmas": list(args.temporal_sqlite_pragma) or "none (SQLite defaults: rollback journal, synchronous=FULL)",
         },
@@ -264,6 +300,18 @@ async def run(args) -> dict:
     }
     profile_dir = Path(args.profile) if args.profile else None
     workdir = Path(tempfile.mkdtemp(prefix="fanflow-bench-"))
+    pg = None
+    if any(m == POSTGRES for _, m in runs):
+        from bench.pgserver import PgServer
+
+        pg = PgServer(durable=True).start()
+        try:
+            pg.create_database("fanflow_template")
+            pg.create_schema("fanflow_template")
+            results["versions"]["postgres"] = pg.psql("SHOW server_version").strip()
+        except BaseException:
+            pg.stop()
+            raise
     try:
         for w in workloads:
             if w == 4:
@@ -272,7 +320,7 @@ async def run(args) -> dict:
                 continue
             for system, synchronous in runs:
                 kind = "temporal" if system == "temporal" else "fanflow"
-                name = system if synchronous is None else f"fanflow (SQLite {synchronous})"
+                name = system if synchronous is None else "fanflow (PostgreSQL)" if synchronous == POSTGRES else f"fanflow (SQLite {synchronous})"
                 if w == 3 and kind == "fanflow":
                     from bench.fanflow_side import executor_available
 
@@ -285,7 +333,9 @@ async def run(args) -> dict:
                 sub = workdir / f"{system}-w{w}"
                 sub.mkdir()
                 try:
-                    r = await measure(kind, w, size, mode, sub, profile_dir, synchronous or "NORMAL", label=system, temporal_pragmas=tuple(args.temporal_sqlite_pragma))
+                    on_pg = synchronous == POSTGRES
+                    r = await measure(kind, w, size, mode, sub, profile_dir, "NORMAL" if on_pg else (synchronous or "NORMAL"), label=system,
+                                      temporal_pragmas=tuple(args.temporal_sqlite_pragma), pg=pg if on_pg else None)
                 except Exception as exc:  # noqa: BLE001 - report and go on with the others
                     print(f"[bench]   FAILED: {type(exc).__name__}: {exc} (logs in {sub})", flush=True)
                     results[system][str(w)] = f"failed: {type(exc).__name__}: {exc}"
@@ -298,6 +348,8 @@ async def run(args) -> dict:
                 main_metric = next(k for k in ("activities_per_s", "workflows_per_s", "items_per_s") if k in r)
                 print(f"[bench]   {main_metric}={r[main_metric]:.1f}  wall={r['wall_s']:.1f}s  server CPU={r['server_cpu_s']:.1f}s  driver CPU={r['driver_cpu_s']:.1f}s  peak RSS={r['server_peak_rss_mib']:.0f} MiB", flush=True)
     finally:
+        if pg is not None:
+            pg.stop()
         if args.keep_data:
             print(f"[bench] data and server logs kept in {workdir}")
         else:

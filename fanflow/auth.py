@@ -145,9 +145,9 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
-        if handler is None or not method.startswith("/fanflow.") or not handler.unary_unary:
+        if handler is None or not method.startswith("/fanflow.") or not (handler.unary_unary or handler.unary_stream):
             return handler
-        inner, parse = handler.unary_unary, handler.request_deserializer
+        parse = handler.request_deserializer
         message_name = method.rsplit("/", 1)[-1]
 
         def tolerant_parse(data: bytes):
@@ -156,7 +156,7 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
             except (DecodeError, ValueError, TypeError) as exc:
                 return _Undecodable(str(exc) or type(exc).__name__)
 
-        async def guarded(request, context):
+        async def check(request, context) -> None:
             try:
                 if isinstance(request, _Undecodable):
                     raise InvalidArgument(f"the request body is not a valid protobuf message for {message_name}: {request.error}")
@@ -164,6 +164,20 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
                     await self._authorize(method, request, context)
             except FanflowError as exc:
                 await abort(context, exc)
+
+        if handler.unary_stream:  # WatchWorkflow
+            inner_stream = handler.unary_stream
+
+            async def guarded_stream(request, context):
+                await check(request, context)
+                async for response in inner_stream(request, context):
+                    yield response
+
+            return _wrap_unary_stream(handler, guarded_stream, tolerant_parse)
+        inner = handler.unary_unary
+
+        async def guarded(request, context):
+            await check(request, context)
             return await inner(request, context)
 
         return _wrap_unary(handler, guarded, tolerant_parse)

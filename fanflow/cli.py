@@ -1,16 +1,18 @@
 """`fanflow` command line.
 
-    fanflow dev [--data-dir DIR] [--port 7233]      all services in one process
+    fanflow dev [--data-dir DIR] [--port 7233] [--ui-address 127.0.0.1:8233|off]   all services in one process, and the web UI
+    fanflow ui [--address 127.0.0.1:8233] [--frontend 127.0.0.1:7233]      the web UI and HTTP API for a running cluster
     fanflow frontend|history|matching --config F [--name N]   one service
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
-    fanflow workflow list|describe|history|result|progress|cancel|terminate [ID]
+    fanflow workflow list|describe|history|result|progress|watch|cancel|terminate [ID]
     fanflow workflow list|count [--type T] [--status S] [--since T] [--until T] [--prefix P] [--search KEY=VALUE ...] [--by status]
     fanflow workflow start [ID] --type T [--input JSON ...] | signal ID --name N [--input JSON]
     fanflow schedule create ID --type T [--cron EXPR ...] [--interval 30s[/OFFSET] ...] [--input JSON] ...
     fanflow schedule list | describe ID | pause ID | unpause ID | trigger ID | backfill ID --start T --end T | delete ID
     fanflow workflow query|update ID --name N [--input JSON] | input ID [--task-id T | --label L] [--input JSON]
     fanflow workflow replay ID [--run R] | --all-running | --history-file F  --module M   check code against runs
+    fanflow schema create|upgrade|version --dsn postgresql://...   PostgreSQL schema (persistence = "postgres")
 """
 from __future__ import annotations
 
@@ -26,10 +28,12 @@ from google.protobuf import json_format
 
 from fanflow.cli_output import print_message as _print
 from fanflow.cli_schedule import cmd_schedule
+from fanflow.cli_ui import UI_ADDRESS_ENV, check_http_health, cmd_ui, start_dev_ui, ui_address_default
 from fanflow.cli_tls import add_tls_client_options as _add_tls_client_options
 from fanflow.cli_tls import connect as _connect
 from fanflow.cli_tls import tls_options as _tls_options
 from fanflow.cli_workflow_listing import add_listing_arguments, workflow_listing
+from fanflow.cli_watch import workflow_watch
 from fanflow.cli_workflow_messages import MESSAGE_ACTIONS, workflow_replay
 from fanflow.extras import server_extra_missing
 from fanflow.logging import configure_logging
@@ -44,8 +48,60 @@ def _checked_config(build):
         raise SystemExit(2) from None
 
 
+def _serve(process, on_started, on_stopping=None) -> int:
+    """Serve until signalled; a database that cannot be used exits 2 with what to fix."""
+    from fanflow.cluster import serve_until_signalled
+    from fanflow.postgres import DatabaseUnusable
+
+    try:
+        asyncio.run(serve_until_signalled(process, on_started, on_stopping))
+    except DatabaseUnusable as exc:
+        print(f"fanflow {process.role_names}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_schema(args) -> int:
+    from fanflow import postgres
+
+    dsn = args.dsn or ""
+    if not dsn:
+        print("fanflow schema: no database given: pass --dsn postgresql://user:password@host:5432/dbname (or set FANFLOW_POSTGRES_DSN)",
+              file=sys.stderr)
+        return 2
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        print(f"fanflow schema: --dsn must be a URL that starts with postgresql://, got {postgres.redact(dsn)!r}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        conn = await postgres.connect(dsn)
+        try:
+            if args.action == "version":
+                version = await postgres.current_version(conn)
+                state = ("no fanflow schema (run `fanflow schema create`)" if version == 0 else
+                         "up to date" if version == postgres.SCHEMA_VERSION else
+                         "older: run `fanflow schema upgrade`" if version < postgres.SCHEMA_VERSION else "newer than this fanflow")
+                print(f"database schema version {version}; this fanflow uses {postgres.SCHEMA_VERSION} ({state})")
+                return 0
+            applied = await postgres.upgrade(conn, only_if_empty=args.action == "create")
+            version = await postgres.current_version(conn)
+            if applied:
+                print(f"applied {', '.join(f'{m.version:04d}_{m.name}' for m in applied)}; schema version {version} at {postgres.redact(dsn)}")
+            else:
+                print(f"schema version {version} at {postgres.redact(dsn)}: up to date, nothing to apply")
+            return 0
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(run())
+    except postgres.DatabaseUnusable as exc:
+        print(f"fanflow schema {args.action}: {exc}", file=sys.stderr)
+        return 2
+
+
 def _cmd_dev(args) -> int:
-    from fanflow.cluster import embedded, serve_until_signalled
+    from fanflow.cluster import embedded
     from fanflow.config import TUNING_FIELDS, ClusterConfig, env_overrides
 
     config = _checked_config(lambda: ClusterConfig.embedded(
@@ -64,18 +120,27 @@ def _cmd_dev(args) -> int:
         config.auth_enabled, config.admin_api_keys = True, keys
         auth_note = "auth is on: send 'authorization: Bearer <key>'"
 
-    def started(process) -> None:
+    ui: list = []
+
+    async def started(process) -> None:
         print(f"fanflow dev cluster serving on {process.frontend_address} (data in {config.data_dir}, "
               f"{config.history_shard_count} shards, {config.task_queue_partitions} partitions per task queue); "
               f"{auth_note}", flush=True)
+        if args.tls_client_auth and args.ui_address.lower() not in ("", "off", "none", "0"):
+            print("web UI not started: the frontend asks clients for certificates (--tls-client-auth), which the web UI has none of", flush=True)
+        else:
+            ui.extend(await start_dev_ui(args.ui_address, process.frontend_address, args.tls_cert))
+
+    async def stopping() -> None:
+        for server in ui:
+            await server.stop()
 
     process = _checked_config(lambda: embedded(config))  # reads and checks the TLS files
-    asyncio.run(serve_until_signalled(process, started))
-    return 0
+    return _serve(process, started, stopping)
 
 
 def _cmd_service(args) -> int:
-    from fanflow.cluster import ClusterProcess, serve_until_signalled
+    from fanflow.cluster import ClusterProcess
     from fanflow.config import ClusterConfig
 
     config = _checked_config(lambda: ClusterConfig.load(args.config))
@@ -87,8 +152,7 @@ def _cmd_service(args) -> int:
         matching_name=name if args.command == "matching" else None,
         listen=args.listen or None,
     ))
-    asyncio.run(serve_until_signalled(process, lambda p: print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}", flush=True)))
-    return 0
+    return _serve(process, lambda p: print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}", flush=True))
 
 
 def _cmd_worker(args) -> int:
@@ -176,8 +240,10 @@ def _cmd_health(args) -> int:
             print(f"unhealthy: {args.file} is {age:.0f} s old (more than {args.max_age:.0f} s)", file=sys.stderr)
             return 1
         return 0
+    if args.http:
+        return check_http_health(args.http, args.timeout)
     if not args.address:
-        print("give an ADDRESS or --file", file=sys.stderr)
+        print("give an ADDRESS, --file or --http", file=sys.stderr)
         return 2
     problem = asyncio.run(_check_health(args.address, args.service, args.timeout, _tls_options(args)))
     if problem is not None:
@@ -231,6 +297,8 @@ def _cmd_workflow(args) -> int:
                     print(json.dumps(json_format.MessageToDict(event)))
             elif args.action == "result":
                 print(json.dumps(await handle.result(timeout=args.timeout), default=str))
+            elif args.action == "watch":
+                return await workflow_watch(handle, args)
             elif args.action == "progress":
                 from fanflow.progress_view import watch_progress
 
@@ -263,9 +331,18 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--auth", action="store_true", help="require API keys (admin keys from FANFLOW_ADMIN_API_KEYS, else one is made up and printed)")
     dev.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve every service over TLS")
     dev.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
+    dev.add_argument("--ui-address", default=ui_address_default(),
+                     help=f"the web UI and HTTP API (default 127.0.0.1:8233, or {UI_ADDRESS_ENV}); 'off' turns them off")
     dev.add_argument("--tls-ca", default=None, help="PEM CA bundle: history and matching require client certificates it signed (mutual TLS)")
     dev.add_argument("--tls-client-auth", action="store_true", help="the frontend requires client certificates too (signed by --tls-ca)")
     dev.set_defaults(func=_cmd_dev)
+
+    ui = sub.add_parser("ui", help="serve the web UI and HTTP API for a running cluster")
+    ui.add_argument("--address", default=ui_address_default(), help=f"where to listen (default 127.0.0.1:8233, or {UI_ADDRESS_ENV})")
+    ui.add_argument("--frontend", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"), help="the cluster's frontend (default FANFLOW_ADDRESS or 127.0.0.1:7233)")
+    ui.add_argument("--tls-ca-file", default=os.environ.get("FANFLOW_TLS_CA_FILE"), help="CA of the frontend's TLS certificate")
+    ui.add_argument("--allowed-host", action="append", default=[], help="another Host name to answer when listening on loopback (repeat)")
+    ui.set_defaults(func=cmd_ui)
 
     for role in ("frontend", "history", "matching"):
         p = sub.add_parser(role, help=f"run one {role} process from a cluster config")
@@ -297,11 +374,12 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--timeout", type=float, default=3.0)
     health.add_argument("--file", default=None, help="a worker's --health-file: healthy if touched within --max-age seconds")
     health.add_argument("--max-age", type=float, default=30.0)
+    health.add_argument("--http", default=None, help="an HTTP URL that must answer 2xx (e.g. the web UI's http://127.0.0.1:8233/healthz)")
     _add_tls_client_options(health)
     health.set_defaults(func=_cmd_health)
 
     wf = sub.add_parser("workflow", help="start, inspect or control workflows")
-    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "count", "describe", "history", "result", "progress", "cancel", "terminate", "replay"])
+    wf.add_argument("action", choices=["start", "signal", "query", "update", "input", "list", "count", "describe", "history", "result", "progress", "watch", "cancel", "terminate", "replay"])
     wf.add_argument("workflow_id", nargs="?", help="start: optional (default: TYPE-uuid)")
     wf.add_argument("--type", default=None, help="start: the workflow type's name; list/count: only this type")
     wf.add_argument("--task-queue", default=os.environ.get("FANFLOW_TASK_QUEUE", "default"), help="start: the task queue")
@@ -318,11 +396,19 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--reason", default="terminated from the command line")
     wf.add_argument("--once", action="store_true", help="progress: print one snapshot instead of a live bar")
     add_listing_arguments(wf)  # search keys: the filters of list and count
+    wf.add_argument("--cursor", type=int, default=0, help="watch: resume after this cursor (a line's \"cursor\")")
+    wf.add_argument("--no-progress", action="store_true", help="watch: leave out the progress snapshots")
     wf.add_argument("--module", action="append", default=[], help="replay: a module with the code to check (repeat for more), as for `fanflow worker`")
     wf.add_argument("--run", default=None, help="replay: this run of the workflow ID (default: its latest run)")
     wf.add_argument("--all-running", action="store_true", help="replay: every running run of a workflow type the module defines")
     wf.add_argument("--history-file", default=None, help="replay: a history saved with `fanflow workflow history ID > FILE` ('-': stdin)")
     wf.set_defaults(func=_cmd_workflow)
+    schema = sub.add_parser("schema", help="create, upgrade or show the PostgreSQL schema (persistence = \"postgres\")")
+    schema.add_argument("action", choices=["create", "upgrade", "version"],
+                        help="create: on an empty database; upgrade: apply what is missing; version: show it")
+    schema.add_argument("--dsn", default=os.environ.get("FANFLOW_POSTGRES_DSN"),
+                        help="postgresql://user:password@host:5432/dbname (or FANFLOW_POSTGRES_DSN)")
+    schema.set_defaults(func=_cmd_schema)
     sched = sub.add_parser("schedule", help="create, inspect or control schedules")
     sched.add_argument("action", choices=["create", "list", "describe", "pause", "unpause", "trigger", "backfill", "delete"])
     sched.add_argument("schedule_id", nargs="?")

@@ -96,6 +96,11 @@ class ClusterProcess:
         return {entry.key_sha256: entry.namespace for entry in response.keys}
 
     @property
+    def role_names(self) -> str:
+        """The roles this process runs, for messages ("dev" when all of them)."""
+        return "dev" if self.roles >= {"frontend", "history", "matching"} else "/".join(sorted(self.roles))
+
+    @property
     def frontend_address(self) -> str:
         return self.servers["frontend"].address if "frontend" in self.servers else self.config.frontend_address
 
@@ -168,17 +173,31 @@ def embedded(config: ClusterConfig) -> ClusterProcess:
     return ClusterProcess(config, {"frontend", "history", "matching"})
 
 
-async def serve_until_signalled(process: ClusterProcess, on_started: Callable[[ClusterProcess], Awaitable[None] | None] | None = None) -> None:
-    """Run until SIGINT/SIGTERM, then stop gracefully (matters as PID 1 in a container)."""
+async def serve_until_signalled(
+    process: ClusterProcess,
+    on_started: Callable[[ClusterProcess], Awaitable[None] | None] | None = None,
+    on_stopping: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM, then stop gracefully (matters as PID 1 in a container);
+    `on_stopping` runs first (e.g. `fanflow dev` stops its web UI there)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await process.start()
+    try:
+        await process.start()
+    except BaseException:
+        try:  # what did start (bound servers, opened stores) is let go before the error is reported
+            await process.stop()
+        except Exception:
+            log.debug("stopping after a failed start failed too", exc_info=True)
+        raise
     if on_started:
         result = on_started(process)
         if asyncio.iscoroutine(result):
             await result
     await stop.wait()
     log.info("shutting down")
+    if on_stopping is not None:
+        await on_stopping()
     await process.stop()

@@ -40,7 +40,11 @@ class HistoryLimits(BaseModel):
 
 
 # Settings that `fanflow dev` also takes from FANFLOW_<NAME> (the rest come from its flags).
-TUNING_FIELDS = ("poll_timeout", "sqlite_synchronous", "retention_hours", "matching_housekeeping_interval", "metrics_address")
+TUNING_FIELDS = (
+    "poll_timeout", "sqlite_synchronous", "retention_hours", "matching_housekeeping_interval", "metrics_address",
+    "persistence", "postgres_dsn", "postgres_pool_size",
+)
+PERSISTENCE_KINDS = ("sqlite", "postgres")
 
 
 def env_overrides(*fields: str) -> dict[str, str]:
@@ -84,6 +88,15 @@ class ClusterConfig(BaseModel):
     # the last commits. About twice the throughput of FULL on these machines
     # (fsync per group commit). FULL: also survives power loss.
     sqlite_synchronous: str = "NORMAL"
+
+    # Where history, matching and cluster metadata keep their data. "sqlite" (default): a
+    # file per shard / matching process / metadata in data_dir. "postgres": every process
+    # in one PostgreSQL database (postgres_dsn, e.g. postgresql://user:pw@host:5432/fanflow),
+    # whose schema `fanflow schema create --dsn ...` made; postgres_pool_size connections
+    # per process at most.
+    persistence: str = "sqlite"
+    postgres_dsn: str = ""
+    postgres_pool_size: int = Field(16, ge=2, le=1000)
 
     # Closed runs (their events, mutable state, recorded events) are deleted this long after
     # they closed; a workflow's executor results go with its last run. As Temporal's
@@ -139,6 +152,23 @@ class ClusterConfig(BaseModel):
     @classmethod
     def _check_sqlite_synchronous(cls, value: str) -> str:
         return check_synchronous(value)
+
+    @field_validator("persistence")
+    @classmethod
+    def _check_persistence(cls, value: str) -> str:
+        kind = str(value).strip().lower()
+        if kind not in PERSISTENCE_KINDS:
+            raise ValueError(f"persistence must be one of {', '.join(PERSISTENCE_KINDS)}, got {value!r}")
+        return kind
+
+    @model_validator(mode="after")
+    def _check_postgres_dsn(self) -> "ClusterConfig":
+        if self.persistence == "postgres" and not self.postgres_dsn.strip():
+            raise ValueError("persistence is postgres but postgres_dsn (or FANFLOW_POSTGRES_DSN) is empty: "
+                             "set it to e.g. postgresql://user:password@host:5432/fanflow")
+        if self.postgres_dsn and not self.postgres_dsn.startswith(("postgresql://", "postgres://")):
+            raise ValueError("postgres_dsn must be a URL that starts with postgresql:// (e.g. postgresql://user:password@host:5432/fanflow)")
+        return self
 
     @model_validator(mode="after")
     def _check_metrics_address(self) -> "ClusterConfig":

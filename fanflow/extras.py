@@ -5,7 +5,7 @@ the embedded cluster need `pip install 'fanflow[server]'`."""
 from __future__ import annotations
 
 # Top-level modules of the `server` extra (pyproject.toml).
-SERVER_MODULES = frozenset({"aiosqlite", "grpc_reflection", "grpc_health", "prometheus_client", "rich"})
+SERVER_MODULES = frozenset({"aiosqlite", "asyncpg", "grpc_reflection", "grpc_health", "prometheus_client", "rich"})
 
 
 def server_extra_missing(exc: BaseException) -> str | None:

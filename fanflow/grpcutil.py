@@ -145,3 +145,41 @@ def rpc_method(fn):
             record(service, code.name, began)
 
     return wrapper
+
+
+def rpc_stream_method(fn):
+    """rpc_method for a server-streaming handler (an async generator): errors raised before or
+    between messages end the stream with their status, the same mapping as rpc_method."""
+    method = fn.__name__
+
+    @functools.wraps(fn)
+    async def wrapper(self, request, context: grpc.aio.ServicerContext):
+        service = getattr(self, "METRICS_SERVICE", type(self).__name__)
+        began = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            async for response in fn(self, request, context):
+                yield response
+        except FanflowError as exc:
+            code = exc.code
+            await abort(context, exc)
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            if code == grpc.StatusCode.CANCELLED:
+                code = grpc.StatusCode.UNAVAILABLE
+            await context.abort(code, exc.details() or str(code))
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        except (grpc.aio.AbortError, grpc.aio.UsageError):
+            code = grpc.StatusCode.UNKNOWN
+            raise
+        except Exception as exc:
+            code = grpc.StatusCode.INTERNAL
+            log.exception("rpc failed", method=method)
+            await context.abort(grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+        finally:
+            metrics.RPC_REQUESTS.labels(service, method, code.name).inc()
+            metrics.RPC_LATENCY.labels(service, method).observe(time.perf_counter() - began)
+
+    return wrapper

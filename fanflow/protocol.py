@@ -19,6 +19,8 @@ CLOSING_COMMANDS = frozenset({
 # which one is logged as large.
 MAX_PAYLOAD_BYTES = 2 * 1024 * 1024
 WARN_PAYLOAD_BYTES = 512 * 1024
+# The largest payload stored beside history as a blob (it travels in one gRPC message).
+MAX_BLOB_BYTES = 48 * 1024 * 1024
 
 
 def iter_payloads(message: Message, path: str = "") -> Iterator[tuple[str, common_pb2.Payload]]:

@@ -130,6 +130,8 @@ def check_payload(field: str, payload: common_pb2.Payload, settings: FrontendSet
     limit = settings.max_payload_bytes
     if size > limit:
         raise InvalidArgument(payload_too_large_message(field, size, limit))
+    if payload.blob_id or payload.blob_workflow_id:
+        check_blob_reference(field, payload, settings)
     return size
 
 
@@ -241,6 +243,8 @@ def validate_get_history(
     check_namespace(req.namespace, settings)
     check_execution("execution", req.execution, settings)
     check_page_size("maximum_page_size", req.maximum_page_size, settings.max_history_page_size, "the server default")
+    if req.first_event_id < 0:
+        raise InvalidArgument(f"first_event_id is {req.first_event_id}; event ids start at 1 (0 = from the first event)")
 
 
 def validate_list_workflows(
@@ -362,6 +366,7 @@ def validate_put_parallel_results(req, settings: FrontendSettings = DEFAULT_SETT
     for i, result in enumerate(req.results):
         if result.index < 0:
             raise InvalidArgument(f"results[{i}].index is {result.index}; item indexes start at 0")
+    _check_item_failures(req, settings)
     return check_payloads(req, settings)
 
 
@@ -557,6 +562,26 @@ def validate_poll_update(
 
 
 
+# ---------------------------------------------------------------- executor item failures
+MAX_FAILURES_PAGE = 1_000
+
+
+def _check_item_failures(req: workflow_service_pb2.PutParallelResultsRequest, settings: FrontendSettings) -> None:
+    if len(req.item_failures) > MAX_PARALLEL_RESULTS_PER_CALL:
+        raise InvalidArgument(f"{len(req.item_failures):,} item_failures in one call; send at most {MAX_PARALLEL_RESULTS_PER_CALL:,} per call")
+    for i, failure in enumerate(req.item_failures):
+        if failure.index < 0:
+            raise InvalidArgument(f"item_failures[{i}].index is {failure.index}; item indexes start at 0")
+        if failure.executor_id and failure.executor_id != req.executor_id:
+            raise InvalidArgument(f"item_failures[{i}].executor_id is {failure.executor_id!r}; leave it empty or give the request's executor_id")
+        check_id(f"item_failures[{i}].activity_type", failure.activity_type, settings, required=False)
+
+
+def validate_get_parallel_failures(req: workflow_service_pb2.GetParallelFailuresRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("executor_id", req.executor_id, settings, required=False)
+    check_page_size("page_size", req.page_size, MAX_FAILURES_PAGE, "100")
 # ---------------------------------------------------------------- search keys
 
 _MIN_TIMESTAMP_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z, protobuf Timestamp's own range
@@ -619,3 +644,57 @@ def validate_update_search_keys(req: workflow_service_pb2.UpdateWorkflowSearchKe
         problems += [f"delete_keys[{i}]: {p}" for p in search_key_rules.key_problems(key)]
     if problems:
         raise InvalidArgument("; ".join(problems))
+# ---------------------------------------------------------------- streaming state and large data
+
+MAX_TASK_FIELD = 200  # task id and type
+
+
+def validate_watch_workflow(req: workflow_service_pb2.WatchWorkflowRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    if req.cursor < 0:
+        raise InvalidArgument(f"cursor is {req.cursor}; pass 0 (from the start) or a cursor a WatchWorkflow response gave")
+
+
+def validate_record_task_state(
+    req: workflow_service_pb2.RecordTaskStateRequest, shard_count: int, settings: FrontendSettings = DEFAULT_SETTINGS
+) -> internal_pb2.TaskToken:
+    check_namespace(req.namespace, settings)
+    token = parse_task_token(req.task_token, namespace=req.namespace, expected_type=common_pb2.TASK_TYPE_ACTIVITY, shard_count=shard_count)
+    task = req.task
+    for field in ("id", "type"):
+        value = getattr(task, field)
+        if not value:
+            raise InvalidArgument(f"task.{field} is required")
+        if len(value) > MAX_TASK_FIELD:
+            raise InvalidArgument(f"task.{field} is {len(value)} characters; at most {MAX_TASK_FIELD}")
+    check_enum("task.status", task.status, workflow_service_pb2.TaskStatus, allow_unspecified=False)
+    if task.HasField("state"):
+        check_payload("task.state", task.state, settings)
+    return token
+
+
+def validate_put_payload_blob(req: workflow_service_pb2.PutPayloadBlobRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("blob_id", req.blob_id, settings)
+
+
+def validate_get_payload_blob(req: workflow_service_pb2.GetPayloadBlobRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("blob_id", req.blob_id, settings)
+
+
+def check_blob_reference(field: str, payload: common_pb2.Payload, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    """A payload stored beside history (worker_sdk.offload): a well-formed reference, no data beside it."""
+    if not _BLOB_ID.fullmatch(payload.blob_id):
+        raise InvalidArgument(f"{field}.blob_id must be the sha256 of the stored data as 64 lowercase hex digits, got {payload.blob_id[:80]!r}")
+    check_id(f"{field}.blob_workflow_id", payload.blob_workflow_id, settings)
+    if payload.data:
+        raise InvalidArgument(f"{field} has both data and a blob reference ({payload.blob_id}); send one or the other")
+    if payload.blob_size < 0:
+        raise InvalidArgument(f"{field}.blob_size must not be negative")
+
+
+_BLOB_ID = re.compile(r"[0-9a-f]{64}")

@@ -19,7 +19,7 @@ from fanflow import timeutil
 from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import FailedPrecondition, InvalidArgument, Unavailable
-from fanflow.grpcutil import rpc_method
+from fanflow.grpcutil import rpc_method, rpc_stream_method
 from frontend import listing, validation
 from frontend.namespaces import NamespaceCache
 from frontend.ratelimit import NamespaceRateLimiter
@@ -39,6 +39,10 @@ log = structlog.get_logger("fanflow.frontend")
 # How much of our caller's remaining deadline GetWorkflowResult leaves for the
 # answer to travel back, so a wait that times out answers RUNNING in time.
 _RESULT_REPLY_MARGIN = 0.5
+# How long one ReadWorkflowStream long poll of WatchWorkflow waits on history for something new.
+_WATCH_POLL_SECONDS = 20.0
+# At most this often a progress snapshot (a task streaming its state wakes a watch often).
+_WATCH_PROGRESS_EVERY = 1.0
 
 
 class Router:
@@ -537,6 +541,11 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         request.wait_timeout.CopyFrom(timeutil.duration(wait))
         return await self._to_workflow_shard_answer("PollWorkflowExecutionUpdate", history_service_pb2.PollWorkflowExecutionUpdateRequest, request, context, wait)
 
+    # ------------------------------------------------------------ executor item failures
+    @rpc_method
+    async def GetParallelFailures(self, request, context):
+        validation.validate_get_parallel_failures(request, self.settings)
+        return await self._to_id_shard("GetParallelFailures", history_service_pb2.GetParallelFailuresRequest, request, context)
     # ------------------------------------------------------------ search keys
 
     @rpc_method
@@ -561,6 +570,66 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         return await self._to_workflow_shard(
             "UpdateWorkflowSearchKeys", history_service_pb2.UpdateWorkflowSearchKeysRequest, request, context
         )
+
+
+    # ------------------------------------------------------------ streaming state and large data
+
+    @rpc_stream_method
+    async def WatchWorkflow(self, request, context):
+        """Long polls on the workflow's shard (ReadWorkflowStream), sent on as they come; a
+        progress snapshot first, after a batch of changes (at most once a second) and before
+        the end; ends once the chain closed."""
+        validation.validate_watch_workflow(request, self.settings)
+        await self._admit(request.namespace)
+        shard = self.history.shard_for(request.namespace, request.workflow_id)
+        cursor = request.cursor
+        first = True
+        last_progress = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            stub, target = self.router.history_stub(shard)
+            wait = self._bounded_wait(_WATCH_POLL_SECONDS, context)
+            read = history_service_pb2.ReadWorkflowStreamRequest(
+                shard_id=shard, namespace=request.namespace, workflow_id=request.workflow_id, after_cursor=cursor,
+                wait=timeutil.duration(wait),
+            )
+            with upstream(target):
+                batch = await stub.ReadWorkflowStream(read, timeout=deadline(context, wait + self.settings.result_deadline_margin))
+            due = first or batch.closed or (batch.entries and loop.time() - last_progress >= _WATCH_PROGRESS_EVERY)
+            if due and not request.no_progress:
+                yield await self._watch_progress(request, shard, context, batch.entries[-1].cursor if batch.entries else cursor)
+                last_progress = loop.time()
+            first = False
+            for entry in batch.entries:
+                cursor = entry.cursor
+                yield entry
+            if batch.closed:
+                return
+
+    async def _watch_progress(self, request, shard: int, context, cursor: int) -> workflow_service_pb2.WatchWorkflowResponse:
+        progress = await self._to_shard(
+            "GetWorkflowProgress", history_service_pb2.GetWorkflowProgressRequest, shard,
+            workflow_service_pb2.GetWorkflowProgressRequest(namespace=request.namespace, workflow_id=request.workflow_id), context,
+        )
+        response = workflow_service_pb2.WatchWorkflowResponse(cursor=cursor, progress=progress)
+        response.time.GetCurrentTime()
+        return response
+
+    @rpc_method
+    async def RecordTaskState(self, request, context):
+        token = validation.validate_record_task_state(request, self.config.history_shard_count, self.settings)
+        await self._admit(request.namespace)
+        return await self._to_shard("RecordTaskState", history_service_pb2.RecordTaskStateRequest, token.shard_id, request, context)
+
+    @rpc_method
+    async def PutPayloadBlob(self, request, context):
+        validation.validate_put_payload_blob(request, self.settings)
+        return await self._to_id_shard("PutPayloadBlob", history_service_pb2.PutPayloadBlobRequest, request, context)
+
+    @rpc_method
+    async def GetPayloadBlob(self, request, context):
+        validation.validate_get_payload_blob(request, self.settings)
+        return await self._to_id_shard("GetPayloadBlob", history_service_pb2.GetPayloadBlobRequest, request, context)
 
 
 def _schedule_page_cursor(request) -> str:

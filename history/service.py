@@ -19,7 +19,11 @@ from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from fanflow.sqlite_health import BadStorage, DiskFull
 from fanflow.timeutil import ts_from_ns
-from history.api import child_workflows, executor_results, listing, namespaces, progress, queries, reads, respond, schedules, search_keys, start, task_started, updates
+from history import blobs
+from history.api import (
+    child_workflows, executor_results, listing, namespaces, progress, queries, reads, respond, schedules, search_keys, start, task_started, updates,
+    watch,
+)
 from history.limits import Limits
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
@@ -34,6 +38,8 @@ from protos import (
 )
 
 log = structlog.get_logger("fanflow.history")
+
+LOST_SHARD_GRACE = 1.0  # seconds a lost shard's store stays open for the requests already inside it
 
 
 
@@ -56,6 +62,8 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self.refused: dict[int, str] = {}  # shards whose file cannot be used: why, and what to do
         self.metadata_refusal: str | None = None  # the same for the cluster metadata file
         self._reopening: list[asyncio.Task] = []  # shards waiting for disk space to open
+        self._lost_shards: set[int] = set()  # taken by another process: closed here
+        self._closing: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         host = self.config.history_host(self.host_name)
@@ -130,7 +138,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     async def stop(self) -> None:
         for task in self._reopening:
             task.cancel()
-        await asyncio.gather(*(shard.stop() for shard in self.shards.values()), return_exceptions=True)
+        await asyncio.gather(*self._closing, *(shard.stop() for shard in self.shards.values()), return_exceptions=True)
         self.shards.clear()
         if self.metadata is not None:
             await self.metadata.close()
@@ -145,10 +153,29 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         if shard is None:
             if not 0 <= shard_id < self.config.history_shard_count:
                 raise InvalidArgument(f"shard {shard_id} does not exist (shards are 0..{self.config.history_shard_count - 1})")
+            if shard_id in self._lost_shards:
+                raise Unavailable(f"shard {shard_id} ownership was lost by {self.host_name!r}: another history process owns it")
             raise Unavailable(f"shard {shard_id} is not owned by history host {self.host_name!r}")
         if shard.lost:
+            self._close_lost(shard_id, shard)
             raise Unavailable(f"shard {shard_id} ownership was lost by {self.host_name!r}: another history process owns it")
         return shard
+
+    @staticmethod
+    async def _stop_lost(shard: Shard) -> None:
+        await asyncio.sleep(LOST_SHARD_GRACE)  # requests already inside finish first (their writes fail as lost)
+        await shard.stop()
+
+    def _close_lost(self, shard_id: int, shard: Shard) -> None:
+        """A shard another process took is closed here (its timers, outbox and cache stop) and
+        its requests are refused from then on."""
+        if self.shards.get(shard_id) is shard:
+            del self.shards[shard_id]
+            self._lost_shards.add(shard_id)
+            log.warning("shard ownership lost: closing the shard", shard=shard_id, host=self.host_name)
+            task = asyncio.get_running_loop().create_task(self._stop_lost(shard), name=f"close-lost-shard-{shard_id}")
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     def _metadata(self) -> MetadataStore:
         if self.metadata is None and self.metadata_refusal is not None:
@@ -260,6 +287,28 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     @rpc_method
     async def GetWorkflowProgress(self, request, context):
         return await progress.get_progress(self.shard(request.shard_id), request.request, with_children=not request.omit_children)
+
+    # ------------------------------------------------- streaming state and large data
+    @rpc_method
+    async def ReadWorkflowStream(self, request, context):
+        return await watch.read_workflow_stream(self.shard(request.shard_id), request)
+
+    @rpc_method
+    async def RecordTaskState(self, request, context):
+        shard, token = self._token_shard(request)
+        return await watch.record_task_state(shard, token, request.request)
+
+    @rpc_method
+    async def PutPayloadBlob(self, request, context):
+        return await blobs.put_blob(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def GetPayloadBlob(self, request, context):
+        return await blobs.get_blob(self.shard(request.shard_id), request.request)
+
+    @rpc_method
+    async def GetParallelFailures(self, request, context):  # executor item failures
+        return await executor_results.get_parallel_failures(self.shard(request.shard_id), request.request)
 
     # -------------------------------------------------------------- admin
     @rpc_method

@@ -25,7 +25,7 @@ from fanflow import clock, metrics
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.errors import InvalidArgument, NotFound
 from fanflow import task_tokens
-from history import sdk_markers
+from history import sdk_markers, stream
 from history.limits import Limits
 from history.locks import KeyedLocks
 from history.outbox_queue import OutboxQueue
@@ -70,6 +70,7 @@ class Shard:
         self._runs: OrderedDict[RunKey, RunState] = OrderedDict()
         self._close_waiters: dict[RunKey, list[asyncio.Future]] = {}
         self._commit_waiters: dict[RunKey, list[asyncio.Future]] = {}  # next_commit (queries, updates)
+        self._stream_waiters: dict[tuple[str, str], list[asyncio.Future]] = {}  # next_stream_entry (WatchWorkflow)
         self.outbox = OutboxQueue(self)
         self.timers = TimerQueue(self, metrics.TIMERS_FIRED.labels(str(shard_id)))
         self.retention = Retention(self, retention_seconds)
@@ -98,7 +99,7 @@ class Shard:
             except (asyncio.CancelledError, Exception):
                 pass
         await self.outbox.flush_deletes()
-        for futures in (*self._close_waiters.values(), *self._commit_waiters.values()):
+        for futures in (*self._close_waiters.values(), *self._commit_waiters.values(), *self._stream_waiters.values()):
             for fut in futures:
                 if not fut.done():
                     fut.cancel()
@@ -232,6 +233,8 @@ class Shard:
         if self._commit_waiters:
             for r, _ in changes:
                 self._notify_committed(r.key)
+        if self._stream_waiters:
+            self.notify_stream(run.key[0], run.key[1])
 
     # ------------------------------------------------------------ waiting for a run to close
     def close_waiter(self, key: RunKey) -> asyncio.Future:
@@ -262,6 +265,26 @@ class Shard:
             if not waiters:
                 del self._commit_waiters[key]
 
+    # ------------------------------------------------------------ waiting for a workflow's stream
+    def next_stream_entry(self, namespace: str, workflow_id: str) -> asyncio.Future:
+        """A future resolved by the workflow's next commit or task state (WatchWorkflow waits on it;
+        register it before reading, so nothing committed after the read is missed)."""
+        fut = asyncio.get_running_loop().create_future()
+        self._stream_waiters.setdefault((namespace, workflow_id), []).append(fut)
+        return fut
+
+    def stop_waiting_stream(self, namespace: str, workflow_id: str, fut: asyncio.Future) -> None:
+        waiters = self._stream_waiters.get((namespace, workflow_id))
+        if waiters and fut in waiters:
+            waiters.remove(fut)
+            if not waiters:
+                del self._stream_waiters[(namespace, workflow_id)]
+
+    def notify_stream(self, namespace: str, workflow_id: str) -> None:
+        for fut in self._stream_waiters.pop((namespace, workflow_id), []):
+            if not fut.done():
+                fut.set_result(None)
+
     def _notify_committed(self, key: RunKey) -> None:
         for fut in self._commit_waiters.pop(key, []):
             if not fut.done():
@@ -275,6 +298,7 @@ class Shard:
 
 def _run_write(run: RunState, m: Mutation, now: int) -> RunWrite:
     executors_started, recorded_events = sdk_markers.records(m.markers, run.state.run_id, now)
+    streamed = stream.records(m.events, m.markers, run.state.run_id, run.state.status, now)
     return RunWrite(
         state=run.state,
         events=m.events,
@@ -284,9 +308,12 @@ def _run_write(run: RunState, m: Mutation, now: int) -> RunWrite:
         outbox=m.outbox,
         executor_results=m.executor_results,
         executor_failed_attempts=m.executor_failed_attempts,
+        executor_item_failures=m.executor_item_failures,
         executors_started=executors_started,
         recorded_events=recorded_events,
         search_keys=list(run.state.search_keys) if m.search_keys_changed else None,
         children_upserted=m.child_upserts,
         children_deleted=m.child_deletes,
+        task_states=streamed.task_states,
+        watch_entries=streamed.entries,
     )

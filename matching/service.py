@@ -99,7 +99,8 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         # Partitions with stored tasks are known from the start, so polls of a
         # sibling partition can find them before anyone polls their own partition.
         keys = await self._backlog.partitions()
-        foreign = [key for key in keys if not self._owns(key.queue, key.partition)]
+        # A shared backlog (PostgreSQL) holds every process's partitions: their owners read them.
+        foreign = [] if getattr(self._backlog, "shared", False) else [key for key in keys if not self._owns(key.queue, key.partition)]
         for key in keys:
             if key not in foreign:
                 self._matcher.queue(key.queue).partition(key.partition)

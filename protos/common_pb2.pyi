@@ -241,12 +241,18 @@ START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS: StartChildW
 START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_INVALID_REQUEST: StartChildWorkflowExecutionFailedCause
 
 class Payload(_message.Message):
-    __slots__ = ("data", "encoding")
+    __slots__ = ("data", "encoding", "blob_id", "blob_size", "blob_workflow_id")
     DATA_FIELD_NUMBER: _ClassVar[int]
     ENCODING_FIELD_NUMBER: _ClassVar[int]
+    BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOB_SIZE_FIELD_NUMBER: _ClassVar[int]
+    BLOB_WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     data: bytes
     encoding: str
-    def __init__(self, data: _Optional[bytes] = ..., encoding: _Optional[str] = ...) -> None: ...
+    blob_id: str
+    blob_size: int
+    blob_workflow_id: str
+    def __init__(self, data: _Optional[bytes] = ..., encoding: _Optional[str] = ..., blob_id: _Optional[str] = ..., blob_size: _Optional[int] = ..., blob_workflow_id: _Optional[str] = ...) -> None: ...
 
 class WorkflowExecution(_message.Message):
     __slots__ = ("workflow_id", "run_id")

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
 from protos import admin_service_pb2 as _admin_service_pb2
 from protos import internal_pb2 as _internal_pb2
 from protos import common_pb2 as _common_pb2
@@ -255,6 +258,14 @@ class PollWorkflowExecutionUpdateRequest(_message.Message):
     request: _workflow_service_pb2.PollWorkflowExecutionUpdateRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.PollWorkflowExecutionUpdateRequest, _Mapping]] = ...) -> None: ...
 
+class GetParallelFailuresRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.GetParallelFailuresRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetParallelFailuresRequest, _Mapping]] = ...) -> None: ...
+
 class CountWorkflowExecutionsRequest(_message.Message):
     __slots__ = ("shard_id", "request")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]
@@ -320,3 +331,51 @@ class ApplyParentClosePolicyRequest(_message.Message):
 class ApplyParentClosePolicyResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ReadWorkflowStreamRequest(_message.Message):
+    __slots__ = ("shard_id", "namespace", "workflow_id", "after_cursor", "wait", "limit")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    namespace: str
+    workflow_id: str
+    after_cursor: int
+    wait: _duration_pb2.Duration
+    limit: int
+    def __init__(self, shard_id: _Optional[int] = ..., namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., after_cursor: _Optional[int] = ..., wait: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ReadWorkflowStreamResponse(_message.Message):
+    __slots__ = ("entries", "closed")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[_workflow_service_pb2.WatchWorkflowResponse]
+    closed: bool
+    def __init__(self, entries: _Optional[_Iterable[_Union[_workflow_service_pb2.WatchWorkflowResponse, _Mapping]]] = ..., closed: _Optional[bool] = ...) -> None: ...
+
+class RecordTaskStateRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RecordTaskStateRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RecordTaskStateRequest, _Mapping]] = ...) -> None: ...
+
+class PutPayloadBlobRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.PutPayloadBlobRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.PutPayloadBlobRequest, _Mapping]] = ...) -> None: ...
+
+class GetPayloadBlobRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.GetPayloadBlobRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetPayloadBlobRequest, _Mapping]] = ...) -> None: ...

@@ -207,6 +207,11 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
                 _registered_method=True)
+        self.GetParallelFailures = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/GetParallelFailures',
+                request_serializer=protos_dot_history__service__pb2.GetParallelFailuresRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
+                _registered_method=True)
         self.CountWorkflowExecutions = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/CountWorkflowExecutions',
                 request_serializer=protos_dot_history__service__pb2.CountWorkflowExecutionsRequest.SerializeToString,
@@ -231,6 +236,26 @@ class HistoryServiceStub:
                 '/fanflow.internal.v1.HistoryService/ApplyParentClosePolicy',
                 request_serializer=protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.SerializeToString,
                 response_deserializer=protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.FromString,
+                _registered_method=True)
+        self.ReadWorkflowStream = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/ReadWorkflowStream',
+                request_serializer=protos_dot_history__service__pb2.ReadWorkflowStreamRequest.SerializeToString,
+                response_deserializer=protos_dot_history__service__pb2.ReadWorkflowStreamResponse.FromString,
+                _registered_method=True)
+        self.RecordTaskState = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RecordTaskState',
+                request_serializer=protos_dot_history__service__pb2.RecordTaskStateRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RecordTaskStateResponse.FromString,
+                _registered_method=True)
+        self.PutPayloadBlob = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/PutPayloadBlob',
+                request_serializer=protos_dot_history__service__pb2.PutPayloadBlobRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PutPayloadBlobResponse.FromString,
+                _registered_method=True)
+        self.GetPayloadBlob = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/GetPayloadBlob',
+                request_serializer=protos_dot_history__service__pb2.GetPayloadBlobRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetPayloadBlobResponse.FromString,
                 _registered_method=True)
 
 
@@ -449,6 +474,13 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetParallelFailures(self, request, context):
+        """executor item failures
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CountWorkflowExecutions(self, request, context):
         """Search keys: one shard's count (the frontend adds the shards'), and a run's keys from outside its code.
         """
@@ -482,6 +514,31 @@ class HistoryServiceServicer:
     def ApplyParentClosePolicy(self, request, context):
         """Terminate or ask to cancel a child, if it is still that parent's open child.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReadWorkflowStream(self, request, context):
+        """Streaming state and large data: the frontend serves WatchWorkflow with this long poll.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordTaskState(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutPayloadBlob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPayloadBlob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -659,6 +716,11 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
             ),
+            'GetParallelFailures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParallelFailures,
+                    request_deserializer=protos_dot_history__service__pb2.GetParallelFailuresRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.SerializeToString,
+            ),
             'CountWorkflowExecutions': grpc.unary_unary_rpc_method_handler(
                     servicer.CountWorkflowExecutions,
                     request_deserializer=protos_dot_history__service__pb2.CountWorkflowExecutionsRequest.FromString,
@@ -683,6 +745,26 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.ApplyParentClosePolicy,
                     request_deserializer=protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.FromString,
                     response_serializer=protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.SerializeToString,
+            ),
+            'ReadWorkflowStream': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReadWorkflowStream,
+                    request_deserializer=protos_dot_history__service__pb2.ReadWorkflowStreamRequest.FromString,
+                    response_serializer=protos_dot_history__service__pb2.ReadWorkflowStreamResponse.SerializeToString,
+            ),
+            'RecordTaskState': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordTaskState,
+                    request_deserializer=protos_dot_history__service__pb2.RecordTaskStateRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RecordTaskStateResponse.SerializeToString,
+            ),
+            'PutPayloadBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPayloadBlob,
+                    request_deserializer=protos_dot_history__service__pb2.PutPayloadBlobRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PutPayloadBlobResponse.SerializeToString,
+            ),
+            'GetPayloadBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPayloadBlob,
+                    request_deserializer=protos_dot_history__service__pb2.GetPayloadBlobRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetPayloadBlobResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1614,6 +1696,33 @@ class HistoryService:
             _registered_method=True)
 
     @staticmethod
+    def GetParallelFailures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/GetParallelFailures',
+            protos_dot_history__service__pb2.GetParallelFailuresRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CountWorkflowExecutions(request,
             target,
             options=(),
@@ -1738,6 +1847,114 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/ApplyParentClosePolicy',
             protos_dot_history__service__pb2.ApplyParentClosePolicyRequest.SerializeToString,
             protos_dot_history__service__pb2.ApplyParentClosePolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadWorkflowStream(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/ReadWorkflowStream',
+            protos_dot_history__service__pb2.ReadWorkflowStreamRequest.SerializeToString,
+            protos_dot_history__service__pb2.ReadWorkflowStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordTaskState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RecordTaskState',
+            protos_dot_history__service__pb2.RecordTaskStateRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RecordTaskStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPayloadBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/PutPayloadBlob',
+            protos_dot_history__service__pb2.PutPayloadBlobRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PutPayloadBlobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPayloadBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/GetPayloadBlob',
+            protos_dot_history__service__pb2.GetPayloadBlobRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetPayloadBlobResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -38,6 +38,14 @@ class CountGroupBy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COUNT_GROUP_BY_UNSPECIFIED: _ClassVar[CountGroupBy]
     COUNT_GROUP_BY_STATUS: _ClassVar[CountGroupBy]
     COUNT_GROUP_BY_WORKFLOW_TYPE: _ClassVar[CountGroupBy]
+
+class TaskStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TASK_STATUS_UNSPECIFIED: _ClassVar[TaskStatus]
+    TASK_STATUS_STARTED: _ClassVar[TaskStatus]
+    TASK_STATUS_IN_PROGRESS: _ClassVar[TaskStatus]
+    TASK_STATUS_COMPLETED: _ClassVar[TaskStatus]
+    TASK_STATUS_FAILED: _ClassVar[TaskStatus]
 WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE: WorkflowIdReusePolicy
 WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY: WorkflowIdReusePolicy
@@ -52,6 +60,11 @@ UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED: UpdateWorkflowExecutionLife
 COUNT_GROUP_BY_UNSPECIFIED: CountGroupBy
 COUNT_GROUP_BY_STATUS: CountGroupBy
 COUNT_GROUP_BY_WORKFLOW_TYPE: CountGroupBy
+TASK_STATUS_UNSPECIFIED: TaskStatus
+TASK_STATUS_STARTED: TaskStatus
+TASK_STATUS_IN_PROGRESS: TaskStatus
+TASK_STATUS_COMPLETED: TaskStatus
+TASK_STATUS_FAILED: TaskStatus
 
 class StartWorkflowExecutionRequest(_message.Message):
     __slots__ = ("namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "identity", "request_id", "workflow_id_reuse_policy", "metadata", "schedule_id", "scheduled_time", "search_keys", "parent")
@@ -124,7 +137,7 @@ class GetWorkflowResultResponse(_message.Message):
     def __init__(self, status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., result: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., termination_reason: _Optional[str] = ...) -> None: ...
 
 class PendingActivityInfo(_message.Message):
-    __slots__ = ("activity_id", "activity_type", "scheduled_event_id", "started", "attempt", "last_worker_identity", "last_failure")
+    __slots__ = ("activity_id", "activity_type", "scheduled_event_id", "started", "attempt", "last_worker_identity", "last_failure", "heartbeat_details", "last_heartbeat_time", "scheduled_time", "started_time")
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +145,10 @@ class PendingActivityInfo(_message.Message):
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     LAST_WORKER_IDENTITY_FIELD_NUMBER: _ClassVar[int]
     LAST_FAILURE_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEARTBEAT_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
+    STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
     activity_id: str
     activity_type: _common_pb2.ActivityType
     scheduled_event_id: int
@@ -139,7 +156,11 @@ class PendingActivityInfo(_message.Message):
     attempt: int
     last_worker_identity: str
     last_failure: _common_pb2.Failure
-    def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[_common_pb2.ActivityType, _Mapping]] = ..., scheduled_event_id: _Optional[int] = ..., started: _Optional[bool] = ..., attempt: _Optional[int] = ..., last_worker_identity: _Optional[str] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+    heartbeat_details: _common_pb2.Payload
+    last_heartbeat_time: _timestamp_pb2.Timestamp
+    scheduled_time: _timestamp_pb2.Timestamp
+    started_time: _timestamp_pb2.Timestamp
+    def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[_common_pb2.ActivityType, _Mapping]] = ..., scheduled_event_id: _Optional[int] = ..., started: _Optional[bool] = ..., attempt: _Optional[int] = ..., last_worker_identity: _Optional[str] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., heartbeat_details: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., last_heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WorkflowExecutionInfo(_message.Message):
     __slots__ = ("execution", "type", "task_queue", "status", "start_time", "close_time", "history_length", "history_size_bytes", "shard_id", "first_run_id", "pending_activity_count", "metadata", "last_workflow_task_failure", "execution_expiration_time", "search_keys", "parent_execution", "parent_initiated_event_id", "pending_child_count", "pending_children")
@@ -200,16 +221,18 @@ class DescribeWorkflowExecutionResponse(_message.Message):
     def __init__(self, info: _Optional[_Union[WorkflowExecutionInfo, _Mapping]] = ..., pending_activities: _Optional[_Iterable[_Union[PendingActivityInfo, _Mapping]]] = ...) -> None: ...
 
 class GetWorkflowExecutionHistoryRequest(_message.Message):
-    __slots__ = ("namespace", "execution", "maximum_page_size", "next_page_token")
+    __slots__ = ("namespace", "execution", "maximum_page_size", "next_page_token", "first_event_id")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_FIELD_NUMBER: _ClassVar[int]
     MAXIMUM_PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FIRST_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     execution: _common_pb2.WorkflowExecution
     maximum_page_size: int
     next_page_token: bytes
-    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., maximum_page_size: _Optional[int] = ..., next_page_token: _Optional[bytes] = ...) -> None: ...
+    first_event_id: int
+    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., maximum_page_size: _Optional[int] = ..., next_page_token: _Optional[bytes] = ..., first_event_id: _Optional[int] = ...) -> None: ...
 
 class GetWorkflowExecutionHistoryResponse(_message.Message):
     __slots__ = ("history", "next_page_token")
@@ -520,18 +543,20 @@ class IndexedPayload(_message.Message):
     def __init__(self, index: _Optional[int] = ..., payload: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ...) -> None: ...
 
 class PutParallelResultsRequest(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "executor_id", "results", "failed_attempts")
+    __slots__ = ("namespace", "workflow_id", "executor_id", "results", "failed_attempts", "item_failures")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     FAILED_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FAILURES_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
     executor_id: str
     results: _containers.RepeatedCompositeFieldContainer[IndexedPayload]
     failed_attempts: int
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[IndexedPayload, _Mapping]]] = ..., failed_attempts: _Optional[int] = ...) -> None: ...
+    item_failures: _containers.RepeatedCompositeFieldContainer[ExecutorItemFailure]
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[IndexedPayload, _Mapping]]] = ..., failed_attempts: _Optional[int] = ..., item_failures: _Optional[_Iterable[_Union[ExecutorItemFailure, _Mapping]]] = ...) -> None: ...
 
 class PutParallelResultsResponse(_message.Message):
     __slots__ = ("stored",)
@@ -606,7 +631,7 @@ class GetWorkflowProgressRequest(_message.Message):
     def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., max_events: _Optional[int] = ...) -> None: ...
 
 class GetWorkflowProgressResponse(_message.Message):
-    __slots__ = ("executors", "events", "status", "current_run_id", "runs", "last_workflow_task_failure", "children", "children_summary")
+    __slots__ = ("executors", "events", "status", "current_run_id", "runs", "last_workflow_task_failure", "children", "children_summary", "tasks")
     EXECUTORS_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -615,6 +640,7 @@ class GetWorkflowProgressResponse(_message.Message):
     LAST_WORKFLOW_TASK_FAILURE_FIELD_NUMBER: _ClassVar[int]
     CHILDREN_FIELD_NUMBER: _ClassVar[int]
     CHILDREN_SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
     executors: _containers.RepeatedCompositeFieldContainer[ParallelProgress]
     events: _containers.RepeatedCompositeFieldContainer[RecordedEvent]
     status: _common_pb2.WorkflowExecutionStatus
@@ -623,7 +649,8 @@ class GetWorkflowProgressResponse(_message.Message):
     last_workflow_task_failure: _common_pb2.WorkflowTaskFailureInfo
     children: _containers.RepeatedCompositeFieldContainer[ChildWorkflowProgress]
     children_summary: ChildWorkflowsSummary
-    def __init__(self, executors: _Optional[_Iterable[_Union[ParallelProgress, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., current_run_id: _Optional[str] = ..., runs: _Optional[int] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., children: _Optional[_Iterable[_Union[ChildWorkflowProgress, _Mapping]]] = ..., children_summary: _Optional[_Union[ChildWorkflowsSummary, _Mapping]] = ...) -> None: ...
+    tasks: _containers.RepeatedCompositeFieldContainer[TaskState]
+    def __init__(self, executors: _Optional[_Iterable[_Union[ParallelProgress, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., current_run_id: _Optional[str] = ..., runs: _Optional[int] = ..., last_workflow_task_failure: _Optional[_Union[_common_pb2.WorkflowTaskFailureInfo, _Mapping]] = ..., children: _Optional[_Iterable[_Union[ChildWorkflowProgress, _Mapping]]] = ..., children_summary: _Optional[_Union[ChildWorkflowsSummary, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskState, _Mapping]]] = ...) -> None: ...
 
 class PendingChildExecutionInfo(_message.Message):
     __slots__ = ("workflow_id", "run_id", "workflow_type", "initiated_event_id", "parent_close_policy")
@@ -787,6 +814,50 @@ class PollWorkflowExecutionUpdateResponse(_message.Message):
     outcome: UpdateOutcome
     def __init__(self, update_id: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., stage: _Optional[_Union[UpdateWorkflowExecutionLifecycleStage, str]] = ..., outcome: _Optional[_Union[UpdateOutcome, _Mapping]] = ...) -> None: ...
 
+class ExecutorItemFailure(_message.Message):
+    __slots__ = ("executor_id", "index", "attempt", "failure", "time", "final", "recovered", "activity_type")
+    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    executor_id: str
+    index: int
+    attempt: int
+    failure: _common_pb2.Failure
+    time: _timestamp_pb2.Timestamp
+    final: bool
+    recovered: bool
+    activity_type: str
+    def __init__(self, executor_id: _Optional[str] = ..., index: _Optional[int] = ..., attempt: _Optional[int] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., final: _Optional[bool] = ..., recovered: _Optional[bool] = ..., activity_type: _Optional[str] = ...) -> None: ...
+
+class GetParallelFailuresRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "executor_id", "page_size", "next_page_token")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    executor_id: str
+    page_size: int
+    next_page_token: bytes
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., page_size: _Optional[int] = ..., next_page_token: _Optional[bytes] = ...) -> None: ...
+
+class GetParallelFailuresResponse(_message.Message):
+    __slots__ = ("failures", "next_page_token", "total")
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    failures: _containers.RepeatedCompositeFieldContainer[ExecutorItemFailure]
+    next_page_token: bytes
+    total: int
+    def __init__(self, failures: _Optional[_Iterable[_Union[ExecutorItemFailure, _Mapping]]] = ..., next_page_token: _Optional[bytes] = ..., total: _Optional[int] = ...) -> None: ...
+
 class CountWorkflowExecutionsRequest(_message.Message):
     __slots__ = ("namespace", "status_filter", "workflow_type_filter", "start_time_from", "start_time_to", "workflow_id_prefix", "display_name_filter", "search_key_filters", "group_by")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
@@ -848,3 +919,113 @@ class UpdateWorkflowSearchKeysResponse(_message.Message):
     execution: _common_pb2.WorkflowExecution
     dropped_keys: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., dropped_keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TaskState(_message.Message):
+    __slots__ = ("id", "type", "status", "state", "error", "run_id", "activity_id", "started_time", "updated_time", "closed_time", "changes")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    type: str
+    status: TaskStatus
+    state: _common_pb2.Payload
+    error: str
+    run_id: str
+    activity_id: str
+    started_time: _timestamp_pb2.Timestamp
+    updated_time: _timestamp_pb2.Timestamp
+    closed_time: _timestamp_pb2.Timestamp
+    changes: int
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., state: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., error: _Optional[str] = ..., run_id: _Optional[str] = ..., activity_id: _Optional[str] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., changes: _Optional[int] = ...) -> None: ...
+
+class WorkflowStatusChange(_message.Message):
+    __slots__ = ("run_id", "status")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    status: _common_pb2.WorkflowExecutionStatus
+    def __init__(self, run_id: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ...) -> None: ...
+
+class WatchWorkflowRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "cursor", "no_progress")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    NO_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    cursor: int
+    no_progress: bool
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., cursor: _Optional[int] = ..., no_progress: _Optional[bool] = ...) -> None: ...
+
+class WatchWorkflowResponse(_message.Message):
+    __slots__ = ("cursor", "time", "task", "event", "status", "progress")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    cursor: int
+    time: _timestamp_pb2.Timestamp
+    task: TaskState
+    event: RecordedEvent
+    status: WorkflowStatusChange
+    progress: GetWorkflowProgressResponse
+    def __init__(self, cursor: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., task: _Optional[_Union[TaskState, _Mapping]] = ..., event: _Optional[_Union[RecordedEvent, _Mapping]] = ..., status: _Optional[_Union[WorkflowStatusChange, _Mapping]] = ..., progress: _Optional[_Union[GetWorkflowProgressResponse, _Mapping]] = ...) -> None: ...
+
+class RecordTaskStateRequest(_message.Message):
+    __slots__ = ("namespace", "task_token", "task")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    task_token: bytes
+    task: TaskState
+    def __init__(self, namespace: _Optional[str] = ..., task_token: _Optional[bytes] = ..., task: _Optional[_Union[TaskState, _Mapping]] = ...) -> None: ...
+
+class RecordTaskStateResponse(_message.Message):
+    __slots__ = ("cursor",)
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    cursor: int
+    def __init__(self, cursor: _Optional[int] = ...) -> None: ...
+
+class PutPayloadBlobRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "data", "blob_id")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    data: bytes
+    blob_id: str
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., data: _Optional[bytes] = ..., blob_id: _Optional[str] = ...) -> None: ...
+
+class PutPayloadBlobResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetPayloadBlobRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "blob_id")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    blob_id: str
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., blob_id: _Optional[str] = ...) -> None: ...
+
+class GetPayloadBlobResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...

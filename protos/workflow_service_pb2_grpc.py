@@ -185,6 +185,11 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
                 _registered_method=True)
+        self.GetParallelFailures = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/GetParallelFailures',
+                request_serializer=protos_dot_workflow__service__pb2.GetParallelFailuresRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
+                _registered_method=True)
         self.CountWorkflowExecutions = channel.unary_unary(
                 '/fanflow.v1.WorkflowService/CountWorkflowExecutions',
                 request_serializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsRequest.SerializeToString,
@@ -194,6 +199,26 @@ class WorkflowServiceStub:
                 '/fanflow.v1.WorkflowService/UpdateWorkflowSearchKeys',
                 request_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.FromString,
+                _registered_method=True)
+        self.WatchWorkflow = channel.unary_stream(
+                '/fanflow.v1.WorkflowService/WatchWorkflow',
+                request_serializer=protos_dot_workflow__service__pb2.WatchWorkflowRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.WatchWorkflowResponse.FromString,
+                _registered_method=True)
+        self.RecordTaskState = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RecordTaskState',
+                request_serializer=protos_dot_workflow__service__pb2.RecordTaskStateRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RecordTaskStateResponse.FromString,
+                _registered_method=True)
+        self.PutPayloadBlob = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/PutPayloadBlob',
+                request_serializer=protos_dot_workflow__service__pb2.PutPayloadBlobRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.PutPayloadBlobResponse.FromString,
+                _registered_method=True)
+        self.GetPayloadBlob = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/GetPayloadBlob',
+                request_serializer=protos_dot_workflow__service__pb2.GetPayloadBlobRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetPayloadBlobResponse.FromString,
                 _registered_method=True)
 
 
@@ -402,6 +427,14 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetParallelFailures(self, request, context):
+        """executor item failures: the items of a workflow's executors that failed (latest failure
+        per item, by executor and index), paged
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CountWorkflowExecutions(self, request, context):
         """Search keys: count runs with ListWorkflowExecutions' filters (every shard, nothing loaded),
         and set or remove a run's keys from outside its code (an activity, a client; written as an event).
@@ -411,6 +444,36 @@ class WorkflowServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateWorkflowSearchKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchWorkflow(self, request, context):
+        """Streaming state and large data.
+        What happens to a workflow as it happens (its tasks' states, recorded events, status changes
+        of each run, progress snapshots) until the continue-as-new chain closes; `cursor` resumes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordTaskState(self, request, context):
+        """A task (`workflows.task`) started, changed its state, completed or failed in an activity
+        (by the activity's task token). Workflow code records its tasks as markers instead.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutPayloadBlob(self, request, context):
+        """Large payloads beside history, in the workflow's shard (deleted with it at retention).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPayloadBlob(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -569,6 +632,11 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
             ),
+            'GetParallelFailures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParallelFailures,
+                    request_deserializer=protos_dot_workflow__service__pb2.GetParallelFailuresRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.SerializeToString,
+            ),
             'CountWorkflowExecutions': grpc.unary_unary_rpc_method_handler(
                     servicer.CountWorkflowExecutions,
                     request_deserializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsRequest.FromString,
@@ -578,6 +646,26 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.UpdateWorkflowSearchKeys,
                     request_deserializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.SerializeToString,
+            ),
+            'WatchWorkflow': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchWorkflow,
+                    request_deserializer=protos_dot_workflow__service__pb2.WatchWorkflowRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.WatchWorkflowResponse.SerializeToString,
+            ),
+            'RecordTaskState': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordTaskState,
+                    request_deserializer=protos_dot_workflow__service__pb2.RecordTaskStateRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RecordTaskStateResponse.SerializeToString,
+            ),
+            'PutPayloadBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPayloadBlob,
+                    request_deserializer=protos_dot_workflow__service__pb2.PutPayloadBlobRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.PutPayloadBlobResponse.SerializeToString,
+            ),
+            'GetPayloadBlob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPayloadBlob,
+                    request_deserializer=protos_dot_workflow__service__pb2.GetPayloadBlobRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetPayloadBlobResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1401,6 +1489,33 @@ class WorkflowService:
             _registered_method=True)
 
     @staticmethod
+    def GetParallelFailures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/GetParallelFailures',
+            protos_dot_workflow__service__pb2.GetParallelFailuresRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CountWorkflowExecutions(request,
             target,
             options=(),
@@ -1444,6 +1559,114 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/UpdateWorkflowSearchKeys',
             protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysRequest.SerializeToString,
             protos_dot_workflow__service__pb2.UpdateWorkflowSearchKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/WatchWorkflow',
+            protos_dot_workflow__service__pb2.WatchWorkflowRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.WatchWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordTaskState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RecordTaskState',
+            protos_dot_workflow__service__pb2.RecordTaskStateRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RecordTaskStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPayloadBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/PutPayloadBlob',
+            protos_dot_workflow__service__pb2.PutPayloadBlobRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.PutPayloadBlobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPayloadBlob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/GetPayloadBlob',
+            protos_dot_workflow__service__pb2.GetPayloadBlobRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetPayloadBlobResponse.FromString,
             options,
             channel_credentials,
             insecure,

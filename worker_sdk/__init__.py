@@ -40,6 +40,8 @@ from .workflow import ParentClosePolicy, get_execution_id, record_event
 from .sticky_sessions import StickyWorkerSession, get_sticky_worker_session, run_sticky_worker_session
 from .interactive import InteractiveWorkflow
 from .child_workflows import ChildWorkflowHandle
+from .tasks import Task, task, task_from
+from .offload import OffloadableField, OffloadableFieldException, OffloadableModel, PayloadBlobNotFoundError
 
 # Running: start workflows, serve them.
 from .client import Client, WorkflowHandle
@@ -111,6 +113,13 @@ __all__ = [
     "run_sticky_worker_session",
     "InteractiveWorkflow",
     "ChildWorkflowHandle",
+    "task",
+    "task_from",
+    "Task",
+    "OffloadableModel",
+    "OffloadableField",
+    "OffloadableFieldException",
+    "PayloadBlobNotFoundError",
     # running
     "execute_workflow",
     "configure",

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import structlog
 
-from fanflow.protocol import MAX_PAYLOAD_BYTES
+from fanflow.protocol import MAX_BLOB_BYTES, MAX_PAYLOAD_BYTES
 from fanflow.tokenbucket import TokenBucket
 from protos import common_pb2, workflow_service_pb2 as ws
 
 from . import activity as activity_module
-from . import converter
+from . import converter, offload
 from .dependencies import DependencyScope
 from .exceptions import ApplicationError
 
@@ -121,9 +121,14 @@ class ActivityWorker:
         definition = worker.activities.get(task.activity_type.name)
         heartbeats = Heartbeater(worker.client, task.task_token, worker.identity)
         try:
+            try:
+                await offload.resolve_payloads(worker.client, task)  # large input stored beside history
+            except offload.PayloadBlobNotFoundError as exc:
+                raise ApplicationError(str(exc), type="PayloadBlobNotFound", non_retryable=True) from None
             if definition is None:
                 raise ApplicationError(f"activity type {task.activity_type.name!r} is not registered on worker {worker.identity} (known: {sorted(worker.activities)})", type="ActivityNotRegistered")
             args, kwargs = definition.decode_input(task.input)
+            args, kwargs = await _restore_offloaded_fields(worker.client, args, kwargs)
             context = activity_module.ActivityContext(
                 info=activity_module.ActivityInfo.from_poll_response(task, namespace=namespace), heartbeat=heartbeats.record,
                 client=worker.client, dependencies=self.dependencies,
@@ -140,10 +145,13 @@ class ActivityWorker:
                         ctx = contextvars.copy_context()
                         call = functools.partial(ctx.run, definition.fn, *args, **kwargs, **injected)
                         result = await asyncio.get_running_loop().run_in_executor(None, call)
+            result = await offload.offload_fields(worker.client, task.workflow_execution.workflow_id, result)  # OffloadableModel
             payload = converter.to_payload(result)
-            if payload.ByteSize() > MAX_PAYLOAD_BYTES:
+            # Offloaded payloads (worker_sdk.offload) are bounded by the blob limit, others by the payload limit.
+            limit = MAX_BLOB_BYTES if worker.client.payload_offload_bytes else MAX_PAYLOAD_BYTES
+            if payload.ByteSize() > limit:
                 raise ApplicationError(
-                    f"activity {task.activity_type.name} returned {payload.ByteSize()} bytes; the limit is {MAX_PAYLOAD_BYTES} bytes per payload. "
+                    f"activity {task.activity_type.name} returned {payload.ByteSize()} bytes; the limit is {limit} bytes per payload. "
                     "Return a reference (a key in your storage) instead of the data",
                     type="PayloadTooLarge",
                     non_retryable=True,
@@ -255,3 +263,11 @@ class Heartbeater:
         self._stopped = True
         if self._task is not None:
             self._task.cancel()
+
+
+async def _restore_offloaded_fields(client, args: list, kwargs: dict) -> tuple[list, dict]:
+    """The seed's activity field offloading: OffloadableModel arguments get their offloaded
+    fields back before the activity runs."""
+    args = [await offload.restore_fields(client, a) for a in args]
+    kwargs = {k: await offload.restore_fields(client, v) for k, v in kwargs.items()}
+    return args, kwargs

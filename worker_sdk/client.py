@@ -13,7 +13,7 @@ import os
 import random
 import socket
 import uuid
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
 import grpc
 import structlog
@@ -23,7 +23,7 @@ from fanflow.channels import credentials_channel, insecure_channel
 from fanflow.timeutil import duration
 from fanflow.tokenbucket import RETRY_AFTER_METADATA
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
-from worker_sdk import converter
+from worker_sdk import converter, offload
 from worker_sdk.exceptions import WorkflowAlreadyStartedError, WorkflowFailureError, WorkflowNotFoundError
 from worker_sdk.schedules_client import ScheduleClient
 from worker_sdk.client_messages import MessagesMixin
@@ -84,7 +84,14 @@ class Client(ScheduleClient, ListingClient):
     """Start and follow workflows; schedules: see ``worker_sdk.schedules_client.ScheduleClient``;
     listing and counting workflows: ``worker_sdk.listing.ListingClient``."""
 
-    def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0):
+    def __init__(self, channel: grpc.aio.Channel, *, namespace: str = DEFAULT_NAMESPACE, identity: str | None = None, api_key: str | None = None, retry_timeout: float = 120.0,
+                 payload_offload_bytes: int | bool | None = None):
+        """payload_offload_bytes: payloads with more data than this are stored beside history
+        and sent by reference (worker_sdk.offload); True: 512 KiB; default
+        FANFLOW_PAYLOAD_OFFLOAD_BYTES, else off (as the seed's payload offloading). References
+        are resolved either way."""
+        self.payload_offload_bytes = offload.offload_threshold(payload_offload_bytes)
+        self.blob_cache = offload.BlobCache()
         self.channel = channel
         self.namespace = namespace
         self.identity = identity or default_identity()
@@ -107,6 +114,7 @@ class Client(ScheduleClient, ListingClient):
         tls_key_file: str | None = None,
         tls_server_name: str | None = None,
         retry_timeout: float = 120.0,
+        payload_offload_bytes: int | bool | None = None,
     ) -> "Client":
         """api_key: sent as `authorization: Bearer KEY` (default FANFLOW_API_KEY).
 
@@ -119,7 +127,8 @@ class Client(ScheduleClient, ListingClient):
         ValueError naming the option."""
         channels = _ClientTlsChannels.from_env(tls_ca_file, tls_cert_file, tls_key_file, tls_server_name)
         channel = channels.channel(address) if channels is not None else insecure_channel(address)
-        client = cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout)
+        client = cls(channel, namespace=namespace, identity=identity, api_key=api_key or os.environ.get("FANFLOW_API_KEY"), retry_timeout=retry_timeout,
+                     payload_offload_bytes=payload_offload_bytes)
         client._tls, client._address = channels, address
         return client
 
@@ -141,7 +150,14 @@ class Client(ScheduleClient, ListingClient):
         await self.channel.close()
 
     async def call(self, method: str, request, *, timeout: float | None = 30.0, retry: bool = True):
-        """Call a WorkflowService method, retrying while the cluster is unavailable."""
+        """Call a WorkflowService method, retrying while the cluster is unavailable. Large
+        payloads go out as blob references and come back resolved (worker_sdk.offload)."""
+        await offload.offload_request(self, method, request)
+        response = await self._call(method, request, timeout=timeout, retry=retry)
+        await offload.resolve_response(self, method, response)
+        return response
+
+    async def _call(self, method: str, request, *, timeout: float | None, retry: bool):
         self._follow_tls_rotation()
         rpc = getattr(self.service, method)
         delay = 0.1
@@ -315,8 +331,9 @@ class WorkflowHandle(MessagesMixin):
     async def describe(self) -> ws.DescribeWorkflowExecutionResponse:
         return await self.client.call("DescribeWorkflowExecution", ws.DescribeWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest()))
 
-    async def history(self, run_id: str | None = None) -> list[common_pb2.HistoryEvent]:
-        """Every event of one run (default: the first run of this handle)."""
+    async def history(self, run_id: str | None = None, *, resolve: bool = False) -> list[common_pb2.HistoryEvent]:
+        """Every event of one run (default: the first run of this handle), as stored: large
+        payloads as blob references, unless ``resolve`` (then with their data)."""
         execution = common_pb2.WorkflowExecution(workflow_id=self.workflow_id, run_id=self.run_id if run_id is None else run_id)
         events, token = [], b""
         while True:
@@ -327,6 +344,9 @@ class WorkflowHandle(MessagesMixin):
             events.extend(response.history.events)
             token = response.next_page_token
             if not token:
+                if resolve:
+                    for event in events:
+                        await offload.resolve_payloads(self.client, event)
                 return events
 
     async def fetch_history(self, run_id: str | None = None) -> "WorkflowHistory":
@@ -338,7 +358,8 @@ class WorkflowHandle(MessagesMixin):
         run_id = self.run_id if run_id is None else run_id
         if not run_id:
             run_id = (await self.describe()).info.execution.run_id
-        return WorkflowHistory(self.workflow_id, await self.history(run_id=run_id), run_id)
+        events = await self.history(run_id=run_id, resolve=True)  # payloads stored beside history come back for the replay
+        return WorkflowHistory(self.workflow_id, events, run_id)
 
     async def progress(self, max_events: int = 100) -> ws.GetWorkflowProgressResponse:
         """Progress of this workflow's parallel executors (across continue-as-new
@@ -346,6 +367,37 @@ class WorkflowHandle(MessagesMixin):
         return await self.client.call(
             "GetWorkflowProgress", ws.GetWorkflowProgressRequest(namespace=self.client.namespace, workflow_id=self.workflow_id, max_events=max_events)
         )
+
+    async def watch(self, cursor: int = 0, *, progress: bool = True) -> AsyncIterator[ws.WatchWorkflowResponse]:
+        """What happens to this workflow as it happens (WatchWorkflow): its tasks' state changes
+        (``item`` ``task``), recorded events (``event``), each run's start and close
+        (``status``) and, unless ``progress=False``, progress snapshots (``progress``: at the
+        start and after each batch of changes), until the continue-as-new chain closes.
+        ``cursor``: resume after a response's ``cursor`` (0: from the start). A dropped
+        connection is resumed from the last cursor seen (within the client's retry_timeout)."""
+        if cursor < 0:
+            raise ValueError(f"cursor must be 0 or a cursor a watch response gave, got {cursor}")
+        client = self.client
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + client.retry_timeout
+        delay = 0.1
+        while True:
+            request = ws.WatchWorkflowRequest(namespace=client.namespace, workflow_id=self.workflow_id, cursor=cursor, no_progress=not progress)
+            try:
+                async for response in client.service.WatchWorkflow(request, metadata=client.metadata):
+                    if not response.HasField("progress"):
+                        cursor = response.cursor
+                    give_up, delay = loop.time() + client.retry_timeout, 0.1
+                    yield response
+                return
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.NOT_FOUND:
+                    raise WorkflowNotFoundError(exc.details()) from None
+                if exc.code() not in RETRYABLE or loop.time() + delay > give_up:
+                    raise
+                log.debug("watch interrupted, resuming", workflow_id=self.workflow_id, cursor=cursor, error=exc.details())
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 3.0)
 
     async def terminate(self, reason: str = "") -> None:
         await self.client.call("TerminateWorkflowExecution", ws.TerminateWorkflowExecutionRequest(namespace=self.client.namespace, execution=self._latest(), reason=reason, identity=self.client.identity))

@@ -101,6 +101,11 @@ def from_payload(payload: common_pb2.Payload | None, type_hint: Any = Any) -> An
 
     ``None`` or an empty payload is JSON ``null``.
     """
+    if payload is not None and payload.blob_id and not payload.data:
+        raise ValueError(
+            f"this payload is stored beside history (blob {payload.blob_id} of workflow {payload.blob_workflow_id!r}); "
+            "read it through a Client, which resolves blob references (worker_sdk.offload.resolve_payloads)"
+        )
     if payload is None or not payload.data:
         data = b"null"
     else:

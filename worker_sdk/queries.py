@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .workflow import HandlerDefinition, WorkflowDefinition
     from .workflow_worker import WorkflowWorker
 
+from .offload import PayloadBlobNotFoundError, resolve_payloads
+
 log = structlog.get_logger("fanflow.sdk.queries")
 
 
@@ -86,6 +88,10 @@ async def _evaluate(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowTask
     if definition is None:
         raise QueryRefused("UnknownWorkflowType", f"workflow type {task.workflow_type.name!r} is not registered on worker {worker.identity} (known: {sorted(worker.workflows)})")
     query = task.query
+    try:  # an update's large input is stored beside history (offload.py)
+        await resolve_payloads(worker.client, query)
+    except PayloadBlobNotFoundError as exc:
+        raise QueryRefused("PayloadBlobNotFound", str(exc)) from None
     payload = query.query_args if query.HasField("query_args") else None
     if query.kind == common_pb2.QUERY_KIND_UPDATE_VALIDATION:
         from .updates import validate_update
@@ -131,7 +137,10 @@ async def instance_for(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowT
     if cached is not None and cached.last_event_id >= state_event_id and cached.workflow_object is not None:
         return cached, False
     handle = workflow_worker.worker.client.get_workflow_handle(task.workflow_execution.workflow_id, task.workflow_execution.run_id)
-    history = await handle.history()
+    try:
+        history = await handle.history(resolve=True)
+    except PayloadBlobNotFoundError as exc:
+        raise QueryRefused("WorkflowStateUnavailable", f"could not rebuild the workflow's state from its history: {exc}") from None
     events_ = [e for e in history if e.event_id <= state_event_id]
     workflow_worker.query_replays += 1
     instance = workflow_worker._new_instance(definition, task)

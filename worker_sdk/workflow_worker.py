@@ -25,7 +25,7 @@ from fanflow.protocol import CLOSING_COMMANDS, MAX_PAYLOAD_BYTES
 from fanflow.timeutil import duration
 from protos import common_pb2, workflow_service_pb2 as ws
 
-from . import converter, queries
+from . import converter, offload, queries
 from ._instance import WorkflowInstance
 from .exceptions import NonDeterminismError, StaleWorkflowInstanceError
 
@@ -108,8 +108,9 @@ class WorkflowWorker:
             )
             return None
         instance = self.cache.pop(run_id, None)
-        events = list(task.history.events)
         try:
+            await offload.resolve_payloads(worker.client, task)  # large payloads stored beside history
+            events = list(task.history.events)
             if instance is not None and (task.previous_started_event_id == 0 or instance.last_event_id != task.previous_started_event_id):
                 instance.close()  # history sent a full history, or we missed a task
                 instance = None
@@ -141,6 +142,7 @@ class WorkflowWorker:
         if sticky:
             request.sticky_attributes.CopyFrom(ws.StickyExecutionAttributes(worker_task_queue=worker.sticky_queue, schedule_to_start_timeout=duration(worker.sticky_timeout)))
         activities = worker.activity_worker
+        await offload.offload_request(worker.client, "RespondWorkflowTaskCompleted", request)  # large payloads by reference
         size = request.ByteSize()
         if size > MAX_MESSAGE_BYTES:
             # Too big to send at all: say so (history terminates the run, naming the sizes)
@@ -198,7 +200,7 @@ class WorkflowWorker:
 
     async def _full_history(self, task: ws.PollWorkflowTaskQueueResponse) -> list[common_pb2.HistoryEvent]:
         handle = self.worker.client.get_workflow_handle(task.workflow_execution.workflow_id, task.workflow_execution.run_id)
-        events = await handle.history()
+        events = await handle.history(resolve=True)
         return [e for e in events if e.event_id <= task.started_event_id]
 
     async def _fail_task(self, task, cause: int, message: str, exc: BaseException | None = None) -> None:

@@ -1,6 +1,8 @@
 """History's storage: the `HistoryStore` interface of a shard (store.py) and the
 `MetadataStore` of cluster metadata (metadata.py), with their SQLite implementations
-(sqlite.py, metadata_sqlite.py). The functions here pick the implementation for a cluster."""
+(sqlite.py, metadata_sqlite.py) and PostgreSQL implementations (postgres.py,
+metadata_postgres.py). The functions here pick the implementation for a cluster
+(`persistence` in the cluster config)."""
 from __future__ import annotations
 
 from fanflow.config import ClusterConfig
@@ -15,6 +17,11 @@ def shard_file(config: ClusterConfig, shard_id: int):
 
 def shard_store(config: ClusterConfig, shard_id: int, owner: str) -> HistoryStore:
     """The store of one shard, for the history process `owner`."""
+    if config.persistence == "postgres":
+        from fanflow.postgres import Database
+        from history.persistence.postgres import PostgresHistoryStore
+
+        return PostgresHistoryStore(Database.shared(config.postgres_dsn, config.postgres_pool_size), shard_id, owner)
     from history.persistence.sqlite import SqliteHistoryStore
 
     return SqliteHistoryStore(shard_file(config, shard_id), shard_id, owner, SqliteSettings(config.sqlite_synchronous))
@@ -22,6 +29,11 @@ def shard_store(config: ClusterConfig, shard_id: int, owner: str) -> HistoryStor
 
 def metadata_store(config: ClusterConfig) -> MetadataStore:
     """The cluster metadata store, for the history host that serves it (config.metadata_owner())."""
+    if config.persistence == "postgres":
+        from fanflow.postgres import Database
+        from history.persistence.metadata_postgres import PostgresMetadataStore
+
+        return PostgresMetadataStore(Database.shared(config.postgres_dsn, config.postgres_pool_size))
     from history.persistence.metadata_sqlite import SqliteMetadataStore
 
     return SqliteMetadataStore(

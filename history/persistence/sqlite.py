@@ -33,6 +33,7 @@ from history.persistence.store import (
     CurrentRun,
     DueTimer,
     ExecutionCommit,
+    ExecutorItemFailed,
     ExecutorProgressRecord,
     ListCursor,
     LoadedRun,
@@ -72,6 +73,12 @@ _DELETE_TIMER = "DELETE FROM timers WHERE id=?"
 _ADD_OUTBOX = "INSERT INTO outbox (id, data) VALUES (?,?)"
 _DELETE_OUTBOX = "DELETE FROM outbox WHERE id=?"
 _PUT_RESULT = "INSERT OR REPLACE INTO executor_results (namespace, workflow_id, executor_id, item_index, data) VALUES (?,?,?,?,?)"
+_TOUCH_EXECUTOR = "UPDATE executor_progress SET updated_ns = ? WHERE namespace=? AND workflow_id=? AND executor_id=?"
+# executor item failures: the latest failed attempt of each item
+_PUT_ITEM_FAILURE = (
+    "INSERT OR REPLACE INTO executor_failures (namespace, workflow_id, executor_id, item_index, attempt, final, time_ns, activity_type, failure) "
+    "VALUES (?,?,?,?,?,?,?,?,?)"
+)
 _COUNT_FAILED = "UPDATE executor_progress SET failed = failed + ?, updated_ns = ? WHERE namespace=? AND workflow_id=? AND executor_id=?"
 _START_EXECUTOR = (
     "INSERT INTO executor_progress (namespace, workflow_id, executor_id, pattern, total, started_ns, updated_ns) VALUES (?,?,?,?,?,?,?) "
@@ -90,16 +97,24 @@ _DELETE_SCHEDULE = "DELETE FROM schedules WHERE namespace=? AND schedule_id=?"
 # executor results and progress (parameters: namespace, workflow id, twice).
 _DELETE_RUN_ROWS = tuple(
     f"DELETE FROM {table} WHERE {_WHERE_RUN}"
-    for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions", "search_keys")
+    for table in ("events", "activities", "child_executions", "executions", "workflow_events", "current_executions", "search_keys", "watch_entries")
 )
+# (streaming state and large data: a workflow's tasks and payload blobs go with its last run)
 _DELETE_WORKFLOW_ROWS = tuple(
     f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)"
-    for table in ("executor_results", "executor_progress")
+    for table in ("executor_results", "executor_progress", "executor_failures", "task_states", "payload_blobs")
 )
 # search keys: a run's index rows, replaced whenever its keys change (deleted first: the
 # delete is one of _DELETE_RUN_ROWS, which come before the insert)
 _DELETE_SEARCH_KEYS = f"DELETE FROM search_keys WHERE {_WHERE_RUN}"
 _PUT_SEARCH_KEY = "INSERT INTO search_keys (namespace, workflow_id, run_id, key, value, start_time_ns) VALUES (?,?,?,?,?,?)"
+# streaming state and large data
+_ADD_WATCH_ENTRY = "INSERT INTO watch_entries (namespace, workflow_id, run_id, data) VALUES (?,?,?,?)"
+_PUT_TASK_STATE = (
+    "INSERT INTO task_states (namespace, workflow_id, task_id, started_ns, changes, data) VALUES (?,?,?,?,1,?) "
+    "ON CONFLICT DO UPDATE SET changes = changes + 1, data = excluded.data"
+)
+_PUT_BLOB = "INSERT OR IGNORE INTO payload_blobs (namespace, workflow_id, blob_id, size, created_ns, data) VALUES (?,?,?,?,?,?)"
 # The order in which a transaction runs its statements' rows (those of every write in it).
 # Writes sharing a transaction come from callers holding different workflows' locks, so only a
 # write's own order matters: an executor's progress row is created before failed attempts are
@@ -107,8 +122,8 @@ _PUT_SEARCH_KEY = "INSERT INTO search_keys (namespace, workflow_id, run_id, key,
 # any left.
 STATEMENT_ORDER = (
     _PUT_EXECUTION, _PUT_CURRENT, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _DELETE_TIMER,
-    _ADD_OUTBOX, _DELETE_OUTBOX, _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _PUT_SETTING,
-    _PUT_SCHEDULE, _DELETE_SCHEDULE, *_DELETE_RUN_ROWS, *_DELETE_WORKFLOW_ROWS,
+    _ADD_OUTBOX, _DELETE_OUTBOX, _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _TOUCH_EXECUTOR, _PUT_ITEM_FAILURE, _PUT_SETTING,
+    _PUT_SCHEDULE, _DELETE_SCHEDULE, _PUT_TASK_STATE, _ADD_WATCH_ENTRY, _PUT_BLOB, *_DELETE_RUN_ROWS, *_DELETE_WORKFLOW_ROWS,
     _PUT_SEARCH_KEY,  # search keys
 )
 _RANGE_ID = "SELECT range_id FROM shard WHERE shard_id=?"
@@ -133,7 +148,7 @@ class SqliteHistoryStore:
             fence=Fence(_STILL_OURS, lambda: (self.shard_id, self.range_id), self._ownership_lost),
             max_batch=MAX_WRITES_PER_TRANSACTION,
             drain_on_close=False,
-            closed_error=lambda: ShardOwnershipLost(f"shard {self.shard_id} is closing"),
+            closed_error=lambda: ShardOwnershipLost(self._lost_message() if self.lost else f"shard {self.shard_id} is closing"),
         )
         # Outbox ids are given out here, in commit order; rows below _outbox_recover_below
         # were written before we took the shard.
@@ -243,6 +258,7 @@ class SqliteHistoryStore:
             statements.append((_PUT_CHILD, [(*key, i, c.SerializeToString()) for i, c in run.children_upserted.items()]))
         if run.children_deleted:
             statements.append((_DELETE_CHILD, [(*key, i) for i in run.children_deleted]))
+        statements.extend(_stream_statements(key, run.task_states, run.watch_entries, now))
         if run.timers:
             statements.append((_ADD_TIMER, [(at, t.SerializeToString()) for at, t in run.timers]))
         if run.outbox:
@@ -259,6 +275,8 @@ class SqliteHistoryStore:
             statements.append((_ADD_RECORDED_EVENT, [
                 (*key, event.name, event.details.SerializeToString(), event.time.ToNanoseconds()) for event in run.recorded_events
             ]))
+        if run.executor_item_failures:
+            statements.append(_item_failures_statement(s.namespace, s.workflow_id, run.executor_item_failures, now))
         results = [(executor_id, index, payload) for executor_id, index, payload in run.executor_results]
         failed = Counter(run.executor_failed_attempts)
         for executor_id in dict.fromkeys([*(r[0] for r in results), *failed]):
@@ -272,6 +290,46 @@ class SqliteHistoryStore:
         statements = _executor_statements(namespace, workflow_id, executor_id, results, failed_attempts, time.time_ns())
         if statements:
             await self._write(statements)
+
+    # ------------------------------------------------------------ executor item failures
+    async def put_executor_item_failures(self, namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed]) -> None:
+        if failures:
+            await self._write([_item_failures_statement(namespace, workflow_id, failures, time.time_ns())])
+
+    async def executor_item_failures(
+        self, namespace: str, workflow_id: str, executor_id: str, after: tuple[str, int] | None, limit: int
+    ) -> list[workflow_service_pb2.ExecutorItemFailure]:
+        where, params = "f.namespace=? AND f.workflow_id=?", [namespace, workflow_id]
+        if executor_id:
+            where += " AND f.executor_id=?"
+            params.append(executor_id)
+        if after is not None:
+            where += " AND (f.executor_id, f.item_index) > (?, ?)"
+            params.extend(after)
+        rows = await self._fetchall(
+            "SELECT f.executor_id, f.item_index, f.attempt, f.final, f.time_ns, f.activity_type, f.failure, "
+            "EXISTS (SELECT 1 FROM executor_results r WHERE r.namespace=f.namespace AND r.workflow_id=f.workflow_id "
+            "AND r.executor_id=f.executor_id AND r.item_index=f.item_index) "
+            f"FROM executor_failures f WHERE {where} ORDER BY f.executor_id, f.item_index LIMIT ?",
+            (*params, limit),
+        )
+        failures = []
+        for executor, index, attempt, final, time_ns, activity_type, failure, recovered in rows:
+            item = workflow_service_pb2.ExecutorItemFailure(
+                executor_id=executor, index=index, attempt=attempt, final=bool(final), recovered=bool(recovered),
+                activity_type=activity_type, failure=common_pb2.Failure.FromString(failure),
+            )
+            item.time.FromNanoseconds(time_ns)
+            failures.append(item)
+        return failures
+
+    async def executor_item_failure_count(self, namespace: str, workflow_id: str, executor_id: str) -> int:
+        sql, params = "SELECT COUNT(*) FROM executor_failures WHERE namespace=? AND workflow_id=?", [namespace, workflow_id]
+        if executor_id:
+            sql += " AND executor_id=?"
+            params.append(executor_id)
+        row = await self._fetchone(sql, params)
+        return row[0]
 
     async def delete_outbox(self, ids: Sequence[int]) -> None:
         await self._write([(_DELETE_OUTBOX, [(i,) for i in ids])])
@@ -450,6 +508,63 @@ class SqliteHistoryStore:
         if write.fired_timer is not None:
             statements.append((_DELETE_TIMER, [(write.fired_timer,)]))
         await self._write(statements)
+    # ------------------------------------------------------------ streaming state and large data
+    async def record_task_state(
+        self, namespace: str, workflow_id: str, task: workflow_service_pb2.TaskState, entry: workflow_service_pb2.WatchWorkflowResponse
+    ) -> None:
+        await self._write(_stream_statements((namespace, workflow_id, task.run_id), [task], [entry], time.time_ns()))
+
+    async def watch_entries(
+        self, namespace: str, workflow_id: str, after_cursor: int, limit: int
+    ) -> list[workflow_service_pb2.WatchWorkflowResponse]:
+        rows = await self._fetchall(
+            "SELECT id, data FROM watch_entries WHERE namespace=? AND workflow_id=? AND id>? ORDER BY id LIMIT ?",
+            (namespace, workflow_id, after_cursor, limit),
+        )
+        entries = []
+        for cursor, data in rows:
+            entry = workflow_service_pb2.WatchWorkflowResponse.FromString(data)
+            entry.cursor = cursor
+            entries.append(entry)
+        return entries
+
+    async def task_states(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.TaskState]:
+        rows = await self._fetchall(
+            "SELECT started_ns, changes, data FROM task_states WHERE namespace=? AND workflow_id=? ORDER BY rowid LIMIT ?",
+            (namespace, workflow_id, limit),
+        )
+        tasks = []
+        for started_ns, changes, data in rows:
+            task = workflow_service_pb2.TaskState.FromString(data)
+            task.started_time.FromNanoseconds(started_ns)
+            task.changes = changes
+            tasks.append(task)
+        return tasks
+
+    async def put_blob(self, namespace: str, workflow_id: str, blob_id: str, data: bytes) -> None:
+        await self._write([(_PUT_BLOB, [(namespace, workflow_id, blob_id, len(data), time.time_ns(), data)])])
+
+    async def get_blob(self, namespace: str, workflow_id: str, blob_id: str) -> bytes | None:
+        row = await self._fetchone(
+            "SELECT data FROM payload_blobs WHERE namespace=? AND workflow_id=? AND blob_id=?", (namespace, workflow_id, blob_id)
+        )
+        return row[0] if row else None
+
+
+def _stream_statements(
+    key: RunKey,
+    task_states: Sequence[workflow_service_pb2.TaskState],
+    entries: Sequence[workflow_service_pb2.WatchWorkflowResponse],
+    now: int,
+) -> list[Statement]:
+    """Streaming state: tasks' latest states (the first change's time kept as started) and stream entries."""
+    statements: list[Statement] = []
+    if task_states:
+        statements.append((_PUT_TASK_STATE, [(key[0], key[1], t.id, t.updated_time.ToNanoseconds() or now, t.SerializeToString()) for t in task_states]))
+    if entries:
+        statements.append((_ADD_WATCH_ENTRY, [(*key, e.SerializeToString()) for e in entries]))
+    return statements
+
 
 def _executor_statements(
     namespace: str, workflow_id: str, executor_id: str, results: Sequence[tuple[int, common_pb2.Payload]], failed_attempts: int, now: int
@@ -460,8 +575,18 @@ def _executor_statements(
         statements.append((_PUT_RESULT, [(namespace, workflow_id, executor_id, i, p.SerializeToString()) for i, p in results]))
     if failed_attempts:
         statements.append((_COUNT_FAILED, [(failed_attempts, now, namespace, workflow_id, executor_id)]))
+    elif results:  # the last result's time ends a finished executor's rate (progress.py)
+        statements.append((_TOUCH_EXECUTOR, [(now, namespace, workflow_id, executor_id)]))
     return statements
 
+
+# executor item failures
+def _item_failures_statement(namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed], now: int) -> Statement:
+    """One row per item, the latest failed attempt replacing earlier ones."""
+    return (_PUT_ITEM_FAILURE, [
+        (namespace, workflow_id, f.executor_id, f.index, f.attempt, int(f.final), now, f.activity_type, f.failure.SerializeToString())
+        for f in failures
+    ])
 
 def _search_key_statements(key: RunKey, start_time_ns: int, keys: Sequence[common_pb2.SearchKey]) -> list[Statement]:
     """Search keys: the run's index rows replaced by its current keys."""

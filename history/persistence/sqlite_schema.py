@@ -77,11 +77,39 @@ CREATE TABLE IF NOT EXISTS schedules (
   data BLOB NOT NULL,
   PRIMARY KEY (namespace, schedule_id)
 ) WITHOUT ROWID;
+-- executor item failures: the latest failed attempt of each executor item that failed
+CREATE TABLE IF NOT EXISTS executor_failures (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, executor_id TEXT NOT NULL,
+  item_index INTEGER NOT NULL, attempt INTEGER NOT NULL, final INTEGER NOT NULL,
+  time_ns INTEGER NOT NULL, activity_type TEXT NOT NULL, failure BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, executor_id, item_index)
+) WITHOUT ROWID;
 -- child workflows: the open children of a run (persistence_pb2.ChildExecutionInfo)
 CREATE TABLE IF NOT EXISTS child_executions (
   namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
   initiated_event_id INTEGER NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (namespace, workflow_id, run_id, initiated_event_id)
+) WITHOUT ROWID;
+-- streaming state and large data
+-- the workflow's stream (WatchWorkflow): one row per entry (a WatchWorkflowResponse, cursor = id)
+CREATE TABLE IF NOT EXISTS watch_entries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS watch_entries_by_workflow ON watch_entries (namespace, workflow_id, id);
+CREATE INDEX IF NOT EXISTS watch_entries_by_run ON watch_entries (namespace, workflow_id, run_id);
+-- each task's latest state (a TaskState; started_ns and changes kept here across its changes)
+CREATE TABLE IF NOT EXISTS task_states (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, task_id TEXT NOT NULL,
+  started_ns INTEGER NOT NULL, changes INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, task_id)
+);
+-- payloads over the offload threshold, by content id (sha256 hex)
+CREATE TABLE IF NOT EXISTS payload_blobs (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, blob_id TEXT NOT NULL,
+  size INTEGER NOT NULL, created_ns INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, blob_id)
 ) WITHOUT ROWID;
 """
 

@@ -64,6 +64,18 @@ class ExecutorStarted:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class ExecutorItemFailed:
+    """Executor item failures: an item's attempt failed (kept per item, the latest one wins)."""
+
+    executor_id: str
+    index: int
+    attempt: int
+    final: bool  # no retry follows
+    activity_type: str
+    failure: common_pb2.Failure
+
+
 @dataclass(slots=True)
 class RunWrite:
     """What one commit writes for one run: its new state and what came with it."""
@@ -78,9 +90,13 @@ class RunWrite:
     executor_failed_attempts: Sequence[str] = ()  # executor id, once per failed item attempt
     executors_started: Sequence[ExecutorStarted] = ()
     recorded_events: Sequence[workflow_service_pb2.RecordedEvent] = ()  # `fanflow.event` markers, time set
+    executor_item_failures: Sequence["ExecutorItemFailed"] = ()  # executor item failures: latest failure per item
     search_keys: Sequence[common_pb2.SearchKey] | None = None  # search keys: the run's whole set when it changed (None: unchanged)
     children_upserted: Mapping[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # by initiated event id
     children_deleted: Collection[int] = ()
+    # streaming state (history/stream.py): tasks' latest states and the workflow's stream entries
+    task_states: Sequence[workflow_service_pb2.TaskState] = ()
+    watch_entries: Sequence[workflow_service_pb2.WatchWorkflowResponse] = ()
 
 
 @dataclass(slots=True)
@@ -234,12 +250,25 @@ class HistoryStore(Protocol):
     async def recorded_events(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.RecordedEvent]:
         """The workflow's recorded events (`fanflow.event` markers), newest first."""
 
+    # ------------------------------------------------------------ executor item failures
+    async def put_executor_item_failures(self, namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed]) -> None:
+        """Store item failures outside a run's commit (an Offset group's items)."""
+
+    async def executor_item_failures(
+        self, namespace: str, workflow_id: str, executor_id: str, after: tuple[str, int] | None, limit: int
+    ) -> list[workflow_service_pb2.ExecutorItemFailure]:
+        """Stored item failures by (executor id, index), after the given pair; executor_id "" = all;
+        `recovered` set where the item's result is stored."""
+
+    async def executor_item_failure_count(self, namespace: str, workflow_id: str, executor_id: str) -> int: ...
+
     # ------------------------------------------------------------ retention
     async def closed_runs(self, closed_before_ns: int, limit: int) -> list[RunKey]: ...
 
     async def delete_run(self, key: RunKey) -> None:
-        """Delete a closed run (events, state, activities, open children, recorded events); with the
-        workflow's last run, its executor results and progress too."""
+        """Delete a closed run (events, state, activities, open children, recorded events, its
+        stream entries); with the workflow's last run, its executor results and progress, its
+        tasks' states and its payload blobs too."""
 
     # ------------------------------------------------------------ shard settings and stats
     async def setting(self, name: str) -> str | None: ...
@@ -259,3 +288,22 @@ class HistoryStore(Protocol):
 
     async def commit_schedule(self, write: ScheduleWrite) -> None:
         """Write (or delete) the record, add its timers and delete the fired one, atomically."""
+
+    # ------------------------------------------------------------ streaming state and large data
+    async def record_task_state(
+        self, namespace: str, workflow_id: str, task: workflow_service_pb2.TaskState, entry: workflow_service_pb2.WatchWorkflowResponse
+    ) -> None:
+        """An activity's task changed: its latest state and the stream entry, atomically."""
+
+    async def watch_entries(
+        self, namespace: str, workflow_id: str, after_cursor: int, limit: int
+    ) -> list[workflow_service_pb2.WatchWorkflowResponse]:
+        """The workflow's stream entries after the cursor, in order, each with its cursor set."""
+
+    async def task_states(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.TaskState]:
+        """The workflow's tasks at their latest state (started time and change count set), oldest first."""
+
+    async def put_blob(self, namespace: str, workflow_id: str, blob_id: str, data: bytes) -> None:
+        """Store a payload blob (idempotent: the id is the content's hash)."""
+
+    async def get_blob(self, namespace: str, workflow_id: str, blob_id: str) -> bytes | None: ...

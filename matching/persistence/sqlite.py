@@ -83,6 +83,8 @@ def _partition_args(key: PartitionKey) -> tuple:
 
 
 class SqliteBacklog:
+    shared = False  # this process's own file
+
     def __init__(
         self,
         path: Path,

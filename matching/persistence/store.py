@@ -38,6 +38,8 @@ class StoredStart(NamedTuple):
 
 
 class Backlog(Protocol):
+    shared: bool  # True: one store for every matching process (PostgreSQL); partitions owned elsewhere are not ours to hand over
+
     @property
     def location(self) -> str:
         """Where the tasks live, for operators."""

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from protos import workflow_service_pb2 as ws
 
 from .. import activity as activity_module
-from .. import converter
+from .. import converter, offload
 from .._executor_host import ExecutorHost
 from ..activity import ActivityContext, ActivityDefinition
 from ..exceptions import ApplicationError
@@ -78,11 +78,12 @@ async def read_results(spec: ReadSpec) -> dict:
         for r in resp.results:
             if r.index != nxt or nxt >= spec.end:
                 break
-            data = r.payload.data or b"null"
-            if values and size + len(data) > PAGE_BYTES:
+            full_size = r.payload.blob_size or len(r.payload.data)  # a large result is stored beside history (offload.py)
+            if values and size + full_size > PAGE_BYTES:
                 return {"next": nxt, "values": values}
-            values.append(json.loads(data))
-            size += len(data) + 1
+            await offload.resolve_payloads(client, r.payload)
+            values.append(json.loads(r.payload.data or b"null"))
+            size += full_size + 1
             nxt += 1
     return {"next": nxt, "values": values}
 
@@ -125,28 +126,31 @@ class ResultWriter:
         self.client, self.workflow_id, self.executor_id = client, workflow_id, executor_id
         self.pending: list[ws.IndexedPayload] = []
         self.failed = 0
+        self.item_failures: list[ws.ExecutorItemFailure] = []  # executor item failures, sent with the next batch
         self._task: asyncio.Task | None = None
 
     def add(self, index: int, value: Any) -> None:
         self.pending.append(ws.IndexedPayload(index=index, payload=converter.to_payload(value)))
         self._kick()
 
-    def add_failed(self, n: int) -> None:
+    def add_failed(self, n: int, failures: list[ws.ExecutorItemFailure] = ()) -> None:
         self.failed += n
+        self.item_failures.extend(failures)
 
     def _kick(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._drain())
 
     async def _drain(self) -> None:
-        while self.pending or self.failed:
+        while self.pending or self.failed or self.item_failures:
             batch, self.pending = self.pending, []
             failed, self.failed = self.failed, 0
+            item_failures, self.item_failures = self.item_failures, []
             await self.client.call(
                 "PutParallelResults",
                 ws.PutParallelResultsRequest(
                     namespace=self.client.namespace, workflow_id=self.workflow_id, executor_id=self.executor_id,
-                    results=batch, failed_attempts=failed,
+                    results=batch, failed_attempts=failed, item_failures=item_failures,
                 ),
             )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 import worker_sdk as workflows
 from conftest import free_port, wait_for_port
 from protos import common_pb2 as E
@@ -28,6 +30,7 @@ class CrashFanOut:
         return list(await asyncio.gather(*[slow_double(i) for i in range(n)]))
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_killed_dev_cluster_resumes(tmp_path, processes):
     port = free_port()
     data = tmp_path / "data"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+import pytest
+
 from conftest import SUPPORT, free_port, wait_for_event, wait_for_port
 from protos import common_pb2 as E
 from worker_sdk import Client
@@ -60,6 +62,7 @@ async def test_worker_killed_mid_activity_completes_on_another_worker(tmp_path, 
         await client.close()
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_durable_timers_fire_once_after_a_restart(tmp_path, processes):
     port = free_port()
     args = ("dev", "--port", str(port), "--data-dir", str(tmp_path / "data"))

@@ -2,7 +2,8 @@
 data folder, each configured to own the same shards (a bad deploy). The second
 takes the shards (range id + 1); from then on every write of the first fails
 with UNAVAILABLE "ownership lost" and writes nothing, while the second writes
-normally. No split brain: the SQLite files hold exactly the acknowledged writes."""
+normally. No split brain: the SQLite files (or, on PostgreSQL, the database: both processes
+get the same DSN, and the fencing is in its `shards` row) hold exactly the acknowledged writes."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ import sqlite3
 import uuid
 
 import grpc
+import pytest
 
 from conftest import free_port, wait_for_port
 from protos import admin_service_pb2 as A
@@ -58,7 +60,23 @@ async def exists(stub, workflow_id: str) -> bool:
         return False
 
 
-async def test_second_owner_fences_the_first(tmp_path, processes):
+async def _stored_rows(backend_env, data, sql: str) -> list[tuple]:
+    """Rows of the shard's storage (SQLite's table names; on PostgreSQL, of SHARD only)."""
+    if not backend_env:
+        with sqlite3.connect(data / f"history-shard-{SHARD}.db") as db:
+            return [tuple(r) for r in db.execute(sql)]
+    import asyncpg
+
+    sql = sql.replace("FROM shard", "FROM shards").replace("FROM events", "FROM history_events") + f" WHERE shard_id = {SHARD}"
+    conn = await asyncpg.connect(backend_env["FANFLOW_POSTGRES_DSN"])
+    try:
+        return [tuple(r) for r in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+@pytest.mark.backends("sqlite", "postgres")
+async def test_second_owner_fences_the_first(tmp_path, processes, backend_env):
     data = tmp_path / "data"
     ports = [free_port(), free_port()]
     names = ["history-old", "history-new"]
@@ -96,6 +114,12 @@ async def test_second_owner_fences_the_first(tmp_path, processes):
         # ...and the first stays fenced: it never writes again.
         again = await start(old, "old-again")
         assert again is not None and again.code() == grpc.StatusCode.UNAVAILABLE and "ownership" in again.details()
+        # ...having closed the shard it lost (its timers, outbox and cache stop).
+        for _ in range(100):
+            if b"closing the shard" in open(first.log_path, "rb").read():
+                break
+            await asyncio.sleep(0.1)
+        assert b"closing the shard" in open(first.log_path, "rb").read()
 
         # The new owner sees everything acknowledged, nothing rejected.
         for workflow_id in before + new_ids:
@@ -106,17 +130,18 @@ async def test_second_owner_fences_the_first(tmp_path, processes):
         await old_channel.close()
         await new_channel.close()
 
-    # The SQLite file agrees, and is sound.
+    # The SQLite file (or the database) agrees, and is sound.
     processes.kill(first)
     processes.kill(second)
-    with sqlite3.connect(data / f"history-shard-{SHARD}.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert db.execute("SELECT owner, range_id FROM shard").fetchall() == [("history-new", shard_after.range_id)]
-        stored = {row[0] for row in db.execute("SELECT workflow_id FROM executions")}
-        assert stored == set(before) | set(new_ids)
-        current = {row[0] for row in db.execute("SELECT workflow_id FROM current_executions")}
-        assert current == stored
-        with_events = {row[0] for row in db.execute("SELECT DISTINCT workflow_id FROM events")}
-        assert with_events == stored
+    if not backend_env:
+        with sqlite3.connect(data / f"history-shard-{SHARD}.db") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert await _stored_rows(backend_env, data, "SELECT owner, range_id FROM shard") == [("history-new", shard_after.range_id)]
+    stored = {row[0] for row in await _stored_rows(backend_env, data, "SELECT workflow_id FROM executions")}
+    assert stored == set(before) | set(new_ids)
+    current = {row[0] for row in await _stored_rows(backend_env, data, "SELECT workflow_id FROM current_executions")}
+    assert current == stored
+    with_events = {row[0] for row in await _stored_rows(backend_env, data, "SELECT DISTINCT workflow_id FROM events")}
+    assert with_events == stored
 
 

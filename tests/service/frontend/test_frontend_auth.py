@@ -25,6 +25,7 @@ from protos import (
     workflow_service_pb2 as ws,
     workflow_service_pb2_grpc,
 )
+from conftest import backend_overrides
 from worker_sdk import Client, Worker
 
 ADMIN = "admin-key-for-tests"
@@ -36,8 +37,9 @@ def bearer(key: str | None):
 
 
 @pytest.fixture
-async def secured(tmp_path):
-    config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=2.0, auth_enabled=True, admin_api_keys=[ADMIN])
+async def secured(tmp_path, backend_env):
+    config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=2.0, auth_enabled=True, admin_api_keys=[ADMIN],
+                                    **backend_overrides(backend_env))
     process = await embedded(config).start()
     channel = insecure_channel(process.frontend_address)
     yield process, workflow_service_pb2_grpc.WorkflowServiceStub(channel), admin_service_pb2_grpc.AdminServiceStub(channel)
@@ -58,6 +60,7 @@ def start_request(namespace: str, workflow_id: str = "w") -> ws.StartWorkflowExe
     return ws.StartWorkflowExecutionRequest(namespace=namespace, workflow_id=workflow_id, workflow_type=common_pb2.WorkflowType(name="T"), task_queue=TQ)
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_keys_isolate_namespaces(secured):
     process, stub, admin = secured
     # no key, malformed, unknown: UNAUTHENTICATED
@@ -116,6 +119,7 @@ class Greeting:
         return await greet(name)
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_sdk_with_a_namespace_key(secured):
     process, _, admin = secured
     key = (await admin.RegisterNamespace(adm.RegisterNamespaceRequest(name="team"), metadata=bearer(ADMIN))).api_key

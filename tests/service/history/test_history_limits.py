@@ -56,6 +56,7 @@ class TooManyActivities:
         return sum(await asyncio.gather(*[echo(i) for i in range(n)]))
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_more_than_2000_pending_activities_fails_the_workflow_task(client):
     async with Worker(client, task_queue="limits-pending", workflows=[TooManyActivities], activities=[echo]):
         handle = await client.start_workflow(TooManyActivities, 2001, task_queue="limits-pending")
@@ -104,6 +105,7 @@ async def test_payload_limits(client):
         assert await client.execute_workflow(Huge, 10, task_queue="limits-huge") == "x" * 10
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_ids_namespaces_and_reuse_policy(client):
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await client.start_workflow("anything", id="x" * 1001, task_queue="q")

@@ -35,6 +35,7 @@ def ids(infos) -> list[str]:
     return [i.execution.workflow_id for i in infos]
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_every_filter_and_combinations_across_shards(client):
     # three batches started at distinct times; statuses: two runs in five terminated
     runs: dict[str, dict] = {}
@@ -116,6 +117,7 @@ async def test_pages_cover_every_shard_newest_first_without_gaps_or_repeats(clie
     assert len(await client.list_workflows(limit=10)) == 10
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_2000_workflows_are_counted_exactly(client):
     async def batch(first: int) -> None:
         await asyncio.gather(*(

@@ -1,4 +1,5 @@
-"""One history shard on a real SQLite file, with a real matching service in the same process
+"""One history shard on a real store (a SQLite file, and a PostgreSQL database: each test runs
+on both), with a real matching service in the same process
 for its outbox: the one update path, the run cache (eviction and reload), and durable timers
 that fire exactly once, also across a restart."""
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fanflow.errors import ShardOwnershipLost
 from history import shard as shard_module
 from history.api import respond, start, task_started
 from history.limits import Limits
-from history.persistence.sqlite import SqliteHistoryStore
+from support.store_backends import history_backend  # noqa: F401  (fixture: each test on SQLite and on PostgreSQL)
 from history.shard import Shard
 from history.timer_queue import FIRED
 from matching.service import MatchingServicer
@@ -28,8 +29,8 @@ MATCHING_ADDRESS = "in-process-matching-for-shard-tests:1"  # reached through fa
 
 
 class Harness:
-    def __init__(self, tmp_path):
-        self.path = tmp_path / "history-shard-0.db"
+    def __init__(self, tmp_path, backend):
+        self.backend = backend  # the shard's store: a SQLite file or a PostgreSQL database (support/store_backends.py)
         self.config = ClusterConfig.embedded(tmp_path / "data", history_shard_count=1)
         self.config.matching_hosts[0].address = MATCHING_ADDRESS
         self.history_client = HistoryClient(self.config)
@@ -43,7 +44,7 @@ class Harness:
         return self
 
     async def shard(self, owner: str = "history-a") -> Shard:
-        shard = Shard(0, SqliteHistoryStore(self.path, 0, owner), self.matching_client, Limits())
+        shard = Shard(0, self.backend.store(0, owner), self.matching_client, Limits())
         await shard.start()
         self.shards.append(shard)
         return shard
@@ -58,8 +59,8 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(tmp_path):
-    h = await Harness(tmp_path).start()
+async def harness(tmp_path, history_backend):
+    h = await Harness(tmp_path, history_backend).start()
     yield h
     await h.stop()
 
@@ -131,7 +132,7 @@ async def test_an_update_is_committed_before_it_is_cached_and_a_failed_one_chang
     assert (await shard.load(key)).state == stored.state  # the half-changed state was dropped and reloaded
 
     # The shard is taken over: the commit fails, nothing is cached from it, the shard knows it lost.
-    thief = SqliteHistoryStore(harness.path, 0, "history-b")
+    thief = harness.backend.store(0, "history-b")
     await thief.open()
     try:
         with pytest.raises(ShardOwnershipLost):

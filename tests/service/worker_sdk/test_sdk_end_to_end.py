@@ -14,11 +14,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
 from pydantic import BaseModel
 
 import worker_sdk as workflows
 from protos import admin_service_pb2, admin_service_pb2_grpc, common_pb2
 from worker_sdk import Worker
+
+pytestmark = pytest.mark.backends("sqlite", "postgres")  # the whole cluster on each storage backend
 
 E = common_pb2
 

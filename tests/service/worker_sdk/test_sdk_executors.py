@@ -27,6 +27,7 @@ _spec.loader.exec_module(seed)
 
 
 # ------------------------------------------------------------- 1. seed
+@pytest.mark.backends("sqlite", "postgres")
 async def test_seed_examples_thousand_items(client):
     source = (ROOT / "examples" / "executors_seed.py").read_text()
     assert "import worker_sdk as workflows" in source and "mistralai" not in source
@@ -233,6 +234,7 @@ class FlakyOffset:
         )
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_retried_offset_group_only_reruns_failed_items(client):
     CALLS.clear()
     async with Worker(client, task_queue="exec-flaky", workflows=[FlakyOffset], activities=[flaky_item, flaky_index]) as worker:

@@ -18,6 +18,7 @@ from history.persistence.store import ExecutionCommit, ListCursor, RunFilter, Ru
 from fanflow.timeutil import ts_from_ns
 from protos import common_pb2 as C
 from protos import persistence_pb2
+from support.store_backends import history_backend  # noqa: F401  (fixture)
 
 NS = "default"
 RUNNING, COMPLETED, FAILED = C.WORKFLOW_EXECUTION_STATUS_RUNNING, C.WORKFLOW_EXECUTION_STATUS_COMPLETED, C.WORKFLOW_EXECUTION_STATUS_FAILED
@@ -51,7 +52,7 @@ def _matches(state: persistence_pb2.ExecutionState, keys: list[C.SearchKey], whe
     )
 
 
-async def _fill(store: SqliteHistoryStore, runs) -> None:
+async def _fill(store, runs) -> None:
     await asyncio.gather(*(store.commit(ExecutionCommit(runs=[RunWrite(state=s, search_keys=k)], current_changed=True)) for s, k in runs))
 
 
@@ -76,9 +77,10 @@ FILTERS = {
 
 
 @pytest.mark.parametrize("name", FILTERS)
-async def test_lists_and_counts_match_the_filters_newest_first_page_by_page(tmp_path, name):
+async def test_lists_and_counts_match_the_filters_newest_first_page_by_page(history_backend, name):
+    """On SQLite and on PostgreSQL (history/persistence/postgres_listing.py)."""
     where = FILTERS[name]
-    store = SqliteHistoryStore(tmp_path / "shard.db", 0, "a")
+    store = history_backend.store(0, "a")
     await store.open()
     try:
         runs = [_run(i) for i in range(300)] + [_run(i, namespace="other") for i in range(20)]

@@ -1,19 +1,20 @@
-"""History's store on SQLite (history/persistence/sqlite.py), on real files in tmp_path: a
-commit is atomic and one failing commit leaves the others of its transaction; fencing (a newer
-owner of the file takes the shard, the stale one writes nothing, in the store and with two
-stores on one file); outbox rows of a previous owner. (The SQLite layer under it:
-tests/unit/fanflow/test_fanflow_sqlite.py.)"""
+"""History's store on SQLite (history/persistence/sqlite.py, real files in tmp_path) and on
+PostgreSQL (history/persistence/postgres.py, a database of the session's throwaway server):
+each test runs on both (`history_backend`). A commit is atomic and one failing commit leaves
+the others of its transaction; fencing (a newer owner takes the shard, the stale one writes
+nothing, in the store and with two stores on one file or database); outbox rows of a previous
+owner. (The SQLite layer under it: tests/unit/fanflow/test_fanflow_sqlite.py; PostgreSQL's
+fencing under concurrent writers: tests/unit/history/test_history_postgres_store.py.)"""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import pytest
 
 from fanflow.errors import ShardOwnershipLost
-from history.persistence.sqlite import SqliteHistoryStore
 from history.persistence.store import ExecutionCommit, RunWrite
 from protos import common_pb2, internal_pb2, persistence_pb2
+from support.store_backends import history_backend, is_integrity_error  # noqa: F401  (fixture)
 
 NS = "default"
 
@@ -34,14 +35,12 @@ def _commit(workflow_id: str, event_id: int = 1) -> ExecutionCommit:
     )
 
 
-def _stored(path, table: str) -> list:
-    with sqlite3.connect(path) as conn:
-        return [row[0] for row in conn.execute(f"SELECT workflow_id FROM {table} ORDER BY workflow_id")]
+async def _stored(backend, table: str) -> list:
+    return [row[0] for row in await backend.rows(f"SELECT workflow_id FROM {table} ORDER BY workflow_id")]
 
 
-async def test_a_commit_is_atomic_and_a_failing_one_leaves_the_others_in_its_transaction(tmp_path):
-    path = tmp_path / "shard.db"
-    store = SqliteHistoryStore(path, 0, "a")
+async def test_a_commit_is_atomic_and_a_failing_one_leaves_the_others_in_its_transaction(history_backend):
+    store = history_backend.store(0, "a")
     await store.open()
     try:
         first = await store.commit(_commit("wf-1"))
@@ -50,13 +49,12 @@ async def test_a_commit_is_atomic_and_a_failing_one_leaves_the_others_in_its_tra
         outcomes = await asyncio.gather(store.commit(_commit("wf-2")), store.commit(_commit("wf-1")), store.commit(_commit("wf-3")),
                                         return_exceptions=True)
         assert store.commits == before + 1
-        assert isinstance(outcomes[1], sqlite3.IntegrityError)  # wf-1's event 1 exists: that commit, and only it, is undone
+        assert is_integrity_error(outcomes[1]), outcomes  # wf-1's event 1 exists: that commit, and only it, is undone
         assert [o[0].id for o in (outcomes[0], outcomes[2])] == [first[0].id + 1, first[0].id + 3]  # ids grow per commit
         for table in ("executions", "current_executions", "events"):
-            assert _stored(path, table) == ["wf-1", "wf-2", "wf-3"]
-        with sqlite3.connect(path) as conn:
-            assert conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 3  # not 4: the failed commit's row went too
-            assert conn.execute("SELECT COUNT(*) FROM timers").fetchone()[0] == 3
+            assert await _stored(history_backend, table) == ["wf-1", "wf-2", "wf-3"]
+        assert await history_backend.rows("SELECT COUNT(*) FROM outbox") == [(3,)]  # not 4: the failed commit's row went too
+        assert await history_backend.rows("SELECT COUNT(*) FROM timers") == [(3,)]
         loaded = await store.load_run((NS, "wf-2", "r1"))
         assert loaded is not None and loaded.state == _state("wf-2")
         assert (await store.current_run(NS, "wf-2")).run_id == "r1"
@@ -64,12 +62,11 @@ async def test_a_commit_is_atomic_and_a_failing_one_leaves_the_others_in_its_tra
         await store.close()
 
 
-async def test_a_stale_owner_writes_nothing_and_stays_fenced(tmp_path):
-    path = tmp_path / "shard.db"
-    old = SqliteHistoryStore(path, 3, "history-old")
+async def test_a_stale_owner_writes_nothing_and_stays_fenced(history_backend):
+    old = history_backend.store(3, "history-old")
     await old.open()
     await old.commit(_commit("wf-before"))
-    new = SqliteHistoryStore(path, 3, "history-new")
+    new = history_backend.store(3, "history-new")
     await new.open()
     try:
         assert new.range_id == old.range_id + 1 and new.token_key == old.token_key
@@ -81,22 +78,20 @@ async def test_a_stale_owner_writes_nothing_and_stays_fenced(tmp_path):
             await old.delete_timers([1])
         await new.commit(_commit("wf-new"))
         for table in ("executions", "events", "current_executions"):
-            assert _stored(path, table) == ["wf-before", "wf-new"]
+            assert await _stored(history_backend, table) == ["wf-before", "wf-new"]
         assert await new.setting("x") is None
-        with sqlite3.connect(path) as conn:
-            assert conn.execute("SELECT owner, range_id FROM shard").fetchall() == [("history-new", new.range_id)]
+        assert await history_backend.rows("SELECT owner, range_id FROM shard") == [("history-new", new.range_id)]
     finally:
         await old.close()
         await new.close()
 
 
-async def test_outbox_rows_of_a_previous_owner_are_listed_once_ours_are_not(tmp_path):
-    path = tmp_path / "shard.db"
-    old = SqliteHistoryStore(path, 0, "a")
+async def test_outbox_rows_of_a_previous_owner_are_listed_once_ours_are_not(history_backend):
+    old = history_backend.store(0, "a")
     await old.open()
     left = await old.commit(_commit("wf-left"))
     await old.close()
-    new = SqliteHistoryStore(path, 0, "b")
+    new = history_backend.store(0, "b")
     await new.open()
     try:
         ours = await new.commit(_commit("wf-ours"))
@@ -109,17 +104,13 @@ async def test_outbox_rows_of_a_previous_owner_are_listed_once_ours_are_not(tmp_
 
 
 @pytest.mark.parametrize("shard_id", [0])
-async def test_fenced_store_rejects_writes_in_process(tmp_path, shard_id):
-    """Two stores on one file: the second takes the shard, the first writes nothing from then on
-    (two history processes: tests/cluster/faults/test_shard_fencing.py)."""
-    from fanflow.errors import ShardOwnershipLost
-    from history.persistence.sqlite import SqliteHistoryStore
-
-    path = tmp_path / "shard.db"
-    a = SqliteHistoryStore(path, shard_id, "a")
+async def test_fenced_store_rejects_writes_in_process(history_backend, shard_id):
+    """Two stores on one file (or database): the second takes the shard, the first writes
+    nothing from then on (two history processes: tests/cluster/faults/test_shard_fencing.py)."""
+    a = history_backend.store(shard_id, "a")
     await a.open()
     await a.put_setting("from-a", "1")
-    b = SqliteHistoryStore(path, shard_id, "b")
+    b = history_backend.store(shard_id, "b")
     await b.open()
     try:
         assert b.range_id == a.range_id + 1

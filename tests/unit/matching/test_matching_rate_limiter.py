@@ -1,21 +1,21 @@
-"""matching/rate_limiter.py's StartMeter on a real backlog file (issue 13): a full window refuses
+"""matching/rate_limiter.py's StartMeter on a real backlog, a SQLite file and a PostgreSQL database (issue 13): a full window refuses
 and says when a slot frees, a start history refused gives its slot back, and a reopened file
 holds the started ones (the window survives a restart)."""
 from __future__ import annotations
 
 from fanflow.timeutil import duration
 from matching.keys import QueueKey
-from matching.persistence.sqlite import SqliteBacklog
 from matching.rate_limiter import StartMeter
 from protos import common_pb2 as E
+from support.store_backends import backlog_factory  # noqa: F401  (fixture)
 
 
-async def test_start_meter_window_and_restore(tmp_path):
+async def test_start_meter_window_and_restore(backlog_factory):
     """The meter itself, on a real backlog file: a full window refuses (saying when a slot frees),
     a refused start gives its slot back, and a reopened file holds the started ones."""
     key = QueueKey("default", "q/rate-limited/k", E.TASK_TYPE_ACTIVITY)
     limit = E.ActivityRateLimit(key="k", max_execution=2, time_window=duration(30))
-    backlog = SqliteBacklog(tmp_path / "m.db", "NORMAL")
+    backlog = backlog_factory()
     await backlog.open()
     meter = StartMeter(backlog)
     first, second = await meter.reserve(key, limit), await meter.reserve(key, limit)
@@ -28,7 +28,7 @@ async def test_start_meter_window_and_restore(tmp_path):
     meter.started(third)
     assert meter.held(key) == 2
     await backlog.close()
-    reopened = SqliteBacklog(tmp_path / "m.db", "NORMAL")
+    reopened = backlog_factory()
     await reopened.open()
     try:
         again = StartMeter(reopened)

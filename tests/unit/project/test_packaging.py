@@ -68,7 +68,7 @@ def test_server_packages_are_an_extra_not_a_base_dependency():
     as_modules = {"aiosqlite", "grpcio_reflection", "grpcio_health_checking", "prometheus_client", "rich"}
     assert as_modules <= server
     assert not (as_modules & base)
-    assert {"grpc_reflection", "grpc_health", "aiosqlite", "prometheus_client", "rich"} == set(SERVER_MODULES)
+    assert {"grpc_reflection", "grpc_health", "aiosqlite", "asyncpg", "prometheus_client", "rich"} == set(SERVER_MODULES)
 
 
 

@@ -1,0 +1,492 @@
+"""PostgreSQL as every fanflow service that stores something there uses it.
+
+- Schema management: the migrations are plain SQL files in `fanflow/pg_schema/`
+  (`NNNN_name.sql`), applied in order, each in its own transaction, recorded in the
+  `schema_version` table. `fanflow schema create|upgrade|version --dsn ...` runs them;
+  a service refuses to start on a database whose version is not `SCHEMA_VERSION`.
+- `Database`: one connection pool per DSN and event loop, shared by every store of
+  the process (all shards, the metadata store, matching's backlog). Opening it checks
+  that the server answers, the credentials work and the schema is the one we know;
+  each of those failures is a `DatabaseUnusable` naming the setting or command to fix.
+- `PgGroupCommit`: the group-commit writer. Writes queued while a transaction runs are
+  committed together in the next one (one WAL flush for all); a write is acknowledged
+  only after COMMIT returned.
+- Error mapping: a lost connection or a server that is down or restarting becomes
+  `fanflow.errors.Unavailable` (the client retries; the pool reconnects by itself once
+  the server is back), see `unavailable_errors`.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import structlog
+
+from fanflow.errors import Unavailable
+
+log = structlog.get_logger("fanflow.postgres")
+
+DSN_SETTING = "postgres_dsn (or FANFLOW_POSTGRES_DSN)"
+
+
+class DatabaseUnusable(Exception):
+    """The database cannot be used as configured (unreachable at start, wrong credentials,
+    no schema or another version): the message names what to fix. Services exit with 2."""
+
+
+# ------------------------------------------------------------------ schema management
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """The schema's migrations, in order (fanflow/pg_schema/NNNN_name.sql)."""
+    found = []
+    for entry in resources.files("fanflow.pg_schema").iterdir():
+        match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text()))
+    found.sort(key=lambda m: m.version)
+    if [m.version for m in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"fanflow/pg_schema: migrations must be numbered 1..n without gaps, found {[m.version for m in found]}")
+    return found
+
+
+SCHEMA_VERSION = len(migrations())  # the version this fanflow reads and writes
+_MIGRATION_LOCK = 0x66616E66  # pg_advisory_xact_lock key: one migrator at a time
+
+_SCHEMA_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)"""
+
+
+def redact(dsn: str) -> str:
+    """The DSN without its password, for messages and logs."""
+    try:
+        parts = urlsplit(dsn)
+    except ValueError:
+        return "<unparseable DSN>"
+    if parts.password is None:
+        return dsn
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def connect(dsn: str, timeout: float = 10.0):
+    """One connection, or DatabaseUnusable saying why not (in words an operator can act on)."""
+    import asyncpg
+
+    if not dsn:
+        raise DatabaseUnusable(f"persistence is postgres but no DSN is set: set {DSN_SETTING}, e.g. postgresql://user:password@host:5432/fanflow")
+    try:
+        return await asyncpg.connect(dsn, timeout=timeout)
+    except Exception as exc:
+        raise _unusable(dsn, exc) from None
+
+
+def _unusable(dsn: str, exc: BaseException) -> DatabaseUnusable:
+    import asyncpg
+
+    where = redact(dsn)
+    if isinstance(exc, (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
+        return DatabaseUnusable(f"PostgreSQL at {where} refused the credentials ({exc}): fix the user or password in {DSN_SETTING}")
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return DatabaseUnusable(f"PostgreSQL at {where}: {exc}; create it (createdb) or fix the database name in {DSN_SETTING}")
+    if isinstance(exc, (OSError, asyncio.TimeoutError, asyncpg.CannotConnectNowError, asyncpg.PostgresConnectionError)):
+        return DatabaseUnusable(f"cannot reach PostgreSQL at {where} ({type(exc).__name__}: {exc}): is the server running? check {DSN_SETTING}")
+    if isinstance(exc, (ValueError, asyncpg.ClientConfigurationError)):
+        return DatabaseUnusable(f"{DSN_SETTING} is not a valid PostgreSQL DSN ({exc}): use postgresql://user:password@host:5432/dbname")
+    return DatabaseUnusable(f"PostgreSQL at {where}: {type(exc).__name__}: {exc}")
+
+
+async def current_version(conn) -> int:
+    """The database's schema version; 0: no fanflow schema."""
+    exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+    if not exists:
+        return 0
+    return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+
+
+async def upgrade(conn, *, only_if_empty: bool = False, up_to: int | None = None) -> list[Migration]:
+    """Apply the migrations the database has not seen, each in a transaction (under an
+    advisory lock, so two migrators never interleave); the ones applied.
+    only_if_empty: refuse (DatabaseUnusable) unless the database has no schema yet.
+    up_to: stop after that version (a database as an earlier release left it)."""
+    applied = []
+    for migration in migrations():
+        if up_to is not None and migration.version > up_to:
+            break
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute(_SCHEMA_VERSION_TABLE)
+            version = await current_version(conn)
+            if only_if_empty and version and not applied:
+                raise DatabaseUnusable(f"the database already has fanflow schema version {version}: use `fanflow schema upgrade` to bring it up to date")
+            if version > SCHEMA_VERSION:
+                raise DatabaseUnusable(newer_schema_message(version))
+            if version >= migration.version:
+                continue
+            await conn.execute(migration.sql)
+            await conn.execute("INSERT INTO schema_version (version, name) VALUES ($1, $2)", migration.version, migration.name)
+            applied.append(migration)
+            log.info("schema migration applied", version=migration.version, name=migration.name)
+    return applied
+
+
+def newer_schema_message(version: int, known: int = SCHEMA_VERSION) -> str:
+    return (f"the database has fanflow schema version {version}, newer than this fanflow knows ({known}): "
+            "run a fanflow release that knows it")
+
+
+async def check_schema(conn, dsn: str, expected: int = SCHEMA_VERSION) -> None:
+    """DatabaseUnusable unless the schema is exactly `expected` (this fanflow's), naming the command to run."""
+    version = await current_version(conn)
+    if version == 0:
+        raise DatabaseUnusable(f"PostgreSQL at {redact(dsn)} has no fanflow schema: run `fanflow schema create --dsn DSN` first")
+    if version < expected:
+        raise DatabaseUnusable(
+            f"PostgreSQL at {redact(dsn)} has fanflow schema version {version}, this fanflow needs {expected}: "
+            "run `fanflow schema upgrade --dsn DSN`"
+        )
+    if version > expected:
+        raise DatabaseUnusable(newer_schema_message(version, expected))
+
+
+# ------------------------------------------------------------------ errors
+def is_unavailable(exc: BaseException) -> bool:
+    """Errors that mean "the database is not there right now" (retry later), not a bad write."""
+    import asyncpg
+
+    return isinstance(exc, (
+        OSError,
+        asyncio.TimeoutError,
+        asyncpg.PostgresConnectionError,  # includes ConnectionDoesNotExistError
+        asyncpg.OperatorInterventionError,  # admin shutdown, crash shutdown, cannot connect now
+        asyncpg.InterfaceError,  # "pool is closing", "connection is closed"
+        asyncpg.InsufficientResourcesError,  # too many connections
+        asyncpg.exceptions._base.InternalClientError,  # the protocol state of a connection the server cut mid-operation
+    ))
+
+
+def as_unavailable(exc: BaseException, what: str) -> Exception:
+    """exc as the error a service returns: Unavailable for an outage, else exc itself."""
+    if isinstance(exc, Unavailable) or not is_unavailable(exc):
+        return exc  # type: ignore[return-value]
+    return Unavailable(f"{what}: PostgreSQL is unavailable ({type(exc).__name__}: {exc}); retry")
+
+
+# ------------------------------------------------------------------ the shared pool
+class _SharedPool:
+    """One asyncpg pool per (DSN, event loop), opened by its first user, closed by its last."""
+
+    registry: dict[tuple[str, int], "_SharedPool"] = {}
+
+    def __init__(self, key: tuple[str, int], dsn: str, pool_size: int):
+        self.key = key
+        self.dsn = dsn
+        self.pool_size = pool_size
+        self.pool = None
+        self.users = 0
+        self.opening: asyncio.Future | None = None
+
+    async def acquire_use(self) -> None:
+        self.users += 1
+        try:
+            if self.opening is None:
+                self.opening = asyncio.ensure_future(self._create())
+            await asyncio.shield(self.opening)
+        except BaseException:
+            self.users -= 1
+            if self.opening is not None and self.opening.done():
+                self.opening = None  # the next user tries again
+            if self.users == 0:
+                self.registry.pop(self.key, None)
+            raise
+
+    async def _create(self) -> None:
+        import asyncpg
+
+        conn = await connect(self.dsn)
+        try:
+            await check_schema(conn, self.dsn)
+        finally:
+            await conn.close()
+        try:
+            self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0)
+        except Exception as exc:
+            raise _unusable(self.dsn, exc) from None
+        log.info("postgres pool open", database=redact(self.dsn), max_connections=self.pool_size)
+
+    async def release_use(self) -> None:
+        self.users -= 1
+        if self.users > 0:
+            return
+        self.registry.pop(self.key, None)
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            try:
+                await asyncio.wait_for(pool.close(), 5.0)
+            except Exception:
+                pool.terminate()
+
+
+class Database:
+    """A store's handle on the cluster's database. Every handle of a process (of one event
+    loop) with the same DSN shares one pool: `open()` joins it (the first one opens it,
+    checking the server and the schema), `close()` leaves it (the last one closes it)."""
+
+    def __init__(self, dsn: str, pool_size: int = 16):
+        self.dsn = dsn
+        self.pool_size = pool_size
+        self.location = redact(dsn)
+        self._shared: _SharedPool | None = None
+
+    @classmethod
+    def shared(cls, dsn: str, pool_size: int = 16) -> "Database":
+        return cls(dsn, pool_size)
+
+    @property
+    def _pool(self):
+        return self._shared.pool if self._shared is not None else None
+
+    async def open(self) -> "Database":
+        if self._shared is not None:
+            return self
+        key = (self.dsn, id(asyncio.get_running_loop()))
+        shared = _SharedPool.registry.get(key)
+        if shared is None:
+            shared = _SharedPool.registry[key] = _SharedPool(key, self.dsn, self.pool_size)
+        await shared.acquire_use()
+        self._shared = shared
+        return self
+
+    async def close(self) -> None:
+        shared, self._shared = self._shared, None
+        if shared is not None:
+            await shared.release_use()
+
+    @asynccontextmanager
+    async def connection(self, what: str):
+        """A pooled connection; outages raise Unavailable naming `what` was being done."""
+        if self._pool is None:
+            raise Unavailable(f"{what}: the PostgreSQL pool is closed")
+        try:
+            async with self._pool.acquire(timeout=30.0) as conn:
+                try:
+                    yield conn
+                except BaseException as exc:
+                    if is_unavailable(exc) and not conn.is_closed():
+                        conn.terminate()  # never hand a connection in an unknown state to the next user: the pool opens a new one
+                    raise
+        except Exception as exc:
+            error = as_unavailable(exc, what)
+            if error is exc:
+                raise
+            raise error from exc
+
+    async def fetch(self, what: str, sql: str, *args: Any) -> list:
+        async with self.connection(what) as conn:
+            return await conn.fetch(sql, *args)
+
+    async def fetchrow(self, what: str, sql: str, *args: Any):
+        async with self.connection(what) as conn:
+            return await conn.fetchrow(sql, *args)
+
+    async def fetchval(self, what: str, sql: str, *args: Any):
+        async with self.connection(what) as conn:
+            return await conn.fetchval(sql, *args)
+
+
+# ------------------------------------------------------------------ group commit
+W = TypeVar("W")
+TransactionBody = Callable[[Any, Sequence[W]], Awaitable[Sequence[BaseException | None]]]
+
+
+class PgGroupCommit(Generic[W]):
+    """The writer of one store: every write goes through it (the same contract as
+    fanflow.sqlite.GroupCommit, on PostgreSQL).
+
+    `write(item)` returns once the transaction holding it committed (or raises what
+    went wrong with it). `write_later(item)` is not waited for: it rides with the next
+    transaction, or gets one of its own after `linger` seconds; if it fails it is tried
+    again with the next one.
+
+    Each transaction runs `await body(connection, items)` inside one transaction on a
+    pooled connection; `body` returns one outcome per item (None, or the exception for
+    that item). If it raises, the transaction is rolled back and every item fails with
+    that exception (that is how a fencing check refuses a whole batch); a database
+    outage fails them with Unavailable. own_transaction=True: the body issues BEGIN and
+    COMMIT itself (to fold them into its first and last round trips); if it raises, the
+    connection is rolled back here.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        body: TransactionBody,
+        *,
+        name: str,
+        max_batch: int | None = None,
+        linger: float = 0.05,
+        drain_on_close: bool = True,
+        closed_error: Callable[[], Exception] = lambda: Unavailable("the database is closed"),
+        on_committed: Callable[[list[W]], None] | None = None,
+        own_transaction: bool = False,
+    ):
+        self._own_transaction = own_transaction
+        self._db = db
+        self._body = body
+        self.name = name
+        self._max_batch = max_batch
+        self._linger_seconds = linger
+        self._drain_on_close = drain_on_close
+        self._closed_error = closed_error
+        self._on_committed = on_committed
+        self._waited: list[tuple[W, asyncio.Future]] = []
+        self._later: list[W] = []
+        self._flush_waiters: list[asyncio.Future] = []
+        self._wake = asyncio.Event()
+        self._linger: asyncio.TimerHandle | None = None
+        self._writer: asyncio.Task | None = None
+        self._in_flight = False
+        self._closing = False
+        self.commits = 0  # transactions committed (observability)
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._run(), name=f"{self.name}-writer")
+
+    async def write(self, item: W) -> None:
+        if self._closing or self._writer is None:
+            raise self._closed_error()
+        future = asyncio.get_running_loop().create_future()
+        self._waited.append((item, future))
+        self._wake.set()
+        await future
+
+    def write_later(self, item: W) -> None:
+        if self._closing or self._writer is None:
+            return  # the caller accepted that a lazy write may be lost
+        self._later.append(item)
+        if self._linger is None and not self._wake.is_set():
+            self._linger = asyncio.get_running_loop().call_later(self._linger_seconds, self._wake.set)
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far (lazy writes too) is committed or failed once."""
+        if self._writer is None or self._writer.done():
+            return
+        if not self._waited and not self._later and not self._in_flight:
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._flush_waiters.append(future)
+        self._wake.set()
+        await future
+
+    async def close(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        if not self._drain_on_close:
+            waited, self._waited = self._waited, []
+            for _, future in waited:
+                if not future.done():
+                    future.set_exception(self._closed_error())
+            self._later.clear()
+        self._wake.set()
+        if self._writer is not None:
+            await self._writer
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+
+    async def _run(self) -> None:
+        failed_lazy = False
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._linger is not None:
+                self._linger.cancel()
+                self._linger = None
+            failed_lazy = False
+            if self._waited or self._later:
+                self._in_flight = True
+                try:
+                    failed_lazy = await self._commit_next_batch()
+                finally:
+                    self._in_flight = False
+            if not self._waited and (not self._later or failed_lazy or self._closing):
+                for waiter in self._flush_waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                self._flush_waiters.clear()
+                if self._closing:
+                    return
+            if self._waited or (self._flush_waiters and self._later):
+                self._wake.set()  # more arrived while we were committing
+            elif self._later and self._linger is None:
+                # Lazy writes: wait for company; after a failure (database down) wait longer.
+                delay = 1.0 if failed_lazy else self._linger_seconds
+                self._linger = asyncio.get_running_loop().call_later(delay, self._wake.set)
+
+    async def _commit_next_batch(self) -> bool:
+        """One transaction; True if lazy writes failed (they stay queued)."""
+        if self._max_batch is None:
+            waited, self._waited = self._waited, []
+        else:
+            waited, self._waited = self._waited[: self._max_batch], self._waited[self._max_batch:]
+        later, self._later = self._later, []
+        items = [item for item, _ in waited] + later
+        try:
+            outcomes = await self._transaction(items)
+        except Exception as exc:  # the whole transaction failed (fenced, database down, ...)
+            error = as_unavailable(exc, f"{self.name}: write")
+            log.warning("group commit failed", database=self.name, writes=len(items), error=repr(exc))
+            outcomes = [error] * len(items)
+        committed: list[W] = []
+        for (item, future), outcome in zip(waited, outcomes):
+            if outcome is None:
+                committed.append(item)
+            if not future.done():  # the caller may have given up; the write stands all the same
+                if outcome is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(outcome)
+        retry = [item for item, outcome in zip(later, outcomes[len(waited):]) if outcome is not None]
+        if retry and not self._closing:
+            self._later = retry + self._later
+        if committed and self._on_committed is not None:
+            try:
+                self._on_committed(committed)
+            except Exception:
+                log.exception("commit callback failed", database=self.name)
+        return bool(retry)
+
+    async def _transaction(self, items: list[W]) -> Sequence[BaseException | None]:
+        async with self._db.connection(f"{self.name}: write") as conn:
+            if self._own_transaction:
+                try:
+                    outcomes = await self._body(conn, items)
+                except BaseException:
+                    if not conn.is_closed() and conn.is_in_transaction():
+                        await conn.execute("ROLLBACK")
+                    raise
+            else:
+                async with conn.transaction():
+                    outcomes = await self._body(conn, items)
+        self.commits += 1
+        return outcomes
