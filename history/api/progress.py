@@ -4,9 +4,9 @@ in flight, rate, ETA), the number of runs, the workflow's recorded events, the c
 run's child workflows with their own progress (history/api/child_progress.py)."""
 from __future__ import annotations
 
-import time
 import weakref
 
+from fanflow import clock
 from history.api.child_progress import ChildrenSnapshot, children_progress
 from history.shard import Shard
 from protos import common_pb2, workflow_service_pb2
@@ -47,7 +47,7 @@ async def get_progress(
     chain = {state.run_id for state in await store.runs_of_workflow(ns, wf) if state.first_run_id == first_run}
     runs = len(chain)
     records = await store.executor_progress(ns, wf, first_run)
-    now = time.time_ns()
+    now = clock.now_ns()
     executors = []
     for i, record in enumerate(records):
         done = await _done(store, ns, wf, record)

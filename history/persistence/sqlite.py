@@ -12,7 +12,9 @@ read is one consistent snapshot).
 """
 from __future__ import annotations
 
+import asyncio
 import secrets
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -24,6 +26,7 @@ import structlog
 
 from fanflow.errors import ShardOwnershipLost
 from fanflow.sqlite import Fence, GroupCommit, SqliteDatabase, SqliteSettings, Statement
+from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
 from history.persistence import sqlite_listing
 from history.persistence.sqlite_schema import SCHEMA, add_search_tables
 from history.persistence.store import (
@@ -162,17 +165,24 @@ class SqliteHistoryStore:
 
     # ------------------------------------------------------------ lifecycle
     async def open(self) -> None:
-        await self._db.open()
+        what = f"history shard {self.shard_id}"
+        await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
         try:
-            async with self._db.writing() as conn:
-                await conn.executescript(SCHEMA)
-                await add_search_tables(conn, _display_name_of)  # search keys
-                self.range_id, self.token_key, max_outbox_id = await self._acquire(conn)
-            self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
-            await self._writes.start()
-        except BaseException:
-            await self._db.close()
-            raise
+            await self._db.open()
+            try:
+                async with self._db.writing() as conn:
+                    await conn.executescript(SCHEMA)
+                    await add_search_tables(conn, _display_name_of)  # search keys
+                    self.range_id, self.token_key, max_outbox_id = await self._acquire(conn)
+                self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
+                await self._writes.start()
+            except BaseException:
+                await self._db.close()
+                raise
+        except sqlite3.DatabaseError as exc:  # closed above; what it means, in words
+            if is_disk_full(exc):
+                raise storage_error(exc, self.path, what) from exc
+            raise bad_storage(exc, self.path, what) from exc
         log.info("shard acquired", shard=self.shard_id, range_id=self.range_id, owner=self.owner)
 
     async def _acquire(self, conn: aiosqlite.Connection) -> tuple[int, bytes, int]:
