@@ -58,6 +58,28 @@ def _payload(value: Any) -> dict:
     return {"type": "json", "value": value}
 
 
+# A `workflows.task(...)` change recorded by workflow code (its `fanflow.task` marker) as the
+# seed's CUSTOM_TASK_* event; the state goes whole (the seed may send JSON patches instead).
+# Changes made inside activities are not in history: they are on WatchWorkflow only.
+TASK_MARKER = "fanflow.task"
+_TASK_EVENTS = {
+    "started": T.CUSTOM_TASK_STARTED, "in_progress": T.CUSTOM_TASK_IN_PROGRESS,
+    "completed": T.CUSTOM_TASK_COMPLETED, "failed": T.CUSTOM_TASK_FAILED,
+}
+
+
+def _custom_task(details: common_pb2.Payload) -> list[tuple[T, dict]]:
+    try:
+        change = json.loads(details.data or b"null")
+        event_type = _TASK_EVENTS[change["status"]]
+        base = {"custom_task_id": str(change["id"]), "custom_task_type": str(change["type"])}
+    except (ValueError, KeyError, TypeError):
+        return []  # not a marker this SDK wrote
+    if event_type == T.CUSTOM_TASK_FAILED:
+        return [(event_type, {**base, "failure": {"message": change.get("error") or "the task failed"}})]
+    return [(event_type, {**base, "payload": _payload(change.get("state"))})]
+
+
 def _failure(failure: common_pb2.Failure, fallback: str) -> dict:
     message = failure.message or fallback
     if failure.type and failure.type not in message:
@@ -209,6 +231,8 @@ class Deriver:
             self.ended.add((run_id, event.activity_task_canceled.scheduled_event_id))
         elif kind in (E.EVENT_TYPE_ACTIVITY_TASK_STARTED, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, E.EVENT_TYPE_ACTIVITY_TASK_FAILED, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT):
             out.extend(self._activity(run_id, event))
+        elif kind == E.EVENT_TYPE_MARKER_RECORDED and event.marker_recorded.marker_name == TASK_MARKER:
+            out.extend(_custom_task(event.marker_recorded.details))
         return [
             self._envelope(run_id, f"{run_id}:{event.event_id}" + (f":{i}" if i else ""), event.event_time.ToNanoseconds(), event_type, attributes)
             for i, (event_type, attributes) in enumerate(out)

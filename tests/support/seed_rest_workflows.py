@@ -101,3 +101,20 @@ class SeedRestParent:
     async def run(self, names: list[str]) -> dict:
         greetings = [await workflows.workflow.execute_workflow(SeedRestGreeter, params={"name": name, "times": 1}) for name in names]
         return {"greeted": len(greetings)}
+
+
+@workflows.workflow.define(name="seedrest_tasks")
+class SeedRestTasks:
+    """Streaming task state from workflow code: one task that completes, one that fails."""
+
+    @workflows.workflow.entrypoint
+    async def run(self, n: int) -> dict:
+        async with workflows.task("count", state={"done": 0}) as t:
+            for i in range(1, n + 1):
+                await t.update_state({"done": i})
+        try:
+            async with workflows.task("doomed"):
+                raise ValueError("no luck")
+        except ValueError:
+            pass
+        return {"n": n}

@@ -19,6 +19,7 @@ from support.seed_rest_workflows import (
     SeedRestGreeter,
     SeedRestHolder,
     SeedRestParent,
+    SeedRestTasks,
     seedrest_greet,
     seedrest_hold,
 )
@@ -30,6 +31,8 @@ from worker_sdk.testing import (
     compare_itemwise,
     execute_workflow,
     execute_workflow_and_wait,
+    extract_state_from_event,
+    filter_events_by_custom_task_type,
     filter_events_by_type,
     get_event_types,
     poll_pending_inputs,
@@ -55,7 +58,7 @@ ENVELOPE = {"event_id", "event_timestamp", "root_workflow_exec_id", "workflow_ex
 async def http(embedded_cluster):
     client = await workflows.Client.connect(embedded_cluster.frontend_address)
     env = testing.WorkflowEnvironment.from_client(client)
-    async with testing.create_test_worker_with_events(env, [SeedRestGreeter, SeedRestCollector, SeedRestApprovalWorkflow, SeedRestFailing, SeedRestHolder, SeedRestParent],
+    async with testing.create_test_worker_with_events(env, [SeedRestGreeter, SeedRestCollector, SeedRestApprovalWorkflow, SeedRestFailing, SeedRestHolder, SeedRestParent, SeedRestTasks],
                                                       [seedrest_greet, seedrest_hold]):
         async with ui_server(embedded_cluster.frontend_address) as server:
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as session:
@@ -99,6 +102,21 @@ async def test_execute_and_wait_then_stream_the_runs_events(http):
     assert [e["event_type"] for e in first["events"]] == get_event_types(events)[:3] and first["next_cursor"] == "3"
     rest = (await http.get("/v1/workflows/events/list", params={"workflow_exec_id": done["execution_id"], "limit": 3, "cursor": "3"})).json()
     assert [e["event_type"] for e in rest["events"]] == ["WORKFLOW_EXECUTION_COMPLETED"] and rest["next_cursor"] is None
+
+
+async def test_workflow_code_tasks_stream_as_custom_task_events(http):
+    done = await execute_workflow_and_wait(http, "seedrest_tasks", {"n": 2})
+    assert done["status"] == "COMPLETED"
+    events = await stream_workflow_events(http, done["execution_id"], timeout_seconds=20)
+    tasks = [e for e in events if e["data"]["event_type"].startswith("CUSTOM_TASK_")]
+    assert [(e["data"]["event_type"], e["data"]["attributes"]["custom_task_type"]) for e in tasks] == [
+        ("CUSTOM_TASK_STARTED", "count"), ("CUSTOM_TASK_IN_PROGRESS", "count"), ("CUSTOM_TASK_IN_PROGRESS", "count"),
+        ("CUSTOM_TASK_COMPLETED", "count"), ("CUSTOM_TASK_STARTED", "doomed"), ("CUSTOM_TASK_FAILED", "doomed"),
+    ]
+    assert [extract_state_from_event(e) for e in tasks[:4]] == [{"done": 0}, {"done": 1}, {"done": 2}, {"done": 2}]
+    assert "no luck" in tasks[-1]["data"]["attributes"]["failure"]["message"]
+    assert len({e["data"]["attributes"]["custom_task_id"] for e in tasks}) == 2
+    assert filter_events_by_custom_task_type(events, "count") == tasks[:4]
 
 
 async def test_stream_follows_a_run_while_it_runs(http):
