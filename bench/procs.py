@@ -105,14 +105,15 @@ class Server:
         self._log.close()
 
 
-def start_fanflow(workdir: Path, synchronous: str = "FULL", postgres_dsn: str | None = None) -> Server:
+def start_fanflow(workdir: Path, synchronous: str = "FULL", postgres_dsn: str | None = None, ui_address: str = "off") -> Server:
     """`fanflow dev` in its own process: 16 shards, 4 partitions, SQLite in WAL mode under
     workdir/fanflow-data with PRAGMA synchronous=`synchronous` (see bench/devserver.py), or
-    with every store in the PostgreSQL database `postgres_dsn`."""
+    with every store in the PostgreSQL database `postgres_dsn`; its web UI off unless
+    `ui_address` is given (the figures measure the cluster alone)."""
     port = free_port()
     args = [sys.executable, "-m", "bench.devserver", synchronous, "--log-level", "WARNING", "dev", "--port", str(port), "--data-dir", str(workdir / "fanflow-data")]
     root = str(Path(__file__).resolve().parent.parent)  # so `bench.devserver` imports from the temp cwd
-    env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])), "FANFLOW_UI_ADDRESS": ui_address}
     if postgres_dsn:
         env.update(FANFLOW_PERSISTENCE="postgres", FANFLOW_POSTGRES_DSN=postgres_dsn)
     return Server("fanflow-dev", args, port, workdir, env).wait_ready()

@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=${FANFLOW_COMPOSE_WORK:-/tmp/fanflow-compose-ci}
 PORT=${FANFLOW_PORT:-17233}
+UI_PORT=${FANFLOW_UI_PORT:-18233}
 N=${FANFLOW_COMPOSE_N:-500}
 PROJECT=fanflow-ci
 PYTHON=${PYTHON:-}
@@ -84,7 +85,7 @@ say "building fanflow:local"
 [ -f /etc/ssl/certs/ca-certificates.crt ] && cp /etc/ssl/certs/ca-certificates.crt compose/extra-ca/host-ca.crt
 DOCKER_BUILDKIT=0 docker build -q -f compose/Dockerfile --build-arg BASE_IMAGE=local/python-base -t fanflow:local . >/dev/null
 
-export FANFLOW_PORT=$PORT BASE_IMAGE=local/python-base
+export FANFLOW_PORT=$PORT FANFLOW_UI_PORT=$UI_PORT BASE_IMAGE=local/python-base
 compose() { "${COMPOSE[@]}" -p "$PROJECT" -f compose/docker-compose.yml "$@"; }
 compose config -q
 say "docker compose up -d --wait"
@@ -98,6 +99,14 @@ compose ps --format 'table {{.Service}}\t{{.Status}}'
 say "running examples/fanout.py $N against 127.0.0.1:$PORT"
 FANFLOW_ADDRESS=127.0.0.1:$PORT FANFLOW_TASK_QUEUE=fanout timeout 300 "$PYTHON" examples/fanout.py "$N" | tee "$WORK/example.out"
 grep -q "correct" "$WORK/example.out"
+say "the web UI's HTTP API on 127.0.0.1:$UI_PORT lists the example's workflow"
+"$PYTHON" - "$UI_PORT" <<'PY'
+import json, sys, urllib.request
+with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/namespaces/default/workflow-count", timeout=30) as r:
+    counts = json.load(r)
+assert counts["by_status"]["completed"] >= 1, counts
+print("web UI:", counts)
+PY
 
 say "docker compose stop (SIGTERM to every PID 1)"
 compose stop -t 20 >/dev/null 2>&1

@@ -8,12 +8,17 @@ Offset Pagination Executor"), with only the import changed, on an embedded clust
 workflow when everything shares this one process; Offset runs 100 items per execution.)
 
 Both workflows continue as new automatically (history suggests it at 4,096 events); item
-results are stored beside history and read back at the end. The script prints, per
-workflow: items/s, the number of runs, the largest run's history and the progress API's view.
+results are stored beside history; the workflow gets them as a list that pages from the store. While each runs, the script shows
+a live progress bar per executor and serves the web UI on http://127.0.0.1:8233
+(FANFLOW_UI_ADDRESS to move it, "off" for none), where the same run can be watched; then it
+prints, per workflow: items/s, the number of runs, the largest run's history and the progress
+API's view. The runs stay in .fanflow/: `fanflow dev` shows them on the same address later.
 """
 import asyncio
+import os
 import sys
 import time
+from urllib.parse import quote
 
 import worker_sdk as workflows
 
@@ -66,8 +71,12 @@ class Offset100k:
 
 
 def check(results: list[dict], n_items: int) -> None:
-    if results != [{"processed_value": f"processed_item_{i}"} for i in range(n_items)]:
-        raise workflows.ApplicationError("results are not the expected ones", non_retryable=True)
+    # One by one: the results page from the store, nothing builds a list of all of them.
+    if len(results) != n_items:
+        raise workflows.ApplicationError(f"{len(results)} results for {n_items} items", non_retryable=True)
+    for i, result in enumerate(results):
+        if result != {"processed_value": f"processed_item_{i}"}:
+            raise workflows.ApplicationError(f"result {i} is not the expected one: {result!r}", non_retryable=True)
 
 
 async def history_lengths(handle) -> list[int]:
@@ -80,15 +89,32 @@ async def history_lengths(handle) -> list[int]:
     return lengths
 
 
-async def main(n_offset: int, n_list: int) -> None:
-    import os
+async def start_web_ui(frontend_address: str):
+    """The web UI and HTTP API for this cluster, as `fanflow dev` serves them; None if it cannot."""
+    address = os.environ.get("FANFLOW_UI_ADDRESS", "127.0.0.1:8233")
+    if address.lower() == "off":
+        return None
+    try:
+        from webui.server import UiServer
+        from webui.settings import UiSettings
 
+        return await UiServer(UiSettings(frontend_address=frontend_address, address=address)).start()
+    except (ModuleNotFoundError, OSError) as exc:
+        print(f"(web UI not started: {exc})")
+        return None
+
+
+async def main(n_offset: int, n_list: int) -> None:
     from fanflow.cluster import embedded
     from fanflow.config import ClusterConfig
     from fanflow.logging import configure_logging
+    from fanflow.progress_view import watch_progress
 
     configure_logging(os.environ.get("FANFLOW_LOG_LEVEL") or "WARNING")  # the example's output, not the cluster's
     cluster = await embedded(ClusterConfig.embedded(".fanflow")).start()
+    ui = await start_web_ui(cluster.frontend_address)
+    if ui is not None:
+        print(f"web UI on {ui.url}: open it to watch the runs below (after the script, `fanflow dev` serves them there again)", flush=True)
     client = await workflows.Client.connect(cluster.frontend_address)
     try:
         async with workflows.Worker(client, task_queue="executors-100k", workflows=[List100k, Offset100k],
@@ -96,6 +122,9 @@ async def main(n_offset: int, n_list: int) -> None:
             for workflow, n_items in ((Offset100k, n_offset), (List100k, n_list)):
                 started = time.monotonic()
                 handle = await client.start_workflow(workflow, n_items, task_queue="executors-100k")
+                if ui is not None:
+                    print(f"{workflow.__name__}: watch it at {ui.url}/namespaces/default/workflow?id={quote(handle.workflow_id)}", flush=True)
+                await watch_progress(handle, closing_lines=False)  # a live bar per executor until the run closes
                 assert await handle.result(timeout=3600) == n_items
                 elapsed = time.monotonic() - started
                 lengths = await history_lengths(handle)
@@ -105,6 +134,8 @@ async def main(n_offset: int, n_list: int) -> None:
                       f"progress: {ex.pattern} {ex.done:,}/{ex.total:,} done, {ex.failed} failed attempts")
     finally:
         await client.close()
+        if ui is not None:
+            await ui.stop()
         await cluster.stop()
 
 

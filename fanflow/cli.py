@@ -1,6 +1,7 @@
 """`fanflow` command line.
 
-    fanflow dev [--data-dir DIR] [--port 7233]      all services in one process
+    fanflow dev [--data-dir DIR] [--port 7233] [--ui-address 127.0.0.1:8233|off]   all services in one process, and the web UI
+    fanflow ui [--address 127.0.0.1:8233] [--frontend 127.0.0.1:7233]      the web UI and HTTP API for a running cluster
     fanflow frontend|history|matching --config F [--name N]   one service
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
@@ -27,6 +28,7 @@ from google.protobuf import json_format
 
 from fanflow.cli_output import print_message as _print
 from fanflow.cli_schedule import cmd_schedule
+from fanflow.cli_ui import UI_ADDRESS_ENV, check_http_health, cmd_ui, start_dev_ui, ui_address_default
 from fanflow.cli_tls import add_tls_client_options as _add_tls_client_options
 from fanflow.cli_tls import connect as _connect
 from fanflow.cli_tls import tls_options as _tls_options
@@ -46,13 +48,13 @@ def _checked_config(build):
         raise SystemExit(2) from None
 
 
-def _serve(process, on_started) -> int:
+def _serve(process, on_started, on_stopping=None) -> int:
     """Serve until signalled; a database that cannot be used exits 2 with what to fix."""
     from fanflow.cluster import serve_until_signalled
     from fanflow.postgres import DatabaseUnusable
 
     try:
-        asyncio.run(serve_until_signalled(process, on_started))
+        asyncio.run(serve_until_signalled(process, on_started, on_stopping))
     except DatabaseUnusable as exc:
         print(f"fanflow {process.role_names}: {exc}", file=sys.stderr)
         return 2
@@ -118,13 +120,23 @@ def _cmd_dev(args) -> int:
         config.auth_enabled, config.admin_api_keys = True, keys
         auth_note = "auth is on: send 'authorization: Bearer <key>'"
 
-    def started(process) -> None:
+    ui: list = []
+
+    async def started(process) -> None:
         print(f"fanflow dev cluster serving on {process.frontend_address} (data in {config.data_dir}, "
               f"{config.history_shard_count} shards, {config.task_queue_partitions} partitions per task queue); "
               f"{auth_note}", flush=True)
+        if args.tls_client_auth and args.ui_address.lower() not in ("", "off", "none", "0"):
+            print("web UI not started: the frontend asks clients for certificates (--tls-client-auth), which the web UI has none of", flush=True)
+        else:
+            ui.extend(await start_dev_ui(args.ui_address, process.frontend_address, args.tls_cert))
+
+    async def stopping() -> None:
+        for server in ui:
+            await server.stop()
 
     process = _checked_config(lambda: embedded(config))  # reads and checks the TLS files
-    return _serve(process, started)
+    return _serve(process, started, stopping)
 
 
 def _cmd_service(args) -> int:
@@ -228,8 +240,10 @@ def _cmd_health(args) -> int:
             print(f"unhealthy: {args.file} is {age:.0f} s old (more than {args.max_age:.0f} s)", file=sys.stderr)
             return 1
         return 0
+    if args.http:
+        return check_http_health(args.http, args.timeout)
     if not args.address:
-        print("give an ADDRESS or --file", file=sys.stderr)
+        print("give an ADDRESS, --file or --http", file=sys.stderr)
         return 2
     problem = asyncio.run(_check_health(args.address, args.service, args.timeout, _tls_options(args)))
     if problem is not None:
@@ -317,9 +331,18 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--auth", action="store_true", help="require API keys (admin keys from FANFLOW_ADMIN_API_KEYS, else one is made up and printed)")
     dev.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve every service over TLS")
     dev.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
+    dev.add_argument("--ui-address", default=ui_address_default(),
+                     help=f"the web UI and HTTP API (default 127.0.0.1:8233, or {UI_ADDRESS_ENV}); 'off' turns them off")
     dev.add_argument("--tls-ca", default=None, help="PEM CA bundle: history and matching require client certificates it signed (mutual TLS)")
     dev.add_argument("--tls-client-auth", action="store_true", help="the frontend requires client certificates too (signed by --tls-ca)")
     dev.set_defaults(func=_cmd_dev)
+
+    ui = sub.add_parser("ui", help="serve the web UI and HTTP API for a running cluster")
+    ui.add_argument("--address", default=ui_address_default(), help=f"where to listen (default 127.0.0.1:8233, or {UI_ADDRESS_ENV})")
+    ui.add_argument("--frontend", default=os.environ.get("FANFLOW_ADDRESS", "127.0.0.1:7233"), help="the cluster's frontend (default FANFLOW_ADDRESS or 127.0.0.1:7233)")
+    ui.add_argument("--tls-ca-file", default=os.environ.get("FANFLOW_TLS_CA_FILE"), help="CA of the frontend's TLS certificate")
+    ui.add_argument("--allowed-host", action="append", default=[], help="another Host name to answer when listening on loopback (repeat)")
+    ui.set_defaults(func=cmd_ui)
 
     for role in ("frontend", "history", "matching"):
         p = sub.add_parser(role, help=f"run one {role} process from a cluster config")
@@ -351,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--timeout", type=float, default=3.0)
     health.add_argument("--file", default=None, help="a worker's --health-file: healthy if touched within --max-age seconds")
     health.add_argument("--max-age", type=float, default=30.0)
+    health.add_argument("--http", default=None, help="an HTTP URL that must answer 2xx (e.g. the web UI's http://127.0.0.1:8233/healthz)")
     _add_tls_client_options(health)
     health.set_defaults(func=_cmd_health)
 

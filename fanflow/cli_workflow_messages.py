@@ -106,6 +106,7 @@ def workflow_replay(args) -> int:
     replayer = Replayer(workflows=list(definitions.values()), namespace=args.namespace)
 
     notes: list[str] = []
+    outcomes: list = []  # replays done while connected to the cluster (its executor results readable)
     if args.history_file:
         try:
             text = sys.stdin.read() if args.history_file == "-" else Path(args.history_file).read_text()
@@ -116,18 +117,18 @@ def workflow_replay(args) -> int:
             notes.append(f"note: the history continued run {histories[0].continued_from}; without --run RUN_ID "
                          "workflow.random()/uuid4() do not replay the values the run had")
     else:
-        fetched = asyncio.run(_replay_histories_from_cluster(args, set(definitions)))
+        fetched = asyncio.run(_replay_histories_from_cluster(args, set(definitions), list(definitions.values())))
         if isinstance(fetched, str):
             return refuse(fetched)
-        histories, skipped = fetched
+        histories, skipped, outcomes = fetched
         if skipped:
             notes.append(f"skipped {sum(skipped.values())} running run(s) of workflow types the module does not define: "
                          + ", ".join(f"{name} ({n})" for name, n in sorted(skipped.items())))
         if not histories:
             notes.append(f"no running runs of {', '.join(sorted(definitions))}")
     failed = 0
-    for history in histories:
-        result = replayer.replay_workflow_now(history, raise_on_replay_failure=False)
+    for i, history in enumerate(histories):
+        result = outcomes[i] if outcomes else replayer.replay_workflow_now(history, raise_on_replay_failure=False)
         where = f"{history.workflow_id}  run {history.run_id or '?'}  {history.workflow_type}  ({len(history.events)} events)"
         if result.ok:
             print(f"OK      {where}")
@@ -140,15 +141,17 @@ def workflow_replay(args) -> int:
     print(f"replayed {len(histories)} run(s) against {', '.join(args.module)}: {len(histories) - failed} OK, {failed} failed")
     return 1 if failed else 0
 
-async def _replay_histories_from_cluster(args, types: set[str]):
-    """The histories to replay (and, for --all-running, the running runs of other types by
-    type), or what went wrong."""
+async def _replay_histories_from_cluster(args, types: set[str], definitions: list):
+    """The histories to replay, the running runs of other types by type (--all-running), and
+    each history's replay, done while connected (code that reads executor results reads them
+    from the cluster); or what went wrong."""
     import collections
 
     import grpc
 
     from protos import common_pb2
     from fanflow.cli_tls import connect
+    from worker_sdk.replayer import Replayer
 
     client = await connect(args, retry_timeout=5.0)
     try:
@@ -159,8 +162,11 @@ async def _replay_histories_from_cluster(args, types: set[str]):
                 await client.get_workflow_handle(info.execution.workflow_id).fetch_history(info.execution.run_id)
                 for info in running if info.type.name in types
             ]
-            return histories, dict(skipped)
-        return [await client.get_workflow_handle(args.workflow_id).fetch_history(args.run or "")], {}
+        else:
+            histories, skipped = [await client.get_workflow_handle(args.workflow_id).fetch_history(args.run or "")], collections.Counter()
+        replayer = Replayer(workflows=definitions, namespace=args.namespace, client=client)
+        outcomes = [await replayer.replay_workflow(h, raise_on_replay_failure=False) for h in histories]
+        return histories, dict(skipped), outcomes
     except grpc.aio.AioRpcError as exc:
         what = f"workflow {args.workflow_id}" + (f" run {args.run}" if args.run else "") if args.workflow_id else "the running workflows"
         return f"could not read {what} from {args.address}: {exc.code().name}: {exc.details()}"

@@ -173,8 +173,13 @@ def embedded(config: ClusterConfig) -> ClusterProcess:
     return ClusterProcess(config, {"frontend", "history", "matching"})
 
 
-async def serve_until_signalled(process: ClusterProcess, on_started: Callable[[ClusterProcess], Awaitable[None] | None] | None = None) -> None:
-    """Run until SIGINT/SIGTERM, then stop gracefully (matters as PID 1 in a container)."""
+async def serve_until_signalled(
+    process: ClusterProcess,
+    on_started: Callable[[ClusterProcess], Awaitable[None] | None] | None = None,
+    on_stopping: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM, then stop gracefully (matters as PID 1 in a container);
+    `on_stopping` runs first (e.g. `fanflow dev` stops its web UI there)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -193,4 +198,6 @@ async def serve_until_signalled(process: ClusterProcess, on_started: Callable[[C
             await result
     await stop.wait()
     log.info("shutting down")
+    if on_stopping is not None:
+        await on_stopping()
     await process.stop()

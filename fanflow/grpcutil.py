@@ -16,7 +16,7 @@ from grpc_reflection.v1alpha import reflection
 
 from fanflow import metrics
 from fanflow.channels import MAX_MESSAGE_BYTES
-from fanflow.errors import FanflowError
+from fanflow.errors import FanflowError, Unavailable
 
 log = structlog.get_logger("fanflow.grpc")
 
@@ -119,6 +119,9 @@ def rpc_method(fn):
         began = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
+            refusal = getattr(self, "refusal", None)  # a service whose storage cannot be used (fanflow/sqlite_health.py)
+            if refusal is not None:
+                raise Unavailable(refusal)
             return await fn(self, request, context)
         except FanflowError as exc:
             code = exc.code

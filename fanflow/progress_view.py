@@ -60,7 +60,9 @@ def _status_name(status: int) -> str:
     return common_pb2.WorkflowExecutionStatus.Name(status).removeprefix("WORKFLOW_EXECUTION_STATUS_").lower()
 
 
-async def watch_progress(handle, *, once: bool = False, interval: float = 0.5) -> int:
+async def watch_progress(handle, *, once: bool = False, interval: float = 0.5, closing_lines: bool = True) -> int:
+    """A live bar per executor until the workflow closes (closing_lines: then its status and
+    events); once: one snapshot."""
     console = Console()
     progress = await handle.progress()
     if once:
@@ -93,6 +95,8 @@ async def watch_progress(handle, *, once: bool = False, interval: float = 0.5) -
                 break
             await asyncio.sleep(interval)
             progress = await handle.progress()
+    if not closing_lines:
+        return 0
     console.print(f"workflow {handle.workflow_id}: {_status(progress)} after {progress.runs} run(s)")
     for ev in progress.events[:10]:
         console.print(f"event {ev.name}: {json.dumps(json.loads(ev.details.data or b'null'))}")

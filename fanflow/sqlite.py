@@ -45,6 +45,8 @@ from typing import Any, Generic, TypeVar
 import aiosqlite
 import structlog
 
+from fanflow import sqlite_health
+
 log = structlog.get_logger("fanflow.sqlite")
 # aiosqlite logs every call with its parameters (payload bytes included) at DEBUG: never wanted,
 # even when fanflow itself logs at DEBUG.
@@ -410,9 +412,15 @@ class GroupCommit(Generic[W]):
         try:
             async with self._db.writing() as conn:
                 outcomes = await self._transaction(conn, items)
-        except Exception as exc:  # the whole transaction failed (fenced, I/O error, closed, ...)
-            log.error("group commit failed", database=self.name, writes=len(items), error=repr(exc))
-            outcomes = [exc] * len(items)
+        except Exception as exc:  # the whole transaction failed (fenced, I/O error, closed, full disk, ...)
+            error = sqlite_health.storage_error(exc, self._db.path, self.name)
+            if not isinstance(error, sqlite_health.DiskFull):  # that one is logged once, not per batch
+                log.error("group commit failed", database=self.name, writes=len(items), error=repr(exc))
+            outcomes = [error] * len(items)
+        else:  # one write's own failure may be a full disk too
+            outcomes = [None if o is None else sqlite_health.storage_error(o, self._db.path, self.name) for o in outcomes]
+            if not any(isinstance(o, sqlite_health.DiskFull) for o in outcomes):
+                sqlite_health.storage_ok(self._db.path, self.name)
         committed: list[W] = []
         for (item, future), outcome in zip(waited, outcomes):
             if outcome is None:

@@ -243,6 +243,8 @@ def validate_get_history(
     check_namespace(req.namespace, settings)
     check_execution("execution", req.execution, settings)
     check_page_size("maximum_page_size", req.maximum_page_size, settings.max_history_page_size, "the server default")
+    if req.first_event_id < 0:
+        raise InvalidArgument(f"first_event_id is {req.first_event_id}; event ids start at 1 (0 = from the first event)")
 
 
 def validate_list_workflows(
@@ -364,6 +366,7 @@ def validate_put_parallel_results(req, settings: FrontendSettings = DEFAULT_SETT
     for i, result in enumerate(req.results):
         if result.index < 0:
             raise InvalidArgument(f"results[{i}].index is {result.index}; item indexes start at 0")
+    _check_item_failures(req, settings)
     return check_payloads(req, settings)
 
 
@@ -559,6 +562,26 @@ def validate_poll_update(
 
 
 
+# ---------------------------------------------------------------- executor item failures
+MAX_FAILURES_PAGE = 1_000
+
+
+def _check_item_failures(req: workflow_service_pb2.PutParallelResultsRequest, settings: FrontendSettings) -> None:
+    if len(req.item_failures) > MAX_PARALLEL_RESULTS_PER_CALL:
+        raise InvalidArgument(f"{len(req.item_failures):,} item_failures in one call; send at most {MAX_PARALLEL_RESULTS_PER_CALL:,} per call")
+    for i, failure in enumerate(req.item_failures):
+        if failure.index < 0:
+            raise InvalidArgument(f"item_failures[{i}].index is {failure.index}; item indexes start at 0")
+        if failure.executor_id and failure.executor_id != req.executor_id:
+            raise InvalidArgument(f"item_failures[{i}].executor_id is {failure.executor_id!r}; leave it empty or give the request's executor_id")
+        check_id(f"item_failures[{i}].activity_type", failure.activity_type, settings, required=False)
+
+
+def validate_get_parallel_failures(req: workflow_service_pb2.GetParallelFailuresRequest, settings: FrontendSettings = DEFAULT_SETTINGS) -> None:
+    check_namespace(req.namespace, settings)
+    check_id("workflow_id", req.workflow_id, settings)
+    check_id("executor_id", req.executor_id, settings, required=False)
+    check_page_size("page_size", req.page_size, MAX_FAILURES_PAGE, "100")
 # ---------------------------------------------------------------- search keys
 
 _MIN_TIMESTAMP_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z, protobuf Timestamp's own range

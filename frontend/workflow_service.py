@@ -541,6 +541,11 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         request.wait_timeout.CopyFrom(timeutil.duration(wait))
         return await self._to_workflow_shard_answer("PollWorkflowExecutionUpdate", history_service_pb2.PollWorkflowExecutionUpdateRequest, request, context, wait)
 
+    # ------------------------------------------------------------ executor item failures
+    @rpc_method
+    async def GetParallelFailures(self, request, context):
+        validation.validate_get_parallel_failures(request, self.settings)
+        return await self._to_id_shard("GetParallelFailures", history_service_pb2.GetParallelFailuresRequest, request, context)
     # ------------------------------------------------------------ search keys
 
     @rpc_method

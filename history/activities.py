@@ -12,6 +12,7 @@ from __future__ import annotations
 from fanflow.errors import FailedPrecondition, NotFound
 from fanflow.timeutil import ts_from_ns
 from history import activity_routing, retry
+from history.persistence.store import ExecutorItemFailed
 from protos import common_pb2, internal_pb2, persistence_pb2
 
 ACTIVITY_TASK = common_pb2.TASK_TYPE_ACTIVITY
@@ -140,6 +141,7 @@ class Activities:
         if retry_state == common_pb2.RETRY_STATE_IN_PROGRESS and deadline:
             if now + int(delay * S) >= info.scheduled_time.ToNanoseconds() + deadline:
                 retry_state = common_pb2.RETRY_STATE_TIMEOUT
+        self._note_item_failure(info, failure, final=retry_state != common_pb2.RETRY_STATE_IN_PROGRESS)
         if retry_state == common_pb2.RETRY_STATE_IN_PROGRESS:
             info.attempt += 1
             info.started = False
@@ -179,6 +181,14 @@ class Activities:
             )
         self._drop_activity(info.scheduled_event_id)
         self._new_events_need_workflow_task(now)
+
+    def _note_item_failure(self, info: persistence_pb2.ActivityInfo, failure: common_pb2.Failure, final: bool) -> None:
+        """Executor item failures: an executor item's failed attempt is kept beside history
+        (latest per item), in this same commit, for the web UI's failed-items view."""
+        if info.result_sink.executor_id:
+            self.mutation.executor_item_failures.append(ExecutorItemFailed(
+                info.result_sink.executor_id, info.result_sink.index, info.attempt, final, info.activity_type, failure,
+            ))
 
     def heartbeat(self, token: internal_pb2.TaskToken, details: common_pb2.Payload, now: int) -> bool:
         """Record the heartbeat; returns whether the workflow asked to cancel the activity."""

@@ -4,10 +4,11 @@ its file that nobody will ever serve, so the shard queues every undelivered task
 of its running runs again, then records the layout it now runs with."""
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import structlog
+
+from fanflow import clock
 
 if TYPE_CHECKING:
     from history.shard import Shard
@@ -36,7 +37,7 @@ async def redispatch_after_layout_change(shard: "Shard") -> None:
                 run = await shard.load(key)
                 if run is None or not run.running:
                     continue
-                queued = run.queue_undelivered_tasks(time.time_ns())
+                queued = run.queue_undelivered_tasks(clock.now_ns())
                 if queued:
                     await shard.commit(run, run.take_mutation())
                     runs, tasks = runs + 1, tasks + queued

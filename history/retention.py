@@ -8,10 +8,11 @@ them from the cache. Running runs are never touched.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import TYPE_CHECKING
 
 import structlog
+
+from fanflow import clock
 
 if TYPE_CHECKING:
     from history.shard import Shard
@@ -46,7 +47,7 @@ class Retention:
     async def delete_expired_runs(self) -> int:
         """Delete up to PAGE runs closed longer than the retention period ago."""
         shard = self._shard
-        cutoff = time.time_ns() - int(self.retention_seconds * 1e9)
+        cutoff = clock.now_ns() - int(self.retention_seconds * 1e9)
         keys = await shard.store.closed_runs(cutoff, PAGE)
         for key in keys:
             async with shard.locks.hold(key[:2]):

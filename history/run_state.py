@@ -50,6 +50,7 @@ class Mutation:
     markers: list[common_pb2.MarkerRecordedEventAttributes] = field(default_factory=list)  # fanflow.* side effects
     executor_results: list[tuple[str, int, common_pb2.Payload]] = field(default_factory=list)  # (executor id, index, result)
     executor_failed_attempts: list[str] = field(default_factory=list)  # executor id per failed item attempt (progress)
+    executor_item_failures: list = field(default_factory=list)  # executor item failures: ExecutorItemFailed per failed attempt
     child_upserts: dict[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # open children, by initiated event id
     child_deletes: set[int] = field(default_factory=set)
     closed: bool = False

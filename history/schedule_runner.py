@@ -19,13 +19,13 @@ started again from the records when the shard starts.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import grpc
 import structlog
 
+from fanflow import clock
 from fanflow.timeutil import duration, ts_from_ns
 from history.locks import KeyedLocks
 from history.persistence.store import ScheduleWrite
@@ -177,7 +177,7 @@ class ScheduleRunner:
                 if fired_timer is not None:
                     await self.shard.store.delete_timers([fired_timer])
                 return None
-            now = time.time_ns()
+            now = clock.now_ns()
             machine = ScheduleMachine(record, compiled(record))
             if change is not None:
                 change(machine, now)
@@ -189,7 +189,7 @@ class ScheduleRunner:
             await self.commit(machine, now, fired_timer)  # decisions durable before any start
             if plan.starts or plan.cancel or plan.terminate:
                 await self._carry_out(machine, plan)
-                now = time.time_ns()
+                now = clock.now_ns()
                 follow_up = machine.plan(now) if not machine.running() and machine.has_waiting() else Plan()
                 await self.commit(machine, now)
                 if follow_up.starts:  # e.g. TERMINATE_OTHER: the run is gone, its successor may start
@@ -207,7 +207,7 @@ class ScheduleRunner:
             if plan.cancel:
                 machine.cancel_sent()
         outcomes = await asyncio.gather(*(self._start(rec, entry) for entry in plan.starts))
-        now = time.time_ns()
+        now = clock.now_ns()
         for entry, (run_id, error, permanent) in zip(plan.starts, outcomes):
             if run_id is not None:
                 machine.start_succeeded(entry.request_id, run_id, now)

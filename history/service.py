@@ -17,6 +17,7 @@ from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
+from fanflow.sqlite_health import BadStorage, DiskFull
 from fanflow.timeutil import ts_from_ns
 from history import blobs
 from history.api import (
@@ -58,23 +59,36 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self.limits = limits or Limits.from_config(config)
         self.shards: dict[int, Shard] = {}
         self.metadata: MetadataStore | None = None  # when this host serves cluster metadata
+        self.refused: dict[int, str] = {}  # shards whose file cannot be used: why, and what to do
+        self.metadata_refusal: str | None = None  # the same for the cluster metadata file
+        self._reopening: list[asyncio.Task] = []  # shards waiting for disk space to open
         self._lost_shards: set[int] = set()  # taken by another process: closed here
         self._closing: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         host = self.config.history_host(self.host_name)
         for shard_id in self.config.shards_of(host):
-            shard = Shard(
-                shard_id, shard_store(self.config, shard_id, self.host_name), self.matching, self.limits,
-                retention_seconds=self.config.retention_hours * 3600,
-                matching_layout=routing.matching_layout(self.config),
-                history=self.history,
-            )
-            await shard.start()
-            self.shards[shard_id] = shard
+            try:
+                await self._start_shard(shard_id)
+            except BadStorage as exc:  # that shard alone refuses; the others serve
+                self.refused[shard_id] = exc.message
+                log.error(f"shard {shard_id} not served: {exc.message}")
+            except DiskFull as exc:  # tried again until there is space
+                self.refused[shard_id] = exc.message
+                log.error(f"shard {shard_id} not served yet: {exc.message}")
+                self._reopening.append(asyncio.create_task(self._start_when_space(shard_id), name=f"shard-{shard_id}-reopen"))
         if self.config.metadata_owner().name == self.host_name:
-            self.metadata = metadata_store(self.config)
-            await self.metadata.open()
+            metadata = metadata_store(self.config)
+            try:
+                await metadata.open()
+            except (BadStorage, DiskFull) as exc:  # the shards serve; namespace and API-key calls refuse
+                self.metadata_refusal = exc.message
+                log.error(f"cluster metadata not served: {exc.message}")
+                if isinstance(exc, DiskFull):
+                    self._reopening.append(asyncio.create_task(self._metadata_when_space(), name="metadata-reopen"))
+                metadata = None
+            self.metadata = metadata
+        if self.metadata is not None:
             if not await self.metadata.namespace_exists(self.config.default_namespace):
                 try:
                     await namespaces.register_namespace(self.metadata, self.config.default_namespace, "created at first start")
@@ -82,7 +96,48 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
                     pass
         log.info("history started", host=self.host_name, shards=sorted(self.shards), cluster_metadata=self.metadata is not None)
 
+    async def _start_shard(self, shard_id: int) -> None:
+        shard = Shard(
+            shard_id, shard_store(self.config, shard_id, self.host_name), self.matching, self.limits,
+            retention_seconds=self.config.retention_hours * 3600,
+            matching_layout=routing.matching_layout(self.config),
+            history=self.history,
+        )
+        await shard.start()
+        self.shards[shard_id] = shard
+        self.refused.pop(shard_id, None)
+
+    async def _start_when_space(self, shard_id: int, every: float = 2.0) -> None:
+        while shard_id not in self.shards:
+            await asyncio.sleep(every)
+            try:
+                await self._start_shard(shard_id)
+                log.warning(f"shard {shard_id} served: its disk has space again")
+            except DiskFull:
+                continue
+            except BadStorage as exc:
+                self.refused[shard_id] = exc.message
+                log.error(f"shard {shard_id} not served: {exc.message}")
+                return
+
+    async def _metadata_when_space(self, every: float = 2.0) -> None:
+        while self.metadata is None:
+            await asyncio.sleep(every)
+            metadata = metadata_store(self.config)
+            try:
+                await metadata.open()
+            except DiskFull:
+                continue
+            except BadStorage as exc:
+                self.metadata_refusal = exc.message
+                log.error(f"cluster metadata not served: {exc.message}")
+                return
+            self.metadata, self.metadata_refusal = metadata, None
+            log.warning("cluster metadata served: its disk has space again")
+
     async def stop(self) -> None:
+        for task in self._reopening:
+            task.cancel()
         await asyncio.gather(*self._closing, *(shard.stop() for shard in self.shards.values()), return_exceptions=True)
         self.shards.clear()
         if self.metadata is not None:
@@ -93,6 +148,8 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     def shard(self, shard_id: int) -> Shard:
         shard = self.shards.get(shard_id)
+        if shard is None and shard_id in self.refused:
+            raise Unavailable(self.refused[shard_id])
         if shard is None:
             if not 0 <= shard_id < self.config.history_shard_count:
                 raise InvalidArgument(f"shard {shard_id} does not exist (shards are 0..{self.config.history_shard_count - 1})")
@@ -121,6 +178,8 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             task.add_done_callback(self._closing.discard)
 
     def _metadata(self) -> MetadataStore:
+        if self.metadata is None and self.metadata_refusal is not None:
+            raise Unavailable(self.metadata_refusal)
         if self.metadata is None:
             owner = self.config.metadata_owner()
             raise Unavailable(f"cluster metadata (namespaces, API keys) is served by history host {owner.name!r} at {owner.address}, not {self.host_name!r}")
@@ -247,6 +306,10 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     async def GetPayloadBlob(self, request, context):
         return await blobs.get_blob(self.shard(request.shard_id), request.request)
 
+    @rpc_method
+    async def GetParallelFailures(self, request, context):  # executor item failures
+        return await executor_results.get_parallel_failures(self.shard(request.shard_id), request.request)
+
     # -------------------------------------------------------------- admin
     @rpc_method
     async def DescribeShard(self, request, context):
@@ -270,6 +333,11 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     @rpc_method
     async def ListNamespaces(self, request, context):
+        if self.metadata is None and self.metadata_refusal is not None:
+            # The default namespace exists in every cluster (made at first start): its workflows keep
+            # running while the metadata file is restored; everything else there refuses.
+            return admin_service_pb2.ListNamespacesResponse(namespaces=[admin_service_pb2.NamespaceInfo(
+                name=self.config.default_namespace, description=f"only this one is known now: {self.metadata_refusal}")])
         return admin_service_pb2.ListNamespacesResponse(namespaces=await self._metadata().list_namespaces())
 
     # -------------------------------------------------------------- schedules

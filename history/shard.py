@@ -15,14 +15,13 @@ The operations themselves live in `history/api/`; the background work in
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import structlog
 
-from fanflow import metrics
+from fanflow import clock, metrics
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.errors import InvalidArgument, NotFound
 from fanflow import task_tokens
@@ -184,7 +183,7 @@ class Shard:
                         await self.store.delete_timers([fired_timer])
                     return None
                 raise NotFound(f"workflow {key[1]!r} run {key[2]!r} not found in namespace {key[0]!r}")
-            now = time.time_ns()
+            now = clock.now_ns()
             events_before = run.state.next_event_id - 1
             try:
                 result = fn(run, now)
@@ -209,7 +208,7 @@ class Shard:
         The caller holds the workflow's lock."""
         new_mutations = [(r, r.take_mutation()) for r in mutation.new_runs]
         changes = [(run, mutation), *new_mutations]
-        now = time.time_ns()
+        now = clock.now_ns()
         commit = ExecutionCommit(
             runs=[_run_write(r, m, now) for r, m in changes],
             current_changed=any(m.current_changed for _, m in changes),
@@ -309,6 +308,7 @@ def _run_write(run: RunState, m: Mutation, now: int) -> RunWrite:
         outbox=m.outbox,
         executor_results=m.executor_results,
         executor_failed_attempts=m.executor_failed_attempts,
+        executor_item_failures=m.executor_item_failures,
         executors_started=executors_started,
         recorded_events=recorded_events,
         search_keys=list(run.state.search_keys) if m.search_keys_changed else None,

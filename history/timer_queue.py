@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import TYPE_CHECKING, Any
 
 import structlog
+
+from fanflow import clock
 
 from protos import common_pb2, persistence_pb2
 
@@ -48,7 +49,7 @@ class TimerQueue:
         store = self._shard.store
         while True:
             self._wakeup.clear()
-            due = await store.due_timers(time.time_ns(), PAGE)
+            due = await store.due_timers(clock.now_ns(), PAGE)
             if due:
                 outcomes = await asyncio.gather(*(self.fire(timer_id, task) for timer_id, task in due))
                 dead = [timer.id for timer, outcome in zip(due, outcomes) if outcome == DEAD]
@@ -62,7 +63,7 @@ class TimerQueue:
                     await asyncio.sleep(PASS_INTERVAL)  # let due timers gather: one pass per interval
                 continue
             self._next_fire_ns = await store.next_timer_time()
-            wait = IDLE_WAIT if self._next_fire_ns is None else min(IDLE_WAIT, max(0.0, (self._next_fire_ns - time.time_ns()) / 1e9))
+            wait = IDLE_WAIT if self._next_fire_ns is None else min(IDLE_WAIT, max(0.0, (self._next_fire_ns - clock.now_ns()) / 1e9))
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
             # arrives just as the event is set (a commit right before Shard.stop), and the loop
             # would run on with stop() waiting for it forever.

@@ -41,6 +41,7 @@ from matching.partition import (
     TaskQueue,
     backoff,
     expired,
+    expiry_on_our_clock,
 )
 from protos import common_pb2, history_service_pb2, internal_pb2
 
@@ -138,6 +139,7 @@ class Matcher:
     async def _add_task(self, q: TaskQueue, info: internal_pb2.TaskInfo, partition: int) -> bool:
         key = q.key
         part = q.partition(partition)
+        expiry_on_our_clock(info)
         if expired(info):  # e.g. an outbox delivery delayed past its schedule-to-start
             log.debug("expired task dropped on add", queue=key.describe(), workflow_id=info.workflow_id, scheduled_event_id=info.scheduled_event_id)
             metrics.MATCHING_TASKS_EXPIRED.inc()

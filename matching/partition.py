@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from fanflow import metrics
+from fanflow import clock, metrics
 from matching.persistence.store import Backlog
 from matching.keys import PartitionKey, QueueKey
 from protos import internal_pb2
@@ -256,9 +256,20 @@ class TaskQueue:
         return [identity for identity, seen in reversed(self._identities.items()) if seen >= cutoff]
 
 
+def expiry_on_our_clock(info: internal_pb2.TaskInfo) -> None:
+    """History stamps a task's expire_time and created_time by its own clock, which may be
+    minutes off ours: keep the lifetime between the two and count it from now, on our clock,
+    so a skew cannot drop a task before history's schedule-to-start timer takes it over (a
+    task kept a little longer is harmless: history refuses it as stale). A task without a
+    created_time keeps its expire_time as it is."""
+    if info.HasField("expire_time") and info.HasField("created_time"):
+        lifetime = info.expire_time.ToNanoseconds() - info.created_time.ToNanoseconds()
+        info.expire_time.FromNanoseconds(clock.now_ns() + max(0, lifetime))
+
+
 def expired(info: internal_pb2.TaskInfo) -> bool:
     """Past its expire_time: history's schedule-to-start timer has taken it over."""
-    return info.HasField("expire_time") and info.expire_time.ToNanoseconds() < time.time_ns()
+    return info.HasField("expire_time") and info.expire_time.ToNanoseconds() < clock.now_ns()
 
 
 def backoff(failures: int) -> float:

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import structlog
 
-from fanflow import metrics, routing
+from fanflow import clock, metrics, routing
 from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
+from fanflow.sqlite_health import BadStorage, DiskFull
 from matching.keys import PartitionKey, QueueKey
 from matching.matcher import Matcher
 from matching.persistence import backlog_store
@@ -71,6 +72,8 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         self._started = False
         self._stopped = False
         self._evictor: asyncio.Task | None = None
+        self.refusal: str | None = None  # the backlog's file cannot be used: why, and what to do (rpc_method answers it)
+        self._reopen: asyncio.Task | None = None  # opening again once a full disk has space
 
     @property
     def db_path(self) -> Path:
@@ -83,7 +86,15 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
     async def start(self) -> None:
         if self.config.matching_hosts and self.host_name not in {h.name for h in self.config.matching_hosts}:
             log.warning("host name not in cluster config; DescribeTaskQueue will report nothing as owned", host=self.host_name)
-        await self._backlog.open()
+        try:
+            await self._backlog.open()
+        except (BadStorage, DiskFull) as exc:  # every call answers UNAVAILABLE with this; nothing is served from memory
+            self.refusal = exc.message
+            log.error(f"matching {self.host_name} not served{' yet' if isinstance(exc, DiskFull) else ''}: {exc.message}")
+            if isinstance(exc, DiskFull):  # tried again until there is space
+                self._reopen = asyncio.create_task(self._start_when_space(), name=f"matching-reopen:{self.host_name}")
+            return
+        self.refusal = None
         held = await self._matcher.meter.restore()  # rate limits: the starts still in their window
         # Partitions with stored tasks are known from the start, so polls of a
         # sibling partition can find them before anyone polls their own partition.
@@ -102,7 +113,25 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         self._started = True
         log.info("matching started", host=self.host_name, db=self._backlog.location, partitions_with_backlog=len(keys), rate_limited_starts_held=held)
 
+    async def _start_when_space(self, every: float = 2.0) -> None:
+        while self.refusal is not None and not self._stopped:
+            await asyncio.sleep(every)
+            try:
+                await self._backlog.open()
+            except DiskFull:
+                continue
+            except BadStorage as exc:
+                self.refusal = exc.message
+                log.error(f"matching {self.host_name} not served: {exc.message}")
+                return
+            await self._backlog.close()  # start() opens it again, and sets up the rest
+            await self.start()
+            if self.refusal is None:
+                log.warning(f"matching {self.host_name} served: its disk has space again")
+
     async def stop(self) -> None:
+        if self._reopen is not None:
+            self._reopen.cancel()
         if not self._started or self._stopped:
             return
         self._stopped = True
@@ -131,7 +160,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         inserts get the database in between."""
         total = 0
         while True:
-            deleted = await self._backlog.delete_expired(time.time_ns(), limit=SWEEP_BATCH)
+            deleted = await self._backlog.delete_expired(clock.now_ns(), limit=SWEEP_BATCH)
             total += deleted
             if deleted < SWEEP_BATCH:
                 break

@@ -258,6 +258,14 @@ class PollWorkflowExecutionUpdateRequest(_message.Message):
     request: _workflow_service_pb2.PollWorkflowExecutionUpdateRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.PollWorkflowExecutionUpdateRequest, _Mapping]] = ...) -> None: ...
 
+class GetParallelFailuresRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.GetParallelFailuresRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.GetParallelFailuresRequest, _Mapping]] = ...) -> None: ...
+
 class CountWorkflowExecutionsRequest(_message.Message):
     __slots__ = ("shard_id", "request")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]

@@ -207,6 +207,11 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
                 _registered_method=True)
+        self.GetParallelFailures = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/GetParallelFailures',
+                request_serializer=protos_dot_history__service__pb2.GetParallelFailuresRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
+                _registered_method=True)
         self.CountWorkflowExecutions = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/CountWorkflowExecutions',
                 request_serializer=protos_dot_history__service__pb2.CountWorkflowExecutionsRequest.SerializeToString,
@@ -469,6 +474,13 @@ class HistoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetParallelFailures(self, request, context):
+        """executor item failures
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CountWorkflowExecutions(self, request, context):
         """Search keys: one shard's count (the frontend adds the shards'), and a run's keys from outside its code.
         """
@@ -703,6 +715,11 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.PollWorkflowExecutionUpdate,
                     request_deserializer=protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
+            ),
+            'GetParallelFailures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParallelFailures,
+                    request_deserializer=protos_dot_history__service__pb2.GetParallelFailuresRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.SerializeToString,
             ),
             'CountWorkflowExecutions': grpc.unary_unary_rpc_method_handler(
                     servicer.CountWorkflowExecutions,
@@ -1668,6 +1685,33 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/PollWorkflowExecutionUpdate',
             protos_dot_history__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
             protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetParallelFailures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/GetParallelFailures',
+            protos_dot_history__service__pb2.GetParallelFailuresRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -137,7 +137,7 @@ class GetWorkflowResultResponse(_message.Message):
     def __init__(self, status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., result: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., termination_reason: _Optional[str] = ...) -> None: ...
 
 class PendingActivityInfo(_message.Message):
-    __slots__ = ("activity_id", "activity_type", "scheduled_event_id", "started", "attempt", "last_worker_identity", "last_failure")
+    __slots__ = ("activity_id", "activity_type", "scheduled_event_id", "started", "attempt", "last_worker_identity", "last_failure", "heartbeat_details", "last_heartbeat_time", "scheduled_time", "started_time")
     ACTIVITY_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TYPE_FIELD_NUMBER: _ClassVar[int]
     SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -145,6 +145,10 @@ class PendingActivityInfo(_message.Message):
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     LAST_WORKER_IDENTITY_FIELD_NUMBER: _ClassVar[int]
     LAST_FAILURE_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEARTBEAT_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
+    STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
     activity_id: str
     activity_type: _common_pb2.ActivityType
     scheduled_event_id: int
@@ -152,7 +156,11 @@ class PendingActivityInfo(_message.Message):
     attempt: int
     last_worker_identity: str
     last_failure: _common_pb2.Failure
-    def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[_common_pb2.ActivityType, _Mapping]] = ..., scheduled_event_id: _Optional[int] = ..., started: _Optional[bool] = ..., attempt: _Optional[int] = ..., last_worker_identity: _Optional[str] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+    heartbeat_details: _common_pb2.Payload
+    last_heartbeat_time: _timestamp_pb2.Timestamp
+    scheduled_time: _timestamp_pb2.Timestamp
+    started_time: _timestamp_pb2.Timestamp
+    def __init__(self, activity_id: _Optional[str] = ..., activity_type: _Optional[_Union[_common_pb2.ActivityType, _Mapping]] = ..., scheduled_event_id: _Optional[int] = ..., started: _Optional[bool] = ..., attempt: _Optional[int] = ..., last_worker_identity: _Optional[str] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., heartbeat_details: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., last_heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WorkflowExecutionInfo(_message.Message):
     __slots__ = ("execution", "type", "task_queue", "status", "start_time", "close_time", "history_length", "history_size_bytes", "shard_id", "first_run_id", "pending_activity_count", "metadata", "last_workflow_task_failure", "execution_expiration_time", "search_keys", "parent_execution", "parent_initiated_event_id", "pending_child_count", "pending_children")
@@ -213,16 +221,18 @@ class DescribeWorkflowExecutionResponse(_message.Message):
     def __init__(self, info: _Optional[_Union[WorkflowExecutionInfo, _Mapping]] = ..., pending_activities: _Optional[_Iterable[_Union[PendingActivityInfo, _Mapping]]] = ...) -> None: ...
 
 class GetWorkflowExecutionHistoryRequest(_message.Message):
-    __slots__ = ("namespace", "execution", "maximum_page_size", "next_page_token")
+    __slots__ = ("namespace", "execution", "maximum_page_size", "next_page_token", "first_event_id")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_FIELD_NUMBER: _ClassVar[int]
     MAXIMUM_PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FIRST_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     execution: _common_pb2.WorkflowExecution
     maximum_page_size: int
     next_page_token: bytes
-    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., maximum_page_size: _Optional[int] = ..., next_page_token: _Optional[bytes] = ...) -> None: ...
+    first_event_id: int
+    def __init__(self, namespace: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., maximum_page_size: _Optional[int] = ..., next_page_token: _Optional[bytes] = ..., first_event_id: _Optional[int] = ...) -> None: ...
 
 class GetWorkflowExecutionHistoryResponse(_message.Message):
     __slots__ = ("history", "next_page_token")
@@ -533,18 +543,20 @@ class IndexedPayload(_message.Message):
     def __init__(self, index: _Optional[int] = ..., payload: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ...) -> None: ...
 
 class PutParallelResultsRequest(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "executor_id", "results", "failed_attempts")
+    __slots__ = ("namespace", "workflow_id", "executor_id", "results", "failed_attempts", "item_failures")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     FAILED_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FAILURES_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
     executor_id: str
     results: _containers.RepeatedCompositeFieldContainer[IndexedPayload]
     failed_attempts: int
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[IndexedPayload, _Mapping]]] = ..., failed_attempts: _Optional[int] = ...) -> None: ...
+    item_failures: _containers.RepeatedCompositeFieldContainer[ExecutorItemFailure]
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[IndexedPayload, _Mapping]]] = ..., failed_attempts: _Optional[int] = ..., item_failures: _Optional[_Iterable[_Union[ExecutorItemFailure, _Mapping]]] = ...) -> None: ...
 
 class PutParallelResultsResponse(_message.Message):
     __slots__ = ("stored",)
@@ -801,6 +813,50 @@ class PollWorkflowExecutionUpdateResponse(_message.Message):
     stage: UpdateWorkflowExecutionLifecycleStage
     outcome: UpdateOutcome
     def __init__(self, update_id: _Optional[str] = ..., execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., stage: _Optional[_Union[UpdateWorkflowExecutionLifecycleStage, str]] = ..., outcome: _Optional[_Union[UpdateOutcome, _Mapping]] = ...) -> None: ...
+
+class ExecutorItemFailure(_message.Message):
+    __slots__ = ("executor_id", "index", "attempt", "failure", "time", "final", "recovered", "activity_type")
+    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    RECOVERED_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    executor_id: str
+    index: int
+    attempt: int
+    failure: _common_pb2.Failure
+    time: _timestamp_pb2.Timestamp
+    final: bool
+    recovered: bool
+    activity_type: str
+    def __init__(self, executor_id: _Optional[str] = ..., index: _Optional[int] = ..., attempt: _Optional[int] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., final: _Optional[bool] = ..., recovered: _Optional[bool] = ..., activity_type: _Optional[str] = ...) -> None: ...
+
+class GetParallelFailuresRequest(_message.Message):
+    __slots__ = ("namespace", "workflow_id", "executor_id", "page_size", "next_page_token")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    workflow_id: str
+    executor_id: str
+    page_size: int
+    next_page_token: bytes
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., page_size: _Optional[int] = ..., next_page_token: _Optional[bytes] = ...) -> None: ...
+
+class GetParallelFailuresResponse(_message.Message):
+    __slots__ = ("failures", "next_page_token", "total")
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    failures: _containers.RepeatedCompositeFieldContainer[ExecutorItemFailure]
+    next_page_token: bytes
+    total: int
+    def __init__(self, failures: _Optional[_Iterable[_Union[ExecutorItemFailure, _Mapping]]] = ..., next_page_token: _Optional[bytes] = ..., total: _Optional[int] = ...) -> None: ...
 
 class CountWorkflowExecutionsRequest(_message.Message):
     __slots__ = ("namespace", "status_filter", "workflow_type_filter", "start_time_from", "start_time_to", "workflow_id_prefix", "display_name_filter", "search_key_filters", "group_by")

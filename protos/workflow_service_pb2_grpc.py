@@ -185,6 +185,11 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
                 _registered_method=True)
+        self.GetParallelFailures = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/GetParallelFailures',
+                request_serializer=protos_dot_workflow__service__pb2.GetParallelFailuresRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
+                _registered_method=True)
         self.CountWorkflowExecutions = channel.unary_unary(
                 '/fanflow.v1.WorkflowService/CountWorkflowExecutions',
                 request_serializer=protos_dot_workflow__service__pb2.CountWorkflowExecutionsRequest.SerializeToString,
@@ -422,6 +427,14 @@ class WorkflowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetParallelFailures(self, request, context):
+        """executor item failures: the items of a workflow's executors that failed (latest failure
+        per item, by executor and index), paged
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CountWorkflowExecutions(self, request, context):
         """Search keys: count runs with ListWorkflowExecutions' filters (every shard, nothing loaded),
         and set or remove a run's keys from outside its code (an activity, a client; written as an event).
@@ -618,6 +631,11 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.PollWorkflowExecutionUpdate,
                     request_deserializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.SerializeToString,
+            ),
+            'GetParallelFailures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetParallelFailures,
+                    request_deserializer=protos_dot_workflow__service__pb2.GetParallelFailuresRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.GetParallelFailuresResponse.SerializeToString,
             ),
             'CountWorkflowExecutions': grpc.unary_unary_rpc_method_handler(
                     servicer.CountWorkflowExecutions,
@@ -1460,6 +1478,33 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/PollWorkflowExecutionUpdate',
             protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateRequest.SerializeToString,
             protos_dot_workflow__service__pb2.PollWorkflowExecutionUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetParallelFailures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/GetParallelFailures',
+            protos_dot_workflow__service__pb2.GetParallelFailuresRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.GetParallelFailuresResponse.FromString,
             options,
             channel_credentials,
             insecure,

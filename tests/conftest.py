@@ -23,6 +23,11 @@ SUPPORT = ROOT / "tests" / "support"  # worker programs and definitions shared b
 
 from bench.procs import free_port, wait_for_port  # noqa: E402,F401  (shared with the benchmark; tests import them from here)
 
+# `fanflow dev` (and the examples) serve a web UI by default; the processes tests start do not
+# (no fixed port 8233 shared by tests, nothing to import), unless a test asks for one with
+# --ui-address or its own FANFLOW_UI_ADDRESS (tests/cluster/ui, the example's test).
+os.environ["FANFLOW_UI_ADDRESS"] = "off"
+
 
 async def wait_for_event(handle, event_type: int, timeout: float = 30) -> None:
     """Poll a workflow's history until an event of `event_type` is in it."""

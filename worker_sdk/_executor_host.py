@@ -11,7 +11,10 @@ executors reach the run through it and nothing else:
 * the bookkeeping of the run's executor calls: ``begin()`` / ``end(n)`` count the calls
   still working, ``wait_drained()`` waits until none is; ``checkpoints`` (the next run's
   ``sdk_state``), ``continue_as_new_requested`` and ``work_base``;
-* what they do in the run: ``execute_activity`` and ``record_marker``.
+* what they do in the run: ``execute_activity`` and ``record_marker``;
+* how a finished executor's results reach the code: ``results_in_store()`` (the run takes
+  the lazy path, recorded as a patch marker; runs recorded before it read results back with
+  activities) and ``results_reader`` (reads outside history, set by the worker).
 """
 from __future__ import annotations
 
@@ -28,7 +31,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._instance import WorkflowInstance
     from .activity import ActivityDefinition
 
-__all__ = ["HistorySize", "ExecutorHost", "current_host"]
+__all__ = ["HistorySize", "ExecutorHost", "current_host", "LAZY_RESULTS_PATCH"]
+
+#: The patch id under which runs take finished executors' results from the store without
+#: recording them (``fanflow.patch`` marker); runs recorded without it read them back with
+#: ``fanflow.read_results`` activities, and replay that way.
+LAZY_RESULTS_PATCH = "fanflow.executor-results-in-store"
 
 
 @dataclasses.dataclass(slots=True)
@@ -60,6 +68,12 @@ class ExecutorHost:
         self.continue_as_new_requested = False
         #: ``(events, bytes)`` of history when the run's first executor with work left began.
         self.work_base: tuple[int, int] | None = None
+        #: An executor call began in this run's code (the worker then runs its workflow code
+        #: on the workflow-code thread, where reading stored results may block).
+        self.used = False
+        #: Reads stored results for this run's code (``executors.lazy_results.ResultReader``);
+        #: None where nothing can read them (the replayer without a client).
+        self.results_reader: Any = None
         self._next_number = 0
         self._working: set[int] = set()
         self._drained: asyncio.Event | None = None  # created by the first wait_drained() that waits
@@ -76,6 +90,10 @@ class ExecutorHost:
     @property
     def first_run_id(self) -> str:
         return self._instance.first_execution_run_id or self._instance.run_id
+
+    @property
+    def workflow_id(self) -> str:
+        return self._instance.workflow_id
 
     @property
     def workflow_type(self) -> str:
@@ -100,6 +118,11 @@ class ExecutorHost:
     def record_marker(self, name: str, details: Any) -> None:
         self._instance.record_marker(name, details)
 
+    def results_in_store(self) -> bool:
+        """Whether finished executors hand their results over lazily from the store (True in
+        every run recorded since; the answer is kept for the run, as ``workflow.patched``'s)."""
+        return self._instance.patch(LAZY_RESULTS_PATCH, deprecated=False)
+
     # ------------------------------------------------------ executor calls
 
     @property
@@ -111,6 +134,7 @@ class ExecutorHost:
         """A new executor call: its number ``n``; it counts as working until ``end(n)``."""
         n = self._next_number
         self._next_number += 1
+        self.used = True
         self._working.add(n)
         return n
 

@@ -771,7 +771,13 @@ class WorkflowInstance:
             return
         exc = task.exception()
         if exc is None:
-            result = converter.to_payload(task.result())
+            value = task.result()
+            if self.is_replaying and converter.holds_lazy_results(value):
+                # A replayed close is matched by its type, never sent: lazy executor results
+                # need not be read from the store (the replayer may have no cluster).
+                result = common_pb2.Payload()
+            else:
+                result = converter.to_payload(value)
             self._close(
                 CT.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
                 complete_workflow_execution=common_pb2.CompleteWorkflowExecutionCommandAttributes(result=result),
@@ -785,6 +791,9 @@ class WorkflowInstance:
             sdk_state = getattr(exc, "sdk_state", None)
             if sdk_state is not None:
                 attrs.sdk_state.CopyFrom(sdk_state)
+            task_timeout = getattr(exc, "workflow_task_timeout", None)
+            if task_timeout:
+                attrs.workflow_task_timeout.CopyFrom(timeutil.duration(task_timeout))
             self._close(CT.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION, continue_as_new_workflow_execution=attrs)
         elif isinstance(exc, (FailureError, asyncio.CancelledError)):
             failure = converter.failure_from_exception(exc, source="workflow")

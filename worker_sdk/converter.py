@@ -39,6 +39,7 @@ _MAX_CAUSE_DEPTH = 20
 
 __all__ = [
     "ENCODING",
+    "PayloadTooLargeError",
     "type_adapter",
     "to_payload",
     "from_payload",
@@ -79,11 +80,88 @@ def type_adapter(type_hint: Any) -> TypeAdapter[Any]:
         return TypeAdapter(type_hint)
 
 
+class PayloadTooLargeError(ValueError):
+    """A value holding lazy executor results encodes to more than one payload may carry
+    (``fanflow.protocol.MAX_PAYLOAD_BYTES``). The worker fails the workflow task with
+    cause PAYLOAD_TOO_LARGE and history terminates the run with this message, as it does
+    for any completion carrying an oversized payload."""
+
+
 def to_json_bytes(value: Any) -> bytes:
     try:
         return _ANY_ADAPTER.dump_json(value)
     except PydanticSerializationError as exc:
+        if holds_lazy_results(value):
+            return _lazy_json_bytes(value)
         raise TypeError(f"cannot convert a value of type {type(value).__name__} to a JSON payload: {exc}") from exc
+
+
+def _is_lazy_results(value: Any) -> bool:
+    from .executors.lazy_results import ExecutorResults
+
+    return isinstance(value, ExecutorResults)
+
+
+def holds_lazy_results(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is or holds (in dicts, lists, tuples) lazy executor results."""
+    if _is_lazy_results(value):
+        return True
+    if depth > 20:
+        return False
+    if isinstance(value, Mapping):
+        return any(holds_lazy_results(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_lazy_results(v, depth + 1) for v in value)
+    return False
+
+
+def _lazy_json_bytes(value: Any) -> bytes:
+    """JSON of a value holding ``ExecutorResults`` (lazy executor results; pydantic reads a
+    list's storage, where they keep placeholders): encoded a page at a time. Past
+    ``MAX_PAYLOAD_BYTES`` nothing more is kept, the rest is only counted, and
+    ``PayloadTooLargeError`` names the size."""
+    from fanflow.protocol import MAX_PAYLOAD_BYTES, payload_too_large_message
+
+    parts: list[bytes] = []
+    size = 0
+
+    def emit(b: bytes) -> None:
+        nonlocal size
+        size += len(b)
+        if size <= MAX_PAYLOAD_BYTES:
+            parts.append(b)
+
+    def encode(v: Any) -> None:
+        if _is_lazy_results(v):
+            emit(b"[")
+            step = 1000
+            for start in range(0, len(v), step):
+                chunk = _ANY_ADAPTER.dump_json(v[start:start + step])
+                emit((b"," if start else b"") + chunk[1:-1])
+            emit(b"]")
+        elif isinstance(v, Mapping) and holds_lazy_results(v):
+            emit(b"{")
+            for i, (key, item) in enumerate(v.items()):
+                emit((b"," if i else b"") + _ANY_ADAPTER.dump_json(key if isinstance(key, str) else str(key)) + b":")
+                encode(item)
+            emit(b"}")
+        elif isinstance(v, (list, tuple)) and holds_lazy_results(v):
+            emit(b"[")
+            for i, item in enumerate(v):
+                if i:
+                    emit(b",")
+                encode(item)
+            emit(b"]")
+        else:
+            emit(_ANY_ADAPTER.dump_json(v))
+
+    encode(value)
+    if size > MAX_PAYLOAD_BYTES:
+        raise PayloadTooLargeError(
+            payload_too_large_message("a value holding executor results (e.g. the workflow's result)", size, MAX_PAYLOAD_BYTES)
+            + "; or return a summary of the results (their count, a total, the failures) instead of all of them"
+        )
+    return b"".join(parts)
 
 
 def to_payload(value: Any) -> common_pb2.Payload:
@@ -116,7 +194,12 @@ def from_payload(payload: common_pb2.Payload | None, type_hint: Any = Any) -> An
 
 def to_jsonable(value: Any) -> Any:
     """``value`` as plain JSON-able Python (dicts, lists, scalars)."""
-    return to_jsonable_python(value)
+    try:
+        return to_jsonable_python(value)
+    except PydanticSerializationError:
+        if holds_lazy_results(value):
+            return json.loads(_lazy_json_bytes(value))
+        raise
 
 
 # ------------------------------------------------------------- arguments

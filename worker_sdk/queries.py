@@ -103,25 +103,31 @@ async def _evaluate(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowTask
         raise QueryRefused("UnknownQuery", f"workflow {definition.name!r} has no query handler named {query.query_type!r}; its queries: {_names(definition.queries)}")
     args, kwargs = decode_handler_input(spec, payload)
     instance, throwaway = await instance_for(workflow_worker, task, definition)
-    try:
+
+    def evaluate() -> common_pb2.Payload:  # workflow code: may read executor results (run_code)
         try:
-            with instance.read_only_section(f"query handler {spec.method_name!r} ({query.query_type})"):
-                value = getattr(instance.workflow_object, spec.method_name)(*args, **kwargs)
-        except ReadOnlyViolation as exc:
-            raise QueryRefused("ReadOnlyViolation", str(exc)) from None
-        except Exception as exc:  # noqa: BLE001 - the handler's error is the query's answer
-            raise QueryRefused(type(exc).__name__, f"query handler {spec.method_name!r} raised {type(exc).__name__}: {exc}") from None
-    finally:
-        if throwaway:
-            instance.close()
-    if inspect.isawaitable(value):
-        if inspect.iscoroutine(value):
-            value.close()
-        raise QueryRefused("ReadOnlyViolation", f"query handler {spec.method_name!r} returned an awaitable: a query cannot wait (use an update to run activities)")
-    try:
-        return converter.to_payload(value)
-    except TypeError as exc:
-        raise QueryRefused("UnserializableResult", f"query handler {spec.method_name!r} returned a value that is not JSON-able: {exc}") from None
+            try:
+                with instance.read_only_section(f"query handler {spec.method_name!r} ({query.query_type})"):
+                    value = getattr(instance.workflow_object, spec.method_name)(*args, **kwargs)
+            except ReadOnlyViolation as exc:
+                raise QueryRefused("ReadOnlyViolation", str(exc)) from None
+            except Exception as exc:  # noqa: BLE001 - the handler's error is the query's answer
+                raise QueryRefused(type(exc).__name__, f"query handler {spec.method_name!r} raised {type(exc).__name__}: {exc}") from None
+        finally:
+            if throwaway:
+                instance.close()
+        if inspect.isawaitable(value):
+            if inspect.iscoroutine(value):
+                value.close()
+            raise QueryRefused("ReadOnlyViolation", f"query handler {spec.method_name!r} returned an awaitable: a query cannot wait (use an update to run activities)")
+        try:
+            return converter.to_payload(value)
+        except converter.PayloadTooLargeError as exc:
+            raise QueryRefused("PayloadTooLarge", str(exc)) from None
+        except TypeError as exc:
+            raise QueryRefused("UnserializableResult", f"query handler {spec.method_name!r} returned a value that is not JSON-able: {exc}") from None
+
+    return await workflow_worker.run_code(instance, evaluate)
 
 
 def _names(handlers: dict) -> str:
@@ -148,7 +154,7 @@ async def instance_for(workflow_worker: "WorkflowWorker", task: ws.PollWorkflowT
     # workflow.patched() in that last task answers from the markers its commands recorded.
     instance.patches.upcoming = patching.recorded_before_next_task(e for e in history if e.event_id > state_event_id)
     try:
-        instance.activate(events_)
+        await workflow_worker.run_code(instance, instance.activate, events_)
     except Exception as exc:  # noqa: BLE001 - reported as the answer
         instance.close()
         raise QueryRefused("WorkflowStateUnavailable", f"could not rebuild the workflow's state from its history: {type(exc).__name__}: {exc}") from None

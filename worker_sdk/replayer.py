@@ -20,6 +20,8 @@ random values may replay differently than it ran.
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import dataclasses
 import json
 from collections.abc import AsyncIterable, Iterable, Mapping
@@ -31,6 +33,7 @@ from protos import common_pb2
 
 from ._instance import WorkflowInstance, event_type_name
 from .exceptions import NonDeterminismError, UnknownWorkflowTypeError
+from .executors.lazy_results import ResultsUnavailableError
 
 E = common_pb2.EventType
 
@@ -155,7 +158,10 @@ class WorkflowReplayResults:
 class Replayer:
     """Replays histories against workflow classes (picked by each history's workflow type)."""
 
-    def __init__(self, *, workflows: Sequence[Any], namespace: str = "default") -> None:
+    def __init__(self, *, workflows: Sequence[Any], namespace: str = "default", client: Any = None) -> None:
+        """``client``: a ``Client`` of the cluster the histories come from, for workflows
+        whose code reads finished executors' results (they are read from its result store,
+        never recorded in history); without one such a read fails the replay, saying so."""
         from .workflow import get_definition
 
         if isinstance(workflows, (str, bytes)) or not isinstance(workflows, Iterable):
@@ -164,12 +170,26 @@ class Replayer:
         if not definitions:
             raise ValueError("Replayer(workflows=[...]) needs at least one @workflow.define class")
         self.workflows = {d.name: d for d in definitions}
-        self.namespace = namespace
+        self.namespace = client.namespace if client is not None and namespace == "default" else namespace
+        self.client = client
 
     async def replay_workflow(self, history: Any, *, raise_on_replay_failure: bool = True) -> WorkflowReplayResult:
         """Replay one history (a ``WorkflowHistory``, events, or JSON); by default a failure
-        is raised, else returned in the result."""
-        return self.replay_workflow_now(history, raise_on_replay_failure=raise_on_replay_failure)
+        is raised, else returned in the result. With a client, the replay runs on a thread of
+        its own, reading executor results through the client on this event loop."""
+        if self.client is None:
+            return self.replay_workflow_now(history, raise_on_replay_failure=raise_on_replay_failure)
+        from .executors.lazy_results import ResultReader
+
+        loop = asyncio.get_running_loop()
+        reader = ResultReader(self.client, loop)
+        history = as_history(history)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fanflow-replay") as thread:
+            failure = await loop.run_in_executor(thread, self._replay, history, reader)
+        result = WorkflowReplayResult(history, failure)
+        if raise_on_replay_failure and failure is not None:
+            raise failure
+        return result
 
     async def replay_workflows(self, histories: Iterable[Any] | AsyncIterable[Any], *, raise_on_replay_failure: bool = True) -> WorkflowReplayResults:
         """Replay many histories; by default the first failure is raised."""
@@ -181,10 +201,10 @@ class Replayer:
 
         if isinstance(histories, AsyncIterable):
             async for history in histories:
-                take(self.replay_workflow_now(history, raise_on_replay_failure=raise_on_replay_failure))
+                take(await self.replay_workflow(history, raise_on_replay_failure=raise_on_replay_failure))
         else:
             for history in histories:
-                take(self.replay_workflow_now(history, raise_on_replay_failure=raise_on_replay_failure))
+                take(await self.replay_workflow(history, raise_on_replay_failure=raise_on_replay_failure))
         return WorkflowReplayResults(replay_failures=failures)
 
     def replay_workflow_now(self, history: Any, *, raise_on_replay_failure: bool = True) -> WorkflowReplayResult:
@@ -195,7 +215,7 @@ class Replayer:
             raise result.replay_failure
         return result
 
-    def _replay(self, history: WorkflowHistory) -> Exception | None:
+    def _replay(self, history: WorkflowHistory, reader: Any = None) -> Exception | None:
         definition = self.workflows.get(history.workflow_type)
         if definition is None:
             return UnknownWorkflowTypeError(
@@ -207,10 +227,13 @@ class Replayer:
             definition, workflow_id=history.workflow_id, run_id=history.run_id,
             task_queue=started.task_queue.name, namespace=self.namespace,
         )
+        instance.executors.results_reader = reader
         try:
             instance.replay_history(history.events)
         except Exception as exc:  # noqa: BLE001 - the replay's outcome
             return exc
+        except ResultsUnavailableError as exc:  # a BaseException in workflow code: the replay's outcome here
+            return RuntimeError(f"ResultsUnavailableError: {exc}")
         finally:
             instance.close()
         return None

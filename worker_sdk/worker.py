@@ -198,7 +198,7 @@ class Worker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        self.workflow_worker.evict_all()
+        self.workflow_worker.close()
         await self.activity_worker.close()
 
     async def run(self) -> None:

@@ -14,8 +14,10 @@ task too when events arrived meanwhile.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Callable
 
 import grpc
 import structlog
@@ -27,7 +29,9 @@ from protos import common_pb2, workflow_service_pb2 as ws
 
 from . import converter, offload, queries
 from ._instance import WorkflowInstance
+from .converter import PayloadTooLargeError
 from .exceptions import NonDeterminismError, StaleWorkflowInstanceError
+from .executors.lazy_results import ResultReader, ResultsUnavailableError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .worker import Worker
@@ -50,6 +54,29 @@ class WorkflowWorker:
         #: because the run was not cached here (queries.py).
         self.queries_answered = 0
         self.query_replays = 0
+        #: Workflow code that may read executor results (``executors.lazy_results``) runs on
+        #: this one thread: a read blocks it while the event loop serves the read.
+        self._code_thread: ThreadPoolExecutor | None = None
+        self.results_reader: ResultReader | None = None
+        #: Activations run on the workflow-code thread (tests look at it).
+        self.threaded_activations = 0
+
+    async def run_code(self, instance: WorkflowInstance, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)``, which runs ``instance``'s workflow code: on the workflow-code thread
+        when that code may read executor results (a new instance, which replays, or one whose
+        code called an executor), else inline on the event loop (no thread hop)."""
+        if instance.last_event_id and not instance.executors.used:
+            return fn(*args)
+        if self._code_thread is None:
+            self._code_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fanflow-workflow-code")
+        self.threaded_activations += 1
+        return await asyncio.get_running_loop().run_in_executor(self._code_thread, functools.partial(fn, *args))
+
+    def close(self) -> None:
+        self.evict_all()
+        if self._code_thread is not None:
+            self._code_thread.shutdown(wait=False)
+            self._code_thread = None
 
     def is_cached(self, run_id: str) -> bool:
         return run_id in self.cache
@@ -93,6 +120,9 @@ class WorkflowWorker:
             task_queue=worker.task_queue, namespace=worker.client.namespace,
         )
         instance.registered_workflow_types = frozenset(worker.workflows)  # child workflows of a type nobody here runs are refused
+        if self.results_reader is None:
+            self.results_reader = ResultReader(worker.client, asyncio.get_running_loop())
+        instance.executors.results_reader = self.results_reader
         return instance
 
     async def _process(self, task: ws.PollWorkflowTaskQueueResponse) -> ws.PollWorkflowTaskQueueResponse | None:
@@ -119,11 +149,19 @@ class WorkflowWorker:
                     events = await self._full_history(task)
                 instance = self._new_instance(definition, task)
             try:
-                commands = instance.activate(events)
+                commands = await self.run_code(instance, instance.activate, events)
             except StaleWorkflowInstanceError:
                 instance.close()
                 instance = self._new_instance(definition, task)
-                commands = instance.activate(await self._full_history(task))
+                commands = await self.run_code(instance, instance.activate, await self._full_history(task))
+        except PayloadTooLargeError as exc:
+            instance and instance.close()
+            await self._fail_task(task, common_pb2.WORKFLOW_TASK_FAILED_CAUSE_PAYLOAD_TOO_LARGE, str(exc))
+            return None
+        except ResultsUnavailableError as exc:
+            instance and instance.close()
+            await self._fail_task(task, common_pb2.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, f"ResultsUnavailableError: {exc}")
+            return None
         except NonDeterminismError as exc:
             instance and instance.close()
             await self._fail_task(task, common_pb2.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, str(exc), exc)

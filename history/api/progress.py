@@ -4,14 +4,33 @@ in flight, rate, ETA), the number of runs, the workflow's recorded events, the c
 run's child workflows with their own progress (history/api/child_progress.py)."""
 from __future__ import annotations
 
-import time
+import weakref
 
+from fanflow import clock
 from history.api.child_progress import ChildrenSnapshot, children_progress
 from history.shard import Shard
 from protos import common_pb2, workflow_service_pb2
 
 DEFAULT_EVENTS = 100
 MAX_TASKS = 1000
+
+
+# Executors whose every item has its result: that count is final (results are kept per index),
+# so it is not counted again at each read (a million-row COUNT on every read of a page's stream).
+_FINISHED: "weakref.WeakKeyDictionary[object, dict[tuple, int]]" = weakref.WeakKeyDictionary()
+
+
+async def _done(store, namespace: str, workflow_id: str, record) -> int:
+    finished = _FINISHED.setdefault(store, {})
+    key = (namespace, workflow_id, record.executor_id, record.total)
+    if key in finished:
+        return finished[key]
+    done = await store.executor_result_count(namespace, workflow_id, record.executor_id)
+    if record.total and done >= record.total:
+        if len(finished) >= 10_000:
+            finished.clear()
+        finished[key] = done
+    return done
 
 
 async def get_progress(
@@ -28,10 +47,10 @@ async def get_progress(
     chain = {state.run_id for state in await store.runs_of_workflow(ns, wf) if state.first_run_id == first_run}
     runs = len(chain)
     records = await store.executor_progress(ns, wf, first_run)
-    now = time.time_ns()
+    now = clock.now_ns()
     executors = []
     for i, record in enumerate(records):
-        done = await store.executor_result_count(ns, wf, record.executor_id)
+        done = await _done(store, ns, wf, record)
         total = record.total
         finished = total and done >= total
         latest = i == len(records) - 1

@@ -30,7 +30,7 @@ async def get_history(
 ) -> workflow_service_pb2.GetWorkflowExecutionHistoryResponse:
     key = await shard.resolve(request.namespace, request.execution)
     await shard.require(key)
-    first = 1
+    first = max(1, request.first_event_id)  # web UI: a page from any event on
     if request.next_page_token:
         try:
             first = int(json.loads(request.next_page_token)["next_event_id"])
@@ -82,6 +82,7 @@ async def describe(shard: Shard, request: workflow_service_pb2.DescribeWorkflowE
                 attempt=a.attempt,
                 last_worker_identity=a.started_identity,
                 last_failure=a.last_failure,
+                **_pending_activity_ui_fields(a),
             )
             for a in list(run.activities.values())[:PENDING_ACTIVITIES_SHOWN]
         ]
@@ -99,6 +100,12 @@ def pending_children(run: RunState, limit: int) -> list[workflow_service_pb2.Pen
         )
         for c in sorted(run.children.values(), key=lambda c: c.initiated_event_id)[:limit]
     ]
+
+
+def _pending_activity_ui_fields(a) -> dict:
+    """Web UI: a pending activity's last heartbeat and its times (unset fields stay unset)."""
+    names = ("heartbeat_details", "last_heartbeat_time", "scheduled_time", "started_time")
+    return {name: getattr(a, name) for name in names if a.HasField(name)}
 
 
 async def get_result(shard: Shard, request: workflow_service_pb2.GetWorkflowResultRequest) -> workflow_service_pb2.GetWorkflowResultResponse:

@@ -3,7 +3,6 @@
 spec is compiled here again (a bad one is INVALID_ARGUMENT and nothing is written)."""
 from __future__ import annotations
 
-import time
 
 from fanflow.errors import AlreadyExists, InvalidArgument, NotFound
 from fanflow.schedule_spec import SpecError
@@ -12,6 +11,7 @@ from history.schedule_runner import list_entry
 from history.schedules import REQUEST_IDS_KEPT, ScheduleMachine, compiled, new_record
 from history.shard import Shard
 from protos import schedule_pb2, schedule_state_pb2
+from fanflow import clock
 
 DEFAULT_FUTURE_ACTIONS = 10
 
@@ -31,14 +31,14 @@ def _definition_of(record: schedule_state_pb2.ScheduleRecord) -> tuple:
 async def create_schedule(shard: Shard, request: schedule_pb2.CreateScheduleRequest) -> schedule_pb2.CreateScheduleResponse:
     runner = shard.schedules
     key = (request.namespace, request.schedule_id)
-    fresh = new_record(request.namespace, request.schedule_id, request.schedule, time.time_ns(), request.declared)
+    fresh = new_record(request.namespace, request.schedule_id, request.schedule, clock.now_ns(), request.declared)
     try:
         spec = compiled(fresh)
     except SpecError as exc:
         raise InvalidArgument(str(exc)) from None
     async with runner.locks.hold(key):
         existing = await runner.load(key)
-        now = time.time_ns()
+        now = clock.now_ns()
         if existing is not None:
             if request.request_id and request.request_id in existing.recent_request_ids:
                 return schedule_pb2.CreateScheduleResponse(created=True)  # a retried create

@@ -1,10 +1,10 @@
 """StartWorkflowExecution: a new run, under the workflow id's reuse policy."""
 from __future__ import annotations
 
-import time
 
 import structlog
 
+from fanflow import clock
 from fanflow.errors import AlreadyExists
 from history.run_state import RunState
 from history.shard import Shard
@@ -21,7 +21,7 @@ async def start_workflow(shard: Shard, request: workflow_service_pb2.StartWorkfl
     running or closed) gets that run's id again; TERMINATE_IF_RUNNING ends the running run in the same commit that starts the new one."""
     async with shard.locks.hold((request.namespace, request.workflow_id)):
         current = await shard.current(request.namespace, request.workflow_id)
-        now = time.time_ns()
+        now = clock.now_ns()
         previous: RunState | None = None
         if current is not None:
             run_id, status, request_id = current

@@ -7,6 +7,7 @@ did; the old tables are left as they are and no longer read.
 """
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ import structlog
 
 from fanflow.errors import AlreadyExists
 from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings, Statement
+from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
 from protos import admin_service_pb2, history_service_pb2
 
 log = structlog.get_logger("fanflow.history.metadata")
@@ -68,20 +70,31 @@ class SqliteMetadataStore:
         return str(self.path)
 
     async def open(self) -> None:
-        await self._db.open()
+        what = "cluster metadata (namespaces, API keys)"
+        await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
         try:
-            async with self._db.writing() as conn:
-                await conn.executescript(SCHEMA)
-                legacy = self.legacy_shard_file
-                if legacy is not None and legacy.exists() and legacy.resolve() != self.path.resolve():
-                    imported = await _import_legacy(conn, str(legacy))
-                    if imported is not None:
-                        log.info("namespaces and API keys copied from the shard file earlier versions kept them in",
-                                 source=str(legacy), namespaces=imported[0], api_keys=imported[1])
-            await self._writes.start()
-        except BaseException:
-            await self._db.close()
-            raise
+            await self._db.open()
+            try:
+                async with self._db.writing() as conn:
+                    await conn.executescript(SCHEMA)
+                    legacy = self.legacy_shard_file
+                    if legacy is not None and legacy.exists() and legacy.resolve() != self.path.resolve():
+                        try:
+                            imported = await _import_legacy(conn, str(legacy))
+                        except sqlite3.DatabaseError as exc:  # a damaged shard file: its shard refuses on its own; tried again next start
+                            imported = None
+                            log.warning(f"namespaces and API keys of earlier versions not copied from {legacy}: {exc}")
+                        if imported is not None:
+                            log.info("namespaces and API keys copied from the shard file earlier versions kept them in",
+                                     source=str(legacy), namespaces=imported[0], api_keys=imported[1])
+                await self._writes.start()
+            except BaseException:
+                await self._db.close()
+                raise
+        except sqlite3.DatabaseError as exc:  # closed above; what it means, in words
+            if is_disk_full(exc):
+                raise storage_error(exc, self.path, what) from exc
+            raise bad_storage(exc, self.path, what) from exc
 
     async def close(self) -> None:
         await self._writes.close()

@@ -36,6 +36,7 @@ from history.persistence.store import (
     CurrentRun,
     DueTimer,
     ExecutionCommit,
+    ExecutorItemFailed,
     ExecutorProgressRecord,
     ListCursor,
     LoadedRun,
@@ -91,6 +92,13 @@ _PUT_RESULT = (
     "INSERT INTO executor_results (shard_id, namespace, workflow_id, executor_id, item_index, data) VALUES ($1,$2,$3,$4,$5,$6) "
     "ON CONFLICT (shard_id, namespace, workflow_id, executor_id, item_index) DO UPDATE SET data=excluded.data"
 )
+_TOUCH_EXECUTOR = "UPDATE executor_progress SET updated_ns=$1 WHERE shard_id=$2 AND namespace=$3 AND workflow_id=$4 AND executor_id=$5"
+# executor item failures: the latest failed attempt of each item
+_PUT_ITEM_FAILURE = (
+    "INSERT INTO executor_failures (shard_id, namespace, workflow_id, executor_id, item_index, attempt, final, time_ns, activity_type, failure) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (shard_id, namespace, workflow_id, executor_id, item_index) DO UPDATE SET "
+    "attempt=excluded.attempt, final=excluded.final, time_ns=excluded.time_ns, activity_type=excluded.activity_type, failure=excluded.failure"
+)
 _COUNT_FAILED = (
     "UPDATE executor_progress SET failed = failed + $1, updated_ns = $2 "
     "WHERE shard_id=$3 AND namespace=$4 AND workflow_id=$5 AND executor_id=$6"
@@ -115,9 +123,9 @@ _DELETE_RUN = tuple(
 _DELETE_WORKFLOW_LEFTOVERS = tuple(  # the workflow's last run gone: its executor results and progress, tasks and blobs go too
     f"DELETE FROM {table} WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 "
     "AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.shard_id=$1 AND e.namespace=$2 AND e.workflow_id=$3)"
-    for table in ("executor_results", "executor_progress", "task_states", "payload_blobs")
+    for table in ("executor_results", "executor_progress", "executor_failures", "task_states", "payload_blobs")
 )
-# streaming state and large data (fanflow/pg_schema/0003_streaming_state.sql): a task's latest
+# streaming state and large data (fanflow/pg_schema/0004_streaming_state.sql): a task's latest
 # state (its first time and its count of changes kept), the workflow's stream, blobs by content id
 _PUT_TASK_STATE = (
     "INSERT INTO task_states (shard_id, namespace, workflow_id, task_id, started_ns, changes, data) VALUES ($1,$2,$3,$4,$5,1,$6) "
@@ -131,7 +139,7 @@ _PUT_BLOB = (
 
 _ORDER = (
     _PUT_EXECUTION, _DELETE_SEARCH_KEYS, _PUT_SEARCH_KEY, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _ADD_OUTBOX,
-    _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _PUT_CURRENT, _PUT_SCHEDULE, _DELETE_SCHEDULE,
+    _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _TOUCH_EXECUTOR, _PUT_ITEM_FAILURE, _PUT_CURRENT, _PUT_SCHEDULE, _DELETE_SCHEDULE,
     _PUT_TASK_STATE, _ADD_WATCH_ENTRY, _PUT_BLOB, _PUT_SETTING, _DELETE_TIMER, _DELETE_OUTBOX, *_DELETE_RUN, *_DELETE_WORKFLOW_LEFTOVERS,
 )
 _RANK = {sql: rank for rank, sql in enumerate(_ORDER)}
@@ -322,6 +330,8 @@ class PostgresHistoryStore:
         for executor_id in dict.fromkeys([*(r[0] for r in run.executor_results), *failed]):
             ops.extend(self._executor_ops(s.namespace, s.workflow_id, executor_id,
                                           [(i, p) for e, i, p in run.executor_results if e == executor_id], failed[executor_id], now))
+        if run.executor_item_failures:
+            ops.append(self._item_failures_op(s.namespace, s.workflow_id, run.executor_item_failures, now))
         return ops
 
     def _executor_ops(
@@ -332,6 +342,8 @@ class PostgresHistoryStore:
             ops.append((_PUT_RESULT, [(self.shard_id, namespace, workflow_id, executor_id, i, p.SerializeToString()) for i, p in results]))
         if failed_attempts:
             ops.append((_COUNT_FAILED, [(failed_attempts, now, self.shard_id, namespace, workflow_id, executor_id)]))
+        elif results:  # the last result's time ends a finished executor's rate (progress.py)
+            ops.append((_TOUCH_EXECUTOR, [(now, self.shard_id, namespace, workflow_id, executor_id)]))
         return ops
 
     def _stream_ops(
@@ -360,6 +372,54 @@ class PostgresHistoryStore:
 
     async def put_blob(self, namespace: str, workflow_id: str, blob_id: str, data: bytes) -> None:
         await self._write([(_PUT_BLOB, [(self.shard_id, namespace, workflow_id, blob_id, len(data), time.time_ns(), data)])])
+
+    # ------------------------------------------------------------ executor item failures
+    def _item_failures_op(self, namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed], now: int) -> Op:
+        """One row per item, the latest failed attempt replacing earlier ones."""
+        return (_PUT_ITEM_FAILURE, [
+            (self.shard_id, namespace, workflow_id, f.executor_id, f.index, f.attempt, f.final, now, f.activity_type, f.failure.SerializeToString())
+            for f in failures
+        ])
+
+    async def put_executor_item_failures(self, namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed]) -> None:
+        if failures:
+            await self._write([self._item_failures_op(namespace, workflow_id, failures, time.time_ns())])
+
+    async def executor_item_failures(
+        self, namespace: str, workflow_id: str, executor_id: str, after: tuple[str, int] | None, limit: int
+    ) -> list[workflow_service_pb2.ExecutorItemFailure]:
+        where, params = "f.shard_id=$1 AND f.namespace=$2 AND f.workflow_id=$3", [self.shard_id, namespace, workflow_id]
+        if executor_id:
+            params.append(executor_id)
+            where += f" AND f.executor_id=${len(params)}"
+        if after is not None:
+            params.extend(after)
+            where += f" AND (f.executor_id, f.item_index) > (${len(params) - 1}, ${len(params)})"
+        params.append(limit)
+        rows = await self.db.fetch(
+            self._what("read executor item failures"),
+            "SELECT f.executor_id, f.item_index, f.attempt, f.final, f.time_ns, f.activity_type, f.failure, "
+            "EXISTS (SELECT 1 FROM executor_results r WHERE r.shard_id=f.shard_id AND r.namespace=f.namespace AND r.workflow_id=f.workflow_id "
+            "AND r.executor_id=f.executor_id AND r.item_index=f.item_index) "
+            f"FROM executor_failures f WHERE {where} ORDER BY f.executor_id, f.item_index LIMIT ${len(params)}",
+            *params,
+        )
+        failures = []
+        for executor, index, attempt, final, time_ns, activity_type, failure, recovered in rows:
+            item = workflow_service_pb2.ExecutorItemFailure(
+                executor_id=executor, index=index, attempt=attempt, final=final, recovered=recovered,
+                activity_type=activity_type, failure=common_pb2.Failure.FromString(failure),
+            )
+            item.time.FromNanoseconds(time_ns)
+            failures.append(item)
+        return failures
+
+    async def executor_item_failure_count(self, namespace: str, workflow_id: str, executor_id: str) -> int:
+        sql, params = "SELECT COUNT(*) FROM executor_failures WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3", [self.shard_id, namespace, workflow_id]
+        if executor_id:
+            params.append(executor_id)
+            sql += " AND executor_id=$4"
+        return int(await self.db.fetchval(self._what("count executor item failures"), sql, *params))
 
     async def put_executor_results(
         self, namespace: str, workflow_id: str, executor_id: str, results: Sequence[tuple[int, common_pb2.Payload]], failed_attempts: int

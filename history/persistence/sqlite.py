@@ -12,7 +12,9 @@ read is one consistent snapshot).
 """
 from __future__ import annotations
 
+import asyncio
 import secrets
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -24,12 +26,14 @@ import structlog
 
 from fanflow.errors import ShardOwnershipLost
 from fanflow.sqlite import Fence, GroupCommit, SqliteDatabase, SqliteSettings, Statement
+from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
 from history.persistence import sqlite_listing
 from history.persistence.sqlite_schema import SCHEMA, add_search_tables
 from history.persistence.store import (
     CurrentRun,
     DueTimer,
     ExecutionCommit,
+    ExecutorItemFailed,
     ExecutorProgressRecord,
     ListCursor,
     LoadedRun,
@@ -69,6 +73,12 @@ _DELETE_TIMER = "DELETE FROM timers WHERE id=?"
 _ADD_OUTBOX = "INSERT INTO outbox (id, data) VALUES (?,?)"
 _DELETE_OUTBOX = "DELETE FROM outbox WHERE id=?"
 _PUT_RESULT = "INSERT OR REPLACE INTO executor_results (namespace, workflow_id, executor_id, item_index, data) VALUES (?,?,?,?,?)"
+_TOUCH_EXECUTOR = "UPDATE executor_progress SET updated_ns = ? WHERE namespace=? AND workflow_id=? AND executor_id=?"
+# executor item failures: the latest failed attempt of each item
+_PUT_ITEM_FAILURE = (
+    "INSERT OR REPLACE INTO executor_failures (namespace, workflow_id, executor_id, item_index, attempt, final, time_ns, activity_type, failure) "
+    "VALUES (?,?,?,?,?,?,?,?,?)"
+)
 _COUNT_FAILED = "UPDATE executor_progress SET failed = failed + ?, updated_ns = ? WHERE namespace=? AND workflow_id=? AND executor_id=?"
 _START_EXECUTOR = (
     "INSERT INTO executor_progress (namespace, workflow_id, executor_id, pattern, total, started_ns, updated_ns) VALUES (?,?,?,?,?,?,?) "
@@ -92,7 +102,7 @@ _DELETE_RUN_ROWS = tuple(
 # (streaming state and large data: a workflow's tasks and payload blobs go with its last run)
 _DELETE_WORKFLOW_ROWS = tuple(
     f"DELETE FROM {table} WHERE namespace=? AND workflow_id=? AND NOT EXISTS (SELECT 1 FROM executions WHERE namespace=? AND workflow_id=?)"
-    for table in ("executor_results", "executor_progress", "task_states", "payload_blobs")
+    for table in ("executor_results", "executor_progress", "executor_failures", "task_states", "payload_blobs")
 )
 # search keys: a run's index rows, replaced whenever its keys change (deleted first: the
 # delete is one of _DELETE_RUN_ROWS, which come before the insert)
@@ -112,7 +122,7 @@ _PUT_BLOB = "INSERT OR IGNORE INTO payload_blobs (namespace, workflow_id, blob_i
 # any left.
 STATEMENT_ORDER = (
     _PUT_EXECUTION, _PUT_CURRENT, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _DELETE_TIMER,
-    _ADD_OUTBOX, _DELETE_OUTBOX, _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _PUT_SETTING,
+    _ADD_OUTBOX, _DELETE_OUTBOX, _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _TOUCH_EXECUTOR, _PUT_ITEM_FAILURE, _PUT_SETTING,
     _PUT_SCHEDULE, _DELETE_SCHEDULE, _PUT_TASK_STATE, _ADD_WATCH_ENTRY, _PUT_BLOB, *_DELETE_RUN_ROWS, *_DELETE_WORKFLOW_ROWS,
     _PUT_SEARCH_KEY,  # search keys
 )
@@ -155,17 +165,24 @@ class SqliteHistoryStore:
 
     # ------------------------------------------------------------ lifecycle
     async def open(self) -> None:
-        await self._db.open()
+        what = f"history shard {self.shard_id}"
+        await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
         try:
-            async with self._db.writing() as conn:
-                await conn.executescript(SCHEMA)
-                await add_search_tables(conn, _display_name_of)  # search keys
-                self.range_id, self.token_key, max_outbox_id = await self._acquire(conn)
-            self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
-            await self._writes.start()
-        except BaseException:
-            await self._db.close()
-            raise
+            await self._db.open()
+            try:
+                async with self._db.writing() as conn:
+                    await conn.executescript(SCHEMA)
+                    await add_search_tables(conn, _display_name_of)  # search keys
+                    self.range_id, self.token_key, max_outbox_id = await self._acquire(conn)
+                self._outbox_next_id = self._outbox_recover_below = max_outbox_id + 1
+                await self._writes.start()
+            except BaseException:
+                await self._db.close()
+                raise
+        except sqlite3.DatabaseError as exc:  # closed above; what it means, in words
+            if is_disk_full(exc):
+                raise storage_error(exc, self.path, what) from exc
+            raise bad_storage(exc, self.path, what) from exc
         log.info("shard acquired", shard=self.shard_id, range_id=self.range_id, owner=self.owner)
 
     async def _acquire(self, conn: aiosqlite.Connection) -> tuple[int, bytes, int]:
@@ -258,6 +275,8 @@ class SqliteHistoryStore:
             statements.append((_ADD_RECORDED_EVENT, [
                 (*key, event.name, event.details.SerializeToString(), event.time.ToNanoseconds()) for event in run.recorded_events
             ]))
+        if run.executor_item_failures:
+            statements.append(_item_failures_statement(s.namespace, s.workflow_id, run.executor_item_failures, now))
         results = [(executor_id, index, payload) for executor_id, index, payload in run.executor_results]
         failed = Counter(run.executor_failed_attempts)
         for executor_id in dict.fromkeys([*(r[0] for r in results), *failed]):
@@ -271,6 +290,46 @@ class SqliteHistoryStore:
         statements = _executor_statements(namespace, workflow_id, executor_id, results, failed_attempts, time.time_ns())
         if statements:
             await self._write(statements)
+
+    # ------------------------------------------------------------ executor item failures
+    async def put_executor_item_failures(self, namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed]) -> None:
+        if failures:
+            await self._write([_item_failures_statement(namespace, workflow_id, failures, time.time_ns())])
+
+    async def executor_item_failures(
+        self, namespace: str, workflow_id: str, executor_id: str, after: tuple[str, int] | None, limit: int
+    ) -> list[workflow_service_pb2.ExecutorItemFailure]:
+        where, params = "f.namespace=? AND f.workflow_id=?", [namespace, workflow_id]
+        if executor_id:
+            where += " AND f.executor_id=?"
+            params.append(executor_id)
+        if after is not None:
+            where += " AND (f.executor_id, f.item_index) > (?, ?)"
+            params.extend(after)
+        rows = await self._fetchall(
+            "SELECT f.executor_id, f.item_index, f.attempt, f.final, f.time_ns, f.activity_type, f.failure, "
+            "EXISTS (SELECT 1 FROM executor_results r WHERE r.namespace=f.namespace AND r.workflow_id=f.workflow_id "
+            "AND r.executor_id=f.executor_id AND r.item_index=f.item_index) "
+            f"FROM executor_failures f WHERE {where} ORDER BY f.executor_id, f.item_index LIMIT ?",
+            (*params, limit),
+        )
+        failures = []
+        for executor, index, attempt, final, time_ns, activity_type, failure, recovered in rows:
+            item = workflow_service_pb2.ExecutorItemFailure(
+                executor_id=executor, index=index, attempt=attempt, final=bool(final), recovered=bool(recovered),
+                activity_type=activity_type, failure=common_pb2.Failure.FromString(failure),
+            )
+            item.time.FromNanoseconds(time_ns)
+            failures.append(item)
+        return failures
+
+    async def executor_item_failure_count(self, namespace: str, workflow_id: str, executor_id: str) -> int:
+        sql, params = "SELECT COUNT(*) FROM executor_failures WHERE namespace=? AND workflow_id=?", [namespace, workflow_id]
+        if executor_id:
+            sql += " AND executor_id=?"
+            params.append(executor_id)
+        row = await self._fetchone(sql, params)
+        return row[0]
 
     async def delete_outbox(self, ids: Sequence[int]) -> None:
         await self._write([(_DELETE_OUTBOX, [(i,) for i in ids])])
@@ -371,12 +430,17 @@ class SqliteHistoryStore:
     async def executor_results(
         self, namespace: str, workflow_id: str, executor_id: str, start_index: int, limit: int
     ) -> list[tuple[int, common_pb2.Payload]]:
-        rows = await self._fetchall(
+        rows = await self.executor_result_bytes(namespace, workflow_id, executor_id, start_index, limit)
+        return [(i, common_pb2.Payload.FromString(d)) for i, d in rows]
+
+    async def executor_result_bytes(
+        self, namespace: str, workflow_id: str, executor_id: str, start_index: int, limit: int
+    ) -> list[tuple[int, bytes]]:
+        return await self._fetchall(
             "SELECT item_index, data FROM executor_results WHERE namespace=? AND workflow_id=? AND executor_id=? AND item_index>=? "
             "ORDER BY item_index LIMIT ?",
             (namespace, workflow_id, executor_id, start_index, limit),
         )
-        return [(i, common_pb2.Payload.FromString(d)) for i, d in rows]
 
     async def executor_result_count(self, namespace: str, workflow_id: str, executor_id: str) -> int:
         row = await self._fetchone(
@@ -516,8 +580,18 @@ def _executor_statements(
         statements.append((_PUT_RESULT, [(namespace, workflow_id, executor_id, i, p.SerializeToString()) for i, p in results]))
     if failed_attempts:
         statements.append((_COUNT_FAILED, [(failed_attempts, now, namespace, workflow_id, executor_id)]))
+    elif results:  # the last result's time ends a finished executor's rate (progress.py)
+        statements.append((_TOUCH_EXECUTOR, [(now, namespace, workflow_id, executor_id)]))
     return statements
 
+
+# executor item failures
+def _item_failures_statement(namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed], now: int) -> Statement:
+    """One row per item, the latest failed attempt replacing earlier ones."""
+    return (_PUT_ITEM_FAILURE, [
+        (namespace, workflow_id, f.executor_id, f.index, f.attempt, int(f.final), now, f.activity_type, f.failure.SerializeToString())
+        for f in failures
+    ])
 
 def _search_key_statements(key: RunKey, start_time_ns: int, keys: Sequence[common_pb2.SearchKey]) -> list[Statement]:
     """Search keys: the run's index rows replaced by its current keys."""

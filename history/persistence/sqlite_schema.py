@@ -77,6 +77,13 @@ CREATE TABLE IF NOT EXISTS schedules (
   data BLOB NOT NULL,
   PRIMARY KEY (namespace, schedule_id)
 ) WITHOUT ROWID;
+-- executor item failures: the latest failed attempt of each executor item that failed
+CREATE TABLE IF NOT EXISTS executor_failures (
+  namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, executor_id TEXT NOT NULL,
+  item_index INTEGER NOT NULL, attempt INTEGER NOT NULL, final INTEGER NOT NULL,
+  time_ns INTEGER NOT NULL, activity_type TEXT NOT NULL, failure BLOB NOT NULL,
+  PRIMARY KEY (namespace, workflow_id, executor_id, item_index)
+) WITHOUT ROWID;
 -- child workflows: the open children of a run (persistence_pb2.ChildExecutionInfo)
 CREATE TABLE IF NOT EXISTS child_executions (
   namespace TEXT NOT NULL, workflow_id TEXT NOT NULL, run_id TEXT NOT NULL,

@@ -64,6 +64,18 @@ class ExecutorStarted:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class ExecutorItemFailed:
+    """Executor item failures: an item's attempt failed (kept per item, the latest one wins)."""
+
+    executor_id: str
+    index: int
+    attempt: int
+    final: bool  # no retry follows
+    activity_type: str
+    failure: common_pb2.Failure
+
+
 @dataclass(slots=True)
 class RunWrite:
     """What one commit writes for one run: its new state and what came with it."""
@@ -78,6 +90,7 @@ class RunWrite:
     executor_failed_attempts: Sequence[str] = ()  # executor id, once per failed item attempt
     executors_started: Sequence[ExecutorStarted] = ()
     recorded_events: Sequence[workflow_service_pb2.RecordedEvent] = ()  # `fanflow.event` markers, time set
+    executor_item_failures: Sequence["ExecutorItemFailed"] = ()  # executor item failures: latest failure per item
     search_keys: Sequence[common_pb2.SearchKey] | None = None  # search keys: the run's whole set when it changed (None: unchanged)
     children_upserted: Mapping[int, persistence_pb2.ChildExecutionInfo] = field(default_factory=dict)  # by initiated event id
     children_deleted: Collection[int] = ()
@@ -229,6 +242,12 @@ class HistoryStore(Protocol):
     ) -> list[tuple[int, common_pb2.Payload]]:
         """Stored results from start_index on, by index."""
 
+    async def executor_result_bytes(
+        self, namespace: str, workflow_id: str, executor_id: str, start_index: int, limit: int
+    ) -> list[tuple[int, bytes]]:
+        """``executor_results`` with each result as its serialized ``Payload`` (a read of many
+        results need not parse and serialize each one again)."""
+
     async def executor_result_count(self, namespace: str, workflow_id: str, executor_id: str) -> int: ...
 
     async def executor_progress(self, namespace: str, workflow_id: str, first_run_id: str) -> list[ExecutorProgressRecord]:
@@ -236,6 +255,18 @@ class HistoryStore(Protocol):
 
     async def recorded_events(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.RecordedEvent]:
         """The workflow's recorded events (`fanflow.event` markers), newest first."""
+
+    # ------------------------------------------------------------ executor item failures
+    async def put_executor_item_failures(self, namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed]) -> None:
+        """Store item failures outside a run's commit (an Offset group's items)."""
+
+    async def executor_item_failures(
+        self, namespace: str, workflow_id: str, executor_id: str, after: tuple[str, int] | None, limit: int
+    ) -> list[workflow_service_pb2.ExecutorItemFailure]:
+        """Stored item failures by (executor id, index), after the given pair; executor_id "" = all;
+        `recovered` set where the item's result is stored."""
+
+    async def executor_item_failure_count(self, namespace: str, workflow_id: str, executor_id: str) -> int: ...
 
     # ------------------------------------------------------------ retention
     async def closed_runs(self, closed_before_ns: int, limit: int) -> list[RunKey]: ...

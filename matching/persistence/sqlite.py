@@ -10,6 +10,7 @@ committed batches only, never half of one.
 """
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +22,7 @@ import structlog
 
 from fanflow.errors import Unavailable
 from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings, Statement
+from fanflow.sqlite_health import bad_storage, check_sqlite_file, is_disk_full, storage_error
 from matching.keys import PartitionKey, QueueKey
 from matching.persistence.store import StoredStart, StoredTask
 from protos import internal_pb2
@@ -120,15 +122,22 @@ class SqliteBacklog:
     # -- lifecycle ---------------------------------------------------------
 
     async def open(self) -> None:
-        await self._db.open()
+        what = "matching's backlog"
+        await asyncio.to_thread(check_sqlite_file, self.path, what)  # BadStorage: says which file and what to do
         try:
-            async with self._db.writing() as conn:
-                max_task_id, max_start_id = await _prepare(conn)
-            self._next_id, self._next_start_id = max_task_id + 1, max_start_id + 1
-            await self._writes.start()
-        except BaseException:
-            await self._db.close()
-            raise
+            await self._db.open()
+            try:
+                async with self._db.writing() as conn:
+                    max_task_id, max_start_id = await _prepare(conn)
+                self._next_id, self._next_start_id = max_task_id + 1, max_start_id + 1
+                await self._writes.start()
+            except BaseException:
+                await self._db.close()
+                raise
+        except sqlite3.DatabaseError as exc:  # closed above; what it means, in words
+            if is_disk_full(exc):
+                raise storage_error(exc, self.path, what) from exc
+            raise bad_storage(exc, self.path, what) from exc
         self._open = True
         log.info("backlog opened", path=str(self.path), synchronous=self._settings.synchronous, next_id=self._next_id)
 

@@ -12,7 +12,8 @@ onto the activity's parameters is ``shape``'s job. Called outside a workflow (pl
 ``asyncio``), the same code runs the functions directly, which is handy in unit tests.
 
 Inside a workflow (DESIGN.md, "Parallel executors at scale") any item count works:
-results are stored beside history and read back at the end (``results``), and the run
+results are stored beside history and the call returns them as a lazy list paging from the
+store, never recorded in history (``lazy_results``; ``results`` stores them), and the run
 continues as new with a checkpoint whenever history grows large (``checkpoint``). The
 executors reach the run only through its ``ExecutorHost`` (``worker_sdk._executor_host``).
 Call executors from the workflow's main flow (directly or through ``asyncio.gather``), not
@@ -20,9 +21,10 @@ from a detached task: they end the run by raising ``ExecutorContinueAsNew``.
 
 Modules: ``entry`` (the public call), ``shape``, ``window`` (the sliding window),
 ``list_executor``, ``chain_executor``, ``offset_executor`` (with its group activity),
-``checkpoint``, ``results``.
+``checkpoint``, ``results``, ``lazy_results``.
 """
 from .checkpoint import BYTES_BUDGET, EVENT_BUDGET, EXECUTOR_MARKER, ExecutorContinueAsNew
+from .lazy_results import ExecutorResults, ResultsUnavailableError
 from .entry import (
     DEFAULT_MAX_CONCURRENT_EXECUTIONS_PER_WORKER,
     DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS,
@@ -37,6 +39,8 @@ __all__ = [
     "ExtraItemParams",
     "GetItemFromIndexParams",
     "ExecutorState",
+    "ExecutorResults",
+    "ResultsUnavailableError",
     "DEFAULT_MAX_CONCURRENT_SCHEDULED_TASKS",
     "DEFAULT_MAX_CONCURRENT_EXECUTIONS_PER_WORKER",
     "OFFSET_GROUP_ACTIVITY",

@@ -1,6 +1,6 @@
 """One executor call inside a workflow run (``ExecutorRun``): its id, its checkpoint from
 the previous run, when to stop this run, and its two ways out: continue as new with a
-checkpoint, or finish and read the results back.
+checkpoint, or finish and hand over the results (a lazy list paging from the store).
 
 * **Executor id** ``<first run id>/<n>`` (``n`` counts executor calls in the run's code path,
   the same in every run of a continue-as-new chain); each run records a ``fanflow.executor``
@@ -10,8 +10,8 @@ checkpoint, or finish and read the results back.
   drains what is in flight (so ``max_concurrent_scheduled_tasks`` holds across runs) and
   continues as new with the run's *original* input plus ``sdk_state``
   ``{executor id: {"cursor": k, "done": bool, ...}}``. The next run re-runs the workflow code:
-  a finished executor returns its results from the store, the interrupted one resumes at its
-  cursor. The signal is ``ExecutorContinueAsNew`` (a ``BaseException``).
+  a finished executor returns its results from the store (``ExecutorResults``, nothing of
+  them in history), the interrupted one resumes at its cursor. The signal is ``ExecutorContinueAsNew`` (a ``BaseException``).
 
 The run is reached through its ``ExecutorHost`` (``worker_sdk._executor_host``) only.
 """
@@ -25,6 +25,7 @@ from .. import converter
 from .._executor_host import ExecutorHost, current_host
 from ..activity import ActivityDefinition
 from ..exceptions import ApplicationError, ContinueAsNewError
+from .lazy_results import ExecutorResults, admits_none
 from .results import read_back, result_list
 
 __all__ = ["EXECUTOR_MARKER", "EVENT_BUDGET", "BYTES_BUDGET", "ExecutorContinueAsNew", "ExecutorRun", "new_run"]
@@ -34,6 +35,10 @@ EXECUTOR_MARKER = "fanflow.executor"
 #: defaults; this protects the 51,200-event / 50 MiB limits when the suggestion is raised).
 EVENT_BUDGET = 20_000
 BYTES_BUDGET = 20 * 1024 * 1024
+#: The workflow-task timeout of the runs an executor continues into (seconds): the run that
+#: finishes a large executor may go through its results in one workflow task (reading a
+#: million results from the store takes seconds), more than the default 10 s allows.
+CONTINUED_TASK_TIMEOUT = 60.0
 
 
 class ExecutorContinueAsNew(ContinueAsNewError):
@@ -43,6 +48,7 @@ class ExecutorContinueAsNew(ContinueAsNewError):
     def __init__(self, input: common_pb2.Payload, *, workflow_type: str, task_queue: str, sdk_state: common_pb2.Payload):
         super().__init__(input, workflow_type=workflow_type, task_queue=task_queue)
         self.sdk_state = sdk_state
+        self.workflow_task_timeout = CONTINUED_TASK_TIMEOUT
 
 
 class ExecutorRun:
@@ -116,14 +122,22 @@ class ExecutorRun:
         )
 
     async def finish(self, total: int) -> None | list:
-        """All ``total`` items are done: remember it for later runs, read the results back."""
-        self.host.checkpoints[self.executor_id] = {"cursor": total, "total": total, "done": True, "pattern": self.pattern}
+        """All ``total`` items are done: remember it for later runs; the results, as a lazy
+        list paging from the store (``ExecutorResults``: nothing recorded in history), or, in
+        a run recorded before that, read back with ``fanflow.read_results`` activities."""
+        host = self.host
+        host.checkpoints[self.executor_id] = {"cursor": total, "total": total, "done": True, "pattern": self.pattern}
         self.leave()
         rtype = self.defn.return_type
         if rtype is None or rtype is type(None):
             return None
-        values = await read_back(self.host, self.executor_id, total, rtype, self.task_queue)
-        return result_list(values, rtype)
+        if not host.results_in_store():
+            values = await read_back(host, self.executor_id, total, rtype, self.task_queue)
+            return result_list(values, rtype)
+        results = ExecutorResults(host.results_reader, host.workflow_id, self.executor_id, total, rtype)
+        if total and admits_none(rtype) and results.all_none():
+            return None  # as result_list: an activity that returned None for every item
+        return results
 
 
 def new_run(pattern: str, defn: ActivityDefinition) -> ExecutorRun | None:

@@ -26,6 +26,7 @@ from .checkpoint import new_run
 from .results import READ_RESULTS_ACTIVITY, READ_RESULTS_DEFN, ResultWriter, result_list, stored_indexes
 from .shape import CallShape, call_directly, run_activity
 from .window import ExecutorState, sliding_window
+from protos import workflow_service_pb2 as ws
 
 __all__ = ["ExtraItemParams", "GetItemFromIndexParams", "OFFSET_GROUP_ACTIVITY", "OffsetGroupSpec", "offset_group", "bind_offset_group", "run_offset"]
 
@@ -158,7 +159,7 @@ async def _offset_group(spec: OffsetGroupSpec, lookup: Callable[[str], ActivityD
     outcomes = await asyncio.gather(*(one(i) for i in todo), return_exceptions=True)
     failures = [(i, exc) for i, exc in zip(todo, outcomes) if isinstance(exc, BaseException)]
     if writer is not None:
-        writer.add_failed(len(failures))
+        writer.add_failed(len(failures), _item_failures(failures, process.name, info.attempt))
         await writer.close()  # what finished is stored even when others failed
     if failures:
         record()
@@ -175,6 +176,18 @@ async def _offset_group(spec: OffsetGroupSpec, lookup: Callable[[str], ActivityD
     if writer is not None:
         return []
     return [done[i] for i in range(spec.start, spec.end)]
+
+
+def _item_failures(failures: list[tuple[int, BaseException]], activity_type: str, attempt: int) -> list[ws.ExecutorItemFailure]:
+    """Executor item failures: what the web UI lists for each failed item of this group attempt
+    (`final` when the error says no retry; the group's own retry policy decides the rest)."""
+    return [
+        ws.ExecutorItemFailure(
+            index=idx, attempt=attempt, activity_type=activity_type, final=bool(getattr(exc, "non_retryable", False)),
+            failure=converter.failure_from_exception(exc, source="activity"),
+        )
+        for idx, exc in failures if not isinstance(exc, asyncio.CancelledError)
+    ]
 
 
 _OFFSET_GROUP_DEFN: ActivityDefinition = offset_group.__fanflow_activity__  # type: ignore[attr-defined]

@@ -4,11 +4,13 @@
   (the item was scheduled with a ``result_sink``) and history stores it; an Offset group
   stores its items' results itself with ``ResultWriter`` (``PutParallelResults``, batched)
   and, on a retry, skips the indexes ``stored_indexes`` finds.
-* Worker side, reading: the internal activity ``fanflow.read_results`` (``read_results``)
-  returns one page of stored results (at most ``PAGE_BYTES``, at least one result).
-* Workflow side: ``read_back`` reads every result of a finished executor, page by page,
-  decoding them with the activity's return type; ``result_list`` is what an executor call
-  returns for them.
+* Reading, today: a finished executor hands the workflow an ``ExecutorResults``
+  (``lazy_results``), paging from the store outside history.
+* Reading, in runs recorded before that (no ``fanflow.executor-results-in-store`` patch
+  marker; kept so they replay): the internal activity ``fanflow.read_results``
+  (``read_results``) returns one page of stored results (at most ``PAGE_BYTES``, at least one
+  result), ``read_back`` reads every result page by page into the run's history, decoding
+  them with the activity's return type; ``result_list`` is what an executor call returns.
 """
 from __future__ import annotations
 
@@ -126,28 +128,31 @@ class ResultWriter:
         self.client, self.workflow_id, self.executor_id = client, workflow_id, executor_id
         self.pending: list[ws.IndexedPayload] = []
         self.failed = 0
+        self.item_failures: list[ws.ExecutorItemFailure] = []  # executor item failures, sent with the next batch
         self._task: asyncio.Task | None = None
 
     def add(self, index: int, value: Any) -> None:
         self.pending.append(ws.IndexedPayload(index=index, payload=converter.to_payload(value)))
         self._kick()
 
-    def add_failed(self, n: int) -> None:
+    def add_failed(self, n: int, failures: list[ws.ExecutorItemFailure] = ()) -> None:
         self.failed += n
+        self.item_failures.extend(failures)
 
     def _kick(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._drain())
 
     async def _drain(self) -> None:
-        while self.pending or self.failed:
+        while self.pending or self.failed or self.item_failures:
             batch, self.pending = self.pending, []
             failed, self.failed = self.failed, 0
+            item_failures, self.item_failures = self.item_failures, []
             await self.client.call(
                 "PutParallelResults",
                 ws.PutParallelResultsRequest(
                     namespace=self.client.namespace, workflow_id=self.workflow_id, executor_id=self.executor_id,
-                    results=batch, failed_attempts=failed,
+                    results=batch, failed_attempts=failed, item_failures=item_failures,
                 ),
             )
 
@@ -158,9 +163,18 @@ class ResultWriter:
 
 
 async def stored_indexes(client: Any, workflow_id: str, executor_id: str, start: int, end: int) -> set[int]:
-    """The indexes in ``[start, end)`` whose result is already stored."""
-    resp = await client.call(
-        "GetParallelResults",
-        ws.GetParallelResultsRequest(namespace=client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=start, limit=end - start),
-    )
-    return {r.index for r in resp.results if start <= r.index < end}
+    """The indexes in ``[start, end)`` whose result is already stored (a reply may stop
+    early on history's byte budget: read on from the last index it had)."""
+    found: set[int] = set()
+    nxt = start
+    while nxt < end:
+        resp = await client.call(
+            "GetParallelResults",
+            ws.GetParallelResultsRequest(namespace=client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=nxt, limit=end - nxt),
+        )
+        indexes = [r.index for r in resp.results if nxt <= r.index < end]
+        found.update(indexes)
+        if len(resp.results) >= end - nxt or not indexes:
+            break
+        nxt = max(indexes) + 1
+    return found

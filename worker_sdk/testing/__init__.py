@@ -18,10 +18,23 @@ fanflow cannot skip time, so durable timers take their real duration and
 ``Client``, which also takes a workflow type name and a dict, or the entrypoint method, as
 temporalio's does), ``env.sleep``, ``env.get_current_time``, ``env.shutdown``.
 ``worker_sdk.testing.fixtures`` provides the seed's ``temporal_env`` pytest fixture.
+
+The seed's helpers for its REST API and event stream (``execute_workflow_and_wait``,
+``stream_workflow_events``, ``signal_workflow_raw``, ``poll_pending_inputs``, the event
+builders ``workflow_started`` ... and ``compare_itemwise``) take an ``httpx.AsyncClient`` on
+fanflow's seed-compatible HTTP API (``webui/seed_api.py``: ``fanflow ui`` / ``fanflow dev``,
+127.0.0.1:8233); their events are derived from the run's history (``webui/seed_stream.py``).
 """
 from __future__ import annotations
 
 from ..exceptions import WorkflowFailureError
-from .environment import DEFAULT_TEST_TASK_QUEUE, WorkflowEnvironment, create_test_worker
+from . import event_comparison, event_helpers, workflow_helpers
+from .environment import DEFAULT_TEST_TASK_QUEUE, WorkflowEnvironment, create_test_worker, create_test_worker_with_events
+from .event_comparison import *  # noqa: F403
+from .event_helpers import *  # noqa: F403
+from .workflow_helpers import *  # noqa: F403
 
-__all__ = ["WorkflowEnvironment", "create_test_worker", "DEFAULT_TEST_TASK_QUEUE", "WorkflowFailureError"]
+__all__ = [
+    "WorkflowEnvironment", "create_test_worker", "create_test_worker_with_events", "DEFAULT_TEST_TASK_QUEUE", "WorkflowFailureError",
+    *event_comparison.__all__, *event_helpers.__all__, *workflow_helpers.__all__,
+]

@@ -166,3 +166,19 @@ async def create_test_worker(
     worker = Worker(env.client, task_queue=task_queue, workflows=list(workflows), activities=None if activities is None else list(activities))
     async with worker:
         yield worker
+
+
+@contextlib.asynccontextmanager
+async def create_test_worker_with_events(
+    env: WorkflowEnvironment,
+    workflows: Iterable[Any],
+    activities: Iterable[Any] | None = None,
+    task_queue: str = DEFAULT_TEST_TASK_QUEUE,
+    interceptors: list | None = None,
+) -> AsyncIterator[Any]:
+    """``create_test_worker`` under the seed's name for a worker whose runs publish events.
+    The seed's worker sends them itself (extra activities and an interceptor); fanflow derives
+    a run's events from its history on the server (``/v1/workflows/events/stream``), so any
+    worker's runs have them and this worker is the same as ``create_test_worker``'s."""
+    async with create_test_worker(env, workflows, activities, task_queue, interceptors) as worker:
+        yield worker

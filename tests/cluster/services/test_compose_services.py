@@ -1,6 +1,6 @@
 """compose/docker-compose.yml works: every service it defines, started as a local process with
 the same command and environment (tests/support/compose_local.py), makes a working cluster of
-1 frontend, 2 history, 2 matching and 2 worker processes. (The file itself, without running it:
+1 frontend, 2 history, 2 matching, the web UI and 2 worker processes. (The file itself, without running it:
 tests/unit/project/test_compose_file.py.)
 
 The fan-out (10,000 items through the List executor, continuing as new, examples/fanout.py imported by
@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -110,6 +111,14 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         workers = {cluster.services[name].proc.pid for name in ("worker-1", "worker-2")}
         assert pids == workers, (identities, workers)
         assert set(queue.recent_poller_identities) >= set(identities)
+
+        # The web UI service: a client of the frontend, its HTTP API sees the same runs and the
+        # cluster's processes.
+        ui = f"http://{cluster.address('ui', 8233)}"
+        counts = json.loads(urllib.request.urlopen(f"{ui}/api/v1/namespaces/default/workflow-count", timeout=30).read())
+        assert counts["by_status"]["completed"] == 1 + len(small) and counts["by_status"]["continued_as_new"] == len(runs) - 1
+        described = json.loads(urllib.request.urlopen(f"{ui}/api/v1/cluster", timeout=30).read())
+        assert {m["name"] for m in described["members"] if m["role"] == "history"} == {"history-a", "history-b"}
     finally:
         await channel.close()
         await client.close()

@@ -119,7 +119,9 @@ async def test_a_certificate_that_expires_while_running_is_refused_and_the_calle
         processes.kill(cluster.procs["history"])
         await asyncio.sleep(max(0.0, not_after - time.time()) + 1.5)
         secure_cluster.start_role(processes, cluster, "history")
-        client.retry_timeout = 5.0
+        # long enough for the frontend's channel to history to leave its reconnect back-off (history was
+        # down ~40 s) and meet the refusal; the last error the client saw is what it raises
+        client.retry_timeout = 30.0
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await client.list_workflows()
         assert refused.value.code() == grpc.StatusCode.UNAVAILABLE

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import grpc
 import pytest
+from google.protobuf import timestamp_pb2
 
 from fanflow import routing
 from fanflow.clients import HistoryClient
@@ -662,5 +663,43 @@ async def test_a_poll_reads_past_whole_batches_of_expired_rows(config, history):
         assert token_of(await m.poll()).workflow_id == "wf-live"
         assert time.monotonic() - started < 5  # found by reading on, not after the 30 s poll timeout
         assert history.started() == ["wf-live"]
+    finally:
+        await m.stop()
+
+
+# -- a matching clock minutes off history's -----------------------------------
+
+
+def _stamped_by_history(lifetime: float) -> dict:
+    """created_time and expire_time as history stamps them, by history's clock (the real one here)."""
+    created, expire = timestamp_pb2.Timestamp(), timestamp_pb2.Timestamp()
+    now = time.time_ns()
+    created.FromNanoseconds(now)
+    expire.FromNanoseconds(now + int(lifetime * 1e9))
+    return {"created_time": created, "expire_time": expire}
+
+
+@pytest.mark.parametrize("matching_ahead", [+600.0, -600.0])
+async def test_a_skewed_matching_clock_keeps_the_lifetime_history_gave(config, history, tmp_path, monkeypatch, matching_ahead):
+    """Expiry is counted on matching's own clock from when the task arrived: 10 minutes of
+    skew either way neither drops a task on arrival nor keeps it past its lifetime."""
+    offset = tmp_path / "matching-clock-offset"
+    offset.write_text(str(matching_ahead))
+    monkeypatch.setenv("FANFLOW_CLOCK_OFFSET_FILE", str(offset))  # read by fanflow.clock only: matching's clock
+    m = await Matching(config, housekeeping_every=0.1).start()
+    try:
+        assert await m.add("wf-short", **_stamped_by_history(5.0)) is False
+        assert await m.add("wf-long", **_stamped_by_history(3600.0)) is False
+        with sqlite3.connect(config.data_dir / "matching-m.db") as db:
+            assert db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0] == 2, "neither dropped on arrival"
+        await asyncio.sleep(6.0)  # the short one's lifetime passes on matching's clock
+        assert token_of(await m.poll()).workflow_id == "wf-long"
+
+        def stored() -> int:
+            with sqlite3.connect(config.data_dir / "matching-m.db") as db:
+                return db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+
+        await eventually(lambda: stored() == 0, timeout=15)  # the short one dropped, unasked; the long one's delete is lazy
+        assert history.started() == ["wf-long"]
     finally:
         await m.stop()

@@ -40,14 +40,14 @@ async def test_seed_examples_thousand_items(client):
     for r in results:
         assert r == seed.EXPECTED
     list_events, chain_events, offset_events = [await all_events(h) for h in handles]
-    assert scheduled_types(list_events) == {"process_item": 1000, "fanflow.read_results": 1}
+    assert scheduled_types(list_events) == {"process_item": 1000}  # results never ride in history (no read-back)
     assert max_outstanding(list_events) <= 100
-    assert scheduled_types(chain_events) == {"get_next_item": 1001, "process_item": 1000, "fanflow.read_results": 1}
+    assert scheduled_types(chain_events) == {"get_next_item": 1001, "process_item": 1000}
     # Chain: processing overlaps fetching (some process_item scheduled before the last fetch)
     sched = [e.activity_task_scheduled.activity_type.name for e in chain_events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
     assert sched.index("process_item") < len(sched) - 1000
     # Offset: 1,000 items in groups of 50 = 20 group activity executions, nothing else
-    assert scheduled_types(offset_events) == {"fanflow.offset_group": 20, "fanflow.read_results": 1}
+    assert scheduled_types(offset_events) == {"fanflow.offset_group": 20}
 
 
 # ------------------------------------------------------------ 2. errors
@@ -205,7 +205,7 @@ async def test_cap_on_pending_activities(client, mode, cap, activity_type, item_
     outstanding = max(max_outstanding(events) for events in runs)
     print(f"{mode}: peak in activity {RUNNING['peak']}, on worker {worker.peak_running_activities}, in history {outstanding} (cap {cap}), {len(runs)} run(s)")
     assert 1 < outstanding <= cap
-    assert scheduled_types([e for events in runs for e in events]) == {activity_type: 1000 if mode == "list" else 100, "fanflow.read_results": 1}
+    assert scheduled_types([e for events in runs for e in events]) == {activity_type: 1000 if mode == "list" else 100}
 
 
 # ------------------------------------------- 4. retried Offset group
@@ -244,7 +244,7 @@ async def test_retried_offset_group_only_reruns_failed_items(client):
     assert all(CALLS[i] == 1 for i in range(40) if i != 13), CALLS
     assert worker.activities_failed == 2  # the group [10, 20) failed twice, then succeeded
     events = await handle.history()
-    assert scheduled_types(events) == {"fanflow.offset_group": 4, "fanflow.read_results": 1}  # retries write no events
+    assert scheduled_types(events) == {"fanflow.offset_group": 4}  # retries write no events
     assert not [e for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_FAILED]
 
 
@@ -272,7 +272,7 @@ async def test_cache_off_full_replay_gives_the_same_commands(client):
     assert result == [[2 * i for i in range(30)], [0, 2, 4, 6, 8], [f"{i}:v{i}" for i in range(30)]]
     events = await handle.history()
     assert not [e for e in events if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_FAILED]
-    assert scheduled_types(events) == {"one_param": 35, "fetch_next": 6, "fanflow.offset_group": 8, "fanflow.read_results": 3}
+    assert scheduled_types(events) == {"one_param": 35, "fetch_next": 6, "fanflow.offset_group": 8}
 
 
 # ------------------------------------------------ a failing List item

@@ -1,5 +1,5 @@
 """compose/docker-compose.yml is right without running it: `docker compose config -q` validates
-it; its services are 1 frontend, 2 history, 2 matching and 2 workers, each with a health check
+it; its services are 1 frontend, 2 history, 2 matching, the web UI and 2 workers, each with a health check
 and the stateful ones with a volume; the mounted cluster config gives each history process its
 shards and the example's task queue partitions on both matching processes. (Running it as local
 processes: tests/cluster/services/test_compose_services.py.)"""
@@ -54,7 +54,7 @@ def test_compose_file_shape():
     compose = load_compose()
     services = compose["services"]
     roles = Counter(spec["command"][1] for spec in services.values())
-    assert roles == {"frontend": 1, "history": 2, "matching": 2, "worker": 2}
+    assert roles == {"frontend": 1, "history": 2, "matching": 2, "worker": 2, "ui": 1}
     for name, spec in services.items():
         assert spec["build"]["dockerfile"] == "compose/Dockerfile"
         assert spec.get("healthcheck", {}).get("test"), f"{name} has no health check"

@@ -1,5 +1,5 @@
 """SQL lives in the persistence modules only: history/persistence/, matching/persistence/ and
-fanflow/sqlite.py, fanflow/postgres.py. Everything else in the services speaks to a store interface, so another
+fanflow/sqlite.py, fanflow/postgres.py (and fanflow/sqlite_health.py, its checks of a file). Everything else in the services speaks to a store interface, so another
 database can be added without touching them. This scans the string literals (not docstrings)
 of every other .py file of history/, matching/, frontend/ and fanflow/ for SQL statements."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import ROOT
 
 SCANNED = ("history", "matching", "frontend", "fanflow")
-PERSISTENCE = ("history/persistence/", "matching/persistence/", "fanflow/sqlite.py", "fanflow/postgres.py")
+PERSISTENCE = ("history/persistence/", "matching/persistence/", "fanflow/sqlite.py", "fanflow/postgres.py", "fanflow/sqlite_health.py")
 
 SQL = re.compile(
     r"\bSELECT\b[\s\S]+\bFROM\b"

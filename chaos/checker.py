@@ -1,0 +1,157 @@
+"""The end-state checker: what the cluster's own records say after a run.
+
+From the API (every workflow the run started and had acknowledged):
+- closed COMPLETED with the right result (else `lost`);
+- its history's event ids are 1, 2, 3, ... with no gap (`gaps`) and none twice (`duplicated`);
+- every activity scheduled has one outcome event, never two (`duplicated`; none: `lost`);
+- every timer started fired (or was canceled) once (`lost` / `duplicated`), none fired unstarted.
+From the history shards' SQLite files (read-only):
+- every item of a List executor has its result stored once (executor_results), indexes
+  0..n-1 (`lost` for a missing one);
+- each run's mutable state agrees with its events (next_event_id = last event + 1): a write
+  accepted from a fenced owner (stale state committed over newer) shows up here or as a
+  gap/duplicate above (`fenced_accepted`).
+Every problem is also listed in `problems`, so a failing run says what and where."""
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from protos import common_pb2, persistence_pb2
+
+E = common_pb2
+ACTIVITY_OUTCOMES = {
+    E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity_task_completed",
+    E.EVENT_TYPE_ACTIVITY_TASK_FAILED: "activity_task_failed",
+    E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: "activity_task_timed_out",
+    E.EVENT_TYPE_ACTIVITY_TASK_CANCELED: "activity_task_canceled",
+}
+
+
+@dataclass
+class Expected:
+    """A workflow the run started (its start acknowledged) and what it must return."""
+
+    workflow_id: str
+    result: object
+    list_items: int = 0  # a List executor's item count (results stored beside history)
+
+
+@dataclass
+class Report:
+    workflows: int = 0
+    events: int = 0
+    activities: int = 0
+    timers: int = 0
+    items: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    gaps: int = 0
+    fenced_accepted: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.lost == self.duplicated == self.gaps == self.fenced_accepted == 0
+
+    def problem(self, kind: str, text: str) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
+        if len(self.problems) < 200:
+            self.problems.append(f"{kind}: {text}")
+
+    def summary(self) -> str:
+        return (f"workflows {self.workflows}, events {self.events}, activities {self.activities}, timers {self.timers}, "
+                f"items {self.items}: lost {self.lost}, duplicated {self.duplicated}, event-id gaps {self.gaps}, "
+                f"fenced writes accepted {self.fenced_accepted}")
+
+
+def check_history(workflow_id: str, events: list[common_pb2.HistoryEvent], report: Report) -> None:
+    """The checks of one run's history."""
+    report.events += len(events)
+    ids = [e.event_id for e in events]
+    for event_id, count in Counter(ids).items():
+        if count > 1:
+            report.problem("duplicated", f"{workflow_id}: event id {event_id} {count} times")
+    expected = 1
+    for event_id in sorted(set(ids)):
+        if event_id != expected:
+            report.problem("gaps", f"{workflow_id}: event ids {expected}..{event_id - 1} missing")
+        expected = event_id + 1
+    scheduled = {e.event_id for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED}
+    outcomes = Counter(getattr(e, ACTIVITY_OUTCOMES[e.event_type]).scheduled_event_id for e in events if e.event_type in ACTIVITY_OUTCOMES)
+    report.activities += len(scheduled)
+    for sid in scheduled:
+        if outcomes[sid] == 0:
+            report.problem("lost", f"{workflow_id}: activity scheduled at event {sid} has no outcome")
+        elif outcomes[sid] > 1:
+            report.problem("duplicated", f"{workflow_id}: activity scheduled at event {sid} has {outcomes[sid]} outcomes")
+    for sid in set(outcomes) - scheduled:
+        report.problem("duplicated", f"{workflow_id}: an outcome for activity {sid}, which was never scheduled")
+    started = {e.event_id for e in events if e.event_type == E.EVENT_TYPE_TIMER_STARTED}
+    ends = Counter([e.timer_fired.started_event_id for e in events if e.event_type == E.EVENT_TYPE_TIMER_FIRED]
+                   + [e.timer_canceled.started_event_id for e in events if e.event_type == E.EVENT_TYPE_TIMER_CANCELED])
+    report.timers += len(started)
+    for sid in started:
+        if ends[sid] == 0:
+            report.problem("lost", f"{workflow_id}: timer started at event {sid} never fired")
+        elif ends[sid] > 1:
+            report.problem("duplicated", f"{workflow_id}: timer started at event {sid} fired {ends[sid]} times")
+    for sid in set(ends) - started:
+        report.problem("duplicated", f"{workflow_id}: a timer fired that was never started (event {sid})")
+
+
+async def check_workflows(client, expected: list[Expected], report: Report) -> None:
+    """Result and history of every workflow, through the API."""
+    for exp in expected:
+        report.workflows += 1
+        handle = client.get_workflow_handle(exp.workflow_id)
+        try:
+            result = await handle.result(timeout=10)  # the run waited for them already
+        except Exception as exc:  # failed, still running, ...
+            report.problem("lost", f"{exp.workflow_id}: no result ({type(exc).__name__}: {str(exc)[:200]})")
+        else:
+            if result != exp.result:
+                report.problem("lost", f"{exp.workflow_id}: result {str(result)[:120]} is not the expected {str(exp.result)[:120]}")
+        check_history(exp.workflow_id, await handle.history(), report)
+
+
+def check_shard_files(files: list[Path], expected: list[Expected], report: Report, namespace: str = "default") -> None:
+    """Executor results and mutable state against events, in the shards' own files."""
+    lists = {e.workflow_id: e.list_items for e in expected if e.list_items}
+    seen: dict[str, Counter] = {wid: Counter() for wid in lists}
+    for path in files:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            for wid, index in db.execute("SELECT workflow_id, item_index FROM executor_results WHERE namespace=?", (namespace,)):
+                if wid in seen:
+                    seen[wid][index] += 1
+            last = dict(((wid, rid), n) for wid, rid, n in db.execute(
+                "SELECT workflow_id, run_id, MAX(event_id) FROM events WHERE namespace=? GROUP BY workflow_id, run_id", (namespace,)))
+            for wid, rid, blob in db.execute("SELECT workflow_id, run_id, state FROM executions WHERE namespace=?", (namespace,)):
+                state = persistence_pb2.ExecutionState.FromString(blob)
+                if (wid, rid) in last and state.next_event_id != last[(wid, rid)] + 1:
+                    report.problem("fenced_accepted", f"{wid}/{rid}: state says next event {state.next_event_id}, "
+                                                      f"the last event stored is {last[(wid, rid)]}")
+        finally:
+            db.close()
+    for wid, n in lists.items():
+        report.items += n
+        counts = seen[wid]
+        missing = [i for i in range(n) if counts[i] == 0]
+        if missing:
+            report.problem("lost", f"{wid}: {len(missing)} item results not stored (first {missing[:5]})")
+        twice = [i for i, c in counts.items() if c > 1]
+        if twice:
+            report.problem("duplicated", f"{wid}: item results stored more than once: {twice[:5]}")
+        extra = [i for i in counts if not 0 <= i < n]
+        if extra:
+            report.problem("duplicated", f"{wid}: results of items that do not exist: {extra[:5]}")
+
+
+async def check(client, expected: list[Expected], shard_files: list[Path]) -> Report:
+    report = Report()
+    await check_workflows(client, expected, report)
+    check_shard_files(shard_files, expected, report)
+    return report
