@@ -118,18 +118,29 @@ _DELETE_OUTBOX = "DELETE FROM outbox WHERE shard_id=$1 AND id=$2"
 _WHERE_RUN = "shard_id=$1 AND namespace=$2 AND workflow_id=$3 AND run_id=$4"
 _DELETE_RUN = tuple(
     f"DELETE FROM {table} WHERE {_WHERE_RUN}"
-    for table in ("history_events", "activities", "child_executions", "executions", "recorded_events", "current_executions")
+    for table in ("history_events", "activities", "child_executions", "executions", "recorded_events", "current_executions", "watch_entries")
 )  # and _DELETE_SEARCH_KEYS (one SQL text, one rank: a batch runs a statement's rows in one place)
-_DELETE_WORKFLOW_LEFTOVERS = tuple(  # the workflow's last run gone: its executor results and progress go too
+_DELETE_WORKFLOW_LEFTOVERS = tuple(  # the workflow's last run gone: its executor results and progress, tasks and blobs go too
     f"DELETE FROM {table} WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 "
     "AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.shard_id=$1 AND e.namespace=$2 AND e.workflow_id=$3)"
-    for table in ("executor_results", "executor_progress", "executor_failures")
+    for table in ("executor_results", "executor_progress", "executor_failures", "task_states", "payload_blobs")
+)
+# streaming state and large data (fanflow/pg_schema/0004_streaming_state.sql): a task's latest
+# state (its first time and its count of changes kept), the workflow's stream, blobs by content id
+_PUT_TASK_STATE = (
+    "INSERT INTO task_states (shard_id, namespace, workflow_id, task_id, started_ns, changes, data) VALUES ($1,$2,$3,$4,$5,1,$6) "
+    "ON CONFLICT (shard_id, namespace, workflow_id, task_id) DO UPDATE SET changes=task_states.changes + 1, data=excluded.data"
+)
+_ADD_WATCH_ENTRY = "INSERT INTO watch_entries (shard_id, namespace, workflow_id, run_id, data) VALUES ($1,$2,$3,$4,$5)"
+_PUT_BLOB = (
+    "INSERT INTO payload_blobs (shard_id, namespace, workflow_id, blob_id, size, created_ns, data) VALUES ($1,$2,$3,$4,$5,$6,$7) "
+    "ON CONFLICT (shard_id, namespace, workflow_id, blob_id) DO NOTHING"
 )
 
 _ORDER = (
     _PUT_EXECUTION, _DELETE_SEARCH_KEYS, _PUT_SEARCH_KEY, _ADD_EVENT, _PUT_ACTIVITY, _DELETE_ACTIVITY, _PUT_CHILD, _DELETE_CHILD, _ADD_TIMER, _ADD_OUTBOX,
     _START_EXECUTOR, _ADD_RECORDED_EVENT, _PUT_RESULT, _COUNT_FAILED, _TOUCH_EXECUTOR, _PUT_ITEM_FAILURE, _PUT_CURRENT, _PUT_SCHEDULE, _DELETE_SCHEDULE,
-    _PUT_SETTING, _DELETE_TIMER, _DELETE_OUTBOX, *_DELETE_RUN, *_DELETE_WORKFLOW_LEFTOVERS,
+    _PUT_TASK_STATE, _ADD_WATCH_ENTRY, _PUT_BLOB, _PUT_SETTING, _DELETE_TIMER, _DELETE_OUTBOX, *_DELETE_RUN, *_DELETE_WORKFLOW_LEFTOVERS,
 )
 _RANK = {sql: rank for rank, sql in enumerate(_ORDER)}
 assert len(_RANK) == len(_ORDER), "two statements of _ORDER have the same SQL text: they would share one rank"
@@ -297,6 +308,7 @@ class PostgresHistoryStore:
             ops.append((_PUT_CHILD, [(*key, i, c.SerializeToString()) for i, c in run.children_upserted.items()]))
         if run.children_deleted:
             ops.append((_DELETE_CHILD, [(*key, i) for i in run.children_deleted]))
+        ops.extend(self._stream_ops(s.namespace, s.workflow_id, s.run_id, run.task_states, run.watch_entries, now))
         if run.timers:
             ops.append((_ADD_TIMER, [(self.shard_id, at, t.SerializeToString()) for at, t in run.timers]))
         if run.outbox:
@@ -333,6 +345,33 @@ class PostgresHistoryStore:
         elif results:  # the last result's time ends a finished executor's rate (progress.py)
             ops.append((_TOUCH_EXECUTOR, [(now, self.shard_id, namespace, workflow_id, executor_id)]))
         return ops
+
+    def _stream_ops(
+        self,
+        namespace: str,
+        workflow_id: str,
+        run_id: str,
+        task_states: Sequence[workflow_service_pb2.TaskState],
+        entries: Sequence[workflow_service_pb2.WatchWorkflowResponse],
+        now: int,
+    ) -> list[Op]:
+        """Streaming state: tasks' latest states (the first change's time kept as started) and stream entries."""
+        ops: list[Op] = []
+        if task_states:
+            ops.append((_PUT_TASK_STATE, [
+                (self.shard_id, namespace, workflow_id, t.id, t.updated_time.ToNanoseconds() or now, t.SerializeToString()) for t in task_states
+            ]))
+        if entries:
+            ops.append((_ADD_WATCH_ENTRY, [(self.shard_id, namespace, workflow_id, run_id, e.SerializeToString()) for e in entries]))
+        return ops
+
+    async def record_task_state(
+        self, namespace: str, workflow_id: str, task: workflow_service_pb2.TaskState, entry: workflow_service_pb2.WatchWorkflowResponse
+    ) -> None:
+        await self._write(self._stream_ops(namespace, workflow_id, task.run_id, [task], [entry], time.time_ns()))
+
+    async def put_blob(self, namespace: str, workflow_id: str, blob_id: str, data: bytes) -> None:
+        await self._write([(_PUT_BLOB, [(self.shard_id, namespace, workflow_id, blob_id, len(data), time.time_ns(), data)])])
 
     # ------------------------------------------------------------ executor item failures
     def _item_failures_op(self, namespace: str, workflow_id: str, failures: Sequence[ExecutorItemFailed], now: int) -> Op:
@@ -597,6 +636,44 @@ class PostgresHistoryStore:
     async def all_schedules(self) -> list[schedule_state_pb2.ScheduleRecord]:
         rows = await self.db.fetch(self._what("read schedules"), "SELECT data FROM schedules WHERE shard_id=$1", self.shard_id)
         return [schedule_state_pb2.ScheduleRecord.FromString(r[0]) for r in rows]
+
+    # ------------------------------------------------------------ streaming state and large data
+    async def watch_entries(
+        self, namespace: str, workflow_id: str, after_cursor: int, limit: int
+    ) -> list[workflow_service_pb2.WatchWorkflowResponse]:
+        rows = await self.db.fetch(
+            self._what("read the watch stream"),
+            "SELECT id, data FROM watch_entries WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 AND id>$4 ORDER BY id LIMIT $5",
+            self.shard_id, namespace, workflow_id, after_cursor, limit,
+        )
+        entries = []
+        for cursor, data in rows:
+            entry = workflow_service_pb2.WatchWorkflowResponse.FromString(data)
+            entry.cursor = cursor
+            entries.append(entry)
+        return entries
+
+    async def task_states(self, namespace: str, workflow_id: str, limit: int) -> list[workflow_service_pb2.TaskState]:
+        rows = await self.db.fetch(
+            self._what("read task states"),
+            "SELECT started_ns, changes, data FROM task_states WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 ORDER BY seq LIMIT $4",
+            self.shard_id, namespace, workflow_id, limit,
+        )
+        tasks = []
+        for started_ns, changes, data in rows:
+            task = workflow_service_pb2.TaskState.FromString(data)
+            task.started_time.FromNanoseconds(started_ns)
+            task.changes = changes
+            tasks.append(task)
+        return tasks
+
+    async def get_blob(self, namespace: str, workflow_id: str, blob_id: str) -> bytes | None:
+        data = await self.db.fetchval(
+            self._what("read a payload blob"),
+            "SELECT data FROM payload_blobs WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 AND blob_id=$4",
+            self.shard_id, namespace, workflow_id, blob_id,
+        )
+        return bytes(data) if data is not None else None
 
 
 async def _run_merged(conn, writes: Sequence[list[Op]]) -> None:

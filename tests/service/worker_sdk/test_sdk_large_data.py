@@ -2,7 +2,8 @@
 the threshold are stored beside history (a blob in the workflow's shard) and travel by reference. A 10 MB activity result flows to the next activity
 and to the workflow's result with no payload in history over the threshold; workflow input,
 signals, continue-as-new and replay with the cache off; the seed's OffloadableModel /
-OffloadableField; restarts; retention deletes the blobs; bad input."""
+OffloadableField; restarts; retention deletes the blobs; bad input. The tests through the cluster
+run on SQLite and PostgreSQL (`@pytest.mark.backends`)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ import grpc
 import pytest
 
 import worker_sdk as workflows
+from conftest import backend_overrides
 from fanflow import routing
 from fanflow.cluster import embedded
 from fanflow.config import ClusterConfig
@@ -157,7 +159,24 @@ def _shard_db(tmp_path, workflow_id: str, shards: int) -> sqlite3.Connection:
     return sqlite3.connect(tmp_path / "data" / f"history-shard-{shard}.db")
 
 
+async def _stored(config: ClusterConfig, tmp_path, columns: str, table: str, workflow_id: str) -> list[tuple]:
+    """The rows a table of the workflow's shard holds for it, read from the backend itself."""
+    if config.persistence == "postgres":
+        import asyncpg
+
+        shard = routing.shard_for("default", workflow_id, config.history_shard_count)
+        conn = await asyncpg.connect(config.postgres_dsn)
+        try:
+            rows = await conn.fetch(f"SELECT {columns} FROM {table} WHERE shard_id=$1 AND workflow_id=$2", shard, workflow_id)
+        finally:
+            await conn.close()
+        return [tuple(r) for r in rows]
+    with _shard_db(tmp_path, workflow_id, config.history_shard_count) as db:
+        return [tuple(r) for r in db.execute(f"SELECT {columns} FROM {table} WHERE workflow_id=?", (workflow_id,)).fetchall()]
+
+
 # ------------------------------------------------------------------ 10 MB through activities and the result
+@pytest.mark.backends("sqlite", "postgres")
 async def test_a_10mb_activity_result_flows_on_by_reference(client, embedded_cluster, tmp_path):
     async with Worker(client, task_queue="large-10mb", workflows=[Pipeline], activities=[make_text, digest]):
         handle = await client.start_workflow(Pipeline, TEN_MB, id="large-10mb", task_queue="large-10mb")
@@ -172,13 +191,13 @@ async def test_a_10mb_activity_result_flows_on_by_reference(client, embedded_clu
     assert all(len(p.data) <= DEFAULT_OFFLOAD_BYTES for p in _history_payloads(events))
     # The activity's result, the next activity's input and the workflow's result, each a blob in the workflow's shard.
     assert len(refs) == 3
-    with _shard_db(tmp_path, "large-10mb", embedded_cluster.config.history_shard_count) as db:
-        rows = db.execute("SELECT blob_id, size FROM payload_blobs WHERE workflow_id='large-10mb'").fetchall()
+    rows = await _stored(embedded_cluster.config, tmp_path, "blob_id, size", "payload_blobs", "large-10mb")
     assert {blob_id for blob_id, _ in rows} == {p.blob_id for p in refs} and all(size > TEN_MB for _, size in rows)
     resolved = await handle.history(resolve=True)
     assert any(len(p.data) > TEN_MB for p in _history_payloads(resolved))
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_large_input_signal_and_continue_as_new(client):
     big = "s" * (3 * 1024 * 1024)
     async with Worker(client, task_queue="large-inputs", workflows=[Pipeline, EchoChain], activities=[make_text, digest]):
@@ -195,6 +214,7 @@ async def test_large_input_signal_and_continue_as_new(client):
         assert started.workflow_execution_started.input.blob_id and started.ByteSize() < 2048
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_child_workflow_input_and_result_executor_results_and_updates(client):
     size = 3 * 1024 * 1024
     async with Worker(client, task_queue="large-more", workflows=[LargeParent, LargeChild, FanOut, Updated], activities=[make_text, megabyte]):
@@ -217,6 +237,7 @@ async def test_child_workflow_input_and_result_executor_results_and_updates(clie
         assert accepted and all(e.ByteSize() < 4096 for e in accepted)
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_replay_without_cache_resolves_the_same_blobs(client):
     async with Worker(client, task_queue="large-replay", workflows=[Pipeline], activities=[make_text, digest], max_cached_workflows=0):
         handle = await client.start_workflow(Pipeline, args=(3 * 1024 * 1024, True), task_queue="large-replay")
@@ -248,8 +269,9 @@ async def test_the_seeds_offloadable_fields_stay_out_of_the_workflow(client):
 
 
 # ------------------------------------------------------------------ restarts and retention
-async def test_blobs_survive_a_restart_of_cluster_and_worker(tmp_path):
-    config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0)
+@pytest.mark.backends("sqlite", "postgres")
+async def test_blobs_survive_a_restart_of_cluster_and_worker(tmp_path, backend_env):
+    config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0, **backend_overrides(backend_env))
     cluster = await embedded(config).start()
     try:
         client = await Client.connect(cluster.frontend_address, payload_offload_bytes=True)
@@ -275,8 +297,10 @@ async def test_blobs_survive_a_restart_of_cluster_and_worker(tmp_path):
         await cluster.stop()
 
 
-async def test_retention_deletes_the_blobs_and_task_states(tmp_path):
-    config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0, retention_hours=1.0 / 3600)  # one second
+@pytest.mark.backends("sqlite", "postgres")
+async def test_retention_deletes_the_blobs_and_task_states(tmp_path, backend_env):
+    config = ClusterConfig.embedded(tmp_path / "data", poll_timeout=5.0, retention_hours=1.0 / 3600,  # one second
+                                    **backend_overrides(backend_env))
     cluster = await embedded(config).start()
     try:
         client = await Client.connect(cluster.frontend_address, payload_offload_bytes=True)
@@ -293,11 +317,9 @@ async def test_retention_deletes_the_blobs_and_task_states(tmp_path):
         async with Worker(client, task_queue="large-retention", workflows=[Retained], activities=[make_text]):
             assert await client.execute_workflow(Retained, 1024 * 1024, id="large-retained", task_queue="large-retention") == 1024 * 1024
         tables = ("payload_blobs", "task_states", "watch_entries")
-        with _shard_db(tmp_path, "large-retained", config.history_shard_count) as db:
-            assert all(db.execute(f"SELECT COUNT(*) FROM {t} WHERE workflow_id='large-retained'").fetchone()[0] for t in tables)
+        assert all([(await _stored(config, tmp_path, "COUNT(*)", t, "large-retained"))[0][0] for t in tables])
         for _ in range(200):
-            with _shard_db(tmp_path, "large-retained", config.history_shard_count) as db:
-                left = [db.execute(f"SELECT COUNT(*) FROM {t} WHERE workflow_id='large-retained'").fetchone()[0] for t in tables]
+            left = [(await _stored(config, tmp_path, "COUNT(*)", t, "large-retained"))[0][0] for t in tables]
             if not any(left):
                 break
             await asyncio.sleep(0.1)
@@ -308,6 +330,7 @@ async def test_retention_deletes_the_blobs_and_task_states(tmp_path):
 
 
 # ------------------------------------------------------------------ bad input
+@pytest.mark.backends("sqlite", "postgres")
 async def test_missing_and_malformed_blobs_are_refused_clearly(client):
     stub = workflow_service_pb2_grpc.WorkflowServiceStub(client.channel)
     missing = "0" * 64

@@ -2,7 +2,8 @@
 documented snippets with only the import changed; task state from workflow code and from an
 activity, visible in the progress API and on the WatchWorkflow stream while the run goes; the
 stream resumes from a cursor and ends when the chain closes (continue-as-new included);
-replay with the cache off gives the same history; everything survives a restart; bad input."""
+replay with the cache off gives the same history; everything survives a restart; bad input.
+The main cases run on SQLite and PostgreSQL (`@pytest.mark.backends`)."""
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,9 @@ def _state(task_state) -> object:
 
 
 # ------------------------------------------------------------------ workflows of these tests
-_released = asyncio.Event()  # the activity below waits for the test (same process)
+# The activity below waits for the test (same process); a new event each run, since an event
+# is bound to the event loop it was first awaited on and each test case has its own loop.
+_released = asyncio.Event()
 
 
 @workflows.activity(name="task_streaming_transcribe")
@@ -89,6 +92,7 @@ async def _collect(handle, cursor: int = 0, progress: bool = False) -> list[ws.W
 
 
 # ------------------------------------------------------------------ the seed's snippets
+@pytest.mark.backends("sqlite", "postgres")
 async def test_seed_task_docstring_snippets_show_in_progress_and_stream(client):
     async with Worker(client, task_queue="task-seed", workflows=[MyWorkflow, DocstringExamples], activities=SNIPPET_ACTIVITIES):
         handle = await client.start_workflow(MyWorkflow, task_queue="task-seed")
@@ -140,8 +144,10 @@ async def test_task_outside_a_worker_keeps_state_locally():
 
 
 # ------------------------------------------------------------------ live: progress and stream while running
+@pytest.mark.backends("sqlite", "postgres")
 async def test_task_states_from_workflow_and_activity_are_visible_while_running(client):
-    _released.clear()
+    global _released
+    _released = asyncio.Event()
     async with Worker(client, task_queue="task-live", workflows=[LiveWorkflow], activities=[transcribe]):
         handle = await client.start_workflow(LiveWorkflow, 3, task_queue="task-live")
         seen: list[ws.WatchWorkflowResponse] = []
@@ -211,6 +217,7 @@ async def test_a_task_that_raises_is_failed_and_the_error_goes_on(client):
         assert risky.HasField("closed_time")
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_the_stream_follows_continue_as_new_and_ends_with_the_chain(client):
     async with Worker(client, task_queue="task-chain", workflows=[ChainWorkflow]):
         handle = await client.start_workflow(ChainWorkflow, 2, task_queue="task-chain")
@@ -270,6 +277,7 @@ async def test_task_states_and_the_stream_survive_a_restart(tmp_path):
 
 
 # ------------------------------------------------------------------ the CLI and bad input
+@pytest.mark.backends("sqlite", "postgres")
 async def test_cli_watch_prints_json_lines_until_the_run_closes(client, embedded_cluster):
     async with Worker(client, task_queue="task-cli", workflows=[MyWorkflow], activities=SNIPPET_ACTIVITIES):
         handle = await client.start_workflow(MyWorkflow, task_queue="task-cli")
@@ -323,6 +331,7 @@ async def test_watching_an_unknown_workflow_is_not_found(client, embedded_cluste
         await _collect(client.get_workflow_handle("x"), -1)
 
 
+@pytest.mark.backends("sqlite", "postgres")
 async def test_record_task_state_refuses_bad_and_stale_tokens(client):
     stub = workflow_service_pb2_grpc.WorkflowServiceStub(client.channel)
     good_task = ws.TaskState(id="t", type="x", status=ws.TASK_STATUS_STARTED)
