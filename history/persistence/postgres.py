@@ -559,6 +559,17 @@ class PostgresHistoryStore:
         )
         return [(r[0], common_pb2.Payload.FromString(r[1])) for r in rows]
 
+    async def executor_result_bytes(
+        self, namespace: str, workflow_id: str, executor_id: str, start_index: int, limit: int
+    ) -> list[tuple[int, bytes]]:
+        rows = await self.db.fetch(
+            self._what("read executor results"),
+            "SELECT item_index, data FROM executor_results WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 AND executor_id=$4 "
+            "AND item_index>=$5 ORDER BY item_index LIMIT $6",
+            self.shard_id, namespace, workflow_id, executor_id, start_index, limit,
+        )
+        return [(r[0], bytes(r[1])) for r in rows]
+
     async def executor_result_count(self, namespace: str, workflow_id: str, executor_id: str) -> int:
         return int(await self.db.fetchval(
             self._what("count executor results"),
