@@ -180,6 +180,7 @@ _TOKEN_METHODS = frozenset({
 # Tasks a worker receives (polls, and the tasks handed back with a completion) are resolved by
 # the worker itself, which turns a missing blob into the task's failure.
 _RESOLVED_RESPONSES = frozenset({
+    "GetParallelResults",  # an executor's results as the workflow pages through them
     "GetWorkflowResult",
     "QueryWorkflow",
     "UpdateWorkflowExecution",
