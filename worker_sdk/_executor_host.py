@@ -123,6 +123,12 @@ class ExecutorHost:
         every run recorded since; the answer is kept for the run, as ``workflow.patched``'s)."""
         return self._instance.patch(LAZY_RESULTS_PATCH, deprecated=False)
 
+    def patched(self, patch_id: str) -> bool:
+        """``workflow.patched(patch_id)`` for the executors' own changes of what they schedule
+        (e.g. List items in groups): True in runs recorded since, False in replays of runs
+        recorded before."""
+        return self._instance.patch(patch_id, deprecated=False)
+
     # ------------------------------------------------------ executor calls
 
     @property

@@ -24,6 +24,7 @@ from ..activity import ActivityContext, ActivityDefinition, ActivityOptions
 from ..exceptions import ApplicationError
 from .checkpoint import new_run
 from .results import READ_RESULTS_ACTIVITY, READ_RESULTS_DEFN, ResultWriter, result_list, stored_indexes
+from .list_group import bind_list_group
 from .shape import CallShape, call_directly, run_activity
 from .window import ExecutorState, sliding_window
 from protos import workflow_service_pb2 as ws
@@ -95,6 +96,7 @@ def bind_offset_group(activities: dict[str, ActivityDefinition]) -> None:
         return await _offset_group(spec, lookup)
 
     activities[OFFSET_GROUP_ACTIVITY] = dataclasses.replace(_OFFSET_GROUP_DEFN, fn=offset_group)
+    bind_list_group(activities, lookup)  # the List executor's groups run wherever user activities run
 
 
 async def _offset_group(spec: OffsetGroupSpec, lookup: Callable[[str], ActivityDefinition]) -> list[Any]:

@@ -40,8 +40,9 @@ async def test_seed_examples_thousand_items(client):
     for r in results:
         assert r == seed.EXPECTED
     list_events, chain_events, offset_events = [await all_events(h) for h in handles]
-    assert scheduled_types(list_events) == {"process_item": 1000}  # results never ride in history (no read-back)
-    assert max_outstanding(list_events) <= 100
+    # List items in groups of 10 (window 100: fanflow.list_group); results never ride in history (no read-back)
+    assert scheduled_types(list_events) == {"fanflow.list_group": 100}
+    assert max_outstanding(list_events) <= 100 // 10
     assert scheduled_types(chain_events) == {"get_next_item": 1001, "process_item": 1000}
     # Chain: processing overlaps fetching (some process_item scheduled before the last fetch)
     sched = [e.activity_task_scheduled.activity_type.name for e in chain_events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
