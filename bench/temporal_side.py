@@ -21,6 +21,11 @@ async def bench_noop(i: int) -> int:
     return i
 
 
+@activity.defn(name="bench_sized_item")
+async def bench_sized_item(index: int, size: int) -> str:
+    return "x" * size
+
+
 @workflow.defn(name="bench_sliding_window")
 class SlidingWindow:
     """Workload 1: N activities, at most `window` in flight, refilled as each completes."""
@@ -56,18 +61,22 @@ class ListExecutor:
     as new every `batch` items (carrying the count, not the results)."""
 
     @workflow.run
-    async def run(self, n: int, window: int, batch: int, start: int = 0, count: int = 0) -> int:
+    async def run(self, n: int, window: int, batch: int, start: int = 0, count: int = 0, result_bytes: int = 0) -> int:
         end = min(n, start + batch)
         next_i, pending = start, []
         while next_i < end or pending:
             while next_i < end and len(pending) < window:
-                pending.append(asyncio.ensure_future(workflow.execute_activity(bench_noop, next_i, start_to_close_timeout=TIMEOUT)))
+                if result_bytes:
+                    call = workflow.execute_activity(bench_sized_item, args=[next_i, result_bytes], start_to_close_timeout=TIMEOUT)
+                else:
+                    call = workflow.execute_activity(bench_noop, next_i, start_to_close_timeout=TIMEOUT)
+                pending.append(asyncio.ensure_future(call))
                 next_i += 1
             done, rest = await workflow.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             pending = list(rest)
             count += len(done)
         if end < n:
-            workflow.continue_as_new(args=[n, window, batch, end, count])
+            workflow.continue_as_new(args=[n, window, batch, end, count, result_bytes])
         return count
 
 
@@ -95,7 +104,7 @@ def make_worker(client, task_queue: str):
         client,
         task_queue=task_queue,
         workflows=[SlidingWindow, ThreeSteps, ListExecutor],
-        activities=[bench_noop],
+        activities=[bench_noop, bench_sized_item],
         max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
         max_cached_workflows=1000,
         max_concurrent_workflow_task_polls=4,
@@ -135,15 +144,15 @@ async def many_workflows(address: str, n: int) -> dict:
     return latency_summary(n, elapsed, latencies)
 
 
-async def list_executor(address: str, n: int, batch: int = 2000) -> dict:
+async def list_executor(address: str, n: int, batch: int = 2000, result_bytes: int = 0) -> dict:
     client = await connect(address)
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     async with make_worker(client, queue):
         t0 = time.perf_counter()
-        count = await client.execute_workflow(ListExecutor.run, args=[n, WINDOW, batch], id=f"bench-list-{queue}", task_queue=queue)
+        count = await client.execute_workflow(ListExecutor.run, args=[n, WINDOW, batch, 0, 0, result_bytes], id=f"bench-list-{queue}", task_queue=queue)
         elapsed = time.perf_counter() - t0
     assert count == n, count
-    return {"n": n, "seconds": elapsed, "items_per_s": n / elapsed, "continue_as_new_every": batch}
+    return {"n": n, "result_bytes": result_bytes, "seconds": elapsed, "items_per_s": n / elapsed, "continue_as_new_every": batch}
 
 
 async def warmup(address: str) -> None:
