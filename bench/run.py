@@ -368,7 +368,7 @@ async def run(args) -> dict:
                 await seed_workload(args, size, mode, workdir, profile_dir, systems, results["seed_list"])
                 continue
             for system, synchronous in runs:
-                kind = "temporal" if system == "temporal" else "fanflow"
+                kind = "temporal" if system.startswith("temporal") else "fanflow"
                 name = system if synchronous is None else "fanflow (PostgreSQL)" if synchronous == POSTGRES else f"fanflow (SQLite {synchronous})"
                 if w == 3 and kind == "fanflow":
                     from bench.fanflow_side import executor_available
