@@ -88,12 +88,14 @@ async def main(argv: list[str]) -> int:
 
             await one(10, 120.0)  # warm-up
             done, wall = await one(args.items, args.timeout)
+            # Printed before the workers shut down: the SDK's core has been seen to crash
+            # (SIGSEGV) while shutting down, after the run finished.
+            print(json.dumps({"items": args.items, "done": done, "ok": done == args.items, "wall_s": wall, "items_per_s": args.items / wall}), flush=True)
         finally:
             for w in workers:
                 await w.shutdown()
             for r in runners:
                 r.cancel()
-    print(json.dumps({"items": args.items, "done": done, "ok": done == args.items, "wall_s": wall, "items_per_s": args.items / wall}))
     return 0 if done == args.items else 1
 
 

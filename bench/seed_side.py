@@ -107,9 +107,10 @@ def seed_list_executor(python: Path, workdir: Path, items: int, result_bytes: in
             log.close()
         wall = time.perf_counter() - started
         lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-        if out.returncode != 0 or not lines:
-            raise RuntimeError(f"the seed driver exited with {out.returncode} (log: {workdir / 'seed-driver.log'})")
-        result = json.loads(lines[-1])
+        result = json.loads(lines[-1]) if lines else {}
+        if not result.get("ok"):
+            raise RuntimeError(f"the seed driver exited with {out.returncode} without finishing the run (log: {workdir / 'seed-driver.log'})")
+        result["driver_exit_code"] = out.returncode  # the seed SDK may crash while shutting down, after the run
         result.update(
             n=items,
             result_bytes=result_bytes,
