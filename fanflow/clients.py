@@ -233,7 +233,7 @@ class MatchingClient:
     def owner(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int):
         """The matching host of a partition (.name, .address)."""
         if self.membership is not None:
-            member = self.membership.view.partition_owner(namespace, task_queue.name, task_type, partition)
+            member = self.membership.view.partition_owner(namespace, task_queue.name, task_type, partition, self.partitions(task_queue))
             if member is None:
                 raise Unavailable(f"no live matching host for task queue {task_queue.name!r} (none has heartbeaten within "
                                   f"membership_lease = {self.config.membership_lease} s)")

@@ -6,9 +6,10 @@ reads the live members (heartbeat within `membership_lease`, by the database's c
 shard's owner back. From that view:
 
 - shard s belongs to the live, not draining history member with the highest
-  `stable_hash("shard", s, member)` (rendezvous hashing: a join or a departure moves only the
-  shards that member wins or held);
-- a task-queue partition belongs to a matching member the same way.
+  `stable_hash("shard", s, member)` that holds fewer than ceil(shards / members) shards already,
+  taking shards in order (rendezvous hashing with bounded load: every member gets its even share,
+  and a join or a departure moves little more than the share it must);
+- a task queue's partitions are spread over the matching members the same way, per queue.
 
 A history member takes a shard only when it is free (released) or its owner's heartbeat is older
 than the lease (the conditional update in history/persistence/postgres.py); taking it raises the
@@ -26,6 +27,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import structlog
 
@@ -52,6 +54,27 @@ def rendezvous(key: str, members: tuple[Member, ...]) -> Member | None:
     if not members:
         return None
     return max(members, key=lambda m: stable_hash(key, m.name))
+
+
+def balanced(keys: list[str], members: tuple[Member, ...]) -> list[Member]:
+    """An owner for each key: the member first in the key's rendezvous order that holds fewer
+    than its even share (len(keys) // len(members), one more for len(keys) % len(members) of
+    them), taking keys in order. Every process computes the same list from the same members."""
+    if not members:
+        return []
+    base, extra = divmod(len(keys), len(members))
+    load = dict.fromkeys((m.name for m in members), 0)
+    full = 0  # members holding base + 1 already
+    owners = []
+    for key in keys:
+        for member in sorted(members, key=lambda m: stable_hash(key, m.name), reverse=True):
+            held = load[member.name]
+            if held < base or (held == base and full < extra):
+                full += held == base
+                load[member.name] = held + 1
+                owners.append(member)
+                break
+    return owners
 
 
 def shard_key(shard_id: int) -> str:
@@ -91,9 +114,16 @@ class MembershipView:
     rows: tuple[MemberRow, ...] = ()  # every member seen lately, live or not
     shards: dict[int, ShardRow] = field(default_factory=dict)
     read_at: float = 0.0  # monotonic time of the reading
+    shard_count: int = 0
+    _queue_owners: dict = field(default_factory=dict, compare=False, repr=False)  # per-queue partition owners, for this view
+
+    @cached_property
+    def shard_assignment(self) -> dict[int, Member]:
+        """Each shard's owner-to-be (balanced rendezvous hashing over the history members)."""
+        return dict(enumerate(balanced([shard_key(s) for s in range(self.shard_count)], self.history)))
 
     def desired_shard_owner(self, shard_id: int) -> Member | None:
-        return rendezvous(shard_key(shard_id), self.history)
+        return self.shard_assignment.get(shard_id)
 
     def shard_target(self, shard_id: int) -> Member | None:
         """Where a call for the shard goes: its recorded owner while that one is live, else the
@@ -103,8 +133,18 @@ class MembershipView:
             return self.live[row.owner]
         return self.desired_shard_owner(shard_id)
 
-    def partition_owner(self, namespace: str, task_queue: str, task_type: int, partition: int) -> Member | None:
-        return rendezvous(partition_key(namespace, task_queue, task_type, partition), self.matching)
+    def partition_owner(self, namespace: str, task_queue: str, task_type: int, partition: int, partitions: int = 1) -> Member | None:
+        """The matching member of one of a queue's `partitions` partitions: a queue's partitions
+        are spread evenly over the members (balanced rendezvous hashing, per queue). Partition
+        0's owner does not depend on `partitions` (the first key always gets its first choice)."""
+        key = (namespace, task_queue, task_type, partitions)
+        owners = self._queue_owners.get(key)
+        if owners is None:
+            owners = balanced([partition_key(namespace, task_queue, task_type, p) for p in range(partitions)], self.matching)
+            if len(self._queue_owners) > 10_000:
+                self._queue_owners.clear()
+            self._queue_owners[key] = owners
+        return owners[partition] if 0 <= partition < len(owners) else None
 
     def candidates_signature(self) -> tuple:
         return tuple(m.name for m in self.history), tuple(m.name for m in self.matching)
@@ -230,6 +270,7 @@ class Membership:
             rows=tuple(sorted(rows, key=lambda r: (r.role, r.member_id))),
             shards={row.shard_id: row for row in shards},
             read_at=time.monotonic(),
+            shard_count=self.config.history_shard_count,
         )
         return self.view
 

@@ -199,7 +199,8 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         """Live membership: only the partition's owner in this process's view serves it."""
         if self.membership is None:
             return
-        owner = self.membership.view.partition_owner(namespace, task_queue.name, task_type, partition)
+        count = routing.partition_count_for(task_queue, self.config.task_queue_partitions)
+        owner = self.membership.view.partition_owner(namespace, task_queue.name, task_type, partition, count)
         if owner is None or owner.name != self.host_name:
             self.membership.refresh_soon()
             raise Unavailable(f"{method}: partition {partition} of task queue {task_queue.name!r} is not owned by matching host "
@@ -413,8 +414,8 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
             )
 
     def _owns(self, key: QueueKey, partition: int) -> bool:
-        if self.membership is not None:
-            owner = self.membership.view.partition_owner(key.namespace, key.name, key.task_type, partition)
+        if self.membership is not None:  # partition 0's owner is the same whatever the count (sticky queues have one)
+            owner = self.membership.view.partition_owner(key.namespace, key.name, key.task_type, partition, self.config.task_queue_partitions)
             return owner is not None and owner.name == self.host_name
         hosts = self.config.matching_hosts
         if not hosts:
