@@ -156,8 +156,10 @@ Listener = Callable[[MembershipView], Awaitable[None]]
 class Membership:
     """This process's membership: its heartbeat (when it is a member) and its view of the others.
 
-    Listeners run after every refresh, in order, one tick at a time (history takes and hands
-    over shards there; matching reloads partitions it gained)."""
+    Listeners run after every refresh, in order, in a task of their own (history takes and hands
+    over shards there; matching reloads partitions it gained): however long they take, the
+    heartbeat goes on (a stalled heartbeat would lose everything this member holds). A reading
+    that arrives while they run is handed to them when they are done (only the latest)."""
 
     def __init__(self, config, role: str, name: str | None = None, address: str = "", register: bool = True):
         self.config = config
@@ -173,6 +175,8 @@ class Membership:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._tick_lock = asyncio.Lock()
+        self._listening: asyncio.Task | None = None
+        self._pending_view = False  # a reading arrived while the listeners ran
         self._last_tick = 0.0
         self._warned = False
         self._started = False
@@ -196,16 +200,17 @@ class Membership:
 
     async def first_tick(self) -> None:
         """Run the listeners once now (a history host takes its shards before it serves)."""
-        await self.tick(heartbeat=False)
+        await self._notify(self.view)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        for task in (self._task, self._listening):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
+        self._task = self._listening = None
         if self._started:
             self._started = False
             if self.register:
@@ -232,11 +237,12 @@ class Membership:
                 await asyncio.sleep(gap)
             await self.tick()
 
-    async def tick(self, heartbeat: bool = True) -> None:
+    async def tick(self) -> None:
+        """Heartbeat, read the view, and hand it to the listeners (in their own task)."""
         async with self._tick_lock:
             self._last_tick = time.monotonic()
             try:
-                if heartbeat and self.register:
+                if self.register:
                     draining = await self.store.heartbeat(self.me.name, self.me.role, self.me.address)
                     self.heartbeat_ok_at = time.monotonic()
                     if draining and not self.draining:
@@ -251,13 +257,28 @@ class Membership:
                     log.warning("membership: heartbeat or view failed, will retry", member=self.me.name, error=str(exc))
                     self._warned = True
                 return
-            for listener in self._listeners:
-                try:
-                    await listener(self.view)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("membership listener failed", member=self.me.name)
+        if not self._listeners:
+            return
+        if self._listening is not None and not self._listening.done():
+            self._pending_view = True
+            return
+        self._listening = asyncio.get_running_loop().create_task(self._listen(), name=f"membership-listeners:{self.me.name}")
+
+    async def _listen(self) -> None:
+        while True:
+            self._pending_view = False
+            await self._notify(self.view)
+            if not self._pending_view:
+                return
+
+    async def _notify(self, view: MembershipView) -> None:
+        for listener in self._listeners:
+            try:
+                await listener(view)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("membership listener failed", member=self.me.name)
 
     async def refresh(self) -> MembershipView:
         rows, shards = await self.store.snapshot(self.lease, KEEP_DEAD_FOR)

@@ -224,7 +224,10 @@ class _SharedPool:
         finally:
             await conn.close()
         try:
-            self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0)
+            self.pool = await asyncpg.create_pool(
+                self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0,
+                server_settings={"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS)},
+            )
         except Exception as exc:
             raise _unusable(self.dsn, exc) from None
         log.info("postgres pool open", database=redact(self.dsn), max_connections=self.pool_size)
@@ -240,6 +243,12 @@ class _SharedPool:
                 await asyncio.wait_for(pool.close(), 5.0)
             except Exception:
                 pool.terminate()
+
+
+# A process frozen (SIGSTOP, a stalled VM) in the middle of a transaction holds its locks, among them
+# the shard row's share lock that fencing takes: the server ends such a session after this long,
+# so the next owner can take the shard. Our transactions never wait on the client that long.
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 4000
 
 
 class Database:

@@ -213,17 +213,28 @@ class PostgresHistoryStore:
     async def open(self) -> None:
         await self.db.open()
         self._opened = True
-        async with self.db.connection(f"shard {self.shard_id}: take ownership") as conn:
-            async with conn.transaction():
-                if self.lease_seconds is None:
-                    row = await conn.fetchrow(_ACQUIRE, self.shard_id, self.owner, secrets.token_bytes(32))
-                else:
-                    row = await conn.fetchrow(_ACQUIRE_IF_FREE, self.shard_id, self.owner, secrets.token_bytes(32), float(self.lease_seconds))
-                    if row is None:
-                        holder = await conn.fetchval(_HOLDER, self.shard_id)
-                        raise ShardHeld(f"shard {self.shard_id} is held by {holder!r}, whose lease has not run out")
-                await conn.execute(_LOG_ACQUISITION, self.shard_id, int(row["range_id"]), self.owner)
-                max_outbox = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM outbox WHERE shard_id=$1", self.shard_id)
+        try:
+            async with self.db.connection(f"shard {self.shard_id}: take ownership") as conn:
+                async with conn.transaction():
+                    if self.lease_seconds is None:
+                        row = await conn.fetchrow(_ACQUIRE, self.shard_id, self.owner, secrets.token_bytes(32))
+                    else:
+                        # The row lock waits for the writers holding the shard row; a frozen one holds it until
+                        # the server ends its session (IDLE_IN_TRANSACTION_TIMEOUT_MS): try again next time.
+                        await conn.execute("SET LOCAL lock_timeout = '1s'")
+                        try:
+                            row = await conn.fetchrow(_ACQUIRE_IF_FREE, self.shard_id, self.owner, secrets.token_bytes(32), float(self.lease_seconds))
+                        except asyncpg.exceptions.LockNotAvailableError:
+                            raise ShardHeld(f"shard {self.shard_id} is locked by a transaction of its previous owner") from None
+                        if row is None:
+                            holder = await conn.fetchval(_HOLDER, self.shard_id)
+                            raise ShardHeld(f"shard {self.shard_id} is held by {holder!r}, whose lease has not run out")
+                    await conn.execute(_LOG_ACQUISITION, self.shard_id, int(row["range_id"]), self.owner)
+                    max_outbox = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM outbox WHERE shard_id=$1", self.shard_id)
+        except BaseException:
+            self._opened = False  # not taken: let go of the pool
+            await self.db.close()
+            raise
         self.range_id, self.token_key = int(row["range_id"]), bytes(row["token_key"])
         self._outbox_next_id = self._outbox_recover_below = int(max_outbox) + 1
         self._writes.start()
