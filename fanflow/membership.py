@@ -171,6 +171,7 @@ class Membership:
         self.view = MembershipView()
         self.draining = False  # asked to drain (AdminService/DrainMember): hold nothing
         self.heartbeat_ok_at = 0.0  # monotonic time of the last heartbeat that reached the database
+        self.recovered_at = float("-inf")  # monotonic time the database answered again after failing
         self._listeners: list[Listener] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -252,6 +253,7 @@ class Membership:
                 if self._warned:
                     log.warning("membership: the database answers again", member=self.me.name)
                     self._warned = False
+                    self.recovered_at = time.monotonic()
             except Unavailable as exc:
                 if not self._warned:
                     log.warning("membership: heartbeat or view failed, will retry", member=self.me.name, error=str(exc))
@@ -279,6 +281,11 @@ class Membership:
                 raise
             except Exception:
                 log.exception("membership listener failed", member=self.me.name)
+
+    def just_recovered(self) -> bool:
+        """The database came back less than a lease ago: the others' heartbeats may be old only
+        because they could not write them either (not a reason to take their shards)."""
+        return time.monotonic() - self.recovered_at < self.lease
 
     async def refresh(self) -> MembershipView:
         rows, shards = await self.store.snapshot(self.lease, KEEP_DEAD_FOR)

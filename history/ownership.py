@@ -59,10 +59,13 @@ class ShardOwnership:
             await asyncio.gather(*(servicer.release_shard(s) for s in give))
             self.handed_over += len(give)
         take = []
+        patient = self.membership.just_recovered()
         for shard_id in sorted(desired - set(servicer.shards)):
             row = view.shards.get(shard_id)
-            if row is not None and row.owner and row.owner != self.me and row.owner in view.live:
-                continue  # its owner is live: it hands the shard over when it sees the same view
+            if row is not None and row.owner and row.owner != self.me and (row.owner in view.live or patient):
+                # Its owner is live: it hands the shard over when it sees the same view. Or the database
+                # was down for everyone: give its owner a lease to heartbeat again before taking it.
+                continue
             take.append(shard_id)
         if take:
             started = time.monotonic()
