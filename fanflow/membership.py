@@ -203,6 +203,18 @@ class Membership:
         """Run the listeners once now (a history host takes its shards before it serves)."""
         await self._notify(self.view)
 
+    async def quiesce(self) -> None:
+        """Stop reading the view and running the listeners (the heartbeat stops too; the row stays
+        until stop()): a process shutting down hands its shards over without taking new ones."""
+        for task in (self._task, self._listening):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
+        self._task = self._listening = None
+
     async def stop(self) -> None:
         for task in (self._task, self._listening):
             if task is not None:
