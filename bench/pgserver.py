@@ -51,11 +51,12 @@ class PgServer:
     """start() / stop(); `dsn(database)` for clients. durable=False turns fsync off (tests:
     a clean restart still loses nothing; only a machine crash would)."""
 
-    def __init__(self, durable: bool = True, port: int | None = None):
+    def __init__(self, durable: bool = True, port: int | None = None, extra_options: tuple[str, ...] = ()):
         self.bin = find_binaries()
         if self.bin is None:
             raise RuntimeError(unavailable_reason() or "no PostgreSQL binaries")
         self.durable = durable
+        self.extra_options = tuple(extra_options)  # more server options, e.g. "-c shared_preload_libraries=pg_stat_statements"
         self.port = port or free_port()
         self.root = Path(tempfile.mkdtemp(prefix="fanflow-pg-"))
         self.data = self.root / "data"
@@ -86,6 +87,7 @@ class PgServer:
                        "-c shared_buffers=128MB"]
             if not self.durable:
                 options += ["-c fsync=off", "-c full_page_writes=off"]
+            options += list(self.extra_options)
             self._options = " ".join(options)
             started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-w", "-t", "60", "start", check=False)
             if started.returncode == 0:
