@@ -161,6 +161,7 @@ async def run(minutes: float, seed: int, workdir: Path, concurrency: int, mean_g
         if backend == "postgres":
             figures["fenced_writes_refused_by_database"] = database_fenced_refusals(cluster)
             figures["database_started_again_after_full_disk"] = cluster.database_restarts_after_full_disk
+            figures["service_starts_refused_database_unreachable"] = cluster.start_retries
     (workdir / "figures.json").write_text(json.dumps(figures, indent=2))
     return figures
 

@@ -59,6 +59,7 @@ class ChaosCluster:
         self.retired_procs: list[subprocess.Popen] = []  # processes replaced by a takeover
         self.clock_offsets: dict[str, float] = {}
         self.starts = 0
+        self.start_retries = 0  # starts refused (exit 2) because the database could not be reached, tried again
         self.hosts = Hosts(tag, subnet)
         self.disks: dict[str, Path] = {}
         try:
@@ -180,6 +181,25 @@ class ChaosCluster:
         return self.hosts.argv(name, argv)
 
     def start(self, name: str, timeout: float = 60.0) -> None:
+        """Start `name` and wait until it listens. On PostgreSQL a service refuses to start
+        (exit 2) while the database cannot be reached (restarting, cut off, its disk full):
+        it is started again every second until it serves or `timeout` passes, as a
+        supervisor (systemd's Restart=on-failure, Kubernetes) would."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._spawn(name)
+            if name.startswith("worker"):
+                return
+            try:
+                self._wait_port(name, max(1.0, deadline - time.monotonic()))
+                return
+            except RuntimeError:
+                if self.backend != "postgres" or time.monotonic() + 1.0 >= deadline:
+                    raise
+                self.start_retries += 1
+                time.sleep(1.0)
+
+    def _spawn(self, name: str) -> None:
         self.starts += 1
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "FANFLOW_CLOCK_OFFSET_FILE": str(self._clock_file(name))}
         for setting in ("FANFLOW_PERSISTENCE", "FANFLOW_POSTGRES_DSN"):  # the cluster config says where data goes
@@ -190,8 +210,6 @@ class ChaosCluster:
         log = open(self.workdir / f"{name}-{self.starts}.log", "wb")
         self.procs[name] = subprocess.Popen(self._argv(name), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
         self.paused.discard(name)
-        if not name.startswith("worker"):
-            self._wait_port(name, timeout)
 
     def _wait_port(self, name: str, timeout: float) -> None:
         host, port = self.address(name).rsplit(":", 1)

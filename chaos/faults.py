@@ -143,6 +143,9 @@ class Injector:
         await asyncio.sleep(fault.hold / 2)
         old = await asyncio.to_thread(self.cluster.take_over, name)
         await asyncio.sleep(fault.hold / 2)
+        if old.poll() is not None:  # it had exited meanwhile (e.g. refused to start while the database was down)
+            self.log(f"takeover of {name}: the old process had exited ({old.returncode}); the new one simply started")
+            return
         os.killpg(old.pid, signal.SIGCONT)  # wakes up with its shards taken: may only try to write
         await asyncio.sleep(5.0)
         os.killpg(old.pid, signal.SIGKILL)
