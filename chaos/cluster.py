@@ -55,6 +55,7 @@ class ChaosCluster:
         self.database = None  # the PostgreSQL server the harness runs (PgServer), or None
         self.database_restarts_after_full_disk = 0
         self.procs: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, Path] = {}  # each service's current log file
         self.paused: set[str] = set()
         self.retired_procs: list[subprocess.Popen] = []  # processes replaced by a takeover
         self.clock_offsets: dict[str, float] = {}
@@ -207,7 +208,8 @@ class ChaosCluster:
         if name in self.storing():
             env["FANFLOW_DATA_DIR"] = str(self._mount_disk(name) / "data")
         self._clock_file(name).write_text(str(self.clock_offsets.get(name, 0.0)))
-        log = open(self.workdir / f"{name}-{self.starts}.log", "wb")
+        self.logs[name] = self.workdir / f"{name}-{self.starts}.log"
+        log = open(self.logs[name], "wb")
         self.procs[name] = subprocess.Popen(self._argv(name), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
         self.paused.discard(name)
 
@@ -219,7 +221,9 @@ class ChaosCluster:
                 raise RuntimeError(f"{name} exited with {self.procs[name].returncode}; see {self.workdir}")
             with socket.socket() as s:
                 s.settimeout(0.5)
-                if s.connect_ex((host, int(port))) == 0:
+                # Listening is not serving yet: it binds its port before it opens its storage
+                # (which it may then refuse, exit 2); it prints "serving:" once it serves.
+                if s.connect_ex((host, int(port))) == 0 and b" serving: " in self.logs[name].read_bytes():
                     return
             time.sleep(0.1)
         raise TimeoutError(f"{name} not listening after {timeout} s")
