@@ -185,8 +185,9 @@ class ChaosCluster:
         """Start `name` and wait until it listens. On PostgreSQL a service refuses to start
         (exit 2) while the database cannot be reached (restarting, cut off, its disk full):
         it is started again every second until it serves or `timeout` passes, as a
-        supervisor (systemd's Restart=on-failure, Kubernetes) would."""
-        deadline = time.monotonic() + timeout
+        supervisor (systemd's Restart=on-failure, Kubernetes) would; for up to 5 minutes
+        there, since the database's disk may stay full through several faults in a row."""
+        deadline = time.monotonic() + (max(timeout, 300.0) if self.backend == "postgres" else timeout)
         while True:
             self._spawn(name)
             if name.startswith("worker"):

@@ -180,11 +180,22 @@ def is_unavailable(exc: BaseException) -> bool:
     ))
 
 
+def _cause(exc: BaseException) -> BaseException:
+    """The error behind asyncpg's InterfaceErrors about a connection already lost (raised while
+    cleaning up after the real one, e.g. a transaction's exit): that one says what happened."""
+    import asyncpg
+
+    while isinstance(exc, asyncpg.InterfaceError) and exc.__context__ is not None and is_unavailable(exc.__context__):
+        exc = exc.__context__
+    return exc
+
+
 def as_unavailable(exc: BaseException, what: str) -> Exception:
     """exc as the error a service returns: Unavailable for an outage, else exc itself."""
     if isinstance(exc, Unavailable) or not is_unavailable(exc):
         return exc  # type: ignore[return-value]
-    return Unavailable(f"{what}: PostgreSQL is unavailable ({type(exc).__name__}: {exc}); retry")
+    cause = _cause(exc)
+    return Unavailable(f"{what}: PostgreSQL is unavailable ({type(cause).__name__}: {cause}); retry")
 
 
 # ------------------------------------------------------------------ the shared pool
@@ -242,6 +253,18 @@ class _SharedPool:
                 pool.terminate()
 
 
+def _given_back(conn) -> bool:
+    """Closed, or already taken back by the pool: asyncpg does that by itself when the server
+    ends a connection, and then refuses every call on it (InterfaceError, which would hide the
+    real error)."""
+    import asyncpg
+
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:
+        return True
+
+
 class Database:
     """A store's handle on the cluster's database. Every handle of a process (of one event
     loop) with the same DSN shares one pool: `open()` joins it (the first one opens it,
@@ -287,7 +310,7 @@ class Database:
                 try:
                     yield conn
                 except BaseException as exc:
-                    if is_unavailable(exc) and not conn.is_closed():
+                    if is_unavailable(exc) and not _given_back(conn):
                         conn.terminate()  # never hand a connection in an unknown state to the next user: the pool opens a new one
                     raise
         except Exception as exc:
