@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -329,8 +330,8 @@ class ChaosCluster:
         self.hosts.teardown()
         for name, disk in self.disks.items():
             subprocess.run(["umount", "-l", str(disk)], capture_output=True)
-            if name == DATABASE:
-                disk.rmdir()
+            if name == DATABASE:  # its mount point was made for the run
+                shutil.rmtree(disk, ignore_errors=True)
 
     def __enter__(self) -> "ChaosCluster":
         try:
