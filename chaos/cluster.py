@@ -269,11 +269,11 @@ class ChaosCluster:
         its old host with no address: resumed, it can only try to write, and its writes must
         be refused (fencing). The caller resumes and later kills it."""
         old = self.procs[name]
+        self.retired_procs.append(old)  # first: the teardown ends it even if the run stops during the start below
         # On PostgreSQL the old process must still reach the database for its writes to be
         # refused there (fanflow_fence) rather than only cut off: its host gets a new address.
         self.hosts.move(name, readdress_old=self.backend == "postgres")
         self.start(name)
-        self.retired_procs.append(old)
         return old
 
     def fill_disk(self, name: str) -> int:

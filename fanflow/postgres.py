@@ -199,6 +199,14 @@ def as_unavailable(exc: BaseException, what: str) -> Exception:
 
 
 # ------------------------------------------------------------------ the shared pool
+# A process that stops in the middle of a transaction (paused, cut off by the network, killed
+# where no reset reaches the server) would keep its locks for as long as the server sees the
+# connection open: hours, until TCP keepalive. Among them, fanflow_fence's lock on its shards'
+# rows, which a new owner's take-over waits for. The server ends such a session after 10 s
+# idle in a transaction (releasing its locks; fanflow never waits on anything else mid-transaction,
+# and a session ended by mistake only makes that commit fail as Unavailable and be retried).
+SESSION_SETTINGS = {"idle_in_transaction_session_timeout": "10s"}
+
 class _SharedPool:
     """One asyncpg pool per (DSN, event loop), opened by its first user, closed by its last."""
 
@@ -235,7 +243,8 @@ class _SharedPool:
         finally:
             await conn.close()
         try:
-            self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0)
+            self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0,
+                                                  server_settings=SESSION_SETTINGS)
         except Exception as exc:
             raise _unusable(self.dsn, exc) from None
         log.info("postgres pool open", database=redact(self.dsn), max_connections=self.pool_size)
