@@ -194,7 +194,11 @@ def as_unavailable(exc: BaseException, what: str) -> Exception:
     """exc as the error a service returns: Unavailable for an outage, else exc itself."""
     if isinstance(exc, Unavailable) or not is_unavailable(exc):
         return exc  # type: ignore[return-value]
+    import asyncpg
+
     cause = _cause(exc)
+    if isinstance(cause, asyncpg.InterfaceError) and ("released back to the pool" in str(cause) or "connection is closed" in str(cause)):
+        return Unavailable(f"{what}: PostgreSQL is unavailable (the server or the network closed the connection); retry")
     return Unavailable(f"{what}: PostgreSQL is unavailable ({type(cause).__name__}: {cause}); retry")
 
 

@@ -41,7 +41,9 @@ async def test_a_connection_the_server_ends_mid_transaction_is_unavailable_not_a
                         await _until_the_pool_took_it_back(conn)
         message = str(refused.value)
         assert "InterfaceError" not in message and "released back to the pool" not in message, message
-        assert "terminating connection due to administrator command" in message, message
+        # asyncpg reports the lost connection one of several ways, depending on when it noticed
+        assert ("terminating connection due to administrator command" in message
+                or "the server or the network closed the connection" in message), message
         assert await db.fetchval("after", "SELECT 41 + 1") == 42
     finally:
         await killer.close()
