@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# compose/docker-compose.yml on a real Docker engine: build the image, `docker compose up
-# -d --wait` (every health check green), run one example workflow against the published
-# frontend port, check that every container stops with exit code 0 on SIGTERM, tear down.
+# compose/docker-compose.yml on a real Docker engine: build the images, `docker compose up
+# -d --wait` (every health check green; the cluster on PostgreSQL), run one example workflow
+# against the published frontend port, scale history to 3 (the new host takes its share of the
+# shards) and run it again, check that every container stops with exit code 0, tear down.
 #
 # When no Docker engine can be started here it prints why and exits 0 (a skip).
 # Runs as root on Debian: installs docker.io + debootstrap if missing, starts its own
@@ -9,20 +10,21 @@
 # runs as a cache), and builds the base image with debootstrap (no registry is needed:
 # the image is built with --build-arg BASE_IMAGE=local/python-base). The host's CA bundle
 # is copied in for pip. Env: PYTHON (runs the example; default .venv/bin/python or
-# python3), FANFLOW_PORT (published frontend port, default 17233), FANFLOW_COMPOSE_N
+# python3), FANFLOW_PORT / FANFLOW_UI_PORT (published ports, default free ones), FANFLOW_COMPOSE_N
 # (activities in the example workflow, default 500).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=${FANFLOW_COMPOSE_WORK:-/tmp/fanflow-compose-ci}
-PORT=${FANFLOW_PORT:-17233}
-UI_PORT=${FANFLOW_UI_PORT:-18233}
 N=${FANFLOW_COMPOSE_N:-500}
 PROJECT=fanflow-ci
 PYTHON=${PYTHON:-}
 if [ -z "$PYTHON" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
 fi
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT=${FANFLOW_PORT:-$(free_port)}
+UI_PORT=${FANFLOW_UI_PORT:-$(free_port)}
 started=$(date +%s)
 say() { echo "ci-compose-test [$(( $(date +%s) - started ))s]: $*"; }
 skip() { say "SKIP: $*"; exit 0; }
@@ -81,6 +83,19 @@ if ! docker image inspect local/python-base >/dev/null 2>&1; then
   rm -rf "$WORK/rootfs"
 fi
 
+# PostgreSQL from Debian's packages, on a debootstrap base of its own (the official image cannot be pulled).
+if ! docker image inspect local/postgres-base >/dev/null 2>&1; then
+  say "building local/postgres-base with debootstrap"
+  rm -rf "$WORK/pgrootfs"
+  debootstrap --variant=minbase --include=postgresql bookworm "$WORK/pgrootfs" http://deb.debian.org/debian \
+    >"$WORK/debootstrap-pg.log" 2>&1 || skip "debootstrap of postgresql failed (see $WORK/debootstrap-pg.log)"
+  tar -C "$WORK/pgrootfs" -c . | docker import - local/postgres-base >/dev/null
+  rm -rf "$WORK/pgrootfs"
+fi
+say "building fanflow-postgres:local"
+DOCKER_BUILDKIT=0 docker build -q -f compose/postgres-local/Dockerfile --build-arg BASE_IMAGE=local/postgres-base -t fanflow-postgres:local . >/dev/null
+export FANFLOW_POSTGRES_IMAGE=fanflow-postgres:local
+
 say "building fanflow:local"
 [ -f /etc/ssl/certs/ca-certificates.crt ] && cp /etc/ssl/certs/ca-certificates.crt compose/extra-ca/host-ca.crt
 DOCKER_BUILDKIT=0 docker build -q -f compose/Dockerfile --build-arg BASE_IMAGE=local/python-base -t fanflow:local . >/dev/null
@@ -107,6 +122,32 @@ with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/namespaces/d
 assert counts["by_status"]["completed"] >= 1, counts
 print("web UI:", counts)
 PY
+
+say "docker compose up --scale history=3: a third history host joins and takes its share of the shards"
+compose up -d --wait --no-build --no-recreate --wait-timeout 120 --scale history=3 >/dev/null
+"$PYTHON" - "$PORT" <<'PY'
+import asyncio, sys, time
+import grpc
+from protos import admin_service_pb2 as A, admin_service_pb2_grpc
+
+async def main():
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{sys.argv[1]}") as channel:
+        admin = admin_service_pb2_grpc.AdminServiceStub(channel)
+        deadline = time.monotonic() + 60
+        while True:
+            cluster = await admin.DescribeCluster(A.DescribeClusterRequest(), timeout=10)
+            holders = {m.name: len(m.shards) for m in cluster.members if m.role == "history" and m.live and m.shards}
+            if len(holders) == 3 and sum(holders.values()) == cluster.history_shard_count:
+                print(f"membership {cluster.membership}: shards per history host {holders}")
+                return
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the third history host did not take a share in 60 s: {holders}")
+            await asyncio.sleep(0.5)
+asyncio.run(main())
+PY
+say "running examples/fanout.py $N again, on three history hosts"
+FANFLOW_ADDRESS=127.0.0.1:$PORT FANFLOW_TASK_QUEUE=fanout timeout 300 "$PYTHON" examples/fanout.py "$N" | tee "$WORK/example2.out"
+grep -q "correct" "$WORK/example2.out"
 
 say "docker compose stop (SIGTERM to every PID 1)"
 compose stop -t 20 >/dev/null 2>&1

@@ -2,7 +2,7 @@
 
     fanflow dev [--data-dir DIR] [--port 7233] [--ui-address 127.0.0.1:8233|off]   all services in one process, and the web UI
     fanflow ui [--address 127.0.0.1:8233] [--frontend 127.0.0.1:7233]      the web UI and HTTP API for a running cluster
-    fanflow frontend|history|matching --config F [--name N]   one service
+    fanflow frontend|history|matching --config F [--name N] [--listen A] [--advertise A]   one service
     fanflow worker MODULE [MODULE...] [--address A] [--task-queue Q] [--health-file F]
     fanflow health ADDRESS | --file F              exit 0 if healthy (container health checks)
     fanflow workflow list|describe|history|result|progress|watch|cancel|terminate [ID]
@@ -153,8 +153,14 @@ def _cmd_service(args) -> int:
         history_name=name if args.command == "history" else None,
         matching_name=name if args.command == "matching" else None,
         listen=args.listen or None,
+        advertise=args.advertise or None,
     ))
-    return _serve(process, lambda p: print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}", flush=True))
+
+    def started(p) -> None:
+        member = p.memberships.get(args.command)
+        joined = f" (member {member.me.name} at {member.me.address})" if member is not None else ""
+        print(f"fanflow {args.command} {name or ''} serving: {', '.join(s.address for s in p.servers.values())}{joined}", flush=True)
+    return _serve(process, started)
 
 
 def _cmd_worker(args) -> int:
@@ -352,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--name", default=None, help="this process's entry in the config (history/matching); or FANFLOW_NAME")
         p.add_argument("--listen", default=os.environ.get("FANFLOW_LISTEN"),
                        help="bind this address instead of the config's (e.g. 0.0.0.0:7234 in a container); or FANFLOW_LISTEN")
+        p.add_argument("--advertise", default=os.environ.get("FANFLOW_ADVERTISE"),
+                       help="live membership (PostgreSQL, no hosts in the config): the address others dial, if not the bound one "
+                            "('auto': this host's IP address, the default when binding 0.0.0.0); or FANFLOW_ADVERTISE")
         p.set_defaults(func=_cmd_service)
 
     worker = sub.add_parser("worker", help="run a worker for the workflows and activities defined in MODULE(s)")

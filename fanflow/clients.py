@@ -20,8 +20,11 @@ from fanflow import local_rpc, routing, tls
 from fanflow.auth import internal_client_interceptors
 from fanflow.config import ClusterConfig
 from fanflow.channels import credentials_channel, insecure_channel
+from fanflow.errors import Unavailable
+from fanflow.membership import Membership
 from protos import (
     common_pb2,
+    history_service_pb2,
     history_service_pb2_grpc,
     matching_service_pb2,
     matching_service_pb2_grpc,
@@ -107,24 +110,101 @@ class _ChannelPool:
         self._channels.clear()
 
 
+# UNAVAILABLE answers that mean "ask again elsewhere": the shard is not (or no longer) served
+# there, or nothing listens at that address (the process died). The request did nothing.
+_MOVED_MARKERS = ("is not owned by history host", "ownership was lost by", "failed to connect", "Connection refused",
+                  "no live history host", "is closing")
+ROUTE_RETRY_BUDGET = 30.0  # seconds a call with no deadline of its own keeps following a moved shard
+
+
+def shard_moved(exc: BaseException) -> bool:
+    if isinstance(exc, grpc.aio.AioRpcError):
+        return exc.code() == grpc.StatusCode.UNAVAILABLE and any(m in (exc.details() or "") for m in _MOVED_MARKERS)
+    return False
+
+
+class _RoutedHistoryStub:
+    """A HistoryService stub for one shard under live membership: each call goes to the shard's
+    owner in the current view and follows the shard when it moved (a new view, then again)."""
+
+    def __init__(self, client: "HistoryClient", shard_id: int):
+        self._client = client
+        self._shard_id = shard_id
+
+    def __getattr__(self, method: str):
+        if method in _STREAMING_HISTORY_METHODS:  # a stream is not retried: it goes to today's owner
+            return getattr(self._client.direct_stub(self._shard_id), method)
+
+        async def call(request, *, timeout: float | None = None, **kwargs):
+            return await self._client.call_following(self._shard_id, method, request, timeout, kwargs)
+        return call
+
+
+_STREAMING_HISTORY_METHODS = frozenset(
+    name for name, method in history_service_pb2.DESCRIPTOR.services_by_name["HistoryService"].methods_by_name.items()
+    if method.server_streaming or method.client_streaming
+)
+
+
 class HistoryClient:
-    def __init__(self, config: ClusterConfig):
+    def __init__(self, config: ClusterConfig, membership: Membership | None = None):
+        """membership: live membership (PostgreSQL, no hosts in the config): route by its view."""
         self.config = config
+        self.membership = membership
         self._pool = _ChannelPool(config)
 
     def shard_for(self, namespace: str, workflow_id: str) -> int:
         return routing.shard_for(namespace, workflow_id, self.config.history_shard_count)
 
+    def shard_host(self, shard_id: int) -> tuple[str, str]:
+        """(name, address) of the history process serving the shard now."""
+        if self.membership is None:
+            host = self.config.shard_owner(shard_id)
+            return host.name, host.address
+        member = self.membership.view.shard_target(shard_id)
+        if member is None:
+            raise Unavailable(f"no live history host to serve shard {shard_id} (none has heartbeaten within "
+                              f"membership_lease = {self.config.membership_lease} s)")
+        return member.name, member.address
+
+    def direct_stub(self, shard_id: int) -> history_service_pb2_grpc.HistoryServiceStub:
+        return self._pool.stub(self.shard_host(shard_id)[1], history_service_pb2_grpc.HistoryServiceStub)
+
     def stub(self, shard_id: int) -> history_service_pb2_grpc.HistoryServiceStub:
-        host = self.config.shard_owner(shard_id)
-        return self._pool.stub(host.address, history_service_pb2_grpc.HistoryServiceStub)
+        if self.membership is None:
+            return self.direct_stub(shard_id)
+        return _RoutedHistoryStub(self, shard_id)  # type: ignore[return-value]
+
+    async def call_following(self, shard_id: int, method: str, request, timeout: float | None, kwargs: dict):
+        """Call `method` on the shard's owner; when the answer says the shard moved (or its host
+        is gone), read the membership again and retry, within the call's deadline."""
+        assert self.membership is not None
+        deadline = time.monotonic() + (timeout if timeout is not None else ROUTE_RETRY_BUDGET)
+        delay = 0.05
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                stub = self.direct_stub(shard_id)
+                return await getattr(stub, method)(request, timeout=max(remaining, 0.01), **kwargs)
+            except (grpc.aio.AioRpcError, Unavailable) as exc:
+                moved = isinstance(exc, Unavailable) or shard_moved(exc)
+                if not moved or time.monotonic() + delay >= deadline:
+                    raise
+            self.membership.refresh_soon()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
     def metadata_stub(self) -> history_service_pb2_grpc.HistoryServiceStub:
-        """The history host serving cluster metadata: namespaces and API keys."""
+        """The history host serving cluster metadata: namespaces and API keys (under live
+        membership every history host serves it from the database: shard 0's does)."""
+        if self.membership is not None:
+            return self.stub(0)
         return self._pool.stub(self.config.metadata_owner().address, history_service_pb2_grpc.HistoryServiceStub)
 
     def metadata_target(self) -> str:
         """Where cluster metadata comes from, for error messages."""
+        if self.membership is not None:
+            return "history (cluster metadata, any live history host)"
         return "history (shard 0)" if not self.config.metadata_host else f"history ({self.config.metadata_host}, cluster metadata)"
 
     async def close(self) -> None:
@@ -132,8 +212,11 @@ class HistoryClient:
 
 
 class MatchingClient:
-    def __init__(self, config: ClusterConfig):
+    def __init__(self, config: ClusterConfig, membership: Membership | None = None):
+        """membership: live membership (PostgreSQL, no hosts in the config): partitions belong
+        to the live matching members (rendezvous hashing over the view)."""
         self.config = config
+        self.membership = membership
         self._pool = _ChannelPool(config)
         # Polls this process has forwarded and not yet answered, per (queue key, host
         # address), and a rotation cursor per queue key: see choose_poll_partition.
@@ -148,7 +231,17 @@ class MatchingClient:
         return routing.matching_owner_index(namespace, task_queue.name, task_type, partition, len(self.config.matching_hosts))
 
     def owner(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int):
+        """The matching host of a partition (.name, .address)."""
+        if self.membership is not None:
+            member = self.membership.view.partition_owner(namespace, task_queue.name, task_type, partition, self.partitions(task_queue))
+            if member is None:
+                raise Unavailable(f"no live matching host for task queue {task_queue.name!r} (none has heartbeaten within "
+                                  f"membership_lease = {self.config.membership_lease} s)")
+            return member
         return self.config.matching_hosts[self.owner_index(namespace, task_queue, task_type, partition)]
+
+    def has_hosts(self) -> bool:
+        return bool(self.config.matching_hosts) or (self.membership is not None and bool(self.membership.view.matching))
 
     def stub(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int):
         host = self.owner(namespace, task_queue, task_type, partition)
@@ -243,10 +336,14 @@ class MatchingClient:
                     log.error("matching rejected task, dropping", error=exc.details(), workflow_id=task.workflow_id)
                     return False
                 log.debug("matching unavailable, will retry", code=str(exc.code()), workflow_id=task.workflow_id)
+                if self.membership is not None:
+                    self.membership.refresh_soon()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # e.g. no matching host for the partition in the config
                 log.warning("AddTask failed, will retry", error=str(exc), workflow_id=task.workflow_id)
+                if self.membership is not None:
+                    self.membership.refresh_soon()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 

@@ -18,6 +18,7 @@ from fanflow.auth import ApiKeyCache, FrontendGuard, InternalSecretServerInterce
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.grpcutil import RunningServer, bind_server
+from fanflow.membership import Membership, advertised_address
 from frontend import Frontend
 from history.service import HistoryServicer
 from matching import MatchingServicer
@@ -38,7 +39,9 @@ class ClusterProcess:
     "history-a:7234": others keep dialling the config address."""
 
     def __init__(self, config: ClusterConfig, roles: set[str], history_name: str | None = None, matching_name: str | None = None,
-                 listen: str | None = None):
+                 listen: str | None = None, advertise: str | None = None):
+        """advertise (live membership): the address others dial, when not the bound one
+        ("auto": this host's IP address; fanflow/membership.py)."""
         if listen and len(roles) != 1:
             raise ValueError("listen= overrides the bind address of a single-role process only")
         if roles >= {"frontend", "history", "matching"} and not config.internal_secret:
@@ -53,10 +56,22 @@ class ClusterProcess:
             if config.tls_enabled else None
         if self.tls_files is not None:
             tls.check_usable(self.tls_files.current, config.tls_cert_file, ca_file=config.tls_ca_file or None)
+        self.advertise = advertise
+        # Live membership (PostgreSQL, no hosts in the config): each server role is a member,
+        # named here or after this host and pid; the clients route by the view.
+        self.memberships: dict[str, Membership] = {}
+        if config.live_membership:
+            names = {"history": history_name, "matching": matching_name}
+            for role in ("history", "matching", "frontend"):
+                if role in roles:
+                    self.memberships[role] = Membership(config, role, names.get(role))
+            history_name = history_name or (self.memberships["history"].me.name if "history" in roles else None)
+            matching_name = matching_name or (self.memberships["matching"].me.name if "matching" in roles else None)
+        view = next(iter(self.memberships.values()), None)
         self.history_name = history_name or (config.history_hosts[0].name if config.history_hosts else None)
         self.matching_name = matching_name or (config.matching_hosts[0].name if config.matching_hosts else None)
-        self.history_client = HistoryClient(config)
-        self.matching_client = MatchingClient(config)
+        self.history_client = HistoryClient(config, membership=view)
+        self.matching_client = MatchingClient(config, membership=view)
         self.history: HistoryServicer | None = None
         self.matching: MatchingServicer | None = None
         self.frontend: Frontend | None = None
@@ -109,34 +124,39 @@ class ClusterProcess:
             self.metrics_address = metrics.serve(self.config.metrics_address)
         if self.roles & {"history", "matching"}:  # a frontend stores nothing
             self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        live = self.config.live_membership
         if "history" in self.roles:
-            host = self.config.history_host(self.history_name)
-            self.history = HistoryServicer(self.config, host.name, self.matching_client, history=self.history_client)
+            self.history = HistoryServicer(self.config, self.history_name, self.matching_client, history=self.history_client,
+                                           membership=self.memberships.get("history"))
+            address = self.listen or ("0.0.0.0:7234" if live else self.config.history_host(self.history_name).address)
             self.servers["history"] = bind_server(
-                self.listen or host.address, [(history_service_pb2_grpc.add_HistoryServiceServicer_to_server, self.history, HISTORY_SERVICE_NAME)],
+                address, [(history_service_pb2_grpc.add_HistoryServiceServicer_to_server, self.history, HISTORY_SERVICE_NAME)],
                 **self._security("history"),
             )
-            if not self.listen:
-                host.address = self.servers["history"].address
+            if not self.listen and not live:
+                self.config.history_host(self.history_name).address = self.servers["history"].address
         if "matching" in self.roles:
-            host = self.config.matching_host(self.matching_name)
-            self.matching = MatchingServicer(self.config, host.name, self.history_client, matching=self.matching_client)
+            self.matching = MatchingServicer(self.config, self.matching_name, self.history_client, matching=self.matching_client,
+                                             membership=self.memberships.get("matching"))
+            address = self.listen or ("0.0.0.0:7235" if live else self.config.matching_host(self.matching_name).address)
             self.servers["matching"] = bind_server(
-                self.listen or host.address, [(matching_service_pb2_grpc.add_MatchingServiceServicer_to_server, self.matching, MATCHING_SERVICE_NAME)],
+                address, [(matching_service_pb2_grpc.add_MatchingServiceServicer_to_server, self.matching, MATCHING_SERVICE_NAME)],
                 **self._security("matching"),
             )
-            if not self.listen:
-                host.address = self.servers["matching"].address
+            if not self.listen and not live:
+                self.config.matching_host(self.matching_name).address = self.servers["matching"].address
         if "frontend" in self.roles:
             self.frontend = Frontend(self.config, self.history_client, self.matching_client)
             self.servers["frontend"] = bind_server(self.listen or self.config.frontend_address, self.frontend.registrations(), **self._security("frontend"))
             if not self.listen:
                 self.config.frontend_address = self.servers["frontend"].address
         # Services in this process call each other directly (fanflow/local_rpc.py).
-        if self.history:
-            local_rpc.register(self.config.history_host(self.history_name).address, self.history)
-        if self.matching:
-            local_rpc.register(self.config.matching_host(self.matching_name).address, self.matching)
+        for role, servicer in (("history", self.history), ("matching", self.matching)):
+            if servicer is not None:
+                local_rpc.register(self._own_address(role), servicer)
+        for role, membership in self.memberships.items():
+            membership.set_address(advertised_address(self.servers[role].address, self.advertise))
+            await membership.start()
         if self.history:
             await self.history.start()
         if self.matching:
@@ -146,11 +166,17 @@ class ClusterProcess:
         log.info("services started", **{role: server.address for role, server in self.servers.items()}, data_dir=str(self.config.data_dir))
         return self
 
+    def _own_address(self, role: str) -> str:
+        """The address others dial for this process's history or matching service."""
+        if self.config.live_membership:
+            return advertised_address(self.servers[role].address, self.advertise)
+        host = self.config.history_host(self.history_name) if role == "history" else self.config.matching_host(self.matching_name)
+        return host.address
+
     async def stop(self) -> None:
-        if self.history:
-            local_rpc.unregister(self.config.history_host(self.history_name).address)
-        if self.matching:
-            local_rpc.unregister(self.config.matching_host(self.matching_name).address)
+        for role, servicer in (("history", self.history), ("matching", self.matching)):
+            if servicer is not None and role in self.servers:
+                local_rpc.unregister(self._own_address(role))
         if self.matching:
             await self.matching.stop()  # waiting long polls answer empty instead of being cut
         for server in self.servers.values():
@@ -158,7 +184,9 @@ class ClusterProcess:
         if self.frontend:
             await self.frontend.close()
         if self.history:
-            await self.history.stop()
+            await self.history.stop()  # under live membership its shards are released first
+        for membership in self.memberships.values():
+            await membership.stop()  # then it leaves: the others take what it held at once
         await self.history_client.close()
         await self.matching_client.close()
 

@@ -42,7 +42,7 @@ class HistoryLimits(BaseModel):
 # Settings that `fanflow dev` also takes from FANFLOW_<NAME> (the rest come from its flags).
 TUNING_FIELDS = (
     "poll_timeout", "sqlite_synchronous", "retention_hours", "matching_housekeeping_interval", "metrics_address",
-    "persistence", "postgres_dsn", "postgres_pool_size",
+    "persistence", "postgres_dsn", "postgres_pool_size", "membership_heartbeat_interval", "membership_lease",
 )
 PERSISTENCE_KINDS = ("sqlite", "postgres")
 
@@ -97,6 +97,11 @@ class ClusterConfig(BaseModel):
     persistence: str = "sqlite"
     postgres_dsn: str = ""
     postgres_pool_size: int = Field(16, ge=2, le=1000)
+    # Live membership (fanflow/membership.py), on PostgreSQL when the config lists no hosts:
+    # each process heartbeats this often, and one whose heartbeat is older than the lease
+    # loses its shards and partitions to the live ones (seconds, by the database's clock).
+    membership_heartbeat_interval: float = Field(1.0, gt=0, le=60)
+    membership_lease: float = Field(5.0, gt=0, le=600)
 
     # Closed runs (their events, mutable state, recorded events) are deleted this long after
     # they closed; a workflow's executor results go with its last run. As Temporal's
@@ -130,6 +135,21 @@ class ClusterConfig(BaseModel):
     @property
     def tls_enabled(self) -> bool:
         return bool(self.tls_cert_file and self.tls_key_file)
+
+    @property
+    def live_membership(self) -> bool:
+        """Processes find each other in the database (PostgreSQL and no hosts listed)."""
+        return self.persistence == "postgres" and not self.history_hosts and not self.matching_hosts
+
+    @model_validator(mode="after")
+    def _check_membership(self) -> "ClusterConfig":
+        if self.persistence == "postgres" and bool(self.history_hosts) != bool(self.matching_hosts):
+            raise ValueError("on PostgreSQL list both history_hosts and matching_hosts (a static layout) or neither "
+                             "(live membership: processes find each other in the database)")
+        if self.membership_lease < 2 * self.membership_heartbeat_interval:
+            raise ValueError(f"membership_lease ({self.membership_lease} s) must be at least twice "
+                             f"membership_heartbeat_interval ({self.membership_heartbeat_interval} s)")
+        return self
 
     @property
     def mutual_tls(self) -> bool:

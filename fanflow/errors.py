@@ -51,6 +51,10 @@ class ShardOwnershipLost(Unavailable):
     """Another history process took the shard (its range id moved past ours)."""
 
 
+class ShardHeld(Unavailable):
+    """Live membership: the shard's owner is alive (its lease has not run out); it was not taken."""
+
+
 class PermissionDenied(FanflowError):
     code = grpc.StatusCode.PERMISSION_DENIED
 

@@ -203,13 +203,6 @@ def as_unavailable(exc: BaseException, what: str) -> Exception:
 
 
 # ------------------------------------------------------------------ the shared pool
-# A process that stops in the middle of a transaction (paused, cut off by the network, killed
-# where no reset reaches the server) would keep its locks for as long as the server sees the
-# connection open: hours, until TCP keepalive. Among them, fanflow_fence's lock on its shards'
-# rows, which a new owner's take-over waits for. The server ends such a session after 10 s
-# idle in a transaction (releasing its locks; fanflow never waits on anything else mid-transaction,
-# and a session ended by mistake only makes that commit fail as Unavailable and be retried).
-SESSION_SETTINGS = {"idle_in_transaction_session_timeout": "10s"}
 
 class _SharedPool:
     """One asyncpg pool per (DSN, event loop), opened by its first user, closed by its last."""
@@ -247,8 +240,10 @@ class _SharedPool:
         finally:
             await conn.close()
         try:
-            self.pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0,
-                                                  server_settings=SESSION_SETTINGS)
+            self.pool = await asyncpg.create_pool(
+                self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0,
+                server_settings={"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS)},
+            )
         except Exception as exc:
             raise _unusable(self.dsn, exc) from None
         log.info("postgres pool open", database=redact(self.dsn), max_connections=self.pool_size)
@@ -276,6 +271,12 @@ def _given_back(conn) -> bool:
         return conn.is_closed()
     except asyncpg.InterfaceError:
         return True
+
+
+# A process frozen (SIGSTOP, a stalled VM) in the middle of a transaction holds its locks, among them
+# the shard row's share lock that fencing takes: the server ends such a session after this long,
+# so the next owner can take the shard. Our transactions never wait on the client that long.
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 4000
 
 
 class Database:

@@ -9,7 +9,7 @@ import structlog
 
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
-from fanflow.errors import NotFound, Unavailable
+from fanflow.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from fanflow.grpcutil import rpc_method
 from frontend import validation
 from frontend.namespaces import NamespaceCache
@@ -117,6 +117,16 @@ class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
     @rpc_method
     async def DescribeCluster(self, request, context):
         config = self.config
+        response = admin_service_pb2.DescribeClusterResponse(
+            cluster_name=config.cluster_name,
+            history_shard_count=config.history_shard_count,
+            task_queue_partitions=config.task_queue_partitions,
+            membership="live" if self.membership is not None else "static",
+        )
+        if self.membership is not None:
+            response.membership_lease_seconds = config.membership_lease
+            response.members.extend(await self._live_members())
+            return response
         members = [admin_service_pb2.ServiceMember(role="frontend", name="frontend", address=config.frontend_address)]
         for host in config.history_hosts:
             members.append(
@@ -126,12 +136,43 @@ class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
             )
         for host in config.matching_hosts:
             members.append(admin_service_pb2.ServiceMember(role="matching", name=host.name, address=host.address))
-        return admin_service_pb2.DescribeClusterResponse(
-            cluster_name=config.cluster_name,
-            history_shard_count=config.history_shard_count,
-            task_queue_partitions=config.task_queue_partitions,
-            members=members,
-        )
+        response.members.extend(members)
+        return response
+
+    @property
+    def membership(self):
+        return self.router.history.membership
+
+    async def _live_members(self) -> list[admin_service_pb2.ServiceMember]:
+        """Every member seen in the last hour (live or not), from a fresh reading of the table."""
+        view = await self.membership.refresh()
+        shards: dict[str, list[int]] = {}
+        for row in view.shards.values():
+            shards.setdefault(row.owner, []).append(row.shard_id)
+        members = []
+        for row in view.rows:
+            member = admin_service_pb2.ServiceMember(
+                role=row.role, name=row.member_id, address=row.address, live=row.live, draining=row.draining,
+                heartbeat_age_seconds=round(row.heartbeat_age, 3), shards=sorted(shards.get(row.member_id, [])) if row.role == "history" else [],
+            )
+            member.started_time.FromNanoseconds(int(row.started_at * 1e9))
+            members.append(member)
+        return members
+
+    @rpc_method
+    async def DrainMember(self, request, context):
+        validation.check_string("name", request.name, required=True, limit=1000)
+        if self.membership is None:
+            raise FailedPrecondition("DrainMember needs live membership (persistence = \"postgres\" and no hosts listed in the "
+                                     "cluster config); with a static layout, move shards by editing history_hosts")
+        try:
+            role = await self.membership.drain(request.name)
+        except LookupError:
+            raise NotFound(f"no cluster member named {validation.show(request.name)}; AdminService/DescribeCluster lists them") from None
+        if role not in ("history", "matching"):
+            raise InvalidArgument(f"member {validation.show(request.name)} is a {role}: only history and matching members hold shards or partitions")
+        log.warning("member asked to drain", member=request.name, role=role)
+        return admin_service_pb2.DrainMemberResponse(role=role)
 
     async def _describe_shard(self, shard_id: int, context) -> admin_service_pb2.DescribeShardResponse:
         stub, target = self.router.history_stub(shard_id)
@@ -141,6 +182,12 @@ class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
                 timeout=deadline(context, self.settings.rpc_timeout),
             )
         response.shard_id = shard_id
+        if self.membership is not None:  # the owner's lease: its heartbeat's age, by the database's clock
+            view = self.membership.view
+            row = next((r for r in view.rows if r.member_id == response.owner), None)
+            if row is not None:
+                response.owner_address = row.address
+                response.lease_remaining_seconds = round(max(0.0, self.config.membership_lease - row.heartbeat_age), 3)
         return response
 
     @rpc_method
@@ -161,8 +208,8 @@ class AdminServiceHandler(admin_service_pb2_grpc.AdminServiceServicer):
     async def DescribeTaskQueue(self, request, context):
         validation.validate_describe_task_queue(request, self.settings)
         await self.namespaces.require(request.namespace)
-        if not self.config.matching_hosts:
-            raise Unavailable("the cluster config lists no matching hosts")
+        if not self.matching.has_hosts():
+            raise Unavailable("no matching hosts: the cluster config lists none (or, under live membership, none is live)")
         owners: dict[str, tuple[str, list[int]]] = {}  # address -> (name, partitions)
         for partition in range(self.matching.partitions(request.task_queue)):
             host = self.matching.owner(request.namespace, request.task_queue, request.task_type, partition)

@@ -55,13 +55,17 @@ class Router:
 
     def history_stub(self, shard: int):
         try:
-            host = self.config.shard_owner(shard)
+            name, address = self.history.shard_host(shard)
         except KeyError:
             raise Unavailable(f"no history host owns shard {shard}; check history_hosts in the cluster config") from None
-        return self.history.stub(shard), f"history shard {shard} ({host.name} at {host.address})"
+        return self.history.stub(shard), f"history shard {shard} ({name} at {address})"
 
     def metadata_stub(self):
-        """The history host serving namespaces and API keys (config.metadata_owner())."""
+        """The history host serving namespaces and API keys (config.metadata_owner(); under live
+        membership any history host: shard 0's)."""
+        if self.history.membership is not None:
+            name, address = self.history.shard_host(0)
+            return self.history.metadata_stub(), f"cluster metadata ({name} at {address})"
         try:
             host = self.config.metadata_owner()
         except KeyError:
@@ -69,8 +73,8 @@ class Router:
         return self.history.metadata_stub(), f"cluster metadata ({host.name} at {host.address})"
 
     def matching_stub(self, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int):
-        if not self.config.matching_hosts:
-            raise Unavailable("the cluster config lists no matching hosts")
+        if not self.matching.has_hosts():
+            raise Unavailable("no matching hosts: the cluster config lists none (or, under live membership, none is live)")
         host = self.matching.owner(namespace, task_queue, task_type, partition)
         target = f"matching partition {partition} of task queue {task_queue.name!r} ({host.name} at {host.address})"
         return self.matching.stub(namespace, task_queue, task_type, partition), target
@@ -236,8 +240,8 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         """
         validation.validate_poll(request, self.settings)
         await self._admit(request.namespace)
-        if not self.config.matching_hosts:
-            raise Unavailable("the cluster config lists no matching hosts")
+        if not self.matching.has_hosts():
+            raise Unavailable("no matching hosts: the cluster config lists none (or, under live membership, none is live)")
         loop = asyncio.get_running_loop()
         budget = self.config.poll_timeout
         remaining = context.time_remaining() if context is not None else None

@@ -24,7 +24,9 @@ from history.api import (
     child_workflows, executor_results, listing, namespaces, progress, queries, reads, respond, schedules, search_keys, start, task_started, updates,
     watch,
 )
+from fanflow.membership import Membership
 from history.limits import Limits
+from history.ownership import ShardOwnership
 from history.persistence import metadata_store, shard_store
 from history.persistence.metadata import MetadataStore
 from history.shard import Shard
@@ -40,6 +42,7 @@ from protos import (
 log = structlog.get_logger("fanflow.history")
 
 LOST_SHARD_GRACE = 1.0  # seconds a lost shard's store stays open for the requests already inside it
+RELEASE_GRACE = 0.2  # seconds a shard handed over stays open for the requests already inside it
 
 
 
@@ -48,9 +51,11 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     SERVICE_NAME = "fanflow.internal.v1.HistoryService"
 
     def __init__(self, config: ClusterConfig, host_name: str, matching: MatchingClient, limits: Limits | None = None,
-                 history: HistoryClient | None = None):
+                 history: HistoryClient | None = None, membership: Membership | None = None):
         """history: how this process's shards reach others (child workflows; schedules start
-        workflows there); None: one of our own."""
+        workflows there); None: one of our own. membership: live membership (PostgreSQL, no
+        hosts in the config): this host holds the shards the membership view gives it
+        (history/ownership.py) instead of a list from the config."""
         self.config = config
         self.host_name = host_name
         self.matching = matching
@@ -64,8 +69,13 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self._reopening: list[asyncio.Task] = []  # shards waiting for disk space to open
         self._lost_shards: set[int] = set()  # taken by another process: closed here
         self._closing: set[asyncio.Task] = set()
+        self.membership = membership
+        self.ownership = ShardOwnership(self, membership) if membership is not None else None
 
     async def start(self) -> None:
+        if self.ownership is not None:
+            await self._start_live()
+            return
         host = self.config.history_host(self.host_name)
         for shard_id in self.config.shards_of(host):
             try:
@@ -95,6 +105,38 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
                 except AlreadyExists:  # another process serving the same file was first
                     pass
         log.info("history started", host=self.host_name, shards=sorted(self.shards), cluster_metadata=self.metadata is not None)
+
+    async def _start_live(self) -> None:
+        """Live membership: cluster metadata from the database (every history host serves it),
+        and the shards the view gives this host, taken now and followed from then on."""
+        metadata = metadata_store(self.config)
+        await metadata.open()
+        self.metadata = metadata
+        if not await self.metadata.namespace_exists(self.config.default_namespace):
+            try:
+                await namespaces.register_namespace(self.metadata, self.config.default_namespace, "created at first start")
+            except AlreadyExists:
+                pass
+        self.membership.add_listener(self.ownership.on_view)
+        await self.membership.first_tick()
+        log.info("history started", host=self.host_name, shards=sorted(self.shards), membership="live")
+
+    async def acquire_shard(self, shard_id: int) -> None:
+        """Take a shard the membership view gives this host (ShardHeld: its owner is live)."""
+        if shard_id in self.shards:
+            return
+        self._lost_shards.discard(shard_id)
+        await self._start_shard(shard_id)
+
+    async def release_shard(self, shard_id: int) -> None:
+        """Hand a shard over: refuse new requests, let those inside finish, stop it, mark it free."""
+        shard = self.shards.pop(shard_id, None)
+        if shard is None:
+            return
+        shard.store.release_on_close = True
+        await asyncio.sleep(RELEASE_GRACE)
+        await shard.stop()
+        log.info("shard handed over", shard=shard_id, host=self.host_name)
 
     async def _start_shard(self, shard_id: int) -> None:
         shard = Shard(
@@ -138,6 +180,9 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     async def stop(self) -> None:
         for task in self._reopening:
             task.cancel()
+        if self.ownership is not None:  # a graceful stop hands every shard over at once
+            for shard in self.shards.values():
+                shard.store.release_on_close = True
         await asyncio.gather(*self._closing, *(shard.stop() for shard in self.shards.values()), return_exceptions=True)
         self.shards.clear()
         if self.metadata is not None:

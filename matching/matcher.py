@@ -95,6 +95,9 @@ class Matcher:
     def existing_queue(self, key: QueueKey) -> TaskQueue | None:
         return self._queues.get(key)
 
+    def queues(self) -> list[tuple[QueueKey, TaskQueue]]:
+        return list(self._queues.items())
+
     def on_committed(self, gained: Counter[PartitionKey]) -> None:
         """Backlog callback after a commit: wake polls to read the new rows."""
         per_queue: Counter[QueueKey] = Counter()

@@ -98,6 +98,7 @@ class Partition:
         self.maybe_more = True  # the DB may hold rows above read_level
         self._commit_gen = 0
         self._fill_lock = asyncio.Lock()
+        self._skip_ids: set[int] = set()  # rows in memory already when the partition was read again from the start
         self.tasks_added = 0
         self.tasks_dispatched = 0
         self.sync_matched = 0
@@ -105,6 +106,14 @@ class Partition:
     def note_committed(self) -> None:
         self.maybe_more = True
         self._commit_gen += 1
+
+    def rescan(self) -> None:
+        """Read the stored rows again from the start (live membership: rows a former owner
+        stored while the processes' views of who owns this partition differed can sit below
+        read_level). Rows already in memory are not taken twice."""
+        self._skip_ids = {task.task_id for task in self.buffer}
+        self.read_level = 0
+        self.note_committed()
 
     def _has_ready(self, now: float) -> bool:
         return any(task.not_before <= now for task in self.buffer)
@@ -124,6 +133,9 @@ class Partition:
                 kept = 0
                 for task_id, info in rows:
                     self.read_level = max(self.read_level, task_id)
+                    if self._skip_ids and task_id in self._skip_ids:
+                        self._skip_ids.discard(task_id)
+                        continue
                     if info is None:
                         log.error("dropping unreadable backlog row", task_id=task_id, queue=self.key.queue.describe(), partition=self.key.partition)
                         self._backlog.delete_later(task_id)
@@ -194,6 +206,11 @@ class TaskQueue:
         if part is None:
             part = self.partitions[index] = Partition(PartitionKey(self.key, index), self._backlog, self._batch_size)
         return part
+
+    def drop_partition(self, index: int) -> None:
+        """This process no longer serves the partition (live membership moved it): forget what
+        is in memory; its stored rows stay for the new owner."""
+        self.partitions.pop(index, None)
 
     def scan_order(self, preferred: int) -> list[Partition]:
         """The polled partition first, then the others this process holds."""

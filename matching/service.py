@@ -18,6 +18,7 @@ from fanflow.config import ClusterConfig
 from fanflow.errors import InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from fanflow.sqlite_health import BadStorage, DiskFull
+from fanflow.membership import Membership
 from matching.keys import PartitionKey, QueueKey
 from matching.matcher import Matcher
 from matching.persistence import backlog_store
@@ -53,11 +54,15 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         read_batch_size: int = DEFAULT_READ_BATCH,
         matching: MatchingClient | None = None,
         housekeeping_every: float | None = None,
+        membership: Membership | None = None,
     ):
         """matching: how to reach the other matching processes, for handing over the backlog of
         partitions this process no longer owns (after the cluster's matching hosts changed).
         housekeeping_every: seconds between sweeps for idle queues and expired stored tasks
-        (default: the config's matching_housekeeping_interval)."""
+        (default: the config's matching_housekeeping_interval). membership: live membership
+        (PostgreSQL, no hosts in the config): this process serves the partitions the view gives
+        it, refuses the others (UNAVAILABLE, the caller follows), and reads the stored tasks of
+        partitions it gains from the shared backlog."""
         if read_batch_size < 1:
             raise ValueError("read_batch_size must be at least 1")
         self.config = config
@@ -74,6 +79,9 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         self._evictor: asyncio.Task | None = None
         self.refusal: str | None = None  # the backlog's file cannot be used: why, and what to do (rpc_method answers it)
         self._reopen: asyncio.Task | None = None  # opening again once a full disk has space
+        self.membership = membership
+        self._members_seen: tuple | None = None  # the matching members of the last view acted on
+        self._rescans: set[asyncio.Task] = set()
 
     @property
     def db_path(self) -> Path:
@@ -102,7 +110,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         # A shared backlog (PostgreSQL) holds every process's partitions: their owners read them.
         foreign = [] if getattr(self._backlog, "shared", False) else [key for key in keys if not self._owns(key.queue, key.partition)]
         for key in keys:
-            if key not in foreign:
+            if key not in foreign and self._owns(key.queue, key.partition):
                 self._matcher.queue(key.queue).partition(key.partition)
         if foreign:
             if self.matching is None:
@@ -110,6 +118,9 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
             else:
                 self._handovers = [asyncio.create_task(self._hand_over(key), name=f"matching-handover:{key.queue.describe()}/{key.partition}") for key in foreign]
         self._evictor = asyncio.create_task(self._evict_loop(), name=f"matching-evictor:{self.host_name}")
+        if self.membership is not None:
+            self._members_seen = self.membership.view.candidates_signature()[1]
+            self.membership.add_listener(self._on_view)
         self._started = True
         log.info("matching started", host=self.host_name, db=self._backlog.location, partitions_with_backlog=len(keys), rate_limited_starts_held=held)
 
@@ -140,9 +151,60 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         for task in self._handovers:
             task.cancel()
         await asyncio.gather(*self._handovers, return_exceptions=True)
+        for task in self._rescans:
+            task.cancel()
         self._matcher.close()  # waiting polls return empty now
         await self._backlog.close()
         log.info("matching stopped", host=self.host_name)
+
+    async def _on_view(self, view) -> None:
+        """Live membership: when the matching members changed, forget the partitions that went
+        to others and load the stored tasks of those that came here."""
+        members = view.candidates_signature()[1]
+        if members == self._members_seen or not self._started or self._stopped:
+            return
+        self._members_seen = members
+        dropped = 0
+        for queue_key, q in self._matcher.queues():
+            for p in list(q.partitions):
+                if not self._owns(queue_key, p):
+                    q.drop_partition(p)
+                    dropped += 1
+        gained = []
+        for key in await self._backlog.partitions():
+            if self._owns(key.queue, key.partition):
+                q = self._matcher.queue(key.queue)
+                if key.partition not in q.partitions:
+                    q.partition(key.partition)
+                    gained.append(key)
+                    q.wake(len(q.partitions))
+        log.info("matching members changed", members=list(members), partitions_dropped=dropped, partitions_gained=len(gained))
+        if gained:
+            task = asyncio.get_running_loop().create_task(self._rescan_later(gained), name=f"matching-rescan:{self.host_name}")
+            self._rescans.add(task)
+            task.add_done_callback(self._rescans.discard)
+
+    async def _rescan_later(self, keys) -> None:
+        """Once every process has surely seen the new view (two heartbeats), read the gained
+        partitions again from the start: a former owner may have stored a task in between."""
+        await asyncio.sleep(2.5 * self.config.membership_heartbeat_interval)
+        for key in keys:
+            q = self._matcher.existing_queue(key.queue)
+            part = q.partitions.get(key.partition) if q is not None else None
+            if part is not None and self._owns(key.queue, key.partition):
+                part.rescan()
+                q.wake(len(q.partitions))
+
+    def _check_owner(self, method: str, namespace: str, task_queue: common_pb2.TaskQueue, task_type: int, partition: int) -> None:
+        """Live membership: only the partition's owner in this process's view serves it."""
+        if self.membership is None:
+            return
+        count = routing.partition_count_for(task_queue, self.config.task_queue_partitions)
+        owner = self.membership.view.partition_owner(namespace, task_queue.name, task_type, partition, count)
+        if owner is None or owner.name != self.host_name:
+            self.membership.refresh_soon()
+            raise Unavailable(f"{method}: partition {partition} of task queue {task_queue.name!r} is not owned by matching host "
+                              f"{self.host_name!r} (owner: {owner.name if owner else 'none live'}); ask again")
 
     async def _evict_loop(self) -> None:
         while True:
@@ -211,6 +273,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
                 f"AddTask: task.shard_id {task.shard_id} is outside 0..{self.config.history_shard_count - 1} (history_shard_count)"
             )
         self._check_partition("AddTask", request.partition, task.task_queue)
+        self._check_owner("AddTask", task.namespace, task.task_queue, task.task_type, request.partition)
         if task.HasField("rate_limit"):
             self._check_rate_limit(task, request.partition)
         sync_matched = await self._matcher.add_task(task, request.partition)
@@ -231,6 +294,7 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
         poll = request.request
         self._check_queue(method, poll.namespace, poll.task_queue)
         self._check_partition(method, request.partition, poll.task_queue)
+        self._check_owner(method, poll.namespace, poll.task_queue, task_type, request.partition)
         response = await self._matcher.poll(task_type, request.partition, poll, timeout=self._poll_wait(method, context))
         return response if response is not None else empty_response()
 
@@ -350,6 +414,9 @@ class MatchingServicer(matching_service_pb2_grpc.MatchingServiceServicer):
             )
 
     def _owns(self, key: QueueKey, partition: int) -> bool:
+        if self.membership is not None:  # partition 0's owner is the same whatever the count (sticky queues have one)
+            owner = self.membership.view.partition_owner(key.namespace, key.name, key.task_type, partition, self.config.task_queue_partitions)
+            return owner is not None and owner.name == self.host_name
         hosts = self.config.matching_hosts
         if not hosts:
             return True

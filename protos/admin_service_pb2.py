@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from protos import common_pb2 as protos_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aprotos/admin_service.proto\x12\nfanflow.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13protos/common.proto\"d\n\rNamespaceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x18RegisterNamespaceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"Z\n\x19RegisterNamespaceResponse\x12,\n\tnamespace\x18\x01 \x01(\x0b\x32\x19.fanflow.v1.NamespaceInfo\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\"=\n\x13\x43reateApiKeyRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"7\n\x14\x43reateApiKeyResponse\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\"\x17\n\x15ListNamespacesRequest\"G\n\x16ListNamespacesResponse\x12-\n\nnamespaces\x18\x01 \x03(\x0b\x32\x19.fanflow.v1.NamespaceInfo\"(\n\x18\x44\x65scribeNamespaceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"I\n\x19\x44\x65scribeNamespaceResponse\x12,\n\tnamespace\x18\x01 \x01(\x0b\x32\x19.fanflow.v1.NamespaceInfo\"L\n\rServiceMember\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06shards\x18\x04 \x03(\x05\"\x18\n\x16\x44\x65scribeClusterRequest\"\x97\x01\n\x17\x44\x65scribeClusterResponse\x12\x14\n\x0c\x63luster_name\x18\x01 \x01(\t\x12\x1b\n\x13history_shard_count\x18\x02 \x01(\x05\x12\x1d\n\x15task_queue_partitions\x18\x03 \x01(\x05\x12*\n\x07members\x18\x04 \x03(\x0b\x32\x19.fanflow.v1.ServiceMember\"(\n\x14\x44\x65scribeShardRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\"\xce\x01\n\x15\x44\x65scribeShardResponse\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x10\n\x08range_id\x18\x03 \x01(\x03\x12\x19\n\x11running_workflows\x18\x04 \x01(\x03\x12\x18\n\x10\x63losed_workflows\x18\x05 \x01(\x03\x12\x0e\n\x06\x65vents\x18\x06 \x01(\x03\x12\x14\n\x0coutbox_depth\x18\x07 \x01(\x03\x12\x16\n\x0epending_timers\x18\x08 \x01(\x03\x12\x0f\n\x07\x64\x62_path\x18\t \x01(\t\"\x13\n\x11ListShardsRequest\"G\n\x12ListShardsResponse\x12\x31\n\x06shards\x18\x01 \x03(\x0b\x32!.fanflow.v1.DescribeShardResponse\"\xa1\x01\n\x16TaskQueuePartitionInfo\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x0f\n\x07\x62\x61\x63klog\x18\x03 \x01(\x03\x12\x0f\n\x07pollers\x18\x04 \x01(\x05\x12\x13\n\x0btasks_added\x18\x05 \x01(\x03\x12\x18\n\x10tasks_dispatched\x18\x06 \x01(\x03\x12\x14\n\x0csync_matched\x18\x07 \x01(\x03\"\x81\x01\n\x18\x44\x65scribeTaskQueueRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12)\n\ntask_queue\x18\x02 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\x12\'\n\ttask_type\x18\x03 \x01(\x0e\x32\x14.fanflow.v1.TaskType\"u\n\x19\x44\x65scribeTaskQueueResponse\x12\x36\n\npartitions\x18\x01 \x03(\x0b\x32\".fanflow.v1.TaskQueuePartitionInfo\x12 \n\x18recent_poller_identities\x18\x02 \x03(\t2\xdf\x05\n\x0c\x41\x64minService\x12`\n\x11RegisterNamespace\x12$.fanflow.v1.RegisterNamespaceRequest\x1a%.fanflow.v1.RegisterNamespaceResponse\x12W\n\x0eListNamespaces\x12!.fanflow.v1.ListNamespacesRequest\x1a\".fanflow.v1.ListNamespacesResponse\x12`\n\x11\x44\x65scribeNamespace\x12$.fanflow.v1.DescribeNamespaceRequest\x1a%.fanflow.v1.DescribeNamespaceResponse\x12Z\n\x0f\x44\x65scribeCluster\x12\".fanflow.v1.DescribeClusterRequest\x1a#.fanflow.v1.DescribeClusterResponse\x12T\n\rDescribeShard\x12 .fanflow.v1.DescribeShardRequest\x1a!.fanflow.v1.DescribeShardResponse\x12K\n\nListShards\x12\x1d.fanflow.v1.ListShardsRequest\x1a\x1e.fanflow.v1.ListShardsResponse\x12`\n\x11\x44\x65scribeTaskQueue\x12$.fanflow.v1.DescribeTaskQueueRequest\x1a%.fanflow.v1.DescribeTaskQueueResponse\x12Q\n\x0c\x43reateApiKey\x12\x1f.fanflow.v1.CreateApiKeyRequest\x1a .fanflow.v1.CreateApiKeyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aprotos/admin_service.proto\x12\nfanflow.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x13protos/common.proto\"d\n\rNamespaceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x30\n\x0c\x63reated_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x18RegisterNamespaceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"Z\n\x19RegisterNamespaceResponse\x12,\n\tnamespace\x18\x01 \x01(\x0b\x32\x19.fanflow.v1.NamespaceInfo\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\"=\n\x13\x43reateApiKeyRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"7\n\x14\x43reateApiKeyResponse\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\"\"\n\x12\x44rainMemberRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"#\n\x13\x44rainMemberResponse\x12\x0c\n\x04role\x18\x01 \x01(\t\"\x17\n\x15ListNamespacesRequest\"G\n\x16ListNamespacesResponse\x12-\n\nnamespaces\x18\x01 \x03(\x0b\x32\x19.fanflow.v1.NamespaceInfo\"(\n\x18\x44\x65scribeNamespaceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"I\n\x19\x44\x65scribeNamespaceResponse\x12,\n\tnamespace\x18\x01 \x01(\x0b\x32\x19.fanflow.v1.NamespaceInfo\"\xbd\x01\n\rServiceMember\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06shards\x18\x04 \x03(\x05\x12\x0c\n\x04live\x18\x05 \x01(\x08\x12\x10\n\x08\x64raining\x18\x06 \x01(\x08\x12\x1d\n\x15heartbeat_age_seconds\x18\x07 \x01(\x01\x12\x30\n\x0cstarted_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x18\n\x16\x44\x65scribeClusterRequest\"\xcd\x01\n\x17\x44\x65scribeClusterResponse\x12\x14\n\x0c\x63luster_name\x18\x01 \x01(\t\x12\x1b\n\x13history_shard_count\x18\x02 \x01(\x05\x12\x1d\n\x15task_queue_partitions\x18\x03 \x01(\x05\x12*\n\x07members\x18\x04 \x03(\x0b\x32\x19.fanflow.v1.ServiceMember\x12\x12\n\nmembership\x18\x05 \x01(\t\x12 \n\x18membership_lease_seconds\x18\x06 \x01(\x01\"(\n\x14\x44\x65scribeShardRequest\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\"\x86\x02\n\x15\x44\x65scribeShardResponse\x12\x10\n\x08shard_id\x18\x01 \x01(\x05\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x10\n\x08range_id\x18\x03 \x01(\x03\x12\x19\n\x11running_workflows\x18\x04 \x01(\x03\x12\x18\n\x10\x63losed_workflows\x18\x05 \x01(\x03\x12\x0e\n\x06\x65vents\x18\x06 \x01(\x03\x12\x14\n\x0coutbox_depth\x18\x07 \x01(\x03\x12\x16\n\x0epending_timers\x18\x08 \x01(\x03\x12\x0f\n\x07\x64\x62_path\x18\t \x01(\t\x12\x1f\n\x17lease_remaining_seconds\x18\n \x01(\x01\x12\x15\n\rowner_address\x18\x0b \x01(\t\"\x13\n\x11ListShardsRequest\"G\n\x12ListShardsResponse\x12\x31\n\x06shards\x18\x01 \x03(\x0b\x32!.fanflow.v1.DescribeShardResponse\"\xa1\x01\n\x16TaskQueuePartitionInfo\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x0f\n\x07\x62\x61\x63klog\x18\x03 \x01(\x03\x12\x0f\n\x07pollers\x18\x04 \x01(\x05\x12\x13\n\x0btasks_added\x18\x05 \x01(\x03\x12\x18\n\x10tasks_dispatched\x18\x06 \x01(\x03\x12\x14\n\x0csync_matched\x18\x07 \x01(\x03\"\x81\x01\n\x18\x44\x65scribeTaskQueueRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12)\n\ntask_queue\x18\x02 \x01(\x0b\x32\x15.fanflow.v1.TaskQueue\x12\'\n\ttask_type\x18\x03 \x01(\x0e\x32\x14.fanflow.v1.TaskType\"u\n\x19\x44\x65scribeTaskQueueResponse\x12\x36\n\npartitions\x18\x01 \x03(\x0b\x32\".fanflow.v1.TaskQueuePartitionInfo\x12 \n\x18recent_poller_identities\x18\x02 \x03(\t2\xaf\x06\n\x0c\x41\x64minService\x12`\n\x11RegisterNamespace\x12$.fanflow.v1.RegisterNamespaceRequest\x1a%.fanflow.v1.RegisterNamespaceResponse\x12W\n\x0eListNamespaces\x12!.fanflow.v1.ListNamespacesRequest\x1a\".fanflow.v1.ListNamespacesResponse\x12`\n\x11\x44\x65scribeNamespace\x12$.fanflow.v1.DescribeNamespaceRequest\x1a%.fanflow.v1.DescribeNamespaceResponse\x12Z\n\x0f\x44\x65scribeCluster\x12\".fanflow.v1.DescribeClusterRequest\x1a#.fanflow.v1.DescribeClusterResponse\x12T\n\rDescribeShard\x12 .fanflow.v1.DescribeShardRequest\x1a!.fanflow.v1.DescribeShardResponse\x12K\n\nListShards\x12\x1d.fanflow.v1.ListShardsRequest\x1a\x1e.fanflow.v1.ListShardsResponse\x12`\n\x11\x44\x65scribeTaskQueue\x12$.fanflow.v1.DescribeTaskQueueRequest\x1a%.fanflow.v1.DescribeTaskQueueResponse\x12Q\n\x0c\x43reateApiKey\x12\x1f.fanflow.v1.CreateApiKeyRequest\x1a .fanflow.v1.CreateApiKeyResponse\x12N\n\x0b\x44rainMember\x12\x1e.fanflow.v1.DrainMemberRequest\x1a\x1f.fanflow.v1.DrainMemberResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,34 +43,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEAPIKEYREQUEST']._serialized_end=414
   _globals['_CREATEAPIKEYRESPONSE']._serialized_start=416
   _globals['_CREATEAPIKEYRESPONSE']._serialized_end=471
-  _globals['_LISTNAMESPACESREQUEST']._serialized_start=473
-  _globals['_LISTNAMESPACESREQUEST']._serialized_end=496
-  _globals['_LISTNAMESPACESRESPONSE']._serialized_start=498
-  _globals['_LISTNAMESPACESRESPONSE']._serialized_end=569
-  _globals['_DESCRIBENAMESPACEREQUEST']._serialized_start=571
-  _globals['_DESCRIBENAMESPACEREQUEST']._serialized_end=611
-  _globals['_DESCRIBENAMESPACERESPONSE']._serialized_start=613
-  _globals['_DESCRIBENAMESPACERESPONSE']._serialized_end=686
-  _globals['_SERVICEMEMBER']._serialized_start=688
-  _globals['_SERVICEMEMBER']._serialized_end=764
-  _globals['_DESCRIBECLUSTERREQUEST']._serialized_start=766
-  _globals['_DESCRIBECLUSTERREQUEST']._serialized_end=790
-  _globals['_DESCRIBECLUSTERRESPONSE']._serialized_start=793
-  _globals['_DESCRIBECLUSTERRESPONSE']._serialized_end=944
-  _globals['_DESCRIBESHARDREQUEST']._serialized_start=946
-  _globals['_DESCRIBESHARDREQUEST']._serialized_end=986
-  _globals['_DESCRIBESHARDRESPONSE']._serialized_start=989
-  _globals['_DESCRIBESHARDRESPONSE']._serialized_end=1195
-  _globals['_LISTSHARDSREQUEST']._serialized_start=1197
-  _globals['_LISTSHARDSREQUEST']._serialized_end=1216
-  _globals['_LISTSHARDSRESPONSE']._serialized_start=1218
-  _globals['_LISTSHARDSRESPONSE']._serialized_end=1289
-  _globals['_TASKQUEUEPARTITIONINFO']._serialized_start=1292
-  _globals['_TASKQUEUEPARTITIONINFO']._serialized_end=1453
-  _globals['_DESCRIBETASKQUEUEREQUEST']._serialized_start=1456
-  _globals['_DESCRIBETASKQUEUEREQUEST']._serialized_end=1585
-  _globals['_DESCRIBETASKQUEUERESPONSE']._serialized_start=1587
-  _globals['_DESCRIBETASKQUEUERESPONSE']._serialized_end=1704
-  _globals['_ADMINSERVICE']._serialized_start=1707
-  _globals['_ADMINSERVICE']._serialized_end=2442
+  _globals['_DRAINMEMBERREQUEST']._serialized_start=473
+  _globals['_DRAINMEMBERREQUEST']._serialized_end=507
+  _globals['_DRAINMEMBERRESPONSE']._serialized_start=509
+  _globals['_DRAINMEMBERRESPONSE']._serialized_end=544
+  _globals['_LISTNAMESPACESREQUEST']._serialized_start=546
+  _globals['_LISTNAMESPACESREQUEST']._serialized_end=569
+  _globals['_LISTNAMESPACESRESPONSE']._serialized_start=571
+  _globals['_LISTNAMESPACESRESPONSE']._serialized_end=642
+  _globals['_DESCRIBENAMESPACEREQUEST']._serialized_start=644
+  _globals['_DESCRIBENAMESPACEREQUEST']._serialized_end=684
+  _globals['_DESCRIBENAMESPACERESPONSE']._serialized_start=686
+  _globals['_DESCRIBENAMESPACERESPONSE']._serialized_end=759
+  _globals['_SERVICEMEMBER']._serialized_start=762
+  _globals['_SERVICEMEMBER']._serialized_end=951
+  _globals['_DESCRIBECLUSTERREQUEST']._serialized_start=953
+  _globals['_DESCRIBECLUSTERREQUEST']._serialized_end=977
+  _globals['_DESCRIBECLUSTERRESPONSE']._serialized_start=980
+  _globals['_DESCRIBECLUSTERRESPONSE']._serialized_end=1185
+  _globals['_DESCRIBESHARDREQUEST']._serialized_start=1187
+  _globals['_DESCRIBESHARDREQUEST']._serialized_end=1227
+  _globals['_DESCRIBESHARDRESPONSE']._serialized_start=1230
+  _globals['_DESCRIBESHARDRESPONSE']._serialized_end=1492
+  _globals['_LISTSHARDSREQUEST']._serialized_start=1494
+  _globals['_LISTSHARDSREQUEST']._serialized_end=1513
+  _globals['_LISTSHARDSRESPONSE']._serialized_start=1515
+  _globals['_LISTSHARDSRESPONSE']._serialized_end=1586
+  _globals['_TASKQUEUEPARTITIONINFO']._serialized_start=1589
+  _globals['_TASKQUEUEPARTITIONINFO']._serialized_end=1750
+  _globals['_DESCRIBETASKQUEUEREQUEST']._serialized_start=1753
+  _globals['_DESCRIBETASKQUEUEREQUEST']._serialized_end=1882
+  _globals['_DESCRIBETASKQUEUERESPONSE']._serialized_start=1884
+  _globals['_DESCRIBETASKQUEUERESPONSE']._serialized_end=2001
+  _globals['_ADMINSERVICE']._serialized_start=2004
+  _globals['_ADMINSERVICE']._serialized_end=2819
 # @@protoc_insertion_point(module_scope)

@@ -52,6 +52,18 @@ class CreateApiKeyResponse(_message.Message):
     key_id: str
     def __init__(self, api_key: _Optional[str] = ..., key_id: _Optional[str] = ...) -> None: ...
 
+class DrainMemberRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DrainMemberResponse(_message.Message):
+    __slots__ = ("role",)
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    def __init__(self, role: _Optional[str] = ...) -> None: ...
+
 class ListNamespacesRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -75,32 +87,44 @@ class DescribeNamespaceResponse(_message.Message):
     def __init__(self, namespace: _Optional[_Union[NamespaceInfo, _Mapping]] = ...) -> None: ...
 
 class ServiceMember(_message.Message):
-    __slots__ = ("role", "address", "name", "shards")
+    __slots__ = ("role", "address", "name", "shards", "live", "draining", "heartbeat_age_seconds", "started_time")
     ROLE_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     SHARDS_FIELD_NUMBER: _ClassVar[int]
+    LIVE_FIELD_NUMBER: _ClassVar[int]
+    DRAINING_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_AGE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
     role: str
     address: str
     name: str
     shards: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, role: _Optional[str] = ..., address: _Optional[str] = ..., name: _Optional[str] = ..., shards: _Optional[_Iterable[int]] = ...) -> None: ...
+    live: bool
+    draining: bool
+    heartbeat_age_seconds: float
+    started_time: _timestamp_pb2.Timestamp
+    def __init__(self, role: _Optional[str] = ..., address: _Optional[str] = ..., name: _Optional[str] = ..., shards: _Optional[_Iterable[int]] = ..., live: _Optional[bool] = ..., draining: _Optional[bool] = ..., heartbeat_age_seconds: _Optional[float] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DescribeClusterRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class DescribeClusterResponse(_message.Message):
-    __slots__ = ("cluster_name", "history_shard_count", "task_queue_partitions", "members")
+    __slots__ = ("cluster_name", "history_shard_count", "task_queue_partitions", "members", "membership", "membership_lease_seconds")
     CLUSTER_NAME_FIELD_NUMBER: _ClassVar[int]
     HISTORY_SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_PARTITIONS_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    MEMBERSHIP_FIELD_NUMBER: _ClassVar[int]
+    MEMBERSHIP_LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     cluster_name: str
     history_shard_count: int
     task_queue_partitions: int
     members: _containers.RepeatedCompositeFieldContainer[ServiceMember]
-    def __init__(self, cluster_name: _Optional[str] = ..., history_shard_count: _Optional[int] = ..., task_queue_partitions: _Optional[int] = ..., members: _Optional[_Iterable[_Union[ServiceMember, _Mapping]]] = ...) -> None: ...
+    membership: str
+    membership_lease_seconds: float
+    def __init__(self, cluster_name: _Optional[str] = ..., history_shard_count: _Optional[int] = ..., task_queue_partitions: _Optional[int] = ..., members: _Optional[_Iterable[_Union[ServiceMember, _Mapping]]] = ..., membership: _Optional[str] = ..., membership_lease_seconds: _Optional[float] = ...) -> None: ...
 
 class DescribeShardRequest(_message.Message):
     __slots__ = ("shard_id",)
@@ -109,7 +133,7 @@ class DescribeShardRequest(_message.Message):
     def __init__(self, shard_id: _Optional[int] = ...) -> None: ...
 
 class DescribeShardResponse(_message.Message):
-    __slots__ = ("shard_id", "owner", "range_id", "running_workflows", "closed_workflows", "events", "outbox_depth", "pending_timers", "db_path")
+    __slots__ = ("shard_id", "owner", "range_id", "running_workflows", "closed_workflows", "events", "outbox_depth", "pending_timers", "db_path", "lease_remaining_seconds", "owner_address")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     RANGE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +143,8 @@ class DescribeShardResponse(_message.Message):
     OUTBOX_DEPTH_FIELD_NUMBER: _ClassVar[int]
     PENDING_TIMERS_FIELD_NUMBER: _ClassVar[int]
     DB_PATH_FIELD_NUMBER: _ClassVar[int]
+    LEASE_REMAINING_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     shard_id: int
     owner: str
     range_id: int
@@ -128,7 +154,9 @@ class DescribeShardResponse(_message.Message):
     outbox_depth: int
     pending_timers: int
     db_path: str
-    def __init__(self, shard_id: _Optional[int] = ..., owner: _Optional[str] = ..., range_id: _Optional[int] = ..., running_workflows: _Optional[int] = ..., closed_workflows: _Optional[int] = ..., events: _Optional[int] = ..., outbox_depth: _Optional[int] = ..., pending_timers: _Optional[int] = ..., db_path: _Optional[str] = ...) -> None: ...
+    lease_remaining_seconds: float
+    owner_address: str
+    def __init__(self, shard_id: _Optional[int] = ..., owner: _Optional[str] = ..., range_id: _Optional[int] = ..., running_workflows: _Optional[int] = ..., closed_workflows: _Optional[int] = ..., events: _Optional[int] = ..., outbox_depth: _Optional[int] = ..., pending_timers: _Optional[int] = ..., db_path: _Optional[str] = ..., lease_remaining_seconds: _Optional[float] = ..., owner_address: _Optional[str] = ...) -> None: ...
 
 class ListShardsRequest(_message.Message):
     __slots__ = ()

@@ -74,6 +74,11 @@ class AdminServiceStub:
                 request_serializer=protos_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
                 response_deserializer=protos_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
                 _registered_method=True)
+        self.DrainMember = channel.unary_unary(
+                '/fanflow.v1.AdminService/DrainMember',
+                request_serializer=protos_dot_admin__service__pb2.DrainMemberRequest.SerializeToString,
+                response_deserializer=protos_dot_admin__service__pb2.DrainMemberResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -128,6 +133,14 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DrainMember(self, request, context):
+        """Live membership: ask a history or matching member to hand over every shard and partition it
+        holds (before maintenance); it keeps running and is given none until it restarts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -170,6 +183,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.CreateApiKey,
                     request_deserializer=protos_dot_admin__service__pb2.CreateApiKeyRequest.FromString,
                     response_serializer=protos_dot_admin__service__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'DrainMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.DrainMember,
+                    request_deserializer=protos_dot_admin__service__pb2.DrainMemberRequest.FromString,
+                    response_serializer=protos_dot_admin__service__pb2.DrainMemberResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -388,6 +406,33 @@ class AdminService:
             '/fanflow.v1.AdminService/CreateApiKey',
             protos_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
             protos_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DrainMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.AdminService/DrainMember',
+            protos_dot_admin__service__pb2.DrainMemberRequest.SerializeToString,
+            protos_dot_admin__service__pb2.DrainMemberResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -21,7 +21,8 @@ def shard_store(config: ClusterConfig, shard_id: int, owner: str) -> HistoryStor
         from fanflow.postgres import Database
         from history.persistence.postgres import PostgresHistoryStore
 
-        return PostgresHistoryStore(Database.shared(config.postgres_dsn, config.postgres_pool_size), shard_id, owner)
+        lease = config.membership_lease if config.live_membership else None  # live membership: take it only when free
+        return PostgresHistoryStore(Database.shared(config.postgres_dsn, config.postgres_pool_size), shard_id, owner, lease_seconds=lease)
     from history.persistence.sqlite import SqliteHistoryStore
 
     return SqliteHistoryStore(shard_file(config, shard_id), shard_id, owner, SqliteSettings(config.sqlite_synchronous))

@@ -29,7 +29,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from fanflow.errors import ShardOwnershipLost
+from fanflow.errors import ShardHeld, ShardOwnershipLost, Unavailable
 from fanflow.postgres import Database, PgGroupCommit, is_unavailable
 from history.persistence import postgres_listing
 from history.persistence.store import (
@@ -69,7 +69,7 @@ _PUT_EXECUTION = (
 # search keys: a run's index rows, replaced whenever its keys change (deleted first)
 _DELETE_SEARCH_KEYS = "DELETE FROM search_keys WHERE shard_id=$1 AND namespace=$2 AND workflow_id=$3 AND run_id=$4"
 _PUT_SEARCH_KEY = "INSERT INTO search_keys (shard_id, namespace, workflow_id, run_id, key, value, start_time_ns) VALUES ($1,$2,$3,$4,$5,$6,$7)"
-_ADD_EVENT = "INSERT INTO history_events (shard_id, namespace, workflow_id, run_id, event_id, data) VALUES ($1,$2,$3,$4,$5,$6)"
+_ADD_EVENT = "INSERT INTO history_events (shard_id, namespace, workflow_id, run_id, event_id, data, range_id) VALUES ($1,$2,$3,$4,$5,$6,$7)"
 _PUT_ACTIVITY = (
     "INSERT INTO activities (shard_id, namespace, workflow_id, run_id, scheduled_event_id, data) VALUES ($1,$2,$3,$4,$5,$6) "
     "ON CONFLICT (shard_id, namespace, workflow_id, run_id, scheduled_event_id) DO UPDATE SET data=excluded.data"
@@ -155,16 +155,36 @@ _ACQUIRE = (
     "ON CONFLICT (shard_id) DO UPDATE SET range_id = shards.range_id + 1, owner = excluded.owner, updated_at = now() "
     "RETURNING range_id, token_key"
 )
+# Live membership: a shard is taken only when it is free (released: owner ''), already ours, or
+# its owner's lease ran out (no heartbeat within $4 seconds, by the database's clock).
+_ACQUIRE_IF_FREE = (
+    "INSERT INTO shards (shard_id, range_id, owner, token_key, lease_expires_at, updated_at) "
+    "VALUES ($1, 1, $2, $3, now() + make_interval(secs => $4), now()) "
+    "ON CONFLICT (shard_id) DO UPDATE SET range_id = shards.range_id + 1, owner = excluded.owner, "
+    "lease_expires_at = excluded.lease_expires_at, updated_at = now() "
+    "WHERE shards.owner = '' OR shards.owner = excluded.owner OR NOT EXISTS ("
+    "SELECT 1 FROM cluster_members m WHERE m.member_id = shards.owner AND m.heartbeat_at > now() - make_interval(secs => $4)) "
+    "RETURNING range_id, token_key"
+)
+_HOLDER = "SELECT owner FROM shards WHERE shard_id = $1"
+_LOG_ACQUISITION = "INSERT INTO shard_acquisitions (shard_id, range_id, owner) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+# A graceful hand-over: the next owner may take the shard at once, without waiting for a lease.
+_RELEASE = "UPDATE shards SET owner = '', lease_expires_at = NULL, updated_at = now() WHERE shard_id = $1 AND range_id = $2"
 
 
 class PostgresHistoryStore:
     """One shard's rows in the cluster's PostgreSQL database; see
     history.persistence.store.HistoryStore for the contract."""
 
-    def __init__(self, db: Database, shard_id: int, owner: str):
+    def __init__(self, db: Database, shard_id: int, owner: str, lease_seconds: float | None = None):
+        """lease_seconds: live membership (fanflow/membership.py): take the shard only if it is
+        free or its owner's heartbeat is older than this (else ShardHeld); None: take it
+        whatever holds it (a static layout says it is ours)."""
         self.db = db
         self.shard_id = shard_id
         self.owner = owner
+        self.lease_seconds = lease_seconds
+        self.release_on_close = False  # a graceful hand-over: mark the shard free when closing
         self.range_id = 0
         self.token_key = b""
         self.lost = False
@@ -193,10 +213,28 @@ class PostgresHistoryStore:
     async def open(self) -> None:
         await self.db.open()
         self._opened = True
-        async with self.db.connection(f"shard {self.shard_id}: take ownership") as conn:
-            async with conn.transaction():
-                row = await conn.fetchrow(_ACQUIRE, self.shard_id, self.owner, secrets.token_bytes(32))
-                max_outbox = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM outbox WHERE shard_id=$1", self.shard_id)
+        try:
+            async with self.db.connection(f"shard {self.shard_id}: take ownership") as conn:
+                async with conn.transaction():
+                    if self.lease_seconds is None:
+                        row = await conn.fetchrow(_ACQUIRE, self.shard_id, self.owner, secrets.token_bytes(32))
+                    else:
+                        # The row lock waits for the writers holding the shard row; a frozen one holds it until
+                        # the server ends its session (IDLE_IN_TRANSACTION_TIMEOUT_MS): try again next time.
+                        await conn.execute("SET LOCAL lock_timeout = '1s'")
+                        try:
+                            row = await conn.fetchrow(_ACQUIRE_IF_FREE, self.shard_id, self.owner, secrets.token_bytes(32), float(self.lease_seconds))
+                        except asyncpg.exceptions.LockNotAvailableError:
+                            raise ShardHeld(f"shard {self.shard_id} is locked by a transaction of its previous owner") from None
+                        if row is None:
+                            holder = await conn.fetchval(_HOLDER, self.shard_id)
+                            raise ShardHeld(f"shard {self.shard_id} is held by {holder!r}, whose lease has not run out")
+                    await conn.execute(_LOG_ACQUISITION, self.shard_id, int(row["range_id"]), self.owner)
+                    max_outbox = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM outbox WHERE shard_id=$1", self.shard_id)
+        except BaseException:
+            self._opened = False  # not taken: let go of the pool
+            await self.db.close()
+            raise
         self.range_id, self.token_key = int(row["range_id"]), bytes(row["token_key"])
         self._outbox_next_id = self._outbox_recover_below = int(max_outbox) + 1
         self._writes.start()
@@ -206,6 +244,12 @@ class PostgresHistoryStore:
         await self._writes.close()
         if self._opened:
             self._opened = False
+            if self.release_on_close and not self.lost:
+                try:
+                    await self.db.fetchval(f"shard {self.shard_id}: release", _RELEASE, self.shard_id, self.range_id)
+                    log.info("shard released", shard=self.shard_id, range_id=self.range_id, owner=self.owner)
+                except Unavailable as exc:  # the next owner waits for our lease instead
+                    log.warning("shard not released (its lease will run out)", shard=self.shard_id, error=str(exc))
             await self.db.close()
 
     # ------------------------------------------------------------ writing
@@ -299,7 +343,7 @@ class PostgresHistoryStore:
                 start = s.start_time.ToNanoseconds()
                 ops.append((_PUT_SEARCH_KEY, [(*key, k.key, None if k.unset else k.value, start) for k in run.search_keys]))
         if run.events:
-            ops.append((_ADD_EVENT, [(*key, e.event_id, e.SerializeToString()) for e in run.events]))
+            ops.append((_ADD_EVENT, [(*key, e.event_id, e.SerializeToString(), self.range_id) for e in run.events]))
         if run.activities_upserted:
             ops.append((_PUT_ACTIVITY, [(*key, i, a.SerializeToString()) for i, a in run.activities_upserted.items()]))
         if run.activities_deleted:

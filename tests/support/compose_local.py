@@ -11,7 +11,11 @@ only where a container differs from this machine:
 - the executable "fanflow" becomes `python -m fanflow.cli` of this venv.
 
 Services start in `depends_on` order; "service_healthy" waits until the
-service's own `healthcheck.test` command (translated the same way) passes.
+service's own `healthcheck.test` command (translated the same way) passes, and
+"service_completed_successfully" until it exited with 0 (a one-shot job such as `schema`).
+A service with `deploy.replicas: N` runs as N processes NAME-1..NAME-N, each on its own
+ports. `external` services (e.g. `postgres`, an image with no command here) are not started:
+`replace` maps the strings that point at them (the DSN) to what the test runs instead.
 """
 from __future__ import annotations
 
@@ -51,7 +55,8 @@ def load_compose(path: Path = COMPOSE_FILE) -> dict:
 
 @dataclass
 class LocalService:
-    name: str
+    name: str  # the replica's name: the compose service's, or NAME-i when it has replicas
+    service: str  # the compose service it belongs to
     command: list[str]
     env: dict[str, str]
     health: list[str] | None
@@ -61,16 +66,30 @@ class LocalService:
 
 
 class LocalCompose:
-    def __init__(self, processes: Processes, workdir: Path, compose: dict | None = None, compose_dir: Path | None = None):
+    def __init__(self, processes: Processes, workdir: Path, compose: dict | None = None, compose_dir: Path | None = None,
+                 external: tuple[str, ...] = (), replace: dict[str, str] | None = None):
         self.processes = processes
         self.workdir = workdir
         self.compose = compose if compose is not None else load_compose()
         self.compose_dir = compose_dir or COMPOSE_FILE.parent
-        self.addresses: dict[str, str] = {}  # "service:port" -> "127.0.0.1:free"
+        self.external = set(external)
+        self.replace = replace or {}
+        self.addresses: dict[str, str] = {}  # "service:port" (or "replica:port") -> "127.0.0.1:free"
+        self.replicas: dict[str, list[str]] = {}  # compose service -> its replicas' names
         for name, spec in self.compose["services"].items():
-            for port in spec.get("expose", []):
-                self.addresses[f"{name}:{int(port)}"] = f"127.0.0.1:{free_port()}"
-        self.services = {name: self._translate(name, spec) for name, spec in self.compose["services"].items()}
+            if name in self.external:
+                continue
+            count = int((spec.get("deploy") or {}).get("replicas", 1))
+            self.replicas[name] = [name] if count == 1 else [f"{name}-{i}" for i in range(1, count + 1)]
+            for replica in self.replicas[name]:
+                for port in spec.get("expose", []):
+                    self.addresses[f"{replica}:{int(port)}"] = f"127.0.0.1:{free_port()}"
+            if count > 1:  # others dialling the service name reach its first replica
+                for port in spec.get("expose", []):
+                    self.addresses[f"{name}:{int(port)}"] = self.addresses[f"{self.replicas[name][0]}:{int(port)}"]
+        self.services = {replica: self._translate(replica, name, spec)
+                         for name, spec in self.compose["services"].items() if name not in self.external
+                         for replica in self.replicas[name]}
 
     # -- translation ---------------------------------------------------------
 
@@ -100,7 +119,10 @@ class LocalCompose:
         return mounts
 
     def _translate_value(self, value: str, name: str, mounts: dict[str, str]) -> str:
-        value = self._sub_addresses(str(value), own=name)
+        value = str(value)
+        for old, new in self.replace.items():
+            value = value.replace(old, new)
+        value = self._sub_addresses(value, own=name)
         for target, local in sorted(mounts.items(), key=lambda item: -len(item[0])):
             if value == target or value.startswith(target + "/"):
                 return local + value[len(target):]
@@ -116,7 +138,7 @@ class LocalCompose:
             argv = [sys.executable, "-m", "fanflow.cli", *argv[1:]]
         return argv
 
-    def _translate(self, name: str, spec: dict) -> LocalService:
+    def _translate(self, name: str, service: str, spec: dict) -> LocalService:
         mounts = self._volume_paths(name, spec)
         environment = spec.get("environment") or {}
         if isinstance(environment, list):
@@ -133,7 +155,7 @@ class LocalCompose:
         else:
             depends = {d: (c or {}).get("condition", "service_started") for d, c in depends.items()}
         ports = {int(p): int(self.addresses[f"{name}:{int(p)}"].rsplit(":", 1)[1]) for p in spec.get("expose", [])}
-        return LocalService(name, self._argv(list(spec["command"]), name, mounts), env, health, depends, ports)
+        return LocalService(name, service, self._argv(list(spec["command"]), name, mounts), env, health, depends, ports)
 
     # -- running -------------------------------------------------------------
 
@@ -162,29 +184,47 @@ class LocalCompose:
             if pending:
                 time.sleep(0.2)
 
+    def completed(self, names: list[str], timeout: float) -> None:
+        """Wait until one-shot services exited with 0."""
+        deadline = time.monotonic() + timeout
+        for name in names:
+            proc = self.services[name].proc
+            assert proc is not None
+            code = proc.wait(max(0.1, deadline - time.monotonic()))
+            if code != 0:
+                raise RuntimeError(f"{name} exited with {code}:\n{Path(proc.log_path).read_text()[-3000:]}")  # type: ignore[attr-defined]
+
     def up(self, timeout: float = 60.0) -> None:
         """Start every service once its dependencies meet their conditions."""
-        started: set[str] = set()
-        healthy: set[str] = set()
-        while len(started) < len(self.services):
+        started: set[str] = set()  # compose services whose replicas are started
+        met: dict[str, set[str]] = {"service_started": set(self.external), "service_healthy": set(self.external),
+                                    "service_completed_successfully": set(self.external)}
+        jobs = {s.service for s in self.services.values() if any(c == "service_completed_successfully" and d == s.service
+                                                                 for other in self.services.values() for d, c in other.depends_on.items())}
+        while len(started) < len(self.replicas):
             ready = [
-                name for name, s in self.services.items()
-                if name not in started
-                and all(dep in healthy if cond == "service_healthy" else dep in started for dep, cond in s.depends_on.items())
+                name for name, replicas in self.replicas.items()
+                if name not in started and all(dep in met.get(cond, met["service_started"]) for dep, cond in self.services[replicas[0]].depends_on.items())
             ]
             if not ready:
-                needed = {dep for s in self.services.values() for dep, c in s.depends_on.items() if c == "service_healthy"}
-                waiting = sorted((needed & started) - healthy)
-                if not waiting:
-                    raise RuntimeError(f"depends_on cannot be met: {sorted(set(self.services) - started)}")
-                self.wait_healthy(waiting, timeout)
-                healthy.update(waiting)
+                for condition, check in (("service_healthy", self.wait_healthy), ("service_completed_successfully", self.completed)):
+                    needed = {dep for s in self.services.values() for dep, c in s.depends_on.items() if c == condition}
+                    waiting = sorted((needed & started) - met[condition])
+                    if waiting:
+                        check([r for name in waiting for r in self.replicas[name]], timeout)
+                        met[condition].update(waiting)
+                        break
+                else:
+                    raise RuntimeError(f"depends_on cannot be met: {sorted(set(self.replicas) - started)}")
                 continue
             for name in ready:
-                service = self.services[name]
-                service.proc = self.processes.start(service.command, name, env=service.env, cwd=ROOT)
+                for replica in self.replicas[name]:
+                    service = self.services[replica]
+                    service.proc = self.processes.start(service.command, replica, env=service.env, cwd=ROOT)
                 started.add(name)
-        self.wait_healthy([n for n in self.services if n not in healthy], timeout)
+                met["service_started"].add(name)
+        self.wait_healthy([r for name, replicas in self.replicas.items() if name not in met["service_healthy"] and name not in jobs
+                           for r in replicas], timeout)
 
     def stop(self, timeout: float = 15.0) -> dict[str, int | None]:
         """SIGTERM every service (as `docker compose down` does); their exit codes."""

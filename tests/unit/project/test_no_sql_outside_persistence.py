@@ -11,7 +11,8 @@ from pathlib import Path
 from conftest import ROOT
 
 SCANNED = ("history", "matching", "frontend", "fanflow")
-PERSISTENCE = ("history/persistence/", "matching/persistence/", "fanflow/sqlite.py", "fanflow/postgres.py", "fanflow/sqlite_health.py")
+PERSISTENCE = ("history/persistence/", "matching/persistence/", "fanflow/sqlite.py", "fanflow/postgres.py", "fanflow/sqlite_health.py",
+               "fanflow/membership_store.py")
 
 SQL = re.compile(
     r"\bSELECT\b[\s\S]+\bFROM\b"
