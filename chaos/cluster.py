@@ -62,6 +62,7 @@ class ChaosCluster:
         self.clock_offsets: dict[str, float] = {}
         self.starts = 0
         self.start_retries = 0  # starts refused (exit 2) because the database could not be reached, tried again
+        self.stopping = False  # set by down(): nothing starts any more
         self.hosts = Hosts(tag, subnet)
         self.disks: dict[str, Path] = {}
         try:
@@ -151,11 +152,12 @@ class ChaosCluster:
         """Stop the server (mode "fast": clean, connections cut; "immediate": as a crash), wait, start it."""
         self.database.stop_server(mode)
         time.sleep(down_for)
-        self.database.start_server()
+        if not self.stopping:
+            self.database.start_server()
 
     def ensure_database(self) -> bool:
         """Start the server again if it is down (a PANIC on a full disk can leave it stopped); True if it had to."""
-        if self.database is None or self.database.running():
+        if self.database is None or self.stopping or self.database.running():
             return False
         self.database.start_server()
         return True
@@ -197,12 +199,14 @@ class ChaosCluster:
                 self._wait_port(name, max(1.0, deadline - time.monotonic()))
                 return
             except RuntimeError:
-                if self.backend != "postgres" or time.monotonic() + 1.0 >= deadline:
+                if self.backend != "postgres" or self.stopping or time.monotonic() + 1.0 >= deadline:
                     raise
                 self.start_retries += 1
                 time.sleep(1.0)
 
     def _spawn(self, name: str) -> None:
+        if self.stopping:  # a fault's thread still starting something after the run ended
+            raise RuntimeError(f"not starting {name}: the cluster is stopping")
         self.starts += 1
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "FANFLOW_CLOCK_OFFSET_FILE": str(self._clock_file(name))}
         for setting in ("FANFLOW_PERSISTENCE", "FANFLOW_POSTGRES_DSN"):  # the cluster config says where data goes
@@ -314,6 +318,7 @@ class ChaosCluster:
                 self.start(name)
 
     def down(self) -> None:
+        self.stopping = True
         for proc in self.retired_procs:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGCONT)
