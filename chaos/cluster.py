@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +64,7 @@ class ChaosCluster:
         self.starts = 0
         self.start_retries = 0  # starts refused (exit 2) because the database could not be reached, tried again
         self.stopping = False  # set by down(): nothing starts any more
+        self._start_locks: dict[str, threading.RLock] = {}
         self.hosts = Hosts(tag, subnet)
         self.disks: dict[str, Path] = {}
         try:
@@ -191,6 +193,10 @@ class ChaosCluster:
         supervisor (systemd's Restart=on-failure, Kubernetes) would; for up to 5 minutes
         there, since the database's disk may stay full through several faults in a row."""
         deadline = time.monotonic() + (max(timeout, 300.0) if self.backend == "postgres" else timeout)
+        with self._starting(name):
+            self._start_until_serving(name, deadline)
+
+    def _start_until_serving(self, name: str, deadline: float) -> None:
         while True:
             self._spawn(name)
             if name.startswith("worker"):
@@ -253,10 +259,16 @@ class ChaosCluster:
             proc.wait(10)
         self.paused.discard(name)
 
+    def _starting(self, name: str) -> threading.RLock:
+        """Held while `name` is (re)started: a fault's restart still running when the schedule
+        ends (its thread goes on) and heal_everything must not both start it."""
+        return self._start_locks.setdefault(name, threading.RLock())
+
     def restart(self, name: str, down_for: float = 0.3) -> None:
-        self.kill(name)
-        time.sleep(down_for)
-        self.start(name)
+        with self._starting(name):
+            self.kill(name)
+            time.sleep(down_for)
+            self.start(name)
 
     def pause(self, name: str) -> None:
         self._signal(name, signal.SIGSTOP)
@@ -270,8 +282,13 @@ class ChaosCluster:
         """A second process for history host `name` takes its shards while the first one is
         paused: the address moves to a new host and the new process starts there on the same
         disk (each shard's range id goes up). The old process, returned, is still paused, on
-        its old host with no address: resumed, it can only try to write, and its writes must
-        be refused (fencing). The caller resumes and later kills it."""
+        its old host with no address (on PostgreSQL a new one, so it still reaches the
+        database): resumed, it can only try to write, and its writes must be refused
+        (fencing). The caller resumes and later kills it."""
+        with self._starting(name):
+            return self._take_over(name)
+
+    def _take_over(self, name: str) -> subprocess.Popen:
         old = self.procs[name]
         self.retired_procs.append(old)  # first: the teardown ends it even if the run stops during the start below
         # On PostgreSQL the old process must still reach the database for its writes to be
@@ -314,8 +331,9 @@ class ChaosCluster:
         for name in list(self.clock_offsets):
             self.set_clock(name, 0.0)
         for name in self.services:
-            if self.procs.get(name) is None or self.procs[name].poll() is not None:
-                self.start(name)
+            with self._starting(name):  # after any restart still under way
+                if self.procs.get(name) is None or self.procs[name].poll() is not None:
+                    self.start(name)
 
     def down(self) -> None:
         self.stopping = True
