@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -131,9 +133,6 @@ class ChaosCluster:
             self.hosts.alias(DATABASE, self.external_dsn.address)
         else:
             from bench.pgserver import PgServer
-
-            import pwd
-            import tempfile
 
             # Not under the workdir: its folders are root's alone, and the server runs as postgres.
             owner = pwd.getpwnam("postgres")
