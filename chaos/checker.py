@@ -119,7 +119,7 @@ async def check_workflows(client, expected: list[Expected], report: Report) -> N
         report.workflows += 1
         handle = client.get_workflow_handle(exp.workflow_id)
         try:
-            result = await handle.result(timeout=10)  # the run waited for them already
+            result = await handle.result(timeout=3)  # the run waited for them already
         except Exception as exc:  # failed, still running, ...
             report.problem("lost", f"{exp.workflow_id}: no result ({type(exc).__name__}: {str(exc)[:200]})")
         else:

@@ -32,6 +32,7 @@ async def test_a_short_chaos_run_loses_nothing(tmp_path):
 POSTGRES_SEED = 20263005  # its 45 s schedule holds every kind, both restart modes, and a partition from the database
 
 
+@pytest.mark.timeout(480)  # its drain is bounded below: a stuck workflow fails with the checker's report, not a timeout
 async def test_a_short_chaos_run_on_postgresql_loses_nothing(tmp_path):
     """The same on PostgreSQL (python -m chaos --backend postgres): the database on a host of its
     own, partitioned from services, restarted (clean and as a crash), its disk filled."""
@@ -50,9 +51,9 @@ async def test_a_short_chaos_run_on_postgresql_loses_nothing(tmp_path):
     from chaos.__main__ import run
 
     lines: list[str] = []
-    figures = await run(0.75, POSTGRES_SEED, tmp_path, concurrency=8, mean_gap=3.0, kinds=faults.POSTGRES_KINDS, drain_timeout=240,
+    figures = await run(0.75, POSTGRES_SEED, tmp_path, concurrency=8, mean_gap=3.0, kinds=faults.POSTGRES_KINDS, drain_timeout=180,
                         max_jump=30, log=lines.append, backend="postgres")
-    report = "\n".join(lines + figures["problems"])
+    report = "\n".join(lines + figures["problems"] + _log_tails(tmp_path))
     assert figures["workflows"] >= 10, report
     injected = figures["faults_injected"]
     assert all(injected.get(kind, 0) > 0 for kind in faults.POSTGRES_KINDS), report  # every kind happened
@@ -60,3 +61,15 @@ async def test_a_short_chaos_run_on_postgresql_loses_nothing(tmp_path):
     assert any("<-> postgres" in line for line in lines), report  # a service cut off from the database
     assert figures["items"] > 0 and figures["timers"] > 0, report
     assert (figures["lost"], figures["duplicated"], figures["gaps"], figures["fenced_writes_accepted"]) == (0, 0, 0, 0), report
+
+
+def _log_tails(workdir, lines: int = 15) -> list[str]:
+    """The end of each service's last log: what a failure report needs (the tmp dir may be gone by the time anyone looks)."""
+    latest = {}
+    for path in sorted(workdir.glob("*-*.log"), key=lambda p: p.stat().st_mtime):
+        latest[path.name.rsplit("-", 1)[0]] = path
+    out = []
+    for name, path in sorted(latest.items()):
+        out.append(f"--- {path.name}")
+        out += path.read_text(errors="replace").splitlines()[-lines:]
+    return out
