@@ -54,20 +54,21 @@ class PgServer:
     For the chaos harness (a server on a host of its own): `wrap` is put before every server
     command (e.g. `ip netns exec NS`), `listen` is the address it listens on and clients
     dial, `data_dir` where its files go (e.g. a small tmpfs), `allow` extra networks (CIDR)
-    that may log in with the password, `options` more `-c name=value` settings."""
+    that may log in with the password."""
 
-    def __init__(self, durable: bool = True, port: int | None = None, *, wrap: list[str] | None = None, listen: str = "127.0.0.1",
-                 data_dir: Path | None = None, allow: list[str] | None = None, options: list[str] | None = None):
+    def __init__(self, durable: bool = True, port: int | None = None, extra_options: tuple[str, ...] = (), *,
+                 wrap: list[str] | None = None, listen: str = "127.0.0.1", data_dir: Path | None = None, allow: list[str] | None = None):
         self.bin = find_binaries()
         if self.bin is None:
             raise RuntimeError(unavailable_reason() or "no PostgreSQL binaries")
         self.durable = durable
+        self.extra_options = tuple(extra_options)  # more server options, e.g. "-c shared_preload_libraries=pg_stat_statements"
         self.port = port or free_port()
         self.root = Path(tempfile.mkdtemp(prefix="fanflow-pg-"))
         self.data = Path(data_dir) if data_dir else self.root / "data"
         self.log = self.root / "server.log"
         self._as_postgres = os.geteuid() == 0
-        self.wrap, self.listen, self.allow, self.extra_options = list(wrap or []), listen, list(allow or []), list(options or [])
+        self.wrap, self.listen, self.allow = list(wrap or []), listen, list(allow or [])
 
     def dsn(self, database: str = "postgres", password: str = PASSWORD) -> str:
         return f"postgresql://{SUPERUSER}:{password}@{self.listen}:{self.port}/{database}"
@@ -93,9 +94,10 @@ class PgServer:
                 hba.writelines(f"host all all {network} scram-sha-256\n" for network in self.allow)
         for attempt in range(4):  # the free port may be taken by someone else before the server binds it
             options = [f"-p {self.port}", f"-c listen_addresses={self.listen}", f"-k {self.root}", "-c max_connections=300",
-                       "-c shared_buffers=128MB", *(f"-c {o}" for o in self.extra_options)]
+                       "-c shared_buffers=128MB"]
             if not self.durable:
                 options += ["-c fsync=off", "-c full_page_writes=off"]
+            options += list(self.extra_options)
             self._options = " ".join(options)
             started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-w", "-t", "60", "start", check=False)
             if started.returncode == 0:

@@ -143,7 +143,7 @@ class ChaosCluster:
             # WAL a while on a full disk. 10.213.N.0/24: every host of the run, and the harness.
             self.database = PgServer(durable=True, port=5432, wrap=["ip", "netns", "exec", host.namespace], listen=host.address,
                                      data_dir=disk / "data", allow=[f"{self.hosts.prefix}.0/24"],
-                                     options=["max_wal_size=128MB", "min_wal_size=64MB", "log_min_messages=warning"]).start()
+                                     extra_options=("-c max_wal_size=128MB", "-c min_wal_size=64MB", "-c log_min_messages=warning")).start()
             self.database.create_database(DATABASE_NAME)
             self.database.create_schema(DATABASE_NAME)
         self.config.update(persistence="postgres", postgres_dsn=self.dsn)

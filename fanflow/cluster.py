@@ -177,6 +177,8 @@ class ClusterProcess:
         for role, servicer in (("history", self.history), ("matching", self.matching)):
             if servicer is not None and role in self.servers:
                 local_rpc.unregister(self._own_address(role))
+        for membership in self.memberships.values():
+            await membership.quiesce()  # no shard or partition is taken while this process stops
         if self.matching:
             await self.matching.stop()  # waiting long polls answer empty instead of being cut
         for server in self.servers.values():

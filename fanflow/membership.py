@@ -171,6 +171,7 @@ class Membership:
         self.view = MembershipView()
         self.draining = False  # asked to drain (AdminService/DrainMember): hold nothing
         self.heartbeat_ok_at = 0.0  # monotonic time of the last heartbeat that reached the database
+        self.recovered_at = float("-inf")  # monotonic time the database answered again after failing
         self._listeners: list[Listener] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -201,6 +202,18 @@ class Membership:
     async def first_tick(self) -> None:
         """Run the listeners once now (a history host takes its shards before it serves)."""
         await self._notify(self.view)
+
+    async def quiesce(self) -> None:
+        """Stop reading the view and running the listeners (the heartbeat stops too; the row stays
+        until stop()): a process shutting down hands its shards over without taking new ones."""
+        for task in (self._task, self._listening):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
+        self._task = self._listening = None
 
     async def stop(self) -> None:
         for task in (self._task, self._listening):
@@ -252,6 +265,7 @@ class Membership:
                 if self._warned:
                     log.warning("membership: the database answers again", member=self.me.name)
                     self._warned = False
+                    self.recovered_at = time.monotonic()
             except Unavailable as exc:
                 if not self._warned:
                     log.warning("membership: heartbeat or view failed, will retry", member=self.me.name, error=str(exc))
@@ -279,6 +293,11 @@ class Membership:
                 raise
             except Exception:
                 log.exception("membership listener failed", member=self.me.name)
+
+    def just_recovered(self) -> bool:
+        """The database came back less than a lease ago: the others' heartbeats may be old only
+        because they could not write them either (not a reason to take their shards)."""
+        return time.monotonic() - self.recovered_at < self.lease
 
     async def refresh(self) -> MembershipView:
         rows, shards = await self.store.snapshot(self.lease, KEEP_DEAD_FOR)

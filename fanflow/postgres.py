@@ -23,12 +23,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import structlog
 
 from fanflow.errors import Unavailable
+from fanflow.write_queue import WriteQueue
 
 log = structlog.get_logger("fanflow.postgres")
 
@@ -351,7 +352,7 @@ W = TypeVar("W")
 TransactionBody = Callable[[Any, Sequence[W]], Awaitable[Sequence[BaseException | None]]]
 
 
-class PgGroupCommit(Generic[W]):
+class PgGroupCommit(WriteQueue[W]):
     """The writer of one store: every write goes through it (the same contract as
     fanflow.sqlite.GroupCommit, on PostgreSQL).
 
@@ -382,83 +383,21 @@ class PgGroupCommit(Generic[W]):
         on_committed: Callable[[list[W]], None] | None = None,
         own_transaction: bool = False,
     ):
+        super().__init__(name=name, max_batch=max_batch, linger=linger, drain_on_close=drain_on_close,
+                         closed_error=closed_error, on_committed=on_committed)
         self._own_transaction = own_transaction
         self._db = db
         self._body = body
-        self.name = name
-        self._max_batch = max_batch
-        self._linger_seconds = linger
-        self._drain_on_close = drain_on_close
-        self._closed_error = closed_error
-        self._on_committed = on_committed
-        self._waited: list[tuple[W, asyncio.Future]] = []
-        self._later: list[W] = []
-        self._flush_waiters: list[asyncio.Future] = []
-        self._wake = asyncio.Event()
-        self._linger: asyncio.TimerHandle | None = None
-        self._writer: asyncio.Task | None = None
-        self._in_flight = False
-        self._closing = False
-        self.commits = 0  # transactions committed (observability)
-
-    @property
-    def closing(self) -> bool:
-        return self._closing
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._run(), name=f"{self.name}-writer")
-
-    async def write(self, item: W) -> None:
-        if self._closing or self._writer is None:
-            raise self._closed_error()
-        future = asyncio.get_running_loop().create_future()
-        self._waited.append((item, future))
-        self._wake.set()
-        await future
-
-    def write_later(self, item: W) -> None:
-        if self._closing or self._writer is None:
-            return  # the caller accepted that a lazy write may be lost
-        self._later.append(item)
-        if self._linger is None and not self._wake.is_set():
-            self._linger = asyncio.get_running_loop().call_later(self._linger_seconds, self._wake.set)
-
-    async def flush(self) -> None:
-        """Wait until everything queued so far (lazy writes too) is committed or failed once."""
-        if self._writer is None or self._writer.done():
-            return
-        if not self._waited and not self._later and not self._in_flight:
-            return
-        future = asyncio.get_running_loop().create_future()
-        self._flush_waiters.append(future)
-        self._wake.set()
-        await future
-
-    async def close(self) -> None:
-        if self._closing:
-            return
-        self._closing = True
-        if not self._drain_on_close:
-            waited, self._waited = self._waited, []
-            for _, future in waited:
-                if not future.done():
-                    future.set_exception(self._closed_error())
-            self._later.clear()
-        self._wake.set()
-        if self._writer is not None:
-            await self._writer
-        if self._linger is not None:
-            self._linger.cancel()
-            self._linger = None
 
     async def _run(self) -> None:
         failed_lazy = False
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if self._linger is not None:
-                self._linger.cancel()
-                self._linger = None
+            self._stop_lingering()
             failed_lazy = False
             if self._waited or self._later:
                 self._in_flight = True
@@ -467,10 +406,7 @@ class PgGroupCommit(Generic[W]):
                 finally:
                     self._in_flight = False
             if not self._waited and (not self._later or failed_lazy or self._closing):
-                for waiter in self._flush_waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
-                self._flush_waiters.clear()
+                self._release_flush_waiters()
                 if self._closing:
                     return
             if self._waited or (self._flush_waiters and self._later):
@@ -482,35 +418,14 @@ class PgGroupCommit(Generic[W]):
 
     async def _commit_next_batch(self) -> bool:
         """One transaction; True if lazy writes failed (they stay queued)."""
-        if self._max_batch is None:
-            waited, self._waited = self._waited, []
-        else:
-            waited, self._waited = self._waited[: self._max_batch], self._waited[self._max_batch:]
-        later, self._later = self._later, []
-        items = [item for item, _ in waited] + later
+        waited, later, items = self._take_batch()
         try:
             outcomes = await self._transaction(items)
         except Exception as exc:  # the whole transaction failed (fenced, database down, ...)
             error = as_unavailable(exc, f"{self.name}: write")
             log.warning("group commit failed", database=self.name, writes=len(items), error=repr(exc))
             outcomes = [error] * len(items)
-        committed: list[W] = []
-        for (item, future), outcome in zip(waited, outcomes):
-            if outcome is None:
-                committed.append(item)
-            if not future.done():  # the caller may have given up; the write stands all the same
-                if outcome is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(outcome)
-        retry = [item for item, outcome in zip(later, outcomes[len(waited):]) if outcome is not None]
-        if retry and not self._closing:
-            self._later = retry + self._later
-        if committed and self._on_committed is not None:
-            try:
-                self._on_committed(committed)
-            except Exception:
-                log.exception("commit callback failed", database=self.name)
+        retry = self._settle(waited, later, outcomes)
         return bool(retry)
 
     async def _transaction(self, items: list[W]) -> Sequence[BaseException | None]:

@@ -40,12 +40,13 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 import structlog
 
 from fanflow import sqlite_health
+from fanflow.write_queue import WriteQueue
 
 log = structlog.get_logger("fanflow.sqlite")
 # aiosqlite logs every call with its parameters (payload bytes included) at DEBUG: never wanted,
@@ -235,7 +236,7 @@ _PLACEHOLDER = re.compile(r"\?")
 W = TypeVar("W")
 
 
-class GroupCommit(Generic[W]):
+class GroupCommit(WriteQueue[W]):
     """The writer of one database: every write goes through it.
 
     `write(item)` returns once the transaction holding it committed (or raises
@@ -270,11 +271,10 @@ class GroupCommit(Generic[W]):
         closed_error: Callable[[], Exception] = lambda: RuntimeError("the database is closed"),
         on_committed: Callable[[list[W]], None] | None = None,
     ):
-        """drain_on_close: close() commits what is queued first (else it fails queued
-        writes with closed_error()). on_committed(items): after each commit, with the
-        waited-for items it committed."""
+        """drain_on_close, closed_error, on_committed: see fanflow.write_queue.WriteQueue."""
+        super().__init__(name=name, max_batch=max_batch, linger=linger, drain_on_close=drain_on_close,
+                         closed_error=closed_error, on_committed=on_committed)
         self._db = db
-        self.name = name
         order = tuple(statement_order)
         for sql in (*order, *([fence.sql] if fence else [])):
             if "'" in sql or '"' in sql:  # a `?` inside a literal would be taken for a placeholder
@@ -294,24 +294,6 @@ class GroupCommit(Generic[W]):
         one = "(" + ",".join(["?"] * self._row_width) + ")"
         self._insert_sql = {size: f"INSERT INTO {_VIEW} VALUES " + ",".join([one] * size) for size in INSERT_SIZES}
         self._isolate_failures = isolate_failures
-        self._max_batch = max_batch
-        self._linger_seconds = linger
-        self._drain_on_close = drain_on_close
-        self._closed_error = closed_error
-        self._on_committed = on_committed
-        self._waited: list[tuple[W, asyncio.Future]] = []
-        self._later: list[W] = []
-        self._flush_waiters: list[asyncio.Future] = []
-        self._wake = asyncio.Event()
-        self._linger: asyncio.TimerHandle | None = None
-        self._writer: asyncio.Task | None = None
-        self._in_flight = False
-        self._closing = False
-        self.commits = 0  # transactions committed (observability)
-
-    @property
-    def closing(self) -> bool:
-        return self._closing
 
     async def start(self) -> None:
         """Create the statements' view and triggers on the write connection, start the writer."""
@@ -333,57 +315,12 @@ class GroupCommit(Generic[W]):
                           f"WHEN NEW.statement = {rank} BEGIN {body} END;")
         return "\n".join(script)
 
-    async def write(self, item: W) -> None:
-        if self._closing or self._writer is None:
-            raise self._closed_error()
-        future = asyncio.get_running_loop().create_future()
-        self._waited.append((item, future))
-        self._wake.set()
-        await future
-
-    def write_later(self, item: W) -> None:
-        if self._closing or self._writer is None:
-            return  # the caller accepted that a lazy write may be lost
-        self._later.append(item)
-        if self._linger is None and not self._wake.is_set():
-            self._linger = asyncio.get_running_loop().call_later(self._linger_seconds, self._wake.set)
-
-    async def flush(self) -> None:
-        """Wait until everything queued so far (lazy writes too) is committed."""
-        if self._writer is None or self._writer.done():
-            return
-        if not self._waited and not self._later and not self._in_flight:
-            return
-        future = asyncio.get_running_loop().create_future()
-        self._flush_waiters.append(future)
-        self._wake.set()
-        await future
-
-    async def close(self) -> None:
-        if self._closing:
-            return
-        self._closing = True
-        if not self._drain_on_close:
-            waited, self._waited = self._waited, []
-            for _, future in waited:
-                if not future.done():
-                    future.set_exception(self._closed_error())
-            self._later.clear()
-        self._wake.set()
-        if self._writer is not None:
-            await self._writer  # ends once nothing is queued (the batch in flight completes)
-        if self._linger is not None:
-            self._linger.cancel()
-            self._linger = None
-
     # ------------------------------------------------------------ the writer
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if self._linger is not None:
-                self._linger.cancel()
-                self._linger = None
+            self._stop_lingering()
             if self._waited or self._later:
                 self._in_flight = True
                 try:
@@ -391,10 +328,7 @@ class GroupCommit(Generic[W]):
                 finally:
                     self._in_flight = False
             if not self._waited and not self._later:
-                for waiter in self._flush_waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
-                self._flush_waiters.clear()
+                self._release_flush_waiters()
                 if self._closing:
                     return
             elif self._waited or self._flush_waiters or self._closing:
@@ -403,12 +337,7 @@ class GroupCommit(Generic[W]):
                 self._linger = asyncio.get_running_loop().call_later(self._linger_seconds, self._wake.set)
 
     async def _commit_next_batch(self) -> None:
-        if self._max_batch is None:
-            waited, self._waited = self._waited, []
-        else:
-            waited, self._waited = self._waited[: self._max_batch], self._waited[self._max_batch :]
-        later, self._later = self._later, []
-        items = [item for item, _ in waited] + later
+        waited, later, items = self._take_batch()
         try:
             async with self._db.writing() as conn:
                 outcomes = await self._transaction(conn, items)
@@ -421,23 +350,7 @@ class GroupCommit(Generic[W]):
             outcomes = [None if o is None else sqlite_health.storage_error(o, self._db.path, self.name) for o in outcomes]
             if not any(isinstance(o, sqlite_health.DiskFull) for o in outcomes):
                 sqlite_health.storage_ok(self._db.path, self.name)
-        committed: list[W] = []
-        for (item, future), outcome in zip(waited, outcomes):
-            if outcome is None:
-                committed.append(item)
-            if not future.done():  # the caller may have given up; the write stands all the same
-                if outcome is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(outcome)
-        retry = [item for item, outcome in zip(later, outcomes[len(waited):]) if outcome is not None]
-        if retry and not self._closing:
-            self._later = retry + self._later
-        if committed and self._on_committed is not None:
-            try:
-                self._on_committed(committed)
-            except Exception:
-                log.exception("commit callback failed", database=self.name)
+        self._settle(waited, later, outcomes)
 
     def _rows(self, items: Sequence[W], *, fenced: bool) -> list[Any]:
         """The view's rows for `items`, flat (`row_width` values each): the fence first (if

@@ -29,6 +29,7 @@ class ShardOwnership:
     def __init__(self, servicer: "HistoryServicer", membership: Membership):
         self.servicer = servicer
         self.membership = membership
+        self._taken_at: dict[int, float] = {}  # monotonic time each held shard was taken
         self.taken = 0  # shards taken since start (observability)
         self.handed_over = 0
         self.lost = 0
@@ -47,6 +48,8 @@ class ShardOwnership:
         servicer = self.servicer
         for shard_id, shard in list(servicer.shards.items()):
             row = view.shards.get(shard_id)
+            if view.read_at <= self._taken_at.get(shard_id, float("-inf")):
+                continue  # read before we took it: the row it shows is the one we replaced
             if row is not None and (row.owner != self.me or row.range_id != shard.store.range_id):
                 log.warning("shard taken by another host: closing it", shard=shard_id, owner=row.owner or "(released)",
                             range_id=row.range_id, ours=shard.store.range_id)
@@ -59,10 +62,13 @@ class ShardOwnership:
             await asyncio.gather(*(servicer.release_shard(s) for s in give))
             self.handed_over += len(give)
         take = []
+        patient = self.membership.just_recovered()
         for shard_id in sorted(desired - set(servicer.shards)):
             row = view.shards.get(shard_id)
-            if row is not None and row.owner and row.owner != self.me and row.owner in view.live:
-                continue  # its owner is live: it hands the shard over when it sees the same view
+            if row is not None and row.owner and row.owner != self.me and (row.owner in view.live or patient):
+                # Its owner is live: it hands the shard over when it sees the same view. Or the database
+                # was down for everyone: give its owner a lease to heartbeat again before taking it.
+                continue
             take.append(shard_id)
         if take:
             started = time.monotonic()
@@ -72,6 +78,7 @@ class ShardOwnership:
                 async with gate:
                     try:
                         await servicer.acquire_shard(shard_id)
+                        self._taken_at[shard_id] = time.monotonic()
                         return True
                     except ShardHeld as exc:
                         log.debug("shard not taken yet", shard=shard_id, reason=str(exc))

@@ -4,21 +4,16 @@ they can be added, stopped, killed or frozen (SIGSTOP) while work runs."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bench.procs import free_port
+from soak.cluster import ProcessCluster
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-class LiveCluster:
+class LiveCluster(ProcessCluster):
     def __init__(self, workdir: Path, dsn: str, *, history: int = 3, matching: int = 2, workers: int = 2, shards: int = 16,
                  partitions: int = 4, heartbeat: float = 0.5, lease: float = 3.0, worker_module: str = "soak.workflows",
                  task_queue: str = "soak"):
@@ -63,64 +58,5 @@ class LiveCluster:
 
     def start(self, name: str, timeout: float = 30.0) -> None:
         if not name.startswith("worker"):
-            self.ports.setdefault(name, free_port())
-        self.starts += 1
-        log = open(self.workdir / f"{name}-{self.starts}.log", "wb")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.procs[name] = subprocess.Popen(self._argv(name), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
-        if name in self.ports:
-            self._wait_port(name, timeout)
-
-    def _wait_port(self, name: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.procs[name].poll() is not None:
-                raise RuntimeError(f"{name} exited with {self.procs[name].returncode}; see {self.workdir}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.ports[name])) == 0:
-                    return
-            time.sleep(0.05)
-        raise TimeoutError(f"{name} not listening after {timeout} s")
-
-    def up(self) -> "LiveCluster":
-        for name in self.initial:
-            self.start(name)
-        return self
-
-    def kill(self, name: str) -> None:
-        """SIGKILL: no hand-over; the others take its share when its lease runs out."""
-        proc = self.procs.get(name)
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-
-    def stop(self, name: str, timeout: float = 30.0) -> int:
-        """SIGTERM: a graceful stop (hands its shards over at once)."""
-        proc = self.procs[name]
-        os.killpg(proc.pid, signal.SIGTERM)
-        return proc.wait(timeout)
-
-    def pause(self, name: str) -> None:
-        os.killpg(self.procs[name].pid, signal.SIGSTOP)
-
-    def resume(self, name: str) -> None:
-        os.killpg(self.procs[name].pid, signal.SIGCONT)
-
-    def down(self) -> None:
-        for name, proc in list(self.procs.items()):
-            try:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGCONT)
-                self.kill(name)
-            except ProcessLookupError:
-                pass
-
-    def __enter__(self) -> "LiveCluster":
-        try:
-            return self.up()
-        except BaseException:
-            self.down()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        self.down()
+            self.ports.setdefault(name, free_port())  # a host that joins gets a port of its own
+        super().start(name, timeout)

@@ -333,12 +333,19 @@ async def cluster(caller: Caller = Depends()):
     described, shards = await asyncio.gather(
         caller.admin("DescribeCluster", admin.DescribeClusterRequest()), caller.admin("ListShards", admin.ListShardsRequest()),
     )
+    live = described.membership == "live"
     return {
         "cluster_name": described.cluster_name, "history_shard_count": described.history_shard_count,
         "task_queue_partitions": described.task_queue_partitions,
-        "members": [{"role": m.role, "address": m.address, "name": m.name or None, "shards": list(m.shards)} for m in described.members],
+        "membership": described.membership or "static",
+        "members": [
+            {"role": m.role, "address": m.address, "name": m.name or None, "shards": list(m.shards),
+             **({"live": m.live, "draining": m.draining, "heartbeat_age_seconds": m.heartbeat_age_seconds} if live else {})}
+            for m in described.members
+        ],
         "shards": [
-            {"shard_id": s.shard_id, "owner": s.owner, "range_id": int(s.range_id), "running_workflows": int(s.running_workflows),
+            {"shard_id": s.shard_id, "owner": s.owner, "range_id": int(s.range_id),
+             "lease_remaining_seconds": s.lease_remaining_seconds if live else None, "running_workflows": int(s.running_workflows),
              "closed_workflows": int(s.closed_workflows), "events": int(s.events), "outbox_depth": int(s.outbox_depth),
              "pending_timers": int(s.pending_timers)}
             for s in shards.shards

@@ -218,12 +218,17 @@ class ClusterMember(BaseModel):
     address: str
     name: str | None = None
     shards: list[int] = []
+    # Live membership (PostgreSQL, no hosts in the config); None with a static layout.
+    live: bool | None = None
+    draining: bool | None = None
+    heartbeat_age_seconds: float | None = None
 
 
 class Shard(BaseModel):
     shard_id: int
     owner: str
     range_id: int
+    lease_remaining_seconds: float | None = None  # live membership: the owner's lease
     running_workflows: int
     closed_workflows: int
     events: int
@@ -233,6 +238,7 @@ class Shard(BaseModel):
 
 class Cluster(BaseModel):
     cluster_name: str
+    membership: str = "static"  # or "live": processes find each other in the database
     history_shard_count: int
     task_queue_partitions: int
     members: list[ClusterMember]

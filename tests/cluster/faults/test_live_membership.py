@@ -37,6 +37,14 @@ async def _owners(dsn: str) -> dict[int, str]:
         await conn.close()
 
 
+async def _acquisitions(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM shard_acquisitions")
+    finally:
+        await conn.close()
+
+
 async def _wait_owned(dsn: str, shards: int, predicate, timeout: float) -> float:
     """Seconds until every shard has a live owner and predicate(owners) holds."""
     started = time.monotonic()
@@ -121,7 +129,7 @@ async def test_history_host_lost_for_good_then_one_joins_and_one_drains(tmp_path
 
 
 @pytest.mark.backends("postgres")
-async def test_matching_host_lost_and_a_frozen_history_host_is_fenced(tmp_path, cluster_backend, postgres_dsn):
+async def test_matching_host_lost_and_a_frozen_history_host_is_fenced(tmp_path, cluster_backend, postgres_dsn, postgres_server):
     items = 3_000
     with LiveCluster(tmp_path, postgres_dsn, history=2, matching=3, workers=2, shards=8, heartbeat=HEARTBEAT, lease=LEASE) as cluster:
         await _wait_owned(postgres_dsn, 8, lambda o: len(set(o.values())) == 2, timeout=30)
@@ -157,6 +165,19 @@ async def test_matching_host_lost_and_a_frozen_history_host_is_fenced(tmp_path, 
             result = await run.result(timeout=300)
             assert result == [item_value(i) for i in range(items)]
             assert [(e.total, e.done) for e in (await run.progress()).executors] == [(items, items)]
+
+            # The database goes away for longer than the lease, mid-run, and comes back: the services
+            # answer UNAVAILABLE meanwhile, then carry on by themselves; nobody takes a shard from a
+            # host whose heartbeat is old only because the database was down.
+            before, taken = await _owners(postgres_dsn), await _acquisitions(postgres_dsn)
+            again = await client.start_workflow(SoakList, 500, id="database-restart", task_queue=cluster.task_queue)
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(postgres_server.stop_server)
+            await asyncio.sleep(LEASE + 1.0)
+            await asyncio.to_thread(postgres_server.start_server)
+            assert await again.result(timeout=300) == [item_value(i) for i in range(500)]
+            assert await _owners(postgres_dsn) == before
+            assert await _acquisitions(postgres_dsn) == taken  # no shard changed hands over the outage
         finally:
             await client.close()
         await _check_single_writer(postgres_dsn)

@@ -138,6 +138,10 @@ async def test_fan_out_across_all_services(cluster: LocalCompose):
         assert counts["by_status"]["completed"] == 1 + len(small) and counts["by_status"]["continued_as_new"] == len(runs) - 1
         described = json.loads(urllib.request.urlopen(f"{ui}/api/v1/cluster", timeout=30).read())
         assert {m["name"] for m in described["members"] if m["role"] == "history"} == set(owners.values())
+        assert described["membership"] == "live" and all(m["live"] for m in described["members"])
+        assert all(0 < s["lease_remaining_seconds"] for s in described["shards"])
+        page = urllib.request.urlopen(f"{ui}/cluster", timeout=30).read().decode()
+        assert "live membership" in page and "lease left" in page
     finally:
         await channel.close()
         await client.close()
