@@ -39,6 +39,29 @@ SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_databas
 """
 
 
+_TOP_STATEMENTS = "SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements ORDER BY calls DESC LIMIT 15"
+
+
+async def _top_statements(dsn: str) -> list[tuple[int, str]]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return [(int(r["calls"]), r["query"]) for r in await conn.fetch(_TOP_STATEMENTS)]
+    finally:
+        await conn.close()
+
+
+async def _reset_statements(dsn: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SELECT pg_stat_statements_reset()")
+    finally:
+        await conn.close()
+
+
 async def _db_counters(dsn: str) -> dict:
     import asyncpg
 
@@ -58,6 +81,7 @@ async def _measure(cluster, pg: PgServer, dsn: str, workload: str, size: int) ->
     names = [n for n in cluster.procs if not n.startswith("worker")]
     job = fanflow_side.fan_out(cluster.frontend, size) if workload == "one_shard" else fanflow_side.many_workflows(cluster.frontend, size)
     activities = size if workload == "one_shard" else 3 * size
+    await _reset_statements(dsn)
     db0, cpu0, pg0 = await _db_counters(dsn), _cpu(cluster, names), procs.process_tree_cpu_seconds(pg.postmaster_pid())
     driver0, wall0, load0 = procs.self_cpu_seconds(), time.perf_counter(), os.getloadavg()[0]
     result = await job
@@ -81,6 +105,7 @@ async def _measure(cluster, pg: PgServer, dsn: str, workload: str, size: int) ->
             "wal_bytes": round(per["wal_bytes"]), "rows_written": round(per["rows_written"], 2),
         },
         "loadavg_1min": [round(load0, 2), round(os.getloadavg()[0], 2)],
+        "top_statements_per_activity": [(round(calls / activities, 2), query) for calls, query in await _top_statements(dsn)],
         "detail": result,
     }
 

