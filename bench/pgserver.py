@@ -49,9 +49,15 @@ def unavailable_reason() -> str | None:
 
 class PgServer:
     """start() / stop(); `dsn(database)` for clients. durable=False turns fsync off (tests:
-    a clean restart still loses nothing; only a machine crash would)."""
+    a clean restart still loses nothing; only a machine crash would).
 
-    def __init__(self, durable: bool = True, port: int | None = None, extra_options: tuple[str, ...] = ()):
+    For the chaos harness (a server on a host of its own): `wrap` is put before every server
+    command (e.g. `ip netns exec NS`), `listen` is the address it listens on and clients
+    dial, `data_dir` where its files go (e.g. a small tmpfs), `allow` extra networks (CIDR)
+    that may log in with the password."""
+
+    def __init__(self, durable: bool = True, port: int | None = None, extra_options: tuple[str, ...] = (), *,
+                 wrap: list[str] | None = None, listen: str = "127.0.0.1", data_dir: Path | None = None, allow: list[str] | None = None):
         self.bin = find_binaries()
         if self.bin is None:
             raise RuntimeError(unavailable_reason() or "no PostgreSQL binaries")
@@ -59,18 +65,19 @@ class PgServer:
         self.extra_options = tuple(extra_options)  # more server options, e.g. "-c shared_preload_libraries=pg_stat_statements"
         self.port = port or free_port()
         self.root = Path(tempfile.mkdtemp(prefix="fanflow-pg-"))
-        self.data = self.root / "data"
+        self.data = Path(data_dir) if data_dir else self.root / "data"
         self.log = self.root / "server.log"
         self._as_postgres = os.geteuid() == 0
+        self.wrap, self.listen, self.allow = list(wrap or []), listen, list(allow or [])
 
     def dsn(self, database: str = "postgres", password: str = PASSWORD) -> str:
-        return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://{SUPERUSER}:{password}@{self.listen}:{self.port}/{database}"
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         cmd = [str(self.bin / args[0]), *args[1:]]
         if self._as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120)
+        return subprocess.run([*self.wrap, *cmd], check=check, capture_output=True, text=True, timeout=120)
 
     def start(self) -> "PgServer":
         if self._as_postgres:
@@ -82,8 +89,11 @@ class PgServer:
             os.chown(pwfile, pwd.getpwnam("postgres").pw_uid, -1)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile), "--auth-local=trust",
                   "--auth-host=scram-sha-256", "--no-instructions", "-E", "UTF8", "--locale=C")
+        if self.allow:
+            with open(self.data / "pg_hba.conf", "a") as hba:
+                hba.writelines(f"host all all {network} scram-sha-256\n" for network in self.allow)
         for attempt in range(4):  # the free port may be taken by someone else before the server binds it
-            options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.root}", "-c max_connections=300",
+            options = [f"-p {self.port}", f"-c listen_addresses={self.listen}", f"-k {self.root}", "-c max_connections=300",
                        "-c shared_buffers=128MB"]
             if not self.durable:
                 options += ["-c fsync=off", "-c full_page_writes=off"]
@@ -105,8 +115,13 @@ class PgServer:
         """pg_ctl restart (fast shutdown: open connections are cut)."""
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-m", "fast", "-w", "-t", "60", "restart")
 
-    def stop_server(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop", check=False)
+    def stop_server(self, mode: str = "fast") -> None:
+        """pg_ctl stop: "fast" cuts open connections and shuts down cleanly, "immediate" quits
+        at once (the next start recovers from the WAL, as after a crash)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop", check=False)
+
+    def running(self) -> bool:
+        return self._run("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0
 
     def start_server(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-w", "-t", "60", "start")
@@ -115,6 +130,7 @@ class PgServer:
         if self.data.exists():
             self.stop_server()
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.data, ignore_errors=True)
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         return self._run("psql", "-h", str(self.root), "-p", str(self.port), "-U", SUPERUSER, "-d", database, "-Atc", sql).stdout

@@ -5,9 +5,14 @@ From the API (every workflow the run started and had acknowledged):
 - its history's event ids are 1, 2, 3, ... with no gap (`gaps`) and none twice (`duplicated`);
 - every activity scheduled has one outcome event, never two (`duplicated`; none: `lost`);
 - every timer started fired (or was canceled) once (`lost` / `duplicated`), none fired unstarted.
-From the history shards' SQLite files (read-only):
+From the store's own tables (read-only): the history shards' SQLite files, or the
+PostgreSQL database (`Records.from_sqlite` / `Records.from_postgres`):
 - every item of a List executor has its result stored once (executor_results), indexes
-  0..n-1 (`lost` for a missing one);
+  0..n-1 (`lost` for a missing one; on PostgreSQL a second row under another shard is a
+  duplicate);
+- every run's stored event ids, the runs a workflow continued from included, are 1..N with
+  no gap and none twice (`gaps` / `duplicated`; a problem the API check saw already is not
+  counted again);
 - each run's mutable state agrees with its events (next_event_id = last event + 1): a write
   accepted from a fenced owner (stale state committed over newer) shows up here or as a
   gap/duplicate above (`fenced_accepted`).
@@ -51,12 +56,18 @@ class Report:
     gaps: int = 0
     fenced_accepted: int = 0
     problems: list[str] = field(default_factory=list)
+    _seen: set = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
         return self.lost == self.duplicated == self.gaps == self.fenced_accepted == 0
 
-    def problem(self, kind: str, text: str) -> None:
+    def problem(self, kind: str, text: str, key: tuple | None = None) -> None:
+        """Count a problem; one with a `key` already counted (the same fault seen by two checks) is not counted again."""
+        if key is not None:
+            if key in self._seen:
+                return
+            self._seen.add(key)
         setattr(self, kind, getattr(self, kind) + 1)
         if len(self.problems) < 200:
             self.problems.append(f"{kind}: {text}")
@@ -73,11 +84,11 @@ def check_history(workflow_id: str, events: list[common_pb2.HistoryEvent], repor
     ids = [e.event_id for e in events]
     for event_id, count in Counter(ids).items():
         if count > 1:
-            report.problem("duplicated", f"{workflow_id}: event id {event_id} {count} times")
+            report.problem("duplicated", f"{workflow_id}: event id {event_id} {count} times", key=("event", workflow_id, event_id))
     expected = 1
     for event_id in sorted(set(ids)):
         if event_id != expected:
-            report.problem("gaps", f"{workflow_id}: event ids {expected}..{event_id - 1} missing")
+            report.problem("gaps", f"{workflow_id}: event ids {expected}..{event_id - 1} missing", key=("gap", workflow_id, expected, event_id))
         expected = event_id + 1
     scheduled = {e.event_id for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED}
     outcomes = Counter(getattr(e, ACTIVITY_OUTCOMES[e.event_type]).scheduled_event_id for e in events if e.event_type in ACTIVITY_OUTCOMES)
@@ -108,7 +119,7 @@ async def check_workflows(client, expected: list[Expected], report: Report) -> N
         report.workflows += 1
         handle = client.get_workflow_handle(exp.workflow_id)
         try:
-            result = await handle.result(timeout=10)  # the run waited for them already
+            result = await handle.result(timeout=3)  # the run waited for them already
         except Exception as exc:  # failed, still running, ...
             report.problem("lost", f"{exp.workflow_id}: no result ({type(exc).__name__}: {str(exc)[:200]})")
         else:
@@ -117,25 +128,79 @@ async def check_workflows(client, expected: list[Expected], report: Report) -> N
         check_history(exp.workflow_id, await handle.history(), report)
 
 
-def check_shard_files(files: list[Path], expected: list[Expected], report: Report, namespace: str = "default") -> None:
-    """Executor results and mutable state against events, in the shards' own files."""
+@dataclass
+class Records:
+    """The rows the checker reads from the store, for the workflows it checks."""
+
+    where: str
+    items: list[tuple[str, int]] = field(default_factory=list)  # (workflow id, item index), one per stored result row
+    events: list[tuple[str, str, int]] = field(default_factory=list)  # (workflow id, run id, event id), one per stored event row
+    states: list[tuple[str, str, bytes]] = field(default_factory=list)  # (workflow id, run id, serialized ExecutionState)
+
+    @classmethod
+    def from_sqlite(cls, files: list[Path], workflow_ids: set[str], namespace: str = "default") -> "Records":
+        """The history shards' SQLite files, opened read-only."""
+        records = cls(where="the shard files")
+        for path in files:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                records.items += [r for r in db.execute("SELECT workflow_id, item_index FROM executor_results WHERE namespace=?", (namespace,))
+                                  if r[0] in workflow_ids]
+                records.events += [r for r in db.execute("SELECT workflow_id, run_id, event_id FROM events WHERE namespace=?", (namespace,))
+                                   if r[0] in workflow_ids]
+                records.states += [r for r in db.execute("SELECT workflow_id, run_id, state FROM executions WHERE namespace=?", (namespace,))
+                                   if r[0] in workflow_ids]
+            finally:
+                db.close()
+        return records
+
+    @classmethod
+    async def from_postgres(cls, dsn: str, workflow_ids: set[str], namespace: str = "default") -> "Records":
+        """The PostgreSQL database's tables (every shard's rows: a row under a wrong shard counts too)."""
+        import asyncpg
+
+        ids = sorted(workflow_ids)
+        conn = await asyncpg.connect(dsn, timeout=30)
+        try:
+            records = cls(where="PostgreSQL")
+            records.items = [tuple(r) for r in await conn.fetch(
+                "SELECT workflow_id, item_index FROM executor_results WHERE namespace=$1 AND workflow_id = ANY($2::text[])", namespace, ids)]
+            records.events = [tuple(r) for r in await conn.fetch(
+                "SELECT workflow_id, run_id, event_id FROM history_events WHERE namespace=$1 AND workflow_id = ANY($2::text[])", namespace, ids)]
+            records.states = [tuple(r) for r in await conn.fetch(
+                "SELECT workflow_id, run_id, state FROM executions WHERE namespace=$1 AND workflow_id = ANY($2::text[])", namespace, ids)]
+        finally:
+            await conn.close()
+        return records
+
+
+def check_records(records: Records, expected: list[Expected], report: Report) -> None:
+    """Executor results, stored event ids and mutable state against events, in the store's own rows."""
+    per_run: dict[tuple[str, str], Counter] = {}
+    for wid, rid, event_id in records.events:
+        per_run.setdefault((wid, rid), Counter())[event_id] += 1
+    for (wid, rid), counts in sorted(per_run.items()):
+        for event_id, count in sorted(counts.items()):
+            if count > 1:
+                report.problem("duplicated", f"{wid}: run {rid}: event id {event_id} stored {count} times ({records.where})",
+                               key=("event", wid, event_id))
+        expected_id = 1
+        for event_id in sorted(counts):
+            if event_id != expected_id:
+                report.problem("gaps", f"{wid}: run {rid}: event ids {expected_id}..{event_id - 1} not stored ({records.where})",
+                               key=("gap", wid, expected_id, event_id))
+            expected_id = event_id + 1
+    for wid, rid, blob in records.states:
+        state = persistence_pb2.ExecutionState.FromString(bytes(blob))
+        counts = per_run.get((wid, rid))
+        if counts and state.next_event_id != max(counts) + 1:
+            report.problem("fenced_accepted", f"{wid}/{rid}: state says next event {state.next_event_id}, "
+                                              f"the last event stored is {max(counts)}")
     lists = {e.workflow_id: e.list_items for e in expected if e.list_items}
     seen: dict[str, Counter] = {wid: Counter() for wid in lists}
-    for path in files:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            for wid, index in db.execute("SELECT workflow_id, item_index FROM executor_results WHERE namespace=?", (namespace,)):
-                if wid in seen:
-                    seen[wid][index] += 1
-            last = dict(((wid, rid), n) for wid, rid, n in db.execute(
-                "SELECT workflow_id, run_id, MAX(event_id) FROM events WHERE namespace=? GROUP BY workflow_id, run_id", (namespace,)))
-            for wid, rid, blob in db.execute("SELECT workflow_id, run_id, state FROM executions WHERE namespace=?", (namespace,)):
-                state = persistence_pb2.ExecutionState.FromString(blob)
-                if (wid, rid) in last and state.next_event_id != last[(wid, rid)] + 1:
-                    report.problem("fenced_accepted", f"{wid}/{rid}: state says next event {state.next_event_id}, "
-                                                      f"the last event stored is {last[(wid, rid)]}")
-        finally:
-            db.close()
+    for wid, index in records.items:
+        if wid in seen:
+            seen[wid][index] += 1
     for wid, n in lists.items():
         report.items += n
         counts = seen[wid]
@@ -144,14 +209,24 @@ def check_shard_files(files: list[Path], expected: list[Expected], report: Repor
             report.problem("lost", f"{wid}: {len(missing)} item results not stored (first {missing[:5]})")
         twice = [i for i, c in counts.items() if c > 1]
         if twice:
-            report.problem("duplicated", f"{wid}: item results stored more than once: {twice[:5]}")
+            report.problem("duplicated", f"{wid}: item results stored more than once: {sorted(twice)[:5]}")
         extra = [i for i in counts if not 0 <= i < n]
         if extra:
             report.problem("duplicated", f"{wid}: results of items that do not exist: {extra[:5]}")
 
 
-async def check(client, expected: list[Expected], shard_files: list[Path]) -> Report:
+def check_shard_files(files: list[Path], expected: list[Expected], report: Report, namespace: str = "default") -> None:
+    """check_records on the history shards' SQLite files."""
+    check_records(Records.from_sqlite(files, {e.workflow_id for e in expected}, namespace), expected, report)
+
+
+async def check(client, expected: list[Expected], shard_files: list[Path] | None = None, *, postgres_dsn: str | None = None) -> Report:
+    """The API's view, then the store's rows: the shard files (SQLite) or the database at `postgres_dsn`."""
     report = Report()
     await check_workflows(client, expected, report)
-    check_shard_files(shard_files, expected, report)
+    if postgres_dsn:
+        records = await Records.from_postgres(postgres_dsn, {e.workflow_id for e in expected})
+    else:
+        records = Records.from_sqlite(shard_files or [], {e.workflow_id for e in expected})
+    check_records(records, expected, report)
     return report

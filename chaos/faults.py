@@ -8,7 +8,12 @@ Kinds (each ends by itself; several overlap at random moments):
   (the shards' range ids go up), resume the first: its writes must be refused (fenced);
 - disk_full: fill the disk of a history or matching process, free it later;
 - clock_jump: move a history or matching process's clock by minutes, back or forward,
-  and back to true time later.
+  and back to true time later;
+- db_restart (PostgreSQL): stop the database server ("fast": a clean shutdown that cuts
+  every connection, or "immediate": as a crash, recovered from the WAL at the next start),
+  start it again after a while.
+On PostgreSQL (`database` given) partitions also cut a history or matching process from the
+database, and disk_full fills the database's disk (the services keep no data of their own).
 A fault whose target is still under an earlier one waits for it (so each target has one
 fault at a time); the schedule itself only depends on the seed."""
 from __future__ import annotations
@@ -20,6 +25,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 KINDS = ("kill", "partition", "pause", "takeover", "disk_full", "clock_jump")
+POSTGRES_KINDS = KINDS + ("db_restart",)
+DATABASE_KINDS = ("db_restart",)  # need a database the harness runs (not one given by DSN)
 
 
 @dataclass(frozen=True)
@@ -29,16 +36,18 @@ class Fault:
     targets: tuple[str, ...]
     hold: float  # seconds until it ends
     amount: float = 0.0  # clock_jump: seconds the clock moves
+    mode: str = ""  # db_restart: "fast" or "immediate"
 
     def describe(self) -> str:
-        extra = f" by {self.amount:+.0f} s" if self.kind == "clock_jump" else ""
+        extra = f" by {self.amount:+.0f} s" if self.kind == "clock_jump" else f" ({self.mode})" if self.mode else ""
         return f"{self.kind} {' <-> '.join(self.targets)}{extra} for {self.hold:.1f} s"
 
 
 def schedule(seed: int, duration: float, services: list[str], *, mean_gap: float = 6.0, kinds: tuple[str, ...] = KINDS,
-             max_jump: float = 240.0) -> list[Fault]:
+             max_jump: float = 240.0, database: str | None = None) -> list[Fault]:
     """The faults of a run of `duration` seconds, from `seed` alone. max_jump: the largest clock
-    jump, in seconds (a timer set while a clock is ahead fires up to that much late)."""
+    jump, in seconds (a timer set while a clock is ahead fires up to that much late).
+    database: the database's host name on PostgreSQL (None on SQLite)."""
     rng = random.Random(seed)
     history = [s for s in services if s.startswith("history")]
     matching = [s for s in services if s.startswith("matching")]
@@ -46,6 +55,10 @@ def schedule(seed: int, duration: float, services: list[str], *, mean_gap: float
     storing = history + matching
     pairs = ([("frontend", s) for s in history + matching] + [(h, m) for h in history for m in matching]
              + [(w, "frontend") for w in workers] + [(a, b) for i, a in enumerate(history) for b in history[i + 1:]])
+    disks = storing
+    if database is not None:
+        pairs += [(s, database) for s in storing]
+        disks = [database]
     faults: list[Fault] = []
     at = rng.uniform(1.0, mean_gap)
     while at < duration:
@@ -59,7 +72,11 @@ def schedule(seed: int, duration: float, services: list[str], *, mean_gap: float
         elif kind == "takeover":
             fault = Fault(at, kind, (rng.choice(history),), rng.uniform(6.0, 15.0))
         elif kind == "disk_full":
-            fault = Fault(at, kind, (rng.choice(storing),), rng.uniform(5.0, 20.0))
+            fault = Fault(at, kind, (rng.choice(disks),), rng.uniform(5.0, 20.0))
+        elif kind == "db_restart":
+            if database is None:
+                raise ValueError("db_restart needs a database (backend postgres)")
+            fault = Fault(at, kind, (database,), rng.uniform(1.0, 8.0), mode=rng.choice(("fast", "immediate")))
         else:
             fault = Fault(at, kind, (rng.choice(storing),), rng.uniform(10.0, 40.0), rng.choice((-1, 1)) * rng.uniform(max_jump / 4, max_jump))
         faults.append(fault)
@@ -126,6 +143,9 @@ class Injector:
         await asyncio.sleep(fault.hold / 2)
         old = await asyncio.to_thread(self.cluster.take_over, name)
         await asyncio.sleep(fault.hold / 2)
+        if old.poll() is not None:  # it had exited meanwhile (e.g. refused to start while the database was down)
+            self.log(f"takeover of {name}: the old process had exited ({old.returncode}); the new one simply started")
+            return
         os.killpg(old.pid, signal.SIGCONT)  # wakes up with its shards taken: may only try to write
         await asyncio.sleep(5.0)
         os.killpg(old.pid, signal.SIGKILL)
@@ -138,7 +158,10 @@ class Injector:
         try:
             await asyncio.sleep(fault.hold)
         finally:
-            self.cluster.free_disk(name)
+            await asyncio.to_thread(self.cluster.free_disk, name)  # on the database: starts it again if it stopped
+
+    async def _db_restart(self, fault: Fault) -> None:
+        await asyncio.to_thread(self.cluster.restart_database, fault.hold, fault.mode)
 
     async def _clock_jump(self, fault: Fault) -> None:
         name = fault.targets[0]

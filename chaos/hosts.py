@@ -46,7 +46,7 @@ def unsupported() -> str | None:
 @dataclass
 class Host:
     name: str
-    namespace: str
+    namespace: str | None  # None: an alias (an address outside the run's namespaces, see Hosts.alias)
     address: str  # the IPv4 address of its veth
     veth: str  # the namespace end
     partitioned_from: set[str] = field(default_factory=set)
@@ -70,10 +70,10 @@ class Hosts:
 
     def add(self, name: str, address: str | None = None) -> Host:
         """A new namespace for `name` (its address: the next free one, or `address`)."""
-        self._made += 1
+        fresh = self._next_address()
         n = self._made
         namespace, outside, inside = f"ff{self.tag}-{n}", f"ff{self.tag}h{n}", f"ff{self.tag}n{n}"
-        address = address or f"{self.prefix}.{10 + n}"
+        address = address or fresh
         _run("ip", "netns", "add", namespace)
         _run("ip", "link", "add", outside, "type", "veth", "peer", "name", inside)
         _run("ip", "link", "set", outside, "master", self.bridge, "up")
@@ -87,17 +87,37 @@ class Hosts:
         self.hosts[name] = host
         return host
 
-    def move(self, name: str) -> Host:
+    def alias(self, name: str, address: str) -> Host:
+        """A name for an address that is no host of the run (e.g. a database on this machine,
+        reached at the bridge's address): partitions from it are DROP rules on the other side."""
+        host = Host(name, None, address, "")
+        self.hosts[name] = host
+        return host
+
+    def _next_address(self) -> str:
+        self._made += 1
+        if 10 + self._made > 254:
+            raise RuntimeError(f"no address left in {self.prefix}.0/24 for another host")
+        return f"{self.prefix}.{10 + self._made}"
+
+    def move(self, name: str, readdress_old: bool = False) -> Host:
         """A new host for `name` with the same address, taken from the old one (whose processes
-        keep running there, cut off from everyone). Neighbour caches are flushed so packets
-        go to the new one at once."""
+        keep running there, cut off from everyone; `readdress_old`: the old host gets a new
+        address of its own, so they can still reach others, but no one reaches them at the old
+        address). Neighbour caches are flushed so packets go to the new one at once."""
         old = self.hosts[name]
         for other in list(old.partitioned_from):
             self.heal(name, other)
         _run("ip", "-n", old.namespace, "addr", "del", f"{old.address}/24", "dev", old.veth)
+        if readdress_old:
+            _run("ip", "-n", old.namespace, "addr", "add", f"{self._next_address()}/24", "dev", old.veth)
+            # Its connections from the old address are dead (replies go to the new host): reset
+            # them now, so it reconnects from the new address at once instead of after TCP's timeouts.
+            _run("ip", "netns", "exec", old.namespace, "ss", "-K", "state", "established", check=False)
         host = self.add(name, old.address)
         for h in self.hosts.values():
-            _run("ip", "-n", h.namespace, "neigh", "flush", "all", check=False)
+            if h.namespace is not None:
+                _run("ip", "-n", h.namespace, "neigh", "flush", "all", check=False)
         _run("ip", "neigh", "flush", "dev", self.bridge, check=False)
         return host
 
@@ -119,6 +139,8 @@ class Hosts:
         host_a, host_b = self.hosts[a], self.hosts[b]
         if b in host_a.partitioned_from:
             return
+        if host_a.namespace is None:  # an alias: the rules go on the other side
+            host_a, host_b = host_b, host_a
         self._rules(host_a, host_b, "-A")
         host_a.partitioned_from.add(b)
         host_b.partitioned_from.add(a)
@@ -127,8 +149,8 @@ class Hosts:
         host_a, host_b = self.hosts[a], self.hosts[b]
         if b not in host_a.partitioned_from:
             return
-        holder, other = (host_a, host_b) if _run("ip", "netns", "exec", host_a.namespace, "iptables", "-C", "INPUT", "-s", host_b.address,
-                                                  "-j", "DROP", check=False).returncode == 0 else (host_b, host_a)
+        holder, other = (host_a, host_b) if host_a.namespace is not None and _run(
+            "ip", "netns", "exec", host_a.namespace, "iptables", "-C", "INPUT", "-s", host_b.address, "-j", "DROP", check=False).returncode == 0 else (host_b, host_a)
         self._rules(holder, other, "-D", check=False)
         host_a.partitioned_from.discard(b)
         host_b.partitioned_from.discard(a)
@@ -141,7 +163,8 @@ class Hosts:
     def teardown(self) -> None:
         self.drop_retired()
         for host in self.hosts.values():
-            _run("ip", "netns", "del", host.namespace, check=False)
+            if host.namespace is not None:
+                _run("ip", "netns", "del", host.namespace, check=False)
         _run("iptables", "-D", "FORWARD", "-i", self.bridge, "-o", self.bridge, "-j", "ACCEPT", check=False)
         _run("ip", "link", "del", self.bridge, check=False)
         self.hosts.clear()

@@ -2,7 +2,8 @@
 # compose/docker-compose.yml on a real Docker engine: build the images, `docker compose up
 # -d --wait` (every health check green; the cluster on PostgreSQL), run one example workflow
 # against the published frontend port, scale history to 3 (the new host takes its share of the
-# shards) and run it again, check that every container stops with exit code 0, tear down.
+# shards) and run it again, then again with mutual TLS between every service (the mTLS overlay),
+# check that every container stops with exit code 0, tear down.
 #
 # When no Docker engine can be started here it prints why and exits 0 (a skip).
 # Runs as root on Debian: installs docker.io + debootstrap if missing, starts its own
@@ -60,6 +61,7 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
   fi
   rm -f "$ROOT/compose/extra-ca/host-ca.crt"
+  rm -rf "$ROOT/compose/certs"
 }
 trap cleanup EXIT
 say "starting dockerd"
@@ -148,6 +150,22 @@ PY
 say "running examples/fanout.py $N again, on three history hosts"
 FANFLOW_ADDRESS=127.0.0.1:$PORT FANFLOW_TASK_QUEUE=fanout timeout 300 "$PYTHON" examples/fanout.py "$N" | tee "$WORK/example2.out"
 grep -q "correct" "$WORK/example2.out"
+
+say "mutual TLS (docker-compose.mtls.yml): the services restart with certificates; the example runs again over TLS"
+rm -rf compose/certs
+"$PYTHON" -m fanflow.cli tls generate --out compose/certs --hosts fanflow-internal --san frontend --san localhost --san 127.0.0.1 >/dev/null
+compose_tls() { "${COMPOSE[@]}" -p "$PROJECT" -f compose/docker-compose.yml -f compose/docker-compose.mtls.yml "$@"; }
+if ! compose_tls up -d --wait --no-build --wait-timeout 180 --scale history=3; then
+  compose_tls ps -a
+  compose_tls logs --tail 30
+  exit 1
+fi
+FANFLOW_TLS_CA_FILE=compose/certs/ca.pem FANFLOW_ADDRESS=127.0.0.1:$PORT FANFLOW_TASK_QUEUE=fanout timeout 300 "$PYTHON" examples/fanout.py "$N" | tee "$WORK/example3.out"
+grep -q "correct" "$WORK/example3.out"
+if "$PYTHON" -m fanflow.cli health "127.0.0.1:$PORT" --timeout 5 >/dev/null 2>&1; then
+  say "FAIL: the frontend answered a client without TLS"
+  exit 1
+fi
 
 say "docker compose stop (SIGTERM to every PID 1)"
 compose stop -t 20 >/dev/null 2>&1

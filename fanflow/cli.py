@@ -13,6 +13,7 @@
     fanflow workflow query|update ID --name N [--input JSON] | input ID [--task-id T | --label L] [--input JSON]
     fanflow workflow replay ID [--run R] | --all-running | --history-file F  --module M   check code against runs
     fanflow schema create|upgrade|version --dsn postgresql://...   PostgreSQL schema (persistence = "postgres")
+    fanflow tls generate --out DIR --hosts frontend,history-a,...   certificates for mutual TLS
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from fanflow.cli_output import print_message as _print
 from fanflow.cli_schedule import cmd_schedule
 from fanflow.cli_ui import UI_ADDRESS_ENV, check_http_health, cmd_ui, start_dev_ui, ui_address_default
 from fanflow.cli_tls import add_tls_client_options as _add_tls_client_options
+from fanflow.cli_tls import add_tls_command as _add_tls_command
 from fanflow.cli_tls import connect as _connect
 from fanflow.cli_tls import tls_options as _tls_options
 from fanflow.cli_workflow_listing import add_listing_arguments, workflow_listing
@@ -418,6 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--dsn", default=os.environ.get("FANFLOW_POSTGRES_DSN"),
                         help="postgresql://user:password@host:5432/dbname (or FANFLOW_POSTGRES_DSN)")
     schema.set_defaults(func=_cmd_schema)
+    _add_tls_command(sub)
     sched = sub.add_parser("schedule", help="create, inspect or control schedules")
     sched.add_argument("action", choices=["create", "list", "describe", "pause", "unpause", "trigger", "backfill", "delete"])
     sched.add_argument("schedule_id", nargs="?")

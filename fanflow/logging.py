@@ -8,9 +8,25 @@ import sys
 import structlog
 
 
+class OneLineOutage(logging.Filter):
+    """asyncpg's pool logs a whole traceback each time it cannot reopen a connection (every
+    few seconds while PostgreSQL is down or cut off): one line with the cause instead. The
+    services say what the outage means for their calls themselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def configure_logging(level: str | None = None) -> None:
     level_name = (level or os.environ.get("FANFLOW_LOG_LEVEL", "INFO")).upper()
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, level_name, logging.INFO), format="%(message)s")
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, OneLineOutage) for f in pool_log.filters):
+        pool_log.addFilter(OneLineOutage())
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -181,14 +181,30 @@ def is_unavailable(exc: BaseException) -> bool:
     ))
 
 
+def _cause(exc: BaseException) -> BaseException:
+    """The error behind asyncpg's InterfaceErrors about a connection already lost (raised while
+    cleaning up after the real one, e.g. a transaction's exit): that one says what happened."""
+    import asyncpg
+
+    while isinstance(exc, asyncpg.InterfaceError) and exc.__context__ is not None and is_unavailable(exc.__context__):
+        exc = exc.__context__
+    return exc
+
+
 def as_unavailable(exc: BaseException, what: str) -> Exception:
     """exc as the error a service returns: Unavailable for an outage, else exc itself."""
     if isinstance(exc, Unavailable) or not is_unavailable(exc):
         return exc  # type: ignore[return-value]
-    return Unavailable(f"{what}: PostgreSQL is unavailable ({type(exc).__name__}: {exc}); retry")
+    import asyncpg
+
+    cause = _cause(exc)
+    if isinstance(cause, asyncpg.InterfaceError) and ("released back to the pool" in str(cause) or "connection is closed" in str(cause)):
+        return Unavailable(f"{what}: PostgreSQL is unavailable (the server or the network closed the connection); retry")
+    return Unavailable(f"{what}: PostgreSQL is unavailable ({type(cause).__name__}: {cause}); retry")
 
 
 # ------------------------------------------------------------------ the shared pool
+
 class _SharedPool:
     """One asyncpg pool per (DSN, event loop), opened by its first user, closed by its last."""
 
@@ -245,6 +261,18 @@ class _SharedPool:
                 await asyncio.wait_for(pool.close(), 5.0)
             except Exception:
                 pool.terminate()
+
+
+def _given_back(conn) -> bool:
+    """Closed, or already taken back by the pool: asyncpg does that by itself when the server
+    ends a connection, and then refuses every call on it (InterfaceError, which would hide the
+    real error)."""
+    import asyncpg
+
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:
+        return True
 
 
 # A process frozen (SIGSTOP, a stalled VM) in the middle of a transaction holds its locks, among them
@@ -306,7 +334,7 @@ class Database:
                 try:
                     yield conn
                 except BaseException as exc:
-                    if is_unavailable(exc) and not conn.is_closed():
+                    if is_unavailable(exc) and not _given_back(conn):
                         conn.terminate()  # never hand a connection in an unknown state to the next user: the pool opens a new one
                     raise
         except Exception as exc:

@@ -87,6 +87,10 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
                 self.refused[shard_id] = exc.message
                 log.error(f"shard {shard_id} not served yet: {exc.message}")
                 self._reopening.append(asyncio.create_task(self._start_when_space(shard_id), name=f"shard-{shard_id}-reopen"))
+            except Unavailable as exc:  # the database went away while the shard opened: tried again until it is back
+                self.refused[shard_id] = f"shard {shard_id} is not open yet: {exc}"
+                log.error(f"shard {shard_id} not served yet: {exc}")
+                self._reopening.append(asyncio.create_task(self._start_when_space(shard_id), name=f"shard-{shard_id}-reopen"))
         if self.config.metadata_owner().name == self.host_name:
             metadata = metadata_store(self.config)
             try:
@@ -99,11 +103,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
                 metadata = None
             self.metadata = metadata
         if self.metadata is not None:
-            if not await self.metadata.namespace_exists(self.config.default_namespace):
-                try:
-                    await namespaces.register_namespace(self.metadata, self.config.default_namespace, "created at first start")
-                except AlreadyExists:  # another process serving the same file was first
-                    pass
+            await self._ensure_default_namespace()
         log.info("history started", host=self.host_name, shards=sorted(self.shards), cluster_metadata=self.metadata is not None)
 
     async def _start_live(self) -> None:
@@ -112,14 +112,27 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         metadata = metadata_store(self.config)
         await metadata.open()
         self.metadata = metadata
-        if not await self.metadata.namespace_exists(self.config.default_namespace):
-            try:
-                await namespaces.register_namespace(self.metadata, self.config.default_namespace, "created at first start")
-            except AlreadyExists:
-                pass
+        await self._ensure_default_namespace()
         self.membership.add_listener(self.ownership.on_view)
         await self.membership.first_tick()
         log.info("history started", host=self.host_name, shards=sorted(self.shards), membership="live")
+
+    async def _ensure_default_namespace(self, patience: float = 60.0) -> None:
+        """The default namespace exists in every cluster (made at first start); a database that
+        is away for a moment is waited for rather than failing the start."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                if not await self.metadata.namespace_exists(self.config.default_namespace):
+                    await namespaces.register_namespace(self.metadata, self.config.default_namespace, "created at first start")
+                return
+            except AlreadyExists:  # another process serving the same store was first
+                return
+            except Unavailable as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("cluster metadata not reachable yet, trying again", error=str(exc))
+                await asyncio.sleep(1.0)
 
     async def acquire_shard(self, shard_id: int) -> None:
         """Take a shard the membership view gives this host (ShardHeld: its owner is live)."""
@@ -150,12 +163,14 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self.refused.pop(shard_id, None)
 
     async def _start_when_space(self, shard_id: int, every: float = 2.0) -> None:
+        """Open a shard again until its storage takes it (a full disk has space again, the
+        database is back)."""
         while shard_id not in self.shards:
             await asyncio.sleep(every)
             try:
                 await self._start_shard(shard_id)
-                log.warning(f"shard {shard_id} served: its disk has space again")
-            except DiskFull:
+                log.warning(f"shard {shard_id} served: its storage is usable again")
+            except (DiskFull, Unavailable):
                 continue
             except BadStorage as exc:
                 self.refused[shard_id] = exc.message

@@ -27,6 +27,7 @@ log = structlog.get_logger("fanflow.history.shard")
 PAGE = 256
 PASS_INTERVAL = 0.05  # timers fire within ~50 ms of due; passes over due timers batch up
 IDLE_WAIT = 1.0  # longest sleep between looks at the timers table
+READ_RETRY = 1.0  # after a failed read of the timers table (e.g. PostgreSQL restarting)
 FIRED, DEAD, FAILED = "fired", "dead", "failed"
 
 
@@ -49,7 +50,12 @@ class TimerQueue:
         store = self._shard.store
         while True:
             self._wakeup.clear()
-            due = await store.due_timers(clock.now_ns(), PAGE)
+            try:
+                due = await store.due_timers(clock.now_ns(), PAGE)
+            except Exception as exc:  # the store is unavailable (database down or cut off): look again, never give up
+                log.warning("could not read due timers, will retry", shard=self._shard.shard_id, error=str(exc)[:300])
+                await asyncio.sleep(READ_RETRY)
+                continue
             if due:
                 outcomes = await asyncio.gather(*(self.fire(timer_id, task) for timer_id, task in due))
                 dead = [timer.id for timer, outcome in zip(due, outcomes) if outcome == DEAD]
@@ -62,7 +68,13 @@ class TimerQueue:
                 if len(due) < PAGE:
                     await asyncio.sleep(PASS_INTERVAL)  # let due timers gather: one pass per interval
                 continue
-            self._next_fire_ns = await store.next_timer_time()
+            try:
+                self._next_fire_ns = await store.next_timer_time()
+            except Exception as exc:
+                log.warning("could not read the next timer's time, will retry", shard=self._shard.shard_id, error=str(exc)[:300])
+                self._next_fire_ns = None
+                await asyncio.sleep(READ_RETRY)
+                continue
             wait = IDLE_WAIT if self._next_fire_ns is None else min(IDLE_WAIT, max(0.0, (self._next_fire_ns - clock.now_ns()) / 1e9))
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
             # arrives just as the event is set (a commit right before Shard.stop), and the loop

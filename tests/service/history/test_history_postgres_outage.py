@@ -72,3 +72,34 @@ async def _run_through_an_outage(client, stub, postgres_server, n: int) -> None:
     scheduled = [e.event_id for e in events if e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
     assert len(scheduled) == n and sorted(completed) == sorted(scheduled)  # each exactly once
     assert [e.event_id for e in events] == list(range(1, len(events) + 1))
+
+
+@workflows.activity(start_to_close_timeout=5, retry_policy=workflows.RetryPolicy(maximum_attempts=0))
+async def pg_outage_tick() -> str:
+    return "tick"
+
+
+@workflows.workflow.define(name="pg_outage_timer")
+class OutageTimer:
+    @workflows.workflow.entrypoint
+    async def run(self, seconds: float) -> str:
+        await workflows.workflow.sleep(seconds)
+        return await pg_outage_tick()
+
+
+async def test_timers_fire_after_the_database_was_down_while_they_waited(embedded_cluster, client, postgres_server):
+    """The shard's timer loop reads the timers table every second at most: reads that fail
+    while the database is down are retried (the loop once died there, and the timer never fired)."""
+    async with Worker(client, task_queue="pg-outage-timer", workflows=[OutageTimer], activities=[pg_outage_tick]):
+        handle = await client.start_workflow(OutageTimer, 3.0, task_queue="pg-outage-timer", id="pg-outage-timer-1")
+        from conftest import wait_for_event
+
+        await wait_for_event(handle, E.EVENT_TYPE_TIMER_STARTED)
+        await asyncio.to_thread(postgres_server.stop_server)
+        try:
+            await asyncio.sleep(2.5)  # more than the loop's longest wait: at least one read fails
+        finally:
+            await asyncio.to_thread(postgres_server.start_server)
+        assert await handle.result(timeout=60) == "tick"
+    events = await handle.history()
+    assert [e.event_type for e in events].count(E.EVENT_TYPE_TIMER_FIRED) == 1
