@@ -176,11 +176,12 @@ async def test_matching_host_lost_and_a_frozen_history_host_is_fenced(tmp_path, 
             await asyncio.sleep(LEASE + 1.0)
             await asyncio.to_thread(postgres_server.start_server)
             assert await again.result(timeout=300) == [item_value(i) for i in range(500)]
-            # The List executor (items in groups) may finish before the hosts wrote their
-            # ownership back after the restart: wait for it (bounded), then it must be as before.
+            # The List executor (items in groups) may finish before every host heartbeat again after
+            # the restart (each reconnects on its own): wait for all of them (bounded), then the
+            # owners must be the ones from before.
             owners = await _owners(postgres_dsn)
-            for _ in range(100):
-                if owners:
+            for _ in range(200):
+                if owners == before:
                     break
                 await asyncio.sleep(0.1)
                 owners = await _owners(postgres_dsn)

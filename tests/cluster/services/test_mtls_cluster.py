@@ -23,6 +23,8 @@ from support.certs import CertificateAuthority
 from worker_sdk import Client
 from worker_sdk.client import tls_channel
 
+ROTATION_STEP = 5.0  # seconds between the steps of a CA rotation
+
 
 def _replace(path: str, data: bytes) -> None:
     """Write a file the way a certificate manager does (a new file moved into place)."""
@@ -83,15 +85,17 @@ async def test_mutual_tls_cluster_runs_refuses_and_rotates_its_ca(tmp_path, proc
     # CA rotation with everything running: trust both, move each process to the new CA's
     # certificate, then drop the old CA. Clients re-read their files within a second.
     new_ca = CertificateAuthority(tmp_path / "pki-next", "next CA")
+    # Each step waits well past the one-second re-read, as an operator would (the processes
+    # must all have taken one step before the next; a loaded machine needs the margin).
     _replace(ca.ca_file, ca.cert_pem + new_ca.cert_pem)
-    await asyncio.sleep(2.5)
+    await asyncio.sleep(ROTATION_STEP)
     for who, issued in cluster.certs.items():
         fresh = new_ca.issue(f"fanflow-{who}", file_stem=f"{who}-next")
         _replace(issued.key_file, fresh.key_pem)
         _replace(issued.cert_file, fresh.cert_pem)
-    await asyncio.sleep(2.5)
+    await asyncio.sleep(ROTATION_STEP)
     _replace(ca.ca_file, new_ca.cert_pem)
-    await asyncio.sleep(2.5)
+    await asyncio.sleep(ROTATION_STEP)
     assert await _run_workflow(cluster, "team", registered.api_key, "after-rotation") == sum(i * i for i in range(20))
     await _wait_for_log(cluster, "frontend", "TLS files changed: new connections use them")
     await _wait_for_log(cluster, "history", "TLS files changed: new connections use them")
