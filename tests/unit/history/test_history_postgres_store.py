@@ -56,8 +56,10 @@ async def test_a_stale_owner_with_writes_in_flight_commits_all_or_nothing_of_eac
             refused.append(workflow_id)
 
     async def writer() -> None:
-        i = 0
-        while not taken.is_set() or i < 400:
+        i, after_take = 0, 0
+        while after_take < 2 or i < 400:  # and at least two batches begun after the shard was taken
+            if taken.is_set():
+                after_take += 1
             await asyncio.gather(*(one(i + j) for j in range(20)))
             i += 20
             if i > 5000:
