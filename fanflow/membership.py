@@ -216,14 +216,7 @@ class Membership:
         self._task = self._listening = None
 
     async def stop(self) -> None:
-        for task in (self._task, self._listening):
-            if task is not None:
-                task.cancel()
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):
-                    pass
-        self._task = self._listening = None
+        await self.quiesce()
         if self._started:
             self._started = False
             if self.register:
