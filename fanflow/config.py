@@ -37,6 +37,10 @@ class HistoryLimits(BaseModel):
     history_count_warn: int = Field(10_240, ge=1)
     history_count_error: int = Field(51_200, ge=1)
     history_size_error: int = Field(50 * 1024 * 1024, ge=1)
+    # The longest a workflow task may run (seconds from its start) while its worker
+    # heartbeats it (RecordWorkflowTaskHeartbeat); past it the task times out anyway, so a
+    # stuck worker that still heartbeats cannot hold a run forever.
+    max_workflow_task_duration: float = Field(600.0, gt=0)
 
 
 # Settings that `fanflow dev` also takes from FANFLOW_<NAME> (the rest come from its flags).

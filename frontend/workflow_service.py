@@ -338,6 +338,16 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
         )
 
     @rpc_method
+    async def RecordWorkflowTaskHeartbeat(self, request, context):
+        return await self._respond(
+            "RecordWorkflowTaskHeartbeat",
+            history_service_pb2.RecordWorkflowTaskHeartbeatRequest,
+            common_pb2.TASK_TYPE_WORKFLOW,
+            request,
+            context,
+        )
+
+    @rpc_method
     async def RespondActivityTaskCompleted(self, request, context):
         return await self._respond(
             "RespondActivityTaskCompleted",

@@ -48,6 +48,7 @@ _VALIDATED = [
     ("RespondActivityTaskCompleted", lambda r: validation.validate_respond(r, C.TASK_TYPE_ACTIVITY, SHARDS, SETTINGS)),
     ("RespondActivityTaskFailed", lambda r: validation.validate_respond(r, C.TASK_TYPE_ACTIVITY, SHARDS, SETTINGS)),
     ("RecordActivityTaskHeartbeat", lambda r: validation.validate_respond(r, C.TASK_TYPE_ACTIVITY, SHARDS, SETTINGS)),
+    ("RecordWorkflowTaskHeartbeat", lambda r: validation.validate_respond(r, C.TASK_TYPE_WORKFLOW, SHARDS, SETTINGS)),
     ("RespondActivityTaskCanceled", lambda r: validation.validate_respond(r, C.TASK_TYPE_ACTIVITY, SHARDS, SETTINGS)),
     ("PutParallelResults", lambda r: validation.validate_put_parallel_results(r, SETTINGS)),
     ("GetParallelResults", lambda r: validation.validate_get_parallel_results(r, SETTINGS)),

@@ -126,7 +126,7 @@ class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows, Sea
             self.state.events_since_wft_started = True
         return event
 
-    def add_timer(self, fire_at: int, kind: int, event_id: int = 0, attempt: int = 0, timer_id: str = "") -> None:
+    def add_timer(self, fire_at: int, kind: int, event_id: int = 0, attempt: int = 0, timer_id: str = "", deadline_ns: int = 0) -> None:
         self.mutation.timers.append(
             (
                 fire_at,
@@ -138,6 +138,7 @@ class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows, Sea
                     event_id=event_id,
                     attempt=attempt,
                     timer_id=timer_id,
+                    deadline_ns=deadline_ns,
                 ),
             )
         )
@@ -301,7 +302,8 @@ class RunState(WorkflowTasks, Commands, Activities, Updates, ChildWorkflows, Sea
         kind = task.kind
         wft = self.state.workflow_task
         if kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_START_TO_CLOSE:
-            return wft.scheduled_event_id == task.event_id and bool(wft.started_event_id) and wft.attempt == task.attempt
+            # A heartbeat that moved the deadline later leaves this (earlier) timer stale.
+            return wft.scheduled_event_id == task.event_id and bool(wft.started_event_id) and wft.attempt == task.attempt and task.deadline_ns >= wft.deadline_ns
         if kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_SCHEDULE_TO_START:
             return wft.scheduled_event_id == task.event_id and not wft.started_event_id
         if kind == K.TIMER_TASK_KIND_WORKFLOW_TASK_RETRY:

@@ -312,6 +312,11 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         return workflow_service_pb2.RespondWorkflowTaskFailedResponse()
 
     @rpc_method
+    async def RecordWorkflowTaskHeartbeat(self, request, context):
+        shard, token = self._token_shard(request)
+        return await respond.heartbeat_workflow_task(shard, token, request.request)
+
+    @rpc_method
     async def RespondActivityTaskCompleted(self, request, context):
         shard, token = self._token_shard(request)
         return await respond.complete_activity(shard, token, request.request)

@@ -88,6 +88,8 @@ class WorkflowTasks:
                 identity=identity,
                 suggest_continue_as_new=self.suggest_continue_as_new(),
                 history_size_bytes=self.state.history_size_bytes,
+                suggest_continue_as_new_events=self.limits.suggest_continue_as_new_events,
+                suggest_continue_as_new_bytes=self.limits.suggest_continue_as_new_bytes,
             ),
             now,
         )
@@ -95,10 +97,35 @@ class WorkflowTasks:
         wft.started_time.CopyFrom(ts_from_ns(now))
         wft.identity = identity
         self.state.events_since_wft_started = False
-        timeout = seconds(self.state.workflow_task_timeout) or self.limits.workflow_task_timeout
-        self.add_timer(now + int(timeout * S), K.TIMER_TASK_KIND_WORKFLOW_TASK_START_TO_CLOSE, scheduled_event_id, wft.attempt)
+        self._set_workflow_task_deadline(now + int(self._workflow_task_timeout() * S))
         previous = self.state.last_completed_wft_started_event_id if wft.task_queue.kind == STICKY else 0
         return event.event_id, previous
+
+    def _workflow_task_timeout(self) -> float:
+        return seconds(self.state.workflow_task_timeout) or self.limits.workflow_task_timeout
+
+    def _set_workflow_task_deadline(self, deadline_ns: int) -> None:
+        """The started task times out at ``deadline_ns``: kept in the mutable state, with a
+        durable timer then (an earlier timer of the same task is stale from now on)."""
+        wft = self.state.workflow_task
+        wft.deadline_ns = deadline_ns
+        self.add_timer(deadline_ns, K.TIMER_TASK_KIND_WORKFLOW_TASK_START_TO_CLOSE, wft.scheduled_event_id, wft.attempt, deadline_ns=deadline_ns)
+
+    def heartbeat_workflow_task(self, token: internal_pb2.TaskToken, now: int) -> tuple[int, bool]:
+        """The worker still runs the task's code: its deadline moves to now + the task's
+        timeout, but never past its start + ``max_workflow_task_duration`` (the cap). Returns
+        (deadline ns, whether it is at the cap). NOT_FOUND for a task that is not running."""
+        self._check_workflow_task_token(token)
+        wft = self.state.workflow_task
+        timeout_ns = int(self._workflow_task_timeout() * S)
+        started = wft.started_time.seconds * S + wft.started_time.nanos
+        cap = started + max(int(self.limits.max_workflow_task_duration * S), timeout_ns)
+        deadline = min(now + timeout_ns, cap)
+        # Move the deadline (a new timer) only when that is worth a timer row: by a tenth of
+        # the timeout at least, or up to the cap.
+        if deadline > wft.deadline_ns and (deadline - wft.deadline_ns >= timeout_ns // 10 or deadline == cap):
+            self._set_workflow_task_deadline(deadline)
+        return wft.deadline_ns, wft.deadline_ns >= cap
 
     def _check_workflow_task_token(self, token: internal_pb2.TaskToken) -> None:
         self.require_running()
@@ -240,12 +267,18 @@ class WorkflowTasks:
         wft = self.state.workflow_task
         scheduled, started = wft.scheduled_event_id, wft.started_event_id
         if timeout_type == common_pb2.TIMEOUT_TYPE_START_TO_CLOSE:  # a worker took it and never answered
-            timeout = seconds(self.state.workflow_task_timeout) or self.limits.workflow_task_timeout
+            timeout = self._workflow_task_timeout()
+            started = wft.started_time.seconds * S + wft.started_time.nanos
+            ran = (wft.deadline_ns - started) / S if wft.deadline_ns else timeout
+            if ran > timeout * 1.01:  # heartbeats moved the deadline: it reached the cap
+                message = (f"workflow task started by {wft.identity!r} timed out after {ran:g} s: its worker heartbeated it up to "
+                           f"the cap on a workflow task's duration (max_workflow_task_duration, {self.limits.max_workflow_task_duration:g} s)")
+            else:
+                message = (f"workflow task started by {wft.identity!r} timed out after {timeout:g} s (start-to-close): the worker "
+                           "died, was blocked, or its answer was lost")
             self._remember_failure(common_pb2.WorkflowTaskFailureInfo(
                 timed_out=True, identity=wft.identity,
-                failure=common_pb2.Failure(
-                    message=f"workflow task started by {wft.identity!r} timed out after {timeout:g} s (start-to-close): the worker "
-                    "died, was blocked, or its answer was lost", type="TimeoutError", source="server"),
+                failure=common_pb2.Failure(message=message, type="TimeoutError", source="server"),
             ), now)
         self._workflow_task_attempt_failed(
             now,

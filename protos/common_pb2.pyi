@@ -455,16 +455,20 @@ class WorkflowTaskScheduledEventAttributes(_message.Message):
     def __init__(self, task_queue: _Optional[_Union[TaskQueue, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class WorkflowTaskStartedEventAttributes(_message.Message):
-    __slots__ = ("scheduled_event_id", "identity", "suggest_continue_as_new", "history_size_bytes")
+    __slots__ = ("scheduled_event_id", "identity", "suggest_continue_as_new", "history_size_bytes", "suggest_continue_as_new_events", "suggest_continue_as_new_bytes")
     SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     SUGGEST_CONTINUE_AS_NEW_FIELD_NUMBER: _ClassVar[int]
     HISTORY_SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SUGGEST_CONTINUE_AS_NEW_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    SUGGEST_CONTINUE_AS_NEW_BYTES_FIELD_NUMBER: _ClassVar[int]
     scheduled_event_id: int
     identity: str
     suggest_continue_as_new: bool
     history_size_bytes: int
-    def __init__(self, scheduled_event_id: _Optional[int] = ..., identity: _Optional[str] = ..., suggest_continue_as_new: _Optional[bool] = ..., history_size_bytes: _Optional[int] = ...) -> None: ...
+    suggest_continue_as_new_events: int
+    suggest_continue_as_new_bytes: int
+    def __init__(self, scheduled_event_id: _Optional[int] = ..., identity: _Optional[str] = ..., suggest_continue_as_new: _Optional[bool] = ..., history_size_bytes: _Optional[int] = ..., suggest_continue_as_new_events: _Optional[int] = ..., suggest_continue_as_new_bytes: _Optional[int] = ...) -> None: ...
 
 class WorkflowTaskCompletedEventAttributes(_message.Message):
     __slots__ = ("scheduled_event_id", "started_event_id", "identity")

@@ -138,6 +138,14 @@ class RespondActivityTaskCanceledRequest(_message.Message):
     request: _workflow_service_pb2.RespondActivityTaskCanceledRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondActivityTaskCanceledRequest, _Mapping]] = ...) -> None: ...
 
+class RecordWorkflowTaskHeartbeatRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RecordWorkflowTaskHeartbeatRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RecordWorkflowTaskHeartbeatRequest, _Mapping]] = ...) -> None: ...
+
 class RecordActivityTaskHeartbeatRequest(_message.Message):
     __slots__ = ("shard_id", "request")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]

@@ -107,6 +107,11 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.RespondActivityTaskFailedRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RespondActivityTaskFailedResponse.FromString,
                 _registered_method=True)
+        self.RecordWorkflowTaskHeartbeat = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RecordWorkflowTaskHeartbeat',
+                request_serializer=protos_dot_history__service__pb2.RecordWorkflowTaskHeartbeatRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatResponse.FromString,
+                _registered_method=True)
         self.RecordActivityTaskHeartbeat = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/RecordActivityTaskHeartbeat',
                 request_serializer=protos_dot_history__service__pb2.RecordActivityTaskHeartbeatRequest.SerializeToString,
@@ -343,6 +348,12 @@ class HistoryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RespondActivityTaskFailed(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordWorkflowTaskHeartbeat(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -615,6 +626,11 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.RespondActivityTaskFailed,
                     request_deserializer=protos_dot_history__service__pb2.RespondActivityTaskFailedRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RespondActivityTaskFailedResponse.SerializeToString,
+            ),
+            'RecordWorkflowTaskHeartbeat': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordWorkflowTaskHeartbeat,
+                    request_deserializer=protos_dot_history__service__pb2.RecordWorkflowTaskHeartbeatRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatResponse.SerializeToString,
             ),
             'RecordActivityTaskHeartbeat': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordActivityTaskHeartbeat,
@@ -1145,6 +1161,33 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/RespondActivityTaskFailed',
             protos_dot_history__service__pb2.RespondActivityTaskFailedRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RespondActivityTaskFailedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordWorkflowTaskHeartbeat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RecordWorkflowTaskHeartbeat',
+            protos_dot_history__service__pb2.RecordWorkflowTaskHeartbeatRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,7 +42,7 @@ TIMER_TASK_KIND_WORKFLOW_EXECUTION_TIMEOUT: TimerTaskKind
 TIMER_TASK_KIND_SCHEDULE_WAKEUP: TimerTaskKind
 
 class WorkflowTaskInfo(_message.Message):
-    __slots__ = ("scheduled_event_id", "started_event_id", "attempt", "task_queue", "scheduled_time", "started_time", "identity")
+    __slots__ = ("scheduled_event_id", "started_event_id", "attempt", "task_queue", "scheduled_time", "started_time", "identity", "deadline_ns")
     SCHEDULED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     STARTED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
@@ -50,6 +50,7 @@ class WorkflowTaskInfo(_message.Message):
     SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
     STARTED_TIME_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_NS_FIELD_NUMBER: _ClassVar[int]
     scheduled_event_id: int
     started_event_id: int
     attempt: int
@@ -57,7 +58,8 @@ class WorkflowTaskInfo(_message.Message):
     scheduled_time: _timestamp_pb2.Timestamp
     started_time: _timestamp_pb2.Timestamp
     identity: str
-    def __init__(self, scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., identity: _Optional[str] = ...) -> None: ...
+    deadline_ns: int
+    def __init__(self, scheduled_event_id: _Optional[int] = ..., started_event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., identity: _Optional[str] = ..., deadline_ns: _Optional[int] = ...) -> None: ...
 
 class TimerInfo(_message.Message):
     __slots__ = ("timer_id", "started_event_id", "fire_time")
@@ -200,7 +202,7 @@ class ActivityInfo(_message.Message):
     def __init__(self, scheduled_event_id: _Optional[int] = ..., activity_id: _Optional[str] = ..., activity_type: _Optional[str] = ..., task_queue: _Optional[_Union[_common_pb2.TaskQueue, _Mapping]] = ..., attempt: _Optional[int] = ..., started: _Optional[bool] = ..., started_identity: _Optional[str] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempt_scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., heartbeat_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., last_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., heartbeat_details: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., last_heartbeat_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result_sink: _Optional[_Union[_common_pb2.ResultSink, _Mapping]] = ..., cancel_requested: _Optional[bool] = ..., rate_limit: _Optional[_Union[_common_pb2.ActivityRateLimit, _Mapping]] = ...) -> None: ...
 
 class TimerTask(_message.Message):
-    __slots__ = ("kind", "namespace", "workflow_id", "run_id", "event_id", "attempt", "timer_id")
+    __slots__ = ("kind", "namespace", "workflow_id", "run_id", "event_id", "attempt", "timer_id", "deadline_ns")
     KIND_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +210,7 @@ class TimerTask(_message.Message):
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     TIMER_ID_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_NS_FIELD_NUMBER: _ClassVar[int]
     kind: TimerTaskKind
     namespace: str
     workflow_id: str
@@ -215,7 +218,8 @@ class TimerTask(_message.Message):
     event_id: int
     attempt: int
     timer_id: str
-    def __init__(self, kind: _Optional[_Union[TimerTaskKind, str]] = ..., namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., timer_id: _Optional[str] = ...) -> None: ...
+    deadline_ns: int
+    def __init__(self, kind: _Optional[_Union[TimerTaskKind, str]] = ..., namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., run_id: _Optional[str] = ..., event_id: _Optional[int] = ..., attempt: _Optional[int] = ..., timer_id: _Optional[str] = ..., deadline_ns: _Optional[int] = ...) -> None: ...
 
 class UpdateInfo(_message.Message):
     __slots__ = ("update_id", "name", "accepted_event_id", "completed_event_id", "abandoned")

@@ -516,6 +516,24 @@ class RespondActivityTaskCanceledResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class RecordWorkflowTaskHeartbeatRequest(_message.Message):
+    __slots__ = ("namespace", "task_token", "identity")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    task_token: bytes
+    identity: str
+    def __init__(self, namespace: _Optional[str] = ..., task_token: _Optional[bytes] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class RecordWorkflowTaskHeartbeatResponse(_message.Message):
+    __slots__ = ("deadline", "at_cap")
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    AT_CAP_FIELD_NUMBER: _ClassVar[int]
+    deadline: _timestamp_pb2.Timestamp
+    at_cap: bool
+    def __init__(self, deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at_cap: _Optional[bool] = ...) -> None: ...
+
 class RecordActivityTaskHeartbeatRequest(_message.Message):
     __slots__ = ("namespace", "task_token", "details", "identity")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

@@ -90,6 +90,11 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskFailedRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskFailedResponse.FromString,
                 _registered_method=True)
+        self.RecordWorkflowTaskHeartbeat = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RecordWorkflowTaskHeartbeat',
+                request_serializer=protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatResponse.FromString,
+                _registered_method=True)
         self.PollActivityTaskQueue = channel.unary_unary(
                 '/fanflow.v1.WorkflowService/PollActivityTaskQueue',
                 request_serializer=protos_dot_workflow__service__pb2.PollActivityTaskQueueRequest.SerializeToString,
@@ -292,6 +297,14 @@ class WorkflowServiceServicer:
 
     def RespondWorkflowTaskFailed(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordWorkflowTaskHeartbeat(self, request, context):
+        """The workflow task's code is still running: push its start-to-close deadline forward
+        (up to the cluster's cap on a heartbeating workflow task). NOT_FOUND for a stale token.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -536,6 +549,11 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.RespondWorkflowTaskFailed,
                     request_deserializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskFailedRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskFailedResponse.SerializeToString,
+            ),
+            'RecordWorkflowTaskHeartbeat': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordWorkflowTaskHeartbeat,
+                    request_deserializer=protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatResponse.SerializeToString,
             ),
             'PollActivityTaskQueue': grpc.unary_unary_rpc_method_handler(
                     servicer.PollActivityTaskQueue,
@@ -965,6 +983,33 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/RespondWorkflowTaskFailed',
             protos_dot_workflow__service__pb2.RespondWorkflowTaskFailedRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RespondWorkflowTaskFailedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordWorkflowTaskHeartbeat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RecordWorkflowTaskHeartbeat',
+            protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RecordWorkflowTaskHeartbeatResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -9,7 +9,8 @@ executors reach the run through it and nothing else:
   again), ``previous_checkpoints`` (the previous run's ``sdk_state``) and ``history``
   (its size at the current workflow task, and history's continue-as-new suggestion);
 * the bookkeeping of the run's executor calls: ``begin()`` / ``end(n)`` count the calls
-  still working, ``wait_drained()`` waits until none is; ``checkpoints`` (the next run's
+  still working, ``wait_drained()`` waits until none is, ``track(n, count)`` /
+  ``in_flight_units()`` count their units in flight; ``checkpoints`` (the next run's
   ``sdk_state``), ``continue_as_new_requested`` and ``work_base``;
 * what they do in the run: ``execute_activity`` and ``record_marker``;
 * how a finished executor's results reach the code: ``results_in_store()`` (the run takes
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import TYPE_CHECKING, Any, Awaitable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from protos import common_pb2
 
@@ -49,6 +50,11 @@ class HistorySize:
     bytes: int = 0
     #: History suggests continuing as new (the history grew large).
     suggest_continue_as_new: bool = False
+    #: History's thresholds for that suggestion (events, bytes), as the WorkflowTaskStarted
+    #: recorded them; 0 in histories recorded before (the executors then wait for the
+    #: suggestion itself).
+    suggest_events: int = 0
+    suggest_bytes: int = 0
 
 
 class ExecutorHost:
@@ -76,6 +82,7 @@ class ExecutorHost:
         self.results_reader: Any = None
         self._next_number = 0
         self._working: set[int] = set()
+        self._in_flight: dict[int, Callable[[], int]] = {}  # by call number: its units in flight
         self._drained: asyncio.Event | None = None  # created by the first wait_drained() that waits
 
     # ------------------------------------------------------------ the run
@@ -150,8 +157,19 @@ class ExecutorHost:
         if n not in self._working:
             return
         self._working.discard(n)
+        self._in_flight.pop(n, None)
         if not self._working and self._drained is not None:
             self._drained.set()
+
+    def track(self, n: int, in_flight: Callable[[], int]) -> None:
+        """Call ``n`` counts its units in flight with ``in_flight()`` (until ``end(n)``)."""
+        if n in self._working:
+            self._in_flight[n] = in_flight
+
+    def in_flight_units(self) -> int:
+        """Units in flight across the run's working executor calls (several may run at
+        once: the history they may still write before the run can continue as new)."""
+        return sum(count() for count in self._in_flight.values())
 
     async def wait_drained(self) -> None:
         """Wait until no executor call of the run is working."""

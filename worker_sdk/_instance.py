@@ -741,6 +741,8 @@ class WorkflowInstance:
         history.events = ev.event_id
         history.bytes = a.history_size_bytes
         history.suggest_continue_as_new = a.suggest_continue_as_new
+        history.suggest_events = a.suggest_continue_as_new_events
+        history.suggest_bytes = a.suggest_continue_as_new_bytes
         self.is_replaying = replaying or self.replay_only
         if self._closed:
             return []

@@ -32,6 +32,7 @@ from ._instance import WorkflowInstance
 from .converter import PayloadTooLargeError
 from .exceptions import NonDeterminismError, StaleWorkflowInstanceError
 from .executors.lazy_results import ResultReader, ResultsUnavailableError
+from .task_heartbeat import heartbeating, task_timeout
 
 if TYPE_CHECKING:  # pragma: no cover
     from .worker import Worker
@@ -61,16 +62,22 @@ class WorkflowWorker:
         #: Activations run on the workflow-code thread (tests look at it).
         self.threaded_activations = 0
 
-    async def run_code(self, instance: WorkflowInstance, fn: Callable[..., Any], *args: Any) -> Any:
+    async def run_code(self, instance: WorkflowInstance, fn: Callable[..., Any], *args: Any, task: ws.PollWorkflowTaskQueueResponse | None = None) -> Any:
         """``fn(*args)``, which runs ``instance``'s workflow code: on the workflow-code thread
         when that code may read executor results (a new instance, which replays, or one whose
-        code called an executor), else inline on the event loop (no thread hop)."""
+        code called an executor), else inline on the event loop (no thread hop). On the thread,
+        for a workflow ``task``, the worker heartbeats the task meanwhile (task_heartbeat.py)."""
         if instance.last_event_id and not instance.executors.used:
             return fn(*args)
         if self._code_thread is None:
             self._code_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fanflow-workflow-code")
         self.threaded_activations += 1
-        return await asyncio.get_running_loop().run_in_executor(self._code_thread, functools.partial(fn, *args))
+        running = asyncio.get_running_loop().run_in_executor(self._code_thread, functools.partial(fn, *args))
+        if task is None:
+            return await running
+        worker = self.worker
+        async with heartbeating(worker.client, worker.identity, task.task_token, task_timeout(task.history.events)):
+            return await running
 
     def close(self) -> None:
         self.evict_all()
@@ -149,11 +156,11 @@ class WorkflowWorker:
                     events = await self._full_history(task)
                 instance = self._new_instance(definition, task)
             try:
-                commands = await self.run_code(instance, instance.activate, events)
+                commands = await self.run_code(instance, instance.activate, events, task=task)
             except StaleWorkflowInstanceError:
                 instance.close()
                 instance = self._new_instance(definition, task)
-                commands = await self.run_code(instance, instance.activate, await self._full_history(task))
+                commands = await self.run_code(instance, instance.activate, await self._full_history(task), task=task)
         except PayloadTooLargeError as exc:
             instance and instance.close()
             await self._fail_task(task, common_pb2.WORKFLOW_TASK_FAILED_CAUSE_PAYLOAD_TOO_LARGE, str(exc))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import structlog
 
 from fanflow.errors import FailedPrecondition, InvalidArgument
+from fanflow.timeutil import ts_from_ns
 from fanflow.protocol import iter_payloads, payload_too_large_message
 from history.api.task_started import activity_task_response, with_new_events, workflow_task_response
 from history.run_state import RunState
@@ -78,6 +79,14 @@ async def fail_workflow_task(shard: Shard, token: internal_pb2.TaskToken, reques
     await shard.update(
         token.namespace, _execution(token), lambda run, now: run.fail_workflow_task(token, request.cause, request.failure, request.identity, now)
     )
+
+
+async def heartbeat_workflow_task(
+    shard: Shard, token: internal_pb2.TaskToken, request: workflow_service_pb2.RecordWorkflowTaskHeartbeatRequest
+) -> workflow_service_pb2.RecordWorkflowTaskHeartbeatResponse:
+    """The worker still runs the task's code: move its deadline (RunState.heartbeat_workflow_task)."""
+    deadline, at_cap = await shard.update(token.namespace, _execution(token), lambda run, now: run.heartbeat_workflow_task(token, now))
+    return workflow_service_pb2.RecordWorkflowTaskHeartbeatResponse(deadline=ts_from_ns(deadline), at_cap=at_cap)
 
 
 async def complete_activity(

@@ -35,6 +35,8 @@ async def run_chain(defn: ActivityDefinition, fetch: ActivityDefinition, extra_p
         run.marker(0)
         state.cursor = int(run.checkpoint.get("cursor", 0))
         prev = run.checkpoint.get("prev")
+        # The items processing, and the one the next fetch dispatches (should_stop adds the fetch).
+        run.track(lambda: len(state.in_flight) + 1)
     tasks: list[asyncio.Future] = []
     stopped = False
 

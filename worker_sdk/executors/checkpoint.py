@@ -5,8 +5,10 @@ checkpoint, or finish and hand over the results (a lazy list paging from the sto
 * **Executor id** ``<first run id>/<n>`` (``n`` counts executor calls in the run's code path,
   the same in every run of a continue-as-new chain); each run records a ``fanflow.executor``
   marker ``{"executor_id", "total", "pattern"}`` (progress API).
-* **Automatic continue-as-new**: when history suggests it (or the executors' own budget,
-  ``EVENT_BUDGET`` events / ``BYTES_BUDGET`` bytes, is spent) the executor stops scheduling,
+* **Automatic continue-as-new**: when history is about to suggest it, early enough that
+  what is in flight and the continue-as-new itself still fit under its thresholds (which each
+  WorkflowTaskStarted records; ``should_stop``), or the executors' own budget
+  (``EVENT_BUDGET`` events / ``BYTES_BUDGET`` bytes) is spent, the executor stops scheduling,
   drains what is in flight (so ``max_concurrent_scheduled_tasks`` holds across runs) and
   continues as new with the run's *original* input plus ``sdk_state``
   ``{executor id: {"cursor": k, "done": bool, ...}}``. The next run re-runs the workflow code:
@@ -17,7 +19,7 @@ The run is reached through its ``ExecutorHost`` (``worker_sdk._executor_host``) 
 """
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
 from protos import common_pb2
 
@@ -35,6 +37,15 @@ EXECUTOR_MARKER = "fanflow.executor"
 #: defaults; this protects the 51,200-event / 50 MiB limits when the suggestion is raised).
 EVENT_BUDGET = 20_000
 BYTES_BUDGET = 20 * 1024 * 1024
+#: History a unit in flight may still write before the run can continue as new: its
+#: activity's scheduled, started and completed events, and at worst one workflow task of
+#: its own (scheduled, started, completed) when its completion arrives alone.
+RESERVE_EVENTS_PER_UNIT = 6
+#: And the run's last events: the current workflow task's completion, the continue-as-new,
+#: and a margin (a marker, a workflow task that failed once).
+RESERVE_EVENTS_FIXED = 6
+#: The least bytes per reserved event (workflow-task events are about this size).
+RESERVE_MIN_EVENT_BYTES = 128
 #: The workflow-task timeout of the runs an executor continues into (seconds): the run that
 #: finishes a large executor may go through its results in one workflow task (reading a
 #: million results from the store takes seconds), more than the default 10 s allows.
@@ -82,12 +93,23 @@ class ExecutorRun:
                 non_retryable=True,
             )
 
+    def track(self, in_flight: Callable[[], int]) -> None:
+        """``in_flight()`` counts this call's units in flight (scheduled, not finished), plus
+        any it is bound to schedule before it can stop (``should_stop`` reserves history for them)."""
+        self.host.track(self.number, in_flight)
+
     def should_stop(self) -> bool:
-        """Stop scheduling in this run? When the executors' own budget is spent, or history
-        suggests continue-as-new and the executors wrote at least as much history in this run
-        as there was before them (a run whose suggestion comes from what every run redoes —
-        e.g. results of finished executors read back — still makes real progress). At least
-        one unit must have finished in this run."""
+        """Stop scheduling in this run (before scheduling one more unit)? When the executors'
+        own budget is spent, or history is about to suggest continue-as-new and the executors
+        wrote at least as much history in this run as there was before them (a run whose
+        suggestion comes from what every run redoes — e.g. results of finished executors read
+        back — still makes real progress). At least one unit must have finished in this run.
+
+        "About to": where the WorkflowTaskStarted recorded history's thresholds, the run stops
+        while what it would still write fits under them — the unit it would schedule now and
+        every unit in flight in the run's executors (``RESERVE_EVENTS_PER_UNIT`` events each,
+        bytes at the run's executor-written average), plus the continue-as-new itself
+        (``RESERVE_EVENTS_FIXED``); in histories recorded before, once history suggests it."""
         host = self.host
         if host.continue_as_new_requested:
             return True
@@ -97,7 +119,15 @@ class ExecutorRun:
         events, size = history.events, history.bytes
         over_budget = events >= EVENT_BUDGET or size >= BYTES_BUDGET
         base_events, base_bytes = host.work_base or (0, 0)
-        suggested = history.suggest_continue_as_new and events - base_events >= base_events and size - base_bytes >= base_bytes
+        near = history.suggest_continue_as_new
+        if history.suggest_events:
+            units = host.in_flight_units() + 1
+            reserve_events = RESERVE_EVENTS_PER_UNIT * units + RESERVE_EVENTS_FIXED
+            written_events, written_bytes = events - base_events, size - base_bytes
+            per_event = written_bytes / written_events if written_events > 0 else 0
+            reserve_bytes = int(max(per_event, RESERVE_MIN_EVENT_BYTES) * reserve_events)
+            near = near or events + reserve_events >= history.suggest_events or size + reserve_bytes >= history.suggest_bytes
+        suggested = near and events - base_events >= base_events and size - base_bytes >= base_bytes
         if over_budget or suggested:
             host.continue_as_new_requested = True
             return True

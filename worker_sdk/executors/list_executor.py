@@ -116,5 +116,6 @@ async def _grouped_window(defn: ActivityDefinition, state: ExecutorState, cap: i
             # as sliding_window: let every result of this workflow task land first
             await asyncio.sleep(0)
 
+    run.track(lambda: len(state.in_flight))
     lanes = [asyncio.ensure_future(lane()) for _ in range(max(1, cap // size))]
     await gather_or_cancel(lanes)

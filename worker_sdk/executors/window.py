@@ -48,6 +48,8 @@ async def sliding_window(state: ExecutorState, cap: int, run_unit: Callable[[int
     workflow loop). With ``run``, lanes stop taking units when the run should continue as
     new; the call returns once the units in flight finished (``state.cursor < total``)."""
     assert state.total is not None
+    if run is not None:
+        run.track(lambda: len(state.in_flight))
 
     async def lane() -> None:
         while not state.failed and state.cursor < state.total and not (run is not None and run.should_stop()):  # type: ignore[operator]
