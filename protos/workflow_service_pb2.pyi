@@ -583,24 +583,30 @@ class PutParallelResultsResponse(_message.Message):
     def __init__(self, stored: _Optional[int] = ...) -> None: ...
 
 class GetParallelResultsRequest(_message.Message):
-    __slots__ = ("namespace", "workflow_id", "executor_id", "start_index", "limit")
+    __slots__ = ("namespace", "workflow_id", "executor_id", "start_index", "limit", "as_json_array")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     EXECUTOR_ID_FIELD_NUMBER: _ClassVar[int]
     START_INDEX_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AS_JSON_ARRAY_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     workflow_id: str
     executor_id: str
     start_index: int
     limit: int
-    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., start_index: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+    as_json_array: bool
+    def __init__(self, namespace: _Optional[str] = ..., workflow_id: _Optional[str] = ..., executor_id: _Optional[str] = ..., start_index: _Optional[int] = ..., limit: _Optional[int] = ..., as_json_array: _Optional[bool] = ...) -> None: ...
 
 class GetParallelResultsResponse(_message.Message):
-    __slots__ = ("results",)
+    __slots__ = ("results", "json_array", "json_count")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    JSON_ARRAY_FIELD_NUMBER: _ClassVar[int]
+    JSON_COUNT_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[IndexedPayload]
-    def __init__(self, results: _Optional[_Iterable[_Union[IndexedPayload, _Mapping]]] = ...) -> None: ...
+    json_array: bytes
+    json_count: int
+    def __init__(self, results: _Optional[_Iterable[_Union[IndexedPayload, _Mapping]]] = ..., json_array: _Optional[bytes] = ..., json_count: _Optional[int] = ...) -> None: ...
 
 class ParallelProgress(_message.Message):
     __slots__ = ("executor_id", "pattern", "total", "done", "failed", "in_flight", "items_per_second", "eta_seconds", "started_time", "updated_time")

@@ -35,6 +35,10 @@ async def get_parallel_results(shard: Shard, request: workflow_service_pb2.GetPa
     rows = await shard.store.executor_result_bytes(
         request.namespace, request.workflow_id, request.executor_id, request.start_index, request.limit or DEFAULT_PAGE
     )
+    if request.as_json_array:
+        count, array = json_array(rows, request.start_index)
+        if count:
+            return workflow_service_pb2.GetParallelResultsResponse(json_array=array, json_count=count)
     # The reply's bytes written directly from the stored Payload bytes (pages of thousands of
     # results: building an IndexedPayload message per result costs ten times more).
     parts: list[bytes] = []
@@ -46,6 +50,59 @@ async def get_parallel_results(shard: Shard, request: workflow_service_pb2.GetPa
         if size >= REPLY_BYTES:
             break
     return workflow_service_pb2.GetParallelResultsResponse.FromString(b"".join(parts))
+
+
+#: How a plain JSON result's stored Payload ends (field 2, encoding "json/plain"); it starts
+#: with field 1 (data), length-prefixed. Payloads are stored serialized in field order.
+_JSON_TAIL = b"\x12\njson/plain"
+
+
+def json_array(rows: list[tuple[int, bytes]], start: int) -> tuple[int, bytes]:
+    """(count, the JSON data of results ``start, start+1, ...`` comma-separated) for the rows
+    that are contiguous from ``start`` and hold plain JSON payloads (data and the json/plain
+    encoding, nothing else: not a blob reference), stopping before the first other one and
+    after the one that brings the reply past ``REPLY_BYTES``. The data are cut out of the
+    stored bytes without parsing messages (a small result's in one slice): a page costs a
+    fraction of a microsecond a result, and the reader decodes the array in one call."""
+    n = len(rows)
+    if not n or rows[0][0] != start:
+        return 0, b""
+    if rows[-1][0] != start + n - 1:  # a gap (rows are sorted, unique): keep what precedes it
+        n = next(i for i, (index, _) in enumerate(rows) if index != start + i)
+    tail = _JSON_TAIL
+    parts = [
+        s[2:-12] if 14 <= len(s) < 142 and s[1] == len(s) - 14 and s[0] == 0x0A and s.endswith(tail) else _json_data(s)
+        for _, s in rows[:n]
+    ]
+    if None in parts:
+        parts = parts[:parts.index(None)]
+    total = 0
+    for i, length in enumerate(map(len, parts)):
+        total += length
+        if total >= REPLY_BYTES:
+            parts = parts[:i + 1]
+            break
+    return len(parts), b",".join(parts)  # type: ignore[arg-type]
+
+
+def _json_data(stored: bytes) -> bytes | None:
+    """The JSON data of a stored plain-JSON Payload (b"null" for empty data), else None."""
+    if not stored.endswith(_JSON_TAIL):
+        return None
+    end = len(stored) - len(_JSON_TAIL)
+    if end == 0:
+        return b"null"
+    if stored[0] != 0x0A:
+        return None
+    length, pos, shift = 0, 1, 0
+    while pos < end:
+        byte = stored[pos]
+        length |= (byte & 0x7F) << shift
+        pos += 1
+        if byte < 0x80:
+            break
+        shift += 7
+    return stored[pos:end] if pos + length == end else None
 
 
 def _varint(n: int) -> bytes:

@@ -34,7 +34,7 @@ import itertools
 import operator
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import grpc
 
@@ -46,6 +46,7 @@ __all__ = [
     "ExecutorResults",
     "ResultReader",
     "ResultsUnavailableError",
+    "Chunk",
     "UNREAD",
     "MAX_CACHED_PAGES",
     "PAGE_TARGET_BYTES",
@@ -93,6 +94,21 @@ class ResultReader:
     def read(self, workflow_id: str, executor_id: str, start: int, limit: int) -> list[bytes]:
         """Stored results ``start, start+1, ...`` (at least one, at most ``limit``: the server
         may stop early on its byte budget), as their JSON bytes."""
+        response = self._get(workflow_id, executor_id, start, limit, as_json_array=False)
+        values = contiguous(response, start, limit)
+        if not values:
+            raise ResultsUnavailableError(f"executor {executor_id}: no stored result for item {start} (the store lost it?)")
+        return values
+
+    def read_chunk(self, workflow_id: str, executor_id: str, start: int, limit: int) -> "Chunk":
+        """As ``read``, as one ``Chunk`` (the server's JSON array: nothing parsed per result)."""
+        chunk = chunk_of(self._get(workflow_id, executor_id, start, limit, as_json_array=True), start, limit)
+        if not chunk.count:
+            raise ResultsUnavailableError(f"executor {executor_id}: no stored result for item {start} (the store lost it?)")
+        return chunk
+
+    def _get(self, workflow_id: str, executor_id: str, start: int, limit: int, *, as_json_array: bool) -> ws.GetParallelResultsResponse:
+        """One GetParallelResults reply, retried for up to ``READ_DEADLINE`` seconds."""
         if threading.get_ident() == getattr(self.loop, "_thread_id", None):
             raise ResultsUnavailableError(
                 "executor results were read on the worker's event-loop thread (workflow code that reads results runs on the "
@@ -101,10 +117,9 @@ class ResultReader:
         deadline = time.monotonic() + READ_DEADLINE
         delay = 0.05
         while True:
-            future = self.submit(workflow_id, executor_id, start, limit)
+            future = self.submit(workflow_id, executor_id, start, limit, as_json_array=as_json_array)
             try:
-                response = future.result(timeout=max(0.1, deadline - time.monotonic()) + 1.0)
-                break
+                return future.result(timeout=max(0.1, deadline - time.monotonic()) + 1.0)
             except grpc.aio.AioRpcError as exc:
                 if exc.code() not in _RETRYABLE or time.monotonic() + delay > deadline:
                     raise ResultsUnavailableError(f"executor {executor_id}: reading results from item {start} failed: {exc.code().name}: {exc.details()}") from None
@@ -114,15 +129,12 @@ class ResultReader:
                     raise ResultsUnavailableError(f"executor {executor_id}: reading results from item {start} failed: {type(exc).__name__}: {exc}") from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-        values = contiguous(response, start, limit)
-        if not values:
-            raise ResultsUnavailableError(f"executor {executor_id}: no stored result for item {start} (the store lost it?)")
-        return values
 
-    def submit(self, workflow_id: str, executor_id: str, start: int, limit: int) -> "concurrent.futures.Future":
+    def submit(self, workflow_id: str, executor_id: str, start: int, limit: int, *, as_json_array: bool = True) -> "concurrent.futures.Future":
         """Start one ``GetParallelResults`` call on the event loop; its future (no retries)."""
         request = ws.GetParallelResultsRequest(
             namespace=self.client.namespace, workflow_id=workflow_id, executor_id=executor_id, start_index=start, limit=limit,
+            as_json_array=as_json_array,
         )
         self.reads += 1
         return asyncio.run_coroutine_threadsafe(self.client.call("GetParallelResults", request), self.loop)
@@ -140,6 +152,25 @@ def contiguous(response: ws.GetParallelResultsResponse, start: int, limit: int) 
             break
         values.append(r.payload.data or b"null")
     return values
+
+
+class Chunk(NamedTuple):
+    """``count`` results in a row, as their JSON data comma-separated (``json``)."""
+
+    count: int
+    json: bytes
+
+
+def chunk_of(response: ws.GetParallelResultsResponse, start: int, limit: int) -> Chunk:
+    """The results ``start, start+1, ...`` a reply holds (up to ``limit``), as one ``Chunk``:
+    the server's JSON array as it came, or the per-result messages of an older server (or of a
+    page that starts with a result that is not plain JSON) joined."""
+    if response.json_count:
+        if response.json_count > limit:  # a server never sends more than asked; refuse to guess where to cut
+            raise ResultsUnavailableError(f"GetParallelResults returned {response.json_count} results for a limit of {limit}")
+        return Chunk(response.json_count, response.json_array)
+    values = contiguous(response, start, limit)
+    return Chunk(len(values), b",".join(values))
 
 
 def admits_none(return_type: Any) -> bool:
@@ -178,25 +209,33 @@ class ExecutorResults(list):
         """Pages held now (at most ``MAX_CACHED_PAGES``)."""
         return len(self._pages)
 
-    def _read_raw(self, start: int, end: int) -> list[bytes]:
+    def _read_raw(self, start: int, end: int) -> list[Chunk]:
+        """Results ``start .. end-1`` as chunks of JSON (one read, or more when the server
+        stopped early on its byte budget)."""
         if self._reader is None:
             raise ResultsUnavailableError(
                 f"executor {self._executor_id}: its results are read from the cluster, and this workflow code runs without a "
                 "connection to it (a Replayer needs client=... for workflows that read executor results)"
             )
-        raw: list[bytes] = []
+        chunks: list[Chunk] = []
+        done = 0
         prefetch, self._prefetch = self._prefetch, None
         if prefetch is not None and prefetch[1] is not None and prefetch[0] == start:
             try:  # the page asked for ahead (any failure: read it the normal way, with retries)
-                raw = contiguous(prefetch[1].result(timeout=READ_DEADLINE), start, end - start)
+                chunk = chunk_of(prefetch[1].result(timeout=READ_DEADLINE), start, end - start)
+                if chunk.count:
+                    chunks.append(chunk)
+                    done = chunk.count
             except Exception:  # noqa: BLE001
                 prefetch[1].cancel()
-                raw = []
+                chunks, done = [], 0
         elif prefetch is not None:
             prefetch[1].cancel()
-        while start + len(raw) < end:
-            raw.extend(self._reader.read(self._workflow_id, self._executor_id, start + len(raw), end - start - len(raw)))
-        return raw
+        while start + done < end:
+            chunk = self._reader.read_chunk(self._workflow_id, self._executor_id, start + done, end - start - done)
+            chunks.append(chunk)
+            done += chunk.count
+        return chunks
 
     def _page(self, number: int) -> list[Any]:
         page = self._pages.get(number)
@@ -214,14 +253,14 @@ class ExecutorResults(list):
         start = index // MAX_PAGE_ITEMS * MAX_PAGE_ITEMS
         if self._reader is None:
             self._read_raw(start, start + 1)  # raises the explanation
-        probe = self._reader.read(self._workflow_id, self._executor_id, start, min(self._total, start + MAX_PAGE_ITEMS) - start)
-        average = max(1, sum(len(r) for r in probe) // len(probe))
+        probe = self._reader.read_chunk(self._workflow_id, self._executor_id, start, min(self._total, start + MAX_PAGE_ITEMS) - start)
+        average = max(1, len(probe.json) // probe.count)
         size = 1 << max(0, (PAGE_TARGET_BYTES // average).bit_length() - 1)
         self._page_size = size = max(1, min(MAX_PAGE_ITEMS, size))
         number = index // size
         lo, hi = number * size, min(self._total, (number + 1) * size)
-        if hi <= start + len(probe):  # the probe holds the whole page of ``index``
-            self._store(number, self._decode(probe[lo - start:hi - start]))
+        if hi <= start + probe.count:  # the probe holds the whole page of ``index``
+            self._store(number, self._decode([probe])[lo - start:hi - start])
 
     def _store(self, number: int, page: list[Any]) -> None:
         self._pages[number] = page
@@ -229,8 +268,8 @@ class ExecutorResults(list):
         while len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)
 
-    def _decode(self, raw: list[bytes]) -> list[Any]:
-        return self._adapter.validate_json(b"[" + b",".join(raw) + b"]")
+    def _decode(self, chunks: list[Chunk]) -> list[Any]:
+        return self._adapter.validate_json(b"[" + b",".join(c.json for c in chunks) + b"]")
 
     def _value(self, index: int) -> Any:
         if self._page_size is None:
@@ -242,7 +281,7 @@ class ExecutorResults(list):
         """Every stored result is JSON ``null`` (read page by page, stopping at the first other)."""
         step = MAX_PAGE_ITEMS
         for start in range(0, self._total, step):  # raw bytes only: nothing decoded
-            if any(r != b"null" for r in self._read_raw(start, min(self._total, start + step))):
+            if any(c.json != b"null" + b",null" * (c.count - 1) for c in self._read_raw(start, min(self._total, start + step))):
                 return False
         return True
 

@@ -98,3 +98,32 @@ async def test_record_event_and_progress_command(embedded_cluster, client):
     stdout, stderr = await proc.communicate()
     assert proc.returncode == 0, stderr.decode()
     assert "completed" in stdout.decode() and '"total": 10' in stdout.decode()
+
+
+async def test_results_as_one_json_array(embedded_cluster):
+    """GetParallelResults(as_json_array): the page's JSON data in one array, cut out of the stored
+    payloads; it stops before a missing index or a payload that is not plain JSON (a blob
+    reference, another encoding), and a page that starts with one comes as messages."""
+    async with insecure_channel(embedded_cluster.frontend_address) as channel:
+        stub = workflow_service_pb2_grpc.WorkflowServiceStub(channel)
+        big = "é" * 300  # a data length of two varint bytes
+        stored = [payload(1), payload(None), common_pb2.Payload(encoding="json/plain"), payload(big), payload({"k": [1, 2]}),
+                  common_pb2.Payload(data=b"\x00raw", encoding="binary/plain"), payload(7)]
+        await stub.PutParallelResults(ws.PutParallelResultsRequest(namespace=NS, workflow_id="j", executor_id="e/0", results=[
+            ws.IndexedPayload(index=i, payload=p) for i, p in enumerate(stored)] + [ws.IndexedPayload(index=9, payload=payload(9))]))
+
+        async def page(start: int, limit: int = 100) -> ws.GetParallelResultsResponse:
+            return await stub.GetParallelResults(ws.GetParallelResultsRequest(
+                namespace=NS, workflow_id="j", executor_id="e/0", start_index=start, limit=limit, as_json_array=True))
+
+        first = await page(0)
+        assert first.json_count == 5 and not first.results
+        assert json.loads(b"[" + first.json_array + b"]") == [1, None, None, big, {"k": [1, 2]}]
+        assert (await page(1, limit=2)).json_count == 2
+        binary = await page(5)  # not plain JSON: the messages
+        assert binary.json_count == 0 and [r.index for r in binary.results] == [5, 6, 9]
+        gap = await page(6)
+        assert (gap.json_count, gap.json_array) == (1, b"7")  # stops before the missing 7
+        assert (await page(9)).json_array == b"9"
+        empty = await page(10)
+        assert empty.json_count == 0 and not empty.results
