@@ -268,8 +268,8 @@ class WorkflowTasks:
         scheduled, started = wft.scheduled_event_id, wft.started_event_id
         if timeout_type == common_pb2.TIMEOUT_TYPE_START_TO_CLOSE:  # a worker took it and never answered
             timeout = self._workflow_task_timeout()
-            started = wft.started_time.seconds * S + wft.started_time.nanos
-            ran = (wft.deadline_ns - started) / S if wft.deadline_ns else timeout
+            started_ns = wft.started_time.seconds * S + wft.started_time.nanos
+            ran = (wft.deadline_ns - started_ns) / S if wft.deadline_ns else timeout
             if ran > timeout * 1.01:  # heartbeats moved the deadline: it reached the cap
                 message = (f"workflow task started by {wft.identity!r} timed out after {ran:g} s: its worker heartbeated it up to "
                            f"the cap on a workflow task's duration (max_workflow_task_duration, {self.limits.max_workflow_task_duration:g} s)")

@@ -134,5 +134,7 @@ async def test_heartbeats_extend_a_task_only_up_to_the_cap(short_task_client):
     events = await handle.history()
     [timed_out] = [e for e in events if e.event_type == common_pb2.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]
     assert timed_out.event_time.ToNanoseconds() - started >= 2.5e9
+    attrs = timed_out.workflow_task_timed_out
+    assert (attrs.scheduled_event_id, attrs.started_event_id) == (task.started_event_id - 1, task.started_event_id)
     failure = (await handle.describe()).info.last_workflow_task_failure
     assert failure.timed_out and "max_workflow_task_duration" in failure.failure.message, failure
