@@ -92,7 +92,9 @@ class FakeHistory:
         self.events.append(ev)
         return ev
 
-    def start_task(self, *, suggest_continue_as_new: bool = False) -> int:
+    def start_task(self, *, suggest_continue_as_new: bool = False, suggest_events: int = 0, suggest_bytes: int = 0) -> int:
+        """suggest_events / suggest_bytes: history's thresholds, recorded on the started event
+        (0: not recorded, as in histories written before)."""
         self.new_results = False
         self.scheduled_id = self.add(
             E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
@@ -101,7 +103,8 @@ class FakeHistory:
         self.started_id = self.add(
             E.EVENT_TYPE_WORKFLOW_TASK_STARTED,
             common_pb2.WorkflowTaskStartedEventAttributes(
-                scheduled_event_id=self.scheduled_id, suggest_continue_as_new=suggest_continue_as_new
+                scheduled_event_id=self.scheduled_id, suggest_continue_as_new=suggest_continue_as_new,
+                suggest_continue_as_new_events=suggest_events, suggest_continue_as_new_bytes=suggest_bytes,
             ),
         ).event_id
         return self.started_id
