@@ -108,3 +108,45 @@ async def test_a_failing_update_among_others_leaves_the_others_committed(stub):
     signals = [json.loads(e.workflow_execution_signaled.input.data) for e in events
                if e.event_type == common_pb2.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED]
     assert sorted(signals) == list(range(N))
+
+
+async def test_many_completions_in_one_call_are_answered_one_by_one(stub):
+    """RespondActivityTasksCompleted: one outcome per completion, in order; a duplicate or a
+    completion of an attempt that is gone says NOT_FOUND in its own outcome only."""
+    stub, _ = stub
+    tasks = await _start_with_activities(stub, "batched-3")
+    completions = [ws.RespondActivityTaskCompletedRequest(task_token=act.task_token, result=payload(json.loads(act.input.data) + 1000))
+                   for act in tasks]
+    completions.insert(3, ws.RespondActivityTaskCompletedRequest(task_token=tasks[0].task_token, result=payload(-1)))  # a duplicate
+    reply = await stub.RespondActivityTasksCompleted(ws.RespondActivityTasksCompletedRequest(namespace=NS, completions=completions))
+    codes = [o.code for o in reply.outcomes]
+    assert len(codes) == N + 1
+    assert codes[3] == grpc.StatusCode.NOT_FOUND.value[0] and "not running" in reply.outcomes[3].message
+    assert codes[:3] + codes[4:] == [0] * N
+    events = await _history(stub, "batched-3")
+    assert [e.event_id for e in events] == list(range(1, len(events) + 1))
+    results = sorted(json.loads(e.activity_task_completed.result.data) for e in events if e.event_type == common_pb2.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
+    assert results == [i + 1000 for i in range(N)]
+    # the same call again: every completion is stale now
+    again = await stub.RespondActivityTasksCompleted(ws.RespondActivityTasksCompletedRequest(namespace=NS, completions=completions[:5]))
+    assert [o.code for o in again.outcomes] == [grpc.StatusCode.NOT_FOUND.value[0]] * 5
+
+
+@pytest.mark.parametrize("build, needle", [
+    (lambda t: ws.RespondActivityTasksCompletedRequest(namespace=NS), "completions is empty"),
+    (lambda t: ws.RespondActivityTasksCompletedRequest(namespace=NS, completions=[ws.RespondActivityTaskCompletedRequest(task_token=t)] * 1001), "at most 1,000"),
+    (lambda t: ws.RespondActivityTasksCompletedRequest(namespace=NS, completions=[
+        ws.RespondActivityTaskCompletedRequest(task_token=t), ws.RespondActivityTaskCompletedRequest(namespace="other", task_token=t)]), "completions[1].namespace"),
+    (lambda t: ws.RespondActivityTasksCompletedRequest(namespace=NS, completions=[
+        ws.RespondActivityTaskCompletedRequest(task_token=t), ws.RespondActivityTaskCompletedRequest(task_token=b"garbage")]), "completions[1]: "),
+    (lambda t: ws.RespondActivityTasksCompletedRequest(namespace="", completions=[ws.RespondActivityTaskCompletedRequest(task_token=t)]), "namespace"),
+])
+async def test_bad_batch_calls_are_refused_with_what_to_fix(stub, build, needle):
+    stub, _ = stub
+    tasks = await _start_with_activities(stub, f"batched-bad-{abs(hash(needle))}")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.RespondActivityTasksCompleted(build(tasks[0].task_token))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and needle in err.value.details(), err.value.details()
+    # nothing of a refused call was recorded
+    events = await _history(stub, f"batched-bad-{abs(hash(needle))}")
+    assert not any(e.event_type == common_pb2.EVENT_TYPE_ACTIVITY_TASK_COMPLETED for e in events)
