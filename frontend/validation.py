@@ -316,6 +316,35 @@ def validate_respond(
     return token, check_payloads(req, settings)
 
 
+#: Completions in one RespondActivityTasksCompleted call.
+MAX_COMPLETIONS_PER_CALL = 1000
+
+
+def validate_respond_activities_completed(
+    req: workflow_service_pb2.RespondActivityTasksCompletedRequest,
+    shard_count: int,
+    settings: FrontendSettings = DEFAULT_SETTINGS,
+) -> list[tuple[internal_pb2.TaskToken, LargePayloads]]:
+    """Each completion as validate_respond checks RespondActivityTaskCompleted (an empty
+    namespace is the request's); an error names the completion's index."""
+    check_namespace(req.namespace, settings)
+    count = len(req.completions)
+    if not count:
+        raise InvalidArgument("completions is empty: send 1 to 1,000 activity completions")
+    if count > MAX_COMPLETIONS_PER_CALL:
+        raise InvalidArgument(f"{count:,} completions in one call; send at most {MAX_COMPLETIONS_PER_CALL:,} per call")
+    checked = []
+    for i, item in enumerate(req.completions):
+        if item.namespace and item.namespace != req.namespace:
+            raise InvalidArgument(f"completions[{i}].namespace is {item.namespace!r}; leave it empty or give the request's namespace {req.namespace!r}")
+        item.namespace = req.namespace
+        try:
+            checked.append(validate_respond(item, common_pb2.TASK_TYPE_ACTIVITY, shard_count, settings))
+        except InvalidArgument as exc:
+            raise InvalidArgument(f"completions[{i}]: {exc.message}") from None
+    return checked
+
+
 # ---------------------------------------------------------------- AdminService requests
 
 

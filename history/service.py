@@ -15,7 +15,7 @@ import structlog
 from fanflow import routing, task_tokens
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
-from fanflow.errors import AlreadyExists, InvalidArgument, Unavailable
+from fanflow.errors import AlreadyExists, FanflowError, InvalidArgument, Unavailable
 from fanflow.grpcutil import rpc_method
 from fanflow.sqlite_health import BadStorage, DiskFull
 from fanflow.timeutil import ts_from_ns
@@ -320,6 +320,21 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
     async def RespondActivityTaskCompleted(self, request, context):
         shard, token = self._token_shard(request)
         return await respond.complete_activity(shard, token, request.request)
+
+    @rpc_method
+    async def RespondActivityTasksCompleted(self, request, context):
+        shard = self.shard(request.shard_id)
+        tokens = []
+        for i, item in enumerate(request.request.completions):
+            token = task_tokens.decode(item.task_token)
+            if token.shard_id != request.shard_id:
+                raise InvalidArgument(f"completions[{i}]: task token is for shard {token.shard_id}, the request was routed to shard {request.shard_id}")
+            try:
+                shard.verify_token(token)
+            except FanflowError as exc:
+                raise type(exc)(f"completions[{i}]: {exc.message}") from None
+            tokens.append(token)
+        return await respond.complete_activities(shard, tokens, request.request)
 
     @rpc_method
     async def RespondActivityTaskFailed(self, request, context):

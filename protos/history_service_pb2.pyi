@@ -122,6 +122,14 @@ class RespondActivityTaskCompletedRequest(_message.Message):
     request: _workflow_service_pb2.RespondActivityTaskCompletedRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondActivityTaskCompletedRequest, _Mapping]] = ...) -> None: ...
 
+class RespondActivityTasksCompletedRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RespondActivityTasksCompletedRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondActivityTasksCompletedRequest, _Mapping]] = ...) -> None: ...
+
 class RespondActivityTaskFailedRequest(_message.Message):
     __slots__ = ("shard_id", "request")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]

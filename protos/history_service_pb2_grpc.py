@@ -102,6 +102,11 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.RespondActivityTaskCompletedRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RespondActivityTaskCompletedResponse.FromString,
                 _registered_method=True)
+        self.RespondActivityTasksCompleted = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RespondActivityTasksCompleted',
+                request_serializer=protos_dot_history__service__pb2.RespondActivityTasksCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondActivityTasksCompletedResponse.FromString,
+                _registered_method=True)
         self.RespondActivityTaskFailed = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/RespondActivityTaskFailed',
                 request_serializer=protos_dot_history__service__pb2.RespondActivityTaskFailedRequest.SerializeToString,
@@ -343,6 +348,13 @@ class HistoryServiceServicer:
 
     def RespondActivityTaskCompleted(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RespondActivityTasksCompleted(self, request, context):
+        """Completions whose tokens all name this shard (the frontend splits a worker's batch by shard).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -621,6 +633,11 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.RespondActivityTaskCompleted,
                     request_deserializer=protos_dot_history__service__pb2.RespondActivityTaskCompletedRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RespondActivityTaskCompletedResponse.SerializeToString,
+            ),
+            'RespondActivityTasksCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondActivityTasksCompleted,
+                    request_deserializer=protos_dot_history__service__pb2.RespondActivityTasksCompletedRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondActivityTasksCompletedResponse.SerializeToString,
             ),
             'RespondActivityTaskFailed': grpc.unary_unary_rpc_method_handler(
                     servicer.RespondActivityTaskFailed,
@@ -1134,6 +1151,33 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/RespondActivityTaskCompleted',
             protos_dot_history__service__pb2.RespondActivityTaskCompletedRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RespondActivityTaskCompletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondActivityTasksCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RespondActivityTasksCompleted',
+            protos_dot_history__service__pb2.RespondActivityTasksCompletedRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondActivityTasksCompletedResponse.FromString,
             options,
             channel_credentials,
             insecure,

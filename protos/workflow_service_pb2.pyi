@@ -482,6 +482,30 @@ class RespondActivityTaskCompletedResponse(_message.Message):
     workflow_task: PollWorkflowTaskQueueResponse
     def __init__(self, workflow_task: _Optional[_Union[PollWorkflowTaskQueueResponse, _Mapping]] = ...) -> None: ...
 
+class RespondActivityTasksCompletedRequest(_message.Message):
+    __slots__ = ("namespace", "completions")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    COMPLETIONS_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    completions: _containers.RepeatedCompositeFieldContainer[RespondActivityTaskCompletedRequest]
+    def __init__(self, namespace: _Optional[str] = ..., completions: _Optional[_Iterable[_Union[RespondActivityTaskCompletedRequest, _Mapping]]] = ...) -> None: ...
+
+class ActivityCompletionOutcome(_message.Message):
+    __slots__ = ("code", "message", "workflow_task")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TASK_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    workflow_task: PollWorkflowTaskQueueResponse
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., workflow_task: _Optional[_Union[PollWorkflowTaskQueueResponse, _Mapping]] = ...) -> None: ...
+
+class RespondActivityTasksCompletedResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ActivityCompletionOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ActivityCompletionOutcome, _Mapping]]] = ...) -> None: ...
+
 class RespondActivityTaskFailedRequest(_message.Message):
     __slots__ = ("namespace", "task_token", "failure", "identity", "last_heartbeat_details")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

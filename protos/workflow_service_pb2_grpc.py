@@ -105,6 +105,11 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.RespondActivityTaskCompletedRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RespondActivityTaskCompletedResponse.FromString,
                 _registered_method=True)
+        self.RespondActivityTasksCompleted = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RespondActivityTasksCompleted',
+                request_serializer=protos_dot_workflow__service__pb2.RespondActivityTasksCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondActivityTasksCompletedResponse.FromString,
+                _registered_method=True)
         self.RespondActivityTaskFailed = channel.unary_unary(
                 '/fanflow.v1.WorkflowService/RespondActivityTaskFailed',
                 request_serializer=protos_dot_workflow__service__pb2.RespondActivityTaskFailedRequest.SerializeToString,
@@ -317,6 +322,14 @@ class WorkflowServiceServicer:
 
     def RespondActivityTaskCompleted(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RespondActivityTasksCompleted(self, request, context):
+        """Many activity completions in one call (a worker that finished several at once): each is
+        handled exactly as RespondActivityTaskCompleted would handle it, and answered on its own.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -564,6 +577,11 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.RespondActivityTaskCompleted,
                     request_deserializer=protos_dot_workflow__service__pb2.RespondActivityTaskCompletedRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RespondActivityTaskCompletedResponse.SerializeToString,
+            ),
+            'RespondActivityTasksCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondActivityTasksCompleted,
+                    request_deserializer=protos_dot_workflow__service__pb2.RespondActivityTasksCompletedRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondActivityTasksCompletedResponse.SerializeToString,
             ),
             'RespondActivityTaskFailed': grpc.unary_unary_rpc_method_handler(
                     servicer.RespondActivityTaskFailed,
@@ -1064,6 +1082,33 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/RespondActivityTaskCompleted',
             protos_dot_workflow__service__pb2.RespondActivityTaskCompletedRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RespondActivityTaskCompletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondActivityTasksCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RespondActivityTasksCompleted',
+            protos_dot_workflow__service__pb2.RespondActivityTasksCompletedRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondActivityTasksCompletedResponse.FromString,
             options,
             channel_credentials,
             insecure,

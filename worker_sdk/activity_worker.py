@@ -28,6 +28,7 @@ from protos import common_pb2, workflow_service_pb2 as ws
 from . import activity as activity_module
 from . import converter, offload
 from .dependencies import DependencyScope
+from .completion_sender import CompletionSender
 from .exceptions import ApplicationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +56,7 @@ class ActivityWorker:
         self.failed = 0
         self.running = 0
         self.peak_running = 0
+        self.completions = CompletionSender(worker.client)
 
     # ------------------------------------------------------------ slots
 
@@ -187,8 +189,13 @@ class ActivityWorker:
         workflows = worker.workflow_worker
         if workflows.is_cached(task.workflow_execution.run_id) and not worker.stopping:
             request.sticky_task_queue = worker.sticky_queue.name  # the run's next task can come straight back
-        response = await self._respond("RespondActivityTaskCompleted", request)
-        if response is not None and response.HasField("workflow_task"):
+        try:
+            response = await self.completions.complete(request)
+        except grpc.aio.AioRpcError as exc:
+            # NOT_FOUND: the attempt timed out or was already answered; history has moved on.
+            log.warning("activity response rejected", method="RespondActivityTaskCompleted", code=str(exc.code()), error=exc.details())
+            return
+        if response.HasField("workflow_task"):
             worker.spawn(workflows.handle(response.workflow_task))
 
     async def _respond(self, method: str, request):

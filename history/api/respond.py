@@ -3,9 +3,11 @@ activity completion, failure, heartbeat and cancellation; terminate, cancel requ
 and signal. Each is one update of the run (history/shard.py `Shard.update`)."""
 from __future__ import annotations
 
+import asyncio
+
 import structlog
 
-from fanflow.errors import FailedPrecondition, InvalidArgument
+from fanflow.errors import FailedPrecondition, FanflowError, InvalidArgument
 from fanflow.timeutil import ts_from_ns
 from fanflow.protocol import iter_payloads, payload_too_large_message
 from history.api.task_started import activity_task_response, with_new_events, workflow_task_response
@@ -106,6 +108,27 @@ async def complete_activity(
     if response.HasField("workflow_task"):
         await with_new_events(shard, token.namespace, response.workflow_task)
     return response
+
+
+async def complete_activities(
+    shard: Shard, tokens: list[internal_pb2.TaskToken], request: workflow_service_pb2.RespondActivityTasksCompletedRequest
+) -> workflow_service_pb2.RespondActivityTasksCompletedResponse:
+    """Each completion as `complete_activity`, all at once: completions of one run join one
+    turn of its lock and one commit (`Shard.update`). Each is answered on its own."""
+
+    async def one(token: internal_pb2.TaskToken, item: workflow_service_pb2.RespondActivityTaskCompletedRequest):
+        outcome = workflow_service_pb2.ActivityCompletionOutcome()
+        try:
+            reply = await complete_activity(shard, token, item)
+        except FanflowError as exc:
+            outcome.code, outcome.message = exc.code.value[0], exc.message
+        else:
+            if reply.HasField("workflow_task"):
+                outcome.workflow_task.CopyFrom(reply.workflow_task)
+        return outcome
+
+    outcomes = await asyncio.gather(*(one(t, item) for t, item in zip(tokens, request.completions)))
+    return workflow_service_pb2.RespondActivityTasksCompletedResponse(outcomes=outcomes)
 
 
 async def fail_activity(shard: Shard, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondActivityTaskFailedRequest) -> None:
