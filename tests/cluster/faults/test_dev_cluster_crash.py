@@ -40,15 +40,15 @@ async def test_killed_dev_cluster_resumes(tmp_path, processes):
     client = await Client.connect(f"127.0.0.1:{port}")
     worker = await Worker(client, task_queue="crash", workflows=[CrashFanOut], activities=[slow_double], max_concurrent_activities=10).start()
     acknowledged: list[bytes] = []  # task tokens of completions the cluster answered OK
-    respond = worker.activity_worker._respond
+    sender = worker.activity_worker.completions  # alone or in batches: each answered on its own
+    complete = sender.complete
 
-    async def tracking_respond(method, request):
-        response = await respond(method, request)
-        if response is not None and method == "RespondActivityTaskCompleted":
-            acknowledged.append(request.task_token)
+    async def tracking_complete(request):
+        response = await complete(request)  # raises unless the cluster answered OK
+        acknowledged.append(request.task_token)
         return response
 
-    worker.activity_worker._respond = tracking_respond
+    sender.complete = tracking_complete
     try:
         handle = await client.start_workflow(CrashFanOut, 300, task_queue="crash")
         for _ in range(400):

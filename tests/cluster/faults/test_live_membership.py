@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 
 import asyncpg
 import grpc
@@ -169,6 +170,9 @@ async def test_matching_host_lost_and_a_frozen_history_host_is_fenced(tmp_path, 
             # The database goes away for longer than the lease, mid-run, and comes back: the services
             # answer UNAVAILABLE meanwhile, then carry on by themselves; nobody takes a shard from a
             # host whose heartbeat is old only because the database was down.
+            # The woken host takes its share back (4 of 8) on its own schedule: let that settle
+            # first, so that what follows compares a settled layout with the one after the outage.
+            await _wait_owned(postgres_dsn, 8, lambda o: sorted(Counter(o.values()).values()) == [4, 4], timeout=60)
             before, taken = await _owners(postgres_dsn), await _acquisitions(postgres_dsn)
             again = await client.start_workflow(SoakList, 500, id="database-restart", task_queue=cluster.task_queue)
             await asyncio.sleep(1.0)
