@@ -40,6 +40,8 @@ from protos import common_pb2, internal_pb2
 log = structlog.get_logger("fanflow.history.shard")
 
 CACHE_RUNS = 4096
+#: How long a commit whose caller was cancelled is still waited for, holding the workflow's lock.
+COMMIT_WAIT_AFTER_CANCEL = 10.0
 
 
 class Shard:
@@ -313,11 +315,17 @@ class Shard:
         # A caller cancelled mid-commit (its RPC's deadline passed) must not release the
         # workflow's lock before the write has landed or failed: the next update would work
         # from a cached or reloaded state that disagrees with the store.
+        # The wait is bounded (COMMIT_WAIT_AFTER_CANCEL): a write that neither lands nor fails
+        # by then (a store that stopped answering) must not hold the workflow's lock forever;
+        # the runs are dropped from the cache and reloaded by the next update.
         write = asyncio.ensure_future(self.store.commit(commit))
         cancelled = False
         while True:
             try:
-                outbox = await asyncio.shield(write)
+                if cancelled:
+                    outbox = await asyncio.wait_for(asyncio.shield(write), COMMIT_WAIT_AFTER_CANCEL)
+                else:
+                    outbox = await asyncio.shield(write)
                 break
             except asyncio.CancelledError:
                 if write.cancelled():  # the store itself was stopped: nothing is known
@@ -325,6 +333,12 @@ class Shard:
                         self.forget(r.key)
                     raise
                 cancelled = True
+            except TimeoutError:
+                log.warning("a cancelled caller's commit did not finish in time; the run is reloaded on its next update",
+                            shard=self.shard_id, workflow_id=run.key[1], waited=COMMIT_WAIT_AFTER_CANCEL)
+                for r, _ in changes:
+                    self.forget(r.key)
+                raise asyncio.CancelledError() from None
             except Exception:
                 for r, _ in changes:
                     self.forget(r.key)
