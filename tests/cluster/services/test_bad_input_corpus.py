@@ -108,6 +108,13 @@ def test_corpus(cluster):
     # a workflow that must survive everything below
     code, _ = corpus.call("StartWorkflowExecution", start("survivor", input=common_pb2.Payload(data=b"300", encoding="json/plain")))
     assert code == OK
+    # Its run id: the generated starts below may reuse the id "survivor" once this run has
+    # finished (and terminate what they started); the check at the end reads this very run.
+    described = ws.DescribeWorkflowExecutionResponse.FromString(corpus.channel.unary_unary("/fanflow.v1.WorkflowService/DescribeWorkflowExecution")(
+        ws.DescribeWorkflowExecutionRequest(namespace="default", execution=common_pb2.WorkflowExecution(workflow_id="survivor")).SerializeToString(),
+        metadata=_auth(ADMIN), timeout=10))
+    survivor_run = described.info.execution.run_id
+    assert survivor_run
 
     # 1. bytes that are not protobuf, to every public method
     garbage = [b"\xff", b"\x0a\xff\xff\xff\xff\x0f", b"\x0a\x05ab", b"\x12\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", b"\x08" * 7]
@@ -200,15 +207,15 @@ def test_corpus(cluster):
     # the cluster is healthy and the survivor completes correctly
     health = health_pb2_grpc.HealthStub(corpus.channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
     assert health.status == health_pb2.HealthCheckResponse.SERVING
-    assert asyncio.run(_result(port)) == [i * i for i in range(300)]
+    assert asyncio.run(_result(port, survivor_run)) == [i * i for i in range(300)]
 
 
-async def _result(port: int):
+async def _result(port: int, run_id: str):
     from worker_sdk import Client
 
     client = await Client.connect(f"127.0.0.1:{port}", api_key=ADMIN)
     try:
-        return await client.get_workflow_handle("survivor").result(timeout=120)
+        return await client.get_workflow_handle("survivor", run_id=run_id).result(timeout=120)
     finally:
         await client.close()
 
