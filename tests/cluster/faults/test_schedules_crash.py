@@ -129,7 +129,9 @@ async def test_schedules_survive_sigkill_and_catch_up_by_policy(tmp_path, proces
         # The newest times ran, none older than the window; a time right at the window's edge
         # may also be given up if its first start attempt failed while the cluster came back
         # (a retry past the window counts it missed), so the edge has 2 s of slack.
-        assert ran == due_c[len(due_c) - len(ran):] and all(woke_c - t <= 10 * NS for t in ran)
+        # A time buffered before the kill may also run after it, retried within its own window
+        # (started by its actual time + 10 s), which can be a little more than 10 s before this wakeup.
+        assert ran == due_c[len(due_c) - len(ran):] and all(woke_c - t <= 12 * NS for t in ran)
         assert set(ran) >= {t for t in due_c if woke_c - t <= 8 * NS}
         assert described_c.info.missed_catchup_window == len(due_c) - len(ran) >= 1
         assert all(r.status == C.WORKFLOW_EXECUTION_STATUS_COMPLETED for r in await client.list_workflows(page_size=1000)
