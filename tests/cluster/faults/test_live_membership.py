@@ -144,6 +144,9 @@ async def test_matching_host_lost_and_a_frozen_history_host_is_fenced(tmp_path, 
             held = [s for s, o in (await _owners(postgres_dsn)).items() if o == frozen]
             cluster.pause(frozen)
             await _wait_owned(postgres_dsn, 8, lambda o: frozen not in o.values(), timeout=60)
+            # The frontend sees the new owners at its next membership reading (one heartbeat);
+            # a call it routes to the frozen host before that waits out its deadline.
+            await asyncio.sleep(3 * HEARTBEAT)
             sleepers = [await client.start_workflow(SoakSleeper, 0.5, id=f"during-freeze-{i}", task_queue=cluster.task_queue) for i in range(20)]
             assert await asyncio.gather(*(s.result(timeout=120) for s in sleepers)) == [s.workflow_id for s in sleepers]
 
