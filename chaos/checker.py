@@ -106,7 +106,8 @@ def check_history(workflow_id: str, events: list[common_pb2.HistoryEvent], repor
     report.timers += len(started)
     for sid in started:
         if ends[sid] == 0:
-            report.problem("lost", f"{workflow_id}: timer started at event {sid} never fired")
+            tail = ", ".join(f"{e.event_id}:{E.EventType.Name(e.event_type).removeprefix('EVENT_TYPE_')}" for e in events[-6:])
+            report.problem("lost", f"{workflow_id}: timer started at event {sid} never fired (last events: {tail})")
         elif ends[sid] > 1:
             report.problem("duplicated", f"{workflow_id}: timer started at event {sid} fired {ends[sid]} times")
     for sid in set(ends) - started:
@@ -136,6 +137,7 @@ class Records:
     items: list[tuple[str, int]] = field(default_factory=list)  # (workflow id, item index), one per stored result row
     events: list[tuple[str, str, int]] = field(default_factory=list)  # (workflow id, run id, event id), one per stored event row
     states: list[tuple[str, str, bytes]] = field(default_factory=list)  # (workflow id, run id, serialized ExecutionState)
+    timers: list[tuple[int, bytes]] = field(default_factory=list)  # (fire at, serialized TimerTask): every pending timer row
 
     @classmethod
     def from_sqlite(cls, files: list[Path], workflow_ids: set[str], namespace: str = "default") -> "Records":
@@ -150,6 +152,7 @@ class Records:
                                    if r[0] in workflow_ids]
                 records.states += [r for r in db.execute("SELECT workflow_id, run_id, state FROM executions WHERE namespace=?", (namespace,))
                                    if r[0] in workflow_ids]
+                records.timers += list(db.execute("SELECT fire_at_ns, data FROM timers"))
             finally:
                 db.close()
         return records
@@ -169,6 +172,7 @@ class Records:
                 "SELECT workflow_id, run_id, event_id FROM history_events WHERE namespace=$1 AND workflow_id = ANY($2::text[])", namespace, ids)]
             records.states = [tuple(r) for r in await conn.fetch(
                 "SELECT workflow_id, run_id, state FROM executions WHERE namespace=$1 AND workflow_id = ANY($2::text[])", namespace, ids)]
+            records.timers = [tuple(r) for r in await conn.fetch("SELECT fire_at_ns, data FROM timers")]
         finally:
             await conn.close()
         return records
@@ -190,8 +194,19 @@ def check_records(records: Records, expected: list[Expected], report: Report) ->
                 report.problem("gaps", f"{wid}: run {rid}: event ids {expected_id}..{event_id - 1} not stored ({records.where})",
                                key=("gap", wid, expected_id, event_id))
             expected_id = event_id + 1
+    user_timer_rows = {}
+    for fire_at, blob in records.timers:
+        task = persistence_pb2.TimerTask.FromString(bytes(blob))
+        if task.kind == persistence_pb2.TIMER_TASK_KIND_USER_TIMER:
+            user_timer_rows[(task.workflow_id, task.run_id, task.timer_id)] = fire_at
     for wid, rid, blob in records.states:
         state = persistence_pb2.ExecutionState.FromString(bytes(blob))
+        if state.status == common_pb2.WORKFLOW_EXECUTION_STATUS_RUNNING:
+            for timer_id, info in state.timers.items():  # what a stuck timer looks like in the store (not counted again)
+                fire_at = user_timer_rows.get((wid, rid, timer_id))
+                where = "no timer row" if fire_at is None else f"its row fires at {fire_at} ns"
+                report.problems.append(f"detail: {wid}/{rid}: pending timer {timer_id} (started at event {info.started_event_id}): "
+                                       f"{where}; state next event {state.next_event_id}")
         counts = per_run.get((wid, rid))
         if counts and state.next_event_id != max(counts) + 1:
             report.problem("fenced_accepted", f"{wid}/{rid}: state says next event {state.next_event_id}, "

@@ -161,7 +161,14 @@ class Injector:
             await asyncio.to_thread(self.cluster.free_disk, name)  # on the database: starts it again if it stopped
 
     async def _db_restart(self, fault: Fault) -> None:
-        await asyncio.to_thread(self.cluster.restart_database, fault.hold, fault.mode)
+        # The restart runs in a thread that a cancellation (the schedule ending) cannot stop: wait
+        # for it, or healing would start the server while the restart is still starting it.
+        restart = asyncio.ensure_future(asyncio.to_thread(self.cluster.restart_database, fault.hold, fault.mode))
+        try:
+            await asyncio.shield(restart)
+        except asyncio.CancelledError:
+            await restart
+            raise
 
     async def _clock_jump(self, fault: Fault) -> None:
         name = fault.targets[0]

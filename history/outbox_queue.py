@@ -36,6 +36,8 @@ CONCURRENCY = 64  # deliveries in flight per shard
 TRANSFER_CONCURRENCY = 64  # deliveries to other history shards (child workflows) in flight per shard
 RECOVERY_PAGE = 512
 DELETE_EVERY = 0.05  # seconds between batched deletes of acked rows
+IN_DOUBT_DELAY = 0.5  # seconds before the outbox rows of failed commits are looked up
+IN_DOUBT_RETRY = 1.0  # seconds between lookups while the store does not answer
 
 
 class OutboxQueue:
@@ -48,6 +50,9 @@ class OutboxQueue:
         self._dispatched_metric = metrics.TASKS_DISPATCHED.labels(str(shard.shard_id))
         self.transfers = ChildTransfers(shard)
         self._transfers_ready: asyncio.Queue[OutboxTask] = asyncio.Queue()
+        self._in_doubt: list[int] = []
+        self._in_doubt_added = asyncio.Event()
+        self.found_in_doubt = 0  # tasks of failed commits found committed after all (observability)
 
     def start(self) -> list[asyncio.Task]:
         name = f"shard-{self._shard.shard_id}"
@@ -55,12 +60,40 @@ class OutboxQueue:
             asyncio.create_task(self._pump(), name=f"{name}-outbox"),
             asyncio.create_task(self._delete_loop(), name=f"{name}-outbox-delete"),
             asyncio.create_task(self._transfer_pump(), name=f"{name}-outbox-transfers"),
+            asyncio.create_task(self._look_up_in_doubt(), name=f"{name}-outbox-in-doubt"),
         ]
 
     def committed(self, tasks: list[OutboxTask]) -> None:
         """Outbox rows just committed by this shard: deliver them (no re-read)."""
         self._ready.extend(tasks)
         self._wakeup.set()
+
+    def in_doubt(self, tasks: list[OutboxTask]) -> None:
+        """Outbox rows of a commit that failed as far as this process knows: it may have landed
+        all the same (the connection was lost after COMMIT was sent). Those found in the store
+        once it answers again are delivered; without this they would wait for the next owner."""
+        self._in_doubt.extend(row_id for row_id, _ in tasks)
+        self._in_doubt_added.set()
+
+    async def _look_up_in_doubt(self) -> None:
+        while True:
+            await self._in_doubt_added.wait()
+            self._in_doubt_added.clear()
+            await asyncio.sleep(IN_DOUBT_DELAY)  # let the failed commits of one outage gather
+            ids, self._in_doubt = self._in_doubt, []
+            while True:
+                try:
+                    found = await self._shard.store.outbox_rows(ids)
+                    break
+                except Exception as exc:  # the store is still unavailable: ask again
+                    log.warning("could not look up the outbox rows of failed commits, will retry",
+                                shard=self._shard.shard_id, rows=len(ids), error=str(exc)[:300])
+                    await asyncio.sleep(IN_DOUBT_RETRY)
+            if found:
+                log.warning("commits reported as failed had landed: delivering their tasks",
+                            shard=self._shard.shard_id, tasks=len(found))
+                self.found_in_doubt += len(found)
+                self.committed(found)
 
     async def _pump(self) -> None:
         """Hand every outbox row to matching; a row stays until matching acked it. Rows

@@ -23,7 +23,7 @@ import structlog
 
 from fanflow import clock, metrics
 from fanflow.clients import HistoryClient, MatchingClient
-from fanflow.errors import InvalidArgument, NotFound
+from fanflow.errors import InvalidArgument, NotFound, ShardOwnershipLost
 from fanflow import task_tokens
 from history import sdk_markers, stream
 from history.limits import Limits
@@ -40,8 +40,6 @@ from protos import common_pb2, internal_pb2
 log = structlog.get_logger("fanflow.history.shard")
 
 CACHE_RUNS = 4096
-#: How long a commit whose caller was cancelled is still waited for, holding the workflow's lock.
-COMMIT_WAIT_AFTER_CANCEL = 10.0
 
 
 class Shard:
@@ -314,18 +312,15 @@ class Shard:
         )
         # A caller cancelled mid-commit (its RPC's deadline passed) must not release the
         # workflow's lock before the write has landed or failed: the next update would work
-        # from a cached or reloaded state that disagrees with the store.
-        # The wait is bounded (COMMIT_WAIT_AFTER_CANCEL): a write that neither lands nor fails
-        # by then (a store that stopped answering) must not hold the workflow's lock forever;
-        # the runs are dropped from the cache and reloaded by the next update.
+        # from a cached or reloaded state that disagrees with the store, and a write landing
+        # after that reload would leave the cache behind the store (a timer the cache does not
+        # know is judged stale and deleted). A store that stops answering holds up the shard's
+        # whole writer anyway; the lock adds nothing to that.
         write = asyncio.ensure_future(self.store.commit(commit))
         cancelled = False
         while True:
             try:
-                if cancelled:
-                    outbox = await asyncio.wait_for(asyncio.shield(write), COMMIT_WAIT_AFTER_CANCEL)
-                else:
-                    outbox = await asyncio.shield(write)
+                outbox = await asyncio.shield(write)
                 break
             except asyncio.CancelledError:
                 if write.cancelled():  # the store itself was stopped: nothing is known
@@ -333,15 +328,11 @@ class Shard:
                         self.forget(r.key)
                     raise
                 cancelled = True
-            except TimeoutError:
-                log.warning("a cancelled caller's commit did not finish in time; the run is reloaded on its next update",
-                            shard=self.shard_id, workflow_id=run.key[1], waited=COMMIT_WAIT_AFTER_CANCEL)
+            except Exception as exc:
                 for r, _ in changes:
                     self.forget(r.key)
-                raise asyncio.CancelledError() from None
-            except Exception:
-                for r, _ in changes:
-                    self.forget(r.key)
+                if commit.outbox_assigned and not isinstance(exc, ShardOwnershipLost):
+                    self.outbox.in_doubt(commit.outbox_assigned)  # the next owner recovers a lost shard's rows
                 raise
         for r, m in changes:
             r.committed(m.events)

@@ -92,6 +92,17 @@ class TimerQueue:
         key = (task.namespace, task.workflow_id, task.run_id)
         async with shard.locks.hold(key[:2]):
             run = await shard.load(key)
+            if run is not None and _behind(run.state.next_event_id, task):
+                # The cached run has not seen the event this timer was set with: it is behind the
+                # store (a commit it was told had failed landed after all). Judging the timer by it
+                # would delete a live one; read the run again.
+                shard.forget(key)
+                run = await shard.load(key)
+                if run is not None and _behind(run.state.next_event_id, task):
+                    log.warning("a timer names an event its run does not have yet; will look again", shard=shard.shard_id,
+                                workflow_id=task.workflow_id, kind=task.kind, event_id=task.event_id, next_event_id=run.state.next_event_id)
+                    await asyncio.sleep(0.5)
+                    return FAILED
             if run is None or not run.timer_is_live(task):
                 return DEAD
         try:
@@ -110,3 +121,19 @@ class TimerQueue:
             log.warning("timer failed, will retry", error=str(exc), kind=task.kind, workflow_id=task.workflow_id)
             await asyncio.sleep(0.5)
             return FAILED
+
+
+# Timers set together with an event that stays in history: the event (TimerStarted, ActivityTaskScheduled)
+# was committed with the timer row, so a run that knows the row must know the event.
+_SET_WITH_AN_EVENT = frozenset({
+    persistence_pb2.TIMER_TASK_KIND_USER_TIMER,
+    persistence_pb2.TIMER_TASK_KIND_ACTIVITY_START_TO_CLOSE,
+    persistence_pb2.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_START,
+    persistence_pb2.TIMER_TASK_KIND_ACTIVITY_SCHEDULE_TO_CLOSE,
+    persistence_pb2.TIMER_TASK_KIND_ACTIVITY_HEARTBEAT,
+    persistence_pb2.TIMER_TASK_KIND_ACTIVITY_RETRY,
+})
+
+
+def _behind(next_event_id: int, task: persistence_pb2.TimerTask) -> bool:
+    return task.kind in _SET_WITH_AN_EVENT and task.event_id >= next_event_id

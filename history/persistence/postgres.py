@@ -317,7 +317,7 @@ class PostgresHistoryStore:
 
     async def commit(self, commit: ExecutionCommit) -> list[OutboxTask]:
         ops: list[Op] = []
-        outbox: list[OutboxTask] = []
+        outbox = commit.outbox_assigned
         now = time.time_ns()
         for run in commit.runs:
             ops.extend(self._run_ops(run, outbox, now))
@@ -579,6 +579,14 @@ class PostgresHistoryStore:
             self._what("read the outbox"),
             "SELECT id, data FROM outbox WHERE shard_id=$1 AND id>$2 AND id<$3 ORDER BY id LIMIT $4",
             self.shard_id, after_id, self._outbox_recover_below, limit,
+        )
+        return [OutboxTask(r[0], internal_pb2.TaskInfo.FromString(r[1])) for r in rows]
+
+    async def outbox_rows(self, ids: Sequence[int]) -> list[OutboxTask]:
+        rows = await self.db.fetch(
+            self._what("look up outbox rows"),
+            "SELECT id, data FROM outbox WHERE shard_id=$1 AND id = ANY($2::bigint[]) ORDER BY id",
+            self.shard_id, list(ids),
         )
         return [OutboxTask(r[0], internal_pb2.TaskInfo.FromString(r[1])) for r in rows]
 

@@ -226,7 +226,7 @@ class SqliteHistoryStore:
 
     async def commit(self, commit: ExecutionCommit) -> list[OutboxTask]:
         statements: list[Statement] = []
-        outbox: list[OutboxTask] = []
+        outbox = commit.outbox_assigned
         now = time.time_ns()
         for run in commit.runs:
             statements.extend(self._run_statements(run, outbox, now))
@@ -418,6 +418,14 @@ class SqliteHistoryStore:
             "SELECT id, data FROM outbox WHERE id>? AND id<? ORDER BY id LIMIT ?", (after_id, self._outbox_recover_below, limit)
         )
         return [OutboxTask(i, internal_pb2.TaskInfo.FromString(data)) for i, data in rows]
+
+    async def outbox_rows(self, ids: Sequence[int]) -> list[OutboxTask]:
+        found: list[OutboxTask] = []
+        for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
+            chunk = list(ids[start:start + 500])
+            rows = await self._fetchall(f"SELECT id, data FROM outbox WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk)
+            found += [OutboxTask(i, internal_pb2.TaskInfo.FromString(data)) for i, data in rows]
+        return found
 
     async def due_timers(self, now_ns: int, limit: int) -> list[DueTimer]:
         rows = await self._fetchall("SELECT id, data FROM timers WHERE fire_at_ns<=? ORDER BY fire_at_ns LIMIT ?", (now_ns, limit))

@@ -106,6 +106,10 @@ class ExecutionCommit:
     runs: Sequence[RunWrite]
     current_changed: bool = False  # the last run becomes (or stays) the workflow's current run, with its status
     fired_timer: int | None = None  # id of the timer whose firing this is (deleted with it)
+    # Filled in by commit(): the outbox tasks with the ids they were given. If commit() raises,
+    # the transaction may still have landed (a connection lost after COMMIT was sent): the
+    # shard looks these ids up once the store answers again (OutboxQueue.in_doubt).
+    outbox_assigned: list["OutboxTask"] = field(default_factory=list)
 
 
 class OutboxTask(NamedTuple):
@@ -219,6 +223,9 @@ class HistoryStore(Protocol):
     # ------------------------------------------------------------ outbox (tasks for matching)
     async def outbox_from_previous_owners(self, after_id: int, limit: int) -> list[OutboxTask]:
         """Outbox tasks written before open() (by an earlier owner), ids above after_id, in order."""
+
+    async def outbox_rows(self, ids: Sequence[int]) -> list[OutboxTask]:
+        """Those of these outbox rows that exist, in id order (a failed commit's tasks: did it land?)."""
 
     async def delete_outbox(self, ids: Sequence[int]) -> None: ...
 
