@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import time
 import tempfile
 from pathlib import Path
 
@@ -123,8 +124,19 @@ class PgServer:
     def running(self) -> bool:
         return self._run("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0
 
-    def start_server(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-w", "-t", "60", "start")
+    def start_server(self, attempts: int = 5) -> None:
+        """pg_ctl start on the same data (after stop_server). A start right after a stop can fail
+        for a moment (the old server's port or shared memory not let go yet): it is tried again
+        every second; the last failure says what the server's log says."""
+        for attempt in range(attempts):
+            started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self._options, "-w", "-t", "60", "start", check=False)
+            if started.returncode == 0 or self.running():
+                return
+            if attempt + 1 < attempts:
+                time.sleep(1.0)
+        tail = self.log.read_text(errors="replace").splitlines()[-8:] if self.log.exists() else []
+        raise RuntimeError(f"PostgreSQL did not start again after {attempts} tries: {started.stderr.strip()[-300:]}; "
+                           f"its log ends: {' | '.join(tail)}")
 
     def stop(self) -> None:
         if self.data.exists():
