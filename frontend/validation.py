@@ -316,7 +316,7 @@ def validate_respond(
     return token, check_payloads(req, settings)
 
 
-#: Completions in one RespondActivityTasksCompleted call.
+#: Completions in one RespondActivityTasksCompleted or RespondWorkflowTasksCompleted call.
 MAX_COMPLETIONS_PER_CALL = 1000
 
 
@@ -327,10 +327,23 @@ def validate_respond_activities_completed(
 ) -> list[tuple[internal_pb2.TaskToken, LargePayloads]]:
     """Each completion as validate_respond checks RespondActivityTaskCompleted (an empty
     namespace is the request's); an error names the completion's index."""
+    return _validate_completions(req, common_pb2.TASK_TYPE_ACTIVITY, "activity", shard_count, settings)
+
+
+def validate_respond_workflow_tasks_completed(
+    req: workflow_service_pb2.RespondWorkflowTasksCompletedRequest,
+    shard_count: int,
+    settings: FrontendSettings = DEFAULT_SETTINGS,
+) -> list[tuple[internal_pb2.TaskToken, LargePayloads]]:
+    """Each completion as validate_respond checks RespondWorkflowTaskCompleted."""
+    return _validate_completions(req, common_pb2.TASK_TYPE_WORKFLOW, "workflow task", shard_count, settings)
+
+
+def _validate_completions(req, task_type: int, what: str, shard_count: int, settings: FrontendSettings):
     check_namespace(req.namespace, settings)
     count = len(req.completions)
     if not count:
-        raise InvalidArgument("completions is empty: send 1 to 1,000 activity completions")
+        raise InvalidArgument(f"completions is empty: send 1 to {MAX_COMPLETIONS_PER_CALL:,} {what} completions")
     if count > MAX_COMPLETIONS_PER_CALL:
         raise InvalidArgument(f"{count:,} completions in one call; send at most {MAX_COMPLETIONS_PER_CALL:,} per call")
     checked = []
@@ -339,7 +352,7 @@ def validate_respond_activities_completed(
             raise InvalidArgument(f"completions[{i}].namespace is {item.namespace!r}; leave it empty or give the request's namespace {req.namespace!r}")
         item.namespace = req.namespace
         try:
-            checked.append(validate_respond(item, common_pb2.TASK_TYPE_ACTIVITY, shard_count, settings))
+            checked.append(validate_respond(item, task_type, shard_count, settings))
         except InvalidArgument as exc:
             raise InvalidArgument(f"completions[{i}]: {exc.message}") from None
     return checked

@@ -359,35 +359,45 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
 
     @rpc_method
     async def RespondActivityTasksCompleted(self, request, context):
+        checked = validation.validate_respond_activities_completed(request, self.config.history_shard_count, self.settings)
+        return await self._completions_by_shard(
+            "RespondActivityTasksCompleted", request, checked, context, history_service_pb2.RespondActivityTasksCompletedRequest,
+            workflow_service_pb2.RespondActivityTasksCompletedResponse, workflow_service_pb2.ActivityCompletionOutcome)
+
+    @rpc_method
+    async def RespondWorkflowTasksCompleted(self, request, context):
+        checked = validation.validate_respond_workflow_tasks_completed(request, self.config.history_shard_count, self.settings)
+        return await self._completions_by_shard(
+            "RespondWorkflowTasksCompleted", request, checked, context, history_service_pb2.RespondWorkflowTasksCompletedRequest,
+            workflow_service_pb2.RespondWorkflowTasksCompletedResponse, workflow_service_pb2.WorkflowTaskCompletionOutcome)
+
+    async def _completions_by_shard(self, method: str, request, checked, context, wrapper, response_type, outcome_type):
         """A worker's completions at once: split by shard, each shard's share in one call
         (sent concurrently); a shard that cannot be reached fails only its own completions."""
-        checked = validation.validate_respond_activities_completed(request, self.config.history_shard_count, self.settings)
         await self._admit(request.namespace)
         by_shard: dict[int, list[int]] = {}
         for i, (token, large) in enumerate(checked):
             if large:
-                log_large_payloads("RespondActivityTasksCompleted", request.namespace, large, self.settings)
+                log_large_payloads(method, request.namespace, large, self.settings)
             by_shard.setdefault(token.shard_id, []).append(i)
         outcomes: list = [None] * len(checked)
 
         async def to_shard(shard: int, indexes: list[int]) -> None:
-            share = workflow_service_pb2.RespondActivityTasksCompletedRequest(
-                namespace=request.namespace, completions=[request.completions[i] for i in indexes])
+            share = type(request)(namespace=request.namespace, completions=[request.completions[i] for i in indexes])
             try:
-                reply = await self._to_shard(
-                    "RespondActivityTasksCompleted", history_service_pb2.RespondActivityTasksCompletedRequest, shard, share, context)
+                reply = await self._to_shard(method, wrapper, shard, share, context)
             except (FanflowError, grpc.aio.AioRpcError) as exc:
                 code, message = (exc.code, exc.message) if isinstance(exc, FanflowError) else (exc.code(), exc.details() or "")
                 if code == grpc.StatusCode.CANCELLED:
                     code = grpc.StatusCode.UNAVAILABLE
                 for i in indexes:
-                    outcomes[i] = workflow_service_pb2.ActivityCompletionOutcome(code=code.value[0], message=message)
+                    outcomes[i] = outcome_type(code=code.value[0], message=message)
                 return
             for i, outcome in zip(indexes, reply.outcomes):
                 outcomes[i] = outcome
 
         await asyncio.gather(*(to_shard(shard, indexes) for shard, indexes in by_shard.items()))
-        return workflow_service_pb2.RespondActivityTasksCompletedResponse(outcomes=outcomes)
+        return response_type(outcomes=outcomes)
 
     @rpc_method
     async def RespondActivityTaskFailed(self, request, context):

@@ -323,6 +323,16 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
 
     @rpc_method
     async def RespondActivityTasksCompleted(self, request, context):
+        shard, tokens = self._batch_tokens(request)
+        return await respond.complete_activities(shard, tokens, request.request)
+
+    @rpc_method
+    async def RespondWorkflowTasksCompleted(self, request, context):
+        shard, tokens = self._batch_tokens(request)
+        return await respond.complete_workflow_tasks(shard, tokens, request.request)
+
+    def _batch_tokens(self, request):
+        """The shard a batch of completions was routed to and each completion's verified token."""
         shard = self.shard(request.shard_id)
         tokens = []
         for i, item in enumerate(request.request.completions):
@@ -334,7 +344,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             except FanflowError as exc:
                 raise type(exc)(f"completions[{i}]: {exc.message}") from None
             tokens.append(token)
-        return await respond.complete_activities(shard, tokens, request.request)
+        return shard, tokens
 
     @rpc_method
     async def RespondActivityTaskFailed(self, request, context):

@@ -106,6 +106,14 @@ class RespondWorkflowTaskCompletedRequest(_message.Message):
     request: _workflow_service_pb2.RespondWorkflowTaskCompletedRequest
     def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondWorkflowTaskCompletedRequest, _Mapping]] = ...) -> None: ...
 
+class RespondWorkflowTasksCompletedRequest(_message.Message):
+    __slots__ = ("shard_id", "request")
+    SHARD_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    shard_id: int
+    request: _workflow_service_pb2.RespondWorkflowTasksCompletedRequest
+    def __init__(self, shard_id: _Optional[int] = ..., request: _Optional[_Union[_workflow_service_pb2.RespondWorkflowTasksCompletedRequest, _Mapping]] = ...) -> None: ...
+
 class RespondWorkflowTaskFailedRequest(_message.Message):
     __slots__ = ("shard_id", "request")
     SHARD_ID_FIELD_NUMBER: _ClassVar[int]

@@ -92,6 +92,11 @@ class HistoryServiceStub:
                 request_serializer=protos_dot_history__service__pb2.RespondWorkflowTaskCompletedRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedResponse.FromString,
                 _registered_method=True)
+        self.RespondWorkflowTasksCompleted = channel.unary_unary(
+                '/fanflow.internal.v1.HistoryService/RespondWorkflowTasksCompleted',
+                request_serializer=protos_dot_history__service__pb2.RespondWorkflowTasksCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedResponse.FromString,
+                _registered_method=True)
         self.RespondWorkflowTaskFailed = channel.unary_unary(
                 '/fanflow.internal.v1.HistoryService/RespondWorkflowTaskFailed',
                 request_serializer=protos_dot_history__service__pb2.RespondWorkflowTaskFailedRequest.SerializeToString,
@@ -336,6 +341,13 @@ class HistoryServiceServicer:
 
     def RespondWorkflowTaskCompleted(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RespondWorkflowTasksCompleted(self, request, context):
+        """Completions whose tokens all name this shard (the frontend splits a worker's batch by shard).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -623,6 +635,11 @@ def add_HistoryServiceServicer_to_server(servicer, server):
                     servicer.RespondWorkflowTaskCompleted,
                     request_deserializer=protos_dot_history__service__pb2.RespondWorkflowTaskCompletedRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedResponse.SerializeToString,
+            ),
+            'RespondWorkflowTasksCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondWorkflowTasksCompleted,
+                    request_deserializer=protos_dot_history__service__pb2.RespondWorkflowTasksCompletedRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedResponse.SerializeToString,
             ),
             'RespondWorkflowTaskFailed': grpc.unary_unary_rpc_method_handler(
                     servicer.RespondWorkflowTaskFailed,
@@ -1097,6 +1114,33 @@ class HistoryService:
             '/fanflow.internal.v1.HistoryService/RespondWorkflowTaskCompleted',
             protos_dot_history__service__pb2.RespondWorkflowTaskCompletedRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondWorkflowTasksCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.internal.v1.HistoryService/RespondWorkflowTasksCompleted',
+            protos_dot_history__service__pb2.RespondWorkflowTasksCompletedRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -396,6 +396,30 @@ class RespondWorkflowTaskCompletedResponse(_message.Message):
     activity_tasks: _containers.RepeatedCompositeFieldContainer[PollActivityTaskQueueResponse]
     def __init__(self, workflow_task: _Optional[_Union[PollWorkflowTaskQueueResponse, _Mapping]] = ..., activity_tasks: _Optional[_Iterable[_Union[PollActivityTaskQueueResponse, _Mapping]]] = ...) -> None: ...
 
+class RespondWorkflowTasksCompletedRequest(_message.Message):
+    __slots__ = ("namespace", "completions")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    COMPLETIONS_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    completions: _containers.RepeatedCompositeFieldContainer[RespondWorkflowTaskCompletedRequest]
+    def __init__(self, namespace: _Optional[str] = ..., completions: _Optional[_Iterable[_Union[RespondWorkflowTaskCompletedRequest, _Mapping]]] = ...) -> None: ...
+
+class WorkflowTaskCompletionOutcome(_message.Message):
+    __slots__ = ("code", "message", "response")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    response: RespondWorkflowTaskCompletedResponse
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., response: _Optional[_Union[RespondWorkflowTaskCompletedResponse, _Mapping]] = ...) -> None: ...
+
+class RespondWorkflowTasksCompletedResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[WorkflowTaskCompletionOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[WorkflowTaskCompletionOutcome, _Mapping]]] = ...) -> None: ...
+
 class RespondWorkflowTaskFailedRequest(_message.Message):
     __slots__ = ("namespace", "task_token", "cause", "failure", "identity")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

@@ -85,6 +85,11 @@ class WorkflowServiceStub:
                 request_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedRequest.SerializeToString,
                 response_deserializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedResponse.FromString,
                 _registered_method=True)
+        self.RespondWorkflowTasksCompleted = channel.unary_unary(
+                '/fanflow.v1.WorkflowService/RespondWorkflowTasksCompleted',
+                request_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedRequest.SerializeToString,
+                response_deserializer=protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedResponse.FromString,
+                _registered_method=True)
         self.RespondWorkflowTaskFailed = channel.unary_unary(
                 '/fanflow.v1.WorkflowService/RespondWorkflowTaskFailed',
                 request_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskFailedRequest.SerializeToString,
@@ -296,6 +301,13 @@ class WorkflowServiceServicer:
 
     def RespondWorkflowTaskCompleted(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RespondWorkflowTasksCompleted(self, request, context):
+        """A worker's workflow-task completions at once (each answered on its own, as RespondWorkflowTaskCompleted).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -557,6 +569,11 @@ def add_WorkflowServiceServicer_to_server(servicer, server):
                     servicer.RespondWorkflowTaskCompleted,
                     request_deserializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedRequest.FromString,
                     response_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedResponse.SerializeToString,
+            ),
+            'RespondWorkflowTasksCompleted': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondWorkflowTasksCompleted,
+                    request_deserializer=protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedRequest.FromString,
+                    response_serializer=protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedResponse.SerializeToString,
             ),
             'RespondWorkflowTaskFailed': grpc.unary_unary_rpc_method_handler(
                     servicer.RespondWorkflowTaskFailed,
@@ -974,6 +991,33 @@ class WorkflowService:
             '/fanflow.v1.WorkflowService/RespondWorkflowTaskCompleted',
             protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedRequest.SerializeToString,
             protos_dot_workflow__service__pb2.RespondWorkflowTaskCompletedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondWorkflowTasksCompleted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fanflow.v1.WorkflowService/RespondWorkflowTasksCompleted',
+            protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedRequest.SerializeToString,
+            protos_dot_workflow__service__pb2.RespondWorkflowTasksCompletedResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,11 +1,13 @@
-"""Activity completions on their way to the cluster, batched while the cluster is busy.
+"""Completions on their way to the cluster, batched while the cluster is busy: activity
+completions (``CompletionSender``) and workflow-task completions (``WorkflowTaskCompletionSender``).
 
-A completion that finds no call in flight goes out at once, alone (RespondActivityTaskCompleted:
-no added latency when the worker is quiet). Completions that become ready while calls are in
-flight wait and leave together in the next RespondActivityTasksCompleted call (up to
-``MAX_BATCH`` of them, ``MAX_BATCH_BYTES`` in all): a worker finishing hundreds of activities a
-second pays one RPC per batch, and history records each batch's completions of one run in one
-commit. Each completion still gets its own answer (the reply has one outcome per completion).
+A completion that finds no call in flight goes out at once, alone (RespondActivityTaskCompleted,
+RespondWorkflowTaskCompleted: no added latency when the worker is quiet). Completions that become
+ready while calls are in flight wait and leave together in the next RespondActivityTasksCompleted
+(RespondWorkflowTasksCompleted) call (up to ``MAX_BATCH`` of them, ``MAX_BATCH_BYTES`` in all): a
+worker finishing hundreds of activities or workflow tasks a second pays one RPC per batch, and
+history records each batch's completions of one run in one commit. Each completion still gets its
+own answer (the reply has one outcome per completion).
 
 Completions with a large result (over ``MAX_ITEM_BYTES``, or over the client's payload-offload
 threshold: those travel as blob references, which only the single call handles) go alone. A
@@ -25,7 +27,7 @@ from protos import workflow_service_pb2 as ws
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["CompletionSender", "MAX_BATCH", "MAX_BATCH_BYTES", "MAX_ITEM_BYTES", "MAX_IN_FLIGHT"]
+__all__ = ["CompletionSender", "WorkflowTaskCompletionSender", "MAX_BATCH", "MAX_BATCH_BYTES", "MAX_ITEM_BYTES", "MAX_IN_FLIGHT"]
 
 MAX_BATCH = 200
 MAX_BATCH_BYTES = 1 << 20
@@ -45,6 +47,18 @@ def _error(code: int, message: str) -> grpc.aio.AioRpcError:
 class CompletionSender:
     """``await sender.complete(request)``: the RespondActivityTaskCompletedResponse, or the
     call's ``grpc.aio.AioRpcError`` (NOT_FOUND: history no longer runs that attempt)."""
+
+    SINGLE = "RespondActivityTaskCompleted"
+    BATCH = "RespondActivityTasksCompleted"
+    batch_request = ws.RespondActivityTasksCompletedRequest
+
+    @staticmethod
+    def response(outcome):
+        """The single call's response for a batch outcome that is OK."""
+        response = ws.RespondActivityTaskCompletedResponse()
+        if outcome.HasField("workflow_task"):
+            response.workflow_task.CopyFrom(outcome.workflow_task)
+        return response
 
     def __init__(self, client: "Client") -> None:
         self.client = client
@@ -66,7 +80,7 @@ class CompletionSender:
         return await fut
 
     async def _alone(self, request: ws.RespondActivityTaskCompletedRequest) -> ws.RespondActivityTaskCompletedResponse:
-        return await self.client.call("RespondActivityTaskCompleted", request)
+        return await self.client.call(self.SINGLE, request)
 
     async def _tracked(self, call):
         """Run a call counted as in flight; when it returns, send what waited meanwhile."""
@@ -96,9 +110,9 @@ class CompletionSender:
         if len(batch) == 1 or not self.batch_supported:
             await asyncio.gather(*(self._settle_alone(request, fut) for request, fut in batch))
             return
-        request = ws.RespondActivityTasksCompletedRequest(namespace=self.client.namespace, completions=[r for r, _ in batch])
+        request = self.batch_request(namespace=self.client.namespace, completions=[r for r, _ in batch])
         try:
-            reply = await self.client.call("RespondActivityTasksCompleted", request)
+            reply = await self.client.call(self.BATCH, request)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
                 self.batch_supported = False  # an older cluster: one call each from now on
@@ -119,10 +133,7 @@ class CompletionSender:
             if fut.done():
                 continue
             if outcome.code == 0:
-                response = ws.RespondActivityTaskCompletedResponse()
-                if outcome.HasField("workflow_task"):
-                    response.workflow_task.CopyFrom(outcome.workflow_task)
-                fut.set_result(response)
+                fut.set_result(self.response(outcome))
             elif outcome.code in _RESEND:
                 resend.append(self._settle_alone(item, fut))
             else:
@@ -141,3 +152,16 @@ class CompletionSender:
             return
         if not fut.done():
             fut.set_result(response)
+
+
+class WorkflowTaskCompletionSender(CompletionSender):
+    """``await sender.complete(request)``: the RespondWorkflowTaskCompletedResponse (its eager
+    activities and next workflow task), or the call's ``grpc.aio.AioRpcError``."""
+
+    SINGLE = "RespondWorkflowTaskCompleted"
+    BATCH = "RespondWorkflowTasksCompleted"
+    batch_request = ws.RespondWorkflowTasksCompletedRequest
+
+    @staticmethod
+    def response(outcome):
+        return outcome.response

@@ -29,6 +29,7 @@ from protos import common_pb2, workflow_service_pb2 as ws
 
 from . import converter, offload, queries
 from ._instance import WorkflowInstance
+from .completion_sender import WorkflowTaskCompletionSender
 from .converter import PayloadTooLargeError
 from .exceptions import NonDeterminismError, StaleWorkflowInstanceError
 from .executors.lazy_results import ResultReader, ResultsUnavailableError
@@ -51,6 +52,7 @@ class WorkflowWorker:
         self.cache: OrderedDict[str, WorkflowInstance] = OrderedDict()  # by run id, least recently used first
         self._run_locks: dict[str, asyncio.Lock] = {}
         self.completed = 0
+        self.completions = WorkflowTaskCompletionSender(worker.client)  # alone when quiet, batched when busy
         #: Query tasks answered (queries and update checks), and how many needed a replay
         #: because the run was not cached here (queries.py).
         self.queries_answered = 0
@@ -201,7 +203,7 @@ class WorkflowWorker:
             )
             return None
         try:
-            response = await worker.client.call("RespondWorkflowTaskCompleted", request)
+            response = await self.completions.complete(request)
             self.completed += 1
         except grpc.aio.AioRpcError as exc:
             log.warning("workflow task completion rejected", workflow_id=task.workflow_execution.workflow_id, code=str(exc.code()), error=exc.details())

@@ -131,6 +131,24 @@ async def complete_activities(
     return workflow_service_pb2.RespondActivityTasksCompletedResponse(outcomes=outcomes)
 
 
+async def complete_workflow_tasks(
+    shard: Shard, tokens: list[internal_pb2.TaskToken], request: workflow_service_pb2.RespondWorkflowTasksCompletedRequest
+) -> workflow_service_pb2.RespondWorkflowTasksCompletedResponse:
+    """Each completion as `complete_workflow_task`, all at once (each one's run has its own
+    turn of its lock and commit; the group commit writes them together). Each is answered on its own."""
+
+    async def one(token: internal_pb2.TaskToken, item: workflow_service_pb2.RespondWorkflowTaskCompletedRequest):
+        outcome = workflow_service_pb2.WorkflowTaskCompletionOutcome()
+        try:
+            outcome.response.CopyFrom(await complete_workflow_task(shard, token, item))
+        except FanflowError as exc:
+            outcome.code, outcome.message = exc.code.value[0], exc.message
+        return outcome
+
+    outcomes = await asyncio.gather(*(one(t, item) for t, item in zip(tokens, request.completions)))
+    return workflow_service_pb2.RespondWorkflowTasksCompletedResponse(outcomes=outcomes)
+
+
 async def fail_activity(shard: Shard, token: internal_pb2.TaskToken, request: workflow_service_pb2.RespondActivityTaskFailedRequest) -> None:
     details = request.last_heartbeat_details if request.HasField("last_heartbeat_details") else None
     await shard.update(token.namespace, _execution(token), lambda run, now: run.fail_activity(token, request.failure, details, request.identity, now))
