@@ -13,6 +13,12 @@ CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.enable_retries", 1),
+    # After failed connects gRPC waits longer and longer before trying again (1 s growing to 120 s
+    # by default) and fails calls at once meanwhile: a service back after a restart of a few
+    # seconds would stay unreachable for tens of seconds. Try again within 2 s at most.
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 2000),
 ]
 
 
