@@ -64,6 +64,7 @@ class Worker:
         identity: str | None = None,
         disable_eager_activity_execution: bool = False,
         max_activities_per_second: float | None = None,
+        max_concurrent_workflow_tasks: int = 100,
     ):
         """workflows / activities: what this worker runs; None = everything registered
         with @workflow.define / @activity in this process.
@@ -84,7 +85,12 @@ class Worker:
         per second (evenly spaced; an Offset executor's group counts as one), e.g. to stay
         under a downstream API's rate limit. A poller takes its turn before it polls, so
         tasks it cannot start yet stay in matching for other workers; after an idle spell
-        up to `activity_pollers` turns may be in hand at once (a burst of that many)."""
+        up to `activity_pollers` turns may be in hand at once (a burst of that many).
+
+        max_concurrent_workflow_tasks: workflow tasks in hand at once (a poller polls again as
+        soon as it handed its task on, while fewer than this many are being processed)."""
+        if not isinstance(max_concurrent_workflow_tasks, int) or max_concurrent_workflow_tasks < 1:
+            raise ValueError(f"max_concurrent_workflow_tasks must be an int >= 1, got {max_concurrent_workflow_tasks!r}")
         if max_activities_per_second is not None and not max_activities_per_second > 0:
             raise ValueError(f"max_activities_per_second must be > 0, got {max_activities_per_second}")
         self.client = client
@@ -105,6 +111,7 @@ class Worker:
         self.max_concurrent_activities = max_concurrent_activities
         self.max_cached_workflows = max_cached_workflows
         self.workflow_pollers = workflow_pollers
+        self.max_concurrent_workflow_tasks = max_concurrent_workflow_tasks
         self.activity_pollers = activity_pollers
         self.sticky_timeout = sticky_schedule_to_start_timeout
         self.eager_activities = not disable_eager_activity_execution

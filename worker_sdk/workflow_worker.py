@@ -50,6 +50,12 @@ class WorkflowWorker:
     def __init__(self, worker: "Worker") -> None:
         self.worker = worker
         self.cache: OrderedDict[str, WorkflowInstance] = OrderedDict()  # by run id, least recently used first
+        #: Workflow tasks in hand at once (polled and being processed): a poller that got one
+        #: polls again at once while a slot is free, so one task's round trips to the cluster
+        #: never hold back the next run's task.
+        self.task_slots = asyncio.Semaphore(worker.max_concurrent_workflow_tasks)
+        self.tasks_in_hand = 0
+        self.peak_tasks_in_hand = 0  # observability (and tests)
         self._run_locks: dict[str, asyncio.Lock] = {}
         self.completed = 0
         self.completions = WorkflowTaskCompletionSender(worker.client)  # alone when quiet, batched when busy
@@ -100,10 +106,25 @@ class WorkflowWorker:
         worker = self.worker
         request = ws.PollWorkflowTaskQueueRequest(namespace=worker.client.namespace, task_queue=queue, identity=worker.identity)
         while not worker.stopping:
-            task = await worker.poll("PollWorkflowTaskQueue", request)
-            if task is not None:
-                # Workflow tasks are CPU-bound and short: run inline, one per poller.
-                await self.handle(task)
+            await self.task_slots.acquire()
+            try:
+                task = await worker.poll("PollWorkflowTaskQueue", request)
+            except BaseException:
+                self.task_slots.release()
+                raise
+            if task is None:
+                self.task_slots.release()
+                continue
+            worker.spawn(self._handle_in_slot(task))
+
+    async def _handle_in_slot(self, task: ws.PollWorkflowTaskQueueResponse) -> None:
+        self.tasks_in_hand += 1
+        self.peak_tasks_in_hand = max(self.peak_tasks_in_hand, self.tasks_in_hand)
+        try:
+            await self.handle(task)
+        finally:
+            self.tasks_in_hand -= 1
+            self.task_slots.release()
 
     async def handle(self, task: ws.PollWorkflowTaskQueueResponse) -> None:
         """Run ``task`` (one at a time per run), and the run's next tasks history hands back;
