@@ -16,8 +16,9 @@ CHANNEL_OPTIONS = [
     # After failed connects gRPC waits longer and longer before trying again (1 s growing to 120 s
     # by default) and fails calls at once meanwhile: a service back after a restart of a few
     # seconds would stay unreachable for tens of seconds. Try again within 2 s at most.
+    # (Not grpc.min_reconnect_backoff_ms: gRPC also takes it as the connect timeout, and a
+    # handshake on a loaded machine takes longer than a short one.)
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 2000),
 ]
 
