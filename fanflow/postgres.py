@@ -243,6 +243,7 @@ class _SharedPool:
         try:
             self.pool = await asyncpg.create_pool(
                 self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0,
+                command_timeout=COMMAND_TIMEOUT,
                 server_settings={"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS)},
                 reset=_keep_session,
             )
@@ -279,6 +280,10 @@ def _given_back(conn) -> bool:
 # the shard row's share lock that fencing takes: the server ends such a session after this long,
 # so the next owner can take the shard. Our transactions never wait on the client that long.
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 4000
+# No statement of ours runs for long; one that has not answered after this long (a connection the
+# network or a restarting server left hanging) fails as an outage, and its connection is dropped,
+# instead of holding up its caller for good (a shard's timer loop or writer among them).
+COMMAND_TIMEOUT = 60.0
 
 
 async def _keep_session(conn) -> None:
@@ -442,8 +447,9 @@ class PgGroupCommit(WriteQueue[W]):
             if self._own_transaction:
                 try:
                     outcomes = await self._body(conn, items)
-                except BaseException:
-                    if not conn.is_closed() and conn.is_in_transaction():
+                except BaseException as exc:
+                    # Not on a lost or hanging connection: connection() drops that one instead.
+                    if isinstance(exc, Exception) and not is_unavailable(exc) and not conn.is_closed() and conn.is_in_transaction():
                         await conn.execute("ROLLBACK")
                     raise
             else:

@@ -81,7 +81,7 @@ class OutboxQueue:
             self._in_doubt_added.clear()
             await asyncio.sleep(IN_DOUBT_DELAY)  # let the failed commits of one outage gather
             ids, self._in_doubt = self._in_doubt, []
-            while True:
+            while ids:
                 try:
                     found = await self._shard.store.outbox_rows(ids)
                     break
@@ -89,6 +89,8 @@ class OutboxQueue:
                     log.warning("could not look up the outbox rows of failed commits, will retry",
                                 shard=self._shard.shard_id, rows=len(ids), error=str(exc)[:300])
                     await asyncio.sleep(IN_DOUBT_RETRY)
+            else:
+                continue
             if found:
                 log.warning("commits reported as failed had landed: delivering their tasks",
                             shard=self._shard.shard_id, tasks=len(found))

@@ -29,6 +29,7 @@ PASS_INTERVAL = 0.05  # timers fire within ~50 ms of due; passes over due timers
 IDLE_WAIT = 1.0  # longest sleep between looks at the timers table
 READ_RETRY = 1.0  # after a failed read of the timers table (e.g. PostgreSQL restarting)
 FIRED, DEAD, FAILED = "fired", "dead", "failed"
+FIRE_TIMEOUT = 90.0  # longest one timer may hold up a pass (the store's own statements give up after 60 s)
 
 
 class TimerQueue:
@@ -57,7 +58,7 @@ class TimerQueue:
                 await asyncio.sleep(READ_RETRY)
                 continue
             if due:
-                outcomes = await asyncio.gather(*(self.fire(timer_id, task) for timer_id, task in due))
+                outcomes = await asyncio.gather(*(self._fire_within_bound(timer_id, task) for timer_id, task in due))
                 dead = [timer.id for timer, outcome in zip(due, outcomes) if outcome == DEAD]
                 if dead:
                     try:
@@ -82,6 +83,17 @@ class TimerQueue:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self._wakeup.wait()
+
+    async def _fire_within_bound(self, timer_id: int, task: persistence_pb2.TimerTask) -> str:
+        """fire(), given up after FIRE_TIMEOUT (FAILED: the next pass tries again): one timer whose
+        run's lock or write does not come free must not stop every other timer of the shard."""
+        try:
+            async with asyncio.timeout(FIRE_TIMEOUT):
+                return await self.fire(timer_id, task)
+        except TimeoutError:
+            log.warning("a timer did not fire in time; will retry", shard=self._shard.shard_id, kind=task.kind,
+                        workflow_id=task.workflow_id, waited=FIRE_TIMEOUT)
+            return FAILED
 
     async def fire(self, timer_id: int, task: persistence_pb2.TimerTask) -> str:
         """Apply one due timer: FIRED, DEAD (stale: the caller deletes it, in a batch with

@@ -7,6 +7,7 @@ embedded cluster whose shard store is made to answer a real, landed write with t
 connection gives (Unavailable), or whose cache is set back to a copy taken before a commit."""
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 
@@ -111,3 +112,46 @@ async def test_a_timer_is_not_judged_by_a_cached_run_that_is_behind_its_store(cl
     assert fired.task_token
     types = [e.event_type for e in await _history(stub, "in-doubt-timer")]
     assert types.count(common_pb2.EVENT_TYPE_TIMER_STARTED) == types.count(common_pb2.EVENT_TYPE_TIMER_FIRED) == 1
+
+
+async def test_a_timer_stuck_behind_its_run_does_not_stop_the_shards_other_timers(cluster, monkeypatch):
+    """One run's lock held (as by a write that does not come back): its timer is given up after
+    FIRE_TIMEOUT and tried again; the shard's other timers fire meanwhile, and the stuck one fires
+    once its run is free."""
+    from history import timer_queue
+
+    monkeypatch.setattr(timer_queue, "FIRE_TIMEOUT", 1.0)
+    stub, process = cluster
+    count = process.config.history_shard_count
+    ids = [f"stuck-{i}" for i in range(200) if shard_for(NS, f"stuck-{i}", count) == shard_for(NS, "stuck-0", count)][:2]
+    stuck, free = ids
+    start_timer = common_pb2.Command(
+        command_type=common_pb2.COMMAND_TYPE_START_TIMER,
+        start_timer=common_pb2.StartTimerCommandAttributes(timer_id="t1", start_to_fire_timeout={"nanos": 200_000_000}))
+    for workflow_id in (stuck, free):
+        task = await _start_and_poll(stub, workflow_id)
+        assert task.workflow_execution.workflow_id == workflow_id
+        await stub.RespondWorkflowTaskCompleted(ws.RespondWorkflowTaskCompletedRequest(
+            namespace=NS, task_token=task.task_token, commands=[start_timer], identity="w"))
+    shard = _shard(process, stuck)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_run():
+        async with shard.locks.hold((NS, stuck)):
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_run())
+    await holding.wait()
+    try:
+        fired = await stub.PollWorkflowTaskQueue(ws.PollWorkflowTaskQueueRequest(namespace=NS, task_queue=TQ, identity="w"))
+        assert fired.workflow_execution.workflow_id == free  # the other run's timer fired while one was stuck
+    finally:
+        release.set()
+        await holder
+    fired = ws.PollWorkflowTaskQueueResponse()
+    for _ in range(5):
+        fired = await stub.PollWorkflowTaskQueue(ws.PollWorkflowTaskQueueRequest(namespace=NS, task_queue=TQ, identity="w"))
+        if fired.task_token:
+            break
+    assert fired.workflow_execution.workflow_id == stuck
