@@ -23,10 +23,11 @@ async def _items_done(handle) -> int:
 
 
 async def _wait_growth(handle, more_items: int, timeout: float = 120) -> None:
-    """Wait until `more_items` more items are done (across continue-as-new runs)."""
+    """Wait until `more_items` more items are done (across continue-as-new runs), or all of them
+    (a fast machine finishes the run before the last faults: those then hit an idle cluster)."""
     start = await _items_done(handle)
     for _ in range(int(timeout / 0.2)):
-        if await _items_done(handle) >= start + more_items:
+        if await _items_done(handle) >= min(start + more_items, ITEMS):
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"{handle.workflow_id} did not finish {more_items} more items in {timeout} s (at {await _items_done(handle)})")
@@ -44,17 +45,17 @@ async def test_every_service_killed_during_a_10000_item_run(tmp_path):
             for sleeper in sleepers:
                 await wait_for_event(sleeper, E.EVENT_TYPE_TIMER_STARTED)
 
-            await _wait_growth(handle, 500)
+            await _wait_growth(handle, 300)
             await asyncio.to_thread(cluster.restart, owner, 5.0)  # history owning the run: down past the timers' due time
             other = "history-b" if owner == "history-a" else "history-a"
             await asyncio.to_thread(cluster.restart, other, 5.0)
-            await _wait_growth(handle, 500)
+            await _wait_growth(handle, 300)
             await asyncio.to_thread(cluster.restart, "matching-a", 1.0)  # its backlog and in-flight polls
-            await _wait_growth(handle, 500)
+            await _wait_growth(handle, 300)
             await asyncio.to_thread(cluster.restart, "matching-b", 1.0)
-            await _wait_growth(handle, 500)
+            await _wait_growth(handle, 300)
             await asyncio.to_thread(cluster.restart, "frontend", 1.0)  # clients and workers reconnect on their own
-            await _wait_growth(handle, 500)
+            await _wait_growth(handle, 300)
             await asyncio.to_thread(cluster.restart, "worker-1", 0.5)
 
             result = await handle.result(timeout=600)
