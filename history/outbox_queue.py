@@ -81,21 +81,24 @@ class OutboxQueue:
             self._in_doubt_added.clear()
             await asyncio.sleep(IN_DOUBT_DELAY)  # let the failed commits of one outage gather
             ids, self._in_doubt = self._in_doubt, []
-            while ids:
-                try:
-                    found = await self._shard.store.outbox_rows(ids)
-                    break
-                except Exception as exc:  # the store is still unavailable: ask again
-                    log.warning("could not look up the outbox rows of failed commits, will retry",
-                                shard=self._shard.shard_id, rows=len(ids), error=str(exc)[:300])
-                    await asyncio.sleep(IN_DOUBT_RETRY)
-            else:
+            if not ids:  # taken by the previous round already
                 continue
+            found = await self._outbox_rows_when_answered(ids)
             if found:
                 log.warning("commits reported as failed had landed: delivering their tasks",
                             shard=self._shard.shard_id, tasks=len(found))
                 self.found_in_doubt += len(found)
                 self.committed(found)
+
+    async def _outbox_rows_when_answered(self, ids: list[int]) -> list[OutboxTask]:
+        """store.outbox_rows(ids), asked again until the store answers."""
+        while True:
+            try:
+                return await self._shard.store.outbox_rows(ids)
+            except Exception as exc:  # the store is still unavailable: ask again
+                log.warning("could not look up the outbox rows of failed commits, will retry",
+                            shard=self._shard.shard_id, rows=len(ids), error=str(exc)[:300])
+                await asyncio.sleep(IN_DOUBT_RETRY)
 
     async def _pump(self) -> None:
         """Hand every outbox row to matching; a row stays until matching acked it. Rows
