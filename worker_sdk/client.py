@@ -38,7 +38,10 @@ log = structlog.get_logger("fanflow.sdk.client")
 DEFAULT_ADDRESS = "127.0.0.1:7233"
 DEFAULT_NAMESPACE = "default"
 DEFAULT_TASK_QUEUE = "default"
-RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
+# CANCELLED: a call this client cancels raises asyncio.CancelledError, so an AioRpcError with
+# CANCELLED is one the server dropped (gRPC's overload protection drops requests no handler
+# took yet, and a stopping server its calls in flight): sent again like UNAVAILABLE.
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED}
 _NO_PARAMS = object()
 
 
