@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -205,15 +206,27 @@ def as_unavailable(exc: BaseException, what: str) -> Exception:
 
 # ------------------------------------------------------------------ the shared pool
 
+def session_name(member: str) -> str:
+    """The application_name of a history host's PostgreSQL sessions. The next owner of a shard
+    whose row lock a frozen host still holds finds them by it, once that host's lease ran out
+    (history/persistence/postgres.py). PostgreSQL keeps 63 bytes of it: a longer name is hashed."""
+    name = f"fanflow {member}"
+    if len(name.encode()) <= 63:
+        return name
+    return "fanflow " + hashlib.sha256(member.encode()).hexdigest()[:40]
+
+
 class _SharedPool:
-    """One asyncpg pool per (DSN, event loop), opened by its first user, closed by its last."""
+    """One asyncpg pool per (DSN, event loop, application name), opened by its first user,
+    closed by its last."""
 
-    registry: dict[tuple[str, int], "_SharedPool"] = {}
+    registry: dict[tuple[str, int, str], "_SharedPool"] = {}
 
-    def __init__(self, key: tuple[str, int], dsn: str, pool_size: int):
+    def __init__(self, key: tuple[str, int, str], dsn: str, pool_size: int):
         self.key = key
         self.dsn = dsn
         self.pool_size = pool_size
+        self.application_name = key[2]
         self.pool = None
         self.users = 0
         self.opening: asyncio.Future | None = None
@@ -244,7 +257,10 @@ class _SharedPool:
             self.pool = await asyncpg.create_pool(
                 self.dsn, min_size=1, max_size=self.pool_size, max_inactive_connection_lifetime=60.0,
                 command_timeout=COMMAND_TIMEOUT,
-                server_settings={"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS)},
+                server_settings={
+                    "idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS),
+                    **({"application_name": self.application_name} if self.application_name else {}),
+                },
                 reset=_keep_session,
             )
         except Exception as exc:
@@ -297,17 +313,20 @@ async def _keep_session(conn) -> None:
 class Database:
     """A store's handle on the cluster's database. Every handle of a process (of one event
     loop) with the same DSN shares one pool: `open()` joins it (the first one opens it,
-    checking the server and the schema), `close()` leaves it (the last one closes it)."""
+    checking the server and the schema), `close()` leaves it (the last one closes it).
+    application_name: the sessions' name on the server (a history host's `session_name`);
+    handles with different names get different pools."""
 
-    def __init__(self, dsn: str, pool_size: int = 16):
+    def __init__(self, dsn: str, pool_size: int = 16, application_name: str = ""):
         self.dsn = dsn
         self.pool_size = pool_size
+        self.application_name = application_name
         self.location = redact(dsn)
         self._shared: _SharedPool | None = None
 
     @classmethod
-    def shared(cls, dsn: str, pool_size: int = 16) -> "Database":
-        return cls(dsn, pool_size)
+    def shared(cls, dsn: str, pool_size: int = 16, application_name: str = "") -> "Database":
+        return cls(dsn, pool_size, application_name)
 
     @property
     def _pool(self):
@@ -316,7 +335,7 @@ class Database:
     async def open(self) -> "Database":
         if self._shared is not None:
             return self
-        key = (self.dsn, id(asyncio.get_running_loop()))
+        key = (self.dsn, id(asyncio.get_running_loop()), self.application_name)
         shared = _SharedPool.registry.get(key)
         if shared is None:
             shared = _SharedPool.registry[key] = _SharedPool(key, self.dsn, self.pool_size)

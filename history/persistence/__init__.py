@@ -18,11 +18,13 @@ def shard_file(config: ClusterConfig, shard_id: int):
 def shard_store(config: ClusterConfig, shard_id: int, owner: str) -> HistoryStore:
     """The store of one shard, for the history process `owner`."""
     if config.persistence == "postgres":
-        from fanflow.postgres import Database
+        from fanflow.postgres import Database, session_name
         from history.persistence.postgres import PostgresHistoryStore
 
         lease = config.membership_lease if config.live_membership else None  # live membership: take it only when free
-        return PostgresHistoryStore(Database.shared(config.postgres_dsn, config.postgres_pool_size), shard_id, owner, lease_seconds=lease)
+        # The shards' sessions carry the host's name: a lapsed host's are ended by the next owner.
+        db = Database.shared(config.postgres_dsn, config.postgres_pool_size, application_name=session_name(owner))
+        return PostgresHistoryStore(db, shard_id, owner, lease_seconds=lease)
     from history.persistence.sqlite import SqliteHistoryStore
 
     return SqliteHistoryStore(shard_file(config, shard_id), shard_id, owner, SqliteSettings(config.sqlite_synchronous))

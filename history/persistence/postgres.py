@@ -30,7 +30,7 @@ import asyncpg
 import structlog
 
 from fanflow.errors import ShardHeld, ShardOwnershipLost, Unavailable
-from fanflow.postgres import Database, PgGroupCommit, is_unavailable
+from fanflow.postgres import Database, PgGroupCommit, is_unavailable, session_name
 from history.persistence import postgres_listing
 from history.persistence.store import (
     CurrentRun,
@@ -167,6 +167,20 @@ _ACQUIRE_IF_FREE = (
     "RETURNING range_id, token_key"
 )
 _HOLDER = "SELECT owner FROM shards WHERE shard_id = $1"
+# The shard's holder, if it has no heartbeat within $2 seconds (the condition of _ACQUIRE_IF_FREE).
+_LAPSED_HOLDER = (
+    "SELECT owner FROM shards s WHERE shard_id = $1 AND owner <> '' AND NOT EXISTS ("
+    "SELECT 1 FROM cluster_members m WHERE m.member_id = s.owner AND m.heartbeat_at > now() - make_interval(secs => $2))"
+)
+# A database role may end its own sessions (pg_terminate_backend): a lapsed holder's, by name.
+_END_SESSIONS = (
+    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+class _RowLocked(Exception):
+    """The shard row stayed locked for lock_timeout."""
 _LOG_ACQUISITION = "INSERT INTO shard_acquisitions (shard_id, range_id, owner) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
 # A graceful hand-over: the next owner may take the shard at once, without waiting for a lease.
 _RELEASE = "UPDATE shards SET owner = '', lease_expires_at = NULL, updated_at = now() WHERE shard_id = $1 AND range_id = $2"
@@ -214,23 +228,27 @@ class PostgresHistoryStore:
         await self.db.open()
         self._opened = True
         try:
-            async with self.db.connection(f"shard {self.shard_id}: take ownership") as conn:
-                async with conn.transaction():
-                    if self.lease_seconds is None:
-                        row = await conn.fetchrow(_ACQUIRE, self.shard_id, self.owner, secrets.token_bytes(32))
-                    else:
-                        # The row lock waits for the writers holding the shard row; a frozen one holds it until
-                        # the server ends its session (IDLE_IN_TRANSACTION_TIMEOUT_MS): try again next time.
-                        await conn.execute("SET LOCAL lock_timeout = '1s'")
-                        try:
-                            row = await conn.fetchrow(_ACQUIRE_IF_FREE, self.shard_id, self.owner, secrets.token_bytes(32), float(self.lease_seconds))
-                        except asyncpg.exceptions.LockNotAvailableError:
-                            raise ShardHeld(f"shard {self.shard_id} is locked by a transaction of its previous owner") from None
-                        if row is None:
-                            holder = await conn.fetchval(_HOLDER, self.shard_id)
-                            raise ShardHeld(f"shard {self.shard_id} is held by {holder!r}, whose lease has not run out")
-                    await conn.execute(_LOG_ACQUISITION, self.shard_id, int(row["range_id"]), self.owner)
-                    max_outbox = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM outbox WHERE shard_id=$1", self.shard_id)
+            try:
+                async with self.db.connection(f"shard {self.shard_id}: take ownership") as conn:
+                    async with conn.transaction():
+                        if self.lease_seconds is None:
+                            row = await conn.fetchrow(_ACQUIRE, self.shard_id, self.owner, secrets.token_bytes(32))
+                        else:
+                            # The row lock waits for the writers holding the shard row: a frozen one holds it
+                            # until its session ends (below): try again next time.
+                            await conn.execute("SET LOCAL lock_timeout = '1s'")
+                            try:
+                                row = await conn.fetchrow(_ACQUIRE_IF_FREE, self.shard_id, self.owner, secrets.token_bytes(32), float(self.lease_seconds))
+                            except asyncpg.exceptions.LockNotAvailableError:
+                                raise _RowLocked() from None
+                            if row is None:
+                                holder = await conn.fetchval(_HOLDER, self.shard_id)
+                                raise ShardHeld(f"shard {self.shard_id} is held by {holder!r}, whose lease has not run out")
+                        await conn.execute(_LOG_ACQUISITION, self.shard_id, int(row["range_id"]), self.owner)
+                        max_outbox = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM outbox WHERE shard_id=$1", self.shard_id)
+            except _RowLocked:
+                ended = await self._end_lapsed_holders_sessions()
+                raise ShardHeld(f"shard {self.shard_id} is locked by a transaction of its previous owner{ended}") from None
         except BaseException:
             self._opened = False  # not taken: let go of the pool
             await self.db.close()
@@ -239,6 +257,28 @@ class PostgresHistoryStore:
         self._outbox_next_id = self._outbox_recover_below = int(max_outbox) + 1
         self._writes.start()
         log.info("shard acquired", shard=self.shard_id, range_id=self.range_id, owner=self.owner, database=self.db.location)
+
+    async def _end_lapsed_holders_sessions(self) -> str:
+        """The shard row is locked: if its holder's lease ran out, end that host's sessions.
+
+        The server ends a session idle in a transaction by itself (IDLE_IN_TRANSACTION_TIMEOUT_MS),
+        but not one whose client froze partway through sending a statement: the server waits for
+        the rest of it, holding the fence's row lock, for as long as the TCP connection lives.
+        A host whose lease ran out has lost its shards anyway (fencing refuses its writes), so its
+        sessions are ended (found by `session_name`); the next try takes the shard. Returns
+        what to add to the ShardHeld message."""
+        what = f"shard {self.shard_id}: end the sessions of its lapsed holder"
+        holder = await self.db.fetchval(what, _LAPSED_HOLDER, self.shard_id, float(self.lease_seconds or 0))
+        if not holder or holder == self.owner:
+            return ""
+        try:
+            ended = await self.db.fetchval(what, _END_SESSIONS, session_name(holder))
+        except asyncpg.exceptions.InsufficientPrivilegeError as exc:
+            log.warning("cannot end the sessions of a host whose lease ran out", shard=self.shard_id, holder=holder, error=str(exc))
+            return f" ({holder!r}, whose lease ran out; its sessions could not be ended: {exc})"
+        log.warning("ended the sessions of a host whose lease ran out (they held the shard's row)",
+                    shard=self.shard_id, holder=holder, sessions=ended)
+        return f" ({holder!r}, whose lease ran out: {ended} of its sessions ended)"
 
     async def close(self) -> None:
         await self._writes.close()

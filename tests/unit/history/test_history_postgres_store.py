@@ -3,15 +3,17 @@ fencing in the database while a stale owner has many writes in flight (each of i
 either committed before the shard was taken, or wrote nothing), a server restart in the middle
 of a stream of commits (writes meanwhile fail as UNAVAILABLE, never as lost ownership; nothing
 acknowledged is lost; the store carries on by itself), and merged batches that keep each
-write's own order. (What both backends share: test_history_sqlite_store.py.)"""
+write's own order; under live membership, a lapsed holder whose session still holds the shard's
+row has its sessions ended by the next owner. (What both backends share: test_history_sqlite_store.py.)"""
 from __future__ import annotations
 
 import asyncio
 
 import asyncpg
+import pytest
 
-from fanflow.errors import ShardOwnershipLost, Unavailable
-from fanflow.postgres import Database
+from fanflow.errors import ShardHeld, ShardOwnershipLost, Unavailable
+from fanflow.postgres import Database, session_name
 from history.persistence.postgres import PostgresHistoryStore
 from history.persistence.store import ExecutionCommit, RunWrite
 from protos import common_pb2, internal_pb2, persistence_pb2
@@ -143,3 +145,67 @@ async def test_merged_batches_keep_each_writes_order_and_outbox_ids(postgres_dsn
         assert (await store.stats()).outbox == 200
     finally:
         await store.close()
+
+
+async def _hold_the_shard_row(store: PostgresHistoryStore) -> asyncio.Task:
+    """One of `store`'s sessions holds its shard row's fence lock inside a statement that does
+    not end: like a host frozen partway through sending one (not idle in its transaction, so
+    the server's idle timeout never ends it)."""
+    holding = asyncio.Event()
+
+    async def hold() -> None:
+        async with store.db.connection("hold the shard row") as conn:
+            await conn.execute(f"BEGIN; SELECT fanflow_fence({store.shard_id}, {store.range_id})")
+            holding.set()
+            await conn.execute("SELECT pg_sleep(3600)", timeout=3600)
+
+    task = asyncio.ensure_future(hold())
+    await asyncio.wait_for(holding.wait(), 10)
+    return task
+
+
+def _store(dsn: str, shard_id: int, owner: str) -> PostgresHistoryStore:
+    return PostgresHistoryStore(Database(dsn, application_name=session_name(owner)), shard_id, owner, lease_seconds=2.0)
+
+
+async def test_a_lapsed_holder_whose_session_holds_the_shard_row_has_its_sessions_ended_and_the_shard_is_taken(postgres_dsn):
+    frozen = _store(postgres_dsn, 3, "history-frozen")
+    await frozen.open()  # no heartbeat row in cluster_members: its lease has run out
+    holder = await _hold_the_shard_row(frozen)
+    taker = _store(postgres_dsn, 3, "history-taker")
+    try:
+        with pytest.raises(ShardHeld, match=r"'history-frozen', whose lease ran out: \d+ of its sessions ended"):
+            await taker.open()
+        with pytest.raises(Unavailable):  # its session was ended under it
+            await asyncio.wait_for(holder, 10)
+        await taker.open()  # the next try takes the shard
+        assert taker.range_id == frozen.range_id + 1
+        await taker.commit(_commit("wf-after"))
+        with pytest.raises(ShardOwnershipLost):
+            await frozen.commit(_commit("wf-stale"))
+    finally:
+        holder.cancel()
+        await asyncio.gather(holder, return_exceptions=True)
+        await taker.close()
+        await frozen.close()
+
+
+async def test_a_holder_with_a_live_heartbeat_keeps_its_sessions(postgres_dsn):
+    frozen = _store(postgres_dsn, 4, "history-alive")
+    await frozen.open()
+    members = await asyncpg.connect(postgres_dsn)
+    await members.execute("INSERT INTO cluster_members (member_id, role, address) VALUES ('history-alive', 'history', '127.0.0.1:1')")
+    holder = await _hold_the_shard_row(frozen)
+    taker = _store(postgres_dsn, 4, "history-taker")
+    try:
+        with pytest.raises(ShardHeld) as refused:
+            await taker.open()
+        assert "sessions" not in str(refused.value), refused.value
+        await asyncio.sleep(0.5)
+        assert not holder.done()  # still holding: nobody ended it
+    finally:
+        holder.cancel()
+        await asyncio.gather(holder, return_exceptions=True)
+        await members.close()
+        await taker.close()
+        await frozen.close()
