@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import grpc
 import structlog
@@ -139,6 +140,7 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
         self.auth_enabled = auth_enabled
         self.admin_keys = [k for k in admin_keys if k]
         self.api_keys = api_keys
+        self._guarded: dict[str, tuple[Any, Any]] = {}  # method -> (its handler, the guarded one)
         if auth_enabled and not self.admin_keys:
             log.warning("auth is on but no admin key is configured: admin calls will all be refused")
 
@@ -147,6 +149,14 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if handler is None or not method.startswith("/fanflow.") or not (handler.unary_unary or handler.unary_stream):
             return handler
+        known = self._guarded.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]  # the guard holds nothing of one call: built once per method
+        guarded = self._guard(method, handler)
+        self._guarded[method] = (handler, guarded)
+        return guarded
+
+    def _guard(self, method: str, handler):
         parse = handler.request_deserializer
         message_name = method.rsplit("/", 1)[-1]
 
@@ -169,7 +179,8 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
             inner_stream = handler.unary_stream
 
             async def guarded_stream(request, context):
-                await check(request, context)
+                if self.auth_enabled or isinstance(request, _Undecodable):
+                    await check(request, context)
                 async for response in inner_stream(request, context):
                     yield response
 
@@ -177,7 +188,8 @@ class FrontendGuard(grpc.aio.ServerInterceptor):
         inner = handler.unary_unary
 
         async def guarded(request, context):
-            await check(request, context)
+            if self.auth_enabled or isinstance(request, _Undecodable):
+                await check(request, context)
             return await inner(request, context)
 
         return _wrap_unary(handler, guarded, tolerant_parse)

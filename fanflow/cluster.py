@@ -7,6 +7,7 @@ written into the config), then open the services' storage, then serve.
 from __future__ import annotations
 
 import asyncio
+import gc
 import secrets
 import signal
 from collections.abc import Awaitable, Callable
@@ -203,6 +204,23 @@ def embedded(config: ClusterConfig) -> ClusterProcess:
     return ClusterProcess(config, {"frontend", "history", "matching"})
 
 
+# The cyclic collector's first generation is collected after this many new container objects
+# (Python's default is 700): a service makes short-lived protobuf messages, tasks and futures by
+# the hundred per request, few of them in cycles, and collecting every 700 of them was 2-3 % of
+# the event loop's time.
+GC_FIRST_GENERATION = 20_000
+
+
+def tune_garbage_collector() -> None:
+    """For a service process once it has started: what start-up made (modules, configs, servers)
+    lives as long as the process, so it is left out of every later collection (gc.freeze), and
+    the first generation is collected less often (GC_FIRST_GENERATION)."""
+    gc.collect()
+    gc.freeze()
+    _, second, third = gc.get_threshold()
+    gc.set_threshold(GC_FIRST_GENERATION, second, third)
+
+
 async def serve_until_signalled(
     process: ClusterProcess,
     on_started: Callable[[ClusterProcess], Awaitable[None] | None] | None = None,
@@ -226,6 +244,7 @@ async def serve_until_signalled(
         result = on_started(process)
         if asyncio.iscoroutine(result):
             await result
+    tune_garbage_collector()
     await stop.wait()
     log.info("shutting down")
     if on_stopping is not None:

@@ -15,7 +15,7 @@ import uuid
 import grpc
 import structlog
 
-from fanflow import timeutil
+from fanflow import aio, timeutil
 from fanflow.clients import POLL_WAIT_METADATA, HistoryClient, MatchingClient
 from fanflow.config import ClusterConfig
 from fanflow.errors import FailedPrecondition, FanflowError, InvalidArgument, Unavailable
@@ -396,7 +396,7 @@ class WorkflowServiceHandler(workflow_service_pb2_grpc.WorkflowServiceServicer):
             for i, outcome in zip(indexes, reply.outcomes):
                 outcomes[i] = outcome
 
-        await asyncio.gather(*(to_shard(shard, indexes) for shard, indexes in by_shard.items()))
+        await aio.gather(*(to_shard(shard, indexes) for shard, indexes in by_shard.items()))
         return response_type(outcomes=outcomes)
 
     @rpc_method

@@ -3,10 +3,10 @@ activity completion, failure, heartbeat and cancellation; terminate, cancel requ
 and signal. Each is one update of the run (history/shard.py `Shard.update`)."""
 from __future__ import annotations
 
-import asyncio
 
 import structlog
 
+from fanflow import aio
 from fanflow.errors import FailedPrecondition, FanflowError, InvalidArgument
 from fanflow.timeutil import ts_from_ns
 from fanflow.protocol import iter_payloads, payload_too_large_message
@@ -127,7 +127,7 @@ async def complete_activities(
                 outcome.workflow_task.CopyFrom(reply.workflow_task)
         return outcome
 
-    outcomes = await asyncio.gather(*(one(t, item) for t, item in zip(tokens, request.completions)))
+    outcomes = await aio.gather(*(one(t, item) for t, item in zip(tokens, request.completions)))
     return workflow_service_pb2.RespondActivityTasksCompletedResponse(outcomes=outcomes)
 
 
@@ -145,7 +145,7 @@ async def complete_workflow_tasks(
             outcome.code, outcome.message = exc.code.value[0], exc.message
         return outcome
 
-    outcomes = await asyncio.gather(*(one(t, item) for t, item in zip(tokens, request.completions)))
+    outcomes = await aio.gather(*(one(t, item) for t, item in zip(tokens, request.completions)))
     return workflow_service_pb2.RespondWorkflowTasksCompletedResponse(outcomes=outcomes)
 
 
