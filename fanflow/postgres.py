@@ -423,7 +423,7 @@ class PgGroupCommit(WriteQueue[W]):
         self._body = body
 
     def start(self) -> None:
-        self._writer = asyncio.create_task(self._run(), name=f"{self.name}-writer")
+        self._writer = asyncio.create_task(self._writer_loop(self._run), name=f"{self.name}-writer")
 
     async def _run(self) -> None:
         failed_lazy = False

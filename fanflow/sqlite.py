@@ -299,7 +299,7 @@ class GroupCommit(WriteQueue[W]):
         """Create the statements' view and triggers on the write connection, start the writer."""
         async with self._db.writing() as conn:
             await conn.executescript(self._dispatch_script())
-        self._writer = asyncio.create_task(self._run(), name=f"{self.name}-writer")
+        self._writer = asyncio.create_task(self._writer_loop(self._run), name=f"{self.name}-writer")
 
     def _dispatch_script(self) -> str:
         columns = ", ".join(f"p{i}" for i in range(1, self._row_width))

@@ -5,7 +5,7 @@ batch becomes one transaction differs entirely between the two databases)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import structlog
@@ -39,6 +39,7 @@ class WriteQueue(Generic[W]):
         self._closed_error = closed_error
         self._on_committed = on_committed
         self._waited: list[tuple[W, asyncio.Future]] = []
+        self._taken: list[tuple[W, asyncio.Future]] = []  # the waited-for writes of the batch in flight
         self._later: list[W] = []
         self._flush_waiters: list[asyncio.Future] = []
         self._wake = asyncio.Event()
@@ -53,12 +54,18 @@ class WriteQueue(Generic[W]):
         return self._closing
 
     async def write(self, item: W) -> None:
-        if self._closing or self._writer is None:
-            raise self._closed_error()
+        await self.submit(item)
+
+    def submit(self, item: W) -> asyncio.Future:
+        """`write` without the coroutine: queue `item` now; the future is resolved once its
+        transaction committed (or fails with what went wrong)."""
         future = asyncio.get_running_loop().create_future()
+        if self._closing or self._writer is None:
+            future.set_exception(self._closed_error())
+            return future
         self._waited.append((item, future))
         self._wake.set()
-        await future
+        return future
 
     def write_later(self, item: W) -> None:
         if self._closing or self._writer is None:
@@ -97,12 +104,27 @@ class WriteQueue(Generic[W]):
             self._linger = None
 
     # ------------------------------------------------------------ for the writer loops
+    async def _writer_loop(self, run: Callable[[], Awaitable[None]]) -> None:
+        """The writer task: `run()`; however it ends (closed, cancelled, crashed), no write is
+        left waiting for it."""
+        try:
+            await run()
+        finally:
+            # the batch in flight (its outcome unknown: it may still land) and the queued writes
+            waited, self._waited = self._taken + self._waited, []
+            self._taken = []
+            for _, future in waited:
+                if not future.done():
+                    future.set_exception(self._closed_error())
+            self._release_flush_waiters()
+
     def _take_batch(self) -> tuple[list[tuple[W, asyncio.Future]], list[W], list[W]]:
         """The next batch: (waited-for writes with their futures, lazy writes, all items in order)."""
         if self._max_batch is None:
             waited, self._waited = self._waited, []
         else:
             waited, self._waited = self._waited[: self._max_batch], self._waited[self._max_batch:]
+        self._taken = waited
         later, self._later = self._later, []
         return waited, later, [item for item, _ in waited] + later
 
@@ -120,6 +142,7 @@ class WriteQueue(Generic[W]):
     def _settle(self, waited: list[tuple[W, asyncio.Future]], later: list[W], outcomes: Sequence[BaseException | None]) -> list[W]:
         """After a transaction: resolve each waited-for write's future with its outcome, queue the
         lazy writes that failed again (first), tell on_committed; the lazy writes that failed."""
+        self._taken = []
         committed: list[W] = []
         for (item, future), outcome in zip(waited, outcomes):
             if outcome is None:

@@ -81,6 +81,19 @@ async def test_concurrent_writes_share_transactions_and_each_is_acked_after_comm
         await db.close()
 
 
+async def test_writes_waiting_when_the_writer_task_is_stopped_fail_instead_of_waiting_forever(tmp_path):
+    db, writes = await _writer(tmp_path)
+    try:
+        async with db.writing():  # the writer cannot start its next transaction meanwhile
+            waiting = [asyncio.ensure_future(writes.write((k, "x"))) for k in range(3)]
+            await asyncio.sleep(0.05)
+            writes._writer.cancel()  # e.g. asyncio.run() ending: every task is cancelled
+            outcomes = await asyncio.wait_for(asyncio.gather(*waiting, return_exceptions=True), 5)
+        assert all(isinstance(o, RuntimeError) and "closed" in str(o) for o in outcomes), outcomes
+    finally:
+        await db.close()
+
+
 async def test_one_bad_write_does_not_sink_the_others_in_its_transaction(tmp_path):
     db, writes = await _writer(tmp_path)
     try:
