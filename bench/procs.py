@@ -106,7 +106,7 @@ class Server:
 
 
 def start_fanflow(workdir: Path, synchronous: str = "FULL", postgres_dsn: str | None = None, ui_address: str = "off") -> Server:
-    """`fanflow dev` in its own process: 16 shards, 4 partitions, SQLite in WAL mode under
+    """`fanflow dev` in its own process: 4 shards (its count for a new data folder), 4 partitions, SQLite in WAL mode under
     workdir/fanflow-data with PRAGMA synchronous=`synchronous` (see bench/devserver.py), or
     with every store in the PostgreSQL database `postgres_dsn`; its web UI off unless
     `ui_address` is given (the figures measure the cluster alone)."""

@@ -324,7 +324,7 @@ async def run(args) -> dict:
         "sizes": size,
         "settings": {
             "window": 100, "max_concurrent_activities": 100, "worker_processes": 1, "temporal_continue_as_new_every": TEMPORAL_CAN_BATCH[mode],
-            "fanflow": f"fanflow dev (16 shards, 4 partitions, SQLite WAL, synchronous={'/'.join(modes)}), own process",
+            "fanflow": f"fanflow dev (4 shards: its count for a new data folder; 4 partitions, SQLite WAL, synchronous={'/'.join(modes)}), own process",
             "fanflow_sqlite_synchronous": modes,
             "fanflow_backends": args.backend,
             "fanflow_postgres": "fanflow dev with persistence=postgres: a throwaway PostgreSQL server (bench/pgserver.py, fsync on, "

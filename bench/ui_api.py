@@ -4,7 +4,7 @@
     python -m bench.ui_api --workflows 2000 --events 10000 --repeat 20     # quicker
     python -m bench.ui_api --items 1000000       # also a run of 1,000,000 Offset items
 
-On a fresh `fanflow dev` process (SQLite `synchronous=NORMAL`, 16 shards) serving its web UI,
+On a fresh `fanflow dev` process (SQLite `synchronous=NORMAL`, 4 shards) serving its web UI,
 this process stores `--workflows` workflows (started, no worker for their type: two events
 each) and runs one workflow whose history grows to about `--events` events (waves of
 activities, the worker in this process). Then it times each request `--repeat` times with a

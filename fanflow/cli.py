@@ -106,8 +106,11 @@ def _cmd_dev(args) -> int:
     from fanflow.cluster import embedded
     from fanflow.config import TUNING_FIELDS, ClusterConfig, env_overrides
 
+    from history.shard_count import dev_shard_count
+
+    shards = args.shards if args.shards is not None else dev_shard_count(Path(args.data_dir))
     config = _checked_config(lambda: ClusterConfig.embedded(
-        Path(args.data_dir), frontend_address=f"{args.ip}:{args.port}", history_shard_count=args.shards, task_queue_partitions=args.partitions,
+        Path(args.data_dir), frontend_address=f"{args.ip}:{args.port}", history_shard_count=shards, task_queue_partitions=args.partitions,
         tls_cert_file=args.tls_cert or "", tls_key_file=args.tls_key or "", tls_ca_file=args.tls_ca or "",
         frontend_client_auth=args.tls_client_auth, **env_overrides(*TUNING_FIELDS),
     ))
@@ -334,7 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--data-dir", default=os.environ.get("FANFLOW_DATA_DIR", ".fanflow"), help="folder for the SQLite files (default .fanflow)")
     dev.add_argument("--ip", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=7233)
-    dev.add_argument("--shards", type=int, default=16)
+    dev.add_argument("--shards", type=int, default=None,
+                     help="history shards (default: what the data folder was made with; 4 for a new one). Fixed once it holds data")
     dev.add_argument("--partitions", type=int, default=4)
     dev.add_argument("--auth", action="store_true", help="require API keys (admin keys from FANFLOW_ADMIN_API_KEYS, else one is made up and printed)")
     dev.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve every service over TLS")

@@ -19,7 +19,7 @@ from fanflow.errors import AlreadyExists, FanflowError, InvalidArgument, Unavail
 from fanflow.grpcutil import rpc_method
 from fanflow.sqlite_health import BadStorage, DiskFull
 from fanflow.timeutil import ts_from_ns
-from history import blobs
+from history import blobs, shard_count
 from history.api import (
     child_workflows, executor_results, listing, namespaces, progress, queries, reads, respond, schedules, search_keys, start, task_started, updates,
     watch,
@@ -73,6 +73,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
         self.ownership = ShardOwnership(self, membership) if membership is not None else None
 
     async def start(self) -> None:
+        await shard_count.check_storage(self.config)  # storage from a cluster of more shards refuses to start
         if self.ownership is not None:
             await self._start_live()
             return
@@ -157,6 +158,7 @@ class HistoryServicer(history_service_pb2_grpc.HistoryServiceServicer):
             retention_seconds=self.config.retention_hours * 3600,
             matching_layout=routing.matching_layout(self.config),
             history=self.history,
+            shard_count=self.config.history_shard_count,
         )
         await shard.start()
         self.shards[shard_id] = shard

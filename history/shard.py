@@ -25,7 +25,7 @@ from fanflow import clock, metrics
 from fanflow.clients import HistoryClient, MatchingClient
 from fanflow.errors import InvalidArgument, NotFound, ShardOwnershipLost
 from fanflow import task_tokens
-from history import sdk_markers, stream
+from history import sdk_markers, shard_count, stream
 from history.limits import Limits
 from history.locks import KeyedLocks
 from history.outbox_queue import OutboxQueue
@@ -52,12 +52,14 @@ class Shard:
         retention_seconds: float = 72 * 3600,
         matching_layout: str = "",
         history: HistoryClient | None = None,
+        shard_count: int | None = None,
     ):
         """matching_layout: what decides which matching process holds a partition (see
         routing.matching_layout); when it differs from the one this shard last ran with, the
         shard queues its undelivered tasks again (a process that held them may be gone).
         history: how this shard reaches other shards (child workflows; the workflows its
-        schedules start)."""
+        schedules start). shard_count: the cluster's; a shard written under another refuses
+        to start (history/shard_count.py)."""
         self.shard_id = shard_id
         self.store = store
         self.owner = store.owner
@@ -65,6 +67,7 @@ class Shard:
         self.history = history
         self.limits = limits
         self.matching_layout = matching_layout
+        self.shard_count = shard_count
         self.tasks_redispatched = 0  # observability
         self.locks = KeyedLocks()
         self._runs: OrderedDict[RunKey, RunState] = OrderedDict()
@@ -81,6 +84,12 @@ class Shard:
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.store.open()
+        if self.shard_count is not None:
+            try:
+                await shard_count.check_recorded(self.store, self.shard_id, self.shard_count)
+            except BaseException:
+                await self.store.close()
+                raise
         self._tasks = [
             *self.outbox.start(),
             self.timers.start(),
