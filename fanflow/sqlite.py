@@ -426,6 +426,10 @@ class GroupCommit(WriteQueue[W]):
                 try:
                     await self._insert(conn, self._rows([item], fenced=False))
                 except Exception as exc:
+                    if not conn.in_transaction:
+                        # SQLite rolled the whole transaction back (a full disk, an I/O error): the
+                        # savepoint is gone with it, and no item of the batch can be kept apart.
+                        raise
                     await conn.execute_fetchall("ROLLBACK TO write")
                     outcomes.append(exc)
                 else:

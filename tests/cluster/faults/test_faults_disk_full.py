@@ -4,14 +4,13 @@ traceback, and everything completes by itself once space returns."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 
 import grpc
 import pytest
 
 import worker_sdk as workflows
 from conftest import free_port, wait_for_port
+from support.small_disk import fill as _fill, small_disk  # noqa: F401  (a fixture)
 from worker_sdk import Client, Worker
 
 QUEUE = "disk-full"
@@ -28,31 +27,6 @@ class DiskFullMeasure:
 @workflows.activity(start_to_close_timeout=30)
 async def disk_full_length(blob: str) -> int:
     return len(blob)
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def _fill(path) -> None:
-    """Write `path` until the disk is full."""
-    with open(path, "wb") as f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-                f.flush()
-                os.fsync(f.fileno())
-        except OSError:
-            pass
 
 
 async def test_a_full_disk_fails_writes_clearly_and_they_resume_when_space_returns(tmp_path, processes, small_disk):

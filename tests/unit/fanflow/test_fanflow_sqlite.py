@@ -11,10 +11,12 @@ import sys
 
 import pytest
 from conftest import ROOT
+from support.small_disk import fill, small_disk  # noqa: F401  (a fixture)
 
 from fanflow.config import ClusterConfig
 from fanflow.errors import ShardOwnershipLost
 from fanflow.sqlite import GroupCommit, SqliteDatabase, SqliteSettings
+from fanflow.sqlite_health import DiskFull
 from history.persistence.sqlite import SqliteHistoryStore
 
 
@@ -168,6 +170,29 @@ async def _two_statement_writer(tmp_path, **options) -> tuple[SqliteDatabase, Gr
                          statements=lambda item: [(LABEL, [(item[0], item[2])]), (INSERT, [item[:2]])], **options)
     await writes.start()
     return db, writes
+
+
+async def test_a_full_disk_fails_the_whole_batch_with_its_error_not_a_lost_savepoint(small_disk):
+    """On a full disk SQLite rolls the whole transaction back: a batch redone item by item in
+    savepoints then has no savepoint to roll back to. Every write of it fails with the disk's
+    error (DiskFull: UNAVAILABLE, "free space"), not "no such savepoint" (INTERNAL), and the
+    writer carries on once there is space."""
+    db, writes = await _writer(small_disk)
+    ballast = small_disk / "ballast"
+    try:
+        await writes.write((1, "x"))
+        fill(ballast)
+        async with db.writing():  # hold the writer so that the three below share one batch
+            batch = [asyncio.ensure_future(writes.write((k, str(k) * 600_000))) for k in (2, 3, 4)]
+            await asyncio.sleep(0.05)
+        outcomes = await asyncio.gather(*batch, return_exceptions=True)
+        assert all(isinstance(o, DiskFull) for o in outcomes), outcomes
+        ballast.unlink()
+        await writes.write((5, "after"))  # space is back: the writer carries on
+        assert [k for k, _ in _rows(small_disk)] == [1, 5]
+    finally:
+        await writes.close()
+        await db.close()
 
 
 async def test_a_write_failing_in_a_later_statement_is_undone_whole_and_alone(tmp_path):
