@@ -64,17 +64,12 @@ async def check_storage(config: ClusterConfig) -> None:
     """Refuse (ShardCountChanged) storage holding a shard at or past the configured count."""
     count = config.history_shard_count
     if config.persistence == "postgres":
-        from fanflow.postgres import Database
+        from history.persistence.postgres import highest_shard_id
 
-        db = await Database(config.postgres_dsn, pool_size=1).open()
-        try:
-            highest = await db.fetchval("check the history shard count", "SELECT COALESCE(MAX(shard_id), -1) FROM shards")
-        finally:
-            await db.close()
-        where = f"the database {db.location} holds rows of history shard {highest}"
+        highest = await highest_shard_id(config.postgres_dsn)
+        where = f"the database holds rows of history shard {highest}"
     else:
-        ids = sqlite_shard_ids(config.data_dir)
-        highest = max(ids, default=-1)
+        highest = max(sqlite_shard_ids(config.data_dir), default=-1)
         where = f"the data folder {config.data_dir} holds history-shard-{highest}.db"
     if highest >= count:
         raise _refusal(where, highest + 1, count)

@@ -787,3 +787,12 @@ async def _run_merged(conn, writes: Sequence[list[Op]]) -> None:
             merged[sql].extend(rows)
     for sql in sorted(merged, key=_RANK.__getitem__):
         await conn.executemany(sql, merged[sql])
+
+
+async def highest_shard_id(dsn: str) -> int:
+    """The highest shard id with a `shards` row in the database (-1: none): history/shard_count.py."""
+    db = await Database(dsn, pool_size=1).open()
+    try:
+        return int(await db.fetchval("check the history shard count", "SELECT COALESCE(MAX(shard_id), -1) FROM shards"))
+    finally:
+        await db.close()

@@ -15,11 +15,12 @@ import pytest
 import worker_sdk as workflows
 from conftest import free_port, wait_for_port
 from fanflow.routing import shard_for
+from history.shard_count import DEV_SHARDS
 from protos import workflow_service_pb2 as ws
 from protos import common_pb2
 from worker_sdk import Client, Worker
 
-SHARDS = 16  # fanflow dev's default
+SHARDS = DEV_SHARDS  # fanflow dev's count for a new data folder
 QUEUE = "bad-storage"
 
 

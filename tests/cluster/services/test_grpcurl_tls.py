@@ -14,6 +14,7 @@ import time
 import pytest
 
 from conftest import ROOT, free_port
+from history.shard_count import DEV_SHARDS
 from support.readme_grpcurl import grpcurl_binary, readme_grpcurl_tls_block
 
 README_FRONTEND, README_HISTORY = "127.0.0.1:7233", "history-a:7234"
@@ -69,5 +70,5 @@ def test_the_readme_grpcurl_calls_over_tls_work_as_written(processes, tmp_path):
     listings = [o for o in outputs if "grpc.health.v1.Health" in o.split()]
     assert len(listings) == 4 and all("fanflow.v1.AdminService" in o.split() for o in listings), outputs
     shards = json.loads(next(o for o in outputs if '"shards"' in o))["shards"]
-    assert len(shards) == 16 and {s["owner"] for s in shards} == {"history-0"}
+    assert len(shards) == DEV_SHARDS and {s["owner"] for s in shards} == {"history-0"}
     assert json.loads(outputs[-1])["status"] == "SERVING"
