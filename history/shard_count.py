@@ -9,7 +9,9 @@ a changed count; so does fanflow:
   to open under another (`check_recorded`);
 - at start, storage that holds a shard the count has no room for refuses too
   (`check_storage`: a data folder with `history-shard-15.db`, or a database with rows of
-  shard 15, under a count of 4); this covers data written before counts were recorded.
+  shard 15, under a count of 4); this covers data written before counts were recorded. On
+  PostgreSQL the start also compares the count the shards recorded, so a host under live
+  membership (which opens its shards later, as the view gives them) refuses at once too.
 
 `fanflow dev` takes its count from the data folder it is given (`dev_shard_count`), so a
 folder keeps working whatever the default becomes.
@@ -64,9 +66,11 @@ async def check_storage(config: ClusterConfig) -> None:
     """Refuse (ShardCountChanged) storage holding a shard at or past the configured count."""
     count = config.history_shard_count
     if config.persistence == "postgres":
-        from history.persistence.postgres import highest_shard_id
+        from history.persistence.postgres import stored_shard_layout
 
-        highest = await highest_shard_id(config.postgres_dsn)
+        highest, recorded = await stored_shard_layout(config.postgres_dsn, SETTING)
+        if recorded is not None and recorded != count:  # any host, any layout: before it takes a shard
+            raise _refusal(f"the database's shards were written by a cluster of {recorded} history shards", recorded, count)
         where = f"the database holds rows of history shard {highest}"
     else:
         highest = max(sqlite_shard_ids(config.data_dir), default=-1)

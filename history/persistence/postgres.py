@@ -789,10 +789,17 @@ async def _run_merged(conn, writes: Sequence[list[Op]]) -> None:
         await conn.executemany(sql, merged[sql])
 
 
-async def highest_shard_id(dsn: str) -> int:
-    """The highest shard id with a `shards` row in the database (-1: none): history/shard_count.py."""
+async def stored_shard_layout(dsn: str, setting: str) -> tuple[int, int | None]:
+    """For history/shard_count.py: the highest shard id with a `shards` row in the database (-1:
+    none), and the shard count its shards recorded under `setting` (None: none recorded)."""
     db = await Database(dsn, pool_size=1).open()
     try:
-        return int(await db.fetchval("check the history shard count", "SELECT COALESCE(MAX(shard_id), -1) FROM shards"))
+        row = await db.fetchrow(
+            "check the history shard count",
+            "SELECT (SELECT COALESCE(MAX(shard_id), -1) FROM shards), "
+            "(SELECT MAX(value) FROM shard_settings WHERE name = $1)",
+            setting,
+        )
     finally:
         await db.close()
+    return int(row[0]), (int(row[1]) if row[1] is not None else None)
