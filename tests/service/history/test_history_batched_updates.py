@@ -13,6 +13,7 @@ from fanflow.channels import insecure_channel
 from fanflow.cluster import embedded
 from fanflow.config import ClusterConfig
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
+from support.stub_history import stub_history
 
 NS = "default"
 TQ = common_pb2.TaskQueue(name="batched-updates-tq")
@@ -51,12 +52,6 @@ async def _start_with_activities(stub, workflow_id: str) -> list[ws.PollActivity
     return tasks
 
 
-async def _history(stub, workflow_id: str) -> list[common_pb2.HistoryEvent]:
-    reply = await stub.GetWorkflowExecutionHistory(ws.GetWorkflowExecutionHistoryRequest(
-        namespace=NS, execution=common_pb2.WorkflowExecution(workflow_id=workflow_id), maximum_page_size=1000))
-    return list(reply.history.events)
-
-
 async def test_completions_arriving_together_each_get_their_answer_and_duplicates_fail_alone(stub):
     stub, _ = stub
     tasks = await _start_with_activities(stub, "batched-1")
@@ -76,7 +71,7 @@ async def test_completions_arriving_together_each_get_their_answer_and_duplicate
     # came after its activity's completion) were refused
     assert len(tasks[::5]) <= len(errors) <= len(tasks[::5]) + 1
 
-    events = await _history(stub, "batched-1")
+    events = await stub_history(stub, "batched-1")
     assert [e.event_id for e in events] == list(range(1, len(events) + 1))
     completed = [e for e in events if e.event_type == common_pb2.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]
     assert len(completed) == N
@@ -102,7 +97,7 @@ async def test_a_failing_update_among_others_leaves_the_others_committed(stub):
     outcomes = await asyncio.gather(*calls, return_exceptions=True)
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     assert len(errors) == 1 and errors[0].code() == grpc.StatusCode.NOT_FOUND, errors
-    events = await _history(stub, "batched-2")
+    events = await stub_history(stub, "batched-2")
     assert [e.event_id for e in events] == list(range(1, len(events) + 1))
     assert sum(e.event_type == common_pb2.EVENT_TYPE_ACTIVITY_TASK_COMPLETED for e in events) == N
     signals = [json.loads(e.workflow_execution_signaled.input.data) for e in events
@@ -123,7 +118,7 @@ async def test_many_completions_in_one_call_are_answered_one_by_one(stub):
     assert len(codes) == N + 1
     assert codes[3] == grpc.StatusCode.NOT_FOUND.value[0] and "not running" in reply.outcomes[3].message
     assert codes[:3] + codes[4:] == [0] * N
-    events = await _history(stub, "batched-3")
+    events = await stub_history(stub, "batched-3")
     assert [e.event_id for e in events] == list(range(1, len(events) + 1))
     results = sorted(json.loads(e.activity_task_completed.result.data) for e in events if e.event_type == common_pb2.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)
     assert results == [i + 1000 for i in range(N)]
@@ -148,5 +143,5 @@ async def test_bad_batch_calls_are_refused_with_what_to_fix(stub, build, needle)
         await stub.RespondActivityTasksCompleted(build(tasks[0].task_token))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and needle in err.value.details(), err.value.details()
     # nothing of a refused call was recorded
-    events = await _history(stub, f"batched-bad-{abs(hash(needle))}")
+    events = await stub_history(stub, f"batched-bad-{abs(hash(needle))}")
     assert not any(e.event_type == common_pb2.EVENT_TYPE_ACTIVITY_TASK_COMPLETED for e in events)

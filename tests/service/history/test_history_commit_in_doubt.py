@@ -20,6 +20,7 @@ from fanflow.config import ClusterConfig
 from fanflow.errors import Unavailable
 from fanflow.routing import shard_for
 from protos import common_pb2, workflow_service_pb2 as ws, workflow_service_pb2_grpc
+from support.stub_history import stub_history
 
 NS = "default"
 TQ = common_pb2.TaskQueue(name="in-doubt-tq")
@@ -48,12 +49,6 @@ async def _start_and_poll(stub, workflow_id: str) -> ws.PollWorkflowTaskQueueRes
     return task
 
 
-async def _history(stub, workflow_id: str) -> list[common_pb2.HistoryEvent]:
-    reply = await stub.GetWorkflowExecutionHistory(ws.GetWorkflowExecutionHistoryRequest(
-        namespace=NS, execution=common_pb2.WorkflowExecution(workflow_id=workflow_id), maximum_page_size=1000))
-    return list(reply.history.events)
-
-
 async def test_tasks_of_a_commit_reported_failed_that_landed_are_delivered(cluster):
     stub, process = cluster
     task = await _start_and_poll(stub, "in-doubt-outbox")
@@ -78,7 +73,7 @@ async def test_tasks_of_a_commit_reported_failed_that_landed_are_delivered(clust
 
     # The completion landed: the activity is scheduled, and its task reaches a poller although the
     # shard was told the commit failed (without the lookup it would wait for the next shard owner).
-    events = await _history(stub, "in-doubt-outbox")
+    events = await stub_history(stub, "in-doubt-outbox")
     assert common_pb2.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED in [e.event_type for e in events]
     activity = ws.PollActivityTaskQueueResponse()
     for _ in range(5):
@@ -110,7 +105,7 @@ async def test_a_timer_is_not_judged_by_a_cached_run_that_is_behind_its_store(cl
         if fired.task_token:
             break
     assert fired.task_token
-    types = [e.event_type for e in await _history(stub, "in-doubt-timer")]
+    types = [e.event_type for e in await stub_history(stub, "in-doubt-timer")]
     assert types.count(common_pb2.EVENT_TYPE_TIMER_STARTED) == types.count(common_pb2.EVENT_TYPE_TIMER_FIRED) == 1
 
 
